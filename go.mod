@@ -1,0 +1,3 @@
+module github.com/deck-lang/deck
+
+go 1.26
