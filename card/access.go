@@ -1,0 +1,113 @@
+package card
+
+import "sort"
+
+// MaxEvalDepth is the deepest evaluation stack an expression may use; the
+// compiler rejects deeper expressions and the VM relies on it.
+const MaxEvalDepth = 64
+
+// globalAt returns the global whose words contain shared word w.
+func (p *Program) globalAt(w int32) int32 {
+	lo, hi := 0, len(p.Globals)
+	for lo < hi {
+		m := (lo + hi) / 2
+		g := &p.Globals[m]
+		if w < g.Base {
+			hi = m
+		} else if w >= g.Base+g.Elems()*g.Stride {
+			lo = m + 1
+		} else {
+			return int32(m)
+		}
+	}
+	return -1
+}
+
+// CardAccesses computes the shared accesses of card pc: the reads of its
+// expressions, the write of a store, and the object a synchronisation card
+// changes or waits on (recorded as a write). An atomic card lists every
+// access its body may make.
+func CardAccesses(p *Program, pc int32) []Access {
+	var out []Access
+	add := func(a Access) {
+		for k := range out {
+			if out[k].Global == a.Global && out[k].Elem == a.Elem {
+				out[k].Write = out[k].Write || a.Write
+				return
+			}
+		}
+		out = append(out, a)
+	}
+	reads := func(e Expr) {
+		if e == NoExpr {
+			return
+		}
+		for _, in := range p.Exprs[e].Code {
+			switch in.Op {
+			case XGlobal:
+				g := p.globalAt(int32(in.A))
+				elem := int32(in.A) - p.Globals[g].Base
+				if p.Globals[g].Len == 0 {
+					elem = 0
+				}
+				add(Access{Global: g, Elem: elem})
+			case XGlobalAt:
+				add(Access{Global: p.globalAt(int32(in.A)), Elem: -1})
+			}
+		}
+	}
+	one := func(c *Card) {
+		reads(c.X)
+		reads(c.Y)
+		switch c.Op {
+		case Print:
+			for _, a := range p.Prints[c.A] {
+				reads(a.X)
+			}
+		case Spawn:
+			for _, a := range p.Spawns[c.B].Args {
+				reads(a)
+			}
+		case Store, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv:
+			elem := int32(0)
+			if c.Y != NoExpr {
+				elem = -1
+				if code := p.Exprs[c.Y].Code; len(code) == 1 && code[0].Op == XConst {
+					elem = int32(code[0].A)
+				}
+			}
+			add(Access{Global: c.Obj, Elem: elem, Write: true})
+		}
+	}
+	c := &p.Cards[pc]
+	one(c)
+	if c.Op == Atomic {
+		for _, b := range AtomicBody(p, pc) {
+			one(&p.Cards[b])
+		}
+	}
+	return out
+}
+
+// AtomicBody lists the body cards of atomic card pc, in card order.
+func AtomicBody(p *Program, pc int32) []int32 {
+	seen := map[int32]bool{}
+	work := []int32{p.Cards[pc].A}
+	var body []int32
+	for len(work) > 0 {
+		at := work[len(work)-1]
+		work = work[:len(work)-1]
+		if at < 0 || seen[at] {
+			continue
+		}
+		seen[at] = true
+		body = append(body, at)
+		c := &p.Cards[at]
+		work = append(work, c.Next)
+		if c.Op == Branch {
+			work = append(work, c.Target)
+		}
+	}
+	sort.Slice(body, func(i, j int) bool { return body[i] < body[j] })
+	return body
+}

@@ -1,0 +1,264 @@
+// Package card defines the instruction set of deck and the Program type:
+// the only thing the engines (vm, deal, check, real) ever see of a source
+// file.
+//
+// A card is one atomic step of a stack. It performs at most one access to
+// shared state or one synchronisation action, plus any amount of local
+// computation. Cards carry their own control flow (Next, and Target for
+// branches), so a jump never costs a tick of its own.
+//
+// Expressions inside cards are small stack-machine programs (Instr) over
+// the stack's locals, constants and, at most once per ordinary card, shared
+// memory. The compiler guarantees the one-access rule; the VM trusts it.
+package card
+
+import (
+	"fmt"
+
+	"github.com/deck-lang/deck/syntax"
+)
+
+// Op is what a card does. The table below is the whole instruction set.
+//
+//	op        operands                       effect                                    blocks while
+//	Local     Dst, X                         local[Dst] = X
+//	Nop       -                              nothing (yield, or a pure jump target)
+//	Store     Obj, Y (index), X              shared Obj[Y] = X
+//	Branch    X, Target                      if X: pc = Next else pc = Target
+//	Assert    X, A (message index)           fail unless X
+//	Print     A (print index)                append one output line
+//	Await     X                              -                                         X is false
+//	Atomic    X (guard), A (first body card) run the body cards to the end, as one step X is false
+//	Lock      Obj, Y                         owner = this stack                        held
+//	Unlock    Obj, Y                         owner = none (error unless held by us)
+//	Acquire   Obj, Y                         count--                                   count == 0
+//	Release   Obj, Y                         count++
+//	Notify    Obj, Y                         set the latch
+//	Wait      Obj, Y                         -                                         latch not set
+//	Send      Obj, Y, X                      enqueue X / offer X (rendezvous)          full / slot taken
+//	SendWait  Obj, Y                         - (second half of a rendezvous send)      our offer not taken
+//	Recv      Obj, Y, Dst                    local[Dst] = dequeue / take the offer     empty
+//	Spawn     A (proc), B (spawn index), Dst local[Dst] = handle of a new stack
+//	Join      X (handle), Dst (or -1)        local[Dst] = its return value             it has not finished
+//	Choose    X (lo), Y (hi), Dst            local[Dst] = lo + choice                  -
+//	Either    A (either index)               pc = Eithers[A][choice]
+//	Return    X (or none)                    finish the stack with value X
+//	Done      -                              never executed: the stack has finished
+type Op uint8
+
+const (
+	Local Op = iota
+	Nop
+	Store
+	Branch
+	Assert
+	Print
+	Await
+	Atomic
+	Lock
+	Unlock
+	Acquire
+	Release
+	Notify
+	Wait
+	Send
+	SendWait
+	Recv
+	Spawn
+	Join
+	Choose
+	Either
+	Return
+	Done
+	numOps
+)
+
+var opNames = [...]string{
+	Local: "local", Nop: "nop", Store: "store", Branch: "branch", Assert: "assert", Print: "print",
+	Await: "await", Atomic: "atomic", Lock: "lock", Unlock: "unlock", Acquire: "acquire",
+	Release: "release", Notify: "notify", Wait: "wait", Send: "send", SendWait: "sendwait",
+	Recv: "recv", Spawn: "spawn", Join: "join", Choose: "choose", Either: "either",
+	Return: "return", Done: "done",
+}
+
+func (op Op) String() string {
+	if op < numOps {
+		return opNames[op]
+	}
+	return fmt.Sprintf("op(%d)", op)
+}
+
+// IsSync reports whether op is a synchronisation action (a card that may
+// block or that changes a synchronisation object).
+func (op Op) IsSync() bool {
+	switch op {
+	case Await, Atomic, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, Spawn, Join:
+		return true
+	}
+	return false
+}
+
+// NoExpr marks an absent expression operand.
+const NoExpr Expr = -1
+
+// Expr is the index of an expression in Program.Exprs.
+type Expr int32
+
+// Card is one atomic step.
+type Card struct {
+	Op     Op
+	Dst    int32 // destination local slot, or -1
+	A, B   int32 // op-specific operands (see the table on Op)
+	Obj    int32 // index into Program.Globals for shared operands, or -1
+	X, Y   Expr  // expression operands, NoExpr when absent
+	Next   int32 // the card that follows; -1 ends an atomic body
+	Target int32 // Branch: where to go when X is false
+	Proc   int32 // the procedure whose stack runs this card
+	// KillNext and KillTarget index Program.Kills: the local slots that
+	// are dead once the card has gone to Next (or Target) and are zeroed
+	// then, so that states which differ only in dead values are one state.
+	KillNext, KillTarget int32
+	Pos                  syntax.Pos
+}
+
+// Global is a named piece of shared state: a variable or array, or a
+// synchronisation object or array of them. Its words live at
+// [Base, Base+Len*Stride) of the shared section of the state.
+type Global struct {
+	Name   string
+	Kind   GlobalKind
+	Type   Type  // element type of a var
+	Base   int32 // first word in the shared section
+	Len    int32 // number of elements; 0 for a scalar
+	Stride int32 // words per element
+	Cap    int32 // channel capacity (0: rendezvous)
+	Init   int64 // initial value of every element (var, sem)
+	Pos    syntax.Pos
+}
+
+// Elems returns the number of elements (1 for a scalar).
+func (g *Global) Elems() int32 {
+	if g.Len == 0 {
+		return 1
+	}
+	return g.Len
+}
+
+// GlobalKind says what a Global is.
+type GlobalKind uint8
+
+const (
+	GVar GlobalKind = iota
+	GMutex
+	GSem
+	GChan
+	GEvent
+)
+
+func (k GlobalKind) String() string {
+	return [...]string{"var", "mutex", "sem", "chan", "event"}[k]
+}
+
+// Type is the type of a value.
+type Type uint8
+
+const (
+	TInt Type = iota
+	TBool
+	THandle
+	TVoid // a call or join whose procedure returns nothing
+)
+
+func (t Type) String() string {
+	return [...]string{"int", "bool", "handle", "void"}[t]
+}
+
+// Proc is a compiled procedure: its cards start at Entry and it needs
+// NLocals local slots (parameters first, then lets, temporaries and the
+// locals of every call inlined into it).
+type Proc struct {
+	Name    string
+	Params  []string
+	NLocals int32
+	Entry   int32 // first card
+	Exit    int32 // its Done card
+	Returns Type  // TVoid when it never returns a value
+	Pos     syntax.Pos
+	Locals  []string // slot names, for traces ("t1" for temporaries)
+}
+
+// PrintArg is one argument of a print card: a literal string or an
+// expression with its type (for formatting).
+type PrintArg struct {
+	Str  string
+	X    Expr // NoExpr for a string literal
+	Type Type
+}
+
+// SpawnInfo describes a spawn: the procedure and its argument expressions.
+type SpawnInfo struct {
+	Args []Expr
+}
+
+// Invariant is an `always` declaration.
+type Invariant struct {
+	X   Expr
+	Pos syntax.Pos
+	Src string // the condition as written
+}
+
+// Access is one shared access of a card, for `deck cards` and for the
+// checker's independence analysis.
+type Access struct {
+	Global int32 // index into Program.Globals
+	Elem   int32 // element index, or -1 when it depends on a runtime value
+	Write  bool
+}
+
+// Program is a compiled deck program.
+type Program struct {
+	File    string
+	Src     []byte
+	Cards   []Card
+	Exprs   []ExprCode
+	Consts  []int64
+	Globals []Global
+	Procs   []Proc
+	Main    int32 // index of proc main
+
+	SharedWords int32 // size of the shared section of a state
+
+	Prints   [][]PrintArg
+	Messages []string // assert messages ("" when none)
+	Spawns   []SpawnInfo
+	Eithers  [][]int32
+	Always   []Invariant
+
+	// Accesses[pc] lists what card pc reads and writes in shared memory
+	// (an atomic card lists everything its body may touch).
+	Accesses [][]Access
+	// Numbers[pc] is card pc's number within its procedure: "3", or
+	// "3.1" for the first body card of atomic card 3.
+	Numbers []string
+	// Labels[pc] is a short human description of card pc, e.g. "read x",
+	// "x = t1 + 1", "lock m": what `deck cards` and traces show.
+	Labels []string
+	// Kills are lists of local slots to zero; Kills[0] is empty.
+	Kills [][]int32
+	// MaxEval is the deepest evaluation stack any expression needs.
+	MaxEval int
+}
+
+// StackName is how traces and messages name stack id of a program whose
+// stack runs procedure proc: main is "main", others "proc#id".
+func (p *Program) StackName(proc int32, id int) string {
+	if id == 0 {
+		return p.Procs[proc].Name
+	}
+	return fmt.Sprintf("%s#%d", p.Procs[proc].Name, id)
+}
+
+// Position renders a card's position as file:line:col.
+func (p *Program) Position(pos syntax.Pos) string {
+	return fmt.Sprintf("%s:%d:%d", p.File, pos.Line, pos.Col)
+}

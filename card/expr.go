@@ -1,0 +1,64 @@
+package card
+
+import "fmt"
+
+// ExprCode is a compiled expression: a straight-line stack program whose
+// result is the single value left on the evaluation stack. Jumps (for && and
+// ||) are forward and relative to the instruction after the jump.
+type ExprCode struct {
+	Code  []Instr
+	Depth int    // evaluation stack depth it needs
+	Src   string // the expression as the compiler lowered it, for labels
+}
+
+// XOp is an expression instruction.
+//
+//	xop       operands          stack effect
+//	Const     A = value         -> v
+//	Local     A = slot          -> local[A]
+//	Global    A = word          -> shared[A]
+//	GlobalAt  A = base, B = len i -> shared[A+i]     (error unless 0 <= i < B)
+//	Neg, Not                    x -> op x            (Neg errors on overflow)
+//	Add .. Ge                   x y -> x op y        (+ - * / % error on overflow or zero divisor)
+//	AndJump   A = skip          x -> x and jump A if x is false, else pop
+//	OrJump    A = skip          x -> x and jump A if x is true, else pop
+type XOp uint8
+
+const (
+	XConst XOp = iota
+	XLocal
+	XGlobal
+	XGlobalAt
+	XNeg
+	XNot
+	XAdd
+	XSub
+	XMul
+	XDiv
+	XMod
+	XEq
+	XNe
+	XLt
+	XLe
+	XGt
+	XGe
+	XAndJump
+	XOrJump
+)
+
+var xopNames = [...]string{"const", "local", "global", "global@", "neg", "not", "add", "sub", "mul",
+	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump"}
+
+func (op XOp) String() string {
+	if int(op) < len(xopNames) {
+		return xopNames[op]
+	}
+	return fmt.Sprintf("xop(%d)", op)
+}
+
+// Instr is one expression instruction.
+type Instr struct {
+	Op XOp
+	B  int32
+	A  int64
+}

@@ -1,0 +1,439 @@
+package compile
+
+import (
+	"strings"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/syntax"
+)
+
+// ltype is the type of a local value; handles also remember which
+// procedure their stack runs, so that `join h` knows what it returns.
+type ltype struct {
+	t    card.Type
+	proc int32 // for handles; -1 otherwise
+}
+
+var (
+	tInt  = ltype{t: card.TInt, proc: -1}
+	tBool = ltype{t: card.TBool, proc: -1}
+)
+
+// irKind classifies nodes of the lowered expression tree.
+type irKind uint8
+
+const (
+	irConst  irKind = iota
+	irLocal         // val = slot
+	irRead          // val = word of a shared scalar (or constant-index element)
+	irReadAt        // val = base word, n = length, x = index
+	irUnary         // op, x
+	irBinary        // op, x, y
+	irAnd           // x && y
+	irOr            // x || y
+)
+
+// ir is an expression after name resolution and type checking: the form in
+// which shared reads are counted and hoisted into cards of their own.
+type ir struct {
+	kind  irKind
+	typ   ltype
+	op    card.XOp
+	val   int64
+	n     int32
+	x, y  *ir
+	reads int    // shared reads in this subtree
+	prec  int    // precedence, for rendering
+	opTxt string // operator (binary, unary) or array name (readAt), for rendering
+	src   string
+	pos   syntax.Pos
+}
+
+func constIR(v int64, t ltype, pos syntax.Pos) *ir {
+	src := "0"
+	switch t.t {
+	case card.TBool:
+		src = "false"
+		if v != 0 {
+			src = "true"
+		}
+	default:
+		src = itoa(v)
+	}
+	return &ir{kind: irConst, typ: t, val: v, src: src, prec: 9, pos: pos}
+}
+
+func itoa(v int64) string {
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = -u
+	}
+	var b [24]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+var precOf = map[syntax.Token]int{
+	syntax.LOR: 1, syntax.LAND: 2,
+	syntax.EQL: 3, syntax.NEQ: 3, syntax.LSS: 3, syntax.LEQ: 3, syntax.GTR: 3, syntax.GEQ: 3,
+	syntax.ADD: 4, syntax.SUB: 4, syntax.MUL: 5, syntax.QUO: 5, syntax.REM: 5,
+}
+
+// wrap renders a child with parentheses when its precedence is lower than
+// the parent's needs.
+func wrap(x *ir, prec int) string {
+	if x.prec < prec {
+		return "(" + x.src + ")"
+	}
+	return x.src
+}
+
+// render sets x.src from its children, so that a label shows the
+// temporaries that replaced hoisted reads.
+func render(x *ir) *ir {
+	switch x.kind {
+	case irUnary:
+		x.src = x.opTxt + wrap(x.x, 6)
+	case irBinary, irAnd, irOr:
+		// Left-associative: the right child needs parentheses at equal precedence.
+		x.src = wrap(x.x, x.prec) + " " + x.opTxt + " " + wrap(x.y, x.prec+1)
+	case irReadAt:
+		x.src = x.opTxt + "[" + x.x.src + "]"
+	}
+	return x
+}
+
+// effectName names an expression form that must stand alone, or "".
+func effectName(e syntax.Expr) string {
+	switch e.(type) {
+	case *syntax.RecvExpr:
+		return "recv"
+	case *syntax.SpawnExpr:
+		return "spawn"
+	case *syntax.JoinExpr:
+		return "join"
+	case *syntax.ChooseExpr:
+		return "choose"
+	case *syntax.CallExpr:
+		return "a call"
+	}
+	return ""
+}
+
+// translate resolves and type-checks a pure expression. It emits no cards.
+// On error it reports and returns a placeholder of a plausible type.
+func (pc *procCompiler) translate(e syntax.Expr) *ir {
+	c := pc.c
+	switch e := e.(type) {
+	case *syntax.IntLit:
+		return constIR(e.Value, tInt, e.At)
+	case *syntax.BoolLit:
+		if e.Value {
+			return constIR(1, tBool, e.At)
+		}
+		return constIR(0, tBool, e.At)
+	case *syntax.StringLit:
+		c.errorf(e.At, "a string can only be printed or used as an assert message")
+		return constIR(0, tInt, e.At)
+	case *syntax.ParenExpr:
+		// Rendering adds parentheses wherever precedence needs them.
+		return pc.translate(e.X)
+	case *syntax.Ident:
+		return pc.ident(e)
+	case *syntax.IndexExpr:
+		return pc.index(e)
+	case *syntax.UnaryExpr:
+		x := pc.translate(e.X)
+		if e.Op == syntax.NOT {
+			if x.typ.t != card.TBool {
+				c.errorf(e.At, "operator ! needs a bool, not a %s", x.typ.t)
+			}
+			if x.kind == irConst {
+				return constIR(x.val^1, tBool, e.At)
+			}
+			return render(&ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: x, reads: x.reads, prec: 6, pos: e.At})
+		}
+		if x.typ.t != card.TInt {
+			c.errorf(e.At, "operator - needs an int, not a %s", x.typ.t)
+		}
+		if x.kind == irConst {
+			if v, err := foldBinary(card.XSub, 0, x.val); err == "" {
+				return constIR(v, tInt, e.At)
+			}
+		}
+		return render(&ir{kind: irUnary, op: card.XNeg, opTxt: "-", typ: tInt, x: x, reads: x.reads, prec: 6, pos: e.At})
+	case *syntax.BinaryExpr:
+		x := pc.translate(e.X)
+		y := pc.translate(e.Y)
+		t, _ := c.binaryType(e, x.typ.t, y.typ.t)
+		lt := ltype{t: t, proc: -1}
+		op := binOps[e.Op]
+		if x.kind == irConst && y.kind == irConst {
+			v, err := foldBinary(op, x.val, y.val)
+			if err != "" {
+				c.errorf(e.OpPos, "%s", err)
+				return constIR(0, lt, e.OpPos)
+			}
+			return constIR(v, lt, x.pos)
+		}
+		n := &ir{kind: irBinary, op: op, opTxt: e.Op.String(), typ: lt, x: x, y: y, reads: x.reads + y.reads, prec: precOf[e.Op], pos: e.OpPos}
+		switch e.Op {
+		case syntax.LAND:
+			n.kind = irAnd
+		case syntax.LOR:
+			n.kind = irOr
+		}
+		return render(n)
+	}
+	if name := effectName(e); name != "" {
+		c.errorf(e.Pos(), "%s must stand alone: assign its result with let first, then use it", name)
+	} else {
+		c.errorf(e.Pos(), "unexpected expression")
+	}
+	return constIR(0, tInt, e.Pos())
+}
+
+// ident resolves a name used as a value.
+func (pc *procCompiler) ident(e *syntax.Ident) *ir {
+	c := pc.c
+	if slot, ok := pc.lookup(e.Name); ok {
+		return &ir{kind: irLocal, typ: pc.slotTypes[slot], val: int64(slot), src: pc.slots[slot], prec: 9, pos: e.At}
+	}
+	ent, ok := c.names[e.Name]
+	if !ok {
+		c.errorf(e.At, "undefined: %s", e.Name)
+		pc.declareDummy(e.Name)
+		return constIR(0, tInt, e.At)
+	}
+	switch ent.kind {
+	case entConst:
+		x := constIR(ent.val, ltype{t: ent.typ, proc: -1}, e.At)
+		x.src = e.Name
+		return x
+	case entProc:
+		c.errorf(e.At, "%s is a procedure: call it, or spawn it", e.Name)
+		return constIR(0, tInt, e.At)
+	}
+	g := &c.prog.Globals[ent.global]
+	if g.Kind != card.GVar {
+		c.errorf(e.At, "%s is a %s, not a value", e.Name, g.Kind)
+		return constIR(0, tInt, e.At)
+	}
+	if g.Len > 0 {
+		c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
+		return constIR(0, ltype{t: g.Type, proc: -1}, e.At)
+	}
+	return &ir{kind: irRead, typ: ltype{t: g.Type, proc: -1}, val: int64(g.Base), reads: 1, src: e.Name, prec: 9, pos: e.At}
+}
+
+// index resolves `a[i]` on a shared array variable.
+func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
+	c := pc.c
+	idx := pc.translate(e.Index)
+	if idx.typ.t != card.TInt {
+		c.errorf(e.Index.Pos(), "an index must be an int, not a %s", idx.typ.t)
+	}
+	g, ok := pc.globalOf(e.X, card.GVar)
+	if !ok {
+		return constIR(0, tInt, e.X.At)
+	}
+	t := ltype{t: g.Type, proc: -1}
+	if g.Len == 0 {
+		c.errorf(e.Lbrack, "%s is not an array", e.X.Name)
+		return constIR(0, t, e.X.At)
+	}
+	src := e.X.Name + "[" + idx.src + "]"
+	if idx.kind == irConst {
+		if idx.val < 0 || idx.val >= int64(g.Len) {
+			c.errorf(e.Index.Pos(), "index %d is out of range for %s (length %d)", idx.val, e.X.Name, g.Len)
+			return constIR(0, t, e.X.At)
+		}
+		return &ir{kind: irRead, typ: t, val: int64(g.Base) + idx.val, reads: 1, src: src, prec: 9, pos: e.X.At}
+	}
+	return render(&ir{kind: irReadAt, typ: t, val: int64(g.Base), n: g.Len, x: idx, reads: idx.reads + 1, opTxt: e.X.Name, prec: 9, pos: e.X.At})
+}
+
+// globalOf resolves a name that must denote a global of the given kind.
+func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.Global, bool) {
+	c := pc.c
+	if _, ok := pc.lookup(id.Name); ok {
+		c.errorf(id.At, "%s is a local variable, not a shared %s", id.Name, kind)
+		return nil, false
+	}
+	ent, ok := c.names[id.Name]
+	if !ok {
+		c.errorf(id.At, "undefined: %s", id.Name)
+		return nil, false
+	}
+	if ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != kind {
+		c.errorf(id.At, "%s is a %s, not a %s", id.Name, c.kindName(ent), kind)
+		return nil, false
+	}
+	return &c.prog.Globals[ent.global], true
+}
+
+// lower makes x fit in one card together with `keep` shared accesses of
+// the card's own: every shared read beyond the last `keep` is hoisted, in
+// evaluation order, into a card of its own that stores it in a temporary.
+// Inside an atomic block nothing is hoisted: the whole block is one card.
+func (pc *procCompiler) lower(x *ir, keep int) *ir {
+	if pc.inAtomic || x.reads <= keep {
+		return x
+	}
+	remaining := x.reads
+	return pc.hoist(x, &remaining, keep)
+}
+
+func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
+	if x.reads == 0 {
+		return x
+	}
+	switch x.kind {
+	case irRead:
+		*remaining--
+		if *remaining >= keep {
+			return pc.toTemp(x)
+		}
+		return x
+	case irReadAt:
+		n := *x
+		n.x = pc.hoist(x.x, remaining, keep)
+		n.reads = n.x.reads + 1
+		render(&n)
+		*remaining--
+		if *remaining >= keep {
+			return pc.toTemp(&n)
+		}
+		return &n
+	case irUnary:
+		n := *x
+		n.x = pc.hoist(x.x, remaining, keep)
+		n.reads = n.x.reads
+		return render(&n)
+	case irAnd, irOr:
+		l := pc.hoist(x.x, remaining, keep)
+		if x.y.reads > 0 && *remaining > keep {
+			// A read of the right operand would be hoisted, but it may only
+			// happen when the left operand lets it: use control flow.
+			*remaining -= x.y.reads
+			return pc.shortCircuit(x, l)
+		}
+		n := *x
+		n.x = l
+		n.y = pc.hoist(x.y, remaining, keep)
+		n.reads = n.x.reads + n.y.reads
+		return render(&n)
+	case irBinary:
+		n := *x
+		n.x = pc.hoist(x.x, remaining, keep)
+		n.y = pc.hoist(x.y, remaining, keep)
+		n.reads = n.x.reads + n.y.reads
+		return render(&n)
+	}
+	return x
+}
+
+// shortCircuit lowers `l && y` or `l || y` (l already lowered) with a branch,
+// so that y's reads happen only when they would in the source.
+func (pc *procCompiler) shortCircuit(x *ir, l *ir) *ir {
+	t := pc.temp(tBool)
+	name := pc.slots[t]
+	pc.emitLocal(t, l, x.pos)
+	loc := &ir{kind: irLocal, typ: tBool, val: int64(t), src: name, prec: 9, pos: x.pos}
+	cond := loc
+	label := "if " + name
+	if x.kind == irOr {
+		cond = render(&ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: loc, prec: 6, pos: x.pos})
+		label = "if !" + name
+	}
+	br := pc.emit(pc.newCard(card.Branch, x.pos, pc.exprCode(cond)), label)
+	r := pc.lower(x.y, 1)
+	pc.emitLocal(t, r, x.y.pos)
+	pc.pending = append(pc.pending, pc.targetPatch(br))
+	return loc
+}
+
+// toTemp emits a card that stores x in a fresh temporary.
+func (pc *procCompiler) toTemp(x *ir) *ir {
+	t := pc.temp(x.typ)
+	pc.emitLocal(t, x, x.pos)
+	return &ir{kind: irLocal, typ: x.typ, val: int64(t), src: pc.slots[t], prec: 9, pos: x.pos}
+}
+
+// emitLocal emits `slot = x`.
+func (pc *procCompiler) emitLocal(slot int32, x *ir, pos syntax.Pos) int32 {
+	cd := pc.newCard(card.Local, pos, pc.exprCode(x))
+	cd.Dst = slot
+	return pc.emit(cd, pc.slots[slot]+" = "+x.src)
+}
+
+// exprCode generates the stack code of x and returns its index.
+func (pc *procCompiler) exprCode(x *ir) card.Expr {
+	p := pc.c.prog
+	var code []card.Instr
+	depth, maxDepth := 0, 0
+	push := func() {
+		depth++
+		if depth > maxDepth {
+			maxDepth = depth
+		}
+	}
+	var gen func(x *ir)
+	gen = func(x *ir) {
+		switch x.kind {
+		case irConst:
+			code = append(code, card.Instr{Op: card.XConst, A: x.val})
+			push()
+		case irLocal:
+			code = append(code, card.Instr{Op: card.XLocal, A: x.val})
+			push()
+		case irRead:
+			code = append(code, card.Instr{Op: card.XGlobal, A: x.val})
+			push()
+		case irReadAt:
+			gen(x.x)
+			code = append(code, card.Instr{Op: card.XGlobalAt, A: x.val, B: x.n})
+		case irUnary:
+			gen(x.x)
+			code = append(code, card.Instr{Op: x.op})
+		case irAnd, irOr:
+			gen(x.x)
+			at := len(code)
+			op := card.XAndJump
+			if x.kind == irOr {
+				op = card.XOrJump
+			}
+			code = append(code, card.Instr{Op: op})
+			gen(x.y)
+			depth--
+			code[at].A = int64(len(code) - at - 1)
+		case irBinary:
+			gen(x.x)
+			gen(x.y)
+			code = append(code, card.Instr{Op: x.op})
+			depth--
+		}
+	}
+	gen(x)
+	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src})
+	return card.Expr(len(p.Exprs) - 1)
+}
+
+// quote renders a string literal for labels.
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
+	return `"` + r.Replace(s) + `"`
+}

@@ -1,0 +1,211 @@
+package compile
+
+import (
+	"fmt"
+	"math/bits"
+	"strings"
+
+	"github.com/deck-lang/deck/card"
+)
+
+// bitset is a set of local slots.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (b bitset) add(i int32)      { b[i/64] |= 1 << (uint(i) % 64) }
+func (b bitset) has(i int32) bool { return b[i/64]&(1<<(uint(i)%64)) != 0 }
+func (b bitset) or(o bitset) {
+	for k := range b {
+		b[k] |= o[k]
+	}
+}
+func (b bitset) andNot(o bitset) {
+	for k := range b {
+		b[k] &^= o[k]
+	}
+}
+func (b bitset) clone() bitset { return append(bitset(nil), b...) }
+func (b bitset) equal(o bitset) bool {
+	for k := range b {
+		if b[k] != o[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func (b bitset) slots() []int32 {
+	var out []int32
+	for k, w := range b {
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			out = append(out, int32(k*64+t))
+			w &^= 1 << uint(t)
+		}
+	}
+	return out
+}
+
+// finish completes a procedure: it records what each card accesses and
+// computes, by backward liveness over the cards, which locals die on each
+// edge so that the VM can zero them.
+func (pc *procCompiler) finish() {
+	p := pc.c.prog
+	for len(p.Accesses) < len(p.Cards) {
+		p.Accesses = append(p.Accesses, nil)
+	}
+	for _, idx := range pc.top {
+		p.Accesses[idx] = card.CardAccesses(p, idx)
+	}
+	for _, body := range pc.bodies {
+		for _, idx := range body {
+			p.Accesses[idx] = card.CardAccesses(p, idx)
+		}
+	}
+	n := len(pc.slots)
+	if n == 0 || len(pc.top) == 0 {
+		return
+	}
+	uses := map[int32]bitset{}
+	defs := map[int32]bitset{}   // definite writes (they end liveness)
+	writes := map[int32]bitset{} // every slot the card may leave non-zero
+	for _, idx := range pc.top {
+		u, d, w := newBitset(n), newBitset(n), newBitset(n)
+		cardUses(p, idx, u)
+		if dst := p.Cards[idx].Dst; dst >= 0 {
+			d.add(dst)
+			w.add(dst)
+		}
+		for _, b := range pc.bodies[idx] {
+			cardUses(p, b, u)
+			if dst := p.Cards[b].Dst; dst >= 0 {
+				w.add(dst)
+			}
+		}
+		uses[idx], defs[idx], writes[idx] = u, d, w
+	}
+	// Parameters arrive set whether or not they are used.
+	entry := pc.top[0]
+	for k := range p.Procs[pc.proc].Params {
+		writes[entry].add(int32(k))
+	}
+	in := map[int32]bitset{}
+	for _, idx := range pc.top {
+		in[idx] = newBitset(n)
+	}
+	liveIn := func(to int32) bitset {
+		if b, ok := in[to]; ok {
+			return b
+		}
+		return newBitset(n)
+	}
+	for changed := true; changed; {
+		changed = false
+		for k := len(pc.top) - 1; k >= 0; k-- {
+			idx := pc.top[k]
+			out := newBitset(n)
+			for _, s := range successors(p, idx) {
+				out.or(liveIn(s))
+			}
+			out.andNot(defs[idx])
+			out.or(uses[idx])
+			if !out.equal(in[idx]) {
+				in[idx] = out
+				changed = true
+			}
+		}
+	}
+	kills := map[string]int32{}
+	intern := func(b bitset) int32 {
+		s := b.slots()
+		if len(s) == 0 {
+			return 0
+		}
+		key := fmt.Sprint(s)
+		if k, ok := kills[key]; ok {
+			return k
+		}
+		p.Kills = append(p.Kills, s)
+		kills[key] = int32(len(p.Kills) - 1)
+		return kills[key]
+	}
+	for _, idx := range pc.top {
+		cd := &p.Cards[idx]
+		possible := in[idx].clone()
+		possible.or(writes[idx])
+		switch cd.Op {
+		case card.Return, card.Done:
+			continue
+		case card.Either:
+			after := newBitset(n)
+			for _, t := range p.Eithers[cd.A] {
+				after.or(liveIn(t))
+			}
+			possible.andNot(after)
+			cd.KillNext = intern(possible)
+		case card.Branch:
+			k := possible.clone()
+			k.andNot(liveIn(cd.Next))
+			cd.KillNext = intern(k)
+			possible.andNot(liveIn(cd.Target))
+			cd.KillTarget = intern(possible)
+		default:
+			possible.andNot(liveIn(cd.Next))
+			cd.KillNext = intern(possible)
+		}
+	}
+}
+
+// successors lists where a top-level card may go next.
+func successors(p *card.Program, idx int32) []int32 {
+	cd := &p.Cards[idx]
+	switch cd.Op {
+	case card.Return, card.Done:
+		return nil
+	case card.Branch:
+		return []int32{cd.Next, cd.Target}
+	case card.Either:
+		return p.Eithers[cd.A]
+	}
+	return []int32{cd.Next}
+}
+
+// cardUses adds the local slots card idx reads.
+func cardUses(p *card.Program, idx int32, u bitset) {
+	cd := &p.Cards[idx]
+	add := func(e card.Expr) {
+		if e == card.NoExpr {
+			return
+		}
+		for _, in := range p.Exprs[e].Code {
+			if in.Op == card.XLocal {
+				u.add(int32(in.A))
+			}
+		}
+	}
+	add(cd.X)
+	add(cd.Y)
+	switch cd.Op {
+	case card.Print:
+		for _, a := range p.Prints[cd.A] {
+			add(a.X)
+		}
+	case card.Spawn:
+		for _, a := range p.Spawns[cd.B].Args {
+			add(a)
+		}
+	}
+}
+
+// describeKills renders a kill list for the disassembly.
+func describeKills(p *card.Program, proc int32, k int32) string {
+	if k == 0 {
+		return ""
+	}
+	var names []string
+	for _, s := range p.Kills[k] {
+		names = append(names, p.Procs[proc].Locals[s])
+	}
+	return strings.Join(names, " ")
+}

@@ -1,0 +1,368 @@
+// Package deal is the simulated operating system: dealers that hand cards
+// from the live stacks to 1..N simulated processors, tick by tick, and
+// record the shuffle as a replayable schedule. Every card runs through
+// vm.Step.
+//
+// The model: each processor holds at most one stack at a time and takes at
+// most one card from it per tick. A stack keeps its processor for a quantum
+// of cards, or until it blocks or finishes; then the dealer gives the
+// processor to another runnable stack. A stack never runs on two
+// processors at once. Within a tick the moves take effect one after the
+// other (sequential consistency at card granularity), in an order the
+// schedule records.
+package deal
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Kind selects a dealer.
+type Kind uint8
+
+const (
+	// Random gives each free processor a runnable stack picked at random,
+	// and lets a stack keep it for Quantum cards. The seed fixes the run.
+	Random Kind = iota
+	// RoundRobin queues runnable stacks in order and gives each the
+	// processor for Quantum cards.
+	RoundRobin
+	// Sequential lets a stack run until it finishes or blocks.
+	Sequential
+)
+
+// ParseKind reads a dealer name: random, rr or seq.
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "random":
+		return Random, nil
+	case "rr", "round-robin":
+		return RoundRobin, nil
+	case "seq", "sequential":
+		return Sequential, nil
+	}
+	return 0, fmt.Errorf("unknown dealer %q (want random, rr or seq)", s)
+}
+
+func (k Kind) String() string { return [...]string{"random", "rr", "seq"}[k] }
+
+// Options configure a run.
+type Options struct {
+	Dealer   Kind
+	CPUs     int // processors; at least 1
+	Quantum  int // cards a stack keeps its processor; at least 1
+	Seed     uint64
+	Replay   *trace.Schedule // when set, deal exactly these moves
+	MaxTicks int64           // stop after this many ticks (0: DefaultMaxTicks)
+	// Steps asks for a detailed record of every card (values read and
+	// written) in Result.Steps; it costs time and memory per card.
+	Steps bool
+	// NoSchedule skips recording the schedule (benchmarks, huge runs).
+	NoSchedule bool
+}
+
+// DefaultMaxTicks stops runs that never end (a stack spinning forever).
+const DefaultMaxTicks = 10_000_000
+
+// Result is what a run did.
+type Result struct {
+	Seed      uint64
+	Ticks     int64
+	Cards     int64
+	Schedule  trace.Schedule
+	CPUs      []uint16 // the processor of each move of Schedule
+	Final     *vm.State
+	Violation *trace.Violation
+	// Stopped says why a run ended before every stack finished without a
+	// violation: "max-ticks" or "replay-ended" ("" otherwise).
+	Stopped string
+	Taken   []int64 // cards taken by each stack
+	Steps   []trace.Step
+}
+
+// ReplayError is returned when a schedule does not fit the program.
+type ReplayError struct {
+	Tick int
+	Msg  string
+}
+
+func (e *ReplayError) Error() string { return fmt.Sprintf("replay: tick %d: %s", e.Tick+1, e.Msg) }
+
+// dealer holds the state of one run.
+type dealer struct {
+	m       *vm.Machine
+	p       *card.Program
+	opt     Options
+	rng     *rand.Rand
+	s       *vm.State
+	res     *Result
+	cpu     []int32 // the stack each processor holds, or -1
+	used    []int   // cards taken in the current slice
+	onCPU   []bool  // by stack
+	queue   []int32 // round-robin order of stacks waiting for a processor
+	inQ     []bool
+	ready   []int32 // scratch: runnable stacks without a processor
+	order   []int   // scratch: processor order within a tick
+	before  vm.State
+	tick    []trace.Move // the moves of the current tick
+	tickCPU []uint16
+}
+
+// Run deals one run of the program.
+func Run(m *vm.Machine, opt Options) (*Result, error) {
+	if opt.CPUs < 1 {
+		opt.CPUs = 1
+	}
+	if opt.Quantum < 1 {
+		opt.Quantum = 1
+	}
+	if opt.MaxTicks <= 0 {
+		opt.MaxTicks = DefaultMaxTicks
+	}
+	d := &dealer{
+		m:   m,
+		p:   m.P,
+		opt: opt,
+		rng: rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
+		s:   m.Init(),
+		res: &Result{Seed: opt.Seed},
+		cpu: make([]int32, opt.CPUs),
+	}
+	for k := range d.cpu {
+		d.cpu[k] = -1
+	}
+	d.used = make([]int, opt.CPUs)
+	d.order = make([]int, opt.CPUs)
+	if k, f := m.CheckAlways(d.s); k >= 0 {
+		d.res.Violation = trace.Always(m, d.s, k, f)
+		d.res.Final = d.s
+		return d.res, nil
+	}
+	var err error
+	if opt.Replay != nil {
+		err = d.replay()
+	} else {
+		d.deal()
+	}
+	d.res.Final = d.s
+	return d.res, err
+}
+
+// grow keeps the per-stack tables as long as the number of stacks.
+func (d *dealer) grow() {
+	for n := d.s.NumStacks(); len(d.onCPU) < n; {
+		d.onCPU = append(d.onCPU, false)
+		d.inQ = append(d.inQ, false)
+		d.res.Taken = append(d.res.Taken, 0)
+	}
+}
+
+// deal runs the chosen dealer until every stack finishes, a violation
+// happens, or the tick limit is reached.
+func (d *dealer) deal() {
+	s, m := d.s, d.m
+	for {
+		d.grow()
+		if d.res.Ticks >= d.opt.MaxTicks {
+			d.res.Stopped = "max-ticks"
+			return
+		}
+		// Release processors whose stack cannot go on, or whose slice is up.
+		for k, st := range d.cpu {
+			if st < 0 {
+				continue
+			}
+			if !m.Enabled(s, int(st)) || (d.opt.Dealer != Sequential && d.used[k] >= d.opt.Quantum) {
+				d.onCPU[st] = false
+				d.cpu[k] = -1
+			}
+		}
+		// Runnable stacks without a processor, in round-robin queue order.
+		d.ready = d.ready[:0]
+		for st := 0; st < s.NumStacks(); st++ {
+			if !d.onCPU[st] && !d.inQ[st] && m.Enabled(s, st) {
+				d.queue = append(d.queue, int32(st))
+				d.inQ[st] = true
+			}
+		}
+		kept := d.queue[:0]
+		for _, st := range d.queue {
+			if m.Enabled(s, int(st)) {
+				kept = append(kept, st)
+			} else {
+				d.inQ[st] = false
+			}
+		}
+		d.queue = kept
+		busy := 0
+		for k := range d.cpu {
+			if d.cpu[k] < 0 && len(d.queue) > 0 {
+				pick := 0
+				if d.opt.Dealer == Random {
+					pick = d.rng.IntN(len(d.queue))
+				}
+				st := d.queue[pick]
+				d.queue = append(d.queue[:pick], d.queue[pick+1:]...)
+				d.inQ[st] = false
+				d.cpu[k], d.used[k], d.onCPU[st] = st, 0, true
+			}
+			if d.cpu[k] >= 0 {
+				busy++
+			}
+		}
+		if busy == 0 {
+			if !d.allFinished() {
+				d.res.Violation = trace.Deadlock(m, s)
+			}
+			return
+		}
+		// The processors take their cards in an order the dealer picks.
+		n := 0
+		for k := range d.cpu {
+			if d.cpu[k] >= 0 {
+				d.order[n] = k
+				n++
+			}
+		}
+		if d.opt.Dealer == Random && n > 1 {
+			d.rng.Shuffle(n, func(a, b int) { d.order[a], d.order[b] = d.order[b], d.order[a] })
+		}
+		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
+		stop := false
+		for _, k := range d.order[:n] {
+			st := int(d.cpu[k])
+			choice := 0
+			if c := m.Choices(s, st); c > 1 {
+				choice = d.rng.IntN(c)
+			}
+			switch d.step(st, choice, k) {
+			case stepBlocked:
+				continue // an earlier card of this tick blocked it: it idles
+			case stepViolation:
+				stop = true
+			}
+			d.used[k]++
+			if stop {
+				break
+			}
+		}
+		d.endTick()
+		if stop {
+			return
+		}
+	}
+}
+
+type stepStatus uint8
+
+const (
+	stepOK stepStatus = iota
+	stepBlocked
+	stepViolation
+)
+
+// step lets stack st take its next card on processor cpu, and records it.
+func (d *dealer) step(st, choice, cpu int) stepStatus {
+	m, s := d.m, d.s
+	if d.opt.Steps {
+		d.before.CopyFrom(s)
+	}
+	pc := s.PC(st)
+	r := m.Step(s, st, choice)
+	if r.Status == vm.Blocked {
+		return stepBlocked
+	}
+	d.grow()
+	d.tick = append(d.tick, trace.Move{Stack: int32(st), Choice: int32(choice)})
+	d.tickCPU = append(d.tickCPU, uint16(cpu))
+	d.res.Cards++
+	d.res.Taken[st]++
+	if d.opt.Steps {
+		rec := trace.Record(m, &d.before, s, st, pc, r, d.res.Ticks, cpu)
+		rec.Choice = choice
+		d.res.Steps = append(d.res.Steps, rec)
+	}
+	if r.Status == vm.Failed {
+		d.res.Violation = trace.Fault(m, s, st, r)
+		return stepViolation
+	}
+	if k, f := m.CheckAlways(s); k >= 0 {
+		d.res.Violation = trace.Always(m, s, k, f)
+		return stepViolation
+	}
+	return stepOK
+}
+
+// endTick closes the current tick.
+func (d *dealer) endTick() {
+	if len(d.tick) == 0 {
+		return
+	}
+	d.res.Ticks++
+	if !d.opt.NoSchedule {
+		d.res.Schedule.Add(d.tick...)
+		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
+	}
+}
+
+func (d *dealer) allFinished() bool {
+	for st := 0; st < d.s.NumStacks(); st++ {
+		if !d.s.Finished(d.p, st) {
+			return false
+		}
+	}
+	return true
+}
+
+// replay deals exactly the moves of a schedule.
+func (d *dealer) replay() error {
+	m, s, sch := d.m, d.s, d.opt.Replay
+	for t := 0; t < sch.NumTicks(); t++ {
+		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
+		for k, mv := range sch.Tick(t) {
+			st := int(mv.Stack)
+			if st >= s.NumStacks() {
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("there is no stack %d (the program has %d stacks at this point)", st, s.NumStacks())}
+			}
+			if s.Finished(d.p, st) {
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has already finished", m.StackName(s, st))}
+			}
+			if !m.Enabled(s, st) {
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s cannot move: it waits at %s", m.StackName(s, st), m.WaitReason(s, st))}
+			}
+			if c := m.Choices(s, st); int(mv.Choice) >= c {
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %d choices, not %d", m.StackName(s, st), c, mv.Choice+1)}
+			}
+			if d.step(st, int(mv.Choice), k) == stepViolation {
+				d.endTick()
+				if t+1 < sch.NumTicks() || k+1 < len(sch.Tick(t)) {
+					return &ReplayError{Tick: t, Msg: "the run failed before the schedule ended"}
+				}
+				return nil
+			}
+		}
+		d.endTick()
+	}
+	d.grow()
+	switch {
+	case d.allFinished():
+	case d.anyEnabled():
+		d.res.Stopped = "replay-ended"
+	default:
+		d.res.Violation = trace.Deadlock(m, s)
+	}
+	return nil
+}
+
+func (d *dealer) anyEnabled() bool {
+	for st := 0; st < d.s.NumStacks(); st++ {
+		if d.m.Enabled(d.s, st) {
+			return true
+		}
+	}
+	return false
+}

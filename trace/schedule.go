@@ -1,0 +1,160 @@
+// Package trace owns what a run leaves behind: schedules (the compact,
+// replayable text form of a shuffle), the steps of a trace with the values
+// each card read and wrote, and their renderings as text and JSON.
+package trace
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Move is one card dealt: which stack took it, and which alternative it
+// chose when the card was a choose or either (0 otherwise).
+type Move struct {
+	Stack  int32
+	Choice int32
+}
+
+// Schedule is a shuffle: the moves of every tick, in order. Within a tick
+// the moves are listed in the order they took effect. It is stored flat
+// (Ends[t] is one past the last move of tick t) so that a run of millions
+// of cards costs a few bytes per card.
+type Schedule struct {
+	Moves []Move
+	Ends  []int32
+}
+
+// Len returns the number of moves.
+func (s *Schedule) Len() int { return len(s.Moves) }
+
+// NumTicks returns the number of ticks.
+func (s *Schedule) NumTicks() int { return len(s.Ends) }
+
+// Tick returns the moves of tick t.
+func (s *Schedule) Tick(t int) []Move {
+	start := int32(0)
+	if t > 0 {
+		start = s.Ends[t-1]
+	}
+	return s.Moves[start:s.Ends[t]]
+}
+
+// Add appends a tick.
+func (s *Schedule) Add(moves ...Move) {
+	s.Moves = append(s.Moves, moves...)
+	s.Ends = append(s.Ends, int32(len(s.Moves)))
+}
+
+// Truncate keeps the first n ticks.
+func (s *Schedule) Truncate(n int) {
+	if n >= len(s.Ends) {
+		return
+	}
+	s.Ends = s.Ends[:n]
+	end := int32(0)
+	if n > 0 {
+		end = s.Ends[n-1]
+	}
+	s.Moves = s.Moves[:end]
+}
+
+// String renders the schedule in its text form:
+//
+//	0,0,1:2,2*3,1+2
+//
+// Ticks are separated by commas; a tick with several CPUs joins its moves
+// with '+'; a move is a stack number (0 is main, then stacks in order of
+// spawning) with ":choice" when it chose; "S*N" repeats a one-move tick N
+// times. Whitespace is ignored when parsing.
+func (s *Schedule) String() string {
+	var b strings.Builder
+	for i := 0; i < s.NumTicks(); {
+		t := s.Tick(i)
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if len(t) == 1 && t[0].Choice == 0 {
+			n := 1
+			for i+n < s.NumTicks() && len(s.Tick(i+n)) == 1 && s.Tick(i + n)[0] == t[0] {
+				n++
+			}
+			b.WriteString(strconv.Itoa(int(t[0].Stack)))
+			if n > 1 {
+				b.WriteByte('*')
+				b.WriteString(strconv.Itoa(n))
+			}
+			i += n
+			continue
+		}
+		for k, m := range t {
+			if k > 0 {
+				b.WriteByte('+')
+			}
+			b.WriteString(strconv.Itoa(int(m.Stack)))
+			if m.Choice != 0 {
+				b.WriteByte(':')
+				b.WriteString(strconv.Itoa(int(m.Choice)))
+			}
+		}
+		i++
+	}
+	return b.String()
+}
+
+// maxRepeat bounds "S*N" so that a typo cannot ask for a huge schedule.
+const maxRepeat = 1 << 26
+
+// Parse reads a schedule in the text form written by String.
+func Parse(text string) (*Schedule, error) {
+	text = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, text)
+	s := &Schedule{}
+	if text == "" {
+		return s, nil
+	}
+	for ti, tick := range strings.Split(text, ",") {
+		if tick == "" {
+			return nil, fmt.Errorf("schedule: tick %d is empty", ti+1)
+		}
+		repeat := 1
+		if star := strings.IndexByte(tick, '*'); star >= 0 {
+			n, err := strconv.Atoi(tick[star+1:])
+			if err != nil || n < 1 || n > maxRepeat {
+				return nil, fmt.Errorf("schedule: bad repeat count in %q", tick)
+			}
+			repeat = n
+			tick = tick[:star]
+		}
+		var moves []Move
+		for _, mv := range strings.Split(tick, "+") {
+			stack, choice, _ := strings.Cut(mv, ":")
+			st, err := strconv.ParseInt(stack, 10, 32)
+			if err != nil || st < 0 {
+				return nil, fmt.Errorf("schedule: %q is not a stack number", mv)
+			}
+			var ch int64
+			if choice != "" || strings.Contains(mv, ":") {
+				ch, err = strconv.ParseInt(choice, 10, 32)
+				if err != nil || ch < 0 {
+					return nil, fmt.Errorf("schedule: %q has a bad choice", mv)
+				}
+			}
+			moves = append(moves, Move{Stack: int32(st), Choice: int32(ch)})
+		}
+		if repeat > 1 && len(moves) > 1 {
+			return nil, fmt.Errorf("schedule: only a one-move tick can repeat, not %q", tick)
+		}
+		if s.Len()+repeat > maxRepeat {
+			return nil, fmt.Errorf("schedule: too long")
+		}
+		for r := 0; r < repeat; r++ {
+			s.Add(moves...)
+		}
+	}
+	return s, nil
+}

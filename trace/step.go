@@ -1,0 +1,100 @@
+package trace
+
+import (
+	"fmt"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Value is a named value a card read or wrote: `x = 3`, `a[1] = true`.
+type Value struct {
+	Name  string
+	Value string
+}
+
+// Step is one card of a trace, with what it read and wrote.
+type Step struct {
+	Tick    int64
+	CPU     int
+	StackID int
+	Stack   string
+	PC      int32
+	Card    string // number within its procedure
+	Pos     string
+	Text    string // what the card does
+	Choice  int
+	Reads   []Value // shared values read, as they were before the card
+	Writes  []Value // shared values written, as they are after it
+	Sets    []Value // the local the card set, if any
+	Failed  bool
+}
+
+// Record describes the card stack i took at pc, going from state before to
+// state after with result r.
+func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result, tick int64, cpu int) Step {
+	p := m.P
+	c := &p.Cards[pc]
+	st := Step{
+		Tick: tick, CPU: cpu, StackID: i, Stack: m.StackName(before, i), PC: pc,
+		Card: p.Numbers[pc], Pos: p.Position(c.Pos), Text: p.Labels[pc],
+		Failed: r.Status == vm.Failed,
+	}
+	shB, shA := before.Shared(p), after.Shared(p)
+	for _, a := range p.Accesses[pc] {
+		g := &p.Globals[a.Global]
+		if g.Kind != card.GVar || a.Write {
+			continue
+		}
+		st.Reads = append(st.Reads, varValue(m, g, a.Elem, shB))
+	}
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		if g.Kind != card.GVar {
+			continue
+		}
+		for e := int32(0); e < g.Elems(); e++ {
+			w := g.Base + e
+			written := shB[w] != shA[w]
+			for _, a := range p.Accesses[pc] {
+				if a.Write && a.Global == int32(gi) && (a.Elem == e || a.Elem == 0 && g.Len == 0) && c.Op == card.Store && r.Status == vm.OK {
+					written = true
+				}
+			}
+			if written {
+				elem := e
+				if g.Len == 0 {
+					elem = 0
+				}
+				st.Writes = append(st.Writes, varValue(m, g, elem, shA))
+			}
+		}
+	}
+	if c.Dst >= 0 && r.Status == vm.OK && !after.Finished(p, i) && c.Proc >= 0 {
+		locals := after.Locals(i)
+		if int(c.Dst) < len(locals) {
+			t := card.TInt
+			if c.Op == card.Spawn {
+				t = card.THandle
+			}
+			st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[c.Dst], Value: m.FormatValue(after, t, locals[c.Dst])})
+		}
+	}
+	return st
+}
+
+// varValue renders element elem of a shared variable (-1: the whole array).
+func varValue(m *vm.Machine, g *card.Global, elem int32, sh []int64) Value {
+	v := vm.VarValue{Name: g.Name, Type: g.Type}
+	if g.Len == 0 {
+		v.Values = []int64{sh[g.Base]}
+		return Value{Name: g.Name, Value: v.Text()}
+	}
+	if elem < 0 {
+		v.Array = true
+		v.Values = append(v.Values, sh[g.Base:g.Base+g.Len]...)
+		return Value{Name: g.Name, Value: v.Text()}
+	}
+	v.Values = []int64{sh[g.Base+elem]}
+	return Value{Name: fmt.Sprintf("%s[%d]", g.Name, elem), Value: v.Text()}
+}

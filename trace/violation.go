@@ -1,0 +1,116 @@
+package trace
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Violation kinds, as they appear in JSON.
+const (
+	KindAssert   = "assert"
+	KindAlways   = "always"
+	KindDeadlock = "deadlock"
+	KindError    = "error"
+)
+
+// Stuck is one stack that cannot move in a deadlock.
+type Stuck struct {
+	Stack  string
+	Card   string // the card's number within its procedure
+	Pos    string // file:line:col
+	Reason string // what it waits for
+}
+
+// Violation is a failed assert or always, a deadlock, or a runtime error.
+type Violation struct {
+	Kind    string
+	Message string
+	Pos     string // file:line:col of the card (or the always declaration)
+	Stack   string // the stack that failed; "" for always and deadlock
+	Card    string // the card's number within its procedure
+	Stuck   []Stuck
+}
+
+// Key identifies a violation for "one counterexample per distinct
+// violation": its kind and position.
+func (v *Violation) Key() string { return v.Kind + "@" + v.Pos }
+
+// Describe renders the violation on one line.
+func (v *Violation) Describe() string {
+	var b strings.Builder
+	b.WriteString(v.Pos)
+	b.WriteString(": ")
+	switch v.Kind {
+	case KindDeadlock:
+		b.WriteString("deadlock: ")
+	case KindError:
+		b.WriteString("runtime error: ")
+	}
+	b.WriteString(v.Message)
+	if v.Stack != "" {
+		fmt.Fprintf(&b, " (stack %s, card %s)", v.Stack, v.Card)
+	}
+	return b.String()
+}
+
+// Fault builds the violation for a failed step of stack i in state s
+// (the state before the failing card, or after: names do not change).
+func Fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
+	p := m.P
+	kind := KindError
+	if r.Fault.Kind == vm.AssertFailed {
+		kind = KindAssert
+	}
+	return &Violation{
+		Kind:    kind,
+		Message: m.FaultMessage(s, i, r),
+		Pos:     p.Position(p.Cards[r.PC].Pos),
+		Stack:   m.StackName(s, i),
+		Card:    p.Numbers[r.PC],
+	}
+}
+
+// Always builds the violation for invariant k failing in state s.
+func Always(m *vm.Machine, s *vm.State, k int, f vm.Fault) *Violation {
+	p := m.P
+	inv := &p.Always[k]
+	msg := "always " + inv.Src + " does not hold"
+	if f.Kind != vm.NoFault {
+		msg = "always " + inv.Src + ": " + m.FaultMessage(s, 0, vm.Result{Status: vm.Failed, Fault: f, PC: 0})
+	}
+	return &Violation{Kind: KindAlways, Message: msg, Pos: p.Position(inv.Pos)}
+}
+
+// Deadlock builds the violation for state s, in which no stack can move
+// although some have not finished. Its position is that of the first stuck
+// stack's card.
+func Deadlock(m *vm.Machine, s *vm.State) *Violation {
+	p := m.P
+	v := &Violation{Kind: KindDeadlock}
+	var names []string
+	for i := 0; i < s.NumStacks(); i++ {
+		if s.Finished(p, i) {
+			continue
+		}
+		pc := s.PC(i)
+		st := Stuck{
+			Stack:  m.StackName(s, i),
+			Card:   p.Numbers[pc],
+			Pos:    p.Position(p.Cards[pc].Pos),
+			Reason: m.WaitReason(s, i),
+		}
+		v.Stuck = append(v.Stuck, st)
+		names = append(names, st.Stack+" waits at "+st.Reason)
+	}
+	if len(v.Stuck) > 0 {
+		v.Pos = v.Stuck[0].Pos
+	}
+	v.Message = "no stack can move: " + strings.Join(names, "; ")
+	return v
+}
+
+// ProcOfCard is a small helper for renderers: the procedure name of card pc.
+func ProcOfCard(p *card.Program, pc int32) string { return p.Procs[p.Cards[pc].Proc].Name }

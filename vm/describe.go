@@ -1,0 +1,223 @@
+package vm
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/deck-lang/deck/card"
+)
+
+// VarValue is the value of one shared variable or array.
+type VarValue struct {
+	Name   string
+	Type   card.Type
+	Array  bool
+	Values []int64
+}
+
+// Outcome is what a state shows the world: every shared variable and the
+// lines printed so far, in order.
+type Outcome struct {
+	Vars   []VarValue
+	Output []string
+}
+
+// Outcome extracts the outcome of s.
+func (m *Machine) Outcome(s *State) Outcome {
+	p := m.P
+	var o Outcome
+	sh := s.Shared(p)
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		if g.Kind != card.GVar {
+			continue
+		}
+		v := VarValue{Name: g.Name, Type: g.Type, Array: g.Len > 0}
+		for e := int32(0); e < g.Elems(); e++ {
+			v.Values = append(v.Values, sh[g.Base+e])
+		}
+		o.Vars = append(o.Vars, v)
+	}
+	o.Output = m.OutputLines(s)
+	return o
+}
+
+// OutputLines renders the output records of s as text lines.
+func (m *Machine) OutputLines(s *State) []string {
+	var lines []string
+	w := s.W
+	for at := s.OutputStart(); at < len(w); {
+		args := m.P.Prints[w[at]]
+		at++
+		var b strings.Builder
+		for k, a := range args {
+			if k > 0 {
+				b.WriteByte(' ')
+			}
+			if a.X == card.NoExpr {
+				b.WriteString(a.Str)
+				continue
+			}
+			b.WriteString(m.FormatValue(s, a.Type, w[at]))
+			at++
+		}
+		lines = append(lines, b.String())
+	}
+	return lines
+}
+
+// FormatValue renders a value of type t: bools as true/false, handles as
+// the name of their stack.
+func (m *Machine) FormatValue(s *State, t card.Type, v int64) string {
+	switch t {
+	case card.TBool:
+		return strconv.FormatBool(v != 0)
+	case card.THandle:
+		if s != nil && v >= 0 && v < int64(s.NumStacks()) {
+			return m.P.StackName(s.ProcOf(m.P, int(v)), int(v))
+		}
+		return "#" + strconv.FormatInt(v, 10)
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// Key renders an outcome on one line: `x=1 a=[1,2] print="line"`. Two
+// outcomes are equal exactly when their keys are.
+func (o *Outcome) Key() string {
+	var b strings.Builder
+	for _, v := range o.Vars {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(v.Name)
+		b.WriteByte('=')
+		b.WriteString(v.Text())
+	}
+	for _, line := range o.Output {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("print=")
+		b.WriteString(strconv.Quote(line))
+	}
+	return b.String()
+}
+
+// Text renders a variable's value: `3`, `true`, `[1,2,3]`.
+func (v *VarValue) Text() string {
+	one := func(x int64) string {
+		if v.Type == card.TBool {
+			return strconv.FormatBool(x != 0)
+		}
+		return strconv.FormatInt(x, 10)
+	}
+	if !v.Array {
+		return one(v.Values[0])
+	}
+	parts := make([]string, len(v.Values))
+	for k, x := range v.Values {
+		parts[k] = one(x)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// JSONValue returns the value as it appears in JSON output.
+func (v *VarValue) JSONValue() any {
+	one := func(x int64) any {
+		if v.Type == card.TBool {
+			return x != 0
+		}
+		return x
+	}
+	if !v.Array {
+		return one(v.Values[0])
+	}
+	out := make([]any, len(v.Values))
+	for k, x := range v.Values {
+		out[k] = one(x)
+	}
+	return out
+}
+
+// FaultMessage explains a failed step in words, naming the stack.
+func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
+	p := m.P
+	c := &p.Cards[r.PC]
+	f := r.Fault
+	switch f.Kind {
+	case AssertFailed:
+		if msg := p.Messages[c.A]; msg != "" {
+			return "assertion failed: " + msg
+		}
+		return "assertion failed: " + p.Exprs[c.X].Src
+	case DivByZero:
+		return "division by zero"
+	case Overflow:
+		return "integer overflow"
+	case IndexOutOfRange:
+		return fmt.Sprintf("index %d out of range [0, %d)", f.A, f.B)
+	case UnlockNotHeld:
+		g := p.Globals[c.Obj].Name
+		if f.A < 0 {
+			return fmt.Sprintf("unlock of %s, which is not locked", g)
+		}
+		return fmt.Sprintf("unlock of %s, which is held by %s", g, m.stackName(s, int(f.A)))
+	case TooManyStacks:
+		return fmt.Sprintf("too many stacks (the limit is %d)", f.A)
+	case BadHandle:
+		return fmt.Sprintf("join of an invalid stack handle %d", f.A)
+	case AtomicTooLong:
+		return fmt.Sprintf("atomic block ran more than %d cards without finishing", f.A)
+	case EmptyChoice:
+		return fmt.Sprintf("choose from an empty range %d..%d", f.A, f.B)
+	}
+	return "runtime error"
+}
+
+func (m *Machine) stackName(s *State, i int) string {
+	if s == nil || i < 0 || i >= s.NumStacks() {
+		return fmt.Sprintf("stack %d", i)
+	}
+	return m.P.StackName(s.ProcOf(m.P, i), i)
+}
+
+// StackName names stack i of s: "main", "worker#2".
+func (m *Machine) StackName(s *State, i int) string { return m.stackName(s, i) }
+
+// WaitReason says what a blocked stack waits for, e.g.
+// "lock fork[1] (held by phil#2)". It returns "" for a stack that is not
+// blocked.
+func (m *Machine) WaitReason(s *State, i int) string {
+	p := m.P
+	pc := s.PC(i)
+	c := &p.Cards[pc]
+	if c.Op == card.Done || m.Enabled(s, i) {
+		return ""
+	}
+	label := p.Labels[pc]
+	switch c.Op {
+	case card.Lock:
+		w, _ := m.objWord(s, i, c)
+		return fmt.Sprintf("%s (held by %s)", label, m.stackName(s, int(s.Shared(p)[w])-1))
+	case card.Acquire:
+		return label + " (count is 0)"
+	case card.Wait:
+		return label + " (not notified yet)"
+	case card.Send:
+		if p.Globals[c.Obj].Cap == 0 {
+			return label + " (another sender's value is not taken yet)"
+		}
+		return label + " (channel full)"
+	case card.SendWait:
+		return label + " (no receiver has taken the value)"
+	case card.Recv:
+		return label + " (channel empty)"
+	case card.Join:
+		h, _ := m.eval(c.X, s.Shared(p), s.Locals(i))
+		return fmt.Sprintf("join %s (not finished)", m.stackName(s, int(h)))
+	case card.Await, card.Atomic:
+		return label + " (condition is false)"
+	}
+	return label
+}

@@ -1,0 +1,118 @@
+// Package vm owns the machine state of a running deck program and Step, the
+// one function that gives every card its meaning. The simulated dealer, the
+// checker and the real runner all execute cards through Step; none of them
+// re-implements a card.
+//
+// A state is one flat vector of int64 words, so that the checker can copy,
+// hash and compare it cheaply:
+//
+//	W[0]                 number of stacks S
+//	W[1 : 1+G]           shared section: vars, array elements, mutex owners,
+//	                     semaphore counts, latches, channel buffers
+//	then S stacks        [pc, ret, locals...]; a finished stack is [Exit, ret]
+//	then output records  [print index, value...] per printed line, in order
+//
+// Stack i of a state is the i-th stack ever spawned (main is 0); a handle is
+// that number. Finished stacks keep their return value for join but drop
+// their locals, so that equal futures have equal states. Messages in flight
+// between nodes will get their own section after the output records.
+package vm
+
+import "github.com/deck-lang/deck/card"
+
+// State is a machine state: the word vector plus an index of where each
+// stack starts, which is derived from W and rebuilt by Reindex.
+type State struct {
+	W   []int64
+	off []int32 // off[i]: first word of stack i; off[S]: first output word
+}
+
+// NumStacks returns the number of stacks ever spawned.
+func (s *State) NumStacks() int { return int(s.W[0]) }
+
+// PC returns stack i's program counter.
+func (s *State) PC(i int) int32 { return int32(s.W[s.off[i]]) }
+
+// Ret returns stack i's return value (meaningful once it has finished).
+func (s *State) Ret(i int) int64 { return s.W[s.off[i]+1] }
+
+// Shared returns the shared section.
+func (s *State) Shared(p *card.Program) []int64 { return s.W[1 : 1+p.SharedWords] }
+
+// Locals returns stack i's local slots (empty once finished).
+func (s *State) Locals(i int) []int64 { return s.W[s.off[i]+2 : s.off[i+1]] }
+
+// OutputStart returns the index of the first output word.
+func (s *State) OutputStart() int { return int(s.off[len(s.off)-1]) }
+
+// CopyFrom makes s an independent copy of o, reusing s's memory.
+func (s *State) CopyFrom(o *State) {
+	s.W = append(s.W[:0], o.W...)
+	s.off = append(s.off[:0], o.off...)
+}
+
+// Clone returns an independent copy of s.
+func (s *State) Clone() *State {
+	c := &State{}
+	c.CopyFrom(s)
+	return c
+}
+
+// Load makes s a copy of the word vector w and rebuilds the stack index.
+func (s *State) Load(p *card.Program, w []int64) {
+	s.W = append(s.W[:0], w...)
+	s.Reindex(p)
+}
+
+// Reindex rebuilds the stack index from W.
+func (s *State) Reindex(p *card.Program) {
+	n := int(s.W[0])
+	s.off = s.off[:0]
+	at := int32(1 + p.SharedWords)
+	for i := 0; i < n; i++ {
+		s.off = append(s.off, at)
+		at += 2 + stackLocals(p, int32(s.W[at]))
+	}
+	s.off = append(s.off, at)
+}
+
+// stackLocals is the number of local words a stack at pc has.
+func stackLocals(p *card.Program, pc int32) int32 {
+	c := &p.Cards[pc]
+	if c.Op == card.Done {
+		return 0
+	}
+	return p.Procs[c.Proc].NLocals
+}
+
+// Finished reports whether stack i has finished.
+func (s *State) Finished(p *card.Program, i int) bool {
+	return p.Cards[s.PC(i)].Op == card.Done
+}
+
+// ProcOf returns the procedure stack i runs.
+func (s *State) ProcOf(p *card.Program, i int) int32 {
+	return p.Cards[s.PC(i)].Proc
+}
+
+// resize changes the number of words at [at, at+old) to new, shifting what
+// follows, and fixes the index for stacks after stack `after`.
+func (s *State) resize(at, old, new int32, after int) {
+	d := new - old
+	if d == 0 {
+		return
+	}
+	if d > 0 {
+		for k := int32(0); k < d; k++ {
+			s.W = append(s.W, 0)
+		}
+		copy(s.W[at+new:], s.W[at+old:int32(len(s.W))-d])
+		clear(s.W[at+old : at+new])
+	} else {
+		copy(s.W[at+new:], s.W[at+old:])
+		s.W = s.W[:int32(len(s.W))+d]
+	}
+	for j := after + 1; j < len(s.off); j++ {
+		s.off[j] += d
+	}
+}

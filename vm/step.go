@@ -1,0 +1,557 @@
+package vm
+
+import (
+	"math"
+
+	"github.com/deck-lang/deck/card"
+)
+
+// MaxStacks bounds how many stacks a run may spawn, so that a program that
+// spawns forever stops with a runtime error instead of exhausting memory.
+const MaxStacks = 4096
+
+// MaxEvalDepth is card.MaxEvalDepth, the size of the evaluation stack.
+const MaxEvalDepth = card.MaxEvalDepth
+
+// MaxAtomicSteps bounds the body cards one atomic card may run, so that a
+// loop that never ends inside atomic is a runtime error, not a hang.
+const MaxAtomicSteps = 1 << 20
+
+// Machine executes the cards of one program. It holds no mutable state, so
+// one Machine may serve many goroutines at once.
+type Machine struct {
+	P *card.Program
+}
+
+// New returns a machine for p.
+func New(p *card.Program) *Machine { return &Machine{P: p} }
+
+// Init returns the initial state: shared memory at its initial values and
+// one stack, main, at its first card.
+func (m *Machine) Init() *State {
+	p := m.P
+	main := &p.Procs[p.Main]
+	w := make([]int64, 1+p.SharedWords, 1+p.SharedWords+2+main.NLocals+16)
+	w[0] = 1
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		switch g.Kind {
+		case card.GVar, card.GSem:
+			for e := int32(0); e < g.Elems(); e++ {
+				w[1+g.Base+e*g.Stride] = g.Init
+			}
+		}
+	}
+	w = append(w, int64(main.Entry), 0)
+	w = append(w, make([]int64, main.NLocals)...)
+	s := &State{W: w}
+	s.Reindex(p)
+	return s
+}
+
+// Status is what happened when a stack was asked to take a card.
+type Status uint8
+
+const (
+	OK      Status = iota // the card executed
+	Blocked               // the card cannot execute now; nothing changed
+	Failed                // an assert failed or a runtime error happened; see Fault
+)
+
+// FaultKind classifies a failure.
+type FaultKind uint8
+
+const (
+	NoFault FaultKind = iota
+	AssertFailed
+	DivByZero
+	Overflow
+	IndexOutOfRange
+	UnlockNotHeld
+	TooManyStacks
+	BadHandle
+	EmptyChoice
+	AtomicTooLong
+)
+
+// Fault describes a failure; A and B carry the values involved.
+type Fault struct {
+	Kind FaultKind
+	A, B int64
+}
+
+// Result is the outcome of Step.
+type Result struct {
+	Status Status
+	Fault  Fault
+	PC     int32 // the card that failed (inside an atomic block: the body card)
+}
+
+// Enabled reports whether stack i can take its next card now.
+func (m *Machine) Enabled(s *State, i int) bool {
+	pc := s.PC(i)
+	c := &m.P.Cards[pc]
+	switch c.Op {
+	case card.Done:
+		return false
+	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
+		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return:
+		return true
+	}
+	ok, _ := m.ready(s, i, c)
+	return ok
+}
+
+// ready decides blocking cards. A guard that fails with a runtime error
+// counts as ready, so that Step reports the error instead of hiding it.
+func (m *Machine) ready(s *State, i int, c *card.Card) (bool, Fault) {
+	sh := s.Shared(m.P)
+	switch c.Op {
+	case card.Await, card.Atomic:
+		if c.X == card.NoExpr {
+			return true, Fault{}
+		}
+		v, f := m.eval(c.X, sh, s.Locals(i))
+		return f.Kind != NoFault || v != 0, f
+	case card.Join:
+		h, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return true, f
+		}
+		if h < 0 || h >= int64(s.NumStacks()) {
+			return true, Fault{Kind: BadHandle, A: h}
+		}
+		return s.Finished(m.P, int(h)), f
+	}
+	w, f := m.objWord(s, i, c)
+	if f.Kind != NoFault {
+		return true, f
+	}
+	g := &m.P.Globals[c.Obj]
+	switch c.Op {
+	case card.Lock:
+		return sh[w] == 0, f
+	case card.Acquire:
+		return sh[w] > 0, f
+	case card.Wait:
+		return sh[w] != 0, f
+	case card.Send:
+		if g.Cap == 0 {
+			return sh[w] == 0, f
+		}
+		return sh[w] < int64(g.Cap), f
+	case card.SendWait:
+		return sh[w] != int64(i)+1, f
+	case card.Recv:
+		return sh[w] != 0, f
+	}
+	return true, f
+}
+
+// objWord returns the index in the shared section of the first word of the
+// object element a card operates on.
+func (m *Machine) objWord(s *State, i int, c *card.Card) (int32, Fault) {
+	g := &m.P.Globals[c.Obj]
+	if c.Y == card.NoExpr {
+		return g.Base, Fault{}
+	}
+	idx, f := m.eval(c.Y, s.Shared(m.P), s.Locals(i))
+	if f.Kind != NoFault {
+		return 0, f
+	}
+	if idx < 0 || idx >= int64(g.Len) {
+		return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(g.Len)}
+	}
+	return g.Base + int32(idx)*g.Stride, Fault{}
+}
+
+// Choices returns how many alternatives stack i's next card has: the size
+// of a choose range or the number of either branches; 1 for other cards.
+// A choose over an empty range reports 1, and Step then fails.
+func (m *Machine) Choices(s *State, i int) int {
+	c := &m.P.Cards[s.PC(i)]
+	switch c.Op {
+	case card.Choose:
+		lo, f1 := m.eval(c.X, s.Shared(m.P), s.Locals(i))
+		hi, f2 := m.eval(c.Y, s.Shared(m.P), s.Locals(i))
+		if f1.Kind != NoFault || f2.Kind != NoFault || hi <= lo || hi-lo > math.MaxInt32 {
+			return 1
+		}
+		return int(hi - lo)
+	case card.Either:
+		return len(m.P.Eithers[c.A])
+	}
+	return 1
+}
+
+// Step lets stack i take its next card, with choice picking the alternative
+// of a choose or either card (0 otherwise). When the card is blocked, Step
+// returns Blocked and leaves s unchanged.
+func (m *Machine) Step(s *State, i int, choice int) Result {
+	pc := s.PC(i)
+	c := &m.P.Cards[pc]
+	switch c.Op {
+	case card.Done:
+		return Result{Status: Blocked, PC: pc}
+	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
+		card.Send, card.SendWait, card.Recv:
+		ok, f := m.ready(s, i, c)
+		if f.Kind != NoFault {
+			return Result{Status: Failed, Fault: f, PC: pc}
+		}
+		if !ok {
+			return Result{Status: Blocked, PC: pc}
+		}
+	}
+	if c.Op == card.Atomic {
+		// The guard held; run the body to its end as one step.
+		n := 0
+		for at := c.A; at >= 0; n++ {
+			if n == MaxAtomicSteps {
+				return Result{Status: Failed, Fault: Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
+			}
+			next, r := m.exec(s, i, at, 0)
+			if r.Status != OK {
+				return r
+			}
+			at = next
+		}
+		s.W[s.off[i]] = int64(c.Next)
+		m.kill(s, i, c.KillNext)
+		return Result{PC: pc}
+	}
+	next, r := m.exec(s, i, pc, choice)
+	if r.Status != OK {
+		return r
+	}
+	if next >= 0 {
+		s.W[s.off[i]] = int64(next)
+		if next == c.Next || c.Op != card.Branch {
+			m.kill(s, i, c.KillNext)
+		} else {
+			m.kill(s, i, c.KillTarget)
+		}
+	}
+	return r
+}
+
+// kill zeroes the local slots of kill list k.
+func (m *Machine) kill(s *State, i int, k int32) {
+	if k == 0 {
+		return
+	}
+	loc := s.Locals(i)
+	for _, slot := range m.P.Kills[k] {
+		loc[slot] = 0
+	}
+}
+
+// exec performs the effect of card pc for stack i, assuming it is ready,
+// and returns the card that follows (-1: the stack finished, or the end of
+// an atomic body).
+func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
+	p := m.P
+	c := &p.Cards[pc]
+	sh := s.Shared(p)
+	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
+	switch c.Op {
+	case card.Nop, card.Await, card.SendWait:
+	case card.Local:
+		v, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		s.Locals(i)[c.Dst] = v
+	case card.Store:
+		v, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		w, f := m.objWord(s, i, c)
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		sh[w] = v
+	case card.Branch:
+		v, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		if v == 0 {
+			return c.Target, Result{PC: pc}
+		}
+	case card.Assert:
+		v, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		if v == 0 {
+			return fail(Fault{Kind: AssertFailed})
+		}
+	case card.Print:
+		args := p.Prints[c.A]
+		at := len(s.W)
+		s.W = append(s.W, int64(c.A))
+		for _, a := range args {
+			if a.X == card.NoExpr {
+				continue
+			}
+			v, f := m.eval(a.X, s.Shared(p), s.Locals(i))
+			if f.Kind != NoFault {
+				s.W = s.W[:at]
+				return fail(f)
+			}
+			s.W = append(s.W, v)
+		}
+	case card.Lock, card.Unlock, card.Acquire, card.Release, card.Notify, card.Wait,
+		card.Send, card.Recv:
+		w, f := m.objWord(s, i, c)
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		g := &p.Globals[c.Obj]
+		switch c.Op {
+		case card.Lock:
+			sh[w] = int64(i) + 1
+		case card.Unlock:
+			if sh[w] != int64(i)+1 {
+				return fail(Fault{Kind: UnlockNotHeld, A: sh[w] - 1})
+			}
+			sh[w] = 0
+		case card.Acquire:
+			sh[w]--
+		case card.Release:
+			if sh[w] == math.MaxInt64 {
+				return fail(Fault{Kind: Overflow})
+			}
+			sh[w]++
+		case card.Notify:
+			sh[w] = 1
+		case card.Send:
+			v, f := m.eval(c.X, sh, s.Locals(i))
+			if f.Kind != NoFault {
+				return fail(f)
+			}
+			if g.Cap == 0 {
+				sh[w], sh[w+1] = int64(i)+1, v
+			} else {
+				n := sh[w]
+				sh[w+1+int32(n)] = v
+				sh[w] = n + 1
+			}
+		case card.Recv:
+			var v int64
+			if g.Cap == 0 {
+				v = sh[w+1]
+				sh[w], sh[w+1] = 0, 0
+			} else {
+				// Keep the queue at the front of its buffer so that equal
+				// contents are equal words.
+				n := int32(sh[w])
+				v = sh[w+1]
+				copy(sh[w+1:w+n], sh[w+2:w+1+n])
+				sh[w+n] = 0
+				sh[w] = int64(n - 1)
+			}
+			if c.Dst >= 0 {
+				s.Locals(i)[c.Dst] = v
+			}
+		}
+	case card.Spawn:
+		return m.spawn(s, i, pc, c)
+	case card.Join:
+		h, _ := m.eval(c.X, sh, s.Locals(i))
+		if c.Dst >= 0 {
+			s.Locals(i)[c.Dst] = s.Ret(int(h))
+		}
+	case card.Choose:
+		lo, f := m.eval(c.X, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		hi, f := m.eval(c.Y, sh, s.Locals(i))
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		if hi <= lo {
+			return fail(Fault{Kind: EmptyChoice, A: lo, B: hi})
+		}
+		if choice < 0 || int64(choice) >= hi-lo {
+			choice = 0
+		}
+		s.Locals(i)[c.Dst] = lo + int64(choice)
+	case card.Either:
+		ts := p.Eithers[c.A]
+		if choice < 0 || choice >= len(ts) {
+			choice = 0
+		}
+		return ts[choice], Result{PC: pc}
+	case card.Return:
+		var v int64
+		if c.X != card.NoExpr {
+			var f Fault
+			v, f = m.eval(c.X, sh, s.Locals(i))
+			if f.Kind != NoFault {
+				return fail(f)
+			}
+		}
+		at := s.off[i]
+		exit := p.Procs[c.Proc].Exit
+		s.resize(at+2, s.off[i+1]-at-2, 0, i)
+		s.W[at], s.W[at+1] = int64(exit), v
+		return -1, Result{PC: pc}
+	}
+	return c.Next, Result{PC: pc}
+}
+
+// spawn starts a new stack running procedure c.A with the arguments of
+// spawn table entry c.B, and stores its handle in the spawner's local c.Dst.
+func (m *Machine) spawn(s *State, i int, pc int32, c *card.Card) (int32, Result) {
+	p := m.P
+	n := s.NumStacks()
+	if n >= MaxStacks {
+		return 0, Result{Status: Failed, Fault: Fault{Kind: TooManyStacks, A: MaxStacks}, PC: pc}
+	}
+	proc := &p.Procs[c.A]
+	args := p.Spawns[c.B].Args
+	// Evaluate the arguments before the new stack moves any words.
+	var argv [16]int64
+	vals := argv[:0]
+	for _, a := range args {
+		v, f := m.eval(a, s.Shared(p), s.Locals(i))
+		if f.Kind != NoFault {
+			return 0, Result{Status: Failed, Fault: f, PC: pc}
+		}
+		vals = append(vals, v)
+	}
+	at := s.off[n]
+	size := 2 + proc.NLocals
+	s.resize(at, 0, size, n-1)
+	s.W[at] = int64(proc.Entry)
+	copy(s.W[at+2:], vals)
+	s.off = append(s.off, 0)
+	copy(s.off[n+1:], s.off[n:])
+	s.off[n] = at
+	s.W[0] = int64(n + 1)
+	if c.Dst >= 0 {
+		s.Locals(i)[c.Dst] = int64(n)
+	}
+	return c.Next, Result{PC: pc}
+}
+
+// CheckAlways evaluates every invariant and returns the index of the first
+// that fails (with a fault if evaluating it failed), or -1.
+func (m *Machine) CheckAlways(s *State) (int, Fault) {
+	sh := s.Shared(m.P)
+	for k := range m.P.Always {
+		v, f := m.eval(m.P.Always[k].X, sh, nil)
+		if f.Kind != NoFault {
+			return k, f
+		}
+		if v == 0 {
+			return k, Fault{}
+		}
+	}
+	return -1, Fault{}
+}
+
+// eval runs an expression. It never allocates: the evaluation stack lives
+// in a fixed array on the Go stack.
+func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
+	var st [MaxEvalDepth]int64
+	sp := 0
+	code := m.P.Exprs[e].Code
+	for k := 0; k < len(code); k++ {
+		in := &code[k]
+		switch in.Op {
+		case card.XConst:
+			st[sp] = in.A
+			sp++
+		case card.XLocal:
+			st[sp] = locals[in.A]
+			sp++
+		case card.XGlobal:
+			st[sp] = sh[in.A]
+			sp++
+		case card.XGlobalAt:
+			idx := st[sp-1]
+			if idx < 0 || idx >= int64(in.B) {
+				return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(in.B)}
+			}
+			st[sp-1] = sh[in.A+idx]
+		case card.XNeg:
+			if st[sp-1] == math.MinInt64 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = -st[sp-1]
+		case card.XNot:
+			st[sp-1] ^= 1
+		case card.XAndJump:
+			if st[sp-1] == 0 {
+				k += int(in.A)
+			} else {
+				sp--
+			}
+		case card.XOrJump:
+			if st[sp-1] != 0 {
+				k += int(in.A)
+			} else {
+				sp--
+			}
+		default:
+			sp--
+			x, y := st[sp-1], st[sp]
+			var r int64
+			switch in.Op {
+			case card.XAdd:
+				r = x + y
+				if (x^r)&(y^r) < 0 {
+					return 0, Fault{Kind: Overflow}
+				}
+			case card.XSub:
+				r = x - y
+				if (x^y)&(x^r) < 0 {
+					return 0, Fault{Kind: Overflow}
+				}
+			case card.XMul:
+				r = x * y
+				if x != 0 && (r/x != y || (x == -1 && y == math.MinInt64)) {
+					return 0, Fault{Kind: Overflow}
+				}
+			case card.XDiv, card.XMod:
+				if y == 0 {
+					return 0, Fault{Kind: DivByZero}
+				}
+				if x == math.MinInt64 && y == -1 {
+					return 0, Fault{Kind: Overflow}
+				}
+				if in.Op == card.XDiv {
+					r = x / y
+				} else {
+					r = x % y
+				}
+			case card.XEq:
+				r = b2i(x == y)
+			case card.XNe:
+				r = b2i(x != y)
+			case card.XLt:
+				r = b2i(x < y)
+			case card.XLe:
+				r = b2i(x <= y)
+			case card.XGt:
+				r = b2i(x > y)
+			case card.XGe:
+				r = b2i(x >= y)
+			}
+			st[sp-1] = r
+		}
+	}
+	return st[0], Fault{}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
