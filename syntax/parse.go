@@ -1,0 +1,851 @@
+package syntax
+
+import (
+	"fmt"
+	"strconv"
+)
+
+const (
+	// maxErrors ends a parse: past this many errors, later ones are
+	// mostly echoes of the first and only bury them.
+	maxErrors = 10
+	// maxNest bounds the nesting of blocks and expressions, so that a
+	// hostile input like 100000 '(' cannot exhaust the stack. No real
+	// program comes close.
+	maxNest = 1000
+)
+
+// Parse parses one deck source file.
+//
+// On success it returns the file and nil. Otherwise it returns the part of
+// the file it could parse, and an ErrorList, sorted by position, with up to
+// 10 errors: after an error the parser skips to the next statement or
+// declaration and goes on, so that independent mistakes are all reported in
+// one go. Parse never panics.
+func Parse(filename string, src []byte) (f *File, err error) {
+	f = &File{Name: filename, Src: src}
+	p := &parser{file: filename}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(bailout); !ok {
+				// A bug in the parser must not crash the tool. Report it
+				// without a position: it is not the user's mistake, and
+				// the fuzz test treats such an error as a failure.
+				p.errs = append(p.errs, &Error{File: filename, Msg: fmt.Sprintf("internal error: parser panic: %v", r)})
+			}
+		}
+		p.errs.Sort()
+		err = p.errs.Err()
+	}()
+	p.sc.Init(src, p.error)
+	p.next()
+	p.parseFile(f)
+	return f, nil
+}
+
+// parser is a recursive-descent parser with one token of lookahead.
+//
+// Error recovery uses panics: a syntax error records the error and panics
+// with syncError; parseStmtSafe and parseDeclSafe recover it, skip to a
+// statement boundary and carry on. bailout ends the whole parse.
+type parser struct {
+	file string
+	sc   Scanner
+	errs ErrorList
+
+	// the current token
+	pos Pos
+	tok Token
+	lit string
+	end Pos // just past the current token
+
+	// the previous token, to point at the end of a line that stopped
+	// halfway through an expression
+	prevTok Token
+	prevLit string
+	prevEnd Pos
+
+	nest int // current nesting of blocks and expressions
+}
+
+type (
+	syncError struct{} // abandon the current statement or declaration
+	bailout   struct{} // abandon the whole parse
+)
+
+// next moves to the next token. ILLEGAL tokens are skipped: the scanner
+// has reported them, and the parser does better without them.
+func (p *parser) next() {
+	p.prevTok, p.prevLit, p.prevEnd = p.tok, p.lit, p.end
+	for {
+		p.pos, p.tok, p.lit = p.sc.Scan()
+		if p.tok != ILLEGAL {
+			break
+		}
+	}
+	p.end = p.sc.pos()
+}
+
+// peek returns the token after the current one without consuming it. It
+// scans a copy of the scanner with errors switched off, so nothing is
+// reported twice.
+func (p *parser) peek() (Pos, Token) {
+	s := p.sc
+	s.err = nil
+	for {
+		pos, tok, _ := s.Scan()
+		if tok != ILLEGAL {
+			return pos, tok
+		}
+	}
+}
+
+// ---- errors -----------------------------------------------------------------
+
+// error records an error. A second error on the line of the previous one is
+// dropped: it is nearly always a consequence of the first.
+func (p *parser) error(pos Pos, msg string) {
+	if n := len(p.errs); n > 0 && p.errs[n-1].Pos.Line == pos.Line {
+		return
+	}
+	p.errs.Add(p.file, pos, "%s", msg)
+	if len(p.errs) >= maxErrors {
+		panic(bailout{})
+	}
+}
+
+// fail records an error and abandons the current statement or declaration.
+func (p *parser) fail(pos Pos, format string, args ...any) {
+	p.error(pos, fmt.Sprintf(format, args...))
+	panic(syncError{})
+}
+
+// errorExpected fails at the current token, saying what was wanted there.
+func (p *parser) errorExpected(what string) {
+	p.fail(p.pos, "expected %s, found %s", what, describe(p.tok, p.lit))
+}
+
+// errorExpectedExpr fails where an operand is missing. When the line ended
+// right after an operator, '=' or ',', the caret goes to the end of that
+// line rather than to whatever starts the next one.
+func (p *parser) errorExpectedExpr() {
+	if p.prevTok != SEMI && p.prevEnd.IsValid() && p.pos.Line > p.prevEnd.Line {
+		p.fail(p.prevEnd, "expected expression after %s, found end of line", describe(p.prevTok, p.prevLit))
+	}
+	p.errorExpected("expression")
+}
+
+// describe names a token for an error message.
+func describe(tok Token, lit string) string {
+	switch tok {
+	case EOF:
+		return "end of file"
+	case SEMI:
+		switch lit {
+		case ";":
+			return "';'"
+		case "":
+			return "end of file"
+		}
+		return "end of statement"
+	case IDENT:
+		return "identifier " + lit
+	case INT:
+		return "integer " + lit
+	case STRING:
+		if len(lit) > 20 {
+			lit = lit[:20] + "..."
+		}
+		return "string " + strconv.Quote(lit)
+	}
+	return "'" + tok.String() + "'"
+}
+
+// expect consumes a token of kind tok, or fails with "expected 'tok'
+// context"; context says where, as in "after if condition".
+func (p *parser) expect(tok Token, context string) Pos {
+	pos := p.pos
+	if p.tok != tok {
+		p.errorExpected("'" + tok.String() + "' " + context)
+	}
+	p.next()
+	return pos
+}
+
+// expectEnd checks that a statement or declaration ends here: at a SEMI
+// (consumed), or before a '}' or the end of the file (left in place).
+func (p *parser) expectEnd(what string) {
+	switch p.tok {
+	case SEMI:
+		p.next()
+	case RBRACE, EOF:
+	default:
+		p.errorExpected("end of " + what)
+	}
+}
+
+// sync skips tokens after an error, up to a point where parsing can
+// resume: just past a SEMI at the nesting level where the error happened,
+// before a '}' that closes the enclosing block, or before a declaration
+// keyword at the start of a line. At top level (top) a '}' that closes
+// nothing is skipped.
+func (p *parser) sync(top bool) {
+	depth := 0
+	for {
+		switch p.tok {
+		case EOF:
+			return
+		case SEMI:
+			if depth == 0 {
+				p.next()
+				return
+			}
+		case LBRACE:
+			depth++
+		case RBRACE:
+			if depth > 0 {
+				depth--
+			} else if !top {
+				return
+			}
+		default:
+			if p.atDeclStart() {
+				return
+			}
+		}
+		p.next()
+	}
+}
+
+// atDeclStart reports whether the current token looks like the start of a
+// top-level declaration: a declaration keyword in the first column. The
+// column matters because a declaration keyword inside a procedure is
+// usually a misplaced declaration, while one at the start of a line is
+// usually the next declaration after a missing '}'.
+func (p *parser) atDeclStart() bool {
+	return isDeclKeyword(p.tok) && p.pos.Col == 1
+}
+
+func isDeclKeyword(tok Token) bool {
+	switch tok {
+	case CONST, VAR, MUTEX, SEM, CHAN, EVENT, ALWAYS, PROC:
+		return true
+	}
+	return false
+}
+
+// enter and leave track nesting; enter gives up past maxNest.
+func (p *parser) enter() {
+	p.nest++
+	if p.nest > maxNest {
+		p.error(p.pos, "program nested too deeply")
+		panic(bailout{})
+	}
+}
+
+func (p *parser) leave() { p.nest-- }
+
+// ---- declarations -------------------------------------------------------------
+
+func (p *parser) parseFile(f *File) {
+	for p.tok != EOF {
+		if p.tok == SEMI {
+			p.next()
+			continue
+		}
+		if d := p.parseDeclSafe(); d != nil {
+			f.Decls = append(f.Decls, d)
+		}
+	}
+}
+
+// parseDeclSafe parses one declaration and its end; after an error it
+// skips to the next declaration and returns nil.
+func (p *parser) parseDeclSafe() (d Decl) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(syncError); !ok {
+				panic(r)
+			}
+			d = nil
+			p.sync(true)
+		}
+	}()
+	d = p.parseDecl()
+	p.expectEnd("declaration")
+	return d
+}
+
+func (p *parser) parseDecl() Decl {
+	at := p.pos
+	switch p.tok {
+	case CONST:
+		p.next()
+		d := &ConstDecl{At: at, Name: p.parseIdent("constant name after const")}
+		p.expect(ASSIGN, "after const "+d.Name.Name)
+		d.Value = p.parseExpr()
+		return d
+	case VAR:
+		p.next()
+		d := &VarDecl{At: at, Name: p.parseIdent("variable name after var")}
+		if p.tok == LBRACK {
+			d.Size = p.parseSize()
+		}
+		if p.tok == ASSIGN {
+			p.next()
+			d.Init = p.parseExpr()
+		}
+		return d
+	case MUTEX, SEM, CHAN, EVENT:
+		kind := objKinds[p.tok]
+		p.next()
+		d := &ObjDecl{At: at, Kind: kind, Name: p.parseIdent("name after " + kind.String())}
+		if p.tok == LBRACK {
+			d.Size = p.parseSize()
+		}
+		if p.tok == LPAREN && (kind == ObjSem || kind == ObjChan) {
+			what := "initial value"
+			if kind == ObjChan {
+				what = "capacity"
+			}
+			p.next()
+			d.Arg = p.parseExpr()
+			p.expect(RPAREN, "after "+what+" of "+d.Name.Name)
+		}
+		return d
+	case ALWAYS:
+		p.next()
+		return &AlwaysDecl{At: at, Cond: p.parseExpr()}
+	case PROC:
+		return p.parseProc()
+	}
+	if p.tok == IDENT || startsStmt(p.tok) {
+		p.fail(p.pos, "expected declaration, found %s (statements belong inside a proc)", describe(p.tok, p.lit))
+	}
+	p.errorExpected("declaration")
+	return nil
+}
+
+var objKinds = map[Token]ObjKind{MUTEX: ObjMutex, SEM: ObjSem, CHAN: ObjChan, EVENT: ObjEvent}
+
+// parseSize parses the `[N]` of an array declaration.
+func (p *parser) parseSize() Expr {
+	p.next() // '['
+	x := p.parseExpr()
+	p.expect(RBRACK, "after array size")
+	return x
+}
+
+func (p *parser) parseProc() *ProcDecl {
+	d := &ProcDecl{At: p.pos}
+	p.next()
+	d.Name = p.parseIdent("procedure name after proc")
+	p.expect(LPAREN, "after proc "+d.Name.Name)
+	for p.tok != RPAREN {
+		if len(d.Params) == 0 {
+			d.Params = append(d.Params, p.parseIdent("parameter name or ')'"))
+		} else {
+			d.Params = append(d.Params, p.parseIdent("parameter name"))
+		}
+		if p.tok == COMMA {
+			p.next()
+			continue
+		}
+		if p.tok != RPAREN {
+			p.errorExpected("',' or ')' in parameter list")
+		}
+	}
+	p.next() // ')'
+	d.Body = p.parseBody("to start the body of proc " + d.Name.Name)
+	return d
+}
+
+func (p *parser) parseIdent(what string) *Ident {
+	if p.tok != IDENT {
+		msg := fmt.Sprintf("expected %s, found %s", what, describe(p.tok, p.lit))
+		if p.tok.IsKeyword() {
+			msg += " (a reserved word)"
+		}
+		p.fail(p.pos, "%s", msg)
+	}
+	id := &Ident{At: p.pos, Name: p.lit}
+	p.next()
+	return id
+}
+
+// ---- statements -----------------------------------------------------------------
+
+// parseBody parses the block after a statement header or a proc; context
+// completes "expected '{' ...".
+//
+// A missing '{' gets one error and a guess at what was meant, so that one
+// slip does not turn into a cascade: if the '{' is on the next line, it is
+// taken from there; if the line just ends, the lines that follow up to the
+// next '}' are taken as the body.
+func (p *parser) parseBody(context string) *Block {
+	if p.tok == LBRACE {
+		return p.parseBlock()
+	}
+	p.error(p.pos, fmt.Sprintf("expected '{' %s, found %s", context, describe(p.tok, p.lit)))
+	if p.tok != SEMI {
+		panic(syncError{})
+	}
+	if _, tok := p.peek(); tok == LBRACE {
+		p.next()
+		return p.parseBlock()
+	}
+	lbrace := p.pos
+	p.next()
+	return p.parseBlockBody(lbrace)
+}
+
+// parseBlock parses `{ stmts }`; the current token is '{'.
+func (p *parser) parseBlock() *Block {
+	lbrace := p.pos
+	p.next()
+	return p.parseBlockBody(lbrace)
+}
+
+// parseBlockBody parses the statements of a block and its closing '}'.
+func (p *parser) parseBlockBody(lbrace Pos) *Block {
+	p.enter()
+	defer p.leave()
+	b := &Block{Lbrace: lbrace}
+	for p.tok != RBRACE && p.tok != EOF && !p.atDeclStart() {
+		if p.tok == SEMI {
+			p.next() // an empty statement
+			continue
+		}
+		if s := p.parseStmtSafe(); s != nil {
+			b.Stmts = append(b.Stmts, s)
+		}
+	}
+	if p.tok != RBRACE {
+		p.fail(p.pos, "expected '}' to close the block opened at %s, found %s", lbrace, describe(p.tok, p.lit))
+	}
+	b.Rbrace = p.pos
+	p.next()
+	return b
+}
+
+// parseStmtSafe parses one statement and its end; after an error it skips
+// to the next statement and returns nil.
+func (p *parser) parseStmtSafe() (s Stmt) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(syncError); !ok {
+				panic(r)
+			}
+			s = nil
+			p.sync(false)
+		}
+	}()
+	s = p.parseStmt()
+	p.expectEnd("statement")
+	return s
+}
+
+const (
+	elseMsg = "unexpected 'else': an else must follow the closing } of an if on the same line"
+	orMsg   = "unexpected 'or': an or must follow the closing } of an either branch on the same line"
+)
+
+func (p *parser) parseStmt() Stmt {
+	at := p.pos
+	switch p.tok {
+	case LBRACE:
+		return p.parseBlock()
+	case LET:
+		p.next()
+		s := &LetStmt{At: at, Name: p.parseIdent("name after let")}
+		p.expect(ASSIGN, "after let "+s.Name.Name)
+		s.Value = p.parseExpr()
+		return s
+	case IF:
+		return p.parseIf()
+	case WHILE:
+		p.next()
+		s := &WhileStmt{At: at, Cond: p.parseExpr()}
+		s.Body = p.parseBody("after while condition")
+		return s
+	case FOR:
+		p.next()
+		s := &ForStmt{At: at, Var: p.parseIdent("loop variable after for")}
+		p.expect(IN, "after for "+s.Var.Name)
+		s.Lo = p.parseExpr()
+		p.expect(RANGE, "in for range")
+		s.Hi = p.parseExpr()
+		s.Body = p.parseBody("after for range")
+		return s
+	case ASSERT:
+		p.next()
+		s := &AssertStmt{At: at, Cond: p.parseExpr()}
+		if p.tok == COMMA {
+			p.next()
+			if p.tok != STRING {
+				p.errorExpected("message string after ',' in assert")
+			}
+			s.Msg = &StringLit{At: p.pos, Value: p.lit}
+			p.next()
+		}
+		return s
+	case PRINT:
+		p.next()
+		s := &PrintStmt{At: at}
+		for {
+			s.Args = append(s.Args, p.parseExpr())
+			if p.tok != COMMA {
+				return s
+			}
+			p.next()
+		}
+	case ATOMIC:
+		p.next()
+		return &AtomicStmt{At: at, Body: p.parseBody("after atomic")}
+	case AWAIT:
+		p.next()
+		return &AwaitStmt{At: at, Cond: p.parseExpr()}
+	case YIELD:
+		p.next()
+		return &YieldStmt{At: at}
+	case LOCK, UNLOCK, ACQUIRE, RELEASE, NOTIFY, WAIT:
+		op := syncOps[p.tok]
+		p.next()
+		return &SyncStmt{At: at, Op: op, Target: p.parseTarget(syncNouns[op], op.String())}
+	case SEND:
+		p.next()
+		s := &SendStmt{At: at, Chan: p.parseTarget("channel name", "send")}
+		p.expect(COMMA, "between channel and value in send")
+		s.Value = p.parseExpr()
+		return s
+	case RETURN:
+		p.next()
+		s := &ReturnStmt{At: at}
+		if p.tok != SEMI && p.tok != RBRACE && p.tok != EOF {
+			s.Value = p.parseExpr()
+		}
+		return s
+	case EITHER:
+		return p.parseEither()
+	case ELSE:
+		p.fail(at, elseMsg)
+	case OR:
+		p.fail(at, orMsg)
+	case VAR:
+		p.fail(at, "unexpected 'var' inside a procedure: use let for a local variable, or declare it at top level")
+	case CONST, MUTEX, SEM, CHAN, EVENT, ALWAYS, PROC:
+		p.fail(at, "unexpected '%s' inside a procedure: declarations belong at top level", p.tok)
+	}
+	if startsExpr(p.tok) {
+		return p.parseSimpleStmt()
+	}
+	p.errorExpected("statement")
+	return nil
+}
+
+var syncOps = map[Token]SyncOp{
+	LOCK: SyncLock, UNLOCK: SyncUnlock, ACQUIRE: SyncAcquire,
+	RELEASE: SyncRelease, NOTIFY: SyncNotify, WAIT: SyncWait,
+}
+
+// syncNouns names what each synchronisation statement works on.
+var syncNouns = [...]string{
+	SyncLock: "mutex name", SyncUnlock: "mutex name",
+	SyncAcquire: "semaphore name", SyncRelease: "semaphore name",
+	SyncNotify: "event name", SyncWait: "event name",
+}
+
+// startsStmt reports whether tok can only start a statement (not a
+// declaration), for a better message at top level.
+func startsStmt(tok Token) bool {
+	switch tok {
+	case LET, IF, WHILE, FOR, ASSERT, PRINT, ATOMIC, AWAIT, YIELD, LOCK, UNLOCK,
+		ACQUIRE, RELEASE, NOTIFY, WAIT, SEND, RETURN, EITHER, SPAWN, JOIN, RECV:
+		return true
+	}
+	return false
+}
+
+func (p *parser) parseIf() *IfStmt {
+	// else-if chains recurse, so they count as nesting.
+	p.enter()
+	defer p.leave()
+	s := &IfStmt{At: p.pos}
+	p.next()
+	s.Cond = p.parseExpr()
+	s.Then = p.parseBody("after if condition")
+	if p.tok == SEMI {
+		// An else on the next line: say so, then read it as meant.
+		if pos, tok := p.peek(); tok == ELSE {
+			p.error(pos, elseMsg)
+			p.next()
+		}
+	}
+	if p.tok != ELSE {
+		return s
+	}
+	p.next()
+	switch p.tok {
+	case IF:
+		s.Else = p.parseIf()
+	case LBRACE:
+		s.Else = p.parseBlock()
+	default:
+		p.errorExpected("'if' or '{' after else")
+	}
+	return s
+}
+
+func (p *parser) parseEither() *EitherStmt {
+	s := &EitherStmt{At: p.pos}
+	p.next()
+	s.Branches = append(s.Branches, p.parseBody("after either"))
+	for {
+		if p.tok == SEMI {
+			// An or on the next line: say so, then read it as meant.
+			if pos, tok := p.peek(); tok == OR {
+				p.error(pos, orMsg)
+				p.next()
+			}
+		}
+		if p.tok != OR {
+			break
+		}
+		p.next()
+		s.Branches = append(s.Branches, p.parseBody("after or"))
+	}
+	if len(s.Branches) < 2 {
+		p.errorExpected("'or' after either block")
+	}
+	return s
+}
+
+// parseSimpleStmt parses a statement that starts with an expression: an
+// assignment, an increment or decrement, or a call, spawn, join or recv
+// whose result is dropped.
+func (p *parser) parseSimpleStmt() Stmt {
+	x := p.parseExpr()
+	switch p.tok {
+	case ASSIGN, ADD_ASSIGN, SUB_ASSIGN:
+		p.checkTarget(x)
+		s := &AssignStmt{Target: x, Op: p.tok, OpPos: p.pos}
+		p.next()
+		s.Value = p.parseExpr()
+		return s
+	case INC, DEC:
+		p.checkTarget(x)
+		s := &IncDecStmt{Target: x, Op: p.tok, OpPos: p.pos}
+		p.next()
+		return s
+	}
+	switch x := x.(type) {
+	case *CallExpr, *SpawnExpr, *JoinExpr, *RecvExpr:
+		return &ExprStmt{X: x}
+	case *Ident:
+		p.errorExpected("'=', '+=', '-=', '++' or '--' after " + x.Name)
+	case *IndexExpr:
+		p.errorExpected("'=', '+=', '-=', '++' or '--' after " + x.X.Name + "[...]")
+	}
+	p.fail(x.Pos(), "%s is not a statement: only a call, spawn, join or recv can stand alone", exprKind(x))
+	return nil
+}
+
+// checkTarget fails unless x can be assigned to.
+func (p *parser) checkTarget(x Expr) {
+	switch x.(type) {
+	case *Ident, *IndexExpr:
+		return
+	}
+	p.fail(x.Pos(), "cannot assign to %s: the left side must be a name or name[index]", exprKind(x))
+}
+
+// exprKind names the kind of an expression for an error message.
+func exprKind(x Expr) string {
+	switch x := x.(type) {
+	case *IntLit:
+		return "an integer"
+	case *BoolLit:
+		return "a boolean"
+	case *StringLit:
+		return "a string"
+	case *ParenExpr:
+		return "a parenthesized expression"
+	case *CallExpr:
+		return "a call of " + x.Fun.Name
+	case *SpawnExpr:
+		return "spawn"
+	case *JoinExpr:
+		return "join"
+	case *RecvExpr:
+		return "recv"
+	case *ChooseExpr:
+		return "choose"
+	case *Ident:
+		return x.Name
+	}
+	return "an expression"
+}
+
+// parseTarget parses the operand of a synchronisation statement, send or
+// recv: NAME or NAME[index]. what names the operand and kw the keyword, for
+// "expected mutex name after lock".
+func (p *parser) parseTarget(what, kw string) Expr {
+	id := p.parseIdent(what + " after " + kw)
+	if p.tok != LBRACK {
+		return id
+	}
+	return p.parseIndex(id)
+}
+
+// ---- expressions ------------------------------------------------------------------
+
+// precedence returns the binding power of a binary operator, or 0.
+func precedence(tok Token) int {
+	switch tok {
+	case LOR:
+		return 1
+	case LAND:
+		return 2
+	case EQL, NEQ, LSS, LEQ, GTR, GEQ:
+		return 3
+	case ADD, SUB:
+		return 4
+	case MUL, QUO, REM:
+		return 5
+	}
+	return 0
+}
+
+// startsExpr reports whether tok can start an expression.
+func startsExpr(tok Token) bool {
+	switch tok {
+	case IDENT, INT, STRING, TRUE, FALSE, LPAREN, SUB, NOT, SPAWN, JOIN, RECV, CHOOSE:
+		return true
+	}
+	return false
+}
+
+func (p *parser) parseExpr() Expr { return p.parseBinary(1) }
+
+// parseBinary parses a sequence of binary operators of precedence minPrec
+// or higher, grouping to the left.
+func (p *parser) parseBinary(minPrec int) Expr {
+	x := p.parseUnary()
+	for {
+		prec := precedence(p.tok)
+		if prec < minPrec || prec == 0 {
+			return x
+		}
+		op, opPos := p.tok, p.pos
+		p.next()
+		y := p.parseBinary(prec + 1)
+		x = &BinaryExpr{X: x, Op: op, OpPos: opPos, Y: y}
+	}
+}
+
+// parseUnary parses unary operators and the effectful forms, which bind
+// like unary operators: `join h + 1` is `(join h) + 1`.
+func (p *parser) parseUnary() Expr {
+	p.enter()
+	defer p.leave()
+	at := p.pos
+	switch p.tok {
+	case SUB, NOT:
+		op := p.tok
+		p.next()
+		return &UnaryExpr{At: at, Op: op, X: p.parseUnary()}
+	case SPAWN:
+		p.next()
+		if p.tok != IDENT {
+			p.errorExpected("procedure call after spawn")
+		}
+		fun := &Ident{At: p.pos, Name: p.lit}
+		p.next()
+		if p.tok != LPAREN {
+			p.errorExpected("'(' after spawn " + fun.Name)
+		}
+		return &SpawnExpr{At: at, Call: p.parseCall(fun)}
+	case JOIN:
+		p.next()
+		return &JoinExpr{At: at, X: p.parseUnary()}
+	case RECV:
+		p.next()
+		return &RecvExpr{At: at, Chan: p.parseTarget("channel name", "recv")}
+	case CHOOSE:
+		// The bounds stop below comparisons, so `choose 0..N+1 == k`
+		// compares the choice with k.
+		p.next()
+		x := &ChooseExpr{At: at, Lo: p.parseBinary(precedence(ADD))}
+		p.expect(RANGE, "in choose range")
+		x.Hi = p.parseBinary(precedence(ADD))
+		return x
+	}
+	return p.parsePrimary()
+}
+
+func (p *parser) parsePrimary() Expr {
+	at := p.pos
+	switch p.tok {
+	case INT:
+		v, err := strconv.ParseInt(p.lit, 10, 64)
+		if err != nil {
+			v = 0 // the scanner has reported the bad literal
+		}
+		p.next()
+		return &IntLit{At: at, Value: v}
+	case TRUE, FALSE:
+		x := &BoolLit{At: at, Value: p.tok == TRUE}
+		p.next()
+		return x
+	case STRING:
+		x := &StringLit{At: at, Value: p.lit}
+		p.next()
+		return x
+	case IDENT:
+		id := &Ident{At: at, Name: p.lit}
+		p.next()
+		switch p.tok {
+		case LBRACK:
+			return p.parseIndex(id)
+		case LPAREN:
+			return p.parseCall(id)
+		}
+		return id
+	case LPAREN:
+		p.next()
+		x := p.parseExpr()
+		p.expect(RPAREN, "to match '(' at "+at.String())
+		return &ParenExpr{Lparen: at, X: x}
+	}
+	p.errorExpectedExpr()
+	return nil
+}
+
+// parseIndex parses `[index]` after id; the current token is '['.
+func (p *parser) parseIndex(id *Ident) *IndexExpr {
+	x := &IndexExpr{X: id, Lbrack: p.pos}
+	p.next()
+	x.Index = p.parseExpr()
+	p.expect(RBRACK, "after index of "+id.Name)
+	return x
+}
+
+// parseCall parses `(args)` after fun; the current token is '('. A
+// trailing comma is allowed, so long argument lists can be split over
+// lines.
+func (p *parser) parseCall(fun *Ident) *CallExpr {
+	x := &CallExpr{Fun: fun, Lparen: p.pos}
+	p.next()
+	for p.tok != RPAREN {
+		x.Args = append(x.Args, p.parseExpr())
+		if p.tok == COMMA {
+			p.next()
+			continue
+		}
+		if p.tok != RPAREN {
+			p.errorExpected("',' or ')' in arguments of " + fun.Name)
+		}
+	}
+	p.next()
+	return x
+}
