@@ -31,8 +31,7 @@ func CardAccesses(p *Program, pc int32) []Access {
 	var out []Access
 	add := func(a Access) {
 		for k := range out {
-			if out[k].Global == a.Global && out[k].Elem == a.Elem {
-				out[k].Write = out[k].Write || a.Write
+			if out[k] == a {
 				return
 			}
 		}

@@ -203,7 +203,7 @@ func (c *compiler) declare(f *syntax.File) {
 	if n := len(c.decls[main].Params); n > 0 {
 		c.errorf(c.decls[main].Params[0].At, "proc main takes no parameters")
 	}
-	c.info[main].paramTypes = []ltype{}
+	c.info[main].paramTypes = make([]ltype, len(c.decls[main].Params))
 }
 
 func (c *compiler) kindName(e *entity) string {

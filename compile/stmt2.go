@@ -315,6 +315,13 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 	pc.block(d.Body, false)
 	pc.scopes = saved
 	pc.inlines = pc.inlines[:len(pc.inlines)-1]
+	if frame.retType != nil && dst >= 0 && len(pc.pending) > 0 {
+		// Falling off the end of a procedure that returns a value elsewhere
+		// returns the zero value, as it does for a spawned stack; without
+		// this card the destination would keep whatever it held before
+		// (a let inside a loop holds the previous iteration's result).
+		pc.emitLocal(dst, constIR(0, *frame.retType, d.Body.Rbrace), d.Body.Rbrace)
+	}
 	pc.pending = append(pc.pending, frame.exits...)
 	if frame.retType == nil {
 		if want {

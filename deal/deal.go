@@ -15,6 +15,7 @@ package deal
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
@@ -92,24 +93,39 @@ type ReplayError struct {
 
 func (e *ReplayError) Error() string { return fmt.Sprintf("replay: tick %d: %s", e.Tick+1, e.Msg) }
 
+// checkTick, when a test sets it, is called once per tick after the queue
+// of runnable stacks has been brought up to date.
+var checkTick func(d *dealer)
+
 // dealer holds the state of one run.
 type dealer struct {
-	m       *vm.Machine
-	p       *card.Program
-	opt     Options
-	rng     *rand.Rand
-	s       *vm.State
-	res     *Result
-	cpu     []int32 // the stack each processor holds, or -1
-	used    []int   // cards taken in the current slice
-	onCPU   []bool  // by stack
-	queue   []int32 // round-robin order of stacks waiting for a processor
-	inQ     []bool
-	ready   []int32 // scratch: runnable stacks without a processor
-	order   []int   // scratch: processor order within a tick
-	before  vm.State
-	tick    []trace.Move // the moves of the current tick
-	tickCPU []uint16
+	m     *vm.Machine
+	p     *card.Program
+	opt   Options
+	rng   *rand.Rand
+	s     *vm.State
+	res   *Result
+	cpu   []int32 // the stack each processor holds, or -1
+	used  []int   // cards taken in the current slice
+	onCPU []bool  // by stack
+	queue []int32 // round-robin order of stacks waiting for a processor
+	inQ   []bool
+	// released lists the stacks that lost their processor this tick.
+	released []int32
+	order    []int // scratch: processor order within a tick
+	before   vm.State
+	tick     []trace.Move // the moves of the current tick
+	tickCPU  []uint16
+	// Whether a stack can move is cached: enVal[st] holds while
+	// enEpoch[st] == epoch. A stack's own move forgets its entry, and a
+	// card that may change whether another stack can move (a write to
+	// shared memory, a synchronisation action, a spawn or a finish) starts
+	// a new epoch. Cards that only compute locals, branch, print or choose
+	// leave every other stack's answer as it was.
+	enEpoch []uint64
+	enVal   []bool
+	epoch   uint64
+	scanned uint64 // the epoch of the last full scan for runnable stacks
 }
 
 // Run deals one run of the program.
@@ -124,13 +140,14 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		opt.MaxTicks = DefaultMaxTicks
 	}
 	d := &dealer{
-		m:   m,
-		p:   m.P,
-		opt: opt,
-		rng: rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
-		s:   m.Init(),
-		res: &Result{Seed: opt.Seed},
-		cpu: make([]int32, opt.CPUs),
+		m:     m,
+		p:     m.P,
+		opt:   opt,
+		rng:   rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
+		s:     m.Init(),
+		res:   &Result{Seed: opt.Seed},
+		cpu:   make([]int32, opt.CPUs),
+		epoch: 1,
 	}
 	for k := range d.cpu {
 		d.cpu[k] = -1
@@ -157,7 +174,36 @@ func (d *dealer) grow() {
 	for n := d.s.NumStacks(); len(d.onCPU) < n; {
 		d.onCPU = append(d.onCPU, false)
 		d.inQ = append(d.inQ, false)
+		d.enEpoch = append(d.enEpoch, 0)
+		d.enVal = append(d.enVal, false)
 		d.res.Taken = append(d.res.Taken, 0)
+	}
+}
+
+// enabled reports whether stack st can take its next card, from the cache
+// when nothing has happened since it was last asked that could change it.
+func (d *dealer) enabled(st int) bool {
+	if d.enEpoch[st] == d.epoch {
+		return d.enVal[st]
+	}
+	return d.refresh(st)
+}
+
+func (d *dealer) refresh(st int) bool {
+	v := d.m.Enabled(d.s, st)
+	d.enEpoch[st], d.enVal[st] = d.epoch, v
+	return v
+}
+
+// moved updates the cache after stack st took a card with operation op.
+func (d *dealer) moved(st int, op card.Op) {
+	d.enEpoch[st] = 0
+	switch op {
+	case card.Local, card.Nop, card.Branch, card.Assert, card.Print, card.Choose, card.Either,
+		card.Await, card.Wait, card.SendWait, card.Join:
+		// Nothing another stack could wait for has changed.
+	default:
+		d.epoch++
 	}
 }
 
@@ -172,32 +218,51 @@ func (d *dealer) deal() {
 			return
 		}
 		// Release processors whose stack cannot go on, or whose slice is up.
+		d.released = d.released[:0]
 		for k, st := range d.cpu {
 			if st < 0 {
 				continue
 			}
-			if !m.Enabled(s, int(st)) || (d.opt.Dealer != Sequential && d.used[k] >= d.opt.Quantum) {
+			if !d.enabled(int(st)) || (d.opt.Dealer != Sequential && d.used[k] >= d.opt.Quantum) {
 				d.onCPU[st] = false
 				d.cpu[k] = -1
+				d.released = append(d.released, st)
 			}
 		}
-		// Runnable stacks without a processor, in round-robin queue order.
-		d.ready = d.ready[:0]
-		for st := 0; st < s.NumStacks(); st++ {
-			if !d.onCPU[st] && !d.inQ[st] && m.Enabled(s, st) {
-				d.queue = append(d.queue, int32(st))
-				d.inQ[st] = true
+		// Runnable stacks without a processor join the round-robin queue,
+		// in stack order, and stacks that can no longer move leave it.
+		if d.epoch != d.scanned {
+			for st := 0; st < s.NumStacks(); st++ {
+				if !d.onCPU[st] && !d.inQ[st] && d.enabled(st) {
+					d.queue = append(d.queue, int32(st))
+					d.inQ[st] = true
+				}
+			}
+			kept := d.queue[:0]
+			for _, st := range d.queue {
+				if d.enabled(int(st)) {
+					kept = append(kept, st)
+				} else {
+					d.inQ[st] = false
+				}
+			}
+			d.queue = kept
+			d.scanned = d.epoch
+		} else {
+			// Nothing that could block or unblock a stack has happened
+			// since the last scan: the queue is still right, and the only
+			// candidates are the stacks just released.
+			slices.Sort(d.released)
+			for _, st := range d.released {
+				if d.enabled(int(st)) {
+					d.queue = append(d.queue, st)
+					d.inQ[st] = true
+				}
 			}
 		}
-		kept := d.queue[:0]
-		for _, st := range d.queue {
-			if m.Enabled(s, int(st)) {
-				kept = append(kept, st)
-			} else {
-				d.inQ[st] = false
-			}
+		if checkTick != nil {
+			checkTick(d)
 		}
-		d.queue = kept
 		busy := 0
 		for k := range d.cpu {
 			if d.cpu[k] < 0 && len(d.queue) > 0 {
@@ -206,7 +271,13 @@ func (d *dealer) deal() {
 					pick = d.rng.IntN(len(d.queue))
 				}
 				st := d.queue[pick]
-				d.queue = append(d.queue[:pick], d.queue[pick+1:]...)
+				// Remove queue[pick], keeping the order (a loop: the queue
+				// is short, and a memmove call cost more than the shift).
+				q := d.queue
+				for j := pick; j+1 < len(q); j++ {
+					q[j] = q[j+1]
+				}
+				d.queue = q[:len(q)-1]
 				d.inQ[st] = false
 				d.cpu[k], d.used[k], d.onCPU[st] = st, 0, true
 			}
@@ -277,6 +348,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		return stepBlocked
 	}
 	d.grow()
+	d.moved(st, d.p.Cards[pc].Op)
 	d.tick = append(d.tick, trace.Move{Stack: int32(st), Choice: int32(choice)})
 	d.tickCPU = append(d.tickCPU, uint16(cpu))
 	d.res.Cards++
@@ -304,9 +376,24 @@ func (d *dealer) endTick() {
 	}
 	d.res.Ticks++
 	if !d.opt.NoSchedule {
-		d.res.Schedule.Add(d.tick...)
+		// Grow the record by doubling: append grows large slices by a
+		// quarter, which copied a long schedule over and over.
+		sch := &d.res.Schedule
+		sch.Moves = reserve(sch.Moves, len(d.tick))
+		sch.Ends = reserve(sch.Ends, 1)
+		d.res.CPUs = reserve(d.res.CPUs, len(d.tickCPU))
+		sch.Add(d.tick...)
 		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
 	}
+}
+
+// reserve makes room for n more elements, at least doubling the capacity
+// when it has to reallocate.
+func reserve[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(n, len(s), 256))
 }
 
 func (d *dealer) allFinished() bool {

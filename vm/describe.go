@@ -84,7 +84,7 @@ func (m *Machine) FormatValue(s *State, t card.Type, v int64) string {
 
 // Key renders an outcome on one line: `x=1 a=[1,2] print="line"`. Two
 // outcomes are equal exactly when their keys are.
-func (o *Outcome) Key() string {
+func (o Outcome) Key() string {
 	var b strings.Builder
 	for _, v := range o.Vars {
 		if b.Len() > 0 {

@@ -1,0 +1,82 @@
+package deal
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/vm"
+)
+
+// TestEnabledCache checks, every tick of many runs, that the dealer's cache
+// of which stacks can move agrees with vm.Enabled, and that the queue holds
+// exactly the runnable stacks without a processor.
+func TestEnabledCache(t *testing.T) {
+	files, err := filepath.Glob("../examples/*.deck")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	var problem string
+	ticks := 0
+	checkTick = func(d *dealer) {
+		ticks++
+		if problem != "" {
+			return
+		}
+		inQueue := map[int32]bool{}
+		for _, st := range d.queue {
+			if inQueue[st] {
+				problem = fmt.Sprintf("stack %d is in the queue twice", st)
+			}
+			inQueue[st] = true
+		}
+		for st := 0; st < d.s.NumStacks(); st++ {
+			want := d.m.Enabled(d.s, st)
+			switch {
+			case d.enEpoch[st] == d.epoch && d.enVal[st] != want:
+				problem = fmt.Sprintf("stack %d: cached enabled=%v, vm says %v", st, d.enVal[st], want)
+			case d.onCPU[st] && !want:
+				problem = fmt.Sprintf("stack %d holds a processor but cannot move", st)
+			case !d.onCPU[st] && inQueue[int32(st)] != want:
+				problem = fmt.Sprintf("stack %d: in queue %v, can move %v", st, inQueue[int32(st)], want)
+			case inQueue[int32(st)] != d.inQ[st]:
+				problem = fmt.Sprintf("stack %d: inQ %v disagrees with the queue", st, d.inQ[st])
+			}
+			if problem != "" {
+				problem += fmt.Sprintf(" (tick %d, pc %s)", d.res.Ticks, d.p.Labels[d.s.PC(st)])
+				return
+			}
+		}
+	}
+	defer func() { checkTick = nil }()
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compile.Source(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := vm.New(p)
+		for _, dealer := range []Kind{Random, RoundRobin, Sequential} {
+			for cpus := 1; cpus <= 3; cpus++ {
+				for seed := uint64(0); seed < 3; seed++ {
+					opt := Options{Dealer: dealer, CPUs: cpus, Quantum: 1 + int(seed), Seed: seed, MaxTicks: 5000, NoSchedule: true}
+					if _, err := Run(m, opt); err != nil {
+						t.Fatal(err)
+					}
+					if problem != "" {
+						t.Fatalf("%s %s cpus=%d seed=%d: %s", filepath.Base(file), dealer, cpus, seed, problem)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d ticks checked", ticks)
+	if ticks < 1000 {
+		t.Errorf("only %d ticks checked", ticks)
+	}
+}

@@ -1,0 +1,287 @@
+package trace
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/deck-lang/deck/vm"
+)
+
+// StackSymbol is the one-character name of stack id in timelines: 0-9,
+// then a-z, then A-Z, then '*'.
+func StackSymbol(id int) byte {
+	switch {
+	case id < 10:
+		return byte('0' + id)
+	case id < 36:
+		return byte('a' + id - 10)
+	case id < 62:
+		return byte('A' + id - 36)
+	}
+	return '*'
+}
+
+// maxTimelineTicks is the longest timeline drawn tick by tick; longer ones
+// are summarised as runs of the same stack.
+const maxTimelineTicks = 100
+
+// Timeline writes one row per processor showing which stack's card it
+// took at each tick ('.' when it idled).
+func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
+	ticks := sch.NumTicks()
+	rows := make([][]int, ncpu) // stack per tick per cpu, -1 idle
+	for k := range rows {
+		rows[k] = make([]int, ticks)
+		for t := range rows[k] {
+			rows[k][t] = -1
+		}
+	}
+	at := 0
+	for t := 0; t < ticks; t++ {
+		for _, mv := range sch.Tick(t) {
+			cpu := 0
+			if at < len(cpus) {
+				cpu = int(cpus[at])
+			}
+			if cpu < ncpu {
+				rows[cpu][t] = int(mv.Stack)
+			}
+			at++
+		}
+	}
+	if ticks <= maxTimelineTicks {
+		for k, row := range rows {
+			var b strings.Builder
+			for t, st := range row {
+				if t > 0 && t%10 == 0 {
+					b.WriteByte(' ')
+				}
+				if st < 0 {
+					b.WriteByte('.')
+				} else {
+					b.WriteByte(StackSymbol(st))
+				}
+			}
+			fmt.Fprintf(w, "  cpu%d  %s\n", k, b.String())
+		}
+		return
+	}
+	// Long runs: runs of one stack, e.g. "0×12 1×3 .×2".
+	const maxRuns = 24
+	for k, row := range rows {
+		var runs []string
+		total := 0
+		for t := 0; t < len(row); {
+			n := 1
+			for t+n < len(row) && row[t+n] == row[t] {
+				n++
+			}
+			total++
+			if len(runs) < maxRuns {
+				sym := "."
+				if row[t] >= 0 {
+					sym = string(StackSymbol(row[t]))
+				}
+				runs = append(runs, fmt.Sprintf("%s×%d", sym, n))
+			}
+			t += n
+		}
+		more := ""
+		if total > maxRuns {
+			more = fmt.Sprintf(" … (%d more switches)", total-maxRuns)
+		}
+		fmt.Fprintf(w, "  cpu%d  %s%s\n", k, strings.Join(runs, " "), more)
+	}
+}
+
+// Legend names the stacks of a timeline: "0 main  1 inc#1  2 inc#2".
+func Legend(m *vm.Machine, s *vm.State) string {
+	var parts []string
+	for i := 0; i < s.NumStacks(); i++ {
+		parts = append(parts, fmt.Sprintf("%c %s", StackSymbol(i), m.StackName(s, i)))
+	}
+	return strings.Join(parts, "  ")
+}
+
+// Progress writes each stack's progress: cards taken, as a bar, and where
+// it stands (finished, or the card it is at and what it waits for).
+func Progress(w io.Writer, m *vm.Machine, s *vm.State, taken []int64) {
+	p := m.P
+	max := int64(1)
+	for _, n := range taken {
+		if n > max {
+			max = n
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i := 0; i < s.NumStacks(); i++ {
+		var n int64
+		if i < len(taken) {
+			n = taken[i]
+		}
+		bar := strings.Repeat("█", int((n*20+max-1)/max))
+		where := "finished"
+		if !s.Finished(p, i) {
+			pc := s.PC(i)
+			where = fmt.Sprintf("at card %s (%d:%d %s)", p.Numbers[pc], p.Cards[pc].Pos.Line, p.Cards[pc].Pos.Col, p.Labels[pc])
+			if r := m.WaitReason(s, i); r != "" {
+				where = "blocked: " + r
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d cards\t%s\n", m.StackName(s, i), bar, n, where)
+	}
+	tw.Flush()
+}
+
+// Steps writes a trace card by card.
+func Steps(w io.Writer, steps []Step) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for k, st := range steps {
+		fmt.Fprintf(tw, "  %d\t%s\tcard %s\t%s\t%s\t%s\n", k+1, st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
+	}
+	tw.Flush()
+}
+
+// ShortPos turns "file:line:col" into "line:col".
+func ShortPos(pos string) string {
+	i := strings.LastIndex(pos, ":")
+	if i < 0 {
+		return pos
+	}
+	j := strings.LastIndex(pos[:i], ":")
+	if j < 0 {
+		return pos
+	}
+	return pos[j+1:]
+}
+
+// effects renders what a step read and wrote: "read x=0 → t1=0".
+func effects(st Step) string {
+	var parts []string
+	if st.Choice != 0 || strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either") {
+		parts = append(parts, fmt.Sprintf("choice %d", st.Choice))
+	}
+	vals := func(vs []Value) string {
+		var s []string
+		for _, v := range vs {
+			s = append(s, v.Name+"="+v.Value)
+		}
+		return strings.Join(s, " ")
+	}
+	if len(st.Reads) > 0 {
+		parts = append(parts, "read "+vals(st.Reads))
+	}
+	if len(st.Writes) > 0 {
+		parts = append(parts, "wrote "+vals(st.Writes))
+	}
+	if len(st.Sets) > 0 {
+		parts = append(parts, "→ "+vals(st.Sets))
+	}
+	if st.Failed {
+		parts = append(parts, "FAILED")
+	}
+	return strings.Join(parts, "  ")
+}
+
+// JSON forms -----------------------------------------------------------------
+
+// StepJSON is a trace step as it appears in JSON output.
+type StepJSON struct {
+	Tick   int64                      `json:"tick"`
+	CPU    int                        `json:"cpu"`
+	Stack  string                     `json:"stack"`
+	Card   string                     `json:"card"`
+	Pos    string                     `json:"pos"`
+	Text   string                     `json:"text"`
+	Choice *int                       `json:"choice,omitempty"`
+	Reads  map[string]json.RawMessage `json:"reads,omitempty"`
+	Writes map[string]json.RawMessage `json:"writes,omitempty"`
+	Sets   map[string]json.RawMessage `json:"sets,omitempty"`
+	Failed bool                       `json:"failed,omitempty"`
+}
+
+func jsonValues(vs []Value) map[string]json.RawMessage {
+	if len(vs) == 0 {
+		return nil
+	}
+	m := make(map[string]json.RawMessage, len(vs))
+	for _, v := range vs {
+		raw := json.RawMessage(v.Value)
+		if !json.Valid(raw) {
+			b, _ := json.Marshal(v.Value)
+			raw = b
+		}
+		m[v.Name] = raw
+	}
+	return m
+}
+
+// StepsJSON converts steps for JSON output (never nil: an empty trace is []).
+func StepsJSON(steps []Step) []StepJSON {
+	out := make([]StepJSON, 0, len(steps))
+	for _, st := range steps {
+		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
+			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed}
+		if strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either") {
+			c := st.Choice
+			j.Choice = &c
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// OutcomeJSON is an outcome as it appears in JSON output.
+type OutcomeJSON struct {
+	Vars   map[string]any `json:"vars"`
+	Output []string       `json:"output"`
+	Count  *int           `json:"count,omitempty"`
+}
+
+// OutcomeToJSON converts an outcome.
+func OutcomeToJSON(o vm.Outcome) OutcomeJSON {
+	j := OutcomeJSON{Vars: map[string]any{}, Output: o.Output}
+	if j.Output == nil {
+		j.Output = []string{}
+	}
+	for _, v := range o.Vars {
+		j.Vars[v.Name] = v.JSONValue()
+	}
+	return j
+}
+
+// ViolationJSON is a violation as it appears in JSON output.
+type ViolationJSON struct {
+	Kind     string      `json:"kind"`
+	Message  string      `json:"message"`
+	Pos      string      `json:"pos"`
+	Stack    string      `json:"stack,omitempty"`
+	Card     string      `json:"card,omitempty"`
+	Stuck    []StuckJSON `json:"stuck,omitempty"`
+	Schedule string      `json:"schedule"`
+	Trace    []StepJSON  `json:"trace,omitempty"`
+	Count    *int        `json:"count,omitempty"`
+}
+
+// StuckJSON is a stuck stack of a deadlock in JSON output.
+type StuckJSON struct {
+	Stack string `json:"stack"`
+	Card  string `json:"card"`
+	Pos   string `json:"pos"`
+	Waits string `json:"waits"`
+}
+
+// ViolationToJSON converts a violation with the schedule that reached it.
+func ViolationToJSON(v *Violation, sch string, steps []Step) ViolationJSON {
+	j := ViolationJSON{Kind: v.Kind, Message: v.Message, Pos: v.Pos, Stack: v.Stack, Card: v.Card, Schedule: sch}
+	for _, s := range v.Stuck {
+		j.Stuck = append(j.Stuck, StuckJSON{Stack: s.Stack, Card: s.Card, Pos: s.Pos, Waits: s.Reason})
+	}
+	if steps != nil {
+		j.Trace = StepsJSON(steps)
+	}
+	return j
+}
