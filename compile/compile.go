@@ -90,6 +90,7 @@ type procInfo struct {
 	returns    card.Type
 	hasReturn  bool // a value-returning `return` was seen
 	retFrom    syntax.Pos
+	bareAt     syntax.Pos // a return without a value, if any
 }
 
 func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
@@ -133,7 +134,7 @@ func (c *compiler) declare(f *syntax.File) {
 			if d.Arg != nil {
 				v, t, ok := c.constExpr(d.Arg)
 				if ok && t != card.TInt {
-					c.errorf(d.Arg.Pos(), "%s %s needs an integer, not a %s", d.Kind, d.Name.Name, t)
+					c.errorf(d.Arg.Pos(), "%s %s needs an integer, not %s", d.Kind, d.Name.Name, an(t))
 				} else if ok && v < 0 {
 					c.errorf(d.Arg.Pos(), "%s %s cannot start below zero (%d)", d.Kind, d.Name.Name, v)
 				} else if ok {
@@ -248,7 +249,7 @@ func (c *compiler) arraySize(e syntax.Expr) int32 {
 	case !ok:
 		return 1
 	case t != card.TInt:
-		c.errorf(e.Pos(), "an array size must be an integer, not a %s", t)
+		c.errorf(e.Pos(), "an array size must be an integer, not %s", an(t))
 		return 1
 	case v < 1:
 		c.errorf(e.Pos(), "an array size must be at least 1, not %d", v)
@@ -290,13 +291,13 @@ func (c *compiler) constExpr(e syntax.Expr) (int64, card.Type, bool) {
 		}
 		if e.Op == syntax.NOT {
 			if t != card.TBool {
-				c.errorf(e.At, "operator ! needs a bool, not a %s", t)
+				c.errorf(e.At, "operator ! needs a bool, not %s", an(t))
 				return 0, card.TBool, false
 			}
 			return v ^ 1, card.TBool, true
 		}
 		if t != card.TInt {
-			c.errorf(e.At, "operator - needs an int, not a %s", t)
+			c.errorf(e.At, "operator - needs an int, not %s", an(t))
 			return 0, card.TInt, false
 		}
 		if v == math.MinInt64 {
@@ -342,9 +343,7 @@ func (c *compiler) compileProcs() {
 			c.prog.MaxEval = x.Depth
 		}
 	}
-	if c.prog.MaxEval > card.MaxEvalDepth {
-		c.errorf(syntax.Pos{Line: 1, Col: 1}, "an expression is nested too deeply (over %d levels)", card.MaxEvalDepth)
-	}
+
 }
 
 // compileProc compiles one procedure as a stack of its own (once).
@@ -391,12 +390,24 @@ func (c *compiler) compileAlways() {
 		pc.inAlways = true
 		x := pc.translate(d.Cond)
 		if x.typ.t != card.TBool {
-			c.errorf(d.Cond.Pos(), "an always condition must be a bool, not a %s", x.typ.t)
+			c.errorf(d.Cond.Pos(), "an always condition must be a bool, not %s", an(x.typ.t))
 			continue
 		}
 		e := pc.exprCode(x)
 		c.prog.Always = append(c.prog.Always, card.Invariant{X: e, Pos: d.At, Src: x.src})
 	}
+}
+
+// an names a type with its article, for messages: "an int", "a bool",
+// "a handle", "no value".
+func an(t card.Type) string {
+	switch t {
+	case card.TInt:
+		return "an int"
+	case card.TVoid:
+		return "no value"
+	}
+	return "a " + t.String()
 }
 
 // binaryType checks the operand types of a binary operator.
@@ -416,7 +427,7 @@ func (c *compiler) binaryType(e *syntax.BinaryExpr, tx, ty card.Type) (card.Type
 		return card.TBool, true
 	case syntax.EQL, syntax.NEQ:
 		if tx != ty {
-			c.errorf(e.OpPos, "cannot compare a %s with a %s", tx, ty)
+			c.errorf(e.OpPos, "cannot compare %s with %s", an(tx), an(ty))
 			return card.TBool, false
 		}
 		return card.TBool, true

@@ -159,7 +159,7 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 		x := pc.translate(e.X)
 		if e.Op == syntax.NOT {
 			if x.typ.t != card.TBool {
-				c.errorf(e.At, "operator ! needs a bool, not a %s", x.typ.t)
+				c.errorf(e.At, "operator ! needs a bool, not %s", an(x.typ.t))
 			}
 			if x.kind == irConst {
 				return constIR(x.val^1, tBool, e.At)
@@ -167,7 +167,7 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 			return render(&ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: x, reads: x.reads, prec: 6, pos: e.At})
 		}
 		if x.typ.t != card.TInt {
-			c.errorf(e.At, "operator - needs an int, not a %s", x.typ.t)
+			c.errorf(e.At, "operator - needs an int, not %s", an(x.typ.t))
 		}
 		if x.kind == irConst {
 			if v, err := foldBinary(card.XSub, 0, x.val); err == "" {
@@ -244,7 +244,7 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 	c := pc.c
 	idx := pc.translate(e.Index)
 	if idx.typ.t != card.TInt {
-		c.errorf(e.Index.Pos(), "an index must be an int, not a %s", idx.typ.t)
+		c.errorf(e.Index.Pos(), "an index must be an int, not %s", an(idx.typ.t))
 	}
 	g, ok := pc.globalOf(e.X, card.GVar)
 	if !ok {
@@ -428,6 +428,9 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 		}
 	}
 	gen(x)
+	if maxDepth > card.MaxEvalDepth {
+		pc.c.errorf(x.pos, "this expression is nested too deeply (over %d levels)", card.MaxEvalDepth)
+	}
 	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src})
 	return card.Expr(len(p.Exprs) - 1)
 }

@@ -27,6 +27,7 @@ type procCompiler struct {
 
 	inAtomic bool
 	inAlways bool
+	dummies  map[int32]bool // slots standing in for undefined names
 	inlines  []*inlineFrame
 
 	top    []int32           // the procedure's own cards, in order
@@ -41,6 +42,7 @@ type inlineFrame struct {
 	retType *ltype
 	exits   []patch
 	at      syntax.Pos
+	bareAt  syntax.Pos // a return without a value, if any
 }
 
 func newProcCompiler(c *compiler, proc int32) *procCompiler {
@@ -71,7 +73,7 @@ func (pc *procCompiler) checkNewLocal(id *syntax.Ident) {
 	c := pc.c
 	if e, ok := c.names[id.Name]; ok {
 		c.errorf(id.At, "%s hides the %s declared at %s; pick another name", id.Name, c.kindName(e), e.pos)
-	} else if _, ok := pc.lookup(id.Name); ok {
+	} else if slot, ok := pc.lookup(id.Name); ok && !pc.dummies[slot] {
 		c.errorf(id.At, "%s is already declared in this procedure", id.Name)
 	}
 }
@@ -98,7 +100,12 @@ func (pc *procCompiler) declareDummy(name string) {
 	if len(pc.scopes) == 0 {
 		return
 	}
-	pc.scopes[len(pc.scopes)-1][name] = pc.newSlot(name, tInt)
+	slot := pc.newSlot(name, tInt)
+	pc.scopes[len(pc.scopes)-1][name] = slot
+	if pc.dummies == nil {
+		pc.dummies = map[int32]bool{}
+	}
+	pc.dummies[slot] = true
 }
 
 // temp returns a temporary slot, free again when the statement that took
@@ -269,6 +276,6 @@ func (pc *procCompiler) cond(e syntax.Expr, what string) *ir {
 
 func (pc *procCompiler) checkBool(x *ir, e syntax.Expr, what string) {
 	if x.typ.t != card.TBool {
-		pc.c.errorf(e.Pos(), "%s needs a bool condition, not a %s", what, x.typ.t)
+		pc.c.errorf(e.Pos(), "%s needs a bool condition, not %s", what, an(x.typ.t))
 	}
 }

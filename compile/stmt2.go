@@ -64,7 +64,7 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 	case *syntax.JoinExpr:
 		h := pc.lower(pc.translate(e.X), 0)
 		if h.typ.t != card.THandle {
-			c.errorf(e.X.Pos(), "join needs a stack handle (from spawn), not a %s", h.typ.t)
+			c.errorf(e.X.Pos(), "join needs a stack handle (from spawn), not %s", an(h.typ.t))
 			return tInt, false
 		}
 		rt := tInt
@@ -155,7 +155,7 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 	}
 	x := pc.translate(index)
 	if x.typ.t != card.TInt {
-		c.errorf(index.Pos(), "an index must be an int, not a %s", x.typ.t)
+		c.errorf(index.Pos(), "an index must be an int, not %s", an(x.typ.t))
 	}
 	if x.kind == irConst && (x.val < 0 || x.val >= int64(g.Len)) {
 		c.errorf(index.Pos(), "index %d is out of range for %s (length %d)", x.val, id.Name, g.Len)
@@ -235,7 +235,7 @@ func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos) {
 	for k, a := range args {
 		want := info.paramTypes[k]
 		if a.typ.t != want.t {
-			c.errorf(a.pos, "argument %d of %s is a %s here but a %s at %s", k+1, c.prog.Procs[idx].Name, a.typ.t, want.t, info.paramsFrom)
+			c.errorf(a.pos, "argument %d of %s is %s here but %s at %s", k+1, c.prog.Procs[idx].Name, an(a.typ.t), an(want.t), info.paramsFrom)
 		}
 	}
 }
@@ -340,7 +340,7 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 		if s.Value != nil {
 			x := pc.lower(pc.translate(s.Value), 1)
 			if f.retType != nil && f.retType.t != x.typ.t {
-				c.errorf(s.Value.Pos(), "%s returns a %s here but a %s elsewhere", c.prog.Procs[f.proc].Name, x.typ.t, f.retType.t)
+				c.errorf(s.Value.Pos(), "%s returns %s here but %s elsewhere", c.prog.Procs[f.proc].Name, an(x.typ.t), an(f.retType.t))
 			}
 			t := x.typ
 			f.retType = &t
@@ -348,6 +348,14 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 				f.retSlot = pc.newSlot(pc.localName("result"), x.typ)
 			}
 			pc.emitLocal(f.retSlot, x, s.At)
+		} else if f.retType != nil {
+			c.errorf(s.At, "%s returns a value elsewhere, so this return needs one too", c.prog.Procs[f.proc].Name)
+		} else if !f.bareAt.IsValid() {
+			f.bareAt = s.At
+		}
+		if s.Value != nil && f.bareAt.IsValid() {
+			c.errorf(f.bareAt, "%s returns a value at %s, so this return needs one too", c.prog.Procs[f.proc].Name, s.At)
+			f.bareAt = syntax.Pos{}
 		}
 		// Leave the inlined body: whatever comes next after the call.
 		f.exits = append(f.exits, pc.pending...)
@@ -364,12 +372,20 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 	if s.Value != nil {
 		x := pc.lower(pc.translate(s.Value), 1)
 		if info.hasReturn && info.returns != x.typ.t {
-			c.errorf(s.Value.Pos(), "%s returns a %s here but a %s at %s", c.prog.Procs[pc.proc].Name, x.typ.t, info.returns, info.retFrom)
+			c.errorf(s.Value.Pos(), "%s returns %s here but %s at %s", c.prog.Procs[pc.proc].Name, an(x.typ.t), an(info.returns), info.retFrom)
 		} else if !info.hasReturn {
 			info.hasReturn, info.returns, info.retFrom = true, x.typ.t, s.At
 		}
 		cd.X = pc.exprCode(x)
 		label += " " + x.src
+		if info.bareAt.IsValid() {
+			c.errorf(info.bareAt, "%s returns a value at %s, so this return needs one too", c.prog.Procs[pc.proc].Name, s.At)
+			info.bareAt = syntax.Pos{}
+		}
+	} else if info.hasReturn {
+		c.errorf(s.At, "%s returns a value at %s, so this return needs one too", c.prog.Procs[pc.proc].Name, info.retFrom)
+	} else if !info.bareAt.IsValid() {
+		info.bareAt = s.At
 	}
 	pc.emit(cd, label)
 	pc.pending = nil
@@ -425,7 +441,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		}
 		idx = pc.translate(t.Index)
 		if idx.typ.t != card.TInt {
-			c.errorf(t.Index.Pos(), "an index must be an int, not a %s", idx.typ.t)
+			c.errorf(t.Index.Pos(), "an index must be an int, not %s", an(idx.typ.t))
 		}
 		if idx.kind == irConst && (idx.val < 0 || idx.val >= int64(g.Len)) {
 			c.errorf(t.Index.Pos(), "index %d is out of range for %s (length %d)", idx.val, t.X.Name, g.Len)
@@ -450,7 +466,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		}
 		t, ok := pc.effect(s.Value, dst, true)
 		if ok && t.t != want.t {
-			c.errorf(s.Value.Pos(), "cannot assign a %s to %s, a %s", t.t, name, want.t)
+			c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(t.t), name, an(want.t))
 		}
 		if local < 0 {
 			pc.store(gi, g, idx, &ir{kind: irLocal, typ: want, val: int64(dst), src: pc.slots[dst], prec: 9}, s.OpPos, name)
@@ -481,7 +497,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		value = render(&ir{kind: irBinary, op: op, opTxt: tok.String(), typ: tInt, x: cur, y: value,
 			reads: cur.reads + value.reads, prec: 4, pos: s.OpPos})
 	} else if value.typ.t != want.t {
-		c.errorf(s.Value.Pos(), "cannot assign a %s to %s, a %s", value.typ.t, name, want.t)
+		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
 	} else if local >= 0 && want.t == card.THandle && value.typ.proc != want.proc {
 		pc.slotTypes[local] = value.typ
@@ -662,7 +678,7 @@ func (pc *procCompiler) send(s *syntax.SendStmt) {
 	}
 	v := pc.translate(s.Value)
 	if v.typ.t != card.TInt {
-		c.errorf(s.Value.Pos(), "channels carry ints, not a %s", v.typ.t)
+		c.errorf(s.Value.Pos(), "channels carry ints, not %s", an(v.typ.t))
 	}
 	v = pc.lower(v, 0)
 	cd := pc.newCard(card.Send, s.At, pc.exprCode(v))

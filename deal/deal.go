@@ -412,6 +412,11 @@ func (d *dealer) replay() error {
 		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 		for k, mv := range sch.Tick(t) {
 			st := int(mv.Stack)
+			for _, earlier := range sch.Tick(t)[:k] {
+				if earlier.Stack == mv.Stack {
+					return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %d moves twice in one tick (a stack is on one processor at a time)", st)}
+				}
+			}
 			if st >= s.NumStacks() {
 				return &ReplayError{Tick: t, Msg: fmt.Sprintf("there is no stack %d (the program has %d stacks at this point)", st, s.NumStacks())}
 			}

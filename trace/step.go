@@ -70,15 +70,14 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 			}
 		}
 	}
-	if c.Dst >= 0 && r.Status == vm.OK && !after.Finished(p, i) && c.Proc >= 0 {
-		locals := after.Locals(i)
-		if int(c.Dst) < len(locals) {
-			t := card.TInt
-			if c.Op == card.Spawn {
-				t = card.THandle
-			}
-			st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[c.Dst], Value: m.FormatValue(after, t, locals[c.Dst])})
+	if c.Dst >= 0 && r.Status == vm.OK && c.Proc >= 0 {
+		// r.Value is the value as the card stored it, before dead locals
+		// were zeroed.
+		t := card.TInt
+		if c.Op == card.Spawn {
+			t = card.THandle
 		}
+		st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[c.Dst], Value: m.FormatValue(after, t, r.Value)})
 	}
 	return st
 }

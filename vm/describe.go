@@ -169,6 +169,8 @@ func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
 		return fmt.Sprintf("join of an invalid stack handle %d", f.A)
 	case AtomicTooLong:
 		return fmt.Sprintf("atomic block ran more than %d cards without finishing", f.A)
+	case WideChoice:
+		return fmt.Sprintf("choose from %d..%d: more than %d values", f.A, f.B, MaxChoices)
 	case EmptyChoice:
 		return fmt.Sprintf("choose from an empty range %d..%d", f.A, f.B)
 	}
@@ -196,9 +198,19 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return ""
 	}
 	label := p.Labels[pc]
+	if g := c.Obj; g >= 0 && c.Y != card.NoExpr && p.Cards[pc].Op != card.Store {
+		// Name the element the card waits on: "lock fork[1]", not "lock fork[right]".
+		if w, f := m.objWord(s.Shared(p), s.Locals(i), c); f.Kind == NoFault {
+			gl := &p.Globals[g]
+			label = fmt.Sprintf("%s %s[%d]", c.Op, gl.Name, (w-gl.Base)/gl.Stride)
+			if c.Op == card.SendWait {
+				label = fmt.Sprintf("send %s[%d]", gl.Name, (w-gl.Base)/gl.Stride)
+			}
+		}
+	}
 	switch c.Op {
 	case card.Lock:
-		w, _ := m.objWord(s, i, c)
+		w, _ := m.objWord(s.Shared(p), s.Locals(i), c)
 		return fmt.Sprintf("%s (held by %s)", label, m.stackName(s, int(s.Shared(p)[w])-1))
 	case card.Acquire:
 		return label + " (count is 0)"

@@ -25,6 +25,13 @@ import "github.com/deck-lang/deck/card"
 type State struct {
 	W   []int64
 	off []int32 // off[i]: first word of stack i; off[S]: first output word
+	sim simHost // the Host that Step hands to Exec, kept here to avoid allocating
+}
+
+// host returns the simulator Host for stack i of s.
+func (s *State) host(p *card.Program, i int) Host {
+	s.sim = simHost{s: s, p: p, i: i}
+	return &s.sim
 }
 
 // NumStacks returns the number of stacks ever spawned.

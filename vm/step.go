@@ -72,6 +72,7 @@ const (
 	BadHandle
 	EmptyChoice
 	AtomicTooLong
+	WideChoice
 )
 
 // Fault describes a failure; A and B carry the values involved.
@@ -85,6 +86,29 @@ type Result struct {
 	Status Status
 	Fault  Fault
 	PC     int32 // the card that failed (inside an atomic block: the body card)
+	Value  int64 // the value the card stored in a local, for traces
+}
+
+// Host is what a card needs beyond shared memory and its own stack's
+// locals: the other stacks and the output. The simulator's host is the
+// state vector (see simHost); the real runner's host is its table of
+// goroutine stacks. Exec calls the host only for spawn, join, print and
+// return, so ordinary cards never pay for the indirection.
+type Host interface {
+	// Shared and Locals return shared memory and the running stack's
+	// locals again after Spawn or Print, which may have moved them.
+	Shared() []int64
+	Locals() []int64
+	// StackDone reports whether stack h exists, whether it has finished,
+	// and its return value.
+	StackDone(h int64) (exists, finished bool, ret int64)
+	// Spawn starts a stack running proc with args and returns its handle,
+	// or false when no more stacks may be started.
+	Spawn(proc int32, args []int64) (int64, bool)
+	// Print appends one output record: the print index, then the values.
+	Print(rec []int64)
+	// Finish ends the running stack with a return value.
+	Finish(ret int64)
 }
 
 // Enabled reports whether stack i can take its next card now.
@@ -98,32 +122,40 @@ func (m *Machine) Enabled(s *State, i int) bool {
 		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return:
 		return true
 	}
-	ok, _ := m.ready(s, i, c)
+	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, s.host(m.P, i))
 	return ok
 }
 
-// ready decides blocking cards. A guard that fails with a runtime error
-// counts as ready, so that Step reports the error instead of hiding it.
-func (m *Machine) ready(s *State, i int, c *card.Card) (bool, Fault) {
-	sh := s.Shared(m.P)
+// Ready reports whether card pc of stack id can execute now, for cards
+// that may block (others are always ready; Done never is). A guard that
+// fails with a runtime error counts as ready, so that Exec reports the
+// error instead of hiding it.
+func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault) {
+	c := &m.P.Cards[pc]
 	switch c.Op {
+	case card.Done:
+		return false, Fault{}
 	case card.Await, card.Atomic:
 		if c.X == card.NoExpr {
 			return true, Fault{}
 		}
-		v, f := m.eval(c.X, sh, s.Locals(i))
+		v, f := m.eval(c.X, sh, loc)
 		return f.Kind != NoFault || v != 0, f
 	case card.Join:
-		h, f := m.eval(c.X, sh, s.Locals(i))
+		hd, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return true, f
 		}
-		if h < 0 || h >= int64(s.NumStacks()) {
-			return true, Fault{Kind: BadHandle, A: h}
+		exists, finished, _ := h.StackDone(hd)
+		if !exists {
+			return true, Fault{Kind: BadHandle, A: hd}
 		}
-		return s.Finished(m.P, int(h)), f
+		return finished, f
+	case card.Lock, card.Acquire, card.Wait, card.Send, card.SendWait, card.Recv:
+	default:
+		return true, Fault{}
 	}
-	w, f := m.objWord(s, i, c)
+	w, f := m.objWord(sh, loc, c)
 	if f.Kind != NoFault {
 		return true, f
 	}
@@ -141,7 +173,7 @@ func (m *Machine) ready(s *State, i int, c *card.Card) (bool, Fault) {
 		}
 		return sh[w] < int64(g.Cap), f
 	case card.SendWait:
-		return sh[w] != int64(i)+1, f
+		return sh[w] != int64(id)+1, f
 	case card.Recv:
 		return sh[w] != 0, f
 	}
@@ -150,12 +182,12 @@ func (m *Machine) ready(s *State, i int, c *card.Card) (bool, Fault) {
 
 // objWord returns the index in the shared section of the first word of the
 // object element a card operates on.
-func (m *Machine) objWord(s *State, i int, c *card.Card) (int32, Fault) {
+func (m *Machine) objWord(sh, loc []int64, c *card.Card) (int32, Fault) {
 	g := &m.P.Globals[c.Obj]
 	if c.Y == card.NoExpr {
 		return g.Base, Fault{}
 	}
-	idx, f := m.eval(c.Y, s.Shared(m.P), s.Locals(i))
+	idx, f := m.eval(c.Y, sh, loc)
 	if f.Kind != NoFault {
 		return 0, f
 	}
@@ -165,16 +197,29 @@ func (m *Machine) objWord(s *State, i int, c *card.Card) (int32, Fault) {
 	return g.Base + int32(idx)*g.Stride, Fault{}
 }
 
+// MaxChoices bounds the alternatives of one choose card.
+const MaxChoices = 1 << 20
+
 // Choices returns how many alternatives stack i's next card has: the size
 // of a choose range or the number of either branches; 1 for other cards.
-// A choose over an empty range reports 1, and Step then fails.
 func (m *Machine) Choices(s *State, i int) int {
-	c := &m.P.Cards[s.PC(i)]
+	pc := s.PC(i)
+	switch m.P.Cards[pc].Op {
+	case card.Choose, card.Either:
+		return m.ChoicesAt(s.Shared(m.P), s.Locals(i), pc)
+	}
+	return 1
+}
+
+// ChoicesAt is Choices for card pc with the given memory. A choose whose
+// range is empty or wider than MaxChoices reports 1, and Exec then fails.
+func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
+	c := &m.P.Cards[pc]
 	switch c.Op {
 	case card.Choose:
-		lo, f1 := m.eval(c.X, s.Shared(m.P), s.Locals(i))
-		hi, f2 := m.eval(c.Y, s.Shared(m.P), s.Locals(i))
-		if f1.Kind != NoFault || f2.Kind != NoFault || hi <= lo || hi-lo > math.MaxInt32 {
+		lo, f1 := m.eval(c.X, sh, loc)
+		hi, f2 := m.eval(c.Y, sh, loc)
+		if f1.Kind != NoFault || f2.Kind != NoFault || hi <= lo || hi-lo > MaxChoices || hi-lo < 0 {
 			return 1
 		}
 		return int(hi - lo)
@@ -190,12 +235,18 @@ func (m *Machine) Choices(s *State, i int) int {
 func (m *Machine) Step(s *State, i int, choice int) Result {
 	pc := s.PC(i)
 	c := &m.P.Cards[pc]
+	sh, loc := s.Shared(m.P), s.Locals(i)
+	var h Host // only the cards that reach other stacks or the output need it
+	switch c.Op {
+	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic:
+		h = s.host(m.P, i)
+	}
 	switch c.Op {
 	case card.Done:
 		return Result{Status: Blocked, PC: pc}
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
 		card.Send, card.SendWait, card.Recv:
-		ok, f := m.ready(s, i, c)
+		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
 			return Result{Status: Failed, Fault: f, PC: pc}
 		}
@@ -203,77 +254,79 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 			return Result{Status: Blocked, PC: pc}
 		}
 	}
-	if c.Op == card.Atomic {
-		// The guard held; run the body to its end as one step.
-		n := 0
-		for at := c.A; at >= 0; n++ {
-			if n == MaxAtomicSteps {
-				return Result{Status: Failed, Fault: Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
-			}
-			next, r := m.exec(s, i, at, 0)
-			if r.Status != OK {
-				return r
-			}
-			at = next
-		}
-		s.W[s.off[i]] = int64(c.Next)
-		m.kill(s, i, c.KillNext)
-		return Result{PC: pc}
-	}
-	next, r := m.exec(s, i, pc, choice)
+	next, r := m.Exec(sh, loc, i, pc, choice, h)
 	if r.Status != OK {
 		return r
 	}
 	if next >= 0 {
 		s.W[s.off[i]] = int64(next)
-		if next == c.Next || c.Op != card.Branch {
-			m.kill(s, i, c.KillNext)
-		} else {
-			m.kill(s, i, c.KillTarget)
-		}
+		m.Kill(s.Locals(i), c, next)
 	}
 	return r
 }
 
-// kill zeroes the local slots of kill list k.
-func (m *Machine) kill(s *State, i int, k int32) {
+// Kill zeroes the locals that are dead once card c has gone to next.
+func (m *Machine) Kill(loc []int64, c *card.Card, next int32) {
+	k := c.KillNext
+	if c.Op == card.Branch && next != c.Next {
+		k = c.KillTarget
+	}
 	if k == 0 {
 		return
 	}
-	loc := s.Locals(i)
 	for _, slot := range m.P.Kills[k] {
 		loc[slot] = 0
 	}
 }
 
-// exec performs the effect of card pc for stack i, assuming it is ready,
-// and returns the card that follows (-1: the stack finished, or the end of
-// an atomic body).
-func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
+// Exec performs card pc for stack id, which must be ready (see Ready), on
+// shared memory sh and the stack's locals loc, and returns the card that
+// follows: -1 when the stack finished (Host.Finish was called) or at the
+// end of an atomic body. An atomic card runs its whole body. Exec is the
+// single definition of what every card does; the caller stores the next
+// pc and applies Kill.
+func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	p := m.P
 	c := &p.Cards[pc]
-	sh := s.Shared(p)
 	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
 	switch c.Op {
 	case card.Nop, card.Await, card.SendWait:
+	case card.Atomic:
+		// The guard held; run the body to its end as one step.
+		n := 0
+		for at := c.A; at >= 0; n++ {
+			if n == MaxAtomicSteps {
+				return fail(Fault{Kind: AtomicTooLong, A: MaxAtomicSteps})
+			}
+			op := p.Cards[at].Op
+			next, r := m.Exec(sh, loc, id, at, 0, h)
+			if r.Status != OK {
+				return 0, r
+			}
+			if op == card.Spawn || op == card.Print {
+				sh, loc = h.Shared(), h.Locals()
+			}
+			at = next
+		}
 	case card.Local:
-		v, f := m.eval(c.X, sh, s.Locals(i))
+		v, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		s.Locals(i)[c.Dst] = v
+		loc[c.Dst] = v
+		return c.Next, Result{PC: pc, Value: v}
 	case card.Store:
-		v, f := m.eval(c.X, sh, s.Locals(i))
+		v, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		w, f := m.objWord(s, i, c)
+		w, f := m.objWord(sh, loc, c)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
 		sh[w] = v
 	case card.Branch:
-		v, f := m.eval(c.X, sh, s.Locals(i))
+		v, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
@@ -281,7 +334,7 @@ func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
 			return c.Target, Result{PC: pc}
 		}
 	case card.Assert:
-		v, f := m.eval(c.X, sh, s.Locals(i))
+		v, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
@@ -289,32 +342,31 @@ func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
 			return fail(Fault{Kind: AssertFailed})
 		}
 	case card.Print:
-		args := p.Prints[c.A]
-		at := len(s.W)
-		s.W = append(s.W, int64(c.A))
-		for _, a := range args {
+		var buf [16]int64
+		rec := append(buf[:0], int64(c.A))
+		for _, a := range p.Prints[c.A] {
 			if a.X == card.NoExpr {
 				continue
 			}
-			v, f := m.eval(a.X, s.Shared(p), s.Locals(i))
+			v, f := m.eval(a.X, sh, loc)
 			if f.Kind != NoFault {
-				s.W = s.W[:at]
 				return fail(f)
 			}
-			s.W = append(s.W, v)
+			rec = append(rec, v)
 		}
+		h.Print(rec)
 	case card.Lock, card.Unlock, card.Acquire, card.Release, card.Notify, card.Wait,
 		card.Send, card.Recv:
-		w, f := m.objWord(s, i, c)
+		w, f := m.objWord(sh, loc, c)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
 		g := &p.Globals[c.Obj]
 		switch c.Op {
 		case card.Lock:
-			sh[w] = int64(i) + 1
+			sh[w] = int64(id) + 1
 		case card.Unlock:
-			if sh[w] != int64(i)+1 {
+			if sh[w] != int64(id)+1 {
 				return fail(Fault{Kind: UnlockNotHeld, A: sh[w] - 1})
 			}
 			sh[w] = 0
@@ -328,12 +380,12 @@ func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
 		case card.Notify:
 			sh[w] = 1
 		case card.Send:
-			v, f := m.eval(c.X, sh, s.Locals(i))
+			v, f := m.eval(c.X, sh, loc)
 			if f.Kind != NoFault {
 				return fail(f)
 			}
 			if g.Cap == 0 {
-				sh[w], sh[w+1] = int64(i)+1, v
+				sh[w], sh[w+1] = int64(id)+1, v
 			} else {
 				n := sh[w]
 				sh[w+1+int32(n)] = v
@@ -354,32 +406,56 @@ func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
 				sh[w] = int64(n - 1)
 			}
 			if c.Dst >= 0 {
-				s.Locals(i)[c.Dst] = v
+				loc[c.Dst] = v
 			}
+			return c.Next, Result{PC: pc, Value: v}
 		}
 	case card.Spawn:
-		return m.spawn(s, i, pc, c)
-	case card.Join:
-		h, _ := m.eval(c.X, sh, s.Locals(i))
-		if c.Dst >= 0 {
-			s.Locals(i)[c.Dst] = s.Ret(int(h))
+		// Evaluate the arguments before the new stack moves any words.
+		var argv [16]int64
+		vals := argv[:0]
+		for _, a := range p.Spawns[c.B].Args {
+			v, f := m.eval(a, sh, loc)
+			if f.Kind != NoFault {
+				return fail(f)
+			}
+			vals = append(vals, v)
 		}
+		hd, ok := h.Spawn(c.A, vals)
+		if !ok {
+			return fail(Fault{Kind: TooManyStacks, A: MaxStacks})
+		}
+		if c.Dst >= 0 {
+			h.Locals()[c.Dst] = hd
+		}
+		return c.Next, Result{PC: pc, Value: hd}
+	case card.Join:
+		hd, _ := m.eval(c.X, sh, loc)
+		_, _, ret := h.StackDone(hd)
+		if c.Dst >= 0 {
+			loc[c.Dst] = ret
+		}
+		return c.Next, Result{PC: pc, Value: ret}
 	case card.Choose:
-		lo, f := m.eval(c.X, sh, s.Locals(i))
+		lo, f := m.eval(c.X, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		hi, f := m.eval(c.Y, sh, s.Locals(i))
+		hi, f := m.eval(c.Y, sh, loc)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
 		if hi <= lo {
 			return fail(Fault{Kind: EmptyChoice, A: lo, B: hi})
 		}
+		if hi-lo > MaxChoices || hi-lo < 0 {
+			return fail(Fault{Kind: WideChoice, A: lo, B: hi})
+		}
 		if choice < 0 || int64(choice) >= hi-lo {
 			choice = 0
 		}
-		s.Locals(i)[c.Dst] = lo + int64(choice)
+		loc[c.Dst] = lo + int64(choice)
+		return c.Next, Result{PC: pc, Value: loc[c.Dst]}
 	case card.Either:
 		ts := p.Eithers[c.A]
 		if choice < 0 || choice >= len(ts) {
@@ -390,53 +466,60 @@ func (m *Machine) exec(s *State, i int, pc int32, choice int) (int32, Result) {
 		var v int64
 		if c.X != card.NoExpr {
 			var f Fault
-			v, f = m.eval(c.X, sh, s.Locals(i))
+			v, f = m.eval(c.X, sh, loc)
 			if f.Kind != NoFault {
 				return fail(f)
 			}
 		}
-		at := s.off[i]
-		exit := p.Procs[c.Proc].Exit
-		s.resize(at+2, s.off[i+1]-at-2, 0, i)
-		s.W[at], s.W[at+1] = int64(exit), v
+		h.Finish(v)
 		return -1, Result{PC: pc}
 	}
 	return c.Next, Result{PC: pc}
 }
 
-// spawn starts a new stack running procedure c.A with the arguments of
-// spawn table entry c.B, and stores its handle in the spawner's local c.Dst.
-func (m *Machine) spawn(s *State, i int, pc int32, c *card.Card) (int32, Result) {
-	p := m.P
+// simHost is the simulator's Host: stack i of a state vector.
+type simHost struct {
+	s *State
+	p *card.Program
+	i int
+}
+
+func (h *simHost) Shared() []int64 { return h.s.Shared(h.p) }
+func (h *simHost) Locals() []int64 { return h.s.Locals(h.i) }
+
+func (h *simHost) StackDone(hd int64) (bool, bool, int64) {
+	if hd < 0 || hd >= int64(h.s.NumStacks()) {
+		return false, false, 0
+	}
+	return true, h.s.Finished(h.p, int(hd)), h.s.Ret(int(hd))
+}
+
+func (h *simHost) Print(rec []int64) { h.s.W = append(h.s.W, rec...) }
+
+func (h *simHost) Finish(ret int64) {
+	s, i := h.s, h.i
+	at := s.off[i]
+	exit := h.p.Procs[h.p.Cards[s.PC(i)].Proc].Exit
+	s.resize(at+2, s.off[i+1]-at-2, 0, i)
+	s.W[at], s.W[at+1] = int64(exit), ret
+}
+
+func (h *simHost) Spawn(proc int32, args []int64) (int64, bool) {
+	s := h.s
 	n := s.NumStacks()
 	if n >= MaxStacks {
-		return 0, Result{Status: Failed, Fault: Fault{Kind: TooManyStacks, A: MaxStacks}, PC: pc}
+		return 0, false
 	}
-	proc := &p.Procs[c.A]
-	args := p.Spawns[c.B].Args
-	// Evaluate the arguments before the new stack moves any words.
-	var argv [16]int64
-	vals := argv[:0]
-	for _, a := range args {
-		v, f := m.eval(a, s.Shared(p), s.Locals(i))
-		if f.Kind != NoFault {
-			return 0, Result{Status: Failed, Fault: f, PC: pc}
-		}
-		vals = append(vals, v)
-	}
+	pr := &h.p.Procs[proc]
 	at := s.off[n]
-	size := 2 + proc.NLocals
-	s.resize(at, 0, size, n-1)
-	s.W[at] = int64(proc.Entry)
-	copy(s.W[at+2:], vals)
+	s.resize(at, 0, 2+pr.NLocals, n-1)
+	s.W[at] = int64(pr.Entry)
+	copy(s.W[at+2:], args)
 	s.off = append(s.off, 0)
 	copy(s.off[n+1:], s.off[n:])
 	s.off[n] = at
 	s.W[0] = int64(n + 1)
-	if c.Dst >= 0 {
-		s.Locals(i)[c.Dst] = int64(n)
-	}
-	return c.Next, Result{PC: pc}
+	return int64(n), true
 }
 
 // CheckAlways evaluates every invariant and returns the index of the first
