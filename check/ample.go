@@ -1,0 +1,291 @@
+package check
+
+import (
+	"github.com/deck-lang/deck/card"
+)
+
+// Partial-order reduction, second part: ample cards.
+//
+// A card t is ample when, whenever a stack i stands at t, every card that
+// another stack could take before i takes t is independent of t, t stays
+// enabled, and t changes nothing an invariant reads. Then exploring only
+// i's transitions from such a state (an ample, or persistent, set) finds the
+// same deadlocks, terminal states (outcomes), failed asserts and runtime
+// errors, and broken invariants. The cards found ample here:
+//
+//   - cards that touch no shared state and cannot block (local computation,
+//     choose and either over locals, yield);
+//   - cards whose every shared access is protected by a mutex that stack i
+//     must hold at t (a must-lockset analysis over the card graph) and that
+//     every conflicting access anywhere in the program must hold too: no
+//     other stack can take a conflicting card while i holds that mutex.
+//
+// Sync cards, print, return and spawn are never ample. Writes to variables
+// an always line reads are never ample (they are visible).
+//
+// Cycle proviso: a card is not ample if it lies on a cycle of the card graph
+// made of ample and foldable cards, so a stack cannot loop through ample
+// transitions forever while the others are ignored; every cycle of the
+// reduced state graph then contains a fully expanded state.
+//
+// Transitions that fail, or reach a state that breaks an invariant, end a
+// path: when an ample transition does, the state is expanded fully.
+
+const maxAmpleCards = 20000 // larger programs skip the (quadratic) analysis
+
+func ampleCards(p *card.Program, visible []bool) []bool {
+	n := len(p.Cards)
+	if n == 0 || n > maxAmpleCards {
+		return nil
+	}
+	// Bits for mutex words (scalar mutexes and elements of mutex arrays).
+	lockBit := map[int32]uint{}
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		if g.Kind != card.GMutex {
+			continue
+		}
+		for e := int32(0); e < g.Elems() && len(lockBit) < 64; e++ {
+			lockBit[g.Base+e*g.Stride] = uint(len(lockBit))
+		}
+	}
+	// globalBits: every lock bit of a mutex global (for unlocks with an
+	// index only known at run time).
+	globalBits := func(gi int32) uint64 {
+		g := &p.Globals[gi]
+		var m uint64
+		for e := int32(0); e < g.Elems(); e++ {
+			if b, ok := lockBit[g.Base+e*g.Stride]; ok {
+				m |= 1 << b
+			}
+		}
+		return m
+	}
+	// objBit returns the lock bit a lock/unlock card names, if known.
+	objBit := func(c *card.Card) (uint64, bool) {
+		g := &p.Globals[c.Obj]
+		w := g.Base
+		if c.Y != card.NoExpr {
+			code := p.Exprs[c.Y].Code
+			if len(code) != 1 || code[0].Op != card.XConst {
+				return 0, false
+			}
+			w += int32(code[0].A) * g.Stride
+		}
+		b, ok := lockBit[w]
+		if !ok {
+			return 0, false
+		}
+		return 1 << b, true
+	}
+	succ := func(pc int32, f func(int32)) {
+		c := &p.Cards[pc]
+		switch c.Op {
+		case card.Return, card.Done:
+			return
+		case card.Either:
+			for _, t := range p.Eithers[c.A] {
+				f(t)
+			}
+			return
+		case card.Branch:
+			if c.Target >= 0 {
+				f(c.Target)
+			}
+		}
+		if c.Next >= 0 {
+			f(c.Next)
+		}
+	}
+	// Must-locksets: locks held before each card, by a fixpoint over the
+	// card graph from every procedure's entry. Unreached cards (atomic
+	// bodies, dead code) keep reached == false.
+	held := make([]uint64, n)
+	reached := make([]bool, n)
+	var work []int32
+	for pi := range p.Procs {
+		e := p.Procs[pi].Entry
+		reached[e] = true
+		held[e] = 0
+		work = append(work, e)
+	}
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		c := &p.Cards[pc]
+		out := held[pc]
+		switch c.Op {
+		case card.Lock:
+			if b, ok := objBit(c); ok {
+				out |= b
+			}
+		case card.Unlock:
+			if b, ok := objBit(c); ok {
+				out &^= b
+			} else {
+				out &^= globalBits(c.Obj)
+			}
+		case card.Atomic:
+			for _, b := range card.AtomicBody(p, pc) {
+				if bc := &p.Cards[b]; bc.Op == card.Unlock {
+					out &^= globalBits(bc.Obj)
+				}
+			}
+		}
+		succ(pc, func(t int32) {
+			if !reached[t] {
+				reached[t], held[t] = true, out
+				work = append(work, t)
+			} else if held[t]&out != held[t] {
+				held[t] &= out
+				work = append(work, t)
+			}
+		})
+	}
+	// Variables the invariants read.
+	invRead := map[int32]bool{}
+	for _, inv := range p.Always {
+		for _, in := range p.Exprs[inv.X].Code {
+			if in.Op == card.XGlobal || in.Op == card.XGlobalAt {
+				for gi := range p.Globals {
+					g := &p.Globals[gi]
+					if int32(in.A) >= g.Base && int32(in.A) < g.Base+g.Elems()*g.Stride {
+						invRead[int32(gi)] = true
+					}
+				}
+			}
+		}
+	}
+	overlap := func(a, b card.Access) bool {
+		return a.Global == b.Global && (a.Write || b.Write) && (a.Elem == b.Elem || a.Elem < 0 || b.Elem < 0)
+	}
+	cand := make([]bool, n)
+	for pc := 0; pc < n; pc++ {
+		if !reached[pc] {
+			continue
+		}
+		c := &p.Cards[pc]
+		if c.Op.IsSync() || c.Op == card.Print || c.Op == card.Return || c.Op == card.Done {
+			continue
+		}
+		ok := true
+		for _, a := range p.Accesses[pc] {
+			if p.Globals[a.Global].Kind != card.GVar || a.Write && invRead[a.Global] {
+				ok = false
+				break
+			}
+			guard := held[pc]
+			for q := 0; q < n && guard != 0; q++ {
+				if !reached[q] {
+					continue
+				}
+				for _, b := range p.Accesses[q] {
+					if overlap(a, b) {
+						guard &= held[q]
+						break
+					}
+				}
+			}
+			if guard == 0 {
+				ok = false
+				break
+			}
+		}
+		cand[pc] = ok
+	}
+	// Cycle proviso: drop candidates on a cycle of candidate and foldable
+	// cards.
+	inR := func(pc int32) bool { return cand[pc] || !visible[pc] }
+	onCycle := cyclic(n, func(pc int32) bool { return inR(pc) && reached[pc] }, succ)
+	anyAmple := false
+	for pc := range cand {
+		if cand[pc] && onCycle[pc] {
+			cand[pc] = false
+		}
+		anyAmple = anyAmple || cand[pc]
+	}
+	if !anyAmple {
+		return nil
+	}
+	return cand
+}
+
+// cyclic marks the nodes that lie on a cycle of the subgraph induced by
+// the nodes in (Tarjan's strongly connected components, iteratively).
+func cyclic(n int, in func(int32) bool, succ func(int32, func(int32))) []bool {
+	index := make([]int32, n)
+	low := make([]int32, n)
+	onStack := make([]bool, n)
+	for i := range index {
+		index[i] = -1
+	}
+	res := make([]bool, n)
+	var stack []int32
+	next := int32(0)
+	type frame struct {
+		v    int32
+		kids []int32
+		k    int
+	}
+	for root := int32(0); root < int32(n); root++ {
+		if !in(root) || index[root] >= 0 {
+			continue
+		}
+		var frames []frame
+		push := func(v int32) {
+			index[v], low[v] = next, next
+			next++
+			stack = append(stack, v)
+			onStack[v] = true
+			var kids []int32
+			succ(v, func(t int32) {
+				if in(t) {
+					kids = append(kids, t)
+				}
+			})
+			frames = append(frames, frame{v: v, kids: kids})
+		}
+		push(root)
+		for len(frames) > 0 {
+			f := &frames[len(frames)-1]
+			if f.k < len(f.kids) {
+				t := f.kids[f.k]
+				f.k++
+				if t == f.v {
+					res[t] = true // a self-loop
+				}
+				if index[t] < 0 {
+					push(t)
+				} else if onStack[t] && index[t] < low[f.v] {
+					low[f.v] = index[t]
+				}
+				continue
+			}
+			v := f.v
+			frames = frames[:len(frames)-1]
+			if len(frames) > 0 {
+				if p := frames[len(frames)-1].v; low[v] < low[p] {
+					low[p] = low[v]
+				}
+			}
+			if low[v] == index[v] {
+				var comp []int32
+				for {
+					x := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[x] = false
+					comp = append(comp, x)
+					if x == v {
+						break
+					}
+				}
+				if len(comp) > 1 {
+					for _, x := range comp {
+						res[x] = true
+					}
+				}
+			}
+		}
+	}
+	return res
+}

@@ -1,0 +1,77 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// mutexCounter is the classic benchmark model: n workers each add 1 to a
+// shared counter r times, under a mutex, and main checks the total.
+func mutexCounter(n, r int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `
+const R = %d
+var count = 0
+mutex m
+
+proc worker() {
+    for i in 0..R {
+        lock m
+        count = count + 1
+        unlock m
+    }
+}
+
+proc main() {
+`, r)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "    let h%d = spawn worker()\n", i)
+	}
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "    join h%d\n", i)
+	}
+	fmt.Fprintf(&b, "    assert count == %d\n}\n", n*r)
+	return b.String()
+}
+
+func benchMutex(b *testing.B, n, r, workers int, por bool) {
+	m := mustCompile(b, "mutex_counter.deck", mutexCounter(n, r))
+	var states, trans int64
+	var bps float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := Run(m, Options{Workers: workers, NoPOR: !por})
+		if err != nil || rep.Verdict != VerdictOK {
+			b.Fatalf("%v %v", err, rep.Verdict)
+		}
+		states, trans, bps = rep.States, rep.Transitions, rep.BytesPerState
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(states), "states")
+	b.ReportMetric(float64(states)/sec, "states/s")
+	b.ReportMetric(float64(trans)/sec, "transitions/s")
+	b.ReportMetric(bps, "B/state")
+}
+
+// BenchmarkMutexCounter measures the search on the mutex counter at about
+// 10^5 and 10^6 states, with reduction (5 or 6 workers, 3 rounds) and
+// without (4 workers and 4 rounds, 5 and 3), on 1 and 2 search workers.
+func BenchmarkMutexCounter(b *testing.B) {
+	cases := []struct {
+		name string
+		n, r int
+		por  bool
+	}{
+		{"1e5", 5, 3, true},
+		{"6e5", 6, 3, true},
+		{"3e5-nopor", 4, 4, false},
+		{"2e6-nopor", 5, 3, false},
+	}
+	for _, cs := range cases {
+		for _, workers := range []int{1, 2} {
+			name := fmt.Sprintf("%s/workers=%d", cs.name, workers)
+			b.Run(name, func(b *testing.B) { benchMutex(b, cs.n, cs.r, workers, cs.por) })
+		}
+	}
+}

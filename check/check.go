@@ -1,0 +1,693 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
+)
+
+// How the search works
+//
+// The search is a level-synchronous breadth-first search. A pass expands
+// every state of one level (in parallel: workers claim chunks of the
+// frontier) and builds the next level; then a barrier publishes the new
+// level. Because a pass always completes (unless a memory or state limit
+// stops the search), the states, transitions, violations and outcomes
+// found do not depend on the number of workers or on how they race.
+//
+// During a pass the visited set (fpTable) is read-only: it holds the
+// fingerprints of every level up to the one being expanded. New states go
+// into the level table, which also keeps for each one the smallest parent
+// key. At the barrier the new fingerprints are inserted into the visited
+// set (growing it first), the new states are sorted by parent key (a
+// counting sort on the parent's rank), which fixes their ids, and their
+// parents are stored bit-packed per level (see parents.go).
+//
+// A transition is one stack taking one card (with one alternative of a
+// choose or either). With partial-order reduction on, the moving stack then
+// also takes, in the same transition, the cards that follow and that
+// nothing else can observe (see fold). The schedule still lists every card.
+
+const chunk = 64 // frontier states a worker claims at a time
+
+// Below these sizes a pass or a barrier runs on one goroutine: starting
+// goroutines would cost more than it saves. Tests lower them to exercise
+// the parallel paths on small programs.
+var (
+	parallelFrontier = 4 * chunk
+	parallelSlots    = 1 << 16
+)
+
+// violation classes, for keying violations cheaply during the search.
+const (
+	vAssert uint8 = iota
+	vError
+	vAlways
+	vDeadlock
+)
+
+type vkey struct {
+	kind uint8
+	at   int32 // pc of the failing card / first stuck card; invariant index
+}
+
+// inst names one occurrence of something on a shortest path: the number of
+// transitions from the initial state and the parent key of the transition
+// that ends the path (for a state: the key it was reached with).
+type inst struct {
+	depth int32
+	key   uint64
+}
+
+func (a inst) less(b inst) bool {
+	if a.depth != b.depth {
+		return a.depth < b.depth
+	}
+	return a.key < b.key
+}
+
+type orec struct {
+	at  inst
+	out vm.Outcome
+}
+
+type frontier struct {
+	base uint64   // id of refs[0]
+	refs []uint64 // arena references, in id order
+	keys []uint64 // parent key of each state
+}
+
+type checker struct {
+	m       *vm.Machine
+	p       *card.Program
+	opt     Options
+	nw      int
+	por     bool
+	always  bool
+	visible []bool // by pc: the card cannot be folded
+	ample   []bool // by pc: a stack there may move alone (nil: none)
+	races   *raceTable
+	start   time.Time
+
+	main   *fpTable
+	level  levelTable
+	levels []levelRec // levels[L] holds the parents of level L (L >= 1)
+	front  frontier
+	next   frontier
+	depth  int     // the level being expanded
+	growth float64 // new states per frontier state in the last pass
+
+	workers []*worker
+
+	// pass coordination
+	claim      atomic.Int64
+	stop       atomic.Bool
+	growReq    atomic.Bool
+	reserved   atomic.Int64
+	levelLimit atomic.Int64
+	gmu        sync.Mutex
+	gcond      *sync.Cond
+	active     int
+	parked     int
+	gen        uint64
+	growTarget int64
+	arenaMem   atomic.Int64
+	parentMem  int64
+	haltMu     sync.Mutex
+	haltWhy    string
+	err        error
+
+	// results merged at every barrier
+	viols       map[vkey]inst
+	outs        map[string]*orec
+	transitions int64
+
+	// what the progress reporter reads
+	pTransitions atomic.Int64
+	pDepth       atomic.Int64
+	pFront       atomic.Int64
+	pMem         atomic.Int64 // memory() less the arenas, as of the last pass start
+}
+
+// Run explores every shuffle of the program run by m.
+func Run(m *vm.Machine, opt Options) (*Report, error) {
+	c, err := newChecker(m, opt)
+	if err != nil {
+		return nil, err
+	}
+	var stopProgress func()
+	if opt.Progress != nil {
+		stopProgress = c.progressLoop()
+	}
+	err = c.search()
+	if stopProgress != nil {
+		stopProgress()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.report()
+}
+
+func newChecker(m *vm.Machine, opt Options) (*checker, error) {
+	if m == nil || m.P == nil {
+		return nil, errors.New("check: no program")
+	}
+	c := &checker{m: m, p: m.P, opt: opt, start: time.Now()}
+	c.nw = opt.Workers
+	if c.nw <= 0 {
+		c.nw = runtime.NumCPU()
+	}
+	if c.nw > maxWorkers {
+		c.nw = maxWorkers
+	}
+	if c.opt.MaxMemory <= 0 {
+		c.opt.MaxMemory = DefaultMaxMemory()
+	}
+	c.por = !opt.NoPOR
+	c.always = len(c.p.Always) > 0
+	c.gcond = sync.NewCond(&c.gmu)
+	c.viols = map[vkey]inst{}
+	c.outs = map[string]*orec{}
+	c.growth = 2
+	c.visible = make([]bool, len(c.p.Cards))
+	for pc := range c.p.Cards {
+		c.visible[pc] = !invisible(c.p, int32(pc))
+	}
+	if c.por {
+		c.ample = ampleCards(c.p, c.visible)
+	}
+	c.races = newRaceTable(c.p)
+	c.main = newFPTable(1 << 16)
+	for i := 0; i < c.nw; i++ {
+		w := &worker{c: c, id: i, viols: map[vkey]inst{}, outs: map[string]*orec{}}
+		for k := range w.arenas {
+			w.arenas[k].wid = uint64(i)
+			w.arenas[k].mem = &c.arenaMem
+		}
+		w.mark = make([]uint32, len(c.p.Cards))
+		if c.races != nil {
+			w.rseen = make([]uint64, (c.races.k*c.races.k+63)/64)
+		}
+		c.workers = append(c.workers, w)
+	}
+	return c, nil
+}
+
+// invisible reports whether card pc may be folded into the transition of
+// the stack that reaches it: it touches no shared state, cannot block, is
+// not output, and makes no choice, so no other stack can tell when it runs.
+func invisible(p *card.Program, pc int32) bool {
+	switch p.Cards[pc].Op {
+	case card.Local, card.Nop, card.Branch, card.Assert:
+		return len(p.Accesses[pc]) == 0
+	}
+	return false
+}
+
+// search runs the passes.
+func (c *checker) search() error {
+	w0 := c.workers[0]
+	init := c.m.Init()
+	fp := fingerprint(init.W)
+	c.main.insert(fp)
+	c.levels = append(c.levels, levelRec{base: 0, n: 1})
+	if k, _ := c.m.CheckAlways(init); k >= 0 {
+		c.viols[vkey{vAlways, int32(k)}] = inst{0, noParent}
+		return nil // nothing after a violating state is explored
+	}
+	ref, _ := w0.arenas[0].put(init.W)
+	c.front = frontier{base: 0, refs: []uint64{ref}, keys: []uint64{noParent}}
+	for len(c.front.refs) > 0 {
+		c.pass()
+		if c.err != nil {
+			return c.err
+		}
+		if c.stop.Load() {
+			return nil
+		}
+		c.barrier()
+		if c.err != nil {
+			return c.err
+		}
+		c.depth++
+		if c.stop.Load() {
+			return nil
+		}
+		if !c.opt.All && (len(c.viols) > 0 || c.opt.Deterministic && len(c.outs) > 1) {
+			return nil
+		}
+		c.front, c.next = c.next, c.front
+	}
+	return nil
+}
+
+// halt stops the search because of a limit.
+func (c *checker) halt(why string) {
+	c.haltMu.Lock()
+	if c.haltWhy == "" {
+		c.haltWhy = why
+	}
+	c.haltMu.Unlock()
+	c.stop.Store(true)
+}
+
+func (c *checker) fail(err error) {
+	c.haltMu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.haltMu.Unlock()
+	c.stop.Store(true)
+}
+
+// memory estimates the bytes held by the search.
+func (c *checker) memory() int64 {
+	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parentMem
+	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8
+	return b
+}
+
+func (c *checker) states() int64 {
+	n := c.main.count.Load()
+	for _, w := range c.workers {
+		n += w.created.Load()
+	}
+	return n
+}
+
+// pass expands every state of the current frontier.
+func (c *checker) pass() {
+	n := len(c.front.refs)
+	est := int64(float64(n)*c.growth*1.25) + 64
+	size := nextPow2(int(est * maxLoadDen / maxLoadNum))
+	if int64(size) > int64(cap(c.level.mem)) && c.memory()+int64(size)*24 > c.opt.MaxMemory {
+		c.halt("memory")
+		return
+	}
+	c.level.reset(size)
+	c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
+	c.reserved.Store(0)
+	c.claim.Store(0)
+	c.growReq.Store(false)
+	c.growTarget = 0
+	nextPar := (c.depth + 1) & 1
+	for _, w := range c.workers {
+		w.arenas[nextPar].reset()
+		w.created.Store(0)
+		w.budget = 0
+		w.processed = 0
+	}
+	c.pDepth.Store(int64(c.depth))
+	c.pFront.Store(int64(n))
+	c.pTransitions.Store(c.transitions)
+	c.pMem.Store(c.memory() - c.arenaMem.Load())
+	workers := c.nw
+	if n < parallelFrontier {
+		workers = 1
+	}
+	c.active = workers
+	c.parked = 0
+	if workers == 1 {
+		c.workers[0].run()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, w := range c.workers[:workers] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run()
+		}()
+	}
+	wg.Wait()
+}
+
+// park waits, with every other worker, at a safe point while the level
+// table grows. target > 0 asks for room for that many reserved entries.
+func (c *checker) park(target int64) {
+	c.gmu.Lock()
+	defer c.gmu.Unlock()
+	if target > 0 {
+		if target > c.growTarget {
+			c.growTarget = target
+		}
+		c.growReq.Store(true)
+	} else if !c.growReq.Load() {
+		return
+	}
+	c.parked++
+	if c.parked == c.active {
+		c.grow()
+		return
+	}
+	for g := c.gen; g == c.gen; {
+		c.gcond.Wait()
+	}
+}
+
+// grow runs with gmu held and every active worker parked.
+func (c *checker) grow() {
+	if c.growTarget > c.levelLimit.Load() {
+		size := nextPow2(int(c.growTarget * 2))
+		if c.memory()+int64(size)*24 > c.opt.MaxMemory {
+			c.halt("memory")
+		} else {
+			old := c.level.bytes()
+			c.level.grow(size)
+			releaseOld(old)
+			c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
+		}
+	}
+	c.growTarget = 0
+	c.growReq.Store(false)
+	c.parked = 0
+	c.gen++
+	c.gcond.Broadcast()
+}
+
+func (c *checker) leave() {
+	c.gmu.Lock()
+	c.active--
+	if c.active > 0 && c.parked == c.active && c.growReq.Load() {
+		c.grow()
+	}
+	c.gmu.Unlock()
+}
+
+// barrier turns the level table into the next frontier.
+func (c *checker) barrier() {
+	var created int64
+	for _, w := range c.workers {
+		created += w.created.Load()
+	}
+	n := len(c.front.refs)
+	if n > 0 {
+		c.growth = float64(created) / float64(n)
+	}
+	if !c.main.fits(created) {
+		size := capacityFor(c.main.count.Load() + created)
+		if c.memory()+int64(size)*8 > c.opt.MaxMemory {
+			c.halt("memory")
+			return
+		}
+		old := c.main.bytes()
+		c.main.grow(size, c.nw)
+		releaseOld(old)
+	}
+	// Publish the fingerprints and collect the new states, in parallel
+	// over slices of the level table.
+	slots := c.level.slots
+	workers := c.nw
+	if len(slots) < parallelSlots {
+		workers = 1
+	}
+	per := (len(slots) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		lo, hi := k*per, min((k+1)*per, len(slots))
+		w := c.workers[k]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.collect(slots[lo:hi])
+		}()
+	}
+	wg.Wait()
+	for _, w := range c.workers {
+		w.created.Store(0) // they are in the visited set now
+	}
+
+	c.order(n, workers)
+
+	// Merge what the workers found.
+	for _, w := range c.workers {
+		c.transitions += w.trans
+		w.trans = 0
+		w.published.Store(0)
+		for k, v := range w.viols {
+			if old, ok := c.viols[k]; !ok || v.less(old) {
+				c.viols[k] = v
+			}
+		}
+		clear(w.viols)
+		for k, v := range w.outs {
+			if old, ok := c.outs[k]; !ok || v.at.less(old.at) {
+				c.outs[k] = v
+			}
+		}
+		clear(w.outs)
+	}
+}
+
+// releaseOld collects a large table that was just replaced, so that the
+// heap does not hold the old and the new one for long: the memory budget
+// counts only what the search holds.
+func releaseOld(bytes int64) {
+	if bytes >= 64<<20 {
+		runtime.GC()
+	}
+}
+
+func resize(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	return s[:n]
+}
+
+type pair struct{ key, ref uint64 }
+
+// parallel runs f(0), ..., f(k-1), each on a goroutine of its own when k > 1.
+func parallel(k int, f func(int)) {
+	if k == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < k; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// order turns the pairs the workers collected into the next frontier, in
+// parent-key order, and stores the level's parents. It is a counting sort
+// on the parent's rank (each worker counts and scatters its own pairs),
+// then a sort by transition number within each parent, then the packing:
+// every step but a prefix sum over the parents runs on all workers.
+func (c *checker) order(n, workers int) {
+	ws := c.workers[:workers]
+	total := 0
+	for _, w := range ws {
+		total += len(w.pairs)
+	}
+	if workers > 1 && total < parallelFrontier {
+		for _, w := range ws[1:] {
+			ws[0].pairs = append(ws[0].pairs, w.pairs...)
+		}
+		workers, ws = 1, ws[:1]
+	}
+	base := c.front.base
+	parallel(workers, func(k int) {
+		w := ws[k]
+		if cap(w.counts) < n {
+			w.counts = make([]int32, n)
+		}
+		w.counts = w.counts[:n]
+		clear(w.counts)
+		w.maxOrd = 0
+		for _, pr := range w.pairs {
+			w.counts[(pr.key>>ordBits)-base]++
+			w.maxOrd = max(w.maxOrd, pr.key&ordMask)
+		}
+	})
+	// Prefix sums: worker k's pairs of parent r go after those of parent
+	// r-1 and after those of workers before k.
+	var maxOrdSeen uint64
+	at := int32(0)
+	for r := 0; r < n; r++ {
+		for _, w := range ws {
+			cnt := w.counts[r]
+			w.counts[r] = at
+			at += cnt
+		}
+	}
+	for _, w := range ws {
+		maxOrdSeen = max(maxOrdSeen, w.maxOrd)
+	}
+	nx := &c.next
+	nx.base = base + uint64(n)
+	nx.refs = resize(nx.refs, total)
+	nx.keys = resize(nx.keys, total)
+	parallel(workers, func(k int) {
+		w := ws[k]
+		for _, pr := range w.pairs {
+			r := (pr.key >> ordBits) - base
+			i := w.counts[r]
+			w.counts[r]++
+			nx.refs[i] = pr.ref
+			nx.keys[i] = pr.key
+		}
+	})
+	// Order each parent's entries by transition number, on ranges that
+	// start at a new parent.
+	bounds := make([]int, workers+1)
+	bounds[workers] = total
+	for k := 1; k < workers; k++ {
+		b := max(total*k/workers, bounds[k-1])
+		for b < total && b > 0 && nx.keys[b]>>ordBits == nx.keys[b-1]>>ordBits {
+			b++
+		}
+		bounds[k] = b
+	}
+	parallel(workers, func(k int) {
+		sortGroups(nx.keys[bounds[k]:bounds[k+1]], nx.refs[bounds[k]:bounds[k+1]])
+	})
+	// Pack the parents, on ranges of whole multiples of 64 entries so that
+	// no two goroutines write the same word.
+	lr := newLevelRec(nx.base, uint64(total), uint64(max(n-1, 0)), maxOrdSeen)
+	per := ((total+workers-1)/workers + 63) &^ 63
+	parallel(workers, func(k int) {
+		for i := k * per; i < min((k+1)*per, total); i++ {
+			key := nx.keys[i]
+			lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)
+		}
+	})
+	c.parentMem += lr.bytes()
+	c.levels = append(c.levels, lr)
+}
+
+// sortGroups orders runs of equal parents by transition number.
+func sortGroups(keys, refs []uint64) {
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi]>>ordBits == keys[lo]>>ordBits {
+			hi++
+		}
+		if hi-lo > 32 {
+			sort.Sort(byKey{keys[lo:hi], refs[lo:hi]})
+		} else {
+			for i := lo + 1; i < hi; i++ {
+				k, r := keys[i], refs[i]
+				j := i
+				for j > lo && keys[j-1] > k {
+					keys[j], refs[j] = keys[j-1], refs[j-1]
+					j--
+				}
+				keys[j], refs[j] = k, r
+			}
+		}
+		lo = hi
+	}
+}
+
+type byKey struct{ keys, refs []uint64 }
+
+func (b byKey) Len() int           { return len(b.keys) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+	b.refs[i], b.refs[j] = b.refs[j], b.refs[i]
+}
+
+// collect publishes the fingerprints of a slice of the level table and
+// gathers its states; states that break an invariant are violations, not
+// frontier.
+func (w *worker) collect(slots []levelSlot) {
+	c := w.c
+	w.pairs = w.pairs[:0]
+	for i := range slots {
+		s := &slots[i]
+		if s.fp == 0 {
+			continue
+		}
+		c.main.insert(s.fp)
+		key := s.key1 - 1
+		if s.ref&refFlag != 0 {
+			words := c.words(s.ref &^ refFlag)
+			st := vm.State{W: words}
+			if k, _ := c.m.CheckAlways(&st); k >= 0 {
+				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
+			}
+		} else {
+			w.pairs = append(w.pairs, pair{key, s.ref})
+		}
+		*s = levelSlot{} // leave the table empty for the next pass
+	}
+}
+
+// words returns the word vector an arena reference points to.
+func (c *checker) words(ref uint64) []int64 {
+	w := c.workers[(ref>>refWorkerSh)&(maxWorkers-1)]
+	par := c.depth & 1
+	return w.arenas[par^1].get((ref>>refSlabSh)&(maxSlabs-1), ref&0xffffffff)
+}
+
+// frontWords returns the words of a frontier state of the current pass.
+func (c *checker) frontWords(ref uint64) []int64 {
+	w := c.workers[(ref>>refWorkerSh)&(maxWorkers-1)]
+	return w.arenas[c.depth&1].get((ref>>refSlabSh)&(maxSlabs-1), ref&0xffffffff)
+}
+
+// progressLoop calls opt.Progress about once a second until stopped.
+func (c *checker) progressLoop() func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(progressInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				c.opt.Progress(c.snapshot())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+func (c *checker) snapshot() Progress {
+	var tr int64
+	for _, w := range c.workers {
+		tr += w.published.Load()
+	}
+	q := c.pFront.Load() - c.claim.Load()
+	if q < 0 {
+		q = 0
+	}
+	return Progress{
+		States:      c.states(),
+		Transitions: c.pTransitions.Load() + tr,
+		Depth:       int(c.pDepth.Load()),
+		Queue:       q,
+		Memory:      c.pMem.Load() + c.arenaMem.Load(),
+		Elapsed:     time.Since(c.start),
+	}
+}
+
+// progressInterval is how often Options.Progress is called.
+var progressInterval = time.Second
+
+var errTooManyChoices = errors.New("check: a state has more than 16777216 transitions (a choose over a huge range?)")
+
+func internalError(format string, args ...any) error {
+	return fmt.Errorf("check: internal error: "+format, args...)
+}

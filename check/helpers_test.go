@@ -1,0 +1,290 @@
+package check
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// forceParallel makes even tiny passes and barriers run on every worker,
+// so that the parallel code paths (and their races, under -race) are
+// exercised by small programs.
+func forceParallel(t *testing.T) {
+	pf, ps := parallelFrontier, parallelSlots
+	parallelFrontier, parallelSlots = 0, 0
+	t.Cleanup(func() { parallelFrontier, parallelSlots = pf, ps })
+}
+
+// tb is what the helpers need of a test; *testing.T, *testing.B and
+// *rapid.T all have it.
+type tb interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+func mustCompile(t tb, name, src string) *vm.Machine {
+	t.Helper()
+	p, err := compile.Source(name, []byte(src))
+	if err != nil {
+		t.Fatalf("%s does not compile: %v", name, err)
+	}
+	return vm.New(p)
+}
+
+// mustRun runs the checker and verifies, independently of the checker's
+// own self-check, that every counterexample and every outcome schedule
+// replays through deal to what the report says.
+func mustRun(t tb, m *vm.Machine, opt Options) *Report {
+	t.Helper()
+	rep, err := Run(m, opt)
+	if err != nil {
+		t.Fatalf("check.Run: %v", err)
+	}
+	for _, ce := range rep.Violations {
+		res, err := deal.Run(m, deal.Options{Replay: &ce.Schedule})
+		if err != nil {
+			t.Fatalf("counterexample %s for %s does not replay: %v", ce.Schedule.String(), ce.Violation.Describe(), err)
+		}
+		if ce.Violation.Kind == KindOutcome {
+			if res.Violation != nil {
+				t.Fatalf("the schedule of an outcome violation replays to %s", res.Violation.Describe())
+			}
+			continue
+		}
+		if res.Violation == nil || res.Violation.Key() != ce.Violation.Key() || res.Violation.Message != ce.Violation.Message {
+			t.Fatalf("counterexample %s for %s replays to %+v", ce.Schedule.String(), ce.Violation.Describe(), res.Violation)
+		}
+		if len(ce.Steps) != ce.Schedule.Len() {
+			t.Fatalf("counterexample has %d moves but %d steps", ce.Schedule.Len(), len(ce.Steps))
+		}
+	}
+	for _, o := range rep.Outcomes {
+		res, err := deal.Run(m, deal.Options{Replay: &o.Schedule})
+		if err != nil {
+			t.Fatalf("outcome %s: schedule does not replay: %v", o.Key, err)
+		}
+		if res.Violation != nil || res.Stopped != "" {
+			t.Fatalf("outcome %s: schedule replays to %+v (stopped %q)", o.Key, res.Violation, res.Stopped)
+		}
+		if got := m.Outcome(res.Final); got.Key() != o.Key {
+			t.Fatalf("outcome %s: schedule replays to %s", o.Key, got.Key())
+		}
+	}
+	if !sort.SliceIsSorted(rep.Outcomes, func(i, j int) bool { return rep.Outcomes[i].Key < rep.Outcomes[j].Key }) {
+		t.Fatalf("outcomes are not sorted by key")
+	}
+	return rep
+}
+
+func kinds(rep *Report) []string {
+	var ks []string
+	for _, v := range rep.Violations {
+		if !slices.Contains(ks, v.Violation.Kind) {
+			ks = append(ks, v.Violation.Kind)
+		}
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func outcomeKeys(rep *Report) []string {
+	var ks []string
+	for _, o := range rep.Outcomes {
+		ks = append(ks, o.Key)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func violationKeys(rep *Report) []string {
+	var ks []string
+	for _, v := range rep.Violations {
+		ks = append(ks, v.Violation.Key())
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// header is the expected result written at the top of an example.
+type header struct {
+	verdict  string
+	kinds    []string
+	outcomes []string
+}
+
+func parseHeader(t *testing.T, path string) header {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h header
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "//") {
+			break
+		}
+		body := strings.TrimSpace(strings.TrimPrefix(line, "//"))
+		key, val, ok := strings.Cut(body, ":")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		switch key {
+		case "verdict":
+			h.verdict = val
+		case "violation":
+			if !slices.Contains(h.kinds, val) {
+				h.kinds = append(h.kinds, val)
+			}
+		case "outcome":
+			h.outcomes = append(h.outcomes, val)
+		}
+	}
+	sort.Strings(h.kinds)
+	sort.Strings(h.outcomes)
+	if h.verdict == "" {
+		t.Fatalf("%s: no verdict line in the header", path)
+	}
+	return h
+}
+
+// brute is an independent, deliberately naive breadth-first search: one
+// card per transition, states as strings in a map. It is the reference the
+// checker is compared with.
+type brute struct {
+	states, transitions int64
+	viols               map[string]int // violation key -> fewest moves
+	outcomes            map[string]int // outcome key -> fewest moves
+}
+
+func bruteForce(m *vm.Machine, limit int) *brute {
+	b := &brute{viols: map[string]int{}, outcomes: map[string]int{}}
+	note := func(mp map[string]int, k string, d int) {
+		if old, ok := mp[k]; !ok || d < old {
+			mp[k] = d
+		}
+	}
+	key := func(s *vm.State) string {
+		var sb strings.Builder
+		for _, w := range s.W {
+			var buf [8]byte
+			for i := range buf {
+				buf[i] = byte(w >> (8 * i))
+			}
+			sb.Write(buf[:])
+		}
+		return sb.String()
+	}
+	init := m.Init()
+	b.states = 1
+	if k, f := m.CheckAlways(init); k >= 0 {
+		note(b.viols, trace.Always(m, init, k, f).Key(), 0)
+		return b
+	}
+	seen := map[string]bool{key(init): true}
+	type item struct {
+		s *vm.State
+		d int
+	}
+	queue := []item{{init, 0}}
+	for len(queue) > 0 {
+		if len(seen) > limit {
+			return nil
+		}
+		it := queue[0]
+		queue = queue[1:]
+		s := it.s
+		any := false
+		for i := 0; i < s.NumStacks(); i++ {
+			if !m.Enabled(s, i) {
+				continue
+			}
+			any = true
+			for ch := 0; ch < m.Choices(s, i); ch++ {
+				t := s.Clone()
+				r := m.Step(t, i, ch)
+				b.transitions++
+				if r.Status == vm.Failed {
+					note(b.viols, trace.Fault(m, t, i, r).Key(), it.d+1)
+					continue
+				}
+				k := key(t)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				b.states++
+				if ki, f := m.CheckAlways(t); ki >= 0 {
+					note(b.viols, trace.Always(m, t, ki, f).Key(), it.d+1)
+					continue
+				}
+				queue = append(queue, item{t, it.d + 1})
+			}
+		}
+		if !any {
+			done := true
+			for i := 0; i < s.NumStacks(); i++ {
+				if !s.Finished(m.P, i) {
+					done = false
+				}
+			}
+			if done {
+				o := m.Outcome(s)
+				note(b.outcomes, o.Key(), it.d)
+			} else {
+				note(b.viols, trace.Deadlock(m, s).Key(), it.d)
+			}
+		}
+	}
+	return b
+}
+
+// compareBrute checks a report of an exhaustive (All) search against the
+// brute-force reference: the same violations and outcomes, and, without
+// partial-order reduction, the same counts and shortest lengths.
+func compareBrute(t tb, name string, rep *Report, b *brute, por bool) {
+	t.Helper()
+	var bv, bo []string
+	for k := range b.viols {
+		bv = append(bv, k)
+	}
+	for k := range b.outcomes {
+		bo = append(bo, k)
+	}
+	sort.Strings(bv)
+	sort.Strings(bo)
+	if got := violationKeys(rep); !slices.Equal(got, bv) {
+		t.Fatalf("%s: violations %q, brute force finds %q", name, got, bv)
+	}
+	if got := outcomeKeys(rep); !slices.Equal(got, bo) {
+		t.Fatalf("%s: outcomes %q, brute force finds %q", name, got, bo)
+	}
+	if por {
+		return
+	}
+	if rep.States != b.states || rep.Transitions != b.transitions {
+		t.Fatalf("%s: %d states and %d transitions, brute force finds %d and %d", name, rep.States, rep.Transitions, b.states, b.transitions)
+	}
+	for _, v := range rep.Violations {
+		if want := b.viols[v.Violation.Key()]; v.Schedule.Len() != want {
+			t.Fatalf("%s: counterexample for %s has %d moves, the shortest has %d", name, v.Violation.Key(), v.Schedule.Len(), want)
+		}
+	}
+	for _, o := range rep.Outcomes {
+		if want := b.outcomes[o.Key]; o.Schedule.Len() != want {
+			t.Fatalf("%s: schedule of outcome %s has %d moves, the shortest has %d", name, o.Key, o.Schedule.Len(), want)
+		}
+	}
+}

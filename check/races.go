@@ -1,0 +1,140 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/deck-lang/deck/card"
+)
+
+// maxRacyCards bounds the cards the race detector tracks (its per-worker
+// bitset has one bit per pair of them).
+const maxRacyCards = 8192
+
+// raceTable lists the cards that can take part in a race: not sync cards,
+// and touching at least one shared var.
+type raceTable struct {
+	p   *card.Program
+	idx []int32 // by pc: index among the racy cards, or -1
+	pcs []int32
+	k   int
+}
+
+func newRaceTable(p *card.Program) *raceTable {
+	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards))}
+	for pc := range p.Cards {
+		rt.idx[pc] = -1
+		if p.Cards[pc].Op.IsSync() {
+			continue
+		}
+		for _, a := range p.Accesses[pc] {
+			if p.Globals[a.Global].Kind == card.GVar {
+				rt.idx[pc] = int32(len(rt.pcs))
+				rt.pcs = append(rt.pcs, int32(pc))
+				break
+			}
+		}
+	}
+	rt.k = len(rt.pcs)
+	if rt.k < 2 || rt.k > maxRacyCards {
+		return nil
+	}
+	return rt
+}
+
+// access returns the first pair of accesses of cards a and b that race.
+func (rt *raceTable) access(a, b int32) (card.Access, card.Access, bool) {
+	p := rt.p
+	for _, x := range p.Accesses[a] {
+		if p.Globals[x.Global].Kind != card.GVar {
+			continue
+		}
+		for _, y := range p.Accesses[b] {
+			if x.Global != y.Global || !(x.Write || y.Write) {
+				continue
+			}
+			if x.Elem == y.Elem || x.Elem < 0 || y.Elem < 0 {
+				return x, y, true
+			}
+		}
+	}
+	return card.Access{}, card.Access{}, false
+}
+
+func (rt *raceTable) conflict(a, b int32) bool {
+	_, _, ok := rt.access(a, b)
+	return ok
+}
+
+// render builds the report's races from pairs of pcs (a <= b).
+func (rt *raceTable) render(pairs map[[2]int32]bool) []Race {
+	p := rt.p
+	var out []Race
+	for pr := range pairs {
+		x, y, _ := rt.access(pr[0], pr[1])
+		g := &p.Globals[x.Global]
+		name := g.Name
+		if g.Len > 0 {
+			if x.Elem >= 0 && x.Elem == y.Elem {
+				name = fmt.Sprintf("%s[%d]", g.Name, x.Elem)
+			} else {
+				name = g.Name + "[?]"
+			}
+		}
+		out = append(out, Race{Var: name, A: rt.side(pr[0], x.Write), B: rt.side(pr[1], y.Write)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.A.Pos != b.A.Pos {
+			return posLess(a.A.Pos, b.A.Pos)
+		}
+		if a.B.Pos != b.B.Pos {
+			return posLess(a.B.Pos, b.B.Pos)
+		}
+		return a.Var < b.Var
+	})
+	return out
+}
+
+func (rt *raceTable) side(pc int32, write bool) RaceSide {
+	p := rt.p
+	c := &p.Cards[pc]
+	return RaceSide{
+		Proc:  p.Procs[c.Proc].Name,
+		Card:  p.Numbers[pc],
+		Pos:   p.Position(c.Pos),
+		Text:  p.Labels[pc],
+		Write: write,
+	}
+}
+
+// posLess orders "file:line:col" positions numerically.
+func posLess(a, b string) bool {
+	la, ca := lineCol(a)
+	lb, cb := lineCol(b)
+	if la != lb {
+		return la < lb
+	}
+	if ca != cb {
+		return ca < cb
+	}
+	return a < b
+}
+
+func lineCol(pos string) (int, int) {
+	var l, c int
+	// The file name may contain ':'; parse from the end.
+	i := len(pos) - 1
+	mul := 1
+	for ; i >= 0 && pos[i] != ':'; i-- {
+		c += int(pos[i]-'0') * mul
+		mul *= 10
+	}
+	i--
+	mul = 1
+	for ; i >= 0 && pos[i] != ':'; i-- {
+		l += int(pos[i]-'0') * mul
+		mul *= 10
+	}
+	return l, c
+}

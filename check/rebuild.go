@@ -1,0 +1,318 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// path returns the transition numbers of the shortest path that at names.
+func (c *checker) path(at inst) ([]uint64, error) {
+	ords := make([]uint64, at.depth)
+	key := at.key
+	for d := int(at.depth); d >= 1; d-- {
+		ords[d-1] = key & ordMask
+		pid := key >> ordBits
+		if d == 1 {
+			if pid != 0 {
+				return nil, internalError("path: level 1 state has parent %d", pid)
+			}
+			break
+		}
+		lr := &c.levels[d-1]
+		if pid < lr.base || pid >= lr.base+lr.n {
+			return nil, internalError("path: id %d is not in level %d", pid, d-1)
+		}
+		rank, ord := lr.get(pid - lr.base)
+		key = (c.levels[d-2].base+rank)<<ordBits | ord
+	}
+	return ords, nil
+}
+
+// nth returns the stack and choice of transition number ord of state s,
+// numbering as expand does: enabled stacks in order, then choices.
+func (c *checker) nth(s *vm.State, ord uint64) (int, int, bool) {
+	for i := 0; i < s.NumStacks(); i++ {
+		if !c.m.Enabled(s, i) {
+			continue
+		}
+		k := uint64(c.m.Choices(s, i))
+		if ord < k {
+			return i, int(ord), true
+		}
+		ord -= k
+	}
+	return 0, 0, false
+}
+
+// replayed is the end of a path replayed from the initial state.
+type replayed struct {
+	s        *vm.State
+	sched    trace.Schedule
+	stack    int       // the stack of the last move
+	last     vm.Result // the result of the last move
+	badAlway bool      // the last transition stopped because an invariant broke
+}
+
+// replay follows transition numbers from the initial state, folding as the
+// search did, and records every card as a move of its own tick.
+func (c *checker) replay(ords []uint64) (*replayed, error) {
+	m := c.m
+	w := c.workers[0]
+	rp := &replayed{s: m.Init()}
+	s := rp.s
+	for idx, ord := range ords {
+		i, ch, ok := c.nth(s, ord)
+		if !ok {
+			return nil, internalError("replay: state has no transition %d", ord)
+		}
+		rp.sched.Add(trace.Move{Stack: int32(i), Choice: int32(ch)})
+		rp.stack = i
+		r := m.Step(s, i, ch)
+		var flag uint64
+		if r.Status == vm.OK && c.por && !c.visible[s.PC(i)] {
+			r, flag = w.fold(s, i, &rp.sched)
+		}
+		rp.last = r
+		if r.Status != vm.OK || flag != 0 {
+			if idx != len(ords)-1 {
+				return nil, internalError("replay: transition %d of %d failed", idx+1, len(ords))
+			}
+			rp.badAlway = flag != 0
+		}
+	}
+	return rp, nil
+}
+
+// report assembles the result of the search.
+func (c *checker) report() (*Report, error) {
+	rep := &Report{
+		States:  c.states(),
+		Workers: c.nw,
+	}
+	trans := c.transitions
+	var processed, created int64
+	for _, w := range c.workers {
+		trans += w.trans
+		processed += w.processed
+		created += w.created.Load()
+	}
+	rep.Transitions = trans
+	rep.Depth = 0
+	for l := len(c.levels) - 1; l >= 0; l-- {
+		if c.levels[l].n > 0 {
+			rep.Depth = l
+			break
+		}
+	}
+	if c.depth+1 > rep.Depth && created > 0 && len(c.levels) <= c.depth+1 {
+		rep.Depth = c.depth + 1
+	}
+	if rep.States > 0 {
+		rep.BytesPerState = float64(c.main.bytes()+c.parentMem) / float64(rep.States)
+	}
+
+	// Outcomes, in the order they were reached, then by key.
+	type keyed struct {
+		key string
+		r   *orec
+	}
+	var outs []keyed
+	for k, r := range c.outs {
+		outs = append(outs, keyed{k, r})
+	}
+	sort.Slice(outs, func(i, j int) bool {
+		if outs[i].r.at != outs[j].r.at {
+			return outs[i].r.at.less(outs[j].r.at)
+		}
+		return outs[i].key < outs[j].key
+	})
+	for _, o := range outs {
+		ords, err := c.path(o.r.at)
+		if err != nil {
+			return nil, err
+		}
+		rp, err := c.replay(ords)
+		if err != nil {
+			return nil, err
+		}
+		if got := c.m.Outcome(rp.s); got.Key() != o.key {
+			return nil, internalError("outcome %q replays to %q", o.key, got.Key())
+		}
+		rep.Outcomes = append(rep.Outcomes, Outcome{Outcome: o.r.out, Key: o.key, Schedule: rp.sched})
+	}
+
+	// Violations: one per Violation.Key, the least occurrence of each.
+	type cand struct {
+		at inst
+		ce Counterexample
+	}
+	var cands []cand
+	byKey := map[string]int{}
+	add := func(at inst, ce Counterexample) {
+		k := ce.Violation.Key()
+		if i, ok := byKey[k]; ok {
+			if at.less(cands[i].at) {
+				cands[i] = cand{at, ce}
+			}
+			return
+		}
+		byKey[k] = len(cands)
+		cands = append(cands, cand{at, ce})
+	}
+	vks := make([]vkey, 0, len(c.viols))
+	for k := range c.viols {
+		vks = append(vks, k)
+	}
+	sort.Slice(vks, func(i, j int) bool {
+		a, b := c.viols[vks[i]], c.viols[vks[j]]
+		if a != b {
+			return a.less(b)
+		}
+		if vks[i].kind != vks[j].kind {
+			return vks[i].kind < vks[j].kind
+		}
+		return vks[i].at < vks[j].at
+	})
+	for _, k := range vks {
+		at := c.viols[k]
+		ce, err := c.counterexample(k, at)
+		if err != nil {
+			return nil, err
+		}
+		add(at, ce)
+	}
+	if c.opt.Deterministic && len(outs) > 1 {
+		first, second := outs[0], outs[1]
+		ce := Counterexample{
+			Violation: &trace.Violation{
+				Kind:    KindOutcome,
+				Message: fmt.Sprintf("the result depends on the shuffle: %s and %s", first.key, second.key),
+				Pos:     c.p.File,
+			},
+			Schedule: rep.Outcomes[1].Schedule,
+		}
+		res, err := deal.Run(c.m, deal.Options{Replay: &ce.Schedule, Steps: true})
+		if err != nil {
+			return nil, internalError("the schedule of outcome %q does not replay: %v", second.key, err)
+		}
+		if res.Violation != nil || c.m.Outcome(res.Final).Key() != second.key {
+			return nil, internalError("the schedule of outcome %q replays differently", second.key)
+		}
+		ce.Steps = res.Steps
+		add(second.r.at, ce)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].at.less(cands[j].at) })
+	if !c.opt.All && len(cands) > 1 {
+		cands = cands[:1]
+	}
+	for _, cd := range cands {
+		rep.Violations = append(rep.Violations, cd.ce)
+	}
+
+	// Races.
+	if c.races != nil {
+		pairs := map[[2]int32]bool{}
+		for _, w := range c.workers {
+			for _, pr := range w.races {
+				pairs[pr] = true
+			}
+		}
+		rep.Races = c.races.render(pairs)
+	}
+	sort.Slice(rep.Outcomes, func(i, j int) bool { return rep.Outcomes[i].Key < rep.Outcomes[j].Key })
+
+	switch {
+	case len(rep.Violations) > 0:
+		rep.Verdict = VerdictViolation
+	case c.haltWhy != "":
+		rep.Verdict = VerdictIncomplete
+	default:
+		rep.Verdict = VerdictOK
+	}
+	if c.haltWhy != "" {
+		rep.Incomplete = c.incomplete(rep, processed, created)
+	}
+	rep.Elapsed = time.Since(c.start)
+	return rep, nil
+}
+
+// counterexample rebuilds the shortest path of a violation, checks that
+// deal replays it to the same violation, and records its steps.
+func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
+	ords, err := c.path(at)
+	if err != nil {
+		return Counterexample{}, err
+	}
+	rp, err := c.replay(ords)
+	if err != nil {
+		return Counterexample{}, err
+	}
+	m, s := c.m, rp.s
+	var v *trace.Violation
+	switch k.kind {
+	case vAssert, vError:
+		if rp.last.Status != vm.Failed || rp.last.PC != k.at {
+			return Counterexample{}, internalError("the path to a failure at card %d does not fail there", k.at)
+		}
+		v = trace.Fault(m, s, rp.stack, rp.last)
+	case vAlways:
+		ki, f := m.CheckAlways(s)
+		if ki < 0 {
+			return Counterexample{}, internalError("the path to a broken invariant ends where it holds")
+		}
+		v = trace.Always(m, s, ki, f)
+	case vDeadlock:
+		for i := 0; i < s.NumStacks(); i++ {
+			if m.Enabled(s, i) {
+				return Counterexample{}, internalError("the path to a deadlock ends where stack %d can move", i)
+			}
+		}
+		v = trace.Deadlock(m, s)
+	}
+	ce := Counterexample{Violation: v, Schedule: rp.sched}
+	res, err := deal.Run(m, deal.Options{Replay: &ce.Schedule, Steps: true})
+	if err != nil {
+		return Counterexample{}, internalError("counterexample %s does not replay: %v", ce.Schedule.String(), err)
+	}
+	if res.Violation == nil || res.Violation.Kind != v.Kind || res.Violation.Pos != v.Pos || res.Violation.Message != v.Message {
+		got := "no violation"
+		if res.Violation != nil {
+			got = res.Violation.Describe()
+		}
+		return Counterexample{}, internalError("counterexample %s for %q replays to %s", ce.Schedule.String(), v.Describe(), got)
+	}
+	ce.Steps = res.Steps
+	return ce, nil
+}
+
+func (c *checker) incomplete(rep *Report, processed, created int64) string {
+	why := fmt.Sprintf("the state limit (%d)", c.opt.MaxStates)
+	if c.haltWhy == "memory" {
+		why = fmt.Sprintf("the memory limit (%d MiB)", c.opt.MaxMemory>>20)
+	}
+	n := int64(len(c.front.refs))
+	left := max(n-processed, 0)
+	var b strings.Builder
+	fmt.Fprintf(&b, "stopped by %s after %d states and %d transitions", why, rep.States, rep.Transitions)
+	done := c.depth // levels whose every state was expanded
+	if left == 0 && n > 0 {
+		done++
+	}
+	if done > 0 {
+		fmt.Fprintf(&b, "; every state up to depth %d was expanded", done-1)
+	}
+	if left > 0 {
+		fmt.Fprintf(&b, "; %d of the %d states at depth %d were not expanded", left, n, c.depth)
+	}
+	if created > 0 {
+		fmt.Fprintf(&b, "; %d states found at depth %d were not expanded", created, c.depth+1)
+	}
+	b.WriteString("; shuffles beyond were not explored")
+	return b.String()
+}

@@ -1,0 +1,94 @@
+// Package check explores every shuffle of a program: every interleaving of
+// cards and every choose/either alternative, breadth-first so that every
+// counterexample is a shortest one. It reports violations, the set of
+// outcomes of terminal states, and races. Cards run only through vm.Step.
+package check
+
+import (
+	"time"
+
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Options configure an exploration.
+type Options struct {
+	Workers       int   // parallel workers; 0 means runtime.NumCPU()
+	All           bool  // keep going after the first violation
+	Deterministic bool  // a second distinct outcome is a violation
+	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit
+	MaxMemory     int64 // bytes; stop (incomplete) before using more; 0: default
+	NoPOR         bool  // turn partial-order reduction off (--por=off)
+	// Progress, when set, is called about once a second from one goroutine.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of a running exploration.
+type Progress struct {
+	States      int64
+	Transitions int64
+	Depth       int
+	Queue       int64
+	Memory      int64 // bytes held by the visited set and the queue
+	Elapsed     time.Duration
+}
+
+// Verdicts.
+const (
+	VerdictOK         = "ok"
+	VerdictViolation  = "violation"
+	VerdictIncomplete = "incomplete"
+)
+
+// KindOutcome is the violation kind of --deterministic: the result depends
+// on the shuffle.
+const KindOutcome = "outcome"
+
+// Report is the result of an exploration.
+type Report struct {
+	Verdict     string
+	States      int64 // distinct states visited
+	Transitions int64 // transitions explored
+	Depth       int   // the deepest breadth-first level reached
+	Violations  []Counterexample
+	Outcomes    []Outcome // sorted by Key
+	Races       []Race
+	// Incomplete says what was and was not explored when a limit stopped
+	// the search ("" when the search was complete).
+	Incomplete    string
+	BytesPerState float64 // memory per stored state
+	Elapsed       time.Duration
+	Workers       int
+}
+
+// Counterexample is a shortest shuffle that reaches a violation.
+type Counterexample struct {
+	Violation *trace.Violation
+	Schedule  trace.Schedule
+	Steps     []trace.Step // the shuffle card by card, with values read and written
+}
+
+// Outcome is one distinct outcome of the terminal states, with a shortest
+// shuffle that reaches it.
+type Outcome struct {
+	vm.Outcome
+	Key      string
+	Schedule trace.Schedule
+}
+
+// Race is a pair of cards of different stacks that touch the same shared
+// variable, at least one writing, and can both be next in some reachable
+// state with nothing ordering them.
+type Race struct {
+	Var  string // "x", "a[1]" or "a[?]"
+	A, B RaceSide
+}
+
+// RaceSide is one card of a race.
+type RaceSide struct {
+	Proc  string
+	Card  string // number within its procedure
+	Pos   string // file:line:col
+	Text  string // the card's label
+	Write bool
+}

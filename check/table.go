@@ -1,0 +1,216 @@
+package check
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/zeebo/xxh3"
+)
+
+// fingerprint hashes a state's word vector. 0 marks an empty slot in the
+// tables, so a real 0 is remapped to 1.
+func fingerprint(w []int64) uint64 {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w))), len(w)*8)
+	h := xxh3.Hash(b)
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// maxLoad is the load factor at which the tables grow (numerator over 4).
+const maxLoadNum, maxLoadDen = 3, 4
+
+// fpTable is the visited set: an open-addressing, linear-probing table of
+// 64-bit fingerprints, 8 bytes a slot, 0 meaning empty. During a pass it is
+// only read (every state in it belongs to a level already expanded or being
+// expanded); between passes the new level's fingerprints are inserted by all
+// workers at once with compare-and-swap, after the table has been grown to
+// keep its load at most 3/4.
+type fpTable struct {
+	slots []uint64
+	mask  uint64
+	count atomic.Int64
+}
+
+func newFPTable(capacity int) *fpTable {
+	c := nextPow2(capacity)
+	return &fpTable{slots: make([]uint64, c), mask: uint64(c - 1)}
+}
+
+// contains reports whether fp is in the table. It is called only while no
+// one inserts, so it reads without atomics.
+func (t *fpTable) contains(fp uint64) bool {
+	i := fp & t.mask
+	for {
+		v := t.slots[i]
+		if v == fp {
+			return true
+		}
+		if v == 0 {
+			return false
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+// insert adds fp; it is safe for concurrent use and reports whether fp was
+// new.
+func (t *fpTable) insert(fp uint64) bool {
+	i := fp & t.mask
+	for {
+		v := atomic.LoadUint64(&t.slots[i])
+		if v == fp {
+			return false
+		}
+		if v == 0 {
+			if atomic.CompareAndSwapUint64(&t.slots[i], 0, fp) {
+				t.count.Add(1)
+				return true
+			}
+			continue // someone took this slot: look at it again
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+// fits reports whether n more entries keep the load at most 3/4.
+func (t *fpTable) fits(n int64) bool {
+	return (t.count.Load()+n)*maxLoadDen <= int64(len(t.slots))*maxLoadNum
+}
+
+// capacityFor returns the smallest table size that holds n entries at a
+// load of at most 3/4. Sizes are powers of two, so a table is at least 3/8
+// full after it grows.
+func capacityFor(n int64) int {
+	return nextPow2(int((n*maxLoadDen+maxLoadNum-1)/maxLoadNum) + 1)
+}
+
+// grow rehashes into a table of the given size, with the given number of
+// goroutines each moving a slice of the old table.
+func (t *fpTable) grow(size, workers int) {
+	old := t.slots
+	t.slots, t.mask = make([]uint64, size), uint64(size-1)
+	if len(old) < parallelSlots {
+		workers = 1
+	}
+	per := (len(old) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		part := old[min(k*per, len(old)):min((k+1)*per, len(old))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, v := range part {
+				if v != 0 {
+					t.put(v)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// put inserts a fingerprint known to be absent (concurrently safe).
+func (t *fpTable) put(fp uint64) {
+	for i := fp & t.mask; ; i = (i + 1) & t.mask {
+		if atomic.LoadUint64(&t.slots[i]) == 0 && atomic.CompareAndSwapUint64(&t.slots[i], 0, fp) {
+			return
+		}
+	}
+}
+
+func (t *fpTable) bytes() int64 { return int64(len(t.slots)) * 8 }
+
+// levelSlot is one entry of the level table: a fingerprint, the smallest
+// parent key seen for it plus one (0: none yet), and where its word vector
+// is stored.
+type levelSlot struct {
+	fp, key1, ref uint64
+}
+
+// levelTable holds the states discovered by the pass in progress (the next
+// breadth-first level) and, for each, the smallest parent key (parent id,
+// move number) among all the transitions that reach it. Taking the minimum
+// makes the parent of every state, and so every reported schedule, the same
+// whatever the number of workers and however they race. Inserts are
+// lock-free; growth happens with every worker parked (see checker.park).
+type levelTable struct {
+	mem   []levelSlot // the allocation, reused from level to level
+	slots []levelSlot // the table in use: a power-of-two prefix of mem
+	mask  uint64
+}
+
+// reset empties the table, giving it size slots (a power of two). Between
+// passes the whole allocation is zero: fresh memory is, and collect clears
+// the slots it reads.
+func (t *levelTable) reset(size int) {
+	if cap(t.mem) < size {
+		t.mem = make([]levelSlot, size)
+	}
+	t.slots = t.mem[:size]
+	t.mask = uint64(size - 1)
+}
+
+// insertMin adds fp with parent key key, or lowers the key of fp to key.
+// It returns the slot and whether this call created the entry.
+func (t *levelTable) insertMin(fp, key uint64) (uint64, bool) {
+	i := fp & t.mask
+	for {
+		s := &t.slots[i]
+		v := atomic.LoadUint64(&s.fp)
+		if v == 0 {
+			if atomic.CompareAndSwapUint64(&s.fp, 0, fp) {
+				casMin(&s.key1, key+1)
+				return i, true
+			}
+			v = atomic.LoadUint64(&s.fp)
+		}
+		if v == fp {
+			casMin(&s.key1, key+1)
+			return i, false
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+// casMin lowers *p to v; 0 counts as infinity.
+func casMin(p *uint64, v uint64) {
+	for {
+		old := atomic.LoadUint64(p)
+		if (old != 0 && old <= v) || atomic.CompareAndSwapUint64(p, old, v) {
+			return
+		}
+	}
+}
+
+// setRef records where the entry's word vector lives.
+func (t *levelTable) setRef(slot, ref uint64) { atomic.StoreUint64(&t.slots[slot].ref, ref) }
+
+// grow rehashes into a table of the given size; every worker is parked.
+func (t *levelTable) grow(size int) {
+	mem := make([]levelSlot, size)
+	mask := uint64(size - 1)
+	for _, s := range t.slots {
+		if s.fp == 0 {
+			continue
+		}
+		i := s.fp & mask
+		for mem[i].fp != 0 {
+			i = (i + 1) & mask
+		}
+		mem[i] = s
+	}
+	t.mem, t.slots, t.mask = mem, mem, mask
+}
+
+func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * int64(unsafe.Sizeof(levelSlot{})) }
+
+func nextPow2(n int) int {
+	c := 1024
+	for c < n {
+		c <<= 1
+	}
+	return c
+}

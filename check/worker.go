@@ -1,0 +1,321 @@
+package check
+
+import (
+	"sync/atomic"
+
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// foldBound bounds the cards one transition may fold, so that a stack
+// looping forever on local cards still yields a state now and then.
+const foldBound = 1000
+
+type worker struct {
+	_  [64]byte // keep workers' hot fields on cache lines of their own
+	c  *checker
+	id int
+
+	s, t   vm.State
+	en     []int32 // enabled stacks of the state being expanded: stack, choices
+	ks     []int32 // scratch for race checks
+	arenas [2]arena
+	budget int64 // level-table entries reserved and not used yet
+
+	created   atomic.Int64 // new states created in this pass
+	published atomic.Int64 // transitions so far in this pass, for progress
+	processed int64        // frontier states expanded in this pass
+	trans     int64
+
+	mark    []uint32 // fold proviso: pcs visited by the current fold
+	markGen uint32
+
+	rseen []uint64 // race pairs already looked at, one bit each
+	races [][2]int32
+
+	viols  map[vkey]inst
+	outs   map[string]*orec
+	pairs  []pair
+	counts []int32 // counting sort: this worker's pairs per parent
+	maxOrd uint64
+	_      [64]byte
+}
+
+// run claims chunks of the frontier and expands them.
+func (w *worker) run() {
+	c := w.c
+	defer c.leave()
+	n := int64(len(c.front.refs))
+	for !c.stop.Load() {
+		start := c.claim.Add(chunk) - chunk
+		if start >= n {
+			return
+		}
+		if c.opt.MaxStates > 0 && c.states() >= c.opt.MaxStates {
+			c.halt("states")
+			return
+		}
+		if c.memory() > c.opt.MaxMemory {
+			c.halt("memory")
+			return
+		}
+		end := min(start+chunk, n)
+		for r := start; r < end; r++ {
+			if c.growReq.Load() {
+				c.park(0)
+			}
+			if c.stop.Load() {
+				return
+			}
+			id := c.front.base + uint64(r)
+			if !w.expand(id, c.front.keys[r], c.frontWords(c.front.refs[r])) {
+				return
+			}
+			w.processed++
+		}
+		w.published.Store(w.trans)
+	}
+}
+
+// expand generates every successor of one state. It returns false when the
+// search must stop.
+func (w *worker) expand(id, key uint64, words []int64) bool {
+	c := w.c
+	m, p := c.m, c.p
+	s := &w.s
+	s.Load(p, words)
+	n := s.NumStacks()
+	en := w.en[:0]
+	total := 0
+	stuck := -1
+	for i := 0; i < n; i++ {
+		if s.Finished(p, i) {
+			continue
+		}
+		if stuck < 0 {
+			stuck = i
+		}
+		if !m.Enabled(s, i) {
+			continue
+		}
+		k := m.Choices(s, i)
+		en = append(en, int32(i), int32(k))
+		total += k
+	}
+	w.en = en
+	depth := int32(c.depth)
+	if total == 0 {
+		if stuck >= 0 {
+			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
+		} else {
+			w.terminal(inst{depth, key})
+		}
+		return true
+	}
+	if total > maxOrd {
+		c.fail(errTooManyChoices)
+		return false
+	}
+	if c.races != nil && len(en) > 2 {
+		w.checkRaces()
+	}
+	if w.budget < int64(total) && !w.reserve(int64(total)) {
+		return false
+	}
+	// With reduction, a stack standing at an ample card moves alone.
+	amp := -1
+	if c.ample != nil {
+		for e := 0; e < len(en); e += 2 {
+			if c.ample[s.PC(int(en[e]))] {
+				amp = e
+				break
+			}
+		}
+	}
+	next := &w.arenas[(c.depth+1)&1]
+	parent := id << ordBits
+	var created int64
+	sink := false
+	for pass := 0; pass < 2; pass++ {
+		ord := uint64(0)
+		for e := 0; e < len(en); e += 2 {
+			i, k := int(en[e]), int(en[e+1])
+			if amp >= 0 && (e == amp) != (pass == 0) {
+				ord += uint64(k)
+				continue
+			}
+			for ch := 0; ch < k; ch++ {
+				n, end, ok := w.transition(s, i, ch, parent|ord, depth, next)
+				if !ok {
+					return false
+				}
+				ord++
+				created += n
+				sink = sink || end
+			}
+		}
+		// An ample transition that ends its path (a failure, a broken
+		// invariant) leaves the other stacks unexplored: expand fully.
+		if amp < 0 || !sink {
+			break
+		}
+	}
+	w.budget -= created
+	w.created.Add(created)
+	return true
+}
+
+// transition lets stack i take its next card with the given choice from
+// state s, folding what follows, and files the result: a violation, a
+// state already seen, or a new state of the next level. end reports that
+// the path ends there (a failure, or a state that breaks an invariant).
+func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next *arena) (created int64, end, ok bool) {
+	c := w.c
+	m := c.m
+	t := &w.t
+	w.trans++
+	t.CopyFrom(s)
+	r := m.Step(t, i, ch)
+	flag := uint64(0)
+	if r.Status == vm.OK && c.por && !c.visible[t.PC(i)] {
+		r, flag = w.fold(t, i, nil)
+	}
+	if r.Status != vm.OK {
+		if r.Status == vm.Failed {
+			kind := vError
+			if r.Fault.Kind == vm.AssertFailed {
+				kind = vAssert
+			}
+			w.note(vkey{kind, r.PC}, inst{depth + 1, pk})
+		}
+		return 0, true, true
+	}
+	if flag == 0 && c.always {
+		if k, _ := m.CheckAlways(t); k >= 0 {
+			flag = refFlag
+		}
+	}
+	end = flag != 0
+	fp := fingerprint(t.W)
+	if c.main.contains(fp) {
+		return 0, end, true
+	}
+	slot, isNew := c.level.insertMin(fp, pk)
+	if !isNew {
+		return 0, end, true
+	}
+	ref, ok := next.put(t.W)
+	if !ok {
+		c.halt("memory")
+		return 0, end, false
+	}
+	c.level.setRef(slot, ref|flag)
+	return 1, end, true
+}
+
+// fold lets stack i take the invisible cards that follow, as part of the
+// transition that brought it there. It stops at a visible card, when the
+// chain comes back to a card it already took (a local loop), or after
+// foldBound cards. When the state breaks an invariant nothing is folded, so
+// that the schedule ends where the violation shows. Moves are appended to
+// sched when it is not nil. flag is refFlag when the invariant check failed.
+func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uint64) {
+	c := w.c
+	if c.always {
+		if k, _ := c.m.CheckAlways(t); k >= 0 {
+			return vm.Result{}, refFlag
+		}
+	}
+	w.markGen++
+	if w.markGen == 0 {
+		clear(w.mark)
+		w.markGen = 1
+	}
+	for n := 0; n < foldBound; n++ {
+		pc := t.PC(i)
+		if c.visible[pc] || w.mark[pc] == w.markGen {
+			break
+		}
+		w.mark[pc] = w.markGen
+		if sched != nil {
+			sched.Add(trace.Move{Stack: int32(i)})
+		}
+		r := c.m.Step(t, i, 0)
+		if r.Status != vm.OK {
+			return r, 0
+		}
+	}
+	return vm.Result{}, 0
+}
+
+// reserve makes sure the level table has room for need more entries from
+// this worker, growing it (with every worker parked) when it has not.
+func (w *worker) reserve(need int64) bool {
+	c := w.c
+	for w.budget < need {
+		get := max(need-w.budget, 512)
+		r := c.reserved.Add(get)
+		if r <= c.levelLimit.Load() {
+			w.budget += get
+			continue
+		}
+		c.reserved.Add(-get)
+		c.park(r)
+		if c.stop.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// note records an occurrence of a violation, keeping the least.
+func (w *worker) note(k vkey, at inst) {
+	if old, ok := w.viols[k]; !ok || at.less(old) {
+		w.viols[k] = at
+	}
+}
+
+// terminal records the outcome of a state where every stack has finished.
+func (w *worker) terminal(at inst) {
+	o := w.c.m.Outcome(&w.s)
+	key := o.Key()
+	if old, ok := w.outs[key]; ok {
+		if at.less(old.at) {
+			old.at = at
+		}
+		return
+	}
+	w.outs[key] = &orec{at: at, out: o}
+}
+
+// checkRaces records every pair of stacks of state w.s whose next cards
+// race: both touch the same var, at least one writes, neither is a sync
+// card.
+func (w *worker) checkRaces() {
+	rt := w.c.races
+	s := &w.s
+	ks := w.ks[:0]
+	for e := 0; e < len(w.en); e += 2 {
+		pc := s.PC(int(w.en[e]))
+		if k := rt.idx[pc]; k >= 0 {
+			ks = append(ks, k)
+		}
+	}
+	w.ks = ks
+	for a := 0; a < len(ks); a++ {
+		for b := a + 1; b < len(ks); b++ {
+			ka, kb := ks[a], ks[b]
+			if ka > kb {
+				ka, kb = kb, ka
+			}
+			bit := int(ka)*rt.k + int(kb)
+			if w.rseen[bit>>6]&(1<<(bit&63)) != 0 {
+				continue
+			}
+			w.rseen[bit>>6] |= 1 << (bit & 63)
+			if rt.conflict(rt.pcs[ka], rt.pcs[kb]) {
+				w.races = append(w.races, [2]int32{rt.pcs[ka], rt.pcs[kb]})
+			}
+		}
+	}
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+type checkOptions struct {
+	workers       int
+	all, json     bool
+	deterministic bool
+	maxStates     int64
+	maxMemory     string
+	por           string
+}
+
+func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
+	o := &checkOptions{}
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.workers, "workers", 0, "parallel workers (default: one per core)")
+	fs.BoolVar(&o.all, "all", false, "keep going after the first violation: one shortest counterexample per distinct violation")
+	fs.BoolVar(&o.deterministic, "deterministic", false, "a second distinct outcome is a violation")
+	fs.Int64Var(&o.maxStates, "max-states", 0, "stop, with an incomplete verdict, after this many states (0: no limit)")
+	fs.StringVar(&o.maxMemory, "max-memory", "", "stop, with an incomplete verdict, before using more memory than this (e.g. 2GiB, 500MB)")
+	fs.StringVar(&o.por, "por", "on", "partial-order reduction: on or off (verdicts and outcomes are the same either way)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
+	return fs, o
+}
+
+// parseBytes reads sizes like 512MB, 2GiB or 1000000.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			var n float64
+			if _, err := fmt.Sscan(strings.TrimSuffix(s, u.suffix), &n); err != nil || n <= 0 {
+				return 0, fmt.Errorf("bad size %q", s)
+			}
+			return int64(n * float64(u.mult)), nil
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 2GiB or 500MB)", s)
+	}
+	return n, nil
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs, o := checkFlags(stderr)
+	file, ok := parseArgs(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	opt := check.Options{Workers: o.workers, All: o.all, Deterministic: o.deterministic, MaxStates: o.maxStates}
+	switch o.por {
+	case "on":
+	case "off":
+		opt.NoPOR = true
+	default:
+		fmt.Fprintf(stderr, "deck check: --por must be on or off, not %q\n", o.por)
+		return exitUsage
+	}
+	if o.maxMemory != "" {
+		n, err := parseBytes(o.maxMemory)
+		if err != nil {
+			fmt.Fprintf(stderr, "deck check: --max-memory: %v\n", err)
+			return exitUsage
+		}
+		opt.MaxMemory = n
+	}
+	if o.workers < 0 || o.maxStates < 0 {
+		fmt.Fprintln(stderr, "deck check: --workers and --max-states cannot be negative")
+		return exitUsage
+	}
+	prog, ok := load(file, stderr)
+	if !ok {
+		return exitUsage
+	}
+	m := vm.New(prog)
+	progress := newProgressLine(stderr, o.json)
+	opt.Progress = progress.update
+	rep, err := check.Run(m, opt)
+	progress.clear()
+	if err != nil {
+		fmt.Fprintf(stderr, "deck check: %v\n", err)
+		return exitUsage
+	}
+	if o.json {
+		writeCheckJSON(stdout, rep)
+	} else {
+		writeCheckText(stdout, m, rep, file, opt)
+	}
+	if rep.Verdict == check.VerdictOK {
+		return exitOK
+	}
+	return exitViolation
+}
+
+type checkJSON struct {
+	Verdict     string                `json:"verdict"`
+	States      int64                 `json:"states"`
+	Transitions int64                 `json:"transitions"`
+	Depth       int                   `json:"depth"`
+	Violations  []trace.ViolationJSON `json:"violations"`
+	Outcomes    []trace.OutcomeJSON   `json:"outcomes"`
+	Races       []raceJSON            `json:"races"`
+	Incomplete  string                `json:"incomplete,omitempty"`
+}
+
+type raceJSON struct {
+	Var string       `json:"var"`
+	A   raceSideJSON `json:"a"`
+	B   raceSideJSON `json:"b"`
+}
+
+type raceSideJSON struct {
+	Proc  string `json:"proc"`
+	Card  string `json:"card"`
+	Pos   string `json:"pos"`
+	Text  string `json:"text"`
+	Write bool   `json:"write"`
+}
+
+func writeCheckJSON(w io.Writer, rep *check.Report) {
+	verdict := rep.Verdict
+	if verdict == check.VerdictIncomplete && len(rep.Violations) > 0 {
+		verdict = check.VerdictViolation
+	}
+	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
+		Violations: []trace.ViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
+	for _, cx := range rep.Violations {
+		j.Violations = append(j.Violations, trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps))
+	}
+	for _, oc := range rep.Outcomes {
+		j.Outcomes = append(j.Outcomes, trace.OutcomeToJSON(oc.Outcome))
+	}
+	side := func(s check.RaceSide) raceSideJSON {
+		return raceSideJSON{Proc: s.Proc, Card: s.Card, Pos: s.Pos, Text: s.Text, Write: s.Write}
+	}
+	for _, r := range rep.Races {
+		j.Races = append(j.Races, raceJSON{Var: r.Var, A: side(r.A), B: side(r.B)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(j)
+}
+
+func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, opt check.Options) {
+	st := newStyle(w)
+	p := m.P
+	por := "on"
+	if opt.NoPOR {
+		por = "off"
+	}
+	fmt.Fprintf(w, "%s %s\n", st.bold("deck check"), file)
+	fmt.Fprintf(w, "explored %d states and %d transitions, %d deep, in %s (%d worker%s, reduction %s, %.0f bytes/state)\n",
+		rep.States, rep.Transitions, rep.Depth, rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por, rep.BytesPerState)
+	for _, cx := range rep.Violations {
+		fmt.Fprintln(w)
+		writeViolation(w, st, p, cx.Violation)
+		fmt.Fprintf(w, "the shortest shuffle that shows it (%d cards):\n", cx.Schedule.Len())
+		trace.Steps(w, cx.Steps)
+		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'", file, cx.Schedule.String())))
+	}
+	fmt.Fprintln(w)
+	stoppedEarly := rep.Incomplete != "" || (len(rep.Violations) > 0 && !opt.All)
+	if stoppedEarly && len(rep.Outcomes) > 0 {
+		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
+	}
+	switch n := len(rep.Outcomes); {
+	case n == 0 && stoppedEarly:
+		fmt.Fprintln(w, "no shuffle had finished when the search stopped (--all explores everything)")
+	case n == 0:
+		fmt.Fprintln(w, "no shuffle finishes: there is no outcome")
+	case n == 1:
+		fmt.Fprintf(w, "%s %s\n", st.bold("outcome:"), describeOutcome(rep.Outcomes[0].Outcome))
+		fmt.Fprintln(w, "every shuffle that finishes gives this one outcome")
+	default:
+		fmt.Fprintf(w, "%s (%d)\n", st.bold("outcomes"), n)
+		for _, oc := range rep.Outcomes {
+			fmt.Fprintf(w, "  %s\n", describeOutcome(oc.Outcome))
+		}
+		fmt.Fprintf(w, "%s: the result depends on the shuffle. Two shuffles that differ:\n", st.bold("not deterministic"))
+		for _, oc := range rep.Outcomes[:2] {
+			fmt.Fprintf(w, "  %-30s deck run %s --replay '%s'\n", describeOutcome(oc.Outcome), file, oc.Schedule.String())
+		}
+	}
+	if len(rep.Races) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s (%d): cards of different stacks that touch the same variable with nothing ordering them\n", st.bold("races"), len(rep.Races))
+		for _, r := range rep.Races {
+			fmt.Fprintf(w, "  %s: %s and %s\n", r.Var, raceSide(r.A), raceSide(r.B))
+		}
+	}
+	fmt.Fprintln(w)
+	switch {
+	case rep.Incomplete != "":
+		fmt.Fprintf(w, "%s %s\n", st.red("verdict: incomplete:"), rep.Incomplete)
+	case rep.Verdict == check.VerdictOK:
+		fmt.Fprintf(w, "%s no violation in any shuffle\n", st.green("verdict: ok:"))
+	default:
+		fmt.Fprintf(w, "%s %d found\n", st.red("verdict: violation:"), len(rep.Violations))
+		if !opt.All {
+			fmt.Fprintln(w, st.dim("(the search stopped at the first; --all looks for every distinct violation)"))
+		}
+	}
+}
+
+func raceSide(s check.RaceSide) string {
+	verb := "reads"
+	if s.Write {
+		verb = "writes"
+	}
+	return fmt.Sprintf("%s card %s (%s %s) %s", s.Proc, s.Card, trace.ShortPos(s.Pos), s.Text, verb)
+}
+
+// progressLine shows a live progress line on a terminal's standard error.
+type progressLine struct {
+	w    io.Writer
+	on   bool
+	last int
+}
+
+func newProgressLine(stderr io.Writer, quiet bool) *progressLine {
+	pl := &progressLine{w: stderr}
+	if f, ok := stderr.(*os.File); ok && !quiet {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			pl.on = true
+		}
+	}
+	return pl
+}
+
+func (pl *progressLine) update(p check.Progress) {
+	if !pl.on {
+		return
+	}
+	rate := 0.0
+	if s := p.Elapsed.Seconds(); s > 0 {
+		rate = float64(p.States) / s
+	}
+	line := fmt.Sprintf("\r%d states  %.0f states/s  depth %d  queue %d  %.0f MiB ",
+		p.States, rate, p.Depth, p.Queue, float64(p.Memory)/(1<<20))
+	fmt.Fprint(pl.w, line)
+	pl.last = len(line)
+}
+
+func (pl *progressLine) clear() {
+	if pl.on && pl.last > 0 {
+		fmt.Fprintf(pl.w, "\r%s\r", strings.Repeat(" ", pl.last))
+	}
+}

@@ -1,0 +1,189 @@
+// Command deck makes concurrency visible: it shows a program's cards, deals
+// them in a seeded shuffle on simulated processors, and checks every
+// shuffle. This file owns flags and output only; the work happens in the
+// packages it calls.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/syntax"
+	"github.com/deck-lang/deck/vm"
+)
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit statuses, as the contract fixes them.
+const (
+	exitOK        = 0
+	exitViolation = 1
+	exitUsage     = 2
+)
+
+const usage = `deck makes concurrency visible.
+
+usage:
+  deck cards FILE            show each procedure's cards
+  deck run FILE [flags]      deal one shuffle and show it
+  deck check FILE [flags]    explore every shuffle
+  deck help [COMMAND]        explain a command
+
+Run 'deck help run' or 'deck help check' for their flags.
+`
+
+// Main runs the deck command line and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "cards":
+		return cmdCards(rest, stdout, stderr)
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "check":
+		return cmdCheck(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return cmdHelp(rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "deck", version)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "deck: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+const version = "0.1.0"
+
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	var fs *flag.FlagSet
+	switch args[0] {
+	case "run":
+		fs, _ = runFlags(io.Discard)
+	case "check":
+		fs, _ = checkFlags(io.Discard)
+	case "cards":
+		fmt.Fprintln(stdout, "usage: deck cards FILE\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.")
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "deck help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	fs.SetOutput(stdout)
+	fmt.Fprintf(stdout, "usage: deck %s FILE [flags]\n\n", args[0])
+	fs.PrintDefaults()
+	return exitOK
+}
+
+// parseArgs parses flags that may come before or after the one FILE.
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (string, bool) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		fmt.Fprintf(stderr, "deck %s: want exactly one FILE, got %d\n", fs.Name(), len(files))
+		return "", false
+	}
+	return files[0], true
+}
+
+// load reads and compiles a program, printing errors with caret snippets.
+func load(file string, stderr io.Writer) (*card.Program, bool) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck: %v\n", err)
+		return nil, false
+	}
+	prog, err := compile.Source(file, src)
+	if err != nil {
+		fmt.Fprint(stderr, syntax.Format(err, src))
+		if l, ok := err.(syntax.ErrorList); ok && len(l) > 1 {
+			fmt.Fprintf(stderr, "%d errors\n", len(l))
+		}
+		return nil, false
+	}
+	return prog, true
+}
+
+func cmdCards(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cards", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file, ok := parseArgs(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	prog, ok := load(file, stderr)
+	if !ok {
+		return exitUsage
+	}
+	compile.Disassemble(stdout, prog)
+	return exitOK
+}
+
+// style adds colour on terminals only.
+type style struct{ on bool }
+
+func newStyle(w io.Writer) style {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return style{}
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return style{}
+	}
+	fi, err := f.Stat()
+	return style{on: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+}
+
+func (s style) wrap(code, text string) string {
+	if !s.on {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+func (s style) bold(t string) string  { return s.wrap("1", t) }
+func (s style) red(t string) string   { return s.wrap("1;31", t) }
+func (s style) green(t string) string { return s.wrap("1;32", t) }
+func (s style) dim(t string) string   { return s.wrap("2", t) }
+
+// snippet returns the caret snippet of a file:line:col position.
+func snippet(prog *card.Program, pos string) string {
+	var line, col int32
+	if i := strings.LastIndex(pos, ":"); i >= 0 {
+		if j := strings.LastIndex(pos[:i], ":"); j >= 0 {
+			fmt.Sscanf(pos[j+1:], "%d:%d", &line, &col)
+		}
+	}
+	return syntax.Snippet(prog.Src, syntax.Pos{Line: line, Col: col})
+}
+
+// outcomeLines renders an outcome: one line for the vars, then the output.
+func outcomeText(o vm.Outcome) string {
+	var vars []string
+	for _, v := range o.Vars {
+		vars = append(vars, v.Name+"="+v.Text())
+	}
+	return strings.Join(vars, " ")
+}
