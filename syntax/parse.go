@@ -642,6 +642,11 @@ func (p *parser) parseSimpleStmt() Stmt {
 	case *CallExpr, *SpawnExpr, *JoinExpr, *RecvExpr:
 		return &ExprStmt{X: x}
 	case *Ident:
+		if kw := nearKeyword(x.Name); kw != "" && (p.tok == IDENT || startsExpr(p.tok)) {
+			// `spwan worker(2)`: a misspelt keyword, not a missing '='.
+			p.fail(x.At, "unknown statement %s: did you mean %s?", x.Name, kw)
+			return nil
+		}
 		p.errorExpected("'=', '+=', '-=', '++' or '--' after " + x.Name)
 	case *IndexExpr:
 		p.errorExpected("'=', '+=', '-=', '++' or '--' after " + x.X.Name + "[...]")
@@ -848,4 +853,53 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 	}
 	p.next()
 	return x
+}
+
+// nearKeyword returns the statement keyword that name is one typo away
+// from (one letter changed, added, dropped, or two neighbours swapped),
+// or "".
+func nearKeyword(name string) string {
+	for _, kw := range []string{"let", "if", "while", "for", "assert", "print", "atomic", "await",
+		"yield", "lock", "unlock", "acquire", "release", "send", "recv", "notify", "wait",
+		"spawn", "join", "return", "choose", "either"} {
+		if oneTypo(name, kw) {
+			return kw
+		}
+	}
+	return ""
+}
+
+// oneTypo reports whether a and b differ by exactly one edit (a change,
+// an insertion, a deletion, or a swap of two adjacent letters).
+func oneTypo(a, b string) bool {
+	if a == b || len(b) < 3 {
+		return false
+	}
+	la, lb := len(a), len(b)
+	switch {
+	case la == lb:
+		diff := -1
+		for i := 0; i < la; i++ {
+			if a[i] != b[i] {
+				if diff >= 0 {
+					// Two differences: only a swap of neighbours counts.
+					return i == diff+1 && a[diff] == b[i] && a[i] == b[diff] && a[i+1:] == b[i+1:]
+				}
+				diff = i
+			}
+		}
+		return true
+	case la == lb+1:
+		a, b = b, a
+		fallthrough
+	case la+1 == lb:
+		// b is a with one letter more.
+		for i := 0; i < len(a); i++ {
+			if a[i] != b[i] {
+				return a[i:] == b[i+1:]
+			}
+		}
+		return true
+	}
+	return false
 }
