@@ -159,6 +159,18 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 	overlap := func(a, b card.Access) bool {
 		return a.Global == b.Global && (a.Write || b.Write) && (a.Elem == b.Elem || a.Elem < 0 || b.Elem < 0)
 	}
+	// The reachable cards that access each global.
+	byGlobal := make([][]int32, len(p.Globals))
+	for q := 0; q < n; q++ {
+		if !reached[q] {
+			continue
+		}
+		for _, b := range p.Accesses[q] {
+			if l := byGlobal[b.Global]; len(l) == 0 || l[len(l)-1] != int32(q) {
+				byGlobal[b.Global] = append(l, int32(q))
+			}
+		}
+	}
 	cand := make([]bool, n)
 	for pc := 0; pc < n; pc++ {
 		if !reached[pc] {
@@ -175,9 +187,9 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 				break
 			}
 			guard := held[pc]
-			for q := 0; q < n && guard != 0; q++ {
-				if !reached[q] {
-					continue
+			for _, q := range byGlobal[a.Global] {
+				if guard == 0 {
+					break
 				}
 				for _, b := range p.Accesses[q] {
 					if overlap(a, b) {

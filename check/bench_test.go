@@ -55,18 +55,19 @@ func benchMutex(b *testing.B, n, r, workers int, por bool) {
 }
 
 // BenchmarkMutexCounter measures the search on the mutex counter at about
-// 10^5 and 10^6 states, with reduction (5 or 6 workers, 3 rounds) and
-// without (4 workers and 4 rounds, 5 and 3), on 1 and 2 search workers.
+// 10^5 and 10^6 states, with partial-order reduction (6 and 7 workers, 3
+// rounds each) and without (4 workers and 3 rounds, 5 and 3), on 1 and 2
+// search workers.
 func BenchmarkMutexCounter(b *testing.B) {
 	cases := []struct {
 		name string
 		n, r int
 		por  bool
 	}{
-		{"1e5", 5, 3, true},
-		{"6e5", 6, 3, true},
-		{"3e5-nopor", 4, 4, false},
-		{"2e6-nopor", 5, 3, false},
+		{"por-3e5", 6, 3, true},
+		{"por-1.6e6", 7, 3, true},
+		{"nopor-1.2e5", 4, 3, false},
+		{"nopor-1.9e6", 5, 3, false},
 	}
 	for _, cs := range cases {
 		for _, workers := range []int{1, 2} {

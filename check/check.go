@@ -16,24 +16,45 @@ import (
 // How the search works
 //
 // The search is a level-synchronous breadth-first search. A pass expands
-// every state of one level (in parallel: workers claim chunks of the
-// frontier) and builds the next level; then a barrier publishes the new
-// level. Because a pass always completes (unless a memory or state limit
-// stops the search), the states, transitions, violations and outcomes
-// found do not depend on the number of workers or on how they race.
+// every state of one level (in parallel: workers claim chunks of 64
+// frontier states) and builds the next level; then a barrier publishes the
+// new level. A pass always completes unless a memory or state limit stops
+// the search, so the states, transitions, violations and outcomes found do
+// not depend on the number of workers or on how they race; the default
+// search stops at the end of the first level that found a violation.
 //
-// During a pass the visited set (fpTable) is read-only: it holds the
-// fingerprints of every level up to the one being expanded. New states go
-// into the level table, which also keeps for each one the smallest parent
-// key. At the barrier the new fingerprints are inserted into the visited
-// set (growing it first), the new states are sorted by parent key (a
-// counting sort on the parent's rank), which fixes their ids, and their
-// parents are stored bit-packed per level (see parents.go).
+// Visited set. During a pass the visited set (fpTable: 64-bit xxh3
+// fingerprints in a lock-free, linear-probing table, load at most 3/4) is
+// read-only: it holds every level up to the one being expanded. New states
+// go into the level table, which also keeps for each the smallest parent
+// key (parent id, transition number) of all transitions reaching it, by
+// compare-and-swap. At the barrier the new fingerprints are inserted into
+// the visited set with compare-and-swap by all workers (after growing it),
+// and the new states are sorted by parent key (a counting sort on the
+// parent's rank, parallel), which fixes their ids: state ids, parents and
+// so every reported schedule are the same for any number of workers.
+// Fingerprints are not compared with the states themselves: two states
+// with equal fingerprints count as one (hash compaction); with 64 bits the
+// chance of a single collision among 10^8 states is about 3 in 10^4.
 //
-// A transition is one stack taking one card (with one alternative of a
-// choose or either). With partial-order reduction on, the moving stack then
-// also takes, in the same transition, the cards that follow and that
-// nothing else can observe (see fold). The schedule still lists every card.
+// Memory per state. The visited set costs 8 bytes a slot at a load
+// between 3/8 and 3/4; the parent of each state is bit-packed per level
+// (rank in the previous level and transition number: about 3 bytes). The
+// frontier and the level table are transient: the states of one level as
+// flat word vectors in per-worker arenas, and 24 bytes a slot for the
+// level table.
+//
+// A transition is one stack taking one card, with one alternative of a
+// choose or either. Partial-order reduction (unless Options.NoPOR) has two
+// parts. Folding: after its move the stack also takes, in the same
+// transition, the cards that follow and that nobody else can observe
+// (locals, branches, yield, asserts on locals), up to a card it has taken
+// in this fold already or 1000 cards; the schedule still lists every card.
+// Ample cards (see ample.go): a stack standing at a card that is
+// independent of everything other stacks can do meanwhile moves alone.
+// Both keep every deadlock, outcome, failed assert, runtime error, broken
+// invariant and race; the tests compare them with the full search and with
+// a brute-force search on every example and on random programs.
 
 const chunk = 64 // frontier states a worker claims at a time
 
@@ -41,8 +62,9 @@ const chunk = 64 // frontier states a worker claims at a time
 // goroutines would cost more than it saves. Tests lower them to exercise
 // the parallel paths on small programs.
 var (
-	parallelFrontier = 4 * chunk
-	parallelSlots    = 1 << 16
+	parallelFrontier = 4 * chunk // states of a pass
+	parallelSlots    = 1 << 12   // level-table slots to collect, visited-set slots to rehash
+	parallelOrder    = 1 << 11   // new states to order
 )
 
 // violation classes, for keying violations cheaply during the search.
@@ -163,7 +185,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	c := &checker{m: m, p: m.P, opt: opt, start: time.Now()}
 	c.nw = opt.Workers
 	if c.nw <= 0 {
-		c.nw = runtime.NumCPU()
+		c.nw = runtime.GOMAXPROCS(0)
 	}
 	if c.nw > maxWorkers {
 		c.nw = maxWorkers
@@ -185,7 +207,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		c.ample = ampleCards(c.p, c.visible)
 	}
 	c.races = newRaceTable(c.p)
-	c.main = newFPTable(1 << 16)
+	c.main = newFPTable(1 << 10)
 	for i := 0; i < c.nw; i++ {
 		w := &worker{c: c, id: i, viols: map[vkey]inst{}, outs: map[string]*orec{}}
 		for k := range w.arenas {
@@ -315,19 +337,7 @@ func (c *checker) pass() {
 	}
 	c.active = workers
 	c.parked = 0
-	if workers == 1 {
-		c.workers[0].run()
-		return
-	}
-	var wg sync.WaitGroup
-	for _, w := range c.workers[:workers] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.run()
-		}()
-	}
-	wg.Wait()
+	c.parallel(workers, func(k int) { c.workers[k].run() })
 }
 
 // park waits, with every other worker, at a safe point while the level
@@ -394,6 +404,11 @@ func (c *checker) barrier() {
 	}
 	if !c.main.fits(created) {
 		size := capacityFor(c.main.count.Load() + created)
+		if size < 1<<20 {
+			// While the table is small, grow it fourfold: fewer rehashes
+			// for little memory.
+			size = max(size, min(4*len(c.main.slots), 1<<20))
+		}
 		if c.memory()+int64(size)*8 > c.opt.MaxMemory {
 			c.halt("memory")
 			return
@@ -410,17 +425,9 @@ func (c *checker) barrier() {
 		workers = 1
 	}
 	per := (len(slots) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
-		lo, hi := k*per, min((k+1)*per, len(slots))
-		w := c.workers[k]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.collect(slots[lo:hi])
-		}()
-	}
-	wg.Wait()
+	c.parallel(workers, func(k int) {
+		c.workers[k].collect(slots[min(k*per, len(slots)):min((k+1)*per, len(slots))])
+	})
 	for _, w := range c.workers {
 		w.created.Store(0) // they are in the visited set now
 	}
@@ -465,20 +472,24 @@ func resize(s []uint64, n int) []uint64 {
 
 type pair struct{ key, ref uint64 }
 
-// parallel runs f(0), ..., f(k-1), each on a goroutine of its own when k > 1.
-func parallel(k int, f func(int)) {
+// parallel runs f(0), ..., f(k-1), each on a goroutine of its own when
+// k > 1. (A team of goroutines that spin between phases was tried: on this
+// kind of virtual machine the spinning slows the working processor down
+// more than starting goroutines costs.)
+func (c *checker) parallel(k int, f func(int)) {
 	if k == 1 {
 		f(0)
 		return
 	}
 	var wg sync.WaitGroup
-	for i := 0; i < k; i++ {
+	for i := 1; i < k; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			f(i)
 		}()
 	}
+	f(0)
 	wg.Wait()
 }
 
@@ -493,14 +504,14 @@ func (c *checker) order(n, workers int) {
 	for _, w := range ws {
 		total += len(w.pairs)
 	}
-	if workers > 1 && total < parallelFrontier {
+	if workers > 1 && total < parallelOrder {
 		for _, w := range ws[1:] {
 			ws[0].pairs = append(ws[0].pairs, w.pairs...)
 		}
 		workers, ws = 1, ws[:1]
 	}
 	base := c.front.base
-	parallel(workers, func(k int) {
+	c.parallel(workers, func(k int) {
 		w := ws[k]
 		if cap(w.counts) < n {
 			w.counts = make([]int32, n)
@@ -531,7 +542,7 @@ func (c *checker) order(n, workers int) {
 	nx.base = base + uint64(n)
 	nx.refs = resize(nx.refs, total)
 	nx.keys = resize(nx.keys, total)
-	parallel(workers, func(k int) {
+	c.parallel(workers, func(k int) {
 		w := ws[k]
 		for _, pr := range w.pairs {
 			r := (pr.key >> ordBits) - base
@@ -552,14 +563,14 @@ func (c *checker) order(n, workers int) {
 		}
 		bounds[k] = b
 	}
-	parallel(workers, func(k int) {
+	c.parallel(workers, func(k int) {
 		sortGroups(nx.keys[bounds[k]:bounds[k+1]], nx.refs[bounds[k]:bounds[k+1]])
 	})
 	// Pack the parents, on ranges of whole multiples of 64 entries so that
 	// no two goroutines write the same word.
 	lr := newLevelRec(nx.base, uint64(total), uint64(max(n-1, 0)), maxOrdSeen)
 	per := ((total+workers-1)/workers + 63) &^ 63
-	parallel(workers, func(k int) {
+	c.parallel(workers, func(k int) {
 		for i := k * per; i < min((k+1)*per, total); i++ {
 			key := nx.keys[i]
 			lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)

@@ -629,3 +629,17 @@ func TestLevelRecPacking(t *testing.T) {
 		}
 	}
 }
+
+func TestTrivialPrograms(t *testing.T) {
+	m := mustCompile(t, "empty.deck", "proc main() {\n}\n")
+	rep := mustRun(t, m, Options{})
+	if rep.Verdict != VerdictOK || len(rep.Outcomes) != 1 || rep.Outcomes[0].Key != "" || rep.Outcomes[0].Schedule.Len() != 1 {
+		t.Errorf("empty main: %s, outcomes %+v", rep.Verdict, rep.Outcomes)
+	}
+	m = mustCompile(t, "stuck.deck", "event e\nproc main() {\n    wait e\n}\n")
+	rep = mustRun(t, m, Options{All: true})
+	if rep.Verdict != VerdictViolation || len(rep.Violations) != 1 || rep.Violations[0].Schedule.Len() != 0 ||
+		rep.Violations[0].Violation.Kind != trace.KindDeadlock || rep.States != 1 {
+		t.Errorf("main stuck at once: %s, %d states, %+v", rep.Verdict, rep.States, rep.Violations)
+	}
+}

@@ -19,9 +19,9 @@ import (
 // so that the parallel code paths (and their races, under -race) are
 // exercised by small programs.
 func forceParallel(t *testing.T) {
-	pf, ps := parallelFrontier, parallelSlots
-	parallelFrontier, parallelSlots = 0, 0
-	t.Cleanup(func() { parallelFrontier, parallelSlots = pf, ps })
+	pf, ps, po := parallelFrontier, parallelSlots, parallelOrder
+	parallelFrontier, parallelSlots, parallelOrder = 0, 0, 0
+	t.Cleanup(func() { parallelFrontier, parallelSlots, parallelOrder = pf, ps, po })
 }
 
 // tb is what the helpers need of a test; *testing.T, *testing.B and

@@ -13,7 +13,7 @@ import (
 
 // Options configure an exploration.
 type Options struct {
-	Workers       int   // parallel workers; 0 means runtime.NumCPU()
+	Workers       int   // parallel workers; 0 means runtime.GOMAXPROCS(0), the CPUs
 	All           bool  // keep going after the first violation
 	Deterministic bool  // a second distinct outcome is a violation
 	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit

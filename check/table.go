@@ -92,7 +92,7 @@ func capacityFor(n int64) int {
 func (t *fpTable) grow(size, workers int) {
 	old := t.slots
 	t.slots, t.mask = make([]uint64, size), uint64(size-1)
-	if len(old) < parallelSlots {
+	if len(old) < 256*parallelSlots { // below 1M slots one goroutine is as fast
 		workers = 1
 	}
 	per := (len(old) + workers - 1) / workers

@@ -83,7 +83,11 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	c := w.c
 	m, p := c.m, c.p
 	s := &w.s
-	s.Load(p, words)
+	// s only reads the frontier entry (transitions copy it into w.t), so it
+	// can use the arena's words in place; the capacity limit keeps any
+	// append from reaching the next entry.
+	s.W = words[:len(words):len(words)]
+	s.Reindex(p)
 	n := s.NumStacks()
 	en := w.en[:0]
 	total := 0
