@@ -7,11 +7,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/real"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -24,6 +27,10 @@ type runOptions struct {
 	replay              string
 	json, showTrace     bool
 	maxTicks            int64
+	// --real
+	real, record bool
+	workers      int
+	timeout      time.Duration
 }
 
 func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
@@ -31,7 +38,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.cpus, "cpus", 1, "number of simulated processors; each takes at most one card per tick")
-	fs.IntVar(&o.quantum, "quantum", 1, "cards a stack may take before its processor can be given to another stack")
+	fs.IntVar(&o.quantum, "quantum", 1, "cards a stack may take before its processor can be given to another stack; with --real, the mean number of cards a worker runs of one stack before it takes another (64 unless set)")
 	fs.StringVar(&o.dealer, "dealer", "random", "who deals: random (seeded), rr (round-robin), seq (run each stack until it finishes or blocks)")
 	fs.Func("seed", "seed of the random dealer and of choose/either (default: a fresh one, printed)", func(s string) error {
 		_, err := fmt.Sscan(s, &o.seed)
@@ -43,8 +50,10 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	fs.BoolVar(&o.showTrace, "trace", false, "list every card dealt (shown anyway for runs of at most 40 cards)")
 	fs.Int64Var(&o.maxTicks, "max-ticks", deal.DefaultMaxTicks, "stop a run after this many ticks")
-	fs.Bool("real", false, "run on real goroutine workers (not available yet)")
-	fs.Int("workers", 0, "workers for --real (not available yet)")
+	fs.BoolVar(&o.real, "real", false, "run on real goroutine workers: real parallelism, real shuffles (not reproducible by seed)")
+	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real (default: one per core)")
+	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
+	fs.DurationVar(&o.timeout, "timeout", real.DefaultTimeout, "with --real: stop a run that has not ended after this long")
 	return fs, o
 }
 
@@ -54,15 +63,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	var real bool
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "real" || f.Name == "workers" {
-			real = true
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.real {
+		return cmdRunReal(o, set, file, stdout, stderr)
+	}
+	for _, name := range []string{"workers", "record", "timeout"} {
+		if set[name] {
+			fmt.Fprintf(stderr, "deck run: --%s needs --real\n", name)
+			return exitUsage
 		}
-	})
-	if real {
-		fmt.Fprintln(stderr, "deck run: --real is not available in this version yet; the simulated dealer is")
-		return exitUsage
 	}
 	kind, err := deal.ParseKind(o.dealer)
 	if err != nil {
@@ -115,7 +125,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	m := vm.New(prog)
 	if o.runs > 0 {
-		return runMany(m, opt, o, file, stdout)
+		return runManyDealt(m, opt, o, file, stdout)
 	}
 	opt.Steps = true
 	res, err := deal.Run(m, opt)
@@ -143,6 +153,9 @@ type runJSON struct {
 	Schedule  string               `json:"schedule"`
 	Trace     []trace.StepJSON     `json:"trace"`
 	Stopped   string               `json:"stopped,omitempty"`
+	// --real only.
+	Workers   int     `json:"workers,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms,omitempty"`
 }
 
 func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
@@ -228,46 +241,61 @@ func plural(n int) string {
 	return "s"
 }
 
-// runMany deals o.runs runs with consecutive seeds and shows a histogram.
-func runMany(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.Writer) int {
+// oneRun is what --runs keeps of one run.
+type oneRun struct {
+	seed      uint64
+	outcome   vm.Outcome
+	violation *trace.Violation
+	schedule  string // the schedule that reached the violation ("" if unknown)
+	stopped   bool   // the run was stopped before it ended
+}
+
+// manyRuns describes a --runs series for runMany.
+type manyRuns struct {
+	header  string              // what the text header says after the run count
+	stopped string              // why a run can be stopped ("--max-ticks")
+	example func(oneRun) string // how to get a run again: "--seed 3"; "" for none
+	run     func(k int) oneRun  // run number k
+}
+
+// runMany runs o.runs runs and shows how often each outcome and each
+// violation happened.
+func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 	type bucket struct {
 		outcome vm.Outcome
 		count   int
-		seed    uint64
+		first   oneRun
 	}
 	type vbucket struct {
-		v        *trace.Violation
-		count    int
-		schedule string
-		seed     uint64
+		v     *trace.Violation
+		count int
+		first oneRun
 	}
 	outcomes := map[string]*bucket{}
 	violations := map[string]*vbucket{}
 	var okeys, vkeys []string
 	stopped := 0
 	for k := 0; k < o.runs; k++ {
-		opt.Seed = o.seed + uint64(k)
-		res, _ := deal.Run(m, opt)
-		if res.Violation != nil {
-			key := res.Violation.Key()
+		one := mr.run(k)
+		if one.violation != nil {
+			key := one.violation.Key()
 			b := violations[key]
 			if b == nil {
-				b = &vbucket{v: res.Violation, schedule: res.Schedule.String(), seed: opt.Seed}
+				b = &vbucket{v: one.violation, first: one}
 				violations[key] = b
 				vkeys = append(vkeys, key)
 			}
 			b.count++
 			continue
 		}
-		if res.Stopped != "" {
+		if one.stopped {
 			stopped++
 			continue
 		}
-		out := m.Outcome(res.Final)
-		key := out.Key()
+		key := one.outcome.Key()
 		b := outcomes[key]
 		if b == nil {
-			b = &bucket{outcome: out, seed: opt.Seed}
+			b = &bucket{outcome: one.outcome, first: one}
 			outcomes[key] = b
 			okeys = append(okeys, key)
 		}
@@ -292,7 +320,7 @@ func runMany(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.W
 		}
 		for _, k := range vkeys {
 			b := violations[k]
-			vj := trace.ViolationToJSON(b.v, b.schedule, nil)
+			vj := trace.ViolationToJSON(b.v, b.first.schedule, nil)
 			c := b.count
 			vj.Count = &c
 			j.Violations = append(j.Violations, vj)
@@ -302,25 +330,30 @@ func runMany(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.W
 		enc.Encode(j)
 	} else {
 		st := newStyle(w)
-		fmt.Fprintf(w, "%s %s  (%d runs, dealer %s, seeds %d..%d, %d cpu%s, quantum %d)\n\n", st.bold("deck run"), file,
-			o.runs, opt.Dealer, o.seed, o.seed+uint64(o.runs)-1, opt.CPUs, plural(opt.CPUs), opt.Quantum)
+		example := func(one oneRun) string {
+			if e := mr.example(one); e != "" {
+				return "  " + st.dim("(e.g. "+e+")")
+			}
+			return ""
+		}
+		fmt.Fprintf(w, "%s %s  (%d runs, %s)\n\n", st.bold("deck run"), file, o.runs, mr.header)
 		if len(okeys) > 0 {
 			fmt.Fprintln(w, st.bold("outcomes:"))
 			for _, k := range okeys {
 				b := outcomes[k]
-				fmt.Fprintf(w, "  %-40s %s %d  %s\n", describeOutcome(b.outcome), bar(b.count, o.runs), b.count, st.dim(fmt.Sprintf("(e.g. --seed %d)", b.seed)))
+				fmt.Fprintf(w, "  %-40s %s %d%s\n", describeOutcome(b.outcome), bar(b.count, o.runs), b.count, example(b.first))
 			}
 		}
 		if len(vkeys) > 0 {
 			fmt.Fprintln(w, st.bold("violations:"))
 			for _, k := range vkeys {
 				b := violations[k]
-				fmt.Fprintf(w, "  %s %s %d  %s\n", st.red(b.v.Kind), bar(b.count, o.runs), b.count, st.dim(fmt.Sprintf("(e.g. --seed %d)", b.seed)))
+				fmt.Fprintf(w, "  %s %s %d%s\n", st.red(b.v.Kind), bar(b.count, o.runs), b.count, example(b.first))
 				fmt.Fprintf(w, "    %s\n", b.v.Describe())
 			}
 		}
 		if stopped > 0 {
-			fmt.Fprintf(w, "%d runs hit --max-ticks before finishing\n", stopped)
+			fmt.Fprintf(w, "%d runs hit %s before finishing\n", stopped, mr.stopped)
 		}
 		if len(okeys) > 1 {
 			fmt.Fprintf(w, "\nthe result depends on the shuffle: %d different outcomes\n", len(okeys))
@@ -330,6 +363,27 @@ func runMany(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.W
 		return exitViolation
 	}
 	return exitOK
+}
+
+// runManyDealt deals o.runs simulated runs with consecutive seeds.
+func runManyDealt(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.Writer) int {
+	return runMany(w, o, file, manyRuns{
+		header: fmt.Sprintf("dealer %s, seeds %d..%d, %d cpu%s, quantum %d",
+			opt.Dealer, o.seed, o.seed+uint64(o.runs)-1, opt.CPUs, plural(opt.CPUs), opt.Quantum),
+		stopped: "--max-ticks",
+		example: func(one oneRun) string { return fmt.Sprintf("--seed %d", one.seed) },
+		run: func(k int) oneRun {
+			opt.Seed = o.seed + uint64(k)
+			res, _ := deal.Run(m, opt)
+			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != ""}
+			if res.Violation != nil {
+				one.schedule = res.Schedule.String()
+			} else if !one.stopped {
+				one.outcome = m.Outcome(res.Final)
+			}
+			return one
+		},
+	})
 }
 
 func describeOutcome(o vm.Outcome) string {
@@ -352,4 +406,162 @@ func bar(n, total int) string {
 	}
 	w := (n*30 + total - 1) / total
 	return strings.Repeat("█", w) + strings.Repeat(" ", 30-w)
+}
+
+// cmdRunReal runs a program on real goroutine workers (--real).
+func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr io.Writer) int {
+	for _, name := range []string{"dealer", "cpus", "replay", "max-ticks", "trace"} {
+		if set[name] {
+			fmt.Fprintf(stderr, "deck run: --%s is for the simulated dealer and cannot be combined with --real (real runs use --workers, --quantum, --timeout)\n", name)
+			return exitUsage
+		}
+	}
+	if o.workers < 0 || o.workers > 1024 {
+		fmt.Fprintln(stderr, "deck run: --workers must be between 1 and 1024 (0: one per core)")
+		return exitUsage
+	}
+	quantum := real.DefaultQuantum
+	if set["quantum"] {
+		if o.quantum < 1 {
+			fmt.Fprintln(stderr, "deck run: --quantum must be at least 1")
+			return exitUsage
+		}
+		quantum = o.quantum
+	}
+	if o.timeout <= 0 {
+		fmt.Fprintln(stderr, "deck run: --timeout must be positive")
+		return exitUsage
+	}
+	if o.runs < 0 {
+		fmt.Fprintln(stderr, "deck run: --runs needs a positive count")
+		return exitUsage
+	}
+	prog, ok := load(file, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if !o.seedSet {
+		o.seed = rand.Uint64() % 1_000_000
+	}
+	m := vm.New(prog)
+	opt := real.Options{Workers: o.workers, Quantum: quantum, Seed: o.seed, Record: o.record, Timeout: o.timeout}
+	if o.runs > 0 {
+		return runManyReal(m, opt, o, file, stdout)
+	}
+	res, err := real.Run(m, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck run: %v\n", err)
+		return exitUsage
+	}
+	sch := ""
+	if res.Schedule != nil {
+		sch = res.Schedule.String()
+	}
+	if o.json {
+		j := runJSON{
+			Seed: o.seed, Outcome: trace.OutcomeToJSON(res.Outcome), Ticks: res.Cards, Cards: res.Cards,
+			Schedule: sch, Trace: []trace.StepJSON{}, Stopped: res.Stopped,
+			Workers: res.Workers, ElapsedMS: float64(res.Elapsed.Microseconds()) / 1000,
+		}
+		if res.Violation != nil {
+			v := trace.ViolationToJSON(res.Violation, sch, nil)
+			j.Violation = &v
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(j)
+	} else {
+		writeRealText(stdout, m, res, o, file, sch)
+	}
+	if res.Violation != nil {
+		return exitViolation
+	}
+	return exitOK
+}
+
+func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, file, sch string) {
+	st := newStyle(w)
+	fmt.Fprintf(w, "%s %s  (real: %d worker%s, quantum %d, seed %d)\n", st.bold("deck run"), file,
+		res.Workers, plural(res.Workers), res.Quantum, o.seed)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.bold("stacks:"))
+	trace.Progress(w, m, res.Final, res.PerStack)
+	if len(res.Outcome.Output) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold("printed:"))
+		for _, l := range res.Outcome.Output {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if len(res.Outcome.Vars) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(res.Outcome))
+	}
+	fmt.Fprintln(w)
+	if res.Violation != nil {
+		writeViolation(w, st, m.P, res.Violation)
+	}
+	if res.Stopped == real.StoppedTimeout {
+		fmt.Fprintf(w, "stopped after %v (--timeout): some stacks were still running\n", o.timeout)
+	}
+	rate := ""
+	if sec := res.Elapsed.Seconds(); sec > 0 {
+		rate = fmt.Sprintf(", %s cards/s", humanRate(float64(res.Cards)/sec))
+	}
+	fmt.Fprintf(w, "%d cards on %d worker%s in %v%s\n", res.Cards, res.Workers, plural(res.Workers),
+		res.Elapsed.Round(time.Microsecond), rate)
+	switch {
+	case !o.record:
+		fmt.Fprintln(w, st.dim("--record prints the order in which the cards took effect, as a schedule for --replay"))
+	case len(sch) <= 2000:
+		fmt.Fprintf(w, "schedule: %s\n", sch)
+		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'", file, sch)))
+	default:
+		fmt.Fprintf(w, "schedule: %d moves, too long to show (--json prints it)\n", res.Schedule.Len())
+	}
+}
+
+// humanRate renders a rate with a k/M/G suffix.
+func humanRate(r float64) string {
+	switch {
+	case r >= 1e9:
+		return fmt.Sprintf("%.1fG", r/1e9)
+	case r >= 1e6:
+		return fmt.Sprintf("%.1fM", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1fk", r/1e3)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+// runManyReal runs o.runs real runs, with seeds S, S+1, ... for the
+// workers' generators.
+func runManyReal(m *vm.Machine, opt real.Options, o *runOptions, file string, w io.Writer) int {
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return runMany(w, o, file, manyRuns{
+		header: fmt.Sprintf("real, %d worker%s, quantum %d, seeds %d..%d",
+			workers, plural(workers), opt.Quantum, o.seed, o.seed+uint64(o.runs)-1),
+		stopped: "--timeout",
+		example: func(one oneRun) string {
+			if one.violation != nil && one.schedule != "" && len(one.schedule) <= 200 {
+				return fmt.Sprintf("--replay '%s'", one.schedule)
+			}
+			return ""
+		},
+		run: func(k int) oneRun {
+			opt.Seed = o.seed + uint64(k)
+			res, err := real.Run(m, opt)
+			if err != nil {
+				return oneRun{seed: opt.Seed, stopped: true}
+			}
+			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != "", outcome: res.Outcome}
+			if res.Violation != nil && res.Schedule != nil {
+				one.schedule = res.Schedule.String()
+			}
+			return one
+		},
+	})
 }
