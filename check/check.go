@@ -63,7 +63,7 @@ const chunk = 64 // frontier states a worker claims at a time
 // the parallel paths on small programs.
 var (
 	parallelFrontier = 4 * chunk // states of a pass
-	parallelSlots    = 1 << 12   // level-table slots to collect, visited-set slots to rehash
+	parallelSlots    = 1 << 12   // level-table slots to collect
 	parallelOrder    = 1 << 11   // new states to order
 )
 
@@ -414,7 +414,7 @@ func (c *checker) barrier() {
 			return
 		}
 		old := c.main.bytes()
-		c.main.grow(size, c.nw)
+		c.main.grow(size)
 		releaseOld(old)
 	}
 	// Publish the fingerprints and collect the new states, in parallel

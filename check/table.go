@@ -1,7 +1,6 @@
 package check
 
 import (
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -87,29 +86,25 @@ func capacityFor(n int64) int {
 	return nextPow2(int((n*maxLoadDen+maxLoadNum-1)/maxLoadNum) + 1)
 }
 
-// grow rehashes into a table of the given size, with the given number of
-// goroutines each moving a slice of the old table.
-func (t *fpTable) grow(size, workers int) {
+// grow rehashes into a table of the given size. It runs at the barrier,
+// when nobody else reads or writes the table, so it uses plain stores. It
+// is sequential on purpose: the cost is dominated by the first touch of
+// the new table's pages, and two goroutines faulting pages in the same
+// address space measured slower than one (see docs/performance.md).
+func (t *fpTable) grow(size int) {
 	old := t.slots
 	t.slots, t.mask = make([]uint64, size), uint64(size-1)
-	if len(old) < 256*parallelSlots { // below 1M slots one goroutine is as fast
-		workers = 1
+	slots, mask := t.slots, t.mask
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := v & mask
+		for slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		slots[i] = v
 	}
-	per := (len(old) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for k := 0; k < workers; k++ {
-		part := old[min(k*per, len(old)):min((k+1)*per, len(old))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, v := range part {
-				if v != 0 {
-					t.put(v)
-				}
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // put inserts a fingerprint known to be absent (concurrently safe).
