@@ -51,7 +51,9 @@ import (
 // (locals, branches, yield, asserts on locals), up to a card it has taken
 // in this fold already or 1000 cards; the schedule still lists every card.
 // Ample cards (see ample.go): a stack standing at a card that is
-// independent of everything other stacks can do meanwhile moves alone.
+// independent of everything other stacks can do meanwhile moves alone, and
+// a transition that reaches such a card folds it too (unless it makes a
+// choice), so the state in between is not even stored.
 // Both keep every deadlock, outcome, failed assert, runtime error, broken
 // invariant and race; the tests compare them with the full search and with
 // a brute-force search on every example and on random programs.
@@ -113,10 +115,13 @@ type checker struct {
 	nw      int
 	por     bool
 	always  bool
-	visible []bool // by pc: the card cannot be folded
+	visible []bool // by pc: another stack could observe the card
 	ample   []bool // by pc: a stack there may move alone (nil: none)
-	races   *raceTable
-	start   time.Time
+	// foldable, by pc: a transition that reaches the card may go on through
+	// it: it is invisible, or (with ample cards) ample and choice-free.
+	foldable []bool
+	races    *raceTable
+	start    time.Time
 
 	main   *fpTable
 	level  levelTable
@@ -205,6 +210,12 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	}
 	if c.por {
 		c.ample = ampleCards(c.p, c.visible)
+		c.foldable = make([]bool, len(c.p.Cards))
+		for pc := range c.p.Cards {
+			op := c.p.Cards[pc].Op
+			c.foldable[pc] = !c.visible[pc] ||
+				c.ample != nil && c.ample[pc] && op != card.Choose && op != card.Either
+		}
 	}
 	c.races = newRaceTable(c.p)
 	c.main = newFPTable(1 << 10)

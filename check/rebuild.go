@@ -75,7 +75,7 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 		rp.stack = i
 		r := m.Step(s, i, ch)
 		var flag uint64
-		if r.Status == vm.OK && c.por && !c.visible[s.PC(i)] {
+		if r.Status == vm.OK && c.por && c.foldable[s.PC(i)] {
 			r, flag = w.fold(s, i, &rp.sched)
 		}
 		rp.last = r

@@ -29,6 +29,7 @@ type worker struct {
 
 	mark    []uint32 // fold proviso: pcs visited by the current fold
 	markGen uint32
+	undo    vm.State // the state a fold returns to when it must be undone
 
 	rseen []uint64 // race pairs already looked at, one bit each
 	races [][2]int32
@@ -181,7 +182,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	t.CopyFrom(s)
 	r := m.Step(t, i, ch)
 	flag := uint64(0)
-	if r.Status == vm.OK && c.por && !c.visible[t.PC(i)] {
+	if r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
 		r, flag = w.fold(t, i, nil)
 	}
 	if r.Status != vm.OK {
@@ -217,12 +218,21 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	return 1, end, true
 }
 
-// fold lets stack i take the invisible cards that follow, as part of the
-// transition that brought it there. It stops at a visible card, when the
-// chain comes back to a card it already took (a local loop), or after
-// foldBound cards. When the state breaks an invariant nothing is folded, so
-// that the schedule ends where the violation shows. Moves are appended to
-// sched when it is not nil. flag is refFlag when the invariant check failed.
+// fold lets stack i take the cards that follow, as part of the transition
+// that brought it there, while they are foldable: invisible cards, and
+// ample cards without a choice (see ample.go). A state where i stands at
+// an ample card has i's move as its only successor anyway; folding the
+// move saves storing that state.
+//
+// The fold stops at a card that is not foldable, when the chain comes back
+// to a card it already took (a local loop), or after foldBound cards. When
+// the state breaks an invariant nothing is folded, so that the schedule
+// ends where the violation shows. When a card fails after the fold went
+// through a visible ample card, the fold is undone back to the first such
+// card and ends there: that state is stored, and its expansion, as in the
+// search without this folding, explores every stack from it (an ample
+// transition that fails does not reduce). Moves are appended to sched when
+// it is not nil. flag is refFlag when the invariant check failed.
 func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uint64) {
 	c := w.c
 	if c.always {
@@ -235,17 +245,32 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 		clear(w.mark)
 		w.markGen = 1
 	}
+	saved, ticks := false, 0
 	for n := 0; n < foldBound; n++ {
 		pc := t.PC(i)
-		if c.visible[pc] || w.mark[pc] == w.markGen {
+		if !c.foldable[pc] || w.mark[pc] == w.markGen {
 			break
 		}
 		w.mark[pc] = w.markGen
+		if !saved && c.visible[pc] {
+			w.undo.CopyFrom(t)
+			saved = true
+			if sched != nil {
+				ticks = sched.NumTicks()
+			}
+		}
 		if sched != nil {
 			sched.Add(trace.Move{Stack: int32(i)})
 		}
 		r := c.m.Step(t, i, 0)
 		if r.Status != vm.OK {
+			if saved {
+				t.CopyFrom(&w.undo)
+				if sched != nil {
+					sched.Truncate(ticks)
+				}
+				return vm.Result{}, 0
+			}
 			return r, 0
 		}
 	}
