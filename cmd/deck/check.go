@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,26 +39,36 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	return fs, o
 }
 
-// parseBytes reads sizes like 512MB, 2GiB or 1000000.
+// parseBytes reads sizes like 512MB, 2GiB, 1.5G or 1000000. Units are
+// case-insensitive: KB, MB, GB are powers of 1000; KiB, MiB, GiB and the
+// bare K, M, G are powers of 1024; B or no unit is bytes. The whole text
+// must be a number and a unit, and the size must be at least one byte.
 func parseBytes(s string) (int64, error) {
 	units := []struct {
 		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+		mult   float64
+	}{{"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10}, {"gb", 1e9}, {"mb", 1e6}, {"kb", 1e3}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10}, {"b", 1}}
+	bad := fmt.Errorf("bad size %q (want e.g. 2GiB, 500MB or 1000000)", s)
+	num, mult := strings.TrimSpace(s), 1.0
+	lower := strings.ToLower(num)
 	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			var n float64
-			if _, err := fmt.Sscan(strings.TrimSuffix(s, u.suffix), &n); err != nil || n <= 0 {
-				return 0, fmt.Errorf("bad size %q", s)
-			}
-			return int64(n * float64(u.mult)), nil
+		if strings.HasSuffix(lower, u.suffix) {
+			num, mult = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.mult
+			break
 		}
 	}
-	var n int64
-	if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 2GiB or 500MB)", s)
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, bad
 	}
-	return n, nil
+	b := n * mult
+	switch {
+	case b < 1:
+		return 0, fmt.Errorf("bad size %q: want at least one byte", s)
+	case b >= math.MaxInt64:
+		return 0, fmt.Errorf("bad size %q: too large", s)
+	}
+	return int64(b), nil
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
@@ -111,14 +123,22 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 type checkJSON struct {
-	Verdict     string                `json:"verdict"`
-	States      int64                 `json:"states"`
-	Transitions int64                 `json:"transitions"`
-	Depth       int                   `json:"depth"`
-	Violations  []trace.ViolationJSON `json:"violations"`
-	Outcomes    []trace.OutcomeJSON   `json:"outcomes"`
-	Races       []raceJSON            `json:"races"`
-	Incomplete  string                `json:"incomplete,omitempty"`
+	Verdict     string               `json:"verdict"`
+	States      int64                `json:"states"`
+	Transitions int64                `json:"transitions"`
+	Depth       int                  `json:"depth"`
+	Violations  []checkViolationJSON `json:"violations"`
+	Outcomes    []trace.OutcomeJSON  `json:"outcomes"`
+	Races       []raceJSON           `json:"races"`
+	Incomplete  string               `json:"incomplete,omitempty"`
+}
+
+// checkViolationJSON is a violation as check reports it: unlike the
+// violations of run --runs, it always has its trace, [] for a violation of
+// the initial state.
+type checkViolationJSON struct {
+	trace.ViolationJSON
+	Trace []trace.StepJSON `json:"trace"`
 }
 
 type raceJSON struct {
@@ -141,9 +161,14 @@ func writeCheckJSON(w io.Writer, rep *check.Report) {
 		verdict = check.VerdictViolation
 	}
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
-		Violations: []trace.ViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
+		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
 	for _, cx := range rep.Violations {
-		j.Violations = append(j.Violations, trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps))
+		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps)}
+		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
+		if v.Trace == nil {
+			v.Trace = []trace.StepJSON{}
+		}
+		j.Violations = append(j.Violations, v)
 	}
 	for _, oc := range rep.Outcomes {
 		j.Outcomes = append(j.Outcomes, trace.OutcomeToJSON(oc.Outcome))
@@ -159,6 +184,20 @@ func writeCheckJSON(w io.Writer, rep *check.Report) {
 	enc.Encode(j)
 }
 
+// minStatesForBytesPerState is the smallest search whose memory per state
+// the text output shows. The visited set and the parent records start with
+// fixed-size tables, so on a small search their size divided by the
+// number of states says nothing about how memory grows with the states.
+const minStatesForBytesPerState = 10000
+
+// countOf writes "1 state" or "40 states".
+func countOf(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, opt check.Options) {
 	st := newStyle(w)
 	p := m.P
@@ -167,28 +206,47 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		por = "off"
 	}
 	fmt.Fprintf(w, "%s %s\n", st.bold("deck check"), file)
-	fmt.Fprintf(w, "explored %d states and %d transitions, %d deep, in %s (%d worker%s, reduction %s, %.0f bytes/state)\n",
-		rep.States, rep.Transitions, rep.Depth, rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por, rep.BytesPerState)
+	mem := ""
+	if rep.States >= minStatesForBytesPerState {
+		mem = fmt.Sprintf(", %.0f bytes/state", rep.BytesPerState)
+	}
+	fmt.Fprintf(w, "explored %s and %s, %d deep, in %s (%d worker%s, reduction %s%s)\n",
+		countOf(rep.States, "state"), countOf(rep.Transitions, "transition"), rep.Depth,
+		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por, mem)
 	for _, cx := range rep.Violations {
 		fmt.Fprintln(w)
 		writeViolation(w, st, p, cx.Violation)
-		fmt.Fprintf(w, "the shortest shuffle that shows it (%d cards):\n", cx.Schedule.Len())
+		n := cx.Schedule.Len()
+		if n == 0 {
+			// An invariant false from the start: every run shows it.
+			fmt.Fprintln(w, "the initial state shows it, before any card is dealt")
+			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s", file)))
+			continue
+		}
+		fmt.Fprintf(w, "the shortest shuffle that shows it (%s):\n", countOf(int64(n), "card"))
 		trace.Steps(w, cx.Steps)
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'", file, cx.Schedule.String())))
 	}
 	fmt.Fprintln(w)
-	stoppedEarly := rep.Incomplete != "" || (len(rep.Violations) > 0 && !opt.All)
+	// The search stops before exploring everything when a limit stops it,
+	// or at the first violation without --all.
+	stoppedByViolation := len(rep.Violations) > 0 && !opt.All
+	stoppedEarly := rep.Incomplete != "" || stoppedByViolation
 	if stoppedEarly && len(rep.Outcomes) > 0 {
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
 	}
 	switch n := len(rep.Outcomes); {
-	case n == 0 && stoppedEarly:
+	case n == 0 && stoppedEarly && rep.Incomplete == "":
 		fmt.Fprintln(w, "no shuffle had finished when the search stopped (--all explores everything)")
+	case n == 0 && stoppedEarly:
+		fmt.Fprintln(w, "no shuffle had finished when the search stopped")
 	case n == 0:
 		fmt.Fprintln(w, "no shuffle finishes: there is no outcome")
 	case n == 1:
 		fmt.Fprintf(w, "%s %s\n", st.bold("outcome:"), describeOutcome(rep.Outcomes[0].Outcome))
-		fmt.Fprintln(w, "every shuffle that finishes gives this one outcome")
+		if !stoppedEarly {
+			fmt.Fprintln(w, "every shuffle that finishes gives this one outcome")
+		}
 	default:
 		fmt.Fprintf(w, "%s (%d)\n", st.bold("outcomes"), n)
 		for _, oc := range rep.Outcomes {
@@ -207,16 +265,22 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		}
 	}
 	fmt.Fprintln(w)
+	// A violation found is a violation even when a limit then stopped the
+	// search: the verdict says so, as in JSON, and the limit is noted.
 	switch {
+	case len(rep.Violations) > 0:
+		fmt.Fprintf(w, "%s %d found\n", st.red("verdict: violation:"), len(rep.Violations))
+		if rep.Incomplete != "" {
+			fmt.Fprintf(w, "%s\n", st.dim("(the search was incomplete: "+rep.Incomplete+")"))
+		} else if !opt.All {
+			fmt.Fprintln(w, st.dim("(the search stopped at the first; --all looks for every distinct violation)"))
+		}
 	case rep.Incomplete != "":
 		fmt.Fprintf(w, "%s %s\n", st.red("verdict: incomplete:"), rep.Incomplete)
 	case rep.Verdict == check.VerdictOK:
 		fmt.Fprintf(w, "%s no violation in any shuffle\n", st.green("verdict: ok:"))
 	default:
-		fmt.Fprintf(w, "%s %d found\n", st.red("verdict: violation:"), len(rep.Violations))
-		if !opt.All {
-			fmt.Fprintln(w, st.dim("(the search stopped at the first; --all looks for every distinct violation)"))
-		}
+		fmt.Fprintf(w, "%s %s\n", st.red("verdict:"), rep.Verdict)
 	}
 }
 
