@@ -66,9 +66,9 @@ func BenchmarkMutexCounter(b *testing.B) {
 		n, r int
 		por  bool
 	}{
-		{"por-3e5", 6, 3, true},
-		{"por-1.6e6", 7, 3, true},
-		{"por-6e6", 7, 4, true},
+		{"por-2e5", 6, 3, true},
+		{"por-1.2e6", 7, 3, true},
+		{"por-4e6", 7, 4, true},
 		{"nopor-1.2e5", 4, 3, false},
 		{"nopor-1.9e6", 5, 3, false},
 	}
