@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -294,12 +295,12 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 func (c *checker) incomplete(rep *Report, processed, created int64) string {
 	why := fmt.Sprintf("the state limit (%d)", c.opt.MaxStates)
 	if c.haltWhy == "memory" {
-		why = fmt.Sprintf("the memory limit (%d MiB)", c.opt.MaxMemory>>20)
+		why = fmt.Sprintf("the memory limit (%s)", sizeText(c.opt.MaxMemory))
 	}
 	n := int64(len(c.front.refs))
 	left := max(n-processed, 0)
 	var b strings.Builder
-	fmt.Fprintf(&b, "stopped by %s after %d states and %d transitions", why, rep.States, rep.Transitions)
+	fmt.Fprintf(&b, "stopped by %s after %s and %s", why, count(rep.States, "state"), count(rep.Transitions, "transition"))
 	done := c.depth // levels whose every state was expanded
 	if left == 0 && n > 0 {
 		done++
@@ -308,11 +309,40 @@ func (c *checker) incomplete(rep *Report, processed, created int64) string {
 		fmt.Fprintf(&b, "; every state up to depth %d was expanded", done-1)
 	}
 	if left > 0 {
-		fmt.Fprintf(&b, "; %d of the %d states at depth %d were not expanded", left, n, c.depth)
+		fmt.Fprintf(&b, "; %d of the %s at depth %d %s not expanded", left, count(n, "state"), c.depth, was(left))
 	}
 	if created > 0 {
-		fmt.Fprintf(&b, "; %d states found at depth %d were not expanded", created, c.depth+1)
+		fmt.Fprintf(&b, "; %s found at depth %d %s not expanded", count(created, "state"), c.depth+1, was(created))
 	}
 	b.WriteString("; shuffles beyond were not explored")
 	return b.String()
+}
+
+// count writes "1 state" or "40 states".
+func count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func was(n int64) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// sizeText writes a byte count the way a user gave it: 1000 bytes, 64 KiB,
+// 1.5 GiB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'g', 4, 64) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'g', 4, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'g', 4, 64) + " KiB"
+	}
+	return count(n, "byte")
 }

@@ -427,7 +427,7 @@ func (d *dealer) replay() error {
 				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s cannot move: it waits at %s", m.StackName(s, st), m.WaitReason(s, st))}
 			}
 			if c := m.Choices(s, st); int(mv.Choice) >= c {
-				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %d choices, not %d", m.StackName(s, st), c, mv.Choice+1)}
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %s here, not %d", m.StackName(s, st), choicesText(c), mv.Choice+1)}
 			}
 			if d.step(st, int(mv.Choice), k) == stepViolation {
 				d.endTick()
@@ -457,4 +457,12 @@ func (d *dealer) anyEnabled() bool {
 		}
 	}
 	return false
+}
+
+// choicesText writes "1 choice" or "3 choices".
+func choicesText(n int) string {
+	if n == 1 {
+		return "1 choice"
+	}
+	return fmt.Sprintf("%d choices", n)
 }

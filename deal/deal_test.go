@@ -568,8 +568,8 @@ proc main() {
 		{"0,1", 1, "stack w#1 cannot move: it waits at v = recv c (channel empty)"},
 		{"5", 0, "there is no stack 5 (the program has 1 stacks at this point)"},
 		{"0,3", 1, "there is no stack 3"},
-		{"0,0:3", 1, "stack main has 3 choices, not 4"},
-		{"0:1", 0, "stack main has 1 choices, not 2"},
+		{"0,0:3", 1, "stack main has 3 choices here, not 4"},
+		{"0:1", 0, "stack main has 1 choice here, not 2"},
 		{"0,0:2,0,1,1,1,1", 6, "stack w#1 has already finished"},
 		{"0,0,0,0", 3, "stack main cannot move: it waits at join w#1 (not finished)"},
 	}

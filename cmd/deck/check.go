@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -179,9 +178,7 @@ func writeCheckJSON(w io.Writer, rep *check.Report) {
 	for _, r := range rep.Races {
 		j.Races = append(j.Races, raceJSON{Var: r.Var, A: side(r.A), B: side(r.B)})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(j)
+	writeJSON(w, j)
 }
 
 // minStatesForBytesPerState is the smallest search whose memory per state

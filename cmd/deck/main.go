@@ -5,6 +5,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -186,4 +187,14 @@ func outcomeText(o vm.Outcome) string {
 		vars = append(vars, v.Name+"="+v.Text())
 	}
 	return strings.Join(vars, " ")
+}
+
+// writeJSON prints v as indented JSON. Messages quote source such as
+// "x > 0": HTML escaping would turn that into "x \u003e 0" for no reader's
+// benefit, so it is off.
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
 }

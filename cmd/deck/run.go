@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -168,9 +167,7 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
 		v := trace.ViolationToJSON(res.Violation, sch, nil)
 		j.Violation = &v
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(j)
+	writeJSON(w, j)
 }
 
 func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options, o *runOptions, file string) {
@@ -211,11 +208,11 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	}
 	switch res.Stopped {
 	case "max-ticks":
-		fmt.Fprintf(w, "stopped after %d ticks (--max-ticks): some stacks were still running\n", res.Ticks)
+		fmt.Fprintf(w, "stopped after %s (--max-ticks): some stacks were still running\n", countOf(res.Ticks, "tick"))
 	case "replay-ended":
 		fmt.Fprintln(w, "the schedule ended before the program did: some stacks can still move")
 	}
-	fmt.Fprintf(w, "%d ticks, %d cards on %d cpu%s\n", res.Ticks, res.Cards, opt.CPUs, plural(opt.CPUs))
+	fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
 	if len(sch) <= 2000 {
 		fmt.Fprintf(w, "schedule: %s\n", sch)
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'", file, sch)))
@@ -325,9 +322,7 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 			vj.Count = &c
 			j.Violations = append(j.Violations, vj)
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.Encode(j)
+		writeJSON(w, j)
 	} else {
 		st := newStyle(w)
 		example := func(one oneRun) string {
@@ -467,9 +462,7 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 			v := trace.ViolationToJSON(res.Violation, sch, nil)
 			j.Violation = &v
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(j)
+		writeJSON(stdout, j)
 	} else {
 		writeRealText(stdout, m, res, o, file, sch)
 	}
@@ -508,7 +501,7 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 	if sec := res.Elapsed.Seconds(); sec > 0 {
 		rate = fmt.Sprintf(", %s cards/s", humanRate(float64(res.Cards)/sec))
 	}
-	fmt.Fprintf(w, "%d cards on %d worker%s in %v%s\n", res.Cards, res.Workers, plural(res.Workers),
+	fmt.Fprintf(w, "%s on %d worker%s in %v%s\n", countOf(res.Cards, "card"), res.Workers, plural(res.Workers),
 		res.Elapsed.Round(time.Microsecond), rate)
 	switch {
 	case !o.record:
