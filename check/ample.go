@@ -20,7 +20,11 @@ import (
 //     every conflicting access anywhere in the program must hold too: no
 //     other stack can take a conflicting card while i holds that mutex.
 //
-// Sync cards, print, return and spawn are never ample. Writes to variables
+//   - join (when it can go on: its stack has finished, which nothing can
+//     undo), and spawn when only main spawns (see mainSpawns).
+//
+// Other sync cards, print and return are never ample. Ample sync cards are
+// never folded (a join may not be able to go on). Writes to variables
 // an always line reads are never ample (they are visible).
 //
 // Cycle proviso: a card is not ample if it lies on a cycle of the card graph
@@ -171,13 +175,41 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			}
 		}
 	}
+	// Spawns commute with the other stacks' cards when main is the only
+	// stack that spawns: no two spawns race for a stack id, and (unless a
+	// join takes its handle from shared memory) nobody can refer to a
+	// stack before it exists.
+	mainSpawns := true
+	for pc := 0; pc < n && mainSpawns; pc++ {
+		c := &p.Cards[pc]
+		if !reached[pc] {
+			continue
+		}
+		switch {
+		case c.Op == card.Spawn && (c.Proc != p.Main || c.A == p.Main):
+			mainSpawns = false
+		case c.Op == card.Join && len(p.Accesses[pc]) > 0:
+			mainSpawns = false
+		case c.Op == card.Atomic:
+			for _, b := range card.AtomicBody(p, int32(pc)) {
+				if p.Cards[b].Op == card.Spawn {
+					mainSpawns = false
+				}
+			}
+		}
+	}
 	cand := make([]bool, n)
 	for pc := 0; pc < n; pc++ {
 		if !reached[pc] {
 			continue
 		}
 		c := &p.Cards[pc]
-		if c.Op.IsSync() || c.Op == card.Print || c.Op == card.Return || c.Op == card.Done {
+		switch {
+		case c.Op == card.Join:
+			// A join that can go on is independent of every other card:
+			// a finished stack stays finished, its result fixed.
+		case c.Op == card.Spawn && mainSpawns:
+		case c.Op.IsSync() || c.Op == card.Print || c.Op == card.Return || c.Op == card.Done:
 			continue
 		}
 		ok := true

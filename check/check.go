@@ -214,7 +214,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		for pc := range c.p.Cards {
 			op := c.p.Cards[pc].Op
 			c.foldable[pc] = !c.visible[pc] ||
-				c.ample != nil && c.ample[pc] && op != card.Choose && op != card.Either
+				c.ample != nil && c.ample[pc] && op != card.Choose && op != card.Either && !op.IsSync()
 		}
 	}
 	c.races = newRaceTable(c.p)

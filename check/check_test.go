@@ -561,9 +561,20 @@ func TestParallelDeterminism(t *testing.T) {
 	racy := strings.Replace(mutexCounter(4, 2), "lock m\n", "", 1)
 	racy = strings.Replace(racy, "unlock m\n", "", 1)
 	racy = strings.Replace(racy, "assert count == 8", "assert count > 2", 1)
-	for _, src := range []string{mutexCounter(4, 4), racy} {
-		m := mustCompile(t, "par.deck", src)
-		for _, opt := range []Options{{All: true}, {}, {NoPOR: true}, {Deterministic: true, All: true}} {
+	reduced := []Options{{All: true}, {}, {Deterministic: true, All: true}}
+	full := []Options{{NoPOR: true}}
+	for _, cs := range []struct {
+		src  string
+		opts []Options
+	}{
+		// Reduction shrinks the counter a hundredfold: a bigger one for
+		// the reduced searches, a smaller one for the full search.
+		{mutexCounter(5, 3), reduced},
+		{mutexCounter(4, 4), full},
+		{racy, append(reduced, full...)},
+	} {
+		m := mustCompile(t, "par.deck", cs.src)
+		for _, opt := range cs.opts {
 			opt.Workers = 1
 			a := mustRun(t, m, opt)
 			opt.Workers = 2
