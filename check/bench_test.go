@@ -66,11 +66,11 @@ func BenchmarkMutexCounter(b *testing.B) {
 		n, r int
 		por  bool
 	}{
-		{"por-2e5", 6, 3, true},
-		{"por-1.2e6", 7, 3, true},
-		{"por-4e6", 7, 4, true},
-		{"nopor-1.2e5", 4, 3, false},
-		{"nopor-1.9e6", 5, 3, false},
+		{"por-n6r3", 6, 3, true},
+		{"por-n7r3", 7, 3, true},
+		{"por-n7r4", 7, 4, true},
+		{"nopor-n4r3", 4, 3, false},
+		{"nopor-n5r3", 5, 3, false},
 	}
 	for _, cs := range cases {
 		for _, workers := range []int{1, 2} {
