@@ -247,6 +247,11 @@ type Program struct {
 	Kills [][]int32
 	// MaxEval is the deepest evaluation stack any expression needs.
 	MaxEval int
+	// LoopSteps lists the cards that step the variable of a for loop. The
+	// edge from one to its loop's guard closes a loop that runs a bounded
+	// number of times (the variable is read-only in the body and the bound
+	// is evaluated once), which the checker's cycle proviso may ignore.
+	LoopSteps []int32
 }
 
 // StackName is how traces and messages name stack id of a program whose

@@ -30,7 +30,10 @@ import (
 // Cycle proviso: a card is not ample if it lies on a cycle of the card graph
 // made of ample and foldable cards, so a stack cannot loop through ample
 // transitions forever while the others are ignored; every cycle of the
-// reduced state graph then contains a fully expanded state.
+// reduced state graph then contains a fully expanded state. The edge that
+// closes a for loop is left out: the loop variable only grows towards a
+// bound fixed on entry, so a for loop cannot go round forever (a loop
+// around it that can still has its own edge).
 //
 // Transitions that fail, or reach a state that breaks an invariant, end a
 // path: when an ample transition does, the state is expanded fully.
@@ -239,8 +242,19 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 	}
 	// Cycle proviso: drop candidates on a cycle of candidate and foldable
 	// cards.
+	// A for loop runs a bounded number of times, so the edge that closes it
+	// cannot make a stack loop forever: cycles through it do not count.
+	loopStep := make([]bool, n)
+	for _, pc := range p.LoopSteps {
+		loopStep[pc] = true
+	}
+	unbounded := func(pc int32, f func(int32)) {
+		if !loopStep[pc] {
+			succ(pc, f)
+		}
+	}
 	inR := func(pc int32) bool { return cand[pc] || !visible[pc] }
-	onCycle := cyclic(n, func(pc int32) bool { return inR(pc) && reached[pc] }, succ)
+	onCycle := cyclic(n, func(pc int32) bool { return inR(pc) && reached[pc] }, unbounded)
 	anyAmple := false
 	for pc := range cand {
 		if cand[pc] && onCycle[pc] {

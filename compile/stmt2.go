@@ -552,7 +552,8 @@ func (pc *procCompiler) forStmt(s *syntax.ForStmt) {
 	br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "for "+cond.src)
 	pc.block(s.Body, true)
 	inc := render(&ir{kind: irBinary, op: card.XAdd, opTxt: "+", typ: tInt, x: vx, y: constIR(1, tInt, s.At), prec: 4})
-	pc.emitLocal(v, inc, s.At)
+	step := pc.emitLocal(v, inc, s.At)
+	c.prog.LoopSteps = append(c.prog.LoopSteps, step)
 	for _, f := range pc.pending {
 		f(start)
 	}
