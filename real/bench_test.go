@@ -60,7 +60,12 @@ func benchRun(b *testing.B, m *vm.Machine, opt Options) {
 // independent CPU-bound stacks, with lock stripes (the design) and with
 // one global lock around every card (for comparison).
 func BenchmarkIndependent(b *testing.B) {
-	m := machine(b, fmt.Sprintf(independentSrc, benchIters))
+	benchLocking(b, machine(b, fmt.Sprintf(independentSrc, benchIters)))
+}
+
+// benchLocking runs m on 1 and 2 workers, with a lock per global (the
+// design) and with one global lock.
+func benchLocking(b *testing.B, m *vm.Machine) {
 	for _, global := range []bool{false, true} {
 		for _, workers := range []int{1, 2} {
 			name := fmt.Sprintf("stripes/workers=%d", workers)
@@ -187,18 +192,7 @@ func BenchmarkDisjointShared(b *testing.B) {
 // BenchmarkContended: eight stacks increment one counter under a mutex:
 // every card but the loop's own touches the same global.
 func BenchmarkContended(b *testing.B) {
-	m := counterProgram(b, "lock m; x++; unlock m")
-	for _, global := range []bool{false, true} {
-		for _, workers := range []int{1, 2} {
-			name := fmt.Sprintf("stripes/workers=%d", workers)
-			if global {
-				name = fmt.Sprintf("globallock/workers=%d", workers)
-			}
-			b.Run(name, func(b *testing.B) {
-				benchRun(b, m, Options{Workers: workers, globalLock: global})
-			})
-		}
-	}
+	benchLocking(b, counterProgram(b, "lock m; x++; unlock m"))
 }
 
 // BenchmarkExecOnly runs one stack of independentSrc by calling
