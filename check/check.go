@@ -128,8 +128,11 @@ type checker struct {
 	levels []levelRec // levels[L] holds the parents of level L (L >= 1)
 	front  frontier
 	next   frontier
-	depth  int     // the level being expanded
-	growth float64 // new states per frontier state in the last pass
+	depth  int // the level being expanded
+	// deepest is the deepest level that holds a state, counting the states
+	// that break an invariant (they are stored but never expanded).
+	deepest int
+	growth  float64 // new states per frontier state in the last pass
 
 	workers []*worker
 
@@ -412,6 +415,9 @@ func (c *checker) barrier() {
 	n := len(c.front.refs)
 	if n > 0 {
 		c.growth = float64(created) / float64(n)
+	}
+	if created > 0 {
+		c.deepest = c.depth + 1
 	}
 	if !c.main.fits(created) {
 		size := capacityFor(c.main.count.Load() + created)

@@ -653,4 +653,10 @@ func TestTrivialPrograms(t *testing.T) {
 		rep.Violations[0].Violation.Kind != trace.KindDeadlock || rep.States != 1 {
 		t.Errorf("main stuck at once: %s, %d states, %+v", rep.Verdict, rep.States, rep.Violations)
 	}
+	// The state that breaks the invariant is stored, one card deep.
+	m = mustCompile(t, "inv.deck", "var x = 0\nalways x < 1\nproc main() {\n    x = 1\n}\n")
+	rep = mustRun(t, m, Options{})
+	if rep.Verdict != VerdictViolation || rep.States != 2 || rep.Depth != 1 {
+		t.Errorf("invariant broken by the first card: %s, %d states, %d deep", rep.Verdict, rep.States, rep.Depth)
+	}
 }

@@ -114,6 +114,7 @@ func (c *checker) report() (*Report, error) {
 	if c.depth+1 > rep.Depth && created > 0 && len(c.levels) <= c.depth+1 {
 		rep.Depth = c.depth + 1
 	}
+	rep.Depth = max(rep.Depth, c.deepest)
 	if rep.States > 0 {
 		rep.BytesPerState = float64(c.main.bytes()+c.parentMem) / float64(rep.States)
 	}
