@@ -183,7 +183,53 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.report()
+	rep, err := c.report()
+	if err != nil || !c.por || len(rep.Violations) == 0 {
+		return rep, err
+	}
+	exactCounterexamples(m, opt, rep)
+	rep.Elapsed = time.Since(c.start)
+	return rep, nil
+}
+
+// exactStates bounds the search without reduction that exactCounterexamples
+// makes: about a tenth of a second.
+const exactStates = 1 << 18
+
+// exactCounterexamples makes the counterexamples of a search with
+// reduction shortest. A reduced search finds shortest paths in its coarser
+// graph, and shorten removes the cards they do not need, which leaves a
+// few percent of them longer than the shortest shuffle (measured on random
+// programs). A breadth-first search without reduction, where a transition
+// is one card, finds shortest ones by construction: run it, bounded by
+// exactStates, and take its counterexample for every violation it finds
+// (a violation found before the bound stopped it is still at its shortest
+// depth, since every shallower level was complete).
+func exactCounterexamples(m *vm.Machine, opt Options, rep *Report) {
+	o := opt
+	o.NoPOR, o.All, o.Deterministic, o.Progress = true, true, false, nil
+	if o.MaxStates <= 0 || o.MaxStates > exactStates {
+		o.MaxStates = exactStates
+	}
+	c, err := newChecker(m, o)
+	if err != nil || c.search() != nil {
+		return
+	}
+	exact, err := c.report()
+	if err != nil {
+		return
+	}
+	shortest := map[string]*Counterexample{}
+	for i := range exact.Violations {
+		cx := &exact.Violations[i]
+		shortest[cx.Violation.Key()] = cx
+	}
+	for i := range rep.Violations {
+		cx := &rep.Violations[i]
+		if e := shortest[cx.Violation.Key()]; e != nil && e.Schedule.Len() < cx.Schedule.Len() {
+			*cx = *e
+		}
+	}
 }
 
 func newChecker(m *vm.Machine, opt Options) (*checker, error) {

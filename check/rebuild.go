@@ -244,8 +244,9 @@ func (c *checker) report() (*Report, error) {
 	return rep, nil
 }
 
-// counterexample rebuilds the shortest path of a violation, checks that
-// deal replays it to the same violation, and records its steps.
+// counterexample rebuilds the shortest path of a violation, shortens it
+// when reduction may have left unneeded cards in it (see shorten), checks
+// that deal replays it to the same violation, and records its steps.
 func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 	ords, err := c.path(at)
 	if err != nil {
@@ -278,18 +279,21 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 		v = trace.Deadlock(m, s)
 	}
 	ce := Counterexample{Violation: v, Schedule: rp.sched}
+	if c.por {
+		ce.Schedule = shorten(m, ce.Schedule, v.Key())
+	}
 	res, err := deal.Run(m, deal.Options{Replay: &ce.Schedule, Steps: true})
 	if err != nil {
 		return Counterexample{}, internalError("counterexample %s does not replay: %v", ce.Schedule.String(), err)
 	}
-	if res.Violation == nil || res.Violation.Kind != v.Kind || res.Violation.Pos != v.Pos || res.Violation.Message != v.Message {
+	if res.Violation == nil || res.Violation.Key() != v.Key() || !c.por && res.Violation.Message != v.Message {
 		got := "no violation"
 		if res.Violation != nil {
 			got = res.Violation.Describe()
 		}
 		return Counterexample{}, internalError("counterexample %s for %q replays to %s", ce.Schedule.String(), v.Describe(), got)
 	}
-	ce.Steps = res.Steps
+	ce.Violation, ce.Steps = res.Violation, res.Steps
 	return ce, nil
 }
 
