@@ -1,8 +1,6 @@
 package check
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"slices"
 	"sort"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/internal/expect"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -128,35 +127,19 @@ func parseHeader(t *testing.T, path string) header {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h header
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "//") {
-			break
-		}
-		body := strings.TrimSpace(strings.TrimPrefix(line, "//"))
-		key, val, ok := strings.Cut(body, ":")
-		if !ok {
-			continue
-		}
-		val = strings.TrimSpace(val)
-		switch key {
-		case "verdict":
-			h.verdict = val
-		case "violation":
-			if !slices.Contains(h.kinds, val) {
-				h.kinds = append(h.kinds, val)
-			}
-		case "outcome":
-			h.outcomes = append(h.outcomes, val)
-		}
+	e, err := expect.Parse(src)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	h := header{verdict: e.Verdict}
+	for k := range e.Violations {
+		h.kinds = append(h.kinds, k)
+	}
+	for k := range e.Outcomes {
+		h.outcomes = append(h.outcomes, k)
 	}
 	sort.Strings(h.kinds)
 	sort.Strings(h.outcomes)
-	if h.verdict == "" {
-		t.Fatalf("%s: no verdict line in the header", path)
-	}
 	return h
 }
 
