@@ -181,13 +181,13 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 		t, _ := c.binaryType(e, x.typ.t, y.typ.t)
 		lt := ltype{t: t, proc: -1}
 		op := binOps[e.Op]
+		// Constant operands fold, except when the operation fails (division
+		// by zero, overflow): the contract makes those runtime errors, and
+		// the code may never run (a guard, a short-circuit, a dead branch).
 		if x.kind == irConst && y.kind == irConst {
-			v, err := foldBinary(op, x.val, y.val)
-			if err != "" {
-				c.errorf(e.OpPos, "%s", err)
-				return constIR(0, lt, e.OpPos)
+			if v, err := foldBinary(op, x.val, y.val); err == "" {
+				return constIR(v, lt, x.pos)
 			}
-			return constIR(v, lt, x.pos)
 		}
 		n := &ir{kind: irBinary, op: op, opTxt: e.Op.String(), typ: lt, x: x, y: y, reads: x.reads + y.reads, prec: precOf[e.Op], pos: e.OpPos}
 		switch e.Op {
@@ -256,11 +256,9 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 		return constIR(0, t, e.X.At)
 	}
 	src := e.X.Name + "[" + idx.src + "]"
-	if idx.kind == irConst {
-		if idx.val < 0 || idx.val >= int64(g.Len) {
-			c.errorf(e.Index.Pos(), "index %d is out of range for %s (length %d)", idx.val, e.X.Name, g.Len)
-			return constIR(0, t, e.X.At)
-		}
+	// A constant index out of range is left to the run, like any other:
+	// the read may be guarded or never reached.
+	if idx.kind == irConst && idx.val >= 0 && idx.val < int64(g.Len) {
 		return &ir{kind: irRead, typ: t, val: int64(g.Base) + idx.val, reads: 1, src: src, prec: 9, pos: e.X.At}
 	}
 	return render(&ir{kind: irReadAt, typ: t, val: int64(g.Base), n: g.Len, x: idx, reads: idx.reads + 1, opTxt: e.X.Name, prec: 9, pos: e.X.At})

@@ -157,10 +157,6 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 	if x.typ.t != card.TInt {
 		c.errorf(index.Pos(), "an index must be an int, not %s", an(x.typ.t))
 	}
-	if x.kind == irConst && (x.val < 0 || x.val >= int64(g.Len)) {
-		c.errorf(index.Pos(), "index %d is out of range for %s (length %d)", x.val, id.Name, g.Len)
-		return objRef{}, false
-	}
 	x = pc.lower(x, 0)
 	r.index = pc.exprCode(x)
 	r.label = id.Name + "[" + x.src + "]"
@@ -443,10 +439,8 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		if idx.typ.t != card.TInt {
 			c.errorf(t.Index.Pos(), "an index must be an int, not %s", an(idx.typ.t))
 		}
-		if idx.kind == irConst && (idx.val < 0 || idx.val >= int64(g.Len)) {
-			c.errorf(t.Index.Pos(), "index %d is out of range for %s (length %d)", idx.val, t.X.Name, g.Len)
-			return
-		}
+		// A constant index out of range fails when the card runs (the
+		// store checks its index), not here: the code may never run.
 		idx = pc.lower(idx, 0)
 		name = t.X.Name + "[" + idx.src + "]"
 	default:
@@ -481,7 +475,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 			cur = &ir{kind: irLocal, typ: want, val: int64(local), src: pc.slots[local], prec: 9, pos: s.Target.Pos()}
 		} else if idx == nil {
 			cur = &ir{kind: irRead, typ: want, val: int64(g.Base), reads: 1, src: name, prec: 9, pos: s.Target.Pos()}
-		} else if idx.kind == irConst {
+		} else if idx.kind == irConst && idx.val >= 0 && idx.val < int64(g.Len) {
 			cur = &ir{kind: irRead, typ: want, val: int64(g.Base) + idx.val, reads: 1, src: name, prec: 9, pos: s.Target.Pos()}
 		} else {
 			cur = &ir{kind: irReadAt, typ: want, val: int64(g.Base), n: g.Len, x: idx, reads: 1 + idx.reads, opTxt: g.Name, src: name, prec: 9, pos: s.Target.Pos()}

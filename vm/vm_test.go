@@ -813,6 +813,14 @@ func TestRuntimeErrors(t *testing.T) {
 		{"index out of range in a guard", "let i = 4\nawait a[i] > 0", vm.IndexOutOfRange, 4, 3, "index 4 out of range [0, 3)"},
 		{"division by zero in a condition", "let z = 0\nif 1 / z > 0 {\n}", vm.DivByZero, 0, 0, "division by zero"},
 		{"division by zero in print", "let z = 0\nprint 1 / z", vm.DivByZero, 0, 0, "division by zero"},
+		// Constant operands that fail are not folded: the contract makes
+		// these runtime errors, and guarded code must still compile.
+		{"constant division by zero", "print 1 / 0", vm.DivByZero, 0, 0, "division by zero"},
+		{"constant overflow", "let v = 9223372036854775807 + 1", vm.Overflow, 0, 0, "integer overflow"},
+		{"constant index out of range on read", "let v = a[3]", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
+		{"negative constant index on write", "a[-1] = 0", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)"},
+		{"constant index out of range on +=", "a[3] += 1", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
+		{"constant index out of range on a mutex", "lock m[2]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -835,6 +843,25 @@ func TestRuntimeErrors(t *testing.T) {
 				t.Errorf("a failed ordinary card changed the state:\n before %v\n after  %v", words, s.W)
 			}
 		})
+	}
+}
+
+// TestGuardedConstantFailures runs code whose constant operations would
+// fail but are never evaluated: short-circuits and untaken branches.
+func TestGuardedConstantFailures(t *testing.T) {
+	m, s := machine(t, `const N = 0
+var a[3]
+var x = 0
+proc main() {
+    if false && a[10] > 0 { x = 1 }
+    if true || 1 / 0 == 0 { x = 2 }
+    if N != 0 && 10 / N > 1 { x = 3 }
+    if N > 5 { a[7] = 1 }
+}
+`)
+	finish(t, m, s, 0)
+	if got := shared(t, m, s, "x", 0); got != 2 {
+		t.Errorf("x = %d, want 2", got)
 	}
 }
 
