@@ -104,16 +104,22 @@ const NoExpr Expr = -1
 // Expr is the index of an expression in Program.Exprs.
 type Expr int32
 
+// NoStack is the handle value that names no stack: what a procedure that
+// returns handles gives when it falls off its end. Joining it is a runtime
+// error; printed, it is "none".
+const NoStack = -1
+
 // Card is one atomic step.
 type Card struct {
-	Op     Op
-	Dst    int32 // destination local slot, or -1
-	A, B   int32 // op-specific operands (see the table on Op)
-	Obj    int32 // index into Program.Globals for shared operands, or -1
-	X, Y   Expr  // expression operands, NoExpr when absent
-	Next   int32 // the card that follows; -1 ends an atomic body
-	Target int32 // Branch: where to go when X is false
-	Proc   int32 // the procedure whose stack runs this card
+	Op      Op
+	DstType Type  // the type of the value the card sets in Dst, for traces
+	Dst     int32 // destination local slot, or -1
+	A, B    int32 // op-specific operands (see the table on Op)
+	Obj     int32 // index into Program.Globals for shared operands, or -1
+	X, Y    Expr  // expression operands, NoExpr when absent
+	Next    int32 // the card that follows; -1 ends an atomic body
+	Target  int32 // Branch: where to go when X is false
+	Proc    int32 // the procedure whose stack runs this card
 	// KillNext and KillTarget index Program.Kills: the local slots that
 	// are dead once the card has gone to Next (or Target) and are zeroed
 	// then, so that states which differ only in dead values are one state.

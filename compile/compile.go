@@ -88,7 +88,8 @@ type procInfo struct {
 	compiled   bool
 	compiling  bool
 	returns    card.Type
-	hasReturn  bool // a value-returning `return` was seen
+	retProc    int32 // when returns is a handle: the procedure of its stacks
+	hasReturn  bool  // a value-returning `return` was seen
 	retFrom    syntax.Pos
 	bareAt     syntax.Pos // a return without a value, if any
 }
@@ -368,7 +369,15 @@ func (c *compiler) compileProc(idx int32) {
 	// Falling off the end returns without a value (0 where the procedure
 	// returns values elsewhere).
 	if len(pc.pending) > 0 || len(pc.top) == 0 {
-		pc.emit(pc.newCard(card.Return, d.Body.Rbrace, card.NoExpr), "return")
+		cd := pc.newCard(card.Return, d.Body.Rbrace, card.NoExpr)
+		label := "return"
+		if info.hasReturn && info.returns == card.THandle {
+			// No stack is -1: a join of it is a runtime error, where 0
+			// would quietly be main.
+			cd.X = pc.exprCode(constIR(card.NoStack, ltype{t: card.THandle, proc: info.retProc}, d.Body.Rbrace))
+			label = "return none"
+		}
+		pc.emit(cd, label)
 	}
 	pc.popScope()
 	exit := pc.emitDone(d.Body.Rbrace)

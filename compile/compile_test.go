@@ -566,6 +566,12 @@ func TestCompileErrors(t *testing.T) {
 		{"main with params", "proc main(a) { }", []string{"1:11: proc main takes no parameters"}},
 		{"main with params and a body", "proc main(a, b) {\n    let c = a + b\n    print c\n}", []string{"1:11: proc main takes no parameters"}},
 		{"join of an int", "proc main() {\n    let h = 3\n    join h\n}", []string{"3:10: join needs a stack handle (from spawn), not an int"}},
+		{"handles of two return types to one parameter", "proc a() { return true }\nproc b() { return 7 }\nproc j(h) { let r = join h }\nproc main() {\n    let x = spawn a()\n    let y = spawn b()\n    spawn j(x)\n    spawn j(y)\n}",
+			[]string{"8:13: argument 1 of j is a handle to b here but to a at 7:11; joining a stack of a gives a bool but one of b gives an int"}},
+		{"handles of two return types returned", "proc a() { return true }\nproc b() { return 7 }\nproc f(c) {\n    let x = spawn a()\n    let y = spawn b()\n    if c { return x }\n    return y\n}\nproc main() {\n    spawn f(true)\n}",
+			[]string{"7:12: f returns a handle to b here but to a at 6:12; joining a stack of a gives a bool but one of b gives an int"}},
+		{"handles of two return types to one local", "proc a() { return true }\nproc b() { return 7 }\nproc main() {\n    let h = spawn a()\n    if true { h = spawn b() }\n}",
+			[]string{"5:19: h holds a handle to a, and this is a handle to b; joining a stack of a gives a bool but one of b gives an int"}},
 		{"join result of a proc without value", "proc w() { }\nproc main() {\n    let h = spawn w()\n    let r = join h\n}", []string{"4:13: w returns no value"}},
 		{"call result of a proc without value", "proc w() { }\nproc main() {\n    let r = w()\n}", []string{"3:13: w returns no value"}},
 		{"string outside print", "proc main() {\n    let s = \"hello\"\n}", []string{"2:13: a string can only be printed or used as an assert message"}},
@@ -747,4 +753,34 @@ func maxDepth(code []card.Instr, k, sp int) int {
 		deepest = max(deepest, sp)
 	}
 	return deepest
+}
+
+// TestDstTypes: each card that sets a local records the value's type, so
+// that traces show bools as true/false and handles as stack names.
+func TestDstTypes(t *testing.T) {
+	p, err := compile.Source("t.deck", []byte(`proc w() { return true }
+proc main() {
+    let f = false
+    let h = spawn w()
+    let k = h
+    let r = join k
+    let n = 3
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]card.Type{"let f = false": card.TBool, "h = spawn w()": card.THandle,
+		"let k = h": card.THandle, "r = join k": card.TBool, "let n = 3": card.TInt}
+	for pc, label := range p.Labels {
+		if w, ok := want[label]; ok {
+			if got := p.Cards[pc].DstType; got != w {
+				t.Errorf("%q sets a %v, want %v", label, got, w)
+			}
+			delete(want, label)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("cards not found: %v", want)
+	}
 }

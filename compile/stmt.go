@@ -141,6 +141,9 @@ func (pc *procCompiler) emit(cd card.Card, label string) int32 {
 	}
 	pc.labels = pc.labels[:0]
 	cd.Proc = pc.proc
+	if cd.Dst >= 0 && int(cd.Dst) < len(pc.slotTypes) {
+		cd.DstType = pc.slotTypes[cd.Dst].t
+	}
 	p.Cards = append(p.Cards, cd)
 	p.Labels = append(p.Labels, label)
 	// A fresh slice: callers keep earlier pending lists (if/else, atomic).

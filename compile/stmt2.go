@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/deck-lang/deck/card"
@@ -15,8 +16,15 @@ func (pc *procCompiler) let(s *syntax.LetStmt) {
 		// not see the new x).
 		pc.checkNewLocal(s.Name)
 		slot := pc.newSlot(pc.localName(s.Name.Name), tInt)
+		from := len(c.prog.Cards)
 		t, _ := pc.effect(s.Value, slot, true)
 		pc.slotTypes[slot] = t
+		// The effect's cards were emitted before the type was known.
+		for k := from; k < len(c.prog.Cards); k++ {
+			if cd := &c.prog.Cards[k]; cd.Dst == slot && cd.Proc == pc.proc {
+				cd.DstType = t.t
+			}
+		}
 		pc.scopes[len(pc.scopes)-1][s.Name.Name] = slot
 		return
 	}
@@ -72,6 +80,9 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 			c.compileProc(h.typ.proc)
 			info := &c.info[h.typ.proc]
 			rt = ltype{t: info.returns, proc: -1}
+			if info.returns == card.THandle {
+				rt.proc = info.retProc
+			}
 			if want && info.returns == card.TVoid {
 				name := c.prog.Procs[h.typ.proc].Name
 				if info.compiling {
@@ -232,6 +243,9 @@ func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos) {
 		want := info.paramTypes[k]
 		if a.typ.t != want.t {
 			c.errorf(a.pos, "argument %d of %s is %s here but %s at %s", k+1, c.prog.Procs[idx].Name, an(a.typ.t), an(want.t), info.paramsFrom)
+		} else if why := c.handlesDisagree(want.proc, a.typ.proc); why != "" {
+			c.errorf(a.pos, "argument %d of %s is a handle to %s here but to %s at %s; %s", k+1, c.prog.Procs[idx].Name,
+				c.procName(a.typ.proc), c.procName(want.proc), info.paramsFrom, why)
 		}
 	}
 }
@@ -316,7 +330,11 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 		// returns the zero value, as it does for a spawned stack; without
 		// this card the destination would keep whatever it held before
 		// (a let inside a loop holds the previous iteration's result).
-		pc.emitLocal(dst, constIR(0, *frame.retType, d.Body.Rbrace), d.Body.Rbrace)
+		zero := int64(0)
+		if frame.retType.t == card.THandle {
+			zero = card.NoStack
+		}
+		pc.emitLocal(dst, constIR(zero, *frame.retType, d.Body.Rbrace), d.Body.Rbrace)
 	}
 	pc.pending = append(pc.pending, frame.exits...)
 	if frame.retType == nil {
@@ -337,9 +355,16 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 			x := pc.lower(pc.translate(s.Value), 1)
 			if f.retType != nil && f.retType.t != x.typ.t {
 				c.errorf(s.Value.Pos(), "%s returns %s here but %s elsewhere", c.prog.Procs[f.proc].Name, an(x.typ.t), an(f.retType.t))
+			} else if f.retType != nil {
+				if why := c.handlesDisagree(f.retType.proc, x.typ.proc); why != "" {
+					c.errorf(s.Value.Pos(), "%s returns a handle to %s here but to %s elsewhere; %s", c.prog.Procs[f.proc].Name,
+						c.procName(x.typ.proc), c.procName(f.retType.proc), why)
+				}
 			}
-			t := x.typ
-			f.retType = &t
+			if f.retType == nil {
+				t := x.typ
+				f.retType = &t
+			}
 			if f.retSlot < 0 {
 				f.retSlot = pc.newSlot(pc.localName("result"), x.typ)
 			}
@@ -370,7 +395,10 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 		if info.hasReturn && info.returns != x.typ.t {
 			c.errorf(s.Value.Pos(), "%s returns %s here but %s at %s", c.prog.Procs[pc.proc].Name, an(x.typ.t), an(info.returns), info.retFrom)
 		} else if !info.hasReturn {
-			info.hasReturn, info.returns, info.retFrom = true, x.typ.t, s.At
+			info.hasReturn, info.returns, info.retProc, info.retFrom = true, x.typ.t, x.typ.proc, s.At
+		} else if why := c.handlesDisagree(info.retProc, x.typ.proc); why != "" {
+			c.errorf(s.Value.Pos(), "%s returns a handle to %s here but to %s at %s; %s", c.prog.Procs[pc.proc].Name,
+				c.procName(x.typ.proc), c.procName(info.retProc), info.retFrom, why)
 		}
 		cd.X = pc.exprCode(x)
 		label += " " + x.src
@@ -461,6 +489,9 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		t, ok := pc.effect(s.Value, dst, true)
 		if ok && t.t != want.t {
 			c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(t.t), name, an(want.t))
+		} else if why := c.handlesDisagree(want.proc, t.proc); ok && local >= 0 && why != "" {
+			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
+				c.procName(want.proc), c.procName(t.proc), why)
 		}
 		if local < 0 {
 			pc.store(gi, g, idx, &ir{kind: irLocal, typ: want, val: int64(dst), src: pc.slots[dst], prec: 9}, s.OpPos, name)
@@ -493,8 +524,12 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	} else if value.typ.t != want.t {
 		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
-	} else if local >= 0 && want.t == card.THandle && value.typ.proc != want.proc {
-		pc.slotTypes[local] = value.typ
+	} else if local >= 0 {
+		if why := c.handlesDisagree(want.proc, value.typ.proc); why != "" {
+			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
+				c.procName(want.proc), c.procName(value.typ.proc), why)
+			return
+		}
 	}
 	if local >= 0 {
 		x := pc.lower(value, 1)
@@ -717,4 +752,43 @@ func (pc *procCompiler) either(s *syntax.EitherStmt) {
 		after = append(after, pc.pending...)
 	}
 	pc.pending = after
+}
+
+// handlesDisagree says why handles to stacks of procedures a and b cannot
+// share a local, a parameter or a return value, or returns "" when they
+// can: they are one procedure, or joining either gives the same type, since
+// that type is all the compiler keeps of a handle. -1 (not a handle) agrees
+// only with itself.
+func (c *compiler) handlesDisagree(a, b int32) string {
+	for depth := 0; a != b; depth++ {
+		if depth > len(c.info) {
+			return "" // handles to handles to ... in a cycle: they agree
+		}
+		if a < 0 || b < 0 {
+			return "a handle's procedure must be known here"
+		}
+		c.compileProc(a)
+		c.compileProc(b)
+		ia, ib := &c.info[a], &c.info[b]
+		if ia.compiling || ib.compiling {
+			return fmt.Sprintf("cannot tell yet what %s and %s return: put this after their returns", c.procName(a), c.procName(b))
+		}
+		if ia.returns != ib.returns {
+			return fmt.Sprintf("joining a stack of %s gives %s but one of %s gives %s, and one variable cannot hold both",
+				c.procName(a), an(ia.returns), c.procName(b), an(ib.returns))
+		}
+		if ia.returns != card.THandle {
+			return ""
+		}
+		a, b = ia.retProc, ib.retProc
+	}
+	return ""
+}
+
+// procName names a procedure for messages.
+func (c *compiler) procName(p int32) string {
+	if p < 0 {
+		return "an unknown procedure"
+	}
+	return c.prog.Procs[p].Name
 }

@@ -73,7 +73,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 	if c.Dst >= 0 && r.Status == vm.OK && c.Proc >= 0 {
 		// r.Value is the value as the card stored it, before dead locals
 		// were zeroed.
-		t := card.TInt
+		t := c.DstType
 		if c.Op == card.Spawn {
 			t = card.THandle
 		}

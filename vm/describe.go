@@ -74,6 +74,9 @@ func (m *Machine) FormatValue(s *State, t card.Type, v int64) string {
 	case card.TBool:
 		return strconv.FormatBool(v != 0)
 	case card.THandle:
+		if v == card.NoStack {
+			return "none"
+		}
 		if s != nil && v >= 0 && v < int64(s.NumStacks()) {
 			return m.P.StackName(s.ProcOf(m.P, int(v)), int(v))
 		}
@@ -166,6 +169,9 @@ func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
 	case TooManyStacks:
 		return fmt.Sprintf("too many stacks (the limit is %d)", f.A)
 	case BadHandle:
+		if f.A == card.NoStack {
+			return "join of none: the handle came from a procedure that ended without returning one"
+		}
 		return fmt.Sprintf("join of an invalid stack handle %d", f.A)
 	case AtomicTooLong:
 		return fmt.Sprintf("atomic block ran more than %d cards without finishing", f.A)

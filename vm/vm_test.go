@@ -1123,3 +1123,36 @@ func TestDeepExpressions(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinNone: a procedure that returns handles and falls off its end
+// gives none, which prints as "none" and cannot be joined (0 would have
+// been main, and joining it a deadlock).
+func TestJoinNone(t *testing.T) {
+	m, s := machine(t, `proc g() {
+}
+proc f(h, b) {
+    if b { return h }
+}
+proc main() {
+    let a = spawn g()
+    let z = f(a, false)
+    print z
+    join z
+}
+`)
+	var r vm.Result
+	for k := 0; k < 20; k++ {
+		if r = m.Step(s, 0, 0); r.Status != vm.OK {
+			break
+		}
+	}
+	if r.Status != vm.Failed || r.Fault.Kind != vm.BadHandle {
+		t.Fatalf("join of none ended with %+v, want BadHandle", r)
+	}
+	if got, want := m.FaultMessage(s, 0, r), "join of none: the handle came from a procedure that ended without returning one"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if got := m.OutputLines(s); len(got) != 1 || got[0] != "none" {
+		t.Errorf("printed %q, want [none]", got)
+	}
+}
