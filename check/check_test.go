@@ -660,3 +660,22 @@ func TestTrivialPrograms(t *testing.T) {
 		t.Errorf("invariant broken by the first card: %s, %d states, %d deep", rep.Verdict, rep.States, rep.Depth)
 	}
 }
+
+// TestOutcomeOrder: outcomes are listed by value, so 2 comes before 10.
+func TestOutcomeOrder(t *testing.T) {
+	rep := mustRun(t, mustCompile(t, "order.deck", `var x = 0
+proc main() {
+    let v = choose 0..3
+    if v == 0 { x = 10 }
+    if v == 1 { x = 2 }
+    if v == 2 { x = -1 }
+}
+`), Options{Workers: 1})
+	var got []string
+	for _, o := range rep.Outcomes {
+		got = append(got, o.Key)
+	}
+	if want := []string{"x=-1", "x=2", "x=10"}; !slices.Equal(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+}

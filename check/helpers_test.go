@@ -79,8 +79,10 @@ func mustRun(t tb, m *vm.Machine, opt Options) *Report {
 			t.Fatalf("outcome %s: schedule replays to %s", o.Key, got.Key())
 		}
 	}
-	if !sort.SliceIsSorted(rep.Outcomes, func(i, j int) bool { return rep.Outcomes[i].Key < rep.Outcomes[j].Key }) {
-		t.Fatalf("outcomes are not sorted by key")
+	for i := 1; i < len(rep.Outcomes); i++ {
+		if compareOutcomes(rep.Outcomes[i-1].Outcome, rep.Outcomes[i].Outcome) >= 0 {
+			t.Fatalf("outcomes are not in order: %s before %s", rep.Outcomes[i-1].Key, rep.Outcomes[i].Key)
+		}
 	}
 	return rep
 }

@@ -1,7 +1,9 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,7 +229,7 @@ func (c *checker) report() (*Report, error) {
 		}
 		rep.Races = c.races.render(pairs)
 	}
-	sort.Slice(rep.Outcomes, func(i, j int) bool { return rep.Outcomes[i].Key < rep.Outcomes[j].Key })
+	slices.SortFunc(rep.Outcomes, func(a, b Outcome) int { return compareOutcomes(a.Outcome, b.Outcome) })
 
 	switch {
 	case len(rep.Violations) > 0:
@@ -350,4 +352,18 @@ func sizeText(n int64) string {
 		return strconv.FormatFloat(float64(n)/(1<<10), 'g', 4, 64) + " KiB"
 	}
 	return count(n, "byte")
+}
+
+// compareOutcomes orders outcomes by their variables' values, as numbers
+// (x=2 before x=10), in declaration order, then by their printed lines.
+func compareOutcomes(a, b vm.Outcome) int {
+	for i := range min(len(a.Vars), len(b.Vars)) {
+		if c := slices.Compare(a.Vars[i].Values, b.Vars[i].Values); c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(len(a.Vars), len(b.Vars)); c != 0 {
+		return c
+	}
+	return slices.Compare(a.Output, b.Output)
 }

@@ -277,7 +277,7 @@ func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.
 		return nil, false
 	}
 	if ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != kind {
-		c.errorf(id.At, "%s is a %s, not a %s", id.Name, c.kindName(ent), kind)
+		c.errorf(id.At, "%s is %s, not %s", id.Name, article(c.kindName(ent)), article(kind.String()))
 		return nil, false
 	}
 	return &c.prog.Globals[ent.global], true
@@ -437,4 +437,12 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// article puts "a" or "an" before a noun phrase: "an event", "a mutex".
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

@@ -187,7 +187,7 @@ func (pc *procCompiler) globalIndex(id *syntax.Ident, kind card.GlobalKind) (int
 		return 0, false
 	}
 	if ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != kind {
-		c.errorf(id.At, "%s is a %s, not a %s", id.Name, c.kindName(ent), kind)
+		c.errorf(id.At, "%s is %s, not %s", id.Name, article(c.kindName(ent)), article(kind.String()))
 		return 0, false
 	}
 	return ent.global, true
@@ -297,7 +297,19 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 		recursive = recursive || f.proc == idx
 	}
 	if recursive {
-		c.errorf(e.Fun.At, "%s calls itself: a call runs on the caller's stack and is expanded in place, so it cannot recurse (spawn it instead)", name)
+		chain := ""
+		if idx != c.callerOf(pc) {
+			// Say how the call comes back: f → g → f.
+			names := []string{c.prog.Procs[pc.proc].Name}
+			for _, f := range pc.inlines {
+				names = append(names, c.prog.Procs[f.proc].Name)
+			}
+			for len(names) > 0 && names[0] != name {
+				names = names[1:]
+			}
+			chain = " (" + strings.Join(append(names, name), " → ") + ")"
+		}
+		c.errorf(e.Fun.At, "%s calls itself%s: a call runs on the caller's stack and is expanded in place, so it cannot recurse (spawn it instead)", name, chain)
 		return tInt, false
 	}
 	if len(pc.inlines) >= maxInline {
@@ -791,4 +803,13 @@ func (c *compiler) procName(p int32) string {
 		return "an unknown procedure"
 	}
 	return c.prog.Procs[p].Name
+}
+
+// callerOf is the procedure whose body is being compiled at this point: the
+// innermost inlined call, or the stack's own procedure.
+func (c *compiler) callerOf(pc *procCompiler) int32 {
+	if n := len(pc.inlines); n > 0 {
+		return pc.inlines[n-1].proc
+	}
+	return pc.proc
 }
