@@ -490,7 +490,7 @@ func foldBinary(op card.XOp, x, y int64) (int64, string) {
 		if y == 0 {
 			return 0, "division by zero"
 		}
-		if x == math.MinInt64 && y == -1 {
+		if x == math.MinInt64 && y == -1 && op == card.XDiv {
 			return 0, "integer overflow"
 		}
 		if op == card.XDiv {

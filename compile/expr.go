@@ -107,6 +107,10 @@ func render(x *ir) *ir {
 	switch x.kind {
 	case irUnary:
 		x.src = x.opTxt + wrap(x.x, 6)
+		if strings.HasPrefix(x.src[len(x.opTxt):], x.opTxt) {
+			// -(-1) must not read as --1.
+			x.src = x.opTxt + "(" + x.src[len(x.opTxt):] + ")"
+		}
 	case irBinary, irAnd, irOr:
 		// Left-associative: the right child needs parentheses at equal precedence.
 		x.src = wrap(x.x, x.prec) + " " + x.opTxt + " " + wrap(x.y, x.prec+1)

@@ -632,7 +632,9 @@ func run(code []card.Instr, st, sh, locals []int64) (int64, Fault) {
 				if y == 0 {
 					return 0, Fault{Kind: DivByZero}
 				}
-				if x == math.MinInt64 && y == -1 {
+				// The smallest integer divided by -1 does not fit; its
+				// remainder, 0, does.
+				if x == math.MinInt64 && y == -1 && in.Op == card.XDiv {
 					return 0, Fault{Kind: Overflow}
 				}
 				if in.Op == card.XDiv {

@@ -865,6 +865,15 @@ proc main() {
 	}
 }
 
+// TestSmallestModMinusOne: the remainder fits, so it is no overflow.
+func TestSmallestModMinusOne(t *testing.T) {
+	m, s := machine(t, "var x = 1\nvar y = 1\nproc main() {\n    let b = -9223372036854775807 - 1\n    let d = -1\n    x = b % d\n    y = (-9223372036854775807 - 1) % -1\n}\n")
+	finish(t, m, s, 0)
+	if x, y := shared(t, m, s, "x", 0), shared(t, m, s, "y", 0); x != 0 || y != 0 {
+		t.Errorf("x, y = %d, %d, want 0, 0", x, y)
+	}
+}
+
 func TestMaxStacks(t *testing.T) {
 	m, s := machine(t, `proc w() {
     await false
