@@ -46,7 +46,7 @@ func Disassemble(w io.Writer, p *card.Program) {
 			total++
 		}
 	}
-	fmt.Fprintf(w, "%s: %d procedure%s, %d cards\n", p.File, len(p.Procs), plural(len(p.Procs)), total)
+	fmt.Fprintf(w, "%s: %d procedure%s, %d card%s\n", p.File, len(p.Procs), plural(len(p.Procs)), total, plural(int(total)))
 	if len(p.Globals) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "shared:")
@@ -66,7 +66,7 @@ func Disassemble(w io.Writer, p *card.Program) {
 			}
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "proc %s(%s): %d cards", proc.Name, strings.Join(proc.Params, ", "), countTop(p, cards))
+		fmt.Fprintf(w, "proc %s(%s): %d card%s", proc.Name, strings.Join(proc.Params, ", "), countTop(p, cards), plural(int(countTop(p, cards))))
 		if len(proc.Locals) > 0 {
 			fmt.Fprintf(w, ", locals %s", strings.Join(proc.Locals, " "))
 		}

@@ -62,6 +62,10 @@ type Options struct {
 	// Steps asks for a detailed record of every card (values read and
 	// written) in Result.Steps; it costs time and memory per card.
 	Steps bool
+	// MaxSteps bounds Result.Steps to the first MaxSteps cards (0: no
+	// bound), so that a long run keeps its detailed record in bounded
+	// memory; Result.StepsCut says when cards were left out.
+	MaxSteps int
 	// NoSchedule skips recording the schedule (benchmarks, huge runs).
 	NoSchedule bool
 }
@@ -83,6 +87,9 @@ type Result struct {
 	Stopped string
 	Taken   []int64 // cards taken by each stack
 	Steps   []trace.Step
+	// StepsCut reports that the run dealt more cards than Options.MaxSteps
+	// and Steps holds only the first ones.
+	StepsCut bool
 }
 
 // ReplayError is returned when a schedule does not fit the program.
@@ -339,7 +346,8 @@ const (
 // step lets stack st take its next card on processor cpu, and records it.
 func (d *dealer) step(st, choice, cpu int) stepStatus {
 	m, s := d.m, d.s
-	if d.opt.Steps {
+	record := d.opt.Steps && (d.opt.MaxSteps == 0 || len(d.res.Steps) < d.opt.MaxSteps)
+	if record {
 		d.before.CopyFrom(s)
 	}
 	pc := s.PC(st)
@@ -353,10 +361,12 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 	d.tickCPU = append(d.tickCPU, uint16(cpu))
 	d.res.Cards++
 	d.res.Taken[st]++
-	if d.opt.Steps {
+	if record {
 		rec := trace.Record(m, &d.before, s, st, pc, r, d.res.Ticks, cpu)
 		rec.Choice = choice
 		d.res.Steps = append(d.res.Steps, rec)
+	} else if d.opt.Steps {
+		d.res.StepsCut = true
 	}
 	if r.Status == vm.Failed {
 		d.res.Violation = trace.Fault(m, s, st, r)
@@ -418,7 +428,7 @@ func (d *dealer) replay() error {
 				}
 			}
 			if st >= s.NumStacks() {
-				return &ReplayError{Tick: t, Msg: fmt.Sprintf("there is no stack %d (the program has %d stacks at this point)", st, s.NumStacks())}
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("there is no stack %d (the program has %d stack%s at this point)", st, s.NumStacks(), trace.Plural(s.NumStacks()))}
 			}
 			if s.Finished(d.p, st) {
 				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has already finished", m.StackName(s, st))}

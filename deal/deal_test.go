@@ -566,7 +566,7 @@ proc main() {
 		msg      string
 	}{
 		{"0,1", 1, "stack w#1 cannot move: it waits at v = recv c (channel empty)"},
-		{"5", 0, "there is no stack 5 (the program has 1 stacks at this point)"},
+		{"5", 0, "there is no stack 5 (the program has 1 stack at this point)"},
 		{"0,3", 1, "there is no stack 3"},
 		{"0,0:3", 1, "stack main has 3 choices here, not 4"},
 		{"0:1", 0, "stack main has 1 choice here, not 2"},

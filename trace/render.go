@@ -131,7 +131,7 @@ func Progress(w io.Writer, m *vm.Machine, s *vm.State, taken []int64) {
 				where = "blocked: " + r
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d cards\t%s\n", m.StackName(s, i), bar, n, where)
+		fmt.Fprintf(tw, "  %s\t%s\t%d card%s\t%s\n", m.StackName(s, i), bar, n, Plural(int(n)), where)
 	}
 	tw.Flush()
 }
@@ -284,4 +284,12 @@ func ViolationToJSON(v *Violation, sch string, steps []Step) ViolationJSON {
 		j.Trace = StepsJSON(steps)
 	}
 	return j
+}
+
+// Plural is "s" unless n is 1: fmt.Sprintf("%d card%s", n, Plural(n)).
+func Plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -72,9 +72,9 @@ func parseBytes(s string) (int64, error) {
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, o := checkFlags(stderr)
-	file, ok := parseArgs(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	file, code := parseArgs(fs, args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
 	opt := check.Options{Workers: o.workers, All: o.all, Deterministic: o.deterministic, MaxStates: o.maxStates}
 	switch o.por {

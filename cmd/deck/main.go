@@ -6,6 +6,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -90,12 +91,38 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// parseArgs parses flags that may come before or after the one FILE.
-func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (string, bool) {
+// parseArgs parses flags that may come before or after the one FILE. It
+// returns the file, or an exit status (>= 0) when the command should stop:
+// after --help (0) or a usage error (2, with a short message).
+func parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (string, int) {
+	name := fs.Name()
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		flagName := strings.TrimLeft(a, "-")
+		flagName, _, _ = strings.Cut(flagName, "=")
+		if strings.HasPrefix(a, "-") && (flagName == "place" || flagName == "net") {
+			fmt.Fprintf(stderr, "deck %s: --%s: placing stacks on network nodes is not supported yet; every stack runs on one machine\n", name, flagName)
+			return "", exitUsage
+		}
+	}
+	// The flag package would print its own message and every flag; say
+	// what went wrong in deck's words instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return "", false
+			if errors.Is(err, flag.ErrHelp) {
+				return "", cmdHelp([]string{name}, stdout, stderr)
+			}
+			msg := err.Error()
+			for _, from := range []string{"for flag -", "defined: -", "argument: -"} {
+				msg = strings.Replace(msg, from, from+"-", 1)
+			}
+			fmt.Fprintf(stderr, "deck %s: %s\nRun 'deck help %s' for the flags.\n", name, msg, name)
+			return "", exitUsage
 		}
 		if fs.NArg() == 0 {
 			break
@@ -104,10 +131,10 @@ func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (string, bool)
 		args = fs.Args()[1:]
 	}
 	if len(files) != 1 {
-		fmt.Fprintf(stderr, "deck %s: want exactly one FILE, got %d\n", fs.Name(), len(files))
-		return "", false
+		fmt.Fprintf(stderr, "deck %s: want exactly one FILE, got %d\n", name, len(files))
+		return "", exitUsage
 	}
-	return files[0], true
+	return files[0], -1
 }
 
 // load reads and compiles a program, printing errors with caret snippets.
@@ -130,10 +157,9 @@ func load(file string, stderr io.Writer) (*card.Program, bool) {
 
 func cmdCards(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cards", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file, ok := parseArgs(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	file, code := parseArgs(fs, args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
 	prog, ok := load(file, stderr)
 	if !ok {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +34,12 @@ type runOptions struct {
 	timeout      time.Duration
 }
 
+// shortRun is the longest run whose cards are listed without --trace.
+const shortRun = 40
+
+// maxTraceCards bounds the cards listed by --trace and --json.
+const maxTraceCards = 100_000
+
 func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -40,9 +48,12 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.IntVar(&o.quantum, "quantum", 1, "cards a stack may take before its processor can be given to another stack; with --real, the mean number of cards a worker runs of one stack before it takes another (64 unless set)")
 	fs.StringVar(&o.dealer, "dealer", "random", "who deals: random (seeded), rr (round-robin), seq (run each stack until it finishes or blocks)")
 	fs.Func("seed", "seed of the random dealer and of choose/either (default: a fresh one, printed)", func(s string) error {
-		_, err := fmt.Sscan(s, &o.seed)
-		o.seedSet = true
-		return err
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return errors.New("a seed is a whole number from 0 to 18446744073709551615")
+		}
+		o.seed, o.seedSet = v, true
+		return nil
 	})
 	fs.StringVar(&o.replay, "replay", "", "deal exactly this schedule (as printed by run or check; @FILE reads it from a file)")
 	fs.IntVar(&o.runs, "runs", 0, "deal this many runs (seeds S, S+1, ...) and show how often each outcome happened")
@@ -58,9 +69,9 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs, o := runFlags(stderr)
-	file, ok := parseArgs(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	file, code := parseArgs(fs, args, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -86,8 +97,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deck run: --quantum must be at least 1")
 		return exitUsage
 	}
-	if o.runs < 0 || (o.runs > 0 && o.replay != "") {
+	if set["runs"] && o.runs < 1 || o.runs > 0 && o.replay != "" {
 		fmt.Fprintln(stderr, "deck run: --runs needs a positive count and cannot be combined with --replay")
+		return exitUsage
+	}
+	if o.maxTicks < 1 {
+		fmt.Fprintln(stderr, "deck run: --max-ticks must be at least 1")
+		return exitUsage
+	}
+	if set["replay"] && strings.TrimSpace(o.replay) == "" {
+		fmt.Fprintln(stderr, "deck run: --replay needs a schedule (as run and check print it)")
 		return exitUsage
 	}
 	prog, ok := load(file, stderr)
@@ -126,7 +145,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if o.runs > 0 {
 		return runManyDealt(m, opt, o, file, stdout)
 	}
+	// The card-by-card record costs memory per card: keep what the output
+	// shows (a run of at most 40 cards, or --trace, or --json), bounded so
+	// that a run that never ends cannot exhaust memory.
 	opt.Steps = true
+	opt.MaxSteps = shortRun + 1
+	if o.showTrace || o.json {
+		opt.MaxSteps = maxTraceCards
+	}
 	res, err := deal.Run(m, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "deck run: %v\n", err)
@@ -151,7 +177,9 @@ type runJSON struct {
 	Cards     int64                `json:"cards"`
 	Schedule  string               `json:"schedule"`
 	Trace     []trace.StepJSON     `json:"trace"`
-	Stopped   string               `json:"stopped,omitempty"`
+	// TraceCut: trace holds only the first cards of a longer run.
+	TraceCut bool   `json:"trace_cut,omitempty"`
+	Stopped  string `json:"stopped,omitempty"`
 	// --real only.
 	Workers   int     `json:"workers,omitempty"`
 	ElapsedMS float64 `json:"elapsed_ms,omitempty"`
@@ -162,6 +190,7 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
 	j := runJSON{
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
+		TraceCut: res.StepsCut,
 	}
 	if res.Violation != nil {
 		v := trace.ViolationToJSON(res.Violation, sch, nil)
@@ -179,9 +208,12 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	}
 	fmt.Fprintf(w, "%s %s  (%s, %d cpu%s, quantum %d)\n", st.bold("deck run"), file, how, opt.CPUs, plural(opt.CPUs), opt.Quantum)
 	fmt.Fprintln(w)
-	if o.showTrace || res.Cards <= 40 {
+	if o.showTrace || res.Cards <= shortRun {
 		fmt.Fprintln(w, st.bold("cards dealt:"))
 		trace.Steps(w, res.Steps)
+		if res.StepsCut {
+			fmt.Fprintf(w, "  ... (the first %d of %d cards)\n", len(res.Steps), res.Cards)
+		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.bold("timeline"), st.dim("("+trace.Legend(m, res.Final)+")"))
@@ -231,12 +263,7 @@ func writeViolation(w io.Writer, st style, p *card.Program, v *trace.Violation) 
 	}
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
+func plural(n int) string { return trace.Plural(n) }
 
 // oneRun is what --runs keeps of one run.
 type oneRun struct {
@@ -427,7 +454,7 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 		fmt.Fprintln(stderr, "deck run: --timeout must be positive")
 		return exitUsage
 	}
-	if o.runs < 0 {
+	if set["runs"] && o.runs < 1 {
 		fmt.Fprintln(stderr, "deck run: --runs needs a positive count")
 		return exitUsage
 	}
