@@ -6,8 +6,8 @@ import "sort"
 // compiler rejects deeper expressions and the VM relies on it.
 const MaxEvalDepth = 64
 
-// globalAt returns the global whose words contain shared word w.
-func (p *Program) globalAt(w int32) int32 {
+// GlobalAt returns the global whose words contain shared word w, or -1.
+func (p *Program) GlobalAt(w int32) int32 {
 	lo, hi := 0, len(p.Globals)
 	for lo < hi {
 		m := (lo + hi) / 2
@@ -44,14 +44,14 @@ func CardAccesses(p *Program, pc int32) []Access {
 		for _, in := range p.Exprs[e].Code {
 			switch in.Op {
 			case XGlobal:
-				g := p.globalAt(int32(in.A))
+				g := p.GlobalAt(int32(in.A))
 				elem := int32(in.A) - p.Globals[g].Base
 				if p.Globals[g].Len == 0 {
 					elem = 0
 				}
 				add(Access{Global: g, Elem: elem})
 			case XGlobalAt:
-				add(Access{Global: p.globalAt(int32(in.A)), Elem: -1})
+				add(Access{Global: p.GlobalAt(int32(in.A)), Elem: -1})
 			}
 		}
 	}

@@ -679,3 +679,59 @@ proc main() {
 		t.Errorf("outcomes %v, want %v", got, want)
 	}
 }
+
+// TestRacesByElement: cards that index an array at run time race only when
+// they can be next on one element in some reachable state.
+func TestRacesByElement(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // "var: card text / card text"
+	}{
+		{"own slots", `var result[2]
+proc w(me) {
+    result[me] = me + 1
+}
+proc main() {
+    spawn w(0)
+    spawn w(1)
+}
+`, nil},
+		{"the other's slot", `var flag[2] = false
+proc p(me) {
+    flag[me] = true
+    if flag[1 - me] { }
+}
+proc main() {
+    spawn p(0)
+    spawn p(1)
+}
+`, []string{"flag[?]: flag[me] = true / if flag[1 - me]"}},
+		{"a skipped read is no read", `var a[2]
+var go = false
+proc w() {
+    a[0] = 1
+}
+proc r() {
+    if go && a[0] > 0 { }
+}
+proc main() {
+    spawn w()
+    spawn r()
+}
+`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, por := range []bool{true, false} {
+				rep := mustRun(t, mustCompile(t, "races.deck", tt.src), Options{Workers: 1, NoPOR: !por})
+				var got []string
+				for _, r := range rep.Races {
+					got = append(got, r.Var+": "+r.A.Text+" / "+r.B.Text)
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("por %v: races %q, want %q", por, got, tt.want)
+				}
+			}
+		})
+	}
+}

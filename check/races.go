@@ -2,9 +2,11 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
 )
 
 // maxRacyCards bounds the cards the race detector tracks (its per-worker
@@ -61,9 +63,28 @@ func (rt *raceTable) access(a, b int32) (card.Access, card.Access, bool) {
 	return card.Access{}, card.Access{}, false
 }
 
-func (rt *raceTable) conflict(a, b int32) bool {
+// mayConflict reports whether cards a and b touch a common variable, one
+// of them writing it: whether they can race at all. In a given state,
+// touchConflict decides.
+func (rt *raceTable) mayConflict(a, b int32) bool {
 	_, _, ok := rt.access(a, b)
 	return ok
+}
+
+// touchConflict reports whether the cards stacks i and j of state s stand
+// at touch one variable element, one of them writing it. When that cannot
+// be told (vm.Touches is not sure), it says they do.
+func (w *worker) touchConflict(s *vm.State, i, j int) bool {
+	m := w.c.m
+	var wi, wj int32
+	var ok bool
+	if w.readsA, wi, ok = m.Touches(s, i, w.readsA[:0]); !ok {
+		return true
+	}
+	if w.readsB, wj, ok = m.Touches(s, j, w.readsB[:0]); !ok {
+		return true
+	}
+	return wi >= 0 && (wi == wj || slices.Contains(w.readsB, wi)) || wj >= 0 && slices.Contains(w.readsA, wj)
 }
 
 // render builds the report's races from pairs of pcs (a <= b).

@@ -18,7 +18,9 @@ type worker struct {
 
 	s, t   vm.State
 	en     []int32 // enabled stacks of the state being expanded: stack, choices
-	ks     []int32 // scratch for race checks
+	ks     []int32 // scratch for race checks: racy card index, stack
+	readsA []int32 // scratch for vm.Touches
+	readsB []int32
 	arenas [2]arena
 	budget int64 // level-table entries reserved and not used yet
 
@@ -327,12 +329,12 @@ func (w *worker) checkRaces() {
 	for e := 0; e < len(w.en); e += 2 {
 		pc := s.PC(int(w.en[e]))
 		if k := rt.idx[pc]; k >= 0 {
-			ks = append(ks, k)
+			ks = append(ks, k, w.en[e])
 		}
 	}
 	w.ks = ks
-	for a := 0; a < len(ks); a++ {
-		for b := a + 1; b < len(ks); b++ {
+	for a := 0; a < len(ks); a += 2 {
+		for b := a + 2; b < len(ks); b += 2 {
 			ka, kb := ks[a], ks[b]
 			if ka > kb {
 				ka, kb = kb, ka
@@ -341,10 +343,18 @@ func (w *worker) checkRaces() {
 			if w.rseen[bit>>6]&(1<<(bit&63)) != 0 {
 				continue
 			}
-			w.rseen[bit>>6] |= 1 << (bit & 63)
-			if rt.conflict(rt.pcs[ka], rt.pcs[kb]) {
-				w.races = append(w.races, [2]int32{rt.pcs[ka], rt.pcs[kb]})
+			if !rt.mayConflict(rt.pcs[ka], rt.pcs[kb]) {
+				w.rseen[bit>>6] |= 1 << (bit & 63)
+				continue
 			}
+			if !w.touchConflict(s, int(ks[a+1]), int(ks[b+1])) {
+				// Not here (other elements, or a read a short-circuit
+				// skips); another state may show it, so the pair stays
+				// unseen.
+				continue
+			}
+			w.rseen[bit>>6] |= 1 << (bit & 63)
+			w.races = append(w.races, [2]int32{rt.pcs[ka], rt.pcs[kb]})
 		}
 	}
 }

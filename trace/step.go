@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/vm"
@@ -41,12 +42,25 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		Failed: r.Status == vm.Failed,
 	}
 	shB, shA := before.Shared(p), after.Shared(p)
-	for _, a := range p.Accesses[pc] {
-		g := &p.Globals[a.Global]
-		if g.Kind != card.GVar || a.Write {
-			continue
+	if words, _, ok := m.Touches(before, i, nil); ok {
+		// The reads the card really made, elements by their index: a
+		// short-circuit that skipped a read shows none.
+		for k, w := range words {
+			if slices.Contains(words[:k], w) {
+				continue
+			}
+			gi := p.GlobalAt(w)
+			g := &p.Globals[gi]
+			st.Reads = append(st.Reads, varValue(m, g, (w-g.Base)/g.Stride, shB))
 		}
-		st.Reads = append(st.Reads, varValue(m, g, a.Elem, shB))
+	} else {
+		for _, a := range p.Accesses[pc] {
+			g := &p.Globals[a.Global]
+			if g.Kind != card.GVar || a.Write {
+				continue
+			}
+			st.Reads = append(st.Reads, varValue(m, g, a.Elem, shB))
+		}
 	}
 	for gi := range p.Globals {
 		g := &p.Globals[gi]

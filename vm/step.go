@@ -561,15 +561,17 @@ func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 	}
 	if x.Depth <= smallEval {
 		var st [smallEval]int64
-		return run(code, st[:], sh, locals)
+		return run(code, st[:], sh, locals, nil)
 	}
 	var st [MaxEvalDepth]int64
-	return run(code, st[:], sh, locals)
+	return run(code, st[:], sh, locals, nil)
 }
 
 // run interprets expression code on the evaluation stack st, which must be
-// at least as deep as the expression needs.
-func run(code []card.Instr, st, sh, locals []int64) (int64, Fault) {
+// at least as deep as the expression needs. When reads is not nil, every
+// shared word the expression reads is appended to it (for Touches; the
+// engines pass nil).
+func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Fault) {
 	sp := 0
 	for k := 0; k < len(code); k++ {
 		in := &code[k]
@@ -581,12 +583,18 @@ func run(code []card.Instr, st, sh, locals []int64) (int64, Fault) {
 			st[sp] = locals[in.A]
 			sp++
 		case card.XGlobal:
+			if reads != nil {
+				*reads = append(*reads, int32(in.A))
+			}
 			st[sp] = sh[in.A]
 			sp++
 		case card.XGlobalAt:
 			idx := st[sp-1]
 			if idx < 0 || idx >= int64(in.B) {
 				return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(in.B)}
+			}
+			if reads != nil {
+				*reads = append(*reads, int32(in.A+idx))
 			}
 			st[sp-1] = sh[in.A+idx]
 		case card.XNeg:

@@ -1165,3 +1165,52 @@ proc main() {
 		t.Errorf("printed %q, want [none]", got)
 	}
 }
+
+// TestTouches: what a card would read and write, without running it; a
+// short-circuit that skips a read skips it here too.
+func TestTouches(t *testing.T) {
+	m, s := machine(t, `var y = 3
+var a[3]
+proc main() {
+    let f = false
+    let i = 2
+    if f && y > 0 { }
+    if !f || y > 0 { }
+    if !f && y > 0 { }
+    a[i] = a[1] + 1
+    lock m
+}
+mutex m
+`)
+	word := func(name string, e int32) int32 {
+		for _, g := range m.P.Globals {
+			if g.Name == name {
+				return g.Base + e
+			}
+		}
+		t.Fatalf("no global %s", name)
+		return 0
+	}
+	steps(t, m, s, 0, 2) // the two lets
+	want := []struct {
+		reads []int32
+		write int32
+		ok    bool
+	}{
+		{nil, -1, true},                   // f && y > 0: y is skipped
+		{nil, -1, true},                   // !f || y > 0: likewise
+		{[]int32{word("y", 0)}, -1, true}, // !f && y > 0 reads y
+		{[]int32{word("a", 1)}, -1, true}, // t1 = a[1]
+		{nil, word("a", 2), true},         // a[i] = t1 + 1
+		{nil, -1, false},                  // lock: not an ordinary card
+	}
+	for k, w := range want {
+		reads, write, ok := m.Touches(s, 0, nil)
+		if !slices.Equal(reads, w.reads) || write != w.write || ok != w.ok {
+			t.Errorf("card %q: Touches = %v, %d, %v, want %v, %d, %v", label(m, s, 0), reads, write, ok, w.reads, w.write, w.ok)
+		}
+		if k < len(want)-1 {
+			step(t, m, s, 0, 0)
+		}
+	}
+}
