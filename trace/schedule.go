@@ -5,6 +5,7 @@ package trace
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -66,7 +67,8 @@ func (s *Schedule) Truncate(n int) {
 // Ticks are separated by commas; a tick with several CPUs joins its moves
 // with '+'; a move is a stack number (0 is main, then stacks in order of
 // spawning) with ":choice" when it chose; "S*N" repeats a one-move tick N
-// times. Whitespace is ignored when parsing.
+// times. When parsing, white space may stand next to a separator (to wrap
+// a long schedule), never between two digits.
 func (s *Schedule) String() string {
 	var b strings.Builder
 	for i := 0; i < s.NumTicks(); {
@@ -107,6 +109,11 @@ const maxRepeat = 1 << 26
 
 // Parse reads a schedule in the text form written by String.
 func Parse(text string) (*Schedule, error) {
+	// Line breaks and spaces may wrap a long schedule, but only next to
+	// a separator: "0 1" is not silently stack 01.
+	if loc := splitNumber.FindStringIndex(text); loc != nil {
+		return nil, fmt.Errorf("schedule: space inside %q: separate ticks with commas", strings.TrimSpace(text[loc[0]:loc[1]]))
+	}
 	text = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
 			return -1
@@ -158,3 +165,6 @@ func Parse(text string) (*Schedule, error) {
 	}
 	return s, nil
 }
+
+// splitNumber finds digits separated by nothing but white space.
+var splitNumber = regexp.MustCompile(`[0-9][ \t\r\n]+[0-9]`)

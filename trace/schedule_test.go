@@ -1,0 +1,45 @@
+package trace
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseRoundTrip(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"0", "0"},
+		{"0,0,0", "0*3"},
+		{"0*2,1:2,2+1,0", "0*2,1:2,2+1,0"},
+		{" 0*2 ,\n 1 + 2 ,\t0:1 \n", "0*2,1+2,0:1"},
+		{"3:0", "3"},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if got := s.String(); got != tt.want {
+			t.Errorf("Parse(%q).String() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"0 1", `space inside "0 1"`},
+		{"0,\n1 2", `space inside "1 2"`},
+		{"0,,1", "tick 2 is empty"},
+		{"0*0", "bad repeat count"},
+		{"0*x", "bad repeat count"},
+		{"a", "is not a stack number"},
+		{"-1", "is not a stack number"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%q) = %v, want an error with %q", tt.in, err, tt.want)
+		}
+	}
+}
