@@ -15,7 +15,7 @@ import "sync/atomic"
 const (
 	slabWords   = 1 << 20 // 8 MiB
 	refFlag     = uint64(1) << 63
-	maxWorkers  = 128
+	maxWorkers  = MaxWorkers
 	maxSlabs    = 1 << 24
 	refWorkerSh = 56
 	refSlabSh   = 32

@@ -11,6 +11,10 @@ import (
 	"github.com/deck-lang/deck/vm"
 )
 
+// MaxWorkers is the most parallel workers a search uses (a state's arena
+// reference has 7 bits for its worker).
+const MaxWorkers = 128
+
 // Options configure an exploration.
 type Options struct {
 	Workers       int   // parallel workers; 0 means runtime.GOMAXPROCS(0), the CPUs

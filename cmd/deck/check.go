@@ -93,6 +93,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.MaxMemory = n
 	}
+	if o.workers > check.MaxWorkers {
+		fmt.Fprintf(stderr, "deck check: --workers can be at most %d\n", check.MaxWorkers)
+		return exitUsage
+	}
 	if o.workers < 0 || o.maxStates < 0 {
 		fmt.Fprintln(stderr, "deck check: --workers and --max-states cannot be negative")
 		return exitUsage
