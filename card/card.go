@@ -258,6 +258,11 @@ type Program struct {
 	// number of times (the variable is read-only in the body and the bound
 	// is evaluated once), which the checker's cycle proviso may ignore.
 	LoopSteps []int32
+	// StackWords, by pc: the words a stack standing at that card takes in
+	// a state vector (pc, return value and its procedure's locals; no
+	// locals once finished). Derived from Cards and Procs by SetStackWords,
+	// so that indexing a state reads one small table.
+	StackWords []int32
 }
 
 // StackName is how traces and messages name stack id of a program whose
@@ -272,4 +277,16 @@ func (p *Program) StackName(proc int32, id int) string {
 // Position renders a card's position as file:line:col.
 func (p *Program) Position(pos syntax.Pos) string {
 	return fmt.Sprintf("%s:%d:%d", p.File, pos.Line, pos.Col)
+}
+
+// SetStackWords fills StackWords from Cards and Procs.
+func (p *Program) SetStackWords() {
+	p.StackWords = make([]int32, len(p.Cards))
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		p.StackWords[pc] = 2
+		if c.Op != Done {
+			p.StackWords[pc] += p.Procs[c.Proc].NLocals
+		}
+	}
 }

@@ -338,6 +338,7 @@ func (c *compiler) compileProcs() {
 	}
 	c.compileAlways()
 	numberCards(c.prog)
+	c.prog.SetStackWords()
 	c.prog.MaxEval = 0
 	for _, x := range c.prog.Exprs {
 		if x.Depth > c.prog.MaxEval {

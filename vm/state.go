@@ -76,9 +76,16 @@ func (s *State) Reindex(p *card.Program) {
 	n := int(s.W[0])
 	s.off = s.off[:0]
 	at := int32(1 + p.SharedWords)
-	for i := 0; i < n; i++ {
-		s.off = append(s.off, at)
-		at += 2 + stackLocals(p, int32(s.W[at]))
+	if words := p.StackWords; len(words) == len(p.Cards) {
+		for i := 0; i < n; i++ {
+			s.off = append(s.off, at)
+			at += words[s.W[at]]
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			s.off = append(s.off, at)
+			at += 2 + stackLocals(p, int32(s.W[at]))
+		}
 	}
 	s.off = append(s.off, at)
 }
