@@ -137,10 +137,13 @@ func Progress(w io.Writer, m *vm.Machine, s *vm.State, taken []int64) {
 }
 
 // Steps writes a trace card by card.
-func Steps(w io.Writer, steps []Step) {
+func Steps(w io.Writer, steps []Step) { StepsFrom(w, steps, 1) }
+
+// StepsFrom is Steps numbering the first step first.
+func StepsFrom(w io.Writer, steps []Step, first int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for k, st := range steps {
-		fmt.Fprintf(tw, "  %d\t%s\tcard %s\t%s\t%s\t%s\n", k+1, st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
+		fmt.Fprintf(tw, "  %d\t%s\tcard %s\t%s\t%s\t%s\n", first+k, st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
 	}
 	tw.Flush()
 }

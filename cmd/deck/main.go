@@ -36,6 +36,7 @@ usage:
   deck cards FILE            show each procedure's cards
   deck run FILE [flags]      deal one shuffle and show it
   deck check FILE [flags]    explore every shuffle
+  deck play FILE [--from S]  be the dealer: pick which stack moves, card by card
   deck help [COMMAND]        explain a command
 
 Run 'deck help run' or 'deck help check' for their flags.
@@ -55,6 +56,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return cmdRun(rest, stdout, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
+	case "play":
+		return cmdPlay(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return cmdHelp(rest, stdout, stderr)
 	case "version", "--version":
@@ -78,6 +81,9 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 		fs, _ = runFlags(io.Discard)
 	case "check":
 		fs, _ = checkFlags(io.Discard)
+	case "play":
+		fmt.Fprintln(stdout, "usage: deck play FILE [--from SCHEDULE]\n\n"+playHelp+"\n\n--from SCHEDULE starts from a schedule that run or check printed, one card a tick.")
+		return exitOK
 	case "cards":
 		fmt.Fprintln(stdout, "usage: deck cards FILE\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.")
 		return exitOK

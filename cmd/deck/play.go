@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// playInput is where deck play reads the player's moves (a variable so
+// that tests can feed it).
+var playInput io.Reader = os.Stdin
+
+const playHelp = `You are the dealer: at every tick, pick the stack that takes the next card.
+  S      deal stack S's next card (Enter alone: the only stack that can move)
+  S:K    ... taking alternative K of its choose or either
+  u      undo the last card
+  q      stop here and print the schedule
+Break the program (a failed assert, a broken always, a deadlock) to win.`
+
+func cmdPlay(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("play", flag.ContinueOnError)
+	from := fs.String("from", "", "start from this schedule (as run and check print it)")
+	file, code := parseArgs(fs, args, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	prog, ok := load(file, stderr)
+	if !ok {
+		return exitUsage
+	}
+	var moves []trace.Move
+	if *from != "" {
+		sch, err := trace.Parse(*from)
+		if err != nil {
+			fmt.Fprintf(stderr, "deck play: --from: %v\n", err)
+			return exitUsage
+		}
+		for t := 0; t < sch.NumTicks(); t++ {
+			if len(sch.Tick(t)) != 1 {
+				fmt.Fprintf(stderr, "deck play: --from: tick %d deals %d cards; play deals one card a tick\n", t+1, len(sch.Tick(t)))
+				return exitUsage
+			}
+			moves = append(moves, sch.Tick(t)[0])
+		}
+	}
+	m := vm.New(prog)
+	if _, err := dealMoves(m, moves); err != nil {
+		fmt.Fprintf(stderr, "deck play: --from: %v\n", err)
+		return exitUsage
+	}
+	st := newStyle(stdout)
+	fmt.Fprintf(stdout, "%s %s\n%s\n", st.bold("deck play"), file, playHelp)
+	in := bufio.NewScanner(playInput)
+	shown := 0 // cards already listed
+	for {
+		res, err := dealMoves(m, moves)
+		if err != nil {
+			var re *deal.ReplayError
+			if errors.As(err, &re) {
+				// The last move did not fit: say why and take it back.
+				fmt.Fprintf(stdout, "%s %s\n", st.red("no:"), re.Msg)
+				moves = moves[:len(moves)-1]
+				continue
+			}
+			fmt.Fprintf(stderr, "deck play: %v\n", err)
+			return exitUsage
+		}
+		if len(res.Steps) > shown {
+			fmt.Fprintln(stdout)
+			trace.StepsFrom(stdout, res.Steps[shown:], shown+1)
+		} else if len(res.Steps) < shown {
+			fmt.Fprintf(stdout, "\n(undone: back to card %d)\n", len(res.Steps))
+		}
+		shown = len(res.Steps)
+		out := m.Outcome(res.Final)
+		if len(out.Vars) > 0 {
+			fmt.Fprintf(stdout, "%s %s\n", st.dim("shared:"), outcomeText(out))
+		}
+		if res.Violation != nil || res.Stopped == "" {
+			fmt.Fprintln(stdout)
+			if res.Violation != nil {
+				writeViolation(stdout, st, prog, res.Violation)
+				fmt.Fprintln(stdout, st.green("You broke it."))
+			} else {
+				fmt.Fprintf(stdout, "every stack has finished: %s\n", outcomeLine(out))
+			}
+			playSchedule(stdout, file, &res.Schedule)
+			if res.Violation != nil {
+				return exitViolation
+			}
+			return exitOK
+		}
+		// Offer every stack that can move; list the waiting ones too.
+		fmt.Fprintf(stdout, "\ntick %d: who moves?\n", len(moves)+1)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		only := -1
+		for i := 0; i < res.Final.NumStacks(); i++ {
+			if res.Final.Finished(prog, i) {
+				continue
+			}
+			pc := res.Final.PC(i)
+			what := fmt.Sprintf("%d\t%s\tcard %s\t%s\t%s", i, m.StackName(res.Final, i), prog.Numbers[pc], trace.ShortPos(prog.Position(prog.Cards[pc].Pos)), prog.Labels[pc])
+			if !m.Enabled(res.Final, i) {
+				fmt.Fprintf(tw, "  %s\t%s\n", what, st.dim("waits: "+m.WaitReason(res.Final, i)))
+				continue
+			}
+			if only == -1 {
+				only = i
+			} else {
+				only = -2
+			}
+			note := ""
+			if k := m.Choices(res.Final, i); k > 1 {
+				note = fmt.Sprintf("alternatives 0..%d: type %d:K", k-1, i)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", what, note)
+		}
+		tw.Flush()
+		fmt.Fprint(stdout, "> ")
+		if !in.Scan() {
+			fmt.Fprintln(stdout)
+			playSchedule(stdout, file, &res.Schedule)
+			return exitOK
+		}
+		line := strings.TrimSpace(in.Text())
+		switch {
+		case line == "q":
+			playSchedule(stdout, file, &res.Schedule)
+			return exitOK
+		case line == "u":
+			if len(moves) == 0 {
+				fmt.Fprintln(stdout, "nothing to undo")
+			} else {
+				moves = moves[:len(moves)-1]
+			}
+		case line == "" && only >= 0 && m.Choices(res.Final, only) == 1:
+			moves = append(moves, trace.Move{Stack: int32(only)})
+		case line == "":
+			fmt.Fprintln(stdout, "more than one stack can move: type its number")
+		default:
+			mv, err := parseMove(line)
+			if err != nil {
+				fmt.Fprintf(stdout, "%s %v (h for help)\n", st.red("no:"), err)
+				if line == "h" || line == "?" {
+					fmt.Fprintln(stdout, playHelp)
+				}
+				continue
+			}
+			moves = append(moves, mv)
+		}
+	}
+}
+
+// dealMoves replays moves, one card a tick, with the card-by-card record.
+func dealMoves(m *vm.Machine, moves []trace.Move) (*deal.Result, error) {
+	var sch trace.Schedule
+	for _, mv := range moves {
+		sch.Add(mv)
+	}
+	return deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: &sch, Steps: true})
+}
+
+// parseMove reads "S" or "S:K".
+func parseMove(text string) (trace.Move, error) {
+	s, k, hasK := strings.Cut(text, ":")
+	st, err := strconv.Atoi(s)
+	if err != nil || st < 0 {
+		return trace.Move{}, fmt.Errorf("%q is not a stack number", text)
+	}
+	mv := trace.Move{Stack: int32(st)}
+	if hasK {
+		ch, err := strconv.Atoi(k)
+		if err != nil || ch < 0 {
+			return trace.Move{}, fmt.Errorf("%q is not an alternative number", k)
+		}
+		mv.Choice = int32(ch)
+	}
+	return mv, nil
+}
+
+// outcomeLine is an outcome on one line, printed lines included.
+func outcomeLine(o vm.Outcome) string {
+	if o.Key() == "" {
+		return "(no shared variables, nothing printed)"
+	}
+	return o.Key()
+}
+
+func playSchedule(w io.Writer, file string, sch *trace.Schedule) {
+	s := sch.String()
+	fmt.Fprintf(w, "schedule: %s\n", s)
+	if s != "" {
+		fmt.Fprintf(w, "replay:   deck run %s --replay '%s'\n", file, s)
+	}
+}
