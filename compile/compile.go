@@ -357,7 +357,11 @@ func (c *compiler) compileProc(idx int32) {
 	info.compiling = true
 	d := c.decls[idx]
 	if info.paramTypes == nil {
+		// Never called or spawned: int parameters.
 		info.paramTypes = make([]ltype, len(d.Params))
+		for k := range info.paramTypes {
+			info.paramTypes[k] = tInt
+		}
 	}
 	pc := newProcCompiler(c, idx)
 	proc := &c.prog.Procs[idx]

@@ -786,3 +786,20 @@ proc main() {
 		t.Errorf("cards not found: %v", want)
 	}
 }
+
+// TestCompilesCleanly: programs that must compile without an error.
+func TestCompilesCleanly(t *testing.T) {
+	tests := []struct{ name, src string }{
+		{"uncalled procedure assigns its parameter", "proc f(a) {\n    a = 5\n}\nproc main() {\n}\n"},
+		{"called procedure assigns its parameter", "proc f(a) {\n    a = a + 1\n}\nproc main() {\n    f(1)\n    spawn f(2)\n}\n"},
+		{"handles to procedures whose joins agree", "proc a() { return 1 }\nproc b() { return 2 }\nproc main() {\n    let h = spawn a()\n    h = spawn b()\n    let r = join h\n}\n"},
+		{"handles to procedures without values", "proc a() { }\nproc b() { }\nproc w(h) { join h }\nproc main() {\n    let x = spawn a()\n    let y = spawn b()\n    spawn w(x)\n    spawn w(y)\n}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := compile.Source("ok.deck", []byte(tt.src)); err != nil {
+				t.Errorf("%v\n%s", err, tt.src)
+			}
+		})
+	}
+}

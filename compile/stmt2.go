@@ -243,7 +243,7 @@ func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos) {
 		want := info.paramTypes[k]
 		if a.typ.t != want.t {
 			c.errorf(a.pos, "argument %d of %s is %s here but %s at %s", k+1, c.prog.Procs[idx].Name, an(a.typ.t), an(want.t), info.paramsFrom)
-		} else if why := c.handlesDisagree(want.proc, a.typ.proc); why != "" {
+		} else if why := c.handlesDisagree(want, a.typ); why != "" {
 			c.errorf(a.pos, "argument %d of %s is a handle to %s here but to %s at %s; %s", k+1, c.prog.Procs[idx].Name,
 				c.procName(a.typ.proc), c.procName(want.proc), info.paramsFrom, why)
 		}
@@ -368,7 +368,7 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 			if f.retType != nil && f.retType.t != x.typ.t {
 				c.errorf(s.Value.Pos(), "%s returns %s here but %s elsewhere", c.prog.Procs[f.proc].Name, an(x.typ.t), an(f.retType.t))
 			} else if f.retType != nil {
-				if why := c.handlesDisagree(f.retType.proc, x.typ.proc); why != "" {
+				if why := c.handlesDisagree(*f.retType, x.typ); why != "" {
 					c.errorf(s.Value.Pos(), "%s returns a handle to %s here but to %s elsewhere; %s", c.prog.Procs[f.proc].Name,
 						c.procName(x.typ.proc), c.procName(f.retType.proc), why)
 				}
@@ -408,7 +408,7 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 			c.errorf(s.Value.Pos(), "%s returns %s here but %s at %s", c.prog.Procs[pc.proc].Name, an(x.typ.t), an(info.returns), info.retFrom)
 		} else if !info.hasReturn {
 			info.hasReturn, info.returns, info.retProc, info.retFrom = true, x.typ.t, x.typ.proc, s.At
-		} else if why := c.handlesDisagree(info.retProc, x.typ.proc); why != "" {
+		} else if why := c.handlesDisagree(ltype{t: info.returns, proc: info.retProc}, x.typ); why != "" {
 			c.errorf(s.Value.Pos(), "%s returns a handle to %s here but to %s at %s; %s", c.prog.Procs[pc.proc].Name,
 				c.procName(x.typ.proc), c.procName(info.retProc), info.retFrom, why)
 		}
@@ -501,7 +501,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		t, ok := pc.effect(s.Value, dst, true)
 		if ok && t.t != want.t {
 			c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(t.t), name, an(want.t))
-		} else if why := c.handlesDisagree(want.proc, t.proc); ok && local >= 0 && why != "" {
+		} else if why := c.handlesDisagree(want, t); ok && local >= 0 && why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(t.proc), why)
 		}
@@ -537,7 +537,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
 	} else if local >= 0 {
-		if why := c.handlesDisagree(want.proc, value.typ.proc); why != "" {
+		if why := c.handlesDisagree(want, value.typ); why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(value.typ.proc), why)
 			return
@@ -766,12 +766,15 @@ func (pc *procCompiler) either(s *syntax.EitherStmt) {
 	pc.pending = after
 }
 
-// handlesDisagree says why handles to stacks of procedures a and b cannot
-// share a local, a parameter or a return value, or returns "" when they
-// can: they are one procedure, or joining either gives the same type, since
-// that type is all the compiler keeps of a handle. -1 (not a handle) agrees
-// only with itself.
-func (c *compiler) handlesDisagree(a, b int32) string {
+// handlesDisagree says why values of types x and y, when both are handles,
+// cannot share a local, a parameter or a return value, or returns "" when
+// they can: other types, handles to one procedure, or handles whose joins
+// give the same type, since that type is all the compiler keeps of them.
+func (c *compiler) handlesDisagree(x, y ltype) string {
+	if x.t != card.THandle || y.t != card.THandle {
+		return ""
+	}
+	a, b := x.proc, y.proc
 	for depth := 0; a != b; depth++ {
 		if depth > len(c.info) {
 			return "" // handles to handles to ... in a cycle: they agree
