@@ -415,13 +415,10 @@ func (c *compiler) compileAlways() {
 // an names a type with its article, for messages: "an int", "a bool",
 // "a handle", "no value".
 func an(t card.Type) string {
-	switch t {
-	case card.TInt:
-		return "an int"
-	case card.TVoid:
+	if t == card.TVoid {
 		return "no value"
 	}
-	return "a " + t.String()
+	return article(t.String())
 }
 
 // binaryType checks the operand types of a binary operator.
