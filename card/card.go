@@ -44,6 +44,8 @@ import (
 //	Either    A (either index)               pc = Eithers[A][choice]
 //	Return    X (or none)                    finish the stack with value X
 //	Done      -                              never executed: the stack has finished
+//	Start     -                              never executed: a stack spawned on another
+//	                                         node waits here for its start message
 type Op uint8
 
 const (
@@ -70,6 +72,7 @@ const (
 	Either
 	Return
 	Done
+	Start
 	numOps
 )
 
@@ -78,7 +81,7 @@ var opNames = [...]string{
 	Await: "await", Atomic: "atomic", Lock: "lock", Unlock: "unlock", Acquire: "acquire",
 	Release: "release", Notify: "notify", Wait: "wait", Send: "send", SendWait: "sendwait",
 	Recv: "recv", Spawn: "spawn", Join: "join", Choose: "choose", Either: "either",
-	Return: "return", Done: "done",
+	Return: "return", Done: "done", Start: "start",
 }
 
 func (op Op) String() string {
@@ -189,6 +192,9 @@ type Proc struct {
 	Entry   int32 // first card
 	Exit    int32 // its Done card
 	Returns Type  // TVoid when it never returns a value
+	// Start is the card a stack of this procedure stands at while its
+	// start message is in flight (placed programs only), or -1.
+	Start int32
 	Pos     syntax.Pos
 	Locals  []string // slot names, for traces ("t1" for temporaries)
 }
@@ -263,6 +269,12 @@ type Program struct {
 	// locals once finished). Derived from Cards and Procs by SetStackWords,
 	// so that indexing a state reads one small table.
 	StackWords []int32
+	// Net describes the nodes and the network of a placed program (see
+	// compile.Place); nil when every stack runs on one machine.
+	Net *Network
+	// Places are the file's place declarations, in order; compile.Place
+	// applies them.
+	Places []PlaceDecl
 }
 
 // StackName is how traces and messages name stack id of a program whose
@@ -287,6 +299,8 @@ func (p *Program) SetStackWords() {
 		p.StackWords[pc] = 2
 		if c.Op != Done {
 			p.StackWords[pc] += p.Procs[c.Proc].NLocals
+		} else if p.Net != nil && p.Net.DoneTo[c.Proc] != 0 {
+			p.StackWords[pc]++ // the nodes that have heard it finish
 		}
 	}
 }

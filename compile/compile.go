@@ -101,6 +101,7 @@ func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
 // declare handles every top-level declaration in order.
 func (c *compiler) declare(f *syntax.File) {
 	p := c.prog
+	var places []*syntax.PlaceDecl
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *syntax.ConstDecl:
@@ -164,6 +165,8 @@ func (c *compiler) declare(f *syntax.File) {
 			c.addGlobal(d.Name, g)
 		case *syntax.AlwaysDecl:
 			c.always = append(c.always, d)
+		case *syntax.PlaceDecl:
+			places = append(places, d)
 		case *syntax.ProcDecl:
 			if !c.newName(d.Name) {
 				continue
@@ -181,11 +184,29 @@ func (c *compiler) declare(f *syntax.File) {
 				params = append(params, prm.Name)
 			}
 			idx := int32(len(p.Procs))
-			p.Procs = append(p.Procs, card.Proc{Name: d.Name.Name, Params: params, Pos: d.Name.At, Returns: card.TVoid})
+			p.Procs = append(p.Procs, card.Proc{Name: d.Name.Name, Params: params, Pos: d.Name.At, Returns: card.TVoid, Start: -1})
 			c.decls = append(c.decls, d)
 			c.info = append(c.info, procInfo{returns: card.TVoid})
 			c.names[d.Name.Name] = &entity{kind: entProc, pos: d.Name.At, proc: idx}
 			c.procIdx[d.Name.Name] = idx
+		}
+	}
+	// A place declaration may come before its procedure.
+	placed := map[string]syntax.Pos{}
+	for _, d := range places {
+		e, ok := c.names[d.Proc.Name]
+		switch {
+		case !ok:
+			c.errorf(d.Proc.At, "place: there is no procedure %s", d.Proc.Name)
+		case e.kind != entProc:
+			c.errorf(d.Proc.At, "place: %s is a %s, not a procedure", d.Proc.Name, c.kindName(e))
+		default:
+			if at, dup := placed[d.Proc.Name]; dup {
+				c.errorf(d.Proc.At, "%s is already placed at %s", d.Proc.Name, at)
+				continue
+			}
+			placed[d.Proc.Name] = d.At
+			p.Places = append(p.Places, card.PlaceDecl{Proc: d.Proc.Name, Node: d.Node.Name, Pos: d.At})
 		}
 	}
 	// Parameters may now shadow nothing global: check once every name is known.

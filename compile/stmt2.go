@@ -95,6 +95,7 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 		}
 		cd := pc.newCard(card.Join, e.At, pc.exprCode(h))
 		cd.Dst = dst
+		cd.A = h.typ.proc // the procedure of the stack joined, or -1 when unknown
 		pc.emit(cd, dstName()+"join "+h.src)
 		return rt, true
 	case *syntax.ChooseExpr:

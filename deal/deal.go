@@ -133,6 +133,18 @@ type dealer struct {
 	enVal   []bool
 	epoch   uint64
 	scanned uint64 // the epoch of the last full scan for runnable stacks
+
+	// A placed program has Options.CPUs processors per node: processor k
+	// belongs to node cpuNode[k] and takes only that node's stacks.
+	cpuNode []int32
+	netMoves []netMove // scratch: the network's possible moves this tick
+}
+
+// netMove is a move the network can make: deliver, drop or duplicate
+// message k (kind is trace.NetDeliver, NetDrop or NetDup).
+type netMove struct {
+	kind int32
+	k    int
 }
 
 // Run deals one run of the program.
@@ -153,14 +165,22 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		rng:   rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15)),
 		s:     m.Init(),
 		res:   &Result{Seed: opt.Seed},
-		cpu:   make([]int32, opt.CPUs),
 		epoch: 1,
 	}
+	ncpu := opt.CPUs
+	if net := m.P.Net; net != nil {
+		ncpu *= len(net.Nodes)
+		d.s.Track = true
+		for k := 0; k < ncpu; k++ {
+			d.cpuNode = append(d.cpuNode, int32(k/opt.CPUs))
+		}
+	}
+	d.cpu = make([]int32, ncpu)
 	for k := range d.cpu {
 		d.cpu[k] = -1
 	}
-	d.used = make([]int, opt.CPUs)
-	d.order = make([]int, opt.CPUs)
+	d.used = make([]int, ncpu)
+	d.order = make([]int, ncpu)
 	if k, f := m.CheckAlways(d.s); k >= 0 {
 		d.res.Violation = trace.Always(m, d.s, k, f)
 		d.res.Final = d.s
@@ -274,7 +294,11 @@ func (d *dealer) deal() {
 		for k := range d.cpu {
 			if d.cpu[k] < 0 && len(d.queue) > 0 {
 				pick := 0
-				if d.opt.Dealer == Random {
+				if d.cpuNode != nil {
+					if pick = d.pickOnNode(d.cpuNode[k]); pick < 0 {
+						continue
+					}
+				} else if d.opt.Dealer == Random {
 					pick = d.rng.IntN(len(d.queue))
 				}
 				st := d.queue[pick]
@@ -293,10 +317,15 @@ func (d *dealer) deal() {
 			}
 		}
 		if busy == 0 {
-			if !d.allFinished() {
-				d.res.Violation = trace.Deadlock(m, s)
+			if d.allFinished() {
+				return
 			}
-			return
+			if !d.netTick(true) {
+				d.res.Violation = trace.Deadlock(m, s)
+				return
+			}
+			d.endTick()
+			continue
 		}
 		// The processors take their cards in an order the dealer picks.
 		n := 0
@@ -328,10 +357,124 @@ func (d *dealer) deal() {
 				break
 			}
 		}
+		if !stop && d.cpuNode != nil {
+			// The network is dealt like a processor of its own: now and
+			// then it delivers (or drops) a message.
+			d.netTick(false)
+		}
 		d.endTick()
 		if stop {
 			return
 		}
+	}
+}
+
+// pickOnNode picks, by the dealer's rule, the index in the queue of a
+// stack of node n, or -1 when none waits.
+func (d *dealer) pickOnNode(n int32) int {
+	count := 0
+	for _, st := range d.queue {
+		if d.m.StackNode(d.s, int(st)) == n {
+			count++
+		}
+	}
+	if count == 0 {
+		return -1
+	}
+	want := 0
+	if d.opt.Dealer == Random {
+		want = d.rng.IntN(count)
+	}
+	for i, st := range d.queue {
+		if d.m.StackNode(d.s, int(st)) == n {
+			if want == 0 {
+				return i
+			}
+			want--
+		}
+	}
+	return -1
+}
+
+// netTick lets the network make at most one move in this tick: the random
+// dealer delivers a random deliverable message half of the time (so that
+// messages arrive after a random delay), drops one now and then on a lossy
+// network and duplicates one on a dup network; the other dealers deliver
+// the oldest deliverable message at once. With must (no processor had
+// anything to do) the network moves whenever it can. It reports whether
+// it moved.
+func (d *dealer) netTick(must bool) bool {
+	m, s := d.m, d.s
+	mv := d.netMoves[:0]
+	for k := 0; k < s.NumMsgs(); k++ {
+		if m.Deliverable(s, k) {
+			mv = append(mv, netMove{trace.NetDeliver, k})
+		}
+	}
+	deliverable := len(mv)
+	if d.opt.Dealer == Random {
+		for k := 0; k < s.NumMsgs(); k++ {
+			if m.Droppable(s, k) {
+				mv = append(mv, netMove{trace.NetDrop, k})
+			}
+			if m.Duplicable(s, k) {
+				mv = append(mv, netMove{trace.NetDup, k})
+			}
+		}
+	}
+	d.netMoves = mv
+	if len(mv) == 0 {
+		return false
+	}
+	var pick netMove
+	switch {
+	case d.opt.Dealer != Random:
+		if deliverable == 0 {
+			return false
+		}
+		pick = mv[0]
+		for _, c := range mv[:deliverable] {
+			if s.Tags[c.k] < s.Tags[pick.k] {
+				pick = c
+			}
+		}
+	default:
+		if !must && d.rng.IntN(2) == 0 {
+			return false
+		}
+		// Deliveries are the rule; a drop or a duplicate, one move in
+		// four when the network allows them.
+		if deliverable > 0 && (len(mv) == deliverable || d.rng.IntN(4) != 0) {
+			pick = mv[d.rng.IntN(deliverable)]
+		} else {
+			pick = mv[deliverable+d.rng.IntN(len(mv)-deliverable)]
+		}
+	}
+	d.netStep(pick)
+	return true
+}
+
+// netStep makes one network move and records it.
+func (d *dealer) netStep(mv netMove) {
+	m, s := d.m, d.s
+	record := d.opt.Steps && (d.opt.MaxSteps == 0 || len(d.res.Steps) < d.opt.MaxSteps)
+	if record {
+		d.before.CopyFrom(s)
+	}
+	tag := s.Tags[mv.k]
+	switch mv.kind {
+	case trace.NetDrop:
+		m.Drop(s, mv.k)
+	default:
+		m.Deliver(s, mv.k, mv.kind == trace.NetDup)
+	}
+	d.epoch++
+	d.tick = append(d.tick, trace.Move{Stack: mv.kind, Choice: tag})
+	d.tickCPU = append(d.tickCPU, uint16(len(d.cpu)))
+	if record {
+		d.res.Steps = append(d.res.Steps, trace.RecordNet(m, &d.before, s, mv.kind, mv.k, d.res.Ticks))
+	} else if d.opt.Steps {
+		d.res.StepsCut = true
 	}
 }
 
@@ -421,6 +564,12 @@ func (d *dealer) replay() error {
 	for t := 0; t < sch.NumTicks(); t++ {
 		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 		for k, mv := range sch.Tick(t) {
+			if mv.IsNet() {
+				if err := d.replayNet(t, mv); err != nil {
+					return err
+				}
+				continue
+			}
 			st := int(mv.Stack)
 			for _, earlier := range sch.Tick(t)[:k] {
 				if earlier.Stack == mv.Stack {
@@ -439,7 +588,18 @@ func (d *dealer) replay() error {
 			if c := m.Choices(s, st); int(mv.Choice) >= c {
 				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %s here, not %d", m.StackName(s, st), choicesText(c), mv.Choice+1)}
 			}
-			if d.step(st, int(mv.Choice), k) == stepViolation {
+			cpu := k
+			if d.cpuNode != nil {
+				// The processors of the stack's node, in the order its
+				// moves come in this tick.
+				cpu = int(m.StackNode(s, st)) * d.opt.CPUs
+				for _, earlier := range sch.Tick(t)[:k] {
+					if !earlier.IsNet() && m.StackNode(s, int(earlier.Stack)) == m.StackNode(s, st) {
+						cpu++
+					}
+				}
+			}
+			if d.step(st, int(mv.Choice), cpu) == stepViolation {
 				d.endTick()
 				if t+1 < sch.NumTicks() || k+1 < len(sch.Tick(t)) {
 					return &ReplayError{Tick: t, Msg: "the run failed before the schedule ended"}
@@ -452,12 +612,54 @@ func (d *dealer) replay() error {
 	d.grow()
 	switch {
 	case d.allFinished():
-	case d.anyEnabled():
+	case d.anyEnabled() || (d.p.Net != nil && m.NetEnabled(s)):
 		d.res.Stopped = "replay-ended"
 	default:
 		d.res.Violation = trace.Deadlock(m, s)
 	}
 	return nil
+}
+
+// replayNet makes the network move mv of tick t, after checking that the
+// program is placed, that the message is in flight and that the network
+// mode allows the move.
+func (d *dealer) replayNet(t int, mv trace.Move) error {
+	m, s := d.m, d.s
+	what := map[int32]string{trace.NetDeliver: "deliver", trace.NetDrop: "drop", trace.NetDup: "duplicate"}[mv.Stack]
+	if d.p.Net == nil {
+		return &ReplayError{Tick: t, Msg: fmt.Sprintf("cannot %s message %d: the program is not placed on nodes (use the same --place as the run that printed the schedule)", what, mv.Choice)}
+	}
+	k := s.FindMsg(mv.Choice)
+	if k < 0 {
+		if mv.Choice > s.Sent {
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("cannot %s message %d: only %d message%s sent so far", what, mv.Choice, s.Sent, trace.Plural(int(s.Sent)))}
+		}
+		return &ReplayError{Tick: t, Msg: fmt.Sprintf("cannot %s message %d: it is no longer in flight", what, mv.Choice)}
+	}
+	switch mv.Stack {
+	case trace.NetDeliver:
+		if !m.Deliverable(s, k) {
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be delivered now (%s)", mv.Choice, d.whyNot(k))}
+		}
+	case trace.NetDrop:
+		if !m.Droppable(s, k) {
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be dropped: the network is %s", mv.Choice, d.p.Net.Mode)}
+		}
+	case trace.NetDup:
+		if !m.Duplicable(s, k) {
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be duplicated: the network is %s", mv.Choice, d.p.Net.Mode)}
+		}
+	}
+	d.netStep(netMove{mv.Stack, k})
+	return nil
+}
+
+// whyNot says why message k cannot be delivered.
+func (d *dealer) whyNot(k int) string {
+	if d.p.Net.Mode&card.Unordered == 0 && k > 0 && d.s.Msg(k-1).From == d.s.Msg(k).From && d.s.Msg(k-1).To == d.s.Msg(k).To {
+		return fmt.Sprintf("message %d was sent before it on the same link, and the network is ordered", d.s.Msg(k-1).Tag)
+	}
+	return "the channel has no room"
 }
 
 func (d *dealer) anyEnabled() bool {

@@ -99,6 +99,13 @@ type AlwaysDecl struct {
 	Cond Expr
 }
 
+// PlaceDecl is `place proc on node`: every stack of proc runs on node.
+type PlaceDecl struct {
+	At   Pos
+	Proc *Ident
+	Node *Ident
+}
+
 // ProcDecl is `proc name(a, b) { ... }`.
 type ProcDecl struct {
 	At     Pos
@@ -112,12 +119,14 @@ func (d *VarDecl) Pos() Pos    { return d.At }
 func (d *ObjDecl) Pos() Pos    { return d.At }
 func (d *AlwaysDecl) Pos() Pos { return d.At }
 func (d *ProcDecl) Pos() Pos   { return d.At }
+func (d *PlaceDecl) Pos() Pos  { return d.At }
 
 func (*ConstDecl) declNode()  {}
 func (*VarDecl) declNode()    {}
 func (*ObjDecl) declNode()    {}
 func (*AlwaysDecl) declNode() {}
 func (*ProcDecl) declNode()   {}
+func (*PlaceDecl) declNode()  {}
 
 // ---- statements -----------------------------------------------------------
 

@@ -67,6 +67,8 @@ func dump(b *strings.Builder, node any) {
 		list(n.Kind.String(), optional(n.Name, size(n.Size), arg(n.Arg))...)
 	case *AlwaysDecl:
 		list("always", n.Cond)
+	case *PlaceDecl:
+		list("place", n.Proc, n.Node)
 	case *ProcDecl:
 		b.WriteString("(proc ")
 		dump(b, n.Name)

@@ -228,7 +228,7 @@ func (p *parser) atDeclStart() bool {
 
 func isDeclKeyword(tok Token) bool {
 	switch tok {
-	case CONST, VAR, MUTEX, SEM, CHAN, EVENT, ALWAYS, PROC:
+	case CONST, VAR, MUTEX, SEM, CHAN, EVENT, ALWAYS, PLACE, PROC:
 		return true
 	}
 	return false
@@ -316,6 +316,15 @@ func (p *parser) parseDecl() Decl {
 	case ALWAYS:
 		p.next()
 		return &AlwaysDecl{At: at, Cond: p.parseExpr()}
+	case PLACE:
+		p.next()
+		d := &PlaceDecl{At: at, Proc: p.parseIdent("procedure name after place")}
+		if p.tok != IDENT || p.lit != "on" {
+			p.errorExpected("'on' after place " + d.Proc.Name)
+		}
+		p.next()
+		d.Node = p.parseIdent("node name after on")
+		return d
 	case PROC:
 		return p.parseProc()
 	}

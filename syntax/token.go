@@ -50,6 +50,7 @@ const (
 	CHAN
 	EVENT
 	ALWAYS
+	PLACE
 	PROC
 	LET
 	IF
@@ -90,7 +91,7 @@ var tokenNames = [...]string{
 	LPAREN: "(", RPAREN: ")", LBRACK: "[", RBRACK: "]", LBRACE: "{", RBRACE: "}",
 	COMMA: ",", RANGE: "..",
 	CONST: "const", VAR: "var", MUTEX: "mutex", SEM: "sem", CHAN: "chan", EVENT: "event",
-	ALWAYS: "always", PROC: "proc", LET: "let", IF: "if", ELSE: "else", WHILE: "while",
+	ALWAYS: "always", PLACE: "place", PROC: "proc", LET: "let", IF: "if", ELSE: "else", WHILE: "while",
 	FOR: "for", IN: "in", ASSERT: "assert", PRINT: "print", ATOMIC: "atomic", AWAIT: "await",
 	YIELD: "yield", LOCK: "lock", UNLOCK: "unlock", ACQUIRE: "acquire", RELEASE: "release",
 	SEND: "send", RECV: "recv", NOTIFY: "notify", WAIT: "wait", SPAWN: "spawn", JOIN: "join",

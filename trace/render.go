@@ -31,6 +31,26 @@ const maxTimelineTicks = 100
 // Timeline writes one row per processor showing which stack's card it
 // took at each tick ('.' when it idled).
 func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
+	labels := make([]string, ncpu)
+	for k := range labels {
+		labels[k] = fmt.Sprintf("cpu%d", k)
+	}
+	TimelineRows(w, sch, cpus, labels)
+}
+
+// netSymbol marks a network move in a timeline row: 'm' for a delivery,
+// 'x' for a drop, 'd' for a duplicate.
+const netSymbol = -2
+
+// TimelineRows is Timeline with a label for each row: the processors of a
+// placed program are grouped by node ("Y/cpu0"), and its last row, the
+// network, shows deliveries (m), drops (x) and duplicates (d).
+func TimelineRows(w io.Writer, sch *Schedule, cpus []uint16, labels []string) {
+	ncpu := len(labels)
+	width := 0
+	for _, l := range labels {
+		width = max(width, len(l))
+	}
 	ticks := sch.NumTicks()
 	rows := make([][]int, ncpu) // stack per tick per cpu, -1 idle
 	for k := range rows {
@@ -48,6 +68,9 @@ func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
 			}
 			if cpu < ncpu {
 				rows[cpu][t] = int(mv.Stack)
+				if mv.IsNet() {
+					rows[cpu][t] = netSymbol + int(mv.Stack) + 1 // -2, -3, -4
+				}
 			}
 			at++
 		}
@@ -59,13 +82,9 @@ func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
 				if t > 0 && t%10 == 0 {
 					b.WriteByte(' ')
 				}
-				if st < 0 {
-					b.WriteByte('.')
-				} else {
-					b.WriteByte(StackSymbol(st))
-				}
+				b.WriteString(symbolOf(st))
 			}
-			fmt.Fprintf(w, "  cpu%d  %s\n", k, b.String())
+			fmt.Fprintf(w, "  %-*s  %s\n", width, labels[k], b.String())
 		}
 		return
 	}
@@ -81,11 +100,7 @@ func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
 			}
 			total++
 			if len(runs) < maxRuns {
-				sym := "."
-				if row[t] >= 0 {
-					sym = string(StackSymbol(row[t]))
-				}
-				runs = append(runs, fmt.Sprintf("%s×%d", sym, n))
+				runs = append(runs, fmt.Sprintf("%s×%d", symbolOf(row[t]), n))
 			}
 			t += n
 		}
@@ -93,8 +108,23 @@ func Timeline(w io.Writer, sch *Schedule, cpus []uint16, ncpu int) {
 		if total > maxRuns {
 			more = fmt.Sprintf(" … (%d more switches)", total-maxRuns)
 		}
-		fmt.Fprintf(w, "  cpu%d  %s%s\n", k, strings.Join(runs, " "), more)
+		fmt.Fprintf(w, "  %-*s  %s%s\n", width, labels[k], strings.Join(runs, " "), more)
 	}
+}
+
+// symbolOf is the timeline symbol of a row entry.
+func symbolOf(st int) string {
+	switch {
+	case st >= 0:
+		return string(StackSymbol(st))
+	case st == netSymbol:
+		return "m"
+	case st == netSymbol-1:
+		return "x"
+	case st == netSymbol-2:
+		return "d"
+	}
+	return "."
 }
 
 // Legend names the stacks of a timeline: "0 main  1 inc#1  2 inc#2".
@@ -143,6 +173,10 @@ func Steps(w io.Writer, steps []Step) { StepsFrom(w, steps, 1) }
 func StepsFrom(w io.Writer, steps []Step, first int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for k, st := range steps {
+		if st.Net != "" {
+			fmt.Fprintf(tw, "  %d\t%s\tm%d\t\t%s %s→%s %s\t%s\n", first+k, st.Stack, st.Msg.N, st.Net, st.Msg.From, st.Msg.To, st.Msg.What, effects(st))
+			continue
+		}
 		fmt.Fprintf(tw, "  %d\t%s\tcard %s\t%s\t%s\t%s\n", first+k, st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
 	}
 	tw.Flush()
@@ -183,6 +217,9 @@ func effects(st Step) string {
 	if len(st.Sets) > 0 {
 		parts = append(parts, "→ "+vals(st.Sets))
 	}
+	for _, m := range st.Sent {
+		parts = append(parts, "sent "+m.String())
+	}
 	if st.Failed {
 		parts = append(parts, "FAILED")
 	}
@@ -204,7 +241,23 @@ type StepJSON struct {
 	Writes map[string]json.RawMessage `json:"writes,omitempty"`
 	Sets   map[string]json.RawMessage `json:"sets,omitempty"`
 	Failed bool                       `json:"failed,omitempty"`
+	// Placed programs: the messages a card sent; on a network step (stack
+	// "network"), what the network did ("deliver", "drop", "duplicate")
+	// and to which message.
+	Sent []MsgJSON `json:"sent,omitempty"`
+	Net  string    `json:"net,omitempty"`
+	Msg  *MsgJSON  `json:"message,omitempty"`
 }
+
+// MsgJSON is a message in JSON output.
+type MsgJSON struct {
+	N    int32  `json:"n"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	What string `json:"what"`
+}
+
+func msgJSON(e MsgEvent) MsgJSON { return MsgJSON{N: e.N, From: e.From, To: e.To, What: e.What} }
 
 func jsonValues(vs []Value) map[string]json.RawMessage {
 	if len(vs) == 0 {
@@ -228,9 +281,17 @@ func StepsJSON(steps []Step) []StepJSON {
 	for _, st := range steps {
 		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
 			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed}
-		if strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either") {
+		if st.Net == "" && (strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either")) {
 			c := st.Choice
 			j.Choice = &c
+		}
+		for _, m := range st.Sent {
+			j.Sent = append(j.Sent, msgJSON(m))
+		}
+		if st.Net != "" {
+			j.Net = st.Net
+			mj := msgJSON(st.Msg)
+			j.Msg = &mj
 		}
 		out = append(out, j)
 	}

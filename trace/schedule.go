@@ -17,6 +17,42 @@ type Move struct {
 	Choice int32
 }
 
+// Network moves of placed programs use a negative Stack, and Choice holds
+// the number of the message (in send order, from 1).
+const (
+	NetDeliver int32 = -1 // deliver the message: "m3"
+	NetDrop    int32 = -2 // lose it: "x3"
+	NetDup     int32 = -3 // deliver a copy and keep it in flight: "d3"
+)
+
+// IsNet reports whether the move is the network's rather than a stack's.
+func (m Move) IsNet() bool { return m.Stack < 0 }
+
+// netLetter is the schedule letter of a network move.
+func netLetter(stack int32) byte {
+	switch stack {
+	case NetDrop:
+		return 'x'
+	case NetDup:
+		return 'd'
+	}
+	return 'm'
+}
+
+// writeMove writes one move: "2", "2:1", "m3".
+func writeMove(b *strings.Builder, m Move) {
+	if m.IsNet() {
+		b.WriteByte(netLetter(m.Stack))
+		b.WriteString(strconv.Itoa(int(m.Choice)))
+		return
+	}
+	b.WriteString(strconv.Itoa(int(m.Stack)))
+	if m.Choice != 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(int(m.Choice)))
+	}
+}
+
 // Schedule is a shuffle: the moves of every tick, in order. Within a tick
 // the moves are listed in the order they took effect. It is stored flat
 // (Ends[t] is one past the last move of tick t) so that a run of millions
@@ -66,8 +102,10 @@ func (s *Schedule) Truncate(n int) {
 //
 // Ticks are separated by commas; a tick with several CPUs joins its moves
 // with '+'; a move is a stack number (0 is main, then stacks in order of
-// spawning) with ":choice" when it chose; "S*N" repeats a one-move tick N
-// times. When parsing, white space may stand next to a separator (to wrap
+// spawning) with ":choice" when it chose, or, in a placed program, a
+// network move: "m3" delivers message 3 (messages are numbered from 1 in
+// the order they were sent), "x3" drops it, "d3" delivers a copy and keeps
+// it in flight; "S*N" repeats a one-move tick N times. When parsing, white space may stand next to a separator (to wrap
 // a long schedule), never between two digits.
 func (s *Schedule) String() string {
 	var b strings.Builder
@@ -76,7 +114,7 @@ func (s *Schedule) String() string {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		if len(t) == 1 && t[0].Choice == 0 {
+		if len(t) == 1 && t[0].Choice == 0 && !t[0].IsNet() {
 			n := 1
 			for i+n < s.NumTicks() && len(s.Tick(i+n)) == 1 && s.Tick(i + n)[0] == t[0] {
 				n++
@@ -93,11 +131,7 @@ func (s *Schedule) String() string {
 			if k > 0 {
 				b.WriteByte('+')
 			}
-			b.WriteString(strconv.Itoa(int(m.Stack)))
-			if m.Choice != 0 {
-				b.WriteByte(':')
-				b.WriteString(strconv.Itoa(int(m.Choice)))
-			}
+			writeMove(&b, m)
 		}
 		i++
 	}
@@ -139,6 +173,15 @@ func Parse(text string) (*Schedule, error) {
 		}
 		var moves []Move
 		for _, mv := range strings.Split(tick, "+") {
+			if mv != "" && (mv[0] == 'm' || mv[0] == 'x' || mv[0] == 'd') {
+				n, err := strconv.ParseInt(mv[1:], 10, 32)
+				if err != nil || n < 1 {
+					return nil, fmt.Errorf("schedule: %q is not a message move (m3, x3 or d3: deliver, drop or duplicate message 3)", mv)
+				}
+				kind := map[byte]int32{'m': NetDeliver, 'x': NetDrop, 'd': NetDup}[mv[0]]
+				moves = append(moves, Move{Stack: kind, Choice: int32(n)})
+				continue
+			}
 			stack, choice, _ := strings.Cut(mv, ":")
 			st, err := strconv.ParseInt(stack, 10, 32)
 			if err != nil || st < 0 {

@@ -29,6 +29,68 @@ type Step struct {
 	Writes  []Value // shared values written, as they are after it
 	Sets    []Value // the local the card set, if any
 	Failed  bool
+	// Sent lists the messages the card put in flight (placed programs).
+	Sent []MsgEvent
+	// Net is set on a step of the network rather than of a stack
+	// (StackID -1): "deliver", "drop" or "duplicate", with the message.
+	Net string
+	Msg MsgEvent
+}
+
+// MsgEvent names one message: its number, both nodes and what it carries.
+type MsgEvent struct {
+	N        int32
+	From, To string
+	What     string // e.g. "start worker#1", "send c <- 3"
+}
+
+func (e MsgEvent) String() string {
+	return fmt.Sprintf("m%d %s→%s %s", e.N, e.From, e.To, e.What)
+}
+
+// msgEvent describes message msg of state s.
+func msgEvent(m *vm.Machine, s *vm.State, msg vm.Message) MsgEvent {
+	return MsgEvent{N: msg.Tag, From: m.NodeName(msg.From), To: m.NodeName(msg.To), What: m.DescribeMsg(s, msg)}
+}
+
+// netActions names the network's moves in traces.
+var netActions = map[int32]string{NetDeliver: "deliver", NetDrop: "drop", NetDup: "duplicate"}
+
+// RecordNet describes a network move: message k of state before
+// delivered, dropped or duplicated (kind is NetDeliver, NetDrop or NetDup).
+func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick int64) Step {
+	ev := msgEvent(m, before, before.Msg(k))
+	st := Step{Tick: tick, CPU: -1, StackID: -1, Stack: "network", PC: -1, Net: netActions[kind], Msg: ev}
+	st.Text = fmt.Sprintf("%s %s", st.Net, ev)
+	if kind != NetDrop {
+		p := m.P
+		shB, shA := before.Shared(p), after.Shared(p)
+		for gi := range p.Globals {
+			g := &p.Globals[gi]
+			if g.Kind != card.GVar {
+				continue
+			}
+			for e := int32(0); e < g.Elems(); e++ {
+				if shB[g.Base+e] != shA[g.Base+e] {
+					st.Writes = append(st.Writes, varValue(m, g, e, shA))
+				}
+			}
+		}
+	}
+	return st
+}
+
+// sentBetween lists the messages in flight in after that were sent after
+// the state before (both must track message numbers).
+func sentBetween(m *vm.Machine, before, after *vm.State) []MsgEvent {
+	var out []MsgEvent
+	for k := 0; k < after.NumMsgs(); k++ {
+		if msg := after.Msg(k); msg.Tag > before.Sent {
+			out = append(out, msgEvent(m, after, msg))
+		}
+	}
+	slices.SortFunc(out, func(a, b MsgEvent) int { return int(a.N - b.N) })
+	return out
 }
 
 // Record describes the card stack i took at pc, going from state before to
@@ -83,6 +145,9 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 				st.Writes = append(st.Writes, varValue(m, g, elem, shA))
 			}
 		}
+	}
+	if p.Net != nil && after.Track {
+		st.Sent = sentBetween(m, before, after)
 	}
 	if c.Dst >= 0 && r.Status == vm.OK && c.Proc >= 0 {
 		// r.Value is the value as the card stored it, before dead locals

@@ -10,12 +10,12 @@
 //	W[1 : 1+G]           shared section: vars, array elements, mutex owners,
 //	                     semaphore counts, latches, channel buffers
 //	then S stacks        [pc, ret, locals...]; a finished stack is [Exit, ret]
+//	then, when placed    the network section: messages in flight (net.go)
 //	then output records  [print index, value...] per printed line, in order
 //
 // Stack i of a state is the i-th stack ever spawned (main is 0); a handle is
 // that number. Finished stacks keep their return value for join but drop
-// their locals, so that equal futures have equal states. Messages in flight
-// between nodes will get their own section after the output records.
+// their locals, so that equal futures have equal states.
 package vm
 
 import "github.com/deck-lang/deck/card"
@@ -24,8 +24,16 @@ import "github.com/deck-lang/deck/card"
 // stack starts, which is derived from W and rebuilt by Reindex.
 type State struct {
 	W   []int64
-	off []int32 // off[i]: first word of stack i; off[S]: first output word
+	off []int32 // off[i]: first word of stack i; off[S]: the word after the stacks
+	net bool    // the state has a network section (a placed program)
 	sim simHost // the Host that Step hands to Exec, kept here to avoid allocating
+
+	// Track asks the state to number messages in send order, beside the
+	// words (the dealer and replays need the numbers; the checker, which
+	// must not tell apart states that differ only in them, does not).
+	Track bool
+	Sent  int32   // messages sent so far (when tracking)
+	Tags  []int32 // the number of each message in flight (when tracking)
 }
 
 // host returns the simulator Host for stack i of s.
@@ -50,12 +58,23 @@ func (s *State) Shared(p *card.Program) []int64 { return s.W[1 : 1+p.SharedWords
 func (s *State) Locals(i int) []int64 { return s.W[s.off[i]+2 : s.off[i+1]] }
 
 // OutputStart returns the index of the first output word.
-func (s *State) OutputStart() int { return int(s.off[len(s.off)-1]) }
+func (s *State) OutputStart() int {
+	at := s.off[len(s.off)-1]
+	if s.net {
+		return int(at) + 1 + int(s.W[at])*MsgWords
+	}
+	return int(at)
+}
 
 // CopyFrom makes s an independent copy of o, reusing s's memory.
 func (s *State) CopyFrom(o *State) {
 	s.W = append(s.W[:0], o.W...)
 	s.off = append(s.off[:0], o.off...)
+	s.net = o.net
+	if s.Track = o.Track; o.Track {
+		s.Sent = o.Sent
+		s.Tags = append(s.Tags[:0], o.Tags...)
+	}
 }
 
 // Clone returns an independent copy of s.
@@ -88,6 +107,7 @@ func (s *State) Reindex(p *card.Program) {
 		}
 	}
 	s.off = append(s.off, at)
+	s.net = p.Net != nil
 }
 
 // stackLocals is the number of local words a stack at pc has.

@@ -44,6 +44,9 @@ func (m *Machine) Init() *State {
 	}
 	w = append(w, int64(main.Entry), 0)
 	w = append(w, make([]int64, main.NLocals)...)
+	if p.Net != nil {
+		w = append(w, 0) // no message in flight
+	}
 	s := &State{W: w}
 	s.Reindex(p)
 	return s
@@ -116,7 +119,7 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	pc := s.PC(i)
 	c := &m.P.Cards[pc]
 	switch c.Op {
-	case card.Done:
+	case card.Done, card.Start:
 		return false
 	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
 		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return:
@@ -133,7 +136,7 @@ func (m *Machine) Enabled(s *State, i int) bool {
 func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault) {
 	c := &m.P.Cards[pc]
 	switch c.Op {
-	case card.Done:
+	case card.Done, card.Start:
 		return false, Fault{}
 	case card.Await, card.Atomic:
 		if c.X == card.NoExpr {
@@ -151,7 +154,17 @@ func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault)
 			return true, Fault{Kind: BadHandle, A: hd}
 		}
 		return finished, f
-	case card.Lock, card.Acquire, card.Wait, card.Send, card.SendWait, card.Recv:
+	case card.Send, card.SendWait:
+		if net := m.P.Net; net != nil && net.Remote[pc] {
+			// A remote send never waits for room: its message does. A
+			// rendezvous sender then waits for the acknowledgement.
+			if c.Op == card.SendWait {
+				return !h.(netHost).AwaitingAck(), Fault{}
+			}
+			_, f := m.objWord(sh, loc, c)
+			return true, f
+		}
+	case card.Lock, card.Acquire, card.Wait, card.Recv:
 	default:
 		return true, Fault{}
 	}
@@ -240,9 +253,13 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	switch c.Op {
 	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic:
 		h = s.host(m.P, i)
+	default:
+		if m.P.Net != nil {
+			h = s.host(m.P, i)
+		}
 	}
 	switch c.Op {
-	case card.Done:
+	case card.Done, card.Start:
 		return Result{Status: Blocked, PC: pc}
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
 		card.Send, card.SendWait, card.Recv:
@@ -379,10 +396,29 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 			sh[w]++
 		case card.Notify:
 			sh[w] = 1
+			if p.Net != nil {
+				// Every other node that waits on the event hears of it.
+				nh := h.(netHost)
+				from := p.Net.ProcNode[c.Proc]
+				for _, r := range p.Net.NotifyTo[pc] {
+					rg := &p.Globals[r]
+					nh.Post(Message{Kind: MsgNotify, From: from, To: p.Net.GlobalNode[r], A: int64(rg.Base + w - g.Base)})
+				}
+			}
 		case card.Send:
 			v, f := m.eval(c.X, sh, loc)
 			if f.Kind != NoFault {
 				return fail(f)
+			}
+			if p.Net != nil && p.Net.Remote[pc] {
+				nh := h.(netHost)
+				msg := Message{Kind: MsgChan, From: p.Net.ProcNode[c.Proc], To: p.Net.GlobalNode[c.Obj], A: int64(w), Value: v}
+				if g.Cap == 0 {
+					msg.B = int64(id) + 1
+					nh.SetAwaitingAck(true)
+				}
+				nh.Post(msg)
+				break
 			}
 			if g.Cap == 0 {
 				sh[w], sh[w+1] = int64(id)+1, v
@@ -395,7 +431,17 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 			var v int64
 			if g.Cap == 0 {
 				v = sh[w+1]
+				sender := sh[w] - 1
 				sh[w], sh[w+1] = 0, 0
+				if p.Net != nil {
+					// A sender on another node learns by message that its
+					// value was taken.
+					nh := h.(netHost)
+					from, to := p.Net.ProcNode[c.Proc], p.Net.ProcNode[nh.StackProc(sender)]
+					if from != to {
+						nh.Post(Message{Kind: MsgAck, From: from, To: to, A: sender, Value: int64(w)})
+					}
+				}
 			} else {
 				// Keep the queue at the front of its buffer so that equal
 				// contents are equal words.
@@ -491,7 +537,16 @@ func (h *simHost) StackDone(hd int64) (bool, bool, int64) {
 	if hd < 0 || hd >= int64(h.s.NumStacks()) {
 		return false, false, 0
 	}
-	return true, h.s.Finished(h.p, int(hd)), h.s.Ret(int(hd))
+	done := h.s.Finished(h.p, int(hd))
+	if net := h.p.Net; done && net != nil {
+		// A stack on another node has finished here once its done
+		// message has arrived.
+		mine, its := net.ProcNode[h.s.ProcOf(h.p, h.i)], net.ProcNode[h.s.ProcOf(h.p, int(hd))]
+		if mine != its && net.DoneTo[h.s.ProcOf(h.p, int(hd))] != 0 {
+			done = h.s.W[h.s.off[hd]+2]&(1<<mine) != 0
+		}
+	}
+	return true, done, h.s.Ret(int(hd))
 }
 
 func (h *simHost) Print(rec []int64) { h.s.W = append(h.s.W, rec...) }
@@ -499,7 +554,21 @@ func (h *simHost) Print(rec []int64) { h.s.W = append(h.s.W, rec...) }
 func (h *simHost) Finish(ret int64) {
 	s, i := h.s, h.i
 	at := s.off[i]
-	exit := h.p.Procs[h.p.Cards[s.PC(i)].Proc].Exit
+	proc := h.p.Cards[s.PC(i)].Proc
+	exit := h.p.Procs[proc].Exit
+	if net := h.p.Net; net != nil && net.DoneTo[proc] != 0 {
+		// Keep a word for the nodes that have heard this stack finish,
+		// and tell them.
+		s.resize(at+2, s.off[i+1]-at-2, 1, i)
+		s.W[at], s.W[at+1], s.W[at+2] = int64(exit), ret, 0
+		from := net.ProcNode[proc]
+		for to := int32(0); to < int32(len(net.Nodes)); to++ {
+			if net.DoneTo[proc]&(1<<to) != 0 {
+				s.post(h.p, Message{Kind: MsgDone, From: from, To: to, A: int64(i), Value: ret})
+			}
+		}
+		return
+	}
 	s.resize(at+2, s.off[i+1]-at-2, 0, i)
 	s.W[at], s.W[at+1] = int64(exit), ret
 }
@@ -514,6 +583,14 @@ func (h *simHost) Spawn(proc int32, args []int64) (int64, bool) {
 	at := s.off[n]
 	s.resize(at, 0, 2+pr.NLocals, n-1)
 	s.W[at] = int64(pr.Entry)
+	if net := h.p.Net; net != nil {
+		from, to := net.ProcNode[h.p.Cards[s.PC(h.i)].Proc], net.ProcNode[proc]
+		if from != to {
+			// The new stack waits for its start message.
+			s.W[at] = int64(pr.Start)
+			defer s.post(h.p, Message{Kind: MsgStart, From: from, To: to, A: int64(n)})
+		}
+	}
 	copy(s.W[at+2:], args)
 	s.off = append(s.off, 0)
 	copy(s.off[n+1:], s.off[n:])

@@ -22,6 +22,8 @@ type checkOptions struct {
 	maxStates     int64
 	maxMemory     string
 	por           string
+	pf            *placeFlags
+	sameAsLocal   bool
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
@@ -35,6 +37,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.StringVar(&o.maxMemory, "max-memory", "", "stop, with an incomplete verdict, before using more memory than this (e.g. 2GiB, 500MB)")
 	fs.StringVar(&o.por, "por", "on", "partial-order reduction: on or off (verdicts and outcomes are the same either way)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
+	o.pf = addPlaceFlags(fs)
 	return fs, o
 }
 
@@ -103,6 +106,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	prog, ok := load(file, stderr)
 	if !ok {
+		return exitUsage
+	}
+	if prog, ok = o.pf.apply("check", prog, stderr); !ok {
 		return exitUsage
 	}
 	m := vm.New(prog)

@@ -102,17 +102,6 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 // after --help (0) or a usage error (2, with a short message).
 func parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (string, int) {
 	name := fs.Name()
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		flagName := strings.TrimLeft(a, "-")
-		flagName, _, _ = strings.Cut(flagName, "=")
-		if strings.HasPrefix(a, "-") && (flagName == "place" || flagName == "net") {
-			fmt.Fprintf(stderr, "deck %s: --%s: placing stacks on network nodes is not supported yet; every stack runs on one machine\n", name, flagName)
-			return "", exitUsage
-		}
-	}
 	// The flag package would print its own message and every flag; say
 	// what went wrong in deck's words instead.
 	fs.SetOutput(io.Discard)
@@ -163,12 +152,16 @@ func load(file string, stderr io.Writer) (*card.Program, bool) {
 
 func cmdCards(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cards", flag.ContinueOnError)
+	pf := addPlaceFlags(fs)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
 	prog, ok := load(file, stderr)
 	if !ok {
+		return exitUsage
+	}
+	if prog, ok = pf.apply("cards", prog, stderr); !ok {
 		return exitUsage
 	}
 	compile.Disassemble(stdout, prog)

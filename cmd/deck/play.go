@@ -30,12 +30,16 @@ Break the program (a failed assert, a broken always, a deadlock) to win.`
 func cmdPlay(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("play", flag.ContinueOnError)
 	from := fs.String("from", "", "start from this schedule (as run and check print it)")
+	pf := addPlaceFlags(fs)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
 	prog, ok := load(file, stderr)
 	if !ok {
+		return exitUsage
+	}
+	if prog, ok = pf.apply("play", prog, stderr); !ok {
 		return exitUsage
 	}
 	var moves []trace.Move

@@ -32,6 +32,7 @@ type runOptions struct {
 	real, record bool
 	workers      int
 	timeout      time.Duration
+	pf           *placeFlags
 }
 
 // shortRun is the longest run whose cards are listed without --trace.
@@ -64,6 +65,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real (default: one per core)")
 	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
 	fs.DurationVar(&o.timeout, "timeout", real.DefaultTimeout, "with --real: stop a run that has not ended after this long")
+	o.pf = addPlaceFlags(fs)
 	return fs, o
 }
 
@@ -113,6 +115,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
+	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
+		return exitUsage
+	}
 	if !o.seedSet && kind == deal.Random {
 		// A fresh seed, printed, so that any run can be dealt again. The
 		// other dealers are deterministic; their seed (0 unless given)
@@ -138,7 +143,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		opt.Replay = sch
 		opt.CPUs = 1
 		for t := 0; t < sch.NumTicks(); t++ {
-			opt.CPUs = max(opt.CPUs, len(sch.Tick(t)))
+			n := 0
+			for _, mv := range sch.Tick(t) {
+				if !mv.IsNet() {
+					n++
+				}
+			}
+			opt.CPUs = max(opt.CPUs, n)
 		}
 	}
 	m := vm.New(prog)
@@ -180,6 +191,10 @@ type runJSON struct {
 	// TraceCut: trace holds only the first cards of a longer run.
 	TraceCut bool   `json:"trace_cut,omitempty"`
 	Stopped  string `json:"stopped,omitempty"`
+	// Placed programs: where the procedures ran, and the messages left in
+	// flight at the end.
+	Placement *trace.PlacementJSON `json:"placement,omitempty"`
+	InFlight  []trace.MsgJSON      `json:"in_flight,omitempty"`
 	// --real only.
 	Workers   int     `json:"workers,omitempty"`
 	ElapsedMS float64 `json:"elapsed_ms,omitempty"`
@@ -190,7 +205,10 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
 	j := runJSON{
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
-		TraceCut: res.StepsCut,
+		TraceCut: res.StepsCut, Placement: trace.PlacementToJSON(m),
+	}
+	if j.Placement != nil {
+		j.InFlight = trace.InFlightJSON(trace.InFlight(m, res.Final))
 	}
 	if res.Violation != nil {
 		v := trace.ViolationToJSON(res.Violation, sch, nil)
@@ -207,6 +225,9 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		how = "replaying a schedule"
 	}
 	fmt.Fprintf(w, "%s %s  (%s, %d cpu%s, quantum %d)\n", st.bold("deck run"), file, how, opt.CPUs, plural(opt.CPUs), opt.Quantum)
+	if pl := trace.PlacementText(m); pl != "" {
+		fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), pl)
+	}
 	fmt.Fprintln(w)
 	if o.showTrace || res.Cards <= shortRun {
 		fmt.Fprintln(w, st.bold("cards dealt:"))
@@ -217,10 +238,21 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%s  %s\n", st.bold("timeline"), st.dim("("+trace.Legend(m, res.Final)+")"))
-	trace.Timeline(w, &res.Schedule, res.CPUs, opt.CPUs)
+	if rows := trace.NodeRows(m, opt.CPUs); rows != nil {
+		trace.TimelineRows(w, &res.Schedule, res.CPUs, rows)
+	} else {
+		trace.Timeline(w, &res.Schedule, res.CPUs, opt.CPUs)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.bold("stacks:"))
 	trace.Progress(w, m, res.Final, res.Taken)
+	if fl := trace.InFlight(m, res.Final); len(fl) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold("still in flight:"))
+		for _, e := range fl {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
 	out := m.Outcome(res.Final)
 	if len(out.Output) > 0 {
 		fmt.Fprintln(w)
@@ -460,6 +492,13 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 	}
 	prog, ok := load(file, stderr)
 	if !ok {
+		return exitUsage
+	}
+	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
+		return exitUsage
+	}
+	if prog.Net != nil {
+		fmt.Fprintln(stderr, "deck run: --real with stacks on other nodes needs one process per node over NATS, which deck does not have yet; drop --real to deal the placed program in the simulator")
 		return exitUsage
 	}
 	if !o.seedSet {

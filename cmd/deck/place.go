@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/syntax"
+)
+
+// placeFlags are --place and --net, shared by run, check and play.
+type placeFlags struct {
+	place, net string
+}
+
+func addPlaceFlags(fs *flag.FlagSet) *placeFlags {
+	pf := &placeFlags{}
+	fs.StringVar(&pf.place, "place", "", "run procedures on network nodes: proc=NODE,proc=NODE (overrides the file's place declarations; unnamed procedures run on home)")
+	fs.StringVar(&pf.net, "net", "ordered", "what the network between nodes may do: ordered or unordered, plus lossy and dup (comma-separated)")
+	return pf
+}
+
+// apply places prog as the flags and the file's place declarations say.
+// On error it prints the message and returns false (exit status 2).
+func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*card.Program, bool) {
+	var pairs [][2]string
+	if pf.place != "" {
+		var err error
+		if pairs, err = compile.ParsePlacement(pf.place); err != nil {
+			fmt.Fprintf(stderr, "deck %s: %v\n", cmd, err)
+			return nil, false
+		}
+	}
+	mode, err := card.ParseNetMode(pf.net)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck %s: --net: %v\n", cmd, err)
+		return nil, false
+	}
+	placed, err := compile.Place(prog, pairs, mode)
+	if err != nil {
+		if _, ok := err.(syntax.ErrorList); ok {
+			fmt.Fprint(stderr, syntax.Format(err, prog.Src))
+		} else {
+			fmt.Fprintf(stderr, "deck %s: %v\n", cmd, err)
+		}
+		return nil, false
+	}
+	return placed, true
+}

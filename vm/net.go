@@ -1,0 +1,334 @@
+package vm
+
+import (
+	"fmt"
+
+	"github.com/deck-lang/deck/card"
+)
+
+// Messages between nodes.
+//
+// A placed program (card.Program.Net set) has a network section in its
+// state vector, between the stacks and the output records:
+//
+//	[n, msg0..., msg1..., ...]   n messages in flight, MsgWords words each
+//
+// A message is [link, kind<<32 | a, value, b], where link is from<<8 | to.
+// The section is canonical, so that two states with the same future have
+// the same words: on an ordered network the messages are grouped by link
+// (in link order) and kept in send order within a link, which is all the
+// order that can matter; on an unordered network they are sorted as a
+// multiset. Message numbers (for schedules: "m3" is the third message
+// sent) are not part of the state: they depend on the path, not on the
+// future. A State that tracks them (Track) keeps them beside the words.
+
+// MsgWords is the size of one message in the state vector.
+const MsgWords = 4
+
+// MsgKind says what a message does when it is delivered.
+type MsgKind uint8
+
+const (
+	// MsgStart lets a stack spawned on another node take its first card.
+	MsgStart MsgKind = iota + 1
+	// MsgDone tells a node that a stack has finished, so that its joins
+	// there may go on.
+	MsgDone
+	// MsgNotify sets a node's copy of an event.
+	MsgNotify
+	// MsgChan puts a value into a channel's buffer (or, on a rendezvous
+	// channel, offers it to a receiver); it waits in the network while
+	// the channel has no room.
+	MsgChan
+	// MsgAck tells a rendezvous sender that its value was taken.
+	MsgAck
+)
+
+func (k MsgKind) String() string {
+	switch k {
+	case MsgStart:
+		return "start"
+	case MsgDone:
+		return "done"
+	case MsgNotify:
+		return "notify"
+	case MsgChan:
+		return "send"
+	case MsgAck:
+		return "ack"
+	}
+	return "message"
+}
+
+// Message is a decoded message in flight.
+type Message struct {
+	Kind     MsgKind
+	From, To int32 // nodes
+	// A is the stack (start, done, ack) or the shared word (notify, chan)
+	// the message acts on.
+	A     int64
+	Value int64 // done: the return value; chan: the value sent
+	// B is, for a rendezvous channel, the sending stack + 1 (0 otherwise).
+	B   int64
+	Tag int32 // the message's number in send order (0 when not tracked)
+}
+
+func (m Message) words() [MsgWords]int64 {
+	return [MsgWords]int64{int64(m.From)<<8 | int64(m.To), int64(m.Kind)<<32 | m.A, m.Value, m.B}
+}
+
+func decode(w []int64) Message {
+	return Message{
+		Kind: MsgKind(w[1] >> 32), From: int32(w[0] >> 8), To: int32(w[0] & 0xff),
+		A: w[1] & (1<<32 - 1), Value: w[2], B: w[3],
+	}
+}
+
+// netStart is the index of the network section's count word.
+func (s *State) netStart() int32 { return s.off[len(s.off)-1] }
+
+// NumMsgs returns the number of messages in flight.
+func (s *State) NumMsgs() int {
+	if !s.net {
+		return 0
+	}
+	return int(s.W[s.netStart()])
+}
+
+func (s *State) msgWords(k int) []int64 {
+	at := int(s.netStart()) + 1 + k*MsgWords
+	return s.W[at : at+MsgWords]
+}
+
+// Msg returns message k of those in flight (in the state's canonical
+// order), with its number when the state tracks numbers.
+func (s *State) Msg(k int) Message {
+	msg := decode(s.msgWords(k))
+	if s.Track && k < len(s.Tags) {
+		msg.Tag = s.Tags[k]
+	}
+	return msg
+}
+
+// FindMsg returns the index of the message numbered tag, or -1. It needs a
+// state that tracks numbers.
+func (s *State) FindMsg(tag int32) int {
+	for k, t := range s.Tags {
+		if t == tag {
+			return k
+		}
+	}
+	return -1
+}
+
+// post puts a message in flight at its canonical place.
+func (s *State) post(p *card.Program, msg Message) {
+	rec := msg.words()
+	n := s.NumMsgs()
+	at := n
+	unordered := p.Net.Mode&card.Unordered != 0
+	for k := 0; k < n; k++ {
+		w := s.msgWords(k)
+		if w[0] > rec[0] || (unordered && w[0] == rec[0] && less(rec[:], w)) {
+			at = k
+			break
+		}
+	}
+	start := s.netStart() + 1 + int32(at*MsgWords)
+	s.resize(start, 0, MsgWords, len(s.off)-1)
+	copy(s.W[start:], rec[:])
+	s.W[s.netStart()]++
+	if s.Track {
+		s.Sent++
+		s.Tags = append(s.Tags, 0)
+		copy(s.Tags[at+1:], s.Tags[at:])
+		s.Tags[at] = s.Sent
+	}
+}
+
+// less orders message records of one link on an unordered network.
+func less(a, b []int64) bool {
+	for k := 1; k < MsgWords; k++ {
+		if a[k] != b[k] {
+			return a[k] < b[k]
+		}
+	}
+	return false
+}
+
+// removeMsg takes message k out of the network.
+func (s *State) removeMsg(k int) {
+	start := s.netStart() + 1 + int32(k*MsgWords)
+	s.resize(start, MsgWords, 0, len(s.off)-1)
+	s.W[s.netStart()]--
+	if s.Track && k < len(s.Tags) {
+		s.Tags = append(s.Tags[:k], s.Tags[k+1:]...)
+	}
+}
+
+// Deliverable reports whether message k can be delivered now: on an
+// ordered network it must be the oldest of its link, and a channel message
+// needs room in the channel.
+func (m *Machine) Deliverable(s *State, k int) bool {
+	w := s.msgWords(k)
+	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && s.msgWords(k - 1)[0] == w[0] {
+		return false
+	}
+	if MsgKind(w[1]>>32) == MsgChan {
+		return m.chanRoom(s, int32(w[1]&(1<<32-1)))
+	}
+	return true
+}
+
+// Droppable reports whether the network may drop message k now: on a lossy
+// network, the oldest message of its link (dropping a later one is the
+// same as dropping it when it becomes the oldest), or any message when the
+// network is also unordered.
+func (m *Machine) Droppable(s *State, k int) bool {
+	mode := m.P.Net.Mode
+	if mode&card.Lossy == 0 {
+		return false
+	}
+	return mode&card.Unordered != 0 || k == 0 || s.msgWords(k - 1)[0] != s.msgWords(k)[0]
+}
+
+// Duplicable reports whether the network may deliver a copy of message k
+// and keep it in flight: on a dup network, for channel messages (a
+// duplicate start, done, notify or acknowledgement is ignored by deck's
+// protocol, so it need not be explored).
+func (m *Machine) Duplicable(s *State, k int) bool {
+	return m.P.Net.Mode&card.Dup != 0 && MsgKind(s.msgWords(k)[1]>>32) == MsgChan && m.Deliverable(s, k)
+}
+
+// chanRoom reports whether the channel element at shared word w has room
+// for a value from the network.
+func (m *Machine) chanRoom(s *State, w int32) bool {
+	sh := s.Shared(m.P)
+	g := &m.P.Globals[m.P.Net.WordGlobal[w]]
+	if g.Cap == 0 {
+		return sh[w] == 0
+	}
+	return sh[w] < int64(g.Cap)
+}
+
+// Deliver delivers message k; with keep (a duplicate) it stays in flight.
+// The message must be deliverable.
+func (m *Machine) Deliver(s *State, k int, keep bool) {
+	p := m.P
+	msg := decode(s.msgWords(k))
+	sh := s.Shared(p)
+	switch msg.Kind {
+	case MsgStart:
+		at := s.off[msg.A]
+		if pc := s.W[at]; p.Cards[pc].Op == card.Start {
+			s.W[at] = int64(p.Cards[pc].Next)
+		}
+	case MsgDone:
+		s.W[s.off[msg.A]+2] |= 1 << msg.To
+	case MsgNotify:
+		sh[msg.A] = 1
+	case MsgChan:
+		w := int32(msg.A)
+		if g := &p.Globals[p.Net.WordGlobal[w]]; g.Cap == 0 {
+			sh[w], sh[w+1] = msg.B, msg.Value
+		} else {
+			n := int32(sh[w])
+			sh[w+1+n] = msg.Value
+			sh[w] = int64(n + 1)
+		}
+	case MsgAck:
+		s.W[s.off[msg.A]+1] = 0
+	}
+	if !keep {
+		s.removeMsg(k)
+	}
+}
+
+// Drop loses message k.
+func (m *Machine) Drop(s *State, k int) { s.removeMsg(k) }
+
+// NetEnabled reports whether any message can be delivered now.
+func (m *Machine) NetEnabled(s *State) bool {
+	for k := s.NumMsgs() - 1; k >= 0; k-- {
+		if m.Deliverable(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// NodeName names node n.
+func (m *Machine) NodeName(n int32) string {
+	if m.P.Net == nil || n < 0 || int(n) >= len(m.P.Net.Nodes) {
+		return card.HomeNode
+	}
+	return m.P.Net.Nodes[n]
+}
+
+// StackNode returns the node stack i runs on.
+func (m *Machine) StackNode(s *State, i int) int32 {
+	if m.P.Net == nil {
+		return 0
+	}
+	return m.P.Net.ProcNode[s.ProcOf(m.P, i)]
+}
+
+// DescribeMsg says what a message carries, e.g. "start worker#1",
+// "done worker#1 = 5", "notify ready", "send c <- 3", "ack c".
+func (m *Machine) DescribeMsg(s *State, msg Message) string {
+	p := m.P
+	word := func(w int64) string {
+		if p.Net == nil || w < 0 || int(w) >= len(p.Net.WordGlobal) {
+			return fmt.Sprintf("word %d", w)
+		}
+		g := &p.Globals[p.Net.WordGlobal[w]]
+		if g.Len == 0 {
+			return g.Name
+		}
+		return fmt.Sprintf("%s[%d]", g.Name, (int32(w)-g.Base)/g.Stride)
+	}
+	switch msg.Kind {
+	case MsgStart:
+		return "start " + m.stackName(s, int(msg.A))
+	case MsgDone:
+		return fmt.Sprintf("done %s", m.stackName(s, int(msg.A)))
+	case MsgNotify:
+		return "notify " + word(msg.A)
+	case MsgChan:
+		return fmt.Sprintf("send %s <- %d", word(msg.A), msg.Value)
+	case MsgAck:
+		return "ack " + word(msg.Value) + " to " + m.stackName(s, int(msg.A))
+	}
+	return msg.Kind.String()
+}
+
+// netHost is what Exec needs beyond Host for the cards of a placed
+// program. Only the simulator's host has it: real runs of placed programs
+// go through package node.
+type netHost interface {
+	// Post puts a message in flight from the running stack's node.
+	Post(msg Message)
+	// StackProc returns the procedure stack h runs.
+	StackProc(h int64) int32
+	// SetAwaitingAck marks the running stack as waiting (or no longer
+	// waiting) for a rendezvous acknowledgement.
+	SetAwaitingAck(on bool)
+	// AwaitingAck reports whether it waits for one.
+	AwaitingAck() bool
+}
+
+func (h *simHost) Post(msg Message) { h.s.post(h.p, msg) }
+
+func (h *simHost) StackProc(hd int64) int32 { return h.s.ProcOf(h.p, int(hd)) }
+
+// A running stack's return word is unused until it finishes, so it holds
+// the acknowledgement flag of a remote rendezvous send.
+func (h *simHost) SetAwaitingAck(on bool) {
+	v := int64(0)
+	if on {
+		v = 1
+	}
+	h.s.W[h.s.off[h.i]+1] = v
+}
+
+func (h *simHost) AwaitingAck() bool { return h.s.W[h.s.off[h.i]+1] != 0 }
