@@ -194,9 +194,9 @@ type Proc struct {
 	Returns Type  // TVoid when it never returns a value
 	// Start is the card a stack of this procedure stands at while its
 	// start message is in flight (placed programs only), or -1.
-	Start int32
-	Pos     syntax.Pos
-	Locals  []string // slot names, for traces ("t1" for temporaries)
+	Start  int32
+	Pos    syntax.Pos
+	Locals []string // slot names, for traces ("t1" for temporaries)
 }
 
 // PrintArg is one argument of a print card: a literal string or an

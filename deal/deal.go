@@ -136,7 +136,7 @@ type dealer struct {
 
 	// A placed program has Options.CPUs processors per node: processor k
 	// belongs to node cpuNode[k] and takes only that node's stacks.
-	cpuNode []int32
+	cpuNode  []int32
 	netMoves []netMove // scratch: the network's possible moves this tick
 }
 
