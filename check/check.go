@@ -115,6 +115,9 @@ type checker struct {
 	nw      int
 	por     bool
 	always  bool
+	// implicitDrops: on an unordered lossy network, drops are not moves
+	// (see net.go).
+	implicitDrops bool
 	visible []bool // by pc: another stack could observe the card
 	ample   []bool // by pc: a stack there may move alone (nil: none)
 	// foldable, by pc: a transition that reaches the card may go on through
@@ -249,6 +252,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	}
 	c.por = !opt.NoPOR
 	c.always = len(c.p.Always) > 0
+	c.implicitDrops = implicitDrops(c.p)
 	c.gcond = sync.NewCond(&c.gmu)
 	c.viols = map[vkey]inst{}
 	c.outs = map[string]*orec{}

@@ -38,7 +38,9 @@ func (c *checker) path(at inst) ([]uint64, error) {
 }
 
 // nth returns the stack and choice of transition number ord of state s,
-// numbering as expand does: enabled stacks in order, then choices.
+// numbering as expand does: enabled stacks in order, then choices; then
+// the network's moves, as a negative stack (trace.NetDeliver...) and the
+// index of the message in s.
 func (c *checker) nth(s *vm.State, ord uint64) (int, int, bool) {
 	for i := 0; i < s.NumStacks(); i++ {
 		if !c.m.Enabled(s, i) {
@@ -49,6 +51,12 @@ func (c *checker) nth(s *vm.State, ord uint64) (int, int, bool) {
 			return i, int(ord), true
 		}
 		ord -= k
+	}
+	if c.p.Net != nil {
+		nets := netMoves(c.m, s, nil)
+		if ord < uint64(len(nets)/2) {
+			return int(nets[2*ord]), int(nets[2*ord+1]), true
+		}
 	}
 	return 0, 0, false
 }
@@ -69,10 +77,17 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 	w := c.workers[0]
 	rp := &replayed{s: m.Init()}
 	s := rp.s
+	s.Track = c.p.Net != nil // schedules name messages by number
 	for idx, ord := range ords {
 		i, ch, ok := c.nth(s, ord)
 		if !ok {
 			return nil, internalError("replay: state has no transition %d", ord)
+		}
+		if i < 0 {
+			rp.sched.Add(trace.Move{Stack: int32(i), Choice: s.Tags[ch]})
+			applyNet(m, s, int32(i), ch)
+			rp.last = vm.Result{}
+			continue
 		}
 		rp.sched.Add(trace.Move{Stack: int32(i), Choice: int32(ch)})
 		rp.stack = i
@@ -276,6 +291,13 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 		for i := 0; i < s.NumStacks(); i++ {
 			if m.Enabled(s, i) {
 				return Counterexample{}, internalError("the path to a deadlock ends where stack %d can move", i)
+			}
+		}
+		if c.implicitDrops {
+			// The network loses what is still in flight.
+			for s.NumMsgs() > 0 {
+				rp.sched.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Tags[0]})
+				m.Drop(s, 0)
 			}
 		}
 		v = trace.Deadlock(m, s)

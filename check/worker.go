@@ -18,6 +18,7 @@ type worker struct {
 
 	s, t   vm.State
 	en     []int32 // enabled stacks of the state being expanded: stack, choices
+	nets   []int32 // the network's moves in that state: kind, message
 	ks     []int32 // scratch for race checks: racy card index, stack
 	readsA []int32 // scratch for vm.Touches
 	readsB []int32
@@ -111,7 +112,38 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	}
 	w.en = en
 	depth := int32(c.depth)
-	if total == 0 {
+	// With reduction, a stack standing at an ample card moves alone.
+	amp := -1
+	if c.ample != nil {
+		for e := 0; e < len(en); e += 2 {
+			if c.ample[s.PC(int(en[e]))] {
+				amp = e
+				break
+			}
+		}
+	}
+	// The network's moves (see net.go): numbered after the stacks'.
+	nets := w.nets[:0]
+	netAmp := -1 // a message delivered (or lost) alone
+	moves := total
+	if p.Net != nil && stuck >= 0 {
+		if total == 0 && c.implicitDrops {
+			// No stack can move: losing what is in flight is a deadlock.
+			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
+		}
+		nets = netMoves(m, s, nets)
+		w.nets = nets
+		if c.por && amp < 0 {
+			netAmp = ampleMsg(m, s)
+		}
+		for e := 0; e < len(nets); e += 2 {
+			if !c.skipNet(nets[e], nets[e+1], netAmp) {
+				moves++
+			}
+		}
+		total += len(nets) / 2
+	}
+	if moves == 0 {
 		if stuck >= 0 {
 			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
 		} else {
@@ -129,16 +161,6 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	if w.budget < int64(total) && !w.reserve(int64(total)) {
 		return false
 	}
-	// With reduction, a stack standing at an ample card moves alone.
-	amp := -1
-	if c.ample != nil {
-		for e := 0; e < len(en); e += 2 {
-			if c.ample[s.PC(int(en[e]))] {
-				amp = e
-				break
-			}
-		}
-	}
 	next := &w.arenas[(c.depth+1)&1]
 	parent := id << ordBits
 	var created int64
@@ -147,7 +169,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 		ord := uint64(0)
 		for e := 0; e < len(en); e += 2 {
 			i, k := int(en[e]), int(en[e+1])
-			if amp >= 0 && (e == amp) != (pass == 0) {
+			if amp >= 0 && (e == amp) != (pass == 0) || netAmp >= 0 {
 				ord += uint64(k)
 				continue
 			}
@@ -160,6 +182,19 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 				created += n
 				sink = sink || end
 			}
+		}
+		for e := 0; e < len(nets); e += 2 {
+			if amp >= 0 && pass == 0 || c.skipNet(nets[e], nets[e+1], netAmp) || netAmp >= 0 && int(nets[e+1]) != netAmp {
+				ord++
+				continue
+			}
+			n, end, ok := w.transition(s, int(nets[e]), int(nets[e+1]), parent|ord, depth, next)
+			if !ok {
+				return false
+			}
+			ord++
+			created += n
+			sink = sink || end
 		}
 		// An ample transition that ends its path (a failure, a broken
 		// invariant) leaves the other stacks unexplored: expand fully.
@@ -182,9 +217,12 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	t := &w.t
 	w.trans++
 	t.CopyFrom(s)
-	r := m.Step(t, i, ch)
+	var r vm.Result
 	flag := uint64(0)
-	if r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
+	if i < 0 {
+		// A network move: deliver, drop or duplicate message ch.
+		applyNet(m, t, int32(i), ch)
+	} else if r = m.Step(t, i, ch); r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
 		r, flag = w.fold(t, i, nil)
 	}
 	if r.Status != vm.OK {

@@ -286,7 +286,7 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 			Next: q.Procs[pr].Entry, Target: -1, Proc: int32(pr), Pos: q.Procs[pr].Pos,
 		})
 		q.Procs[pr].Start = at
-		q.Labels = append(q.Labels, "wait for the start message")
+		q.Labels = append(q.Labels, "start")
 		q.Numbers = append(q.Numbers, "0")
 		q.Accesses = append(q.Accesses, nil)
 		net.Remote = append(net.Remote, false)

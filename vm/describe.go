@@ -215,6 +215,8 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		}
 	}
 	switch c.Op {
+	case card.Start:
+		return "its start message (not delivered yet)"
 	case card.Lock:
 		w, _ := m.objWord(s.Shared(p), s.Locals(i), c)
 		return fmt.Sprintf("%s (held by %s)", label, m.stackName(s, int(s.Shared(p)[w])-1))
@@ -228,6 +230,9 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		}
 		return label + " (channel full)"
 	case card.SendWait:
+		if p.Net != nil && p.Net.Remote[pc] {
+			return label + " (no acknowledgement from the receiver's node yet)"
+		}
 		return label + " (no receiver has taken the value)"
 	case card.Recv:
 		return label + " (channel empty)"

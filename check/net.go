@@ -1,0 +1,91 @@
+package check
+
+import (
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Network moves of placed programs.
+//
+// Every message in flight is a little process of its own whose moves are
+// delivering it, and, as the network mode allows, dropping it or
+// delivering a copy. They are numbered after the stacks' moves, in the
+// order netMoves lists them, in both expand and nth.
+//
+// Two things keep their cost down:
+//
+//   - On an unordered lossy network a dropped message and one that is never
+//     delivered look the same to every stack, so drops are not explored:
+//     a state where no stack can move is a deadlock, whatever is still in
+//     flight (the counterexample drops it). On an ordered network a drop
+//     lets the messages behind it through, so drops of the oldest message
+//     of each link are moves.
+//   - A start, done, notify or acknowledgement message commutes with every
+//     other move: nothing but its own delivery (or loss) changes what it
+//     acts on, and delivering it disables nothing. With reduction on, such
+//     a message, when no stack stands at an ample card, is delivered (or,
+//     on a lossy network, dropped) alone: its moves are an ample set. A
+//     channel message is not, since local sends and receives change the
+//     room it needs.
+
+// netMoves appends the network's moves in s as (kind, message index)
+// pairs: every move the mode allows, drops included; expand skips the
+// drops it leaves implicit (skipNet), but they keep their numbers.
+func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
+	mode := m.P.Net.Mode
+	for k := 0; k < s.NumMsgs(); k++ {
+		if mode&card.Unordered != 0 && k > 0 && sameMsg(s, k-1, k) {
+			continue // the same move as the message before it
+		}
+		if m.Deliverable(s, k) {
+			out = append(out, trace.NetDeliver, int32(k))
+		}
+		if m.Duplicable(s, k) {
+			out = append(out, trace.NetDup, int32(k))
+		}
+		if m.Droppable(s, k) {
+			out = append(out, trace.NetDrop, int32(k))
+		}
+	}
+	return out
+}
+
+// implicitDrops reports whether drops are left implicit: on an unordered
+// lossy network, a state where no stack can move is a deadlock.
+func implicitDrops(p *card.Program) bool {
+	return p.Net != nil && p.Net.Mode&card.Lossy != 0 && p.Net.Mode&card.Unordered != 0
+}
+
+// skipNet reports whether expand leaves network move kind on message k
+// unexplored: an implicit drop, unless it is the drop of the message
+// delivered alone (netAmp), which must have its loss explored too.
+func (c *checker) skipNet(kind, k int32, netAmp int) bool {
+	return kind == trace.NetDrop && c.implicitDrops && int(k) != netAmp
+}
+
+func sameMsg(s *vm.State, a, b int) bool {
+	x, y := s.Msg(a), s.Msg(b)
+	x.Tag, y.Tag = 0, 0
+	return x == y
+}
+
+// ampleMsg returns the index of a start, done, notify or acknowledgement
+// message that can be delivered in s, or -1.
+func ampleMsg(m *vm.Machine, s *vm.State) int {
+	for k := 0; k < s.NumMsgs(); k++ {
+		if s.Msg(k).Kind != vm.MsgChan && m.Deliverable(s, k) {
+			return k
+		}
+	}
+	return -1
+}
+
+// applyNet makes network move kind on message k of s.
+func applyNet(m *vm.Machine, s *vm.State, kind int32, k int) {
+	if kind == trace.NetDrop {
+		m.Drop(s, k)
+		return
+	}
+	m.Deliver(s, k, kind == trace.NetDup)
+}
