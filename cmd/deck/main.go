@@ -40,6 +40,9 @@ usage:
   deck play FILE [--from S]  be the dealer: pick which stack moves, card by card
   deck help [COMMAND]        explain a command
 
+FILE - reads the program from standard input. Ctrl-C stops check and run
+and prints what they found so far (exit status 1); a second Ctrl-C quits.
+
 Run 'deck help run' or 'deck help check' for their flags.
 `
 
