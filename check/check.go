@@ -312,6 +312,14 @@ func (c *checker) search() error {
 	ref, _ := w0.arenas[0].put(init.W)
 	c.front = frontier{base: 0, refs: []uint64{ref}, keys: []uint64{noParent}}
 	for len(c.front.refs) > 0 {
+		if c.stopped() {
+			// At a level barrier: the frontier is the level not expanded.
+			for _, w := range c.workers {
+				w.processed = 0
+			}
+			c.halt(haltInterrupted)
+			return nil
+		}
 		c.pass()
 		if c.err != nil {
 			return c.err
@@ -333,6 +341,19 @@ func (c *checker) search() error {
 		c.front, c.next = c.next, c.front
 	}
 	return nil
+}
+
+// haltInterrupted is the halt reason of a search stopped by Options.Stop.
+const haltInterrupted = "interrupted"
+
+// stopped reports whether Options.Stop is closed.
+func (c *checker) stopped() bool {
+	select {
+	case <-c.opt.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // halt stops the search because of a limit.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -734,4 +735,37 @@ proc main() {
 			}
 		})
 	}
+}
+
+// TestStop: closing Options.Stop ends the search as a limit does, with an
+// incomplete verdict that says it was interrupted, whether it is closed
+// before the search starts or while it runs (here from the progress
+// callback, in a search that would otherwise never end).
+func TestStop(t *testing.T) {
+	stop := make(chan struct{})
+	close(stop)
+	m := mustCompile(t, "mc.deck", mutexCounter(3, 2))
+	rep := mustRun(t, m, Options{Stop: stop, Workers: 2})
+	if rep.Verdict != VerdictIncomplete || rep.States != 1 ||
+		rep.Incomplete != "interrupted after 1 state and 0 transitions; 1 of the 1 state at depth 0 was not expanded; shuffles beyond were not explored" {
+		t.Fatalf("stopped before it started: verdict %s, %d states, incomplete %q", rep.Verdict, rep.States, rep.Incomplete)
+	}
+
+	defer func(d time.Duration) { progressInterval = d }(progressInterval)
+	progressInterval = time.Millisecond
+	endless := mustCompile(t, "endless.deck", `
+var x = 0
+proc main() {
+    for i in 0..9223372036854775807 { x = i }
+}
+`)
+	stop = make(chan struct{})
+	var once sync.Once
+	rep = mustRun(t, endless, Options{Stop: stop, Workers: 2, Progress: func(Progress) {
+		once.Do(func() { close(stop) })
+	}})
+	if rep.Verdict != VerdictIncomplete || !strings.HasPrefix(rep.Incomplete, "interrupted after ") || rep.States < 1 {
+		t.Fatalf("stopped while running: verdict %s, %d states, incomplete %q", rep.Verdict, rep.States, rep.Incomplete)
+	}
+	t.Log(rep.Incomplete)
 }

@@ -329,7 +329,11 @@ func (c *checker) incomplete(rep *Report, processed, created int64) string {
 	n := int64(len(c.front.refs))
 	left := max(n-processed, 0)
 	var b strings.Builder
-	fmt.Fprintf(&b, "stopped by %s after %s and %s", why, count(rep.States, "state"), count(rep.Transitions, "transition"))
+	if c.haltWhy == haltInterrupted {
+		fmt.Fprintf(&b, "interrupted after %s and %s", count(rep.States, "state"), count(rep.Transitions, "transition"))
+	} else {
+		fmt.Fprintf(&b, "stopped by %s after %s and %s", why, count(rep.States, "state"), count(rep.Transitions, "transition"))
+	}
 	done := c.depth // levels whose every state was expanded
 	if left == 0 && n > 0 {
 		done++

@@ -25,6 +25,11 @@ type Options struct {
 	NoPOR         bool  // turn partial-order reduction off (--por=off)
 	// Progress, when set, is called about once a second from one goroutine.
 	Progress func(Progress)
+	// Stop, when closed, stops the search as a limit would: the verdict is
+	// incomplete (unless a violation was found), and Incomplete starts with
+	// "interrupted". Workers poll it when they claim a chunk of states and
+	// at every level barrier.
+	Stop <-chan struct{}
 }
 
 // Progress is a snapshot of a running exploration.

@@ -63,6 +63,10 @@ func (w *worker) run() {
 			c.halt("memory")
 			return
 		}
+		if c.stopped() {
+			c.halt(haltInterrupted)
+			return
+		}
 		end := min(start+chunk, n)
 		for r := start; r < end; r++ {
 			if c.growReq.Load() {

@@ -68,7 +68,14 @@ type Options struct {
 	MaxSteps int
 	// NoSchedule skips recording the schedule (benchmarks, huge runs).
 	NoSchedule bool
+	// Stop, when closed, stops a dealt run as MaxTicks does, with Stopped
+	// "interrupted"; it is polled every stopPoll ticks. A replay, bounded
+	// by its schedule, does not look at it.
+	Stop <-chan struct{}
 }
+
+// stopPoll is how many ticks pass between two looks at Options.Stop.
+const stopPoll = 1 << 12
 
 // DefaultMaxTicks stops runs that never end (a stack spinning forever).
 const DefaultMaxTicks = 10_000_000
@@ -83,7 +90,7 @@ type Result struct {
 	Final     *vm.State
 	Violation *trace.Violation
 	// Stopped says why a run ended before every stack finished without a
-	// violation: "max-ticks" or "replay-ended" ("" otherwise).
+	// violation: "max-ticks", "replay-ended" or "interrupted" ("" otherwise).
 	Stopped string
 	Taken   []int64 // cards taken by each stack
 	Steps   []trace.Step
@@ -243,6 +250,14 @@ func (d *dealer) deal() {
 		if d.res.Ticks >= d.opt.MaxTicks {
 			d.res.Stopped = "max-ticks"
 			return
+		}
+		if d.opt.Stop != nil && d.res.Ticks%stopPoll == 0 {
+			select {
+			case <-d.opt.Stop:
+				d.res.Stopped = "interrupted"
+				return
+			default:
+			}
 		}
 		// Release processors whose stack cannot go on, or whose slice is up.
 		d.released = d.released[:0]

@@ -511,6 +511,28 @@ proc main() {
 	}
 }
 
+// TestStop: a closed Options.Stop ends a run that would go on to
+// MaxTicks, at its first look (tick 0).
+func TestStop(t *testing.T) {
+	m := machine(t, `var x = 0
+proc main() {
+    while true {
+        yield
+    }
+}
+`)
+	stop := make(chan struct{})
+	close(stop)
+	r := run(t, m, deal.Options{Stop: stop})
+	if r.Stopped != "interrupted" || r.Violation != nil || r.Ticks != 0 {
+		t.Fatalf("Stopped %q after %d ticks, violation %v; want interrupted at once", r.Stopped, r.Ticks, r.Violation)
+	}
+	r = run(t, m, deal.Options{Stop: make(chan struct{}), MaxTicks: 3 * 4096})
+	if r.Stopped != "max-ticks" {
+		t.Fatalf("Stop left open: Stopped %q, want max-ticks", r.Stopped)
+	}
+}
+
 func TestRuntimeErrorViolation(t *testing.T) {
 	m := machine(t, `var a[2]
 proc main() {

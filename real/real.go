@@ -93,6 +93,9 @@ type Options struct {
 	// Timeout stops a run that has not ended after this long (default
 	// DefaultTimeout; negative: never).
 	Timeout time.Duration
+	// Stop, when closed, stops the run as Timeout does, with
+	// Result.Stopped StoppedInterrupted (deck closes it on Ctrl-C).
+	Stop <-chan struct{}
 
 	// globalLock makes every card take one global lock instead of its
 	// stripes: the design this package avoids, kept for the benchmark.
@@ -107,7 +110,8 @@ const (
 
 // Stopped reasons.
 const (
-	StoppedTimeout = "timeout"
+	StoppedTimeout     = "timeout"
+	StoppedInterrupted = "interrupted"
 )
 
 // Result is what a real run did.
@@ -119,8 +123,9 @@ type Result struct {
 	PerStack  []int64 // cards executed by each stack
 	Schedule  *trace.Schedule
 	Elapsed   time.Duration // from the start of the workers to the last one's end
-	// Stopped is "timeout" when the run was stopped by Options.Timeout
-	// before every stack finished ("" otherwise).
+	// Stopped is "timeout" when the run was stopped by Options.Timeout,
+	// "interrupted" when Options.Stop stopped it, before every stack
+	// finished ("" otherwise).
 	Stopped string
 	Workers int // the workers that ran
 	Quantum int // the mean slice
@@ -208,6 +213,7 @@ const (
 	endDeadlock
 	endFailed
 	endTimeout
+	endInterrupted
 )
 
 type runner struct {
@@ -295,6 +301,16 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		if opt.Timeout > 0 {
 			timer = time.AfterFunc(opt.Timeout, func() { r.finish(endTimeout) })
 		}
+		ended := make(chan struct{})
+		if opt.Stop != nil {
+			go func() {
+				select {
+				case <-opt.Stop:
+					r.finish(endInterrupted)
+				case <-ended:
+				}
+			}()
+		}
 		workers := make([]*worker, opt.Workers)
 		var wg sync.WaitGroup
 		for k := range workers {
@@ -308,6 +324,7 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 			}()
 		}
 		wg.Wait()
+		close(ended)
 		res.Elapsed = time.Since(start)
 		if timer != nil {
 			timer.Stop()
@@ -338,6 +355,8 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		}
 	case endTimeout:
 		res.Stopped = StoppedTimeout
+	case endInterrupted:
+		res.Stopped = StoppedInterrupted
 	}
 	if res.Schedule == nil && opt.Record {
 		res.Schedule = &trace.Schedule{}

@@ -241,6 +241,33 @@ proc main() {
 	}
 }
 
+// TestStop: closing Options.Stop stops a run that never ends, as the
+// timeout would, whether it is closed before the run or while it runs.
+func TestStop(t *testing.T) {
+	m := machine(t, `
+var x = 0
+proc spin() {
+    while true { x++ }
+}
+proc main() {
+    spawn spin()
+    spawn spin()
+}
+`)
+	for _, early := range []bool{true, false} {
+		stop := make(chan struct{})
+		if early {
+			close(stop)
+		} else {
+			go close(stop)
+		}
+		res := run(t, m, Options{Workers: 2, Timeout: -1, Stop: stop})
+		if res.Stopped != StoppedInterrupted || res.Violation != nil {
+			t.Fatalf("closed early %v: want stopped by Stop, got %q %v", early, res.Stopped, res.Violation)
+		}
+	}
+}
+
 // TestFailures: asserts, always and runtime errors stop the run with the
 // simulator's violation.
 func TestFailures(t *testing.T) {

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deck-lang/deck/check"
 	"github.com/deck-lang/deck/trace"
@@ -73,7 +74,8 @@ func parseBytes(s string) (int64, error) {
 	return int64(b), nil
 }
 
-func cmdCheck(args []string, stdout, stderr io.Writer) int {
+func cmdCheck(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs, o := checkFlags(stderr)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
@@ -104,7 +106,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deck check: --workers and --max-states cannot be negative")
 		return exitUsage
 	}
-	prog, ok := load(file, stderr)
+	// From here on, the first interrupt stops the search, which reports
+	// what it found so far (verdict incomplete, exit 1).
+	stop, done := e.watch()
+	defer done()
+	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}
@@ -114,6 +120,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	m := vm.New(prog)
 	progress := newProgressLine(stderr, o.json)
 	opt.Progress = progress.update
+	opt.Stop = stop
 	rep, err := check.Run(m, opt)
 	progress.clear()
 	if err != nil {
@@ -300,20 +307,18 @@ func raceSide(s check.RaceSide) string {
 }
 
 // progressLine shows a live progress line on a terminal's standard error.
+// It is off (every method does nothing) when standard error is not a
+// terminal or the output is JSON. Its methods may be called from any
+// goroutine.
 type progressLine struct {
+	mu   sync.Mutex
 	w    io.Writer
 	on   bool
 	last int
 }
 
 func newProgressLine(stderr io.Writer, quiet bool) *progressLine {
-	pl := &progressLine{w: stderr}
-	if f, ok := stderr.(*os.File); ok && !quiet {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			pl.on = true
-		}
-	}
-	return pl
+	return &progressLine{w: stderr, on: !quiet && isTerminal(stderr)}
 }
 
 func (pl *progressLine) update(p check.Progress) {
@@ -324,14 +329,33 @@ func (pl *progressLine) update(p check.Progress) {
 	if s := p.Elapsed.Seconds(); s > 0 {
 		rate = float64(p.States) / s
 	}
-	line := fmt.Sprintf("\r%d states  %.0f states/s  depth %d  queue %d  %.0f MiB ",
-		p.States, rate, p.Depth, p.Queue, float64(p.Memory)/(1<<20))
-	fmt.Fprint(pl.w, line)
-	pl.last = len(line)
+	pl.show(fmt.Sprintf("%d states  %.0f states/s  depth %d  queue %d  %.0f MiB ",
+		p.States, rate, p.Depth, p.Queue, float64(p.Memory)/(1<<20)))
+}
+
+// show replaces the line with text.
+func (pl *progressLine) show(text string) {
+	if !pl.on {
+		return
+	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	pad := ""
+	if n := utf8.RuneCountInString(text); n < pl.last {
+		pad = strings.Repeat(" ", pl.last-n)
+	}
+	fmt.Fprintf(pl.w, "\r%s%s", text, pad)
+	pl.last = utf8.RuneCountInString(text)
 }
 
 func (pl *progressLine) clear() {
-	if pl.on && pl.last > 0 {
+	if !pl.on {
+		return
+	}
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if pl.last > 0 {
 		fmt.Fprintf(pl.w, "\r%s\r", strings.Repeat(" ", pl.last))
+		pl.last = 0
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/compile"
@@ -20,7 +21,7 @@ import (
 )
 
 func main() {
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(processEnv(), os.Args[1:]))
 }
 
 // Exit statuses, as the contract fixes them.
@@ -39,11 +40,22 @@ usage:
   deck play FILE [--from S]  be the dealer: pick which stack moves, card by card
   deck help [COMMAND]        explain a command
 
+FILE - reads the program from standard input. Ctrl-C stops check and run
+and prints what they found so far (exit status 1); a second Ctrl-C quits.
+
 Run 'deck help run' or 'deck help check' for their flags.
 `
 
-// Main runs the deck command line and returns the exit status.
+// Main runs the deck command line and returns the exit status. It reads
+// standard input from os.Stdin and takes no interrupts: the process's
+// signals are left alone (main uses run with processEnv instead).
 func Main(args []string, stdout, stderr io.Writer) int {
+	return run(&env{stdin: os.Stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// run runs the deck command line in e and returns the exit status.
+func run(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -51,13 +63,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "cards":
-		return cmdCards(rest, stdout, stderr)
+		return cmdCards(e, rest)
 	case "run":
-		return cmdRun(rest, stdout, stderr)
+		return cmdRun(e, rest)
 	case "check":
-		return cmdCheck(rest, stdout, stderr)
+		return cmdCheck(e, rest)
 	case "play":
-		return cmdPlay(rest, stdout, stderr)
+		return cmdPlay(e, rest)
 	case "help", "-h", "-help", "--help":
 		return cmdHelp(rest, stdout, stderr)
 	case "version", "--version":
@@ -133,38 +145,67 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (strin
 }
 
 // load reads and compiles a program, printing errors with caret snippets.
-func load(file string, stderr io.Writer) (*card.Program, bool) {
-	src, err := os.ReadFile(file)
+// FILE "-" is standard input, named <stdin> in positions. A progress line
+// shows on a terminal while a large program compiles.
+func load(e *env, file string) (*card.Program, bool) {
+	name := file
+	var src []byte
+	var err error
+	if file == "-" {
+		name = stdinName
+		src, err = readLimited(e.stdin, maxProgramBytes)
+	} else {
+		src, err = readFileLimited(file, maxProgramBytes)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "deck: %v\n", err)
+		if errors.Is(err, errTooLarge) {
+			fmt.Fprintf(e.stderr, "deck: %s: the program is larger than %s, the most deck reads\n", name, byteSize(maxProgramBytes))
+		} else {
+			fmt.Fprintf(e.stderr, "deck: %v\n", err)
+		}
 		return nil, false
 	}
-	prog, err := compile.Source(file, src)
+	pl := newProgressLine(e.stderr, false)
+	start := time.Now()
+	endProgress := pl.poll(func() string {
+		return fmt.Sprintf("compiling %s (%s)  %s", name, byteSize(int64(len(src))), time.Since(start).Round(time.Second))
+	})
+	prog, err := compile.Source(name, src)
+	endProgress()
 	if err != nil {
-		fmt.Fprint(stderr, syntax.Format(err, src))
+		fmt.Fprint(e.stderr, syntax.Format(err, src))
 		if l, ok := err.(syntax.ErrorList); ok && len(l) > 1 {
-			fmt.Fprintf(stderr, "%d errors\n", len(l))
+			fmt.Fprintf(e.stderr, "%d errors\n", len(l))
 		}
 		return nil, false
 	}
 	return prog, true
 }
 
-func cmdCards(args []string, stdout, stderr io.Writer) int {
+func cmdCards(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs := flag.NewFlagSet("cards", flag.ContinueOnError)
 	pf := addPlaceFlags(fs)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	prog, ok := load(file, stderr)
+	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}
 	if prog, ok = pf.apply("cards", prog, stderr); !ok {
 		return exitUsage
 	}
-	compile.Disassemble(stdout, prog)
+	// A huge listing written to a file or a pipe shows how far it got; on
+	// a terminal the listing itself is the progress.
+	pl := newProgressLine(stderr, isTerminal(stdout))
+	cw := &countingWriter{w: stdout}
+	endProgress := pl.poll(func() string {
+		return fmt.Sprintf("listing cards: %s written", byteSize(cw.n.Load()))
+	})
+	compile.Disassemble(cw, prog)
+	endProgress()
 	return exitOK
 }
 
@@ -175,12 +216,17 @@ func newStyle(w io.Writer) style {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return style{}
 	}
+	return style{on: isTerminal(w)}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
-		return style{}
+		return false
 	}
 	fi, err := f.Stat()
-	return style{on: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func (s style) wrap(code, text string) string {

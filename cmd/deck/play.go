@@ -27,7 +27,8 @@ const playHelp = `You are the dealer: at every tick, pick the stack that takes t
   q      stop here and print the schedule
 Break the program (a failed assert, a broken always, a deadlock) to win.`
 
-func cmdPlay(args []string, stdout, stderr io.Writer) int {
+func cmdPlay(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs := flag.NewFlagSet("play", flag.ContinueOnError)
 	from := fs.String("from", "", "start from this schedule (as run and check print it)")
 	pf := addPlaceFlags(fs)
@@ -35,7 +36,11 @@ func cmdPlay(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	prog, ok := load(file, stderr)
+	if file == "-" {
+		fmt.Fprintln(stderr, "deck play: the program cannot come from standard input (-): the moves do")
+		return exitUsage
+	}
+	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/deck-lang/deck/card"
@@ -69,7 +69,8 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	return fs, o
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
+func cmdRun(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs, o := runFlags(stderr)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
@@ -78,7 +79,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.real {
-		return cmdRunReal(o, set, file, stdout, stderr)
+		return cmdRunReal(e, o, set, file)
 	}
 	for _, name := range []string{"workers", "record", "timeout"} {
 		if set[name] {
@@ -111,7 +112,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "deck run: --replay needs a schedule (as run and check print it)")
 		return exitUsage
 	}
-	prog, ok := load(file, stderr)
+	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}
@@ -128,7 +129,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if o.replay != "" {
 		text := o.replay
 		if strings.HasPrefix(text, "@") {
-			b, err := os.ReadFile(text[1:])
+			b, err := readFileLimited(text[1:], maxScheduleBytes)
+			if errors.Is(err, errTooLarge) {
+				fmt.Fprintf(stderr, "deck run: --replay: %s is larger than %s, the most deck reads of a schedule\n", text[1:], byteSize(maxScheduleBytes))
+				return exitUsage
+			}
 			if err != nil {
 				fmt.Fprintf(stderr, "deck run: %v\n", err)
 				return exitUsage
@@ -154,7 +159,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	m := vm.New(prog)
 	if o.runs > 0 {
-		return runManyDealt(m, opt, o, file, stdout)
+		return runManyDealt(e, m, opt, o, file)
 	}
 	// The card-by-card record costs memory per card: keep what the output
 	// shows (a run of at most 40 cards, or --trace, or --json), bounded so
@@ -164,7 +169,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if o.showTrace || o.json {
 		opt.MaxSteps = maxTraceCards
 	}
+	stop, done := e.watch()
+	defer done()
+	opt.Stop = stop
+	start := time.Now()
+	endProgress := newProgressLine(stderr, o.json).poll(func() string {
+		return fmt.Sprintf("dealing  %s  (--max-ticks %d)", time.Since(start).Round(time.Second), opt.MaxTicks)
+	})
 	res, err := deal.Run(m, opt)
+	endProgress()
 	if err != nil {
 		fmt.Fprintf(stderr, "deck run: %v\n", err)
 		return exitUsage
@@ -174,7 +187,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	} else {
 		writeRunText(stdout, m, res, opt, o, file)
 	}
-	if res.Violation != nil {
+	if res.Violation != nil || res.Stopped == "interrupted" {
 		return exitViolation
 	}
 	return exitOK
@@ -275,6 +288,8 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		fmt.Fprintf(w, "stopped after %s (--max-ticks): some stacks were still running\n", countOf(res.Ticks, "tick"))
 	case "replay-ended":
 		fmt.Fprintln(w, "the schedule ended before the program did: some stacks can still move")
+	case "interrupted":
+		fmt.Fprintf(w, "stopped: interrupted after %s: some stacks were still running\n", countOf(res.Ticks, "tick"))
 	}
 	fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
 	if len(sch) <= 2000 {
@@ -304,6 +319,8 @@ type oneRun struct {
 	violation *trace.Violation
 	schedule  string // the schedule that reached the violation ("" if unknown)
 	stopped   bool   // the run was stopped before it ended
+	// interrupted: an interrupt stopped the run; it is not counted.
+	interrupted bool
 }
 
 // manyRuns describes a --runs series for runMany.
@@ -311,12 +328,16 @@ type manyRuns struct {
 	header  string              // what the text header says after the run count
 	stopped string              // why a run can be stopped ("--max-ticks")
 	example func(oneRun) string // how to get a run again: "--seed 3"; "" for none
-	run     func(k int) oneRun  // run number k
+	// run makes run number k. stop is closed by an interrupt: a run that
+	// watches it returns early with interrupted set.
+	run func(k int, stop <-chan struct{}) oneRun
 }
 
 // runMany runs o.runs runs and shows how often each outcome and each
-// violation happened.
-func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
+// violation happened. An interrupt (e.watch) ends the series early: the
+// summary is of the runs done, and says so.
+func runMany(e *env, o *runOptions, file string, mr manyRuns) int {
+	w := e.stdout
 	type bucket struct {
 		outcome vm.Outcome
 		count   int
@@ -331,9 +352,21 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 	violations := map[string]*vbucket{}
 	var okeys, vkeys []string
 	stopped := 0
-	for k := 0; k < o.runs; k++ {
-		one := mr.run(k)
+	stop, done := e.watch()
+	defer done()
+	var progress struct{ runs, violations atomic.Int64 }
+	endProgress := newProgressLine(e.stderr, o.json).poll(func() string {
+		return fmt.Sprintf("%d of %d runs  %s", progress.runs.Load(), o.runs, countOf(progress.violations.Load(), "violation"))
+	})
+	runs := 0 // the runs done
+	for ; runs < o.runs && !interrupted(stop); runs++ {
+		one := mr.run(runs, stop)
+		if one.interrupted {
+			break
+		}
+		progress.runs.Add(1)
 		if one.violation != nil {
+			progress.violations.Add(1)
 			key := one.violation.Key()
 			b := violations[key]
 			if b == nil {
@@ -357,6 +390,8 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 		}
 		b.count++
 	}
+	endProgress()
+	cut := runs < o.runs
 	sort.SliceStable(okeys, func(i, j int) bool { return outcomes[okeys[i]].count > outcomes[okeys[j]].count })
 	sort.SliceStable(vkeys, func(i, j int) bool { return violations[vkeys[i]].count > violations[vkeys[j]].count })
 	if o.json {
@@ -365,8 +400,14 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 			Outcomes   []trace.OutcomeJSON   `json:"outcomes"`
 			Violations []trace.ViolationJSON `json:"violations"`
 			Stopped    int                   `json:"stopped,omitempty"`
+			// An interrupt ended the series after runs of requested.
+			Interrupted bool `json:"interrupted,omitempty"`
+			Requested   int  `json:"requested,omitempty"`
 		}
-		j := manyJSON{Runs: o.runs, Outcomes: []trace.OutcomeJSON{}, Violations: []trace.ViolationJSON{}, Stopped: stopped}
+		j := manyJSON{Runs: runs, Outcomes: []trace.OutcomeJSON{}, Violations: []trace.ViolationJSON{}, Stopped: stopped}
+		if cut {
+			j.Interrupted, j.Requested = true, o.runs
+		}
 		for _, k := range okeys {
 			b := outcomes[k]
 			oj := trace.OutcomeToJSON(b.outcome)
@@ -395,14 +436,14 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 			fmt.Fprintln(w, st.bold("outcomes:"))
 			for _, k := range okeys {
 				b := outcomes[k]
-				fmt.Fprintf(w, "  %-40s %s %d%s\n", describeOutcome(b.outcome), bar(b.count, o.runs), b.count, example(b.first))
+				fmt.Fprintf(w, "  %-40s %s %d%s\n", describeOutcome(b.outcome), bar(b.count, runs), b.count, example(b.first))
 			}
 		}
 		if len(vkeys) > 0 {
 			fmt.Fprintln(w, st.bold("violations:"))
 			for _, k := range vkeys {
 				b := violations[k]
-				fmt.Fprintf(w, "  %s %s %d%s\n", st.red(b.v.Kind), bar(b.count, o.runs), b.count, example(b.first))
+				fmt.Fprintf(w, "  %s %s %d%s\n", st.red(b.v.Kind), bar(b.count, runs), b.count, example(b.first))
 				fmt.Fprintf(w, "    %s\n", b.v.Describe())
 			}
 		}
@@ -412,23 +453,33 @@ func runMany(w io.Writer, o *runOptions, file string, mr manyRuns) int {
 		if len(okeys) > 1 {
 			fmt.Fprintf(w, "\nthe result depends on the shuffle: %d different outcomes\n", len(okeys))
 		}
+		switch {
+		case cut && runs == 0:
+			fmt.Fprintf(w, "interrupted after 0 of %d runs: none had finished\n", o.runs)
+		case cut:
+			fmt.Fprintf(w, "\ninterrupted after %d of %d runs: the counts above are of those %d\n", runs, o.runs, runs)
+		}
 	}
-	if len(vkeys) > 0 {
+	if len(vkeys) > 0 || cut {
 		return exitViolation
 	}
 	return exitOK
 }
 
 // runManyDealt deals o.runs simulated runs with consecutive seeds.
-func runManyDealt(m *vm.Machine, opt deal.Options, o *runOptions, file string, w io.Writer) int {
-	return runMany(w, o, file, manyRuns{
+func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file string) int {
+	return runMany(e, o, file, manyRuns{
 		header: fmt.Sprintf("dealer %s, seeds %d..%d, %d cpu%s, quantum %d",
 			opt.Dealer, o.seed, o.seed+uint64(o.runs)-1, opt.CPUs, plural(opt.CPUs), opt.Quantum),
 		stopped: "--max-ticks",
 		example: func(one oneRun) string { return fmt.Sprintf("--seed %d", one.seed) },
-		run: func(k int) oneRun {
+		run: func(k int, stop <-chan struct{}) oneRun {
 			opt.Seed = o.seed + uint64(k)
+			opt.Stop = stop
 			res, _ := deal.Run(m, opt)
+			if res.Stopped == "interrupted" {
+				return oneRun{seed: opt.Seed, interrupted: true}
+			}
 			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != ""}
 			if res.Violation != nil {
 				one.schedule = res.Schedule.String()
@@ -463,7 +514,8 @@ func bar(n, total int) string {
 }
 
 // cmdRunReal runs a program on real goroutine workers (--real).
-func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr io.Writer) int {
+func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
+	stdout, stderr := e.stdout, e.stderr
 	for _, name := range []string{"dealer", "cpus", "replay", "max-ticks", "trace"} {
 		if set[name] {
 			fmt.Fprintf(stderr, "deck run: --%s is for the simulated dealer and cannot be combined with --real (real runs use --workers, --quantum, --timeout)\n", name)
@@ -490,7 +542,7 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 		fmt.Fprintln(stderr, "deck run: --runs needs a positive count")
 		return exitUsage
 	}
-	prog, ok := load(file, stderr)
+	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}
@@ -507,9 +559,21 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 	m := vm.New(prog)
 	opt := real.Options{Workers: o.workers, Quantum: quantum, Seed: o.seed, Record: o.record, Timeout: o.timeout}
 	if o.runs > 0 {
-		return runManyReal(m, opt, o, file, stdout)
+		return runManyReal(e, m, opt, o, file)
 	}
+	stop, done := e.watch()
+	defer done()
+	opt.Stop = stop
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	endProgress := newProgressLine(stderr, o.json).poll(func() string {
+		return fmt.Sprintf("running on %d worker%s  %s  (--timeout %v)", workers, plural(workers), time.Since(start).Round(time.Second), o.timeout)
+	})
 	res, err := real.Run(m, opt)
+	endProgress()
 	if err != nil {
 		fmt.Fprintf(stderr, "deck run: %v\n", err)
 		return exitUsage
@@ -532,7 +596,7 @@ func cmdRunReal(o *runOptions, set map[string]bool, file string, stdout, stderr 
 	} else {
 		writeRealText(stdout, m, res, o, file, sch)
 	}
-	if res.Violation != nil {
+	if res.Violation != nil || res.Stopped == real.StoppedInterrupted {
 		return exitViolation
 	}
 	return exitOK
@@ -560,8 +624,11 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 	if res.Violation != nil {
 		writeViolation(w, st, m.P, res.Violation)
 	}
-	if res.Stopped == real.StoppedTimeout {
+	switch res.Stopped {
+	case real.StoppedTimeout:
 		fmt.Fprintf(w, "stopped after %v (--timeout): some stacks were still running\n", o.timeout)
+	case real.StoppedInterrupted:
+		fmt.Fprintf(w, "stopped: interrupted after %v: some stacks were still running\n", res.Elapsed.Round(time.Millisecond))
 	}
 	rate := ""
 	if sec := res.Elapsed.Seconds(); sec > 0 {
@@ -595,12 +662,12 @@ func humanRate(r float64) string {
 
 // runManyReal runs o.runs real runs, with seeds S, S+1, ... for the
 // workers' generators.
-func runManyReal(m *vm.Machine, opt real.Options, o *runOptions, file string, w io.Writer) int {
+func runManyReal(e *env, m *vm.Machine, opt real.Options, o *runOptions, file string) int {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return runMany(w, o, file, manyRuns{
+	return runMany(e, o, file, manyRuns{
 		header: fmt.Sprintf("real, %d worker%s, quantum %d, seeds %d..%d",
 			workers, plural(workers), opt.Quantum, o.seed, o.seed+uint64(o.runs)-1),
 		stopped: "--timeout",
@@ -610,11 +677,15 @@ func runManyReal(m *vm.Machine, opt real.Options, o *runOptions, file string, w 
 			}
 			return ""
 		},
-		run: func(k int) oneRun {
+		run: func(k int, stop <-chan struct{}) oneRun {
 			opt.Seed = o.seed + uint64(k)
+			opt.Stop = stop
 			res, err := real.Run(m, opt)
 			if err != nil {
 				return oneRun{seed: opt.Seed, stopped: true}
+			}
+			if res.Stopped == real.StoppedInterrupted {
+				return oneRun{seed: opt.Seed, interrupted: true}
 			}
 			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != "", outcome: res.Outcome}
 			if res.Violation != nil && res.Schedule != nil {
