@@ -39,6 +39,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.StringVar(&o.por, "por", "on", "partial-order reduction: on or off (verdicts and outcomes are the same either way)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	o.pf = addPlaceFlags(fs)
+	fs.BoolVar(&o.sameAsLocal, "same-as-local", false, "check the placed program and the same program on one machine, and list the outcomes (and violations) the placement adds or loses; exit 1 when it adds any")
 	return fs, o
 }
 
@@ -114,8 +115,16 @@ func cmdCheck(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
+	local := prog
 	if prog, ok = o.pf.apply("check", prog, stderr); !ok {
 		return exitUsage
+	}
+	if o.sameAsLocal {
+		if prog.Net == nil {
+			fmt.Fprintln(stderr, "deck check: --same-as-local needs a placement (--place proc=NODE, or place declarations in the file) that puts some procedure off the home node")
+			return exitUsage
+		}
+		return sameAsLocal(e, local, prog, opt, o, file)
 	}
 	m := vm.New(prog)
 	progress := newProgressLine(stderr, o.json)
@@ -130,7 +139,7 @@ func cmdCheck(e *env, args []string) int {
 	if o.json {
 		writeCheckJSON(stdout, rep)
 	} else {
-		writeCheckText(stdout, m, rep, file, opt)
+		writeCheckText(stdout, m, rep, file+o.pf.args(), opt)
 	}
 	if rep.Verdict == check.VerdictOK {
 		return exitOK
@@ -171,7 +180,10 @@ type raceSideJSON struct {
 	Write bool   `json:"write"`
 }
 
-func writeCheckJSON(w io.Writer, rep *check.Report) {
+func writeCheckJSON(w io.Writer, rep *check.Report) { writeJSON(w, checkReportJSON(rep)) }
+
+// checkReportJSON converts a report to its JSON form.
+func checkReportJSON(rep *check.Report) checkJSON {
 	verdict := rep.Verdict
 	if verdict == check.VerdictIncomplete && len(rep.Violations) > 0 {
 		verdict = check.VerdictViolation
@@ -195,7 +207,7 @@ func writeCheckJSON(w io.Writer, rep *check.Report) {
 	for _, r := range rep.Races {
 		j.Races = append(j.Races, raceJSON{Var: r.Var, A: side(r.A), B: side(r.B)})
 	}
-	writeJSON(w, j)
+	return j
 }
 
 // minStatesForBytesPerState is the smallest search whose memory per state
@@ -220,6 +232,9 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		por = "off"
 	}
 	fmt.Fprintf(w, "%s %s\n", st.bold("deck check"), file)
+	if pl := trace.PlacementText(m); pl != "" {
+		fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), pl)
+	}
 	mem := ""
 	if rep.States >= minStatesForBytesPerState {
 		mem = fmt.Sprintf(", %.0f bytes/state", rep.BytesPerState)

@@ -22,6 +22,19 @@ func addPlaceFlags(fs *flag.FlagSet) *placeFlags {
 	return pf
 }
 
+// args repeats the placement flags the user gave, for replay hints:
+// " --place worker=Y --net lossy", or "".
+func (pf *placeFlags) args() string {
+	s := ""
+	if pf.place != "" {
+		s += " --place " + pf.place
+	}
+	if pf.net != "" && pf.net != "ordered" {
+		s += " --net " + pf.net
+	}
+	return s
+}
+
 // apply places prog as the flags and the file's place declarations say.
 // On error it prints the message and returns false (exit status 2).
 func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*card.Program, bool) {

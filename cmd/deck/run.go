@@ -159,7 +159,7 @@ func cmdRun(e *env, args []string) int {
 	}
 	m := vm.New(prog)
 	if o.runs > 0 {
-		return runManyDealt(e, m, opt, o, file)
+		return runManyDealt(e, m, opt, o, file+o.pf.args())
 	}
 	// The card-by-card record costs memory per card: keep what the output
 	// shows (a run of at most 40 cards, or --trace, or --json), bounded so
@@ -185,7 +185,7 @@ func cmdRun(e *env, args []string) int {
 	if o.json {
 		writeRunJSON(stdout, m, res)
 	} else {
-		writeRunText(stdout, m, res, opt, o, file)
+		writeRunText(stdout, m, res, opt, o, file+o.pf.args())
 	}
 	if res.Violation != nil || res.Stopped == "interrupted" {
 		return exitViolation
