@@ -109,17 +109,17 @@ type frontier struct {
 }
 
 type checker struct {
-	m       *vm.Machine
-	p       *card.Program
-	opt     Options
-	nw      int
-	por     bool
-	always  bool
+	m      *vm.Machine
+	p      *card.Program
+	opt    Options
+	nw     int
+	por    bool
+	always bool
 	// implicitDrops: on an unordered lossy network, drops are not moves
 	// (see net.go).
 	implicitDrops bool
-	visible []bool // by pc: another stack could observe the card
-	ample   []bool // by pc: a stack there may move alone (nil: none)
+	visible       []bool // by pc: another stack could observe the card
+	ample         []bool // by pc: a stack there may move alone (nil: none)
 	// foldable, by pc: a transition that reaches the card may go on through
 	// it: it is invisible, or (with ample cards) ample and choice-free.
 	foldable []bool

@@ -26,11 +26,26 @@ func TestExamples(t *testing.T) {
 	}
 	for _, path := range files {
 		name := filepath.Base(path)
-		t.Run(strings.TrimSuffix(name, ".deck"), func(t *testing.T) {
-			t.Parallel()
-			h := parseHeader(t, path)
+		for _, sec := range parseSections(t, path) {
+			sub := strings.TrimSuffix(name, ".deck")
+			if sec.with != "" {
+				sub += " " + sec.with
+			}
+			t.Run(sub, func(t *testing.T) {
+				t.Parallel()
+				checkExample(t, name, path, sec)
+			})
+		}
+	}
+}
+
+// checkExample holds one configuration of an example to its header.
+func checkExample(t *testing.T, name, path string, sec section) {
+	{
+		{
+			h := sec.header
 			src, _ := os.ReadFile(path)
-			m := mustCompile(t, name, string(src))
+			m := placedMachine(t, name, string(src), sec)
 			b := bruteForce(m, 200000)
 			var races []Race
 			for _, por := range []bool{true, false} {
@@ -94,7 +109,7 @@ func TestExamples(t *testing.T) {
 					}
 				}
 			}
-		})
+		}
 	}
 }
 

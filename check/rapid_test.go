@@ -4,8 +4,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/internal/progen"
+	"github.com/deck-lang/deck/vm"
 	"pgregory.net/rapid"
 )
 
@@ -93,4 +96,132 @@ func sameCounts(t tb, a, b *Report) {
 			t.Fatalf("counterexamples differ with the number of workers: %s vs %s", a.Violations[i].Schedule.String(), b.Violations[i].Schedule.String())
 		}
 	}
+}
+
+// TestCrossEnginePlaced draws random programs, places their procedures on
+// random nodes (keeping the procedures that share a variable, mutex,
+// semaphore or a channel's receiving end together, as ownership demands)
+// and a random network mode, and holds the checker to brute force (which
+// makes every delivery, drop and duplicate an explicit move), to itself
+// without reduction, and to random runs of the dealer.
+func TestCrossEnginePlaced(t *testing.T) {
+	forceParallel(t)
+	stats := map[string]int{}
+	defer func() { t.Logf("placed programs drawn: %v", stats) }()
+	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy, card.Dup, card.Unordered | card.Dup | card.Lossy}
+	rapid.Check(t, func(rt *rapid.T) {
+		src := progen.Program(rt)
+		p, err := compile.Source("rand.deck", []byte(src))
+		if err != nil {
+			rt.Fatalf("does not compile: %v\n%s", err, src)
+		}
+		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
+		pairs := ownershipPlacement(rt, p)
+		placed, err := compile.Place(p, pairs, mode)
+		if err != nil {
+			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
+		}
+		if placed.Net == nil {
+			stats["all home"]++
+		} else {
+			stats[mode.String()]++
+		}
+		m := vm.New(placed)
+		limit := Options{All: true, Workers: 2, MaxStates: 100000}
+		rep := mustRun(rt, m, limit)
+		noPOR := limit
+		noPOR.NoPOR = true
+		full := mustRun(rt, m, noPOR)
+		if rep.Incomplete != "" || full.Incomplete != "" {
+			rt.Skip("state space too large")
+		}
+		stats[rep.Verdict]++
+		if rep.Verdict != full.Verdict || !slices.Equal(violationKeys(rep), violationKeys(full)) ||
+			!slices.Equal(outcomeKeys(rep), outcomeKeys(full)) {
+			rt.Fatalf("reduction changes the result (placement %v, %s):\n%s\nwith: %s %q %q\nwithout: %s %q %q", pairs, mode, src,
+				rep.Verdict, violationKeys(rep), outcomeKeys(rep), full.Verdict, violationKeys(full), outcomeKeys(full))
+		}
+		if b := bruteForce(m, 50000); b != nil {
+			compareBrute(rt, "reduced", rep, b, true)
+			compareBrute(rt, "full", full, b, false)
+		}
+		vk, ok := violationKeys(rep), outcomeKeys(rep)
+		for seed := 0; seed < 30; seed++ {
+			kind := []deal.Kind{deal.Random, deal.RoundRobin, deal.Sequential}[seed%3]
+			res, err := deal.Run(m, deal.Options{Dealer: kind, Seed: uint64(seed), CPUs: 1 + seed%2, Quantum: 1 + seed%3})
+			if err != nil {
+				rt.Fatalf("deal: %v", err)
+			}
+			switch {
+			case res.Violation != nil:
+				if !slices.Contains(vk, res.Violation.Key()) {
+					rt.Fatalf("seed %d: run hits %s, which the checker does not report (it reports %q)\n%s\nplacement %v %s schedule %s",
+						seed, res.Violation.Describe(), vk, src, pairs, mode, res.Schedule.String())
+				}
+			case res.Stopped == "":
+				if key := m.Outcome(res.Final).Key(); !slices.Contains(ok, key) {
+					rt.Fatalf("seed %d: run ends in %s, which the checker does not report (it reports %q)\n%s\nplacement %v %s", seed, key, ok, src, pairs, mode)
+				}
+			}
+			// Every run replays to the same end.
+			again, err := deal.Run(m, deal.Options{Replay: &res.Schedule})
+			if err != nil {
+				rt.Fatalf("seed %d: the run's schedule %s does not replay: %v\n%s\nplacement %v %s", seed, res.Schedule.String(), err, src, pairs, mode)
+			}
+			if (again.Violation == nil) != (res.Violation == nil) || m.Outcome(again.Final).Key() != m.Outcome(res.Final).Key() {
+				rt.Fatalf("seed %d: replaying %s ends elsewhere", seed, res.Schedule.String())
+			}
+		}
+	})
+}
+
+// ownershipPlacement puts groups of procedures on random nodes: procedures
+// that share a variable, mutex or semaphore, or receive from one channel,
+// form one group.
+func ownershipPlacement(rt *rapid.T, p *card.Program) [][2]string {
+	parent := make([]int, len(p.Procs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[int32]int{}
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		if c.Proc < 0 || c.Op == card.Done {
+			continue
+		}
+		join := func(g int32) {
+			if o, ok := owner[g]; ok {
+				parent[find(int(c.Proc))] = find(o)
+			} else {
+				owner[g] = int(c.Proc)
+			}
+		}
+		for _, a := range p.Accesses[pc] {
+			switch p.Globals[a.Global].Kind {
+			case card.GVar, card.GMutex, card.GSem:
+				join(a.Global)
+			}
+		}
+		if c.Op == card.Recv {
+			join(-1 - c.Obj)
+		}
+	}
+	nodes := []string{"home", "A", "B"}
+	var pairs [][2]string
+	pick := map[int]string{}
+	for i := range p.Procs {
+		r := find(i)
+		if _, ok := pick[r]; !ok {
+			pick[r] = nodes[rapid.IntRange(0, 2).Draw(rt, "node")]
+		}
+		pairs = append(pairs, [2]string{p.Procs[i].Name, pick[r]})
+	}
+	return pairs
 }

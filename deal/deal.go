@@ -335,6 +335,7 @@ func (d *dealer) deal() {
 			if d.allFinished() {
 				return
 			}
+			d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 			if !d.netTick(true) {
 				d.res.Violation = trace.Deadlock(m, s)
 				return

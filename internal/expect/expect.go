@@ -8,6 +8,16 @@
 //
 // Outcome lines are vm.Outcome keys; the lists are exhaustive (what
 // `deck check --all` finds).
+//
+// A header may go on with further configurations of the same program, each
+// introduced by the placement flags it is checked with:
+//
+//	// with: --place worker=Y --net unordered,lossy
+//	// verdict: violation
+//	// violation: deadlock
+//
+// The first section is the program as written (its own place
+// declarations, if any, applied).
 package expect
 
 import (
@@ -15,20 +25,63 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
 )
 
-// Header is what an example says about itself.
+// Header is what an example says about one configuration of itself.
 type Header struct {
 	Verdict    string          // "ok" or "violation"
 	Violations map[string]bool // distinct violation kinds
 	Outcomes   map[string]bool // distinct outcome keys
 }
 
-// Parse reads the header of src: every `// key: value` line before the
-// first line that is not a comment.
+// Section is one configuration of an example and what it says about it.
+type Section struct {
+	With  string // the flags as written ("" for the program as written)
+	Place string // the --place value, or ""
+	Net   string // the --net value, or ""
+	*Header
+}
+
+// Apply places p as the section says (the file's place declarations, then
+// the section's flags).
+func (s *Section) Apply(p *card.Program) (*card.Program, error) {
+	var pairs [][2]string
+	if s.Place != "" {
+		var err error
+		if pairs, err = compile.ParsePlacement(s.Place); err != nil {
+			return nil, err
+		}
+	}
+	mode := card.NetMode(0)
+	if s.Net != "" {
+		var err error
+		if mode, err = card.ParseNetMode(s.Net); err != nil {
+			return nil, err
+		}
+	}
+	return compile.Place(p, pairs, mode)
+}
+
+// Parse reads the first section of the header of src.
 func Parse(src []byte) (*Header, error) {
-	h := &Header{Violations: map[string]bool{}, Outcomes: map[string]bool{}}
+	all, err := ParseAll(src)
+	if err != nil {
+		return nil, err
+	}
+	return all[0].Header, nil
+}
+
+// ParseAll reads every section of the header of src: every `// key: value`
+// line before the first line that is not a comment.
+func ParseAll(src []byte) ([]Section, error) {
+	var out []Section
+	h := newHeader()
+	cur := Section{Header: h}
 	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
@@ -44,19 +97,63 @@ func Parse(src []byte) (*Header, error) {
 		}
 		val = strings.TrimSpace(val)
 		switch key {
+		case "with":
+			if err := cur.check(); err != nil {
+				return nil, err
+			}
+			out = append(out, cur)
+			cur = Section{With: val, Header: newHeader()}
+			if err := cur.flags(val); err != nil {
+				return nil, err
+			}
 		case "verdict":
-			h.Verdict = val
+			cur.Verdict = val
 		case "violation":
-			h.Violations[val] = true
+			cur.Violations[val] = true
 		case "outcome":
-			h.Outcomes[val] = true
+			cur.Outcomes[val] = true
 		}
 	}
+	if err := cur.check(); err != nil {
+		return nil, err
+	}
+	return append(out, cur), nil
+}
+
+func newHeader() *Header {
+	return &Header{Violations: map[string]bool{}, Outcomes: map[string]bool{}}
+}
+
+// flags reads "--place a=X --net lossy".
+func (s *Section) flags(text string) error {
+	f := strings.Fields(text)
+	for i := 0; i < len(f); i += 2 {
+		if i+1 >= len(f) {
+			return fmt.Errorf("with: %q: %s needs a value", text, f[i])
+		}
+		switch f[i] {
+		case "--place":
+			s.Place = f[i+1]
+		case "--net":
+			s.Net = f[i+1]
+		default:
+			return fmt.Errorf("with: %q: only --place and --net, not %s", text, f[i])
+		}
+	}
+	return nil
+}
+
+func (s *Section) check() error {
+	h := s.Header
+	where := ""
+	if s.With != "" {
+		where = " (with " + s.With + ")"
+	}
 	if h.Verdict != "ok" && h.Verdict != "violation" {
-		return nil, fmt.Errorf("header has no `// verdict: ok|violation` line")
+		return fmt.Errorf("header%s has no `// verdict: ok|violation` line", where)
 	}
 	if (h.Verdict == "ok") != (len(h.Violations) == 0) {
-		return nil, fmt.Errorf("verdict %s does not fit the violation lines %v", h.Verdict, h.Violations)
+		return fmt.Errorf("verdict %s%s does not fit the violation lines %v", h.Verdict, where, h.Violations)
 	}
-	return h, nil
+	return nil
 }
