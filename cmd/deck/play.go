@@ -23,6 +23,7 @@ var playInput io.Reader = os.Stdin
 const playHelp = `You are the dealer: at every tick, pick the stack that takes the next card.
   S      deal stack S's next card (Enter alone: the only stack that can move)
   S:K    ... taking alternative K of its choose or either
+  mN     deliver message N (stacks on other nodes); xN drops it, dN delivers a copy
   u      undo the last card
   q      stop here and print the schedule
 Break the program (a failed assert, a broken always, a deadlock) to win.`
@@ -103,7 +104,7 @@ func cmdPlay(e *env, args []string) int {
 			} else {
 				fmt.Fprintf(stdout, "every stack has finished: %s\n", outcomeLine(out))
 			}
-			playSchedule(stdout, file, &res.Schedule)
+			playSchedule(stdout, file+pf.args(), &res.Schedule)
 			if res.Violation != nil {
 				return exitViolation
 			}
@@ -134,17 +135,42 @@ func cmdPlay(e *env, args []string) int {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", what, note)
 		}
+		// The network's moves: every message in flight.
+		for k := 0; k < res.Final.NumMsgs(); k++ {
+			msg := res.Final.Msg(k)
+			var can []string
+			if m.Deliverable(res.Final, k) {
+				can = append(can, fmt.Sprintf("m%d delivers", msg.Tag))
+				if only == -1 {
+					only = -3 - k
+				} else {
+					only = -2
+				}
+			}
+			if m.Droppable(res.Final, k) {
+				can = append(can, fmt.Sprintf("x%d drops", msg.Tag))
+			}
+			if m.Duplicable(res.Final, k) {
+				can = append(can, fmt.Sprintf("d%d duplicates", msg.Tag))
+			}
+			what := fmt.Sprintf("m%d\t%s→%s\t%s", msg.Tag, m.NodeName(msg.From), m.NodeName(msg.To), m.DescribeMsg(res.Final, msg))
+			if len(can) == 0 {
+				fmt.Fprintf(tw, "  %s\t\t%s\n", what, st.dim("waits: the channel has no room, or an earlier message on its link"))
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t\t%s\n", what, strings.Join(can, ", "))
+		}
 		tw.Flush()
 		fmt.Fprint(stdout, "> ")
 		if !in.Scan() {
 			fmt.Fprintln(stdout)
-			playSchedule(stdout, file, &res.Schedule)
+			playSchedule(stdout, file+pf.args(), &res.Schedule)
 			return exitOK
 		}
 		line := strings.TrimSpace(in.Text())
 		switch {
 		case line == "q":
-			playSchedule(stdout, file, &res.Schedule)
+			playSchedule(stdout, file+pf.args(), &res.Schedule)
 			return exitOK
 		case line == "u":
 			if len(moves) == 0 {
@@ -154,8 +180,10 @@ func cmdPlay(e *env, args []string) int {
 			}
 		case line == "" && only >= 0 && m.Choices(res.Final, only) == 1:
 			moves = append(moves, trace.Move{Stack: int32(only)})
+		case line == "" && only <= -3:
+			moves = append(moves, trace.Move{Stack: trace.NetDeliver, Choice: res.Final.Msg(-3 - only).Tag})
 		case line == "":
-			fmt.Fprintln(stdout, "more than one stack can move: type its number")
+			fmt.Fprintln(stdout, "more than one move is possible: type a stack number or a message move")
 		default:
 			mv, err := parseMove(line)
 			if err != nil {
@@ -179,8 +207,15 @@ func dealMoves(m *vm.Machine, moves []trace.Move) (*deal.Result, error) {
 	return deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: &sch, Steps: true})
 }
 
-// parseMove reads "S" or "S:K".
+// parseMove reads "S", "S:K", or a message move "m3", "x3", "d3".
 func parseMove(text string) (trace.Move, error) {
+	if len(text) > 1 && strings.ContainsRune("mxd", rune(text[0])) && text[1] >= '0' && text[1] <= '9' {
+		sch, err := trace.Parse(text)
+		if err != nil || sch.Len() != 1 {
+			return trace.Move{}, fmt.Errorf("%q is not a message move (m3, x3 or d3)", text)
+		}
+		return sch.Moves[0], nil
+	}
 	s, k, hasK := strings.Cut(text, ":")
 	st, err := strconv.Atoi(s)
 	if err != nil || st < 0 {
