@@ -425,8 +425,18 @@ func (c *checker) pass() {
 		c.halt("memory")
 		return
 	}
-	est := min(float64(n)*c.growth*1.25+16, 1<<40)
+	// The level table starts at the size the last pass's growth projects,
+	// and grows on demand (reserve, park, grow), which is where the memory
+	// limit holds. The projection only saves rehashes, so it is capped at
+	// eight successors a state and at a quarter of the budget left: a
+	// projection must not stop, or swell, a search that fits (the states
+	// of a first level of 30,000 choices project 30,000 successors each,
+	// and have one).
+	est := min(float64(n)*min(c.growth*1.25, 8), 1<<40) + 16
 	size := levelSize(int(est * maxLoadDen / maxLoadNum))
+	for size > minLevelSlots && size > cap(c.level.mem) && c.memory()+4*int64(size)*levelSlotBytes > c.opt.MaxMemory {
+		size >>= 1
+	}
 	if size > cap(c.level.mem) && c.memory()+int64(size)*levelSlotBytes > c.opt.MaxMemory {
 		c.halt("memory")
 		return

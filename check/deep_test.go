@@ -50,6 +50,24 @@ func TestDeepNarrowMemory(t *testing.T) {
 	}
 }
 
+// TestWideFirstLevel: a first level of 30,000 states, each with one
+// successor, projects 30,000 successors a state; the projection must not
+// stop the search, which fits in a few MiB.
+func TestWideFirstLevel(t *testing.T) {
+	m := mustCompile(t, "wide.deck", "proc main() {\n    let k = choose 0..30000\n    print k\n}\n")
+	for _, limit := range []int64{0, 64 << 20} {
+		rep := mustRun(t, m, Options{Workers: 2, MaxMemory: limit})
+		if rep.Verdict != VerdictOK || len(rep.Outcomes) != 30000 {
+			t.Fatalf("limit %d: verdict %s, %d outcomes: %s", limit, rep.Verdict, len(rep.Outcomes), rep.Incomplete)
+		}
+	}
+	// A limit it does not fit in still stops it.
+	rep := mustRun(t, m, Options{Workers: 2, MaxMemory: 1 << 20})
+	if rep.Verdict != VerdictIncomplete {
+		t.Fatalf("1 MiB: verdict %s", rep.Verdict)
+	}
+}
+
 // BenchmarkDeepNarrow measures the per-level cost of a search that is one
 // state wide and a million levels deep.
 func BenchmarkDeepNarrow(b *testing.B) {
