@@ -110,17 +110,17 @@ type frontier struct {
 }
 
 type checker struct {
-	m       *vm.Machine
-	p       *card.Program
-	opt     Options
-	nw      int
-	por     bool
-	always  bool
+	m      *vm.Machine
+	p      *card.Program
+	opt    Options
+	nw     int
+	por    bool
+	always bool
 	// implicitDrops: on an unordered lossy network, drops are not moves
 	// (see net.go).
 	implicitDrops bool
-	visible []bool // by pc: another stack could observe the card
-	ample   []bool // by pc: a stack there may move alone (nil: none)
+	visible       []bool // by pc: another stack could observe the card
+	ample         []bool // by pc: a stack there may move alone (nil: none)
 	// foldable, by pc: a transition that reaches the card may go on through
 	// it: it is invisible, or (with ample cards) ample and choice-free.
 	foldable []bool
@@ -303,8 +303,11 @@ func invisible(p *card.Program, pc int32) bool {
 	return false
 }
 
-// search runs the passes.
+// search runs the passes. When a limit or Options.Stop ends it within a
+// pass, what the workers found in that pass is merged too, so that the
+// report shows every violation and outcome found so far.
 func (c *checker) search() error {
+	defer c.merge()
 	w0 := c.workers[0]
 	init := c.m.Init()
 	fp := fingerprint(init.W)
@@ -576,7 +579,13 @@ func (c *checker) barrier() {
 
 	c.order(n, workers)
 
-	// Merge what the workers found.
+	c.merge()
+	c.notePeak()
+}
+
+// merge takes in what the workers found: transitions, violations and
+// outcomes.
+func (c *checker) merge() {
 	for _, w := range c.workers {
 		c.transitions += w.trans
 		w.trans = 0
@@ -600,7 +609,6 @@ func (c *checker) barrier() {
 		w.outMem = 0
 		w.noteScratch()
 	}
-	c.notePeak()
 }
 
 // levelNeed bounds what the barrier allocates, besides the visited set,
