@@ -39,11 +39,15 @@ import (
 // chance of a single collision among 10^8 states is about 3 in 10^4.
 //
 // Memory per state. The visited set costs 8 bytes a slot at a load
-// between 3/8 and 3/4; the parent of each state is bit-packed per level
-// (rank in the previous level and transition number: about 3 bytes). The
-// frontier and the level table are transient: the states of one level as
-// flat word vectors in per-worker arenas, and 24 bytes a slot for the
-// level table.
+// between 3/8 and 3/4; the parent of each state is bit-packed (rank in the
+// previous level and transition number: about 3 bytes), with a 16-byte
+// header a level (parents.go). The frontier and the level table are
+// transient: the states of one level as flat word vectors in per-worker
+// arenas, and 24 bytes a slot for the level table, which starts small and
+// grows on demand. Options.MaxMemory covers all of it (checker.memory),
+// and every table, arena slab and level is checked before it is
+// allocated, so that a search a million levels deep stops at its limit as
+// a wide one does.
 //
 // A transition is one stack taking one card, with one alternative of a
 // choose or either. Partial-order reduction (unless Options.NoPOR) has two

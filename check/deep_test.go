@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -79,4 +80,25 @@ func BenchmarkDeepNarrow(b *testing.B) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(rep.States)/sec, "states/s")
 	b.ReportMetric(rep.BytesPerState, "B/state")
+}
+
+// BenchmarkPrintLines measures a search whose states carry many output
+// records: one stack printing n lines, one state a line. The output
+// records are part of the state vector (vm/state.go), so state i holds i
+// records, and copying, hashing and storing each state makes the search
+// quadratic in n (see docs/performance.md).
+func BenchmarkPrintLines(b *testing.B) {
+	for _, n := range []int{10000, 40000} {
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			m := mustCompile(b, "prints.deck", fmt.Sprintf("proc main() {\n    for i in 0..%d { print i }\n}\n", n))
+			var rep *Report
+			for i := 0; i < b.N; i++ {
+				rep = mustRun(b, m, Options{Workers: 2})
+			}
+			if len(rep.Outcomes) != 1 || len(rep.Outcomes[0].Output) != n {
+				b.Fatalf("%d outcomes", len(rep.Outcomes))
+			}
+			b.ReportMetric(float64(rep.States)/(b.Elapsed().Seconds()/float64(b.N)), "states/s")
+		})
+	}
 }
