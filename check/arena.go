@@ -26,6 +26,9 @@ type arena struct {
 	slabs [][]int64
 	cur   int // the slab being filled
 	mem   *atomic.Int64
+	// room, when set, reports whether that many more bytes fit the
+	// search's budget; a slab that does not is not allocated.
+	room func(int64) bool
 }
 
 // reset forgets every entry but keeps the slabs for reuse.
@@ -37,7 +40,7 @@ func (a *arena) reset() {
 }
 
 // put stores a word vector and returns its reference; ok is false when the
-// arena cannot address more slabs.
+// arena cannot address more slabs, or a new one would not fit the budget.
 func (a *arena) put(w []int64) (uint64, bool) {
 	need := len(w) + 1
 	for {
@@ -53,6 +56,9 @@ func (a *arena) put(w []int64) (uint64, bool) {
 			}
 			if need > size {
 				size = need
+			}
+			if a.room != nil && !a.room(int64(size)*8) {
+				return 0, false
 			}
 			a.slabs = append(a.slabs, make([]int64, 0, size))
 			a.mem.Add(int64(size) * 8)

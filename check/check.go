@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -38,11 +39,15 @@ import (
 // chance of a single collision among 10^8 states is about 3 in 10^4.
 //
 // Memory per state. The visited set costs 8 bytes a slot at a load
-// between 3/8 and 3/4; the parent of each state is bit-packed per level
-// (rank in the previous level and transition number: about 3 bytes). The
-// frontier and the level table are transient: the states of one level as
-// flat word vectors in per-worker arenas, and 24 bytes a slot for the
-// level table.
+// between 3/8 and 3/4; the parent of each state is bit-packed (rank in the
+// previous level and transition number: about 3 bytes), with a 16-byte
+// header a level (parents.go). The frontier and the level table are
+// transient: the states of one level as flat word vectors in per-worker
+// arenas, and 24 bytes a slot for the level table, which starts small and
+// grows on demand. Options.MaxMemory covers all of it (checker.memory),
+// and every table, arena slab and level is checked before it is
+// allocated, so that a search a million levels deep stops at its limit as
+// a wide one does.
 //
 // A transition is one stack taking one card, with one alternative of a
 // choose or either. Partial-order reduction (unless Options.NoPOR) has two
@@ -126,18 +131,20 @@ type checker struct {
 	races    *raceTable
 	start    time.Time
 
-	main   *fpTable
-	level  levelTable
-	levels []levelRec // levels[L] holds the parents of level L (L >= 1)
-	front  frontier
-	next   frontier
-	depth  int // the level being expanded
+	main    *fpTable
+	level   levelTable
+	parents parentStore // the parent of every state of every level
+	front   frontier
+	next    frontier
+	depth   int // the level being expanded
 	// deepest is the deepest level that holds a state, counting the states
 	// that break an invariant (they are stored but never expanded).
 	deepest int
 	growth  float64 // new states per frontier state in the last pass
 
 	workers []*worker
+	bounds  []int     // order: scratch
+	ph      phaseArgs // the arguments of the phase parallel runs
 
 	// pass coordination
 	claim      atomic.Int64
@@ -152,7 +159,8 @@ type checker struct {
 	gen        uint64
 	growTarget int64
 	arenaMem   atomic.Int64
-	parentMem  int64
+	outMem     atomic.Int64 // an estimate of what the outcomes found hold
+	peak       int64        // the most memory() seen at a pass start or barrier
 	haltMu     sync.Mutex
 	haltWhy    string
 	err        error
@@ -277,6 +285,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		for k := range w.arenas {
 			w.arenas[k].wid = uint64(i)
 			w.arenas[k].mem = &c.arenaMem
+			w.arenas[k].room = c.room
 		}
 		w.mark = make([]uint32, len(c.p.Cards))
 		if c.races != nil {
@@ -298,18 +307,25 @@ func invisible(p *card.Program, pc int32) bool {
 	return false
 }
 
-// search runs the passes.
+// search runs the passes. When a limit or Options.Stop ends it within a
+// pass, what the workers found in that pass is merged too, so that the
+// report shows every violation and outcome found so far.
 func (c *checker) search() error {
+	defer c.merge()
 	w0 := c.workers[0]
 	init := c.m.Init()
 	fp := fingerprint(init.W)
 	c.main.insert(fp)
-	c.levels = append(c.levels, levelRec{base: 0, n: 1})
+	c.parents.init()
 	if k, _ := c.m.CheckAlways(init); k >= 0 {
 		c.viols[vkey{vAlways, int32(k)}] = inst{0, noParent}
 		return nil // nothing after a violating state is explored
 	}
-	ref, _ := w0.arenas[0].put(init.W)
+	ref, ok := w0.arenas[0].put(init.W)
+	if !ok {
+		c.halt("memory")
+		return nil
+	}
 	c.front = frontier{base: 0, refs: []uint64{ref}, keys: []uint64{noParent}}
 	for len(c.front.refs) > 0 {
 		if c.stopped() {
@@ -375,11 +391,30 @@ func (c *checker) fail(err error) {
 	c.stop.Store(true)
 }
 
-// memory estimates the bytes held by the search.
+// memory is what the search holds: the visited set, the parent records,
+// the level table, the queued states (arenas and the frontier's ids), the
+// workers' scratch and the outcomes found. The Go runtime's own overhead
+// (a heap grows to about twice what is live between collections) comes on
+// top; the search produces little garbage, and collects at once after
+// replacing a large table.
 func (c *checker) memory() int64 {
-	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parentMem
+	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parents.bytes()
 	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8
+	b += c.outMem.Load()
+	for _, w := range c.workers {
+		b += w.scratch.Load()
+	}
 	return b
+}
+
+// room reports whether b more bytes fit the budget.
+func (c *checker) room(b int64) bool { return c.memory()+b <= c.opt.MaxMemory }
+
+// notePeak records the memory held, for Report.BytesPerState.
+func (c *checker) notePeak() int64 {
+	m := c.memory()
+	c.peak = max(c.peak, m)
+	return m
 }
 
 func (c *checker) states() int64 {
@@ -393,13 +428,30 @@ func (c *checker) states() int64 {
 // pass expands every state of the current frontier.
 func (c *checker) pass() {
 	n := len(c.front.refs)
-	est := int64(float64(n)*c.growth*1.25) + 64
-	size := nextPow2(int(est * maxLoadDen / maxLoadNum))
-	if int64(size) > int64(cap(c.level.mem)) && c.memory()+int64(size)*24 > c.opt.MaxMemory {
+	if c.notePeak() > c.opt.MaxMemory {
 		c.halt("memory")
 		return
 	}
-	c.level.reset(size)
+	// The level table starts at the size the last pass's growth projects,
+	// and grows on demand (reserve, park, grow), which is where the memory
+	// limit holds. The projection only saves rehashes, so it is capped at
+	// eight successors a state and at a quarter of the budget left: a
+	// projection must not stop, or swell, a search that fits (the states
+	// of a first level of 30,000 choices project 30,000 successors each,
+	// and have one).
+	est := min(float64(n)*min(c.growth*1.25, 8), 1<<40) + 16
+	size := levelSize(int(est * maxLoadDen / maxLoadNum))
+	for size > minLevelSlots && size > cap(c.level.mem) && c.memory()+4*int64(size)*levelSlotBytes > c.opt.MaxMemory {
+		size >>= 1
+	}
+	if size > cap(c.level.mem) && c.memory()+int64(size)*levelSlotBytes > c.opt.MaxMemory {
+		c.halt("memory")
+		return
+	}
+	old := c.level.bytes()
+	if c.level.reset(size) {
+		releaseOld(old)
+	}
 	c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
 	c.reserved.Store(0)
 	c.claim.Store(0)
@@ -422,7 +474,7 @@ func (c *checker) pass() {
 	}
 	c.active = workers
 	c.parked = 0
-	c.parallel(workers, func(k int) { c.workers[k].run() })
+	c.parallel(workers, func(c *checker, k int) { c.workers[k].run() })
 }
 
 // park waits, with every other worker, at a safe point while the level
@@ -451,8 +503,8 @@ func (c *checker) park(target int64) {
 // grow runs with gmu held and every active worker parked.
 func (c *checker) grow() {
 	if c.growTarget > c.levelLimit.Load() {
-		size := nextPow2(int(c.growTarget * 2))
-		if c.memory()+int64(size)*24 > c.opt.MaxMemory {
+		size := levelSize(int(c.growTarget * 2))
+		if c.memory()+int64(size)*levelSlotBytes > c.opt.MaxMemory {
 			c.halt("memory")
 		} else {
 			old := c.level.bytes()
@@ -490,6 +542,14 @@ func (c *checker) barrier() {
 	if created > 0 {
 		c.deepest = c.depth + 1
 	}
+	// What publishing the level will allocate must fit before anything is:
+	// the visited set's growth, the parent records, the next frontier's
+	// ids and the workers' scratch for ordering.
+	need := c.levelNeed(created, n)
+	if c.memory()+need > c.opt.MaxMemory {
+		c.halt("memory")
+		return
+	}
 	if !c.main.fits(created) {
 		size := capacityFor(c.main.count.Load() + created)
 		if size < 1<<20 {
@@ -497,7 +557,7 @@ func (c *checker) barrier() {
 			// for little memory.
 			size = max(size, min(4*len(c.main.slots), 1<<20))
 		}
-		if c.memory()+int64(size)*8 > c.opt.MaxMemory {
+		if c.memory()+int64(size)*8+need > c.opt.MaxMemory {
 			c.halt("memory")
 			return
 		}
@@ -512,8 +572,9 @@ func (c *checker) barrier() {
 	if len(slots) < parallelSlots {
 		workers = 1
 	}
-	per := (len(slots) + workers - 1) / workers
-	c.parallel(workers, func(k int) {
+	c.ph.per = (len(slots) + workers - 1) / workers
+	c.parallel(workers, func(c *checker, k int) {
+		slots, per := c.level.slots, c.ph.per
 		c.workers[k].collect(slots[min(k*per, len(slots)):min((k+1)*per, len(slots))])
 	})
 	for _, w := range c.workers {
@@ -522,7 +583,13 @@ func (c *checker) barrier() {
 
 	c.order(n, workers)
 
-	// Merge what the workers found.
+	c.merge()
+	c.notePeak()
+}
+
+// merge takes in what the workers found: transitions, violations and
+// outcomes.
+func (c *checker) merge() {
 	for _, w := range c.workers {
 		c.transitions += w.trans
 		w.trans = 0
@@ -534,12 +601,42 @@ func (c *checker) barrier() {
 		}
 		clear(w.viols)
 		for k, v := range w.outs {
-			if old, ok := c.outs[k]; !ok || v.at.less(old.at) {
+			old, ok := c.outs[k]
+			if !ok {
+				c.outMem.Add(outcomeBytes(k, v.out))
+			}
+			if !ok || v.at.less(old.at) {
 				c.outs[k] = v
 			}
 		}
 		clear(w.outs)
+		w.outMem = 0
+		w.noteScratch()
 	}
+}
+
+// levelNeed bounds what the barrier allocates, besides the visited set,
+// to publish created new states found from a frontier of n: the parent
+// records (a record is at most 64 bits, and a level may open a chunk of
+// headers and one of records), the next frontier's ids and keys, and the
+// workers' pairs and counts.
+func (c *checker) levelNeed(created int64, n int) int64 {
+	need := int64(headChunk*16+streamChunk*8) + created*8
+	if int64(cap(c.next.refs)) < created {
+		need += created * 16
+	}
+	var pairs int64
+	for _, w := range c.workers {
+		pairs += int64(cap(w.pairs))
+		if cap(w.counts) < n {
+			need += int64(n) * 4
+		}
+	}
+	if pairs < created {
+		// Pairs grow by appending: up to twice what they hold.
+		need += 2 * created * 16
+	}
+	return need
 }
 
 // releaseOld collects a large table that was just replaced, so that the
@@ -560,13 +657,22 @@ func resize(s []uint64, n int) []uint64 {
 
 type pair struct{ key, ref uint64 }
 
-// parallel runs f(0), ..., f(k-1), each on a goroutine of its own when
-// k > 1. (A team of goroutines that spin between phases was tried: on this
+// phaseArgs are what the phases of a barrier pass to parallel's functions.
+type phaseArgs struct {
+	n, per, total int
+	base          uint64
+	lr            levelRec
+}
+
+// parallel runs f(c, 0), ..., f(c, k-1), each on a goroutine of its own
+// when k > 1. f takes what it needs from c (c.ph holds a phase's
+// arguments), so that it can be a function literal that captures nothing:
+// one level of a deep, narrow search then allocates nothing. (A team of goroutines that spin between phases was tried: on this
 // kind of virtual machine the spinning slows the working processor down
 // more than starting goroutines costs.)
-func (c *checker) parallel(k int, f func(int)) {
+func (c *checker) parallel(k int, f func(*checker, int)) {
 	if k == 1 {
-		f(0)
+		f(c, 0)
 		return
 	}
 	var wg sync.WaitGroup
@@ -574,10 +680,10 @@ func (c *checker) parallel(k int, f func(int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f(i)
+			f(c, i)
 		}()
 	}
-	f(0)
+	f(c, 0)
 	wg.Wait()
 }
 
@@ -599,8 +705,9 @@ func (c *checker) order(n, workers int) {
 		workers, ws = 1, ws[:1]
 	}
 	base := c.front.base
-	c.parallel(workers, func(k int) {
-		w := ws[k]
+	c.ph.n, c.ph.base = n, base
+	c.parallel(workers, func(c *checker, k int) {
+		w, n, base := c.workers[k], c.ph.n, c.ph.base
 		if cap(w.counts) < n {
 			w.counts = make([]int32, n)
 		}
@@ -630,8 +737,8 @@ func (c *checker) order(n, workers int) {
 	nx.base = base + uint64(n)
 	nx.refs = resize(nx.refs, total)
 	nx.keys = resize(nx.keys, total)
-	c.parallel(workers, func(k int) {
-		w := ws[k]
+	c.parallel(workers, func(c *checker, k int) {
+		w, nx, base := c.workers[k], &c.next, c.ph.base
 		for _, pr := range w.pairs {
 			r := (pr.key >> ordBits) - base
 			i := w.counts[r]
@@ -642,7 +749,8 @@ func (c *checker) order(n, workers int) {
 	})
 	// Order each parent's entries by transition number, on ranges that
 	// start at a new parent.
-	bounds := make([]int, workers+1)
+	c.bounds = slices.Grow(c.bounds[:0], workers+1)[:workers+1]
+	bounds := c.bounds
 	bounds[workers] = total
 	for k := 1; k < workers; k++ {
 		b := max(total*k/workers, bounds[k-1])
@@ -651,21 +759,26 @@ func (c *checker) order(n, workers int) {
 		}
 		bounds[k] = b
 	}
-	c.parallel(workers, func(k int) {
+	c.parallel(workers, func(c *checker, k int) {
+		nx, bounds := &c.next, c.bounds
 		sortGroups(nx.keys[bounds[k]:bounds[k+1]], nx.refs[bounds[k]:bounds[k+1]])
 	})
 	// Pack the parents, on ranges of whole multiples of 64 entries so that
 	// no two goroutines write the same word.
-	lr := newLevelRec(nx.base, uint64(total), uint64(max(n-1, 0)), maxOrdSeen)
-	per := ((total+workers-1)/workers + 63) &^ 63
-	c.parallel(workers, func(k int) {
+	if c.parents.end != nx.base {
+		c.fail(internalError("level %d starts at id %d, the parent store at %d", c.depth+1, nx.base, c.parents.end))
+		return
+	}
+	c.ph.lr = c.parents.add(uint64(total), uint64(max(n-1, 0)), maxOrdSeen, workers > 1)
+	c.ph.per = ((total+workers-1)/workers + 63) &^ 63
+	c.ph.total = total
+	c.parallel(workers, func(c *checker, k int) {
+		nx, lr, base, per, total := &c.next, &c.ph.lr, c.ph.base, c.ph.per, c.ph.total
 		for i := k * per; i < min((k+1)*per, total); i++ {
 			key := nx.keys[i]
 			lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)
 		}
 	})
-	c.parentMem += lr.bytes()
-	c.levels = append(c.levels, lr)
 }
 
 // sortGroups orders runs of equal parents by transition number.
@@ -725,6 +838,7 @@ func (w *worker) collect(slots []levelSlot) {
 		}
 		*s = levelSlot{} // leave the table empty for the next pass
 	}
+	w.noteScratch()
 }
 
 // words returns the word vector an arena reference points to.

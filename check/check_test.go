@@ -639,19 +639,44 @@ proc main() {
 }
 
 func TestLevelRecPacking(t *testing.T) {
-	for _, n := range []uint64{1, 63, 64, 65, 1000} {
-		for _, maxRank := range []uint64{0, 1, 1000, 1<<40 - 1} {
-			lr := newLevelRec(0, n, maxRank, ordMask)
-			val := func(i uint64) (uint64, uint64) { return (i * 7919) % (maxRank + 1), (i * 104729) & ordMask }
-			for i := uint64(0); i < n; i++ {
-				r, o := val(i)
-				lr.set(i, r, o)
+	// One store for every level, so that levels start at any bit, aligned
+	// or not, and cross chunks of the stream and of the headers.
+	var ps parentStore
+	ps.init()
+	type lv struct{ n, maxRank, maxOrd uint64 }
+	var lvs []lv
+	for round := 0; round < 2; round++ {
+		for _, n := range []uint64{1, 63, 64, 65, 1000, 70000} {
+			for _, maxRank := range []uint64{0, 1, 1000, 1<<39 - 1} {
+				lvs = append(lvs, lv{n, maxRank, ordMask >> (round * 20)})
 			}
-			for i := uint64(0); i < n; i++ {
-				r, o := lr.get(i)
-				if wr, wo := val(i); r != wr || o != wo {
-					t.Fatalf("n=%d maxRank=%d: entry %d is (%d,%d), want (%d,%d)", n, maxRank, i, r, o, wr, wo)
-				}
+		}
+	}
+	for k := 0; k < headChunk+10; k++ {
+		lvs = append(lvs, lv{1, 0, uint64(k % 3)})
+	}
+	val := func(L int, i uint64, l lv) (uint64, uint64) {
+		return (i*7919 + uint64(L)) % (l.maxRank + 1), (i*104729 + uint64(L)) % (l.maxOrd + 1)
+	}
+	for L, l := range lvs {
+		lr := ps.add(l.n, l.maxRank, l.maxOrd, L%2 == 0)
+		for i := uint64(0); i < l.n; i++ {
+			r, o := val(L, i, l)
+			lr.set(i, r, o)
+		}
+	}
+	if ps.levels() != len(lvs)+1 {
+		t.Fatalf("%d levels, want %d", ps.levels(), len(lvs)+1)
+	}
+	for L, l := range lvs {
+		lr := ps.level(L + 1)
+		if lr.n != l.n {
+			t.Fatalf("level %d has %d states, want %d", L+1, lr.n, l.n)
+		}
+		for i := uint64(0); i < l.n; i++ {
+			r, o := lr.get(i)
+			if wr, wo := val(L, i, l); r != wr || o != wo {
+				t.Fatalf("level %d (n=%d maxRank=%d): entry %d is (%d,%d), want (%d,%d)", L+1, l.n, l.maxRank, i, r, o, wr, wo)
 			}
 		}
 	}

@@ -27,12 +27,12 @@ func (c *checker) path(at inst) ([]uint64, error) {
 			}
 			break
 		}
-		lr := &c.levels[d-1]
+		lr := c.parents.level(d - 1)
 		if pid < lr.base || pid >= lr.base+lr.n {
 			return nil, internalError("path: id %d is not in level %d", pid, d-1)
 		}
 		rank, ord := lr.get(pid - lr.base)
-		key = (c.levels[d-2].base+rank)<<ordBits | ord
+		key = (c.parents.level(d-2).base+rank)<<ordBits | ord
 	}
 	return ords, nil
 }
@@ -122,18 +122,18 @@ func (c *checker) report() (*Report, error) {
 	}
 	rep.Transitions = trans
 	rep.Depth = 0
-	for l := len(c.levels) - 1; l >= 0; l-- {
-		if c.levels[l].n > 0 {
+	for l := c.parents.levels() - 1; l >= 0; l-- {
+		if c.parents.level(l).n > 0 {
 			rep.Depth = l
 			break
 		}
 	}
-	if c.depth+1 > rep.Depth && created > 0 && len(c.levels) <= c.depth+1 {
+	if c.depth+1 > rep.Depth && created > 0 && c.parents.levels() <= c.depth+1 {
 		rep.Depth = c.depth + 1
 	}
 	rep.Depth = max(rep.Depth, c.deepest)
 	if rep.States > 0 {
-		rep.BytesPerState = float64(c.main.bytes()+c.parentMem) / float64(rep.States)
+		rep.BytesPerState = float64(max(c.peak, c.memory())) / float64(rep.States)
 	}
 
 	// Outcomes, in the order they were reached, then by key.

@@ -137,15 +137,36 @@ type levelTable struct {
 	mask  uint64
 }
 
-// reset empties the table, giving it size slots (a power of two). Between
-// passes the whole allocation is zero: fresh memory is, and collect clears
-// the slots it reads.
-func (t *levelTable) reset(size int) {
-	if cap(t.mem) < size {
+// reset empties the table, giving it size slots (a power of two), and
+// reports whether it allocated. Between passes the whole allocation is
+// zero: fresh memory is, and collect clears the slots it reads.
+func (t *levelTable) reset(size int) bool {
+	grew := cap(t.mem) < size
+	if grew {
+		t.mem = nil // let the old allocation go before making the new one
 		t.mem = make([]levelSlot, size)
 	}
 	t.slots = t.mem[:size]
 	t.mask = uint64(size - 1)
+	return grew
+}
+
+// levelSlotBytes is the size of a level-table slot.
+const levelSlotBytes = int64(unsafe.Sizeof(levelSlot{}))
+
+// minLevelSlots is the smallest level table. It is small on purpose: a
+// pass scans its whole table at the barrier, and a deep, narrow search
+// (a state or two a level) has millions of levels.
+const minLevelSlots = 16
+
+// levelSize returns the level-table size for n slots: a power of two, at
+// least minLevelSlots.
+func levelSize(n int) int {
+	c := minLevelSlots
+	for c < n {
+		c <<= 1
+	}
+	return c
 }
 
 // insertMin adds fp with parent key key, or lowers the key of fp to key.
@@ -200,7 +221,7 @@ func (t *levelTable) grow(size int) {
 	t.mem, t.slots, t.mask = mem, mem, mask
 }
 
-func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * int64(unsafe.Sizeof(levelSlot{})) }
+func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * levelSlotBytes }
 
 func nextPow2(n int) int {
 	c := 1024

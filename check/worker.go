@@ -42,7 +42,11 @@ type worker struct {
 	pairs  []pair
 	counts []int32 // counting sort: this worker's pairs per parent
 	maxOrd uint64
-	_      [64]byte
+	// scratch is what pairs, counts and the outcomes found in this pass
+	// hold, for checker.memory.
+	scratch atomic.Int64
+	outMem  int64 // the outcomes' part of scratch
+	_       [64]byte
 }
 
 // run claims chunks of the frontier and expands them.
@@ -326,7 +330,9 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 func (w *worker) reserve(need int64) bool {
 	c := w.c
 	for w.budget < need {
-		get := max(need-w.budget, 512)
+		// Reserve in blocks of 512, or less in a small table, so that a
+		// level of a few states does not grow its table for the block.
+		get := max(need-w.budget, min(512, c.levelLimit.Load()/4))
 		r := c.reserved.Add(get)
 		if r <= c.levelLimit.Load() {
 			w.budget += get
@@ -359,6 +365,27 @@ func (w *worker) terminal(at inst) {
 		return
 	}
 	w.outs[key] = &orec{at: at, out: o}
+	b := outcomeBytes(key, o)
+	w.outMem += b
+	w.scratch.Add(b)
+}
+
+// outcomeBytes estimates what an outcome record holds: its key, its lines,
+// its values, and the map entry and headers around them.
+func outcomeBytes(key string, o vm.Outcome) int64 {
+	b := int64(len(key)) + 160
+	for _, l := range o.Output {
+		b += int64(len(l)) + 16
+	}
+	for _, v := range o.Vars {
+		b += int64(len(v.Values))*8 + 64
+	}
+	return b
+}
+
+// noteScratch updates scratch after pairs or counts grew.
+func (w *worker) noteScratch() {
+	w.scratch.Store(int64(cap(w.pairs))*16 + int64(cap(w.counts))*4 + w.outMem)
 }
 
 // checkRaces records every pair of stacks of state w.s whose next cards
