@@ -2,7 +2,9 @@ package compile_test
 
 import (
 	"errors"
+	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,6 +94,57 @@ func TestLongExpressions(t *testing.T) {
 			if n >= 100_000 && big > 24*small {
 				t.Errorf("%d terms allocate %d KB, %d terms %d KB: more than linear", n/16, small>>10, n, big>>10)
 			}
+		})
+	}
+}
+
+// TestDisassembleLongLabel holds deck cards to output linear in the
+// program (issue 9): one card with a very long label used to pad every
+// line of its procedure to its width.
+func TestDisassembleLongLabel(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("var x = 0\nvar y = 0\nproc main() {\n")
+	for range 2000 {
+		b.WriteString("    x++\n")
+	}
+	b.WriteString("    x = y")
+	for range 20000 {
+		b.WriteString(" + 1")
+	}
+	b.WriteString("\n}\n")
+	p, err := compile.Source("long.deck", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	compile.Disassemble(&out, p)
+	// 4,000 short lines and one of 80 KB.
+	if n := out.Len(); n > 4000*100+100_000 {
+		t.Errorf("deck cards writes %d KB, want at most %d KB", n>>10, (4000*100+100_000)>>10)
+	}
+}
+
+// BenchmarkDisassembleProcs lists a program of many small procedures:
+// the time per procedure must not grow with their number (deck cards
+// used to scan every card once per procedure).
+func BenchmarkDisassembleProcs(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		var src strings.Builder
+		src.WriteString("var x = 0\nproc main() { x = 1 }\n")
+		for k := range n {
+			src.WriteString("proc p")
+			src.WriteString(strconv.Itoa(k))
+			src.WriteString("() { x = 2 }\n")
+		}
+		p, err := compile.Source("procs.deck", []byte(src.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				compile.Disassemble(io.Discard, p)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/proc")
 		})
 	}
 }
