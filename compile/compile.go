@@ -40,6 +40,9 @@ func Compile(f *syntax.File) (*card.Program, error) {
 	c.declare(f)
 	c.compileProcs()
 	c.errs.Sort()
+	// Like the parser, report the first few errors: here by position,
+	// with a count of the others.
+	c.errs.Limit(syntax.MaxErrors)
 	if len(c.errs) > 0 {
 		return nil, c.errs
 	}

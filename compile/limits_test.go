@@ -148,3 +148,41 @@ func BenchmarkDisassembleProcs(b *testing.B) {
 		})
 	}
 }
+
+// TestErrorCap holds the compiler to the parser's cap (issue 9): the
+// first syntax.MaxErrors errors by position, then one entry that counts
+// the others.
+func TestErrorCap(t *testing.T) {
+	for _, n := range []int{1, 10, 11, 25, 20000} {
+		var b strings.Builder
+		b.WriteString("proc main() {\n")
+		for k := range n {
+			b.WriteString("    u" + strconv.Itoa(k) + " = 1\n")
+		}
+		b.WriteString("}\n")
+		_, err := compile.Source("bad.deck", []byte(b.String()))
+		var list syntax.ErrorList
+		if !errors.As(err, &list) {
+			t.Fatalf("%d errors: got %v", n, err)
+		}
+		if list.Count() != n {
+			t.Errorf("%d errors: the list counts %d", n, list.Count())
+		}
+		shown := min(n, syntax.MaxErrors)
+		if got := len(list); got != shown+min(n-shown, 1) {
+			t.Errorf("%d errors: %d entries, want %d", n, got, shown+min(n-shown, 1))
+		}
+		if list[0].Pos.Line != 2 || list[shown-1].Pos.Line != int32(shown+1) {
+			t.Errorf("%d errors: the first ones by position are not kept: %v", n, list)
+		}
+		if n > shown {
+			want := "... and " + strconv.Itoa(n-shown) + " more errors"
+			if n-shown == 1 {
+				want = "... and 1 more error"
+			}
+			if got := list[shown].Error(); got != want {
+				t.Errorf("%d errors: last entry %q, want %q", n, got, want)
+			}
+		}
+	}
+}
