@@ -1,18 +1,22 @@
 package deck_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/deck-lang/deck"
 	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/syntax"
 	"github.com/deck-lang/deck/vm"
 )
 
 // FuzzPrograms feeds arbitrary source through every stage: whatever
-// compiles is dealt (with the card-by-card record, which evaluates each
+// compiles is listed (deck cards), dealt (with the card-by-card record, which evaluates each
 // card's reads once more) and checked within small limits. Errors are
 // fine; a panic anywhere is the failure this target looks for. The seeds
 // are the examples.
@@ -28,6 +32,7 @@ func FuzzPrograms(f *testing.F) {
 		if err != nil {
 			return
 		}
+		compile.Disassemble(io.Discard, p)
 		res, err := deck.Run(p, deal.Options{Dealer: deal.Random, CPUs: 2, Quantum: 2, Seed: 1, MaxTicks: 2000, Steps: true, MaxSteps: 500})
 		if err != nil {
 			t.Fatalf("run: %v", err)
@@ -37,5 +42,43 @@ func FuzzPrograms(f *testing.F) {
 		if _, err := deck.Check(p, check.Options{Workers: 1, MaxStates: 3000, MaxMemory: 64 << 20}); err != nil {
 			t.Fatalf("check: %v", err)
 		}
+	})
+}
+
+// cardsSeeds are shapes deck cards once failed on (issue 9): branches as
+// the last statement of an atomic body, and a long label.
+var cardsSeeds = []string{
+	"var x = 0\nproc main() {\n    atomic { if x == 3 { x = 0 } }\n}\n",
+	"var x = 0\nproc main() {\n    atomic { while x < 3 { x++ } }\n    x = 5\n}\n",
+	"var f[2]\nproc main() {\n    let ok = false\n    atomic { for j in 0..2 { if f[j] == 1 { ok = true } } }\n}\n",
+	"var x = 0\nproc main() {\n    atomic { await x == 0; if x > 1 { x = 1 } else { x = 2 } }\n}\n",
+	"var x = 0\nvar y = 0\nproc main() {\n    x = y + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1\n}\n",
+	"proc main() {\n    let a\x1b[31m = 1\x07 + \xff\n}\n",
+}
+
+// FuzzCards is the fast half of FuzzPrograms: it compiles arbitrary
+// source and lists whatever compiles the way deck cards does, and formats
+// the errors of whatever does not, with their snippets. A panic is the
+// failure it looks for.
+func FuzzCards(f *testing.F) {
+	files, _ := filepath.Glob("examples/*.deck")
+	for _, file := range files {
+		if src, err := os.ReadFile(file); err == nil {
+			f.Add(src)
+		}
+	}
+	for _, src := range cardsSeeds {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		p, err := deck.Compile("fuzz.deck", src)
+		if err != nil {
+			out := syntax.Format(err, src)
+			if strings.ContainsAny(out, "\x1b\x07\x00") {
+				t.Fatalf("a snippet holds a control character:\n%q", out)
+			}
+			return
+		}
+		compile.Disassemble(io.Discard, p)
 	})
 }

@@ -21,6 +21,9 @@ import (
 // arguments into a fixed buffer).
 const maxParams = 16
 
+// maxLocals bounds the local slots of one procedure (see newSlot).
+const maxLocals = 1024
+
 // Compile compiles a parsed file. On error it returns an ErrorList.
 func Compile(f *syntax.File) (*card.Program, error) {
 	c := &compiler{
@@ -37,6 +40,9 @@ func Compile(f *syntax.File) (*card.Program, error) {
 	c.declare(f)
 	c.compileProcs()
 	c.errs.Sort()
+	// Like the parser, report the first few errors: here by position,
+	// with a count of the others.
+	c.errs.Limit(syntax.MaxErrors)
 	if len(c.errs) > 0 {
 		return nil, c.errs
 	}
@@ -412,7 +418,12 @@ func (c *compiler) compileProc(idx int32) {
 	proc.NLocals = int32(len(pc.slots))
 	proc.Locals = pc.slots
 	proc.Returns = info.returns
-	pc.finish()
+	if len(c.errs) == 0 {
+		// A program with errors is never run: skip the access tables and
+		// the liveness analysis, whose cost grows with the number of
+		// locals (which may be over the limit).
+		pc.finish()
+	}
 	info.compiling = false
 	info.compiled = true
 }
@@ -429,7 +440,7 @@ func (c *compiler) compileAlways() {
 			continue
 		}
 		e := pc.exprCode(x)
-		c.prog.Always = append(c.prog.Always, card.Invariant{X: e, Pos: d.At, Src: x.src})
+		c.prog.Always = append(c.prog.Always, card.Invariant{X: e, Pos: d.At, Src: x.src()})
 	}
 }
 

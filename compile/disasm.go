@@ -1,10 +1,11 @@
 package compile
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/deck-lang/deck/card"
 )
@@ -37,16 +38,38 @@ func numberCards(p *card.Program) {
 	}
 }
 
+// maxPad is the widest a column of `deck cards` is padded to. A longer
+// cell overflows its column on its own line instead of widening every
+// line of the procedure.
+const maxPad = 48
+
+// inBody says whether card pc is in the body of an atomic card ("3.1").
+func inBody(p *card.Program, pc int32) bool {
+	return strings.IndexByte(p.Numbers[pc], '.') >= 0
+}
+
 // Disassemble writes every procedure's cards: number, position, what the
 // card does, and what it touches in shared memory. It is `deck cards`.
+// It is linear in the number of cards: they are sorted by procedure once.
 func Disassemble(w io.Writer, p *card.Program) {
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	w = bw
+	byProc := make([][]int32, len(p.Procs))
+	tops := make([]int, len(p.Procs))
 	total := 0
 	for pc := range p.Cards {
-		if p.Cards[pc].Op != card.Done && !strings.Contains(p.Numbers[pc], ".") {
+		c := &p.Cards[pc]
+		if c.Op == card.Done || c.Proc < 0 || int(c.Proc) >= len(p.Procs) {
+			continue
+		}
+		byProc[c.Proc] = append(byProc[c.Proc], int32(pc))
+		if !inBody(p, int32(pc)) {
+			tops[c.Proc]++
 			total++
 		}
 	}
-	fmt.Fprintf(w, "%s: %d procedure%s, %d card%s\n", p.File, len(p.Procs), plural(len(p.Procs)), total, plural(int(total)))
+	fmt.Fprintf(w, "%s: %d procedure%s, %d card%s\n", p.File, len(p.Procs), plural(len(p.Procs)), total, plural(total))
 	if len(p.Globals) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "shared:")
@@ -57,74 +80,106 @@ func Disassemble(w io.Writer, p *card.Program) {
 	for _, inv := range p.Always {
 		fmt.Fprintf(w, "  always %s   (checked in every state)\n", inv.Src)
 	}
+	var rows [][5]string
 	for pi := range p.Procs {
 		proc := &p.Procs[pi]
-		var cards []int32
-		for pc := range p.Cards {
-			if p.Cards[pc].Proc == int32(pi) && p.Cards[pc].Op != card.Done {
-				cards = append(cards, int32(pc))
-			}
-		}
+		cards := byProc[pi]
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "proc %s(%s): %d card%s", proc.Name, strings.Join(proc.Params, ", "), countTop(p, cards), plural(int(countTop(p, cards))))
+		fmt.Fprintf(w, "proc %s(%s): %d card%s", proc.Name, strings.Join(proc.Params, ", "), tops[pi], plural(tops[pi]))
 		if len(proc.Locals) > 0 {
 			fmt.Fprintf(w, ", locals %s", strings.Join(proc.Locals, " "))
 		}
 		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		rows = rows[:0]
 		for k, pc := range cards {
 			c := &p.Cards[pc]
-			num := p.Numbers[pc]
+			body := inBody(p, pc)
 			indent := ""
-			if strings.Contains(num, ".") {
+			if body {
 				indent = "  "
 			}
-			flow := ""
 			// The card that follows in the listing at the same level.
 			follow := int32(-2)
 			for j := k + 1; j < len(cards); j++ {
-				if strings.Contains(p.Numbers[cards[j]], ".") == (indent != "") {
+				if inBody(p, cards[j]) == body {
 					follow = cards[j]
 					break
 				}
-				if indent != "" {
+				if body {
 					break // a body ends where the next top-level card starts
 				}
 			}
-			nextInOrder := follow == c.Next
-			switch {
-			case c.Op == card.Return:
-				flow = "ends the stack"
-			case c.Op == card.Either:
-				var ts []string
-				for _, t := range p.Eithers[c.A] {
-					ts = append(ts, "→ "+p.Numbers[t])
-				}
-				flow = strings.Join(ts, " | ")
-			case c.Op == card.Branch:
-				flow = "false → " + p.Numbers[c.Target]
-				if !nextInOrder {
-					flow = "true → " + p.Numbers[c.Next] + ", " + flow
-				}
-			case c.Next < 0:
-				flow = "end of atomic"
-			case !nextInOrder:
-				flow = "→ " + p.Numbers[c.Next]
-			}
-			fmt.Fprintf(tw, "  %s%s\t%d:%d\t%s%s\t%s\t%s\n", indent, num, c.Pos.Line, c.Pos.Col, indent, p.Labels[pc], touches(p, pc), flow)
+			rows = append(rows, [5]string{
+				indent + p.Numbers[pc],
+				fmt.Sprintf("%d:%d", c.Pos.Line, c.Pos.Col),
+				indent + p.Labels[pc],
+				touches(p, pc),
+				flow(p, c, follow),
+			})
 		}
-		tw.Flush()
+		writeColumns(w, rows)
 	}
 }
 
-func countTop(p *card.Program, cards []int32) int {
-	n := 0
-	for _, pc := range cards {
-		if !strings.Contains(p.Numbers[pc], ".") {
-			n++
+// flow says where control goes after card c, when that is not simply the
+// card listed next (follow) at the same level.
+func flow(p *card.Program, c *card.Card, follow int32) string {
+	// Inside an atomic body, -1 ends the body: a branch as the body's last
+	// statement jumps there.
+	to := func(pc int32) string {
+		if pc < 0 {
+			return "end of atomic"
+		}
+		return p.Numbers[pc]
+	}
+	switch {
+	case c.Op == card.Return:
+		return "ends the stack"
+	case c.Op == card.Either:
+		var ts []string
+		for _, t := range p.Eithers[c.A] {
+			ts = append(ts, "→ "+to(t))
+		}
+		return strings.Join(ts, " | ")
+	case c.Op == card.Branch:
+		f := "false → " + to(c.Target)
+		if follow != c.Next {
+			f = "true → " + to(c.Next) + ", " + f
+		}
+		return f
+	case c.Next < 0:
+		return "end of atomic"
+	case follow != c.Next:
+		return "→ " + to(c.Next)
+	}
+	return ""
+}
+
+// writeColumns writes rows as aligned columns, two spaces apart, the way
+// text/tabwriter would, except that no column is padded wider than
+// maxPad: one very long label must not make every line as long.
+func writeColumns(w io.Writer, rows [][5]string) {
+	var width [4]int
+	for _, r := range rows {
+		for k := range width {
+			if n := utf8.RuneCountInString(r[k]); n > width[k] && n <= maxPad {
+				width[k] = n
+			}
 		}
 	}
-	return n
+	const spaces = "                                                    "
+	var b []byte
+	for _, r := range rows {
+		b = append(b[:0], "  "...)
+		for k := range width {
+			b = append(b, r[k]...)
+			pad := width[k] - utf8.RuneCountInString(r[k])
+			b = append(b, spaces[:max(pad, 0)+2]...)
+		}
+		b = append(b, r[4]...)
+		b = append(b, '\n')
+		w.Write(b)
+	}
 }
 
 func describeGlobal(g *card.Global) string {

@@ -45,7 +45,7 @@ type ir struct {
 	reads int    // shared reads in this subtree
 	prec  int    // precedence, for rendering
 	opTxt string // operator (binary, unary) or array name (readAt), for rendering
-	src   string
+	name  string // how a leaf (const, local, read) renders
 	pos   syntax.Pos
 }
 
@@ -60,7 +60,7 @@ func constIR(v int64, t ltype, pos syntax.Pos) *ir {
 	default:
 		src = itoa(v)
 	}
-	return &ir{kind: irConst, typ: t, val: v, src: src, prec: 9, pos: pos}
+	return &ir{kind: irConst, typ: t, val: v, name: src, prec: 9, pos: pos}
 }
 
 func itoa(v int64) string {
@@ -92,32 +92,68 @@ var precOf = map[syntax.Token]int{
 	syntax.ADD: 4, syntax.SUB: 4, syntax.MUL: 5, syntax.QUO: 5, syntax.REM: 5,
 }
 
-// wrap renders a child with parentheses when its precedence is lower than
-// the parent's needs.
-func wrap(x *ir, prec int) string {
-	if x.prec < prec {
-		return "(" + x.src + ")"
-	}
-	return x.src
+// src renders x as labels show it, with the temporaries that replaced
+// hoisted reads. It is computed on demand, never stored in the nodes: a
+// long chain such as x + x + ... + x would otherwise hold a string per
+// node, quadratic in its length.
+func (x *ir) src() string {
+	var b strings.Builder
+	x.write(&b)
+	return b.String()
 }
 
-// render sets x.src from its children, so that a label shows the
-// temporaries that replaced hoisted reads.
-func render(x *ir) *ir {
+// write renders x into b. Binary operators are left-associative, so the
+// right child needs parentheses at equal precedence.
+func (x *ir) write(b *strings.Builder) {
 	switch x.kind {
 	case irUnary:
-		x.src = x.opTxt + wrap(x.x, 6)
-		if strings.HasPrefix(x.src[len(x.opTxt):], x.opTxt) {
-			// -(-1) must not read as --1.
-			x.src = x.opTxt + "(" + x.src[len(x.opTxt):] + ")"
-		}
+		b.WriteString(x.opTxt)
+		// -(-1) must not read as --1.
+		x.x.writeWrapped(b, x.x.prec < 6 || x.x.first() == x.opTxt[0])
 	case irBinary, irAnd, irOr:
-		// Left-associative: the right child needs parentheses at equal precedence.
-		x.src = wrap(x.x, x.prec) + " " + x.opTxt + " " + wrap(x.y, x.prec+1)
+		x.x.writeWrapped(b, x.x.prec < x.prec)
+		b.WriteByte(' ')
+		b.WriteString(x.opTxt)
+		b.WriteByte(' ')
+		x.y.writeWrapped(b, x.y.prec < x.prec+1)
 	case irReadAt:
-		x.src = x.opTxt + "[" + x.x.src + "]"
+		b.WriteString(x.opTxt)
+		b.WriteByte('[')
+		x.x.write(b)
+		b.WriteByte(']')
+	default:
+		b.WriteString(x.name)
 	}
-	return x
+}
+
+func (x *ir) writeWrapped(b *strings.Builder, paren bool) {
+	if paren {
+		b.WriteByte('(')
+		x.write(b)
+		b.WriteByte(')')
+		return
+	}
+	x.write(b)
+}
+
+// first is the first byte of x.src(), found without rendering.
+func (x *ir) first() byte {
+	for {
+		switch x.kind {
+		case irUnary, irReadAt:
+			return x.opTxt[0]
+		case irBinary, irAnd, irOr:
+			if x.x.prec < x.prec {
+				return '('
+			}
+			x = x.x
+		default:
+			if x.name == "" {
+				return 0
+			}
+			return x.name[0]
+		}
+	}
 }
 
 // effectName names an expression form that must stand alone, or "".
@@ -168,7 +204,7 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 			if x.kind == irConst {
 				return constIR(x.val^1, tBool, e.At)
 			}
-			return render(&ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: x, reads: x.reads, prec: 6, pos: e.At})
+			return &ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: x, reads: x.reads, prec: 6, pos: e.At}
 		}
 		if x.typ.t != card.TInt {
 			c.errorf(e.At, "operator - needs an int, not %s", an(x.typ.t))
@@ -178,7 +214,7 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 				return constIR(v, tInt, e.At)
 			}
 		}
-		return render(&ir{kind: irUnary, op: card.XNeg, opTxt: "-", typ: tInt, x: x, reads: x.reads, prec: 6, pos: e.At})
+		return &ir{kind: irUnary, op: card.XNeg, opTxt: "-", typ: tInt, x: x, reads: x.reads, prec: 6, pos: e.At}
 	case *syntax.BinaryExpr:
 		x := pc.translate(e.X)
 		y := pc.translate(e.Y)
@@ -200,7 +236,7 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 		case syntax.LOR:
 			n.kind = irOr
 		}
-		return render(n)
+		return n
 	}
 	if name := effectName(e); name != "" {
 		c.errorf(e.Pos(), "%s must stand alone: assign its result with let first, then use it", name)
@@ -214,18 +250,18 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	c := pc.c
 	if slot, ok := pc.lookup(e.Name); ok {
-		return &ir{kind: irLocal, typ: pc.slotTypes[slot], val: int64(slot), src: pc.slots[slot], prec: 9, pos: e.At}
+		return &ir{kind: irLocal, typ: pc.slotTypes[slot], val: int64(slot), name: pc.slots[slot], prec: 9, pos: e.At}
 	}
 	ent, ok := c.names[e.Name]
 	if !ok {
 		c.errorf(e.At, "undefined: %s", e.Name)
-		pc.declareDummy(e.Name)
+		pc.declareDummy(e.Name, e.At)
 		return constIR(0, tInt, e.At)
 	}
 	switch ent.kind {
 	case entConst:
 		x := constIR(ent.val, ltype{t: ent.typ, proc: -1}, e.At)
-		x.src = e.Name
+		x.name = e.Name
 		return x
 	case entProc:
 		c.errorf(e.At, "%s is a procedure: call it, or spawn it", e.Name)
@@ -240,7 +276,7 @@ func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 		c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
 		return constIR(0, ltype{t: g.Type, proc: -1}, e.At)
 	}
-	return &ir{kind: irRead, typ: ltype{t: g.Type, proc: -1}, val: int64(g.Base), reads: 1, src: e.Name, prec: 9, pos: e.At}
+	return &ir{kind: irRead, typ: ltype{t: g.Type, proc: -1}, val: int64(g.Base), reads: 1, name: e.Name, prec: 9, pos: e.At}
 }
 
 // index resolves `a[i]` on a shared array variable.
@@ -259,13 +295,13 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 		c.errorf(e.Lbrack, "%s is not an array", e.X.Name)
 		return constIR(0, t, e.X.At)
 	}
-	src := e.X.Name + "[" + idx.src + "]"
+	src := e.X.Name + "[" + idx.src() + "]"
 	// A constant index out of range is left to the run, like any other:
 	// the read may be guarded or never reached.
 	if idx.kind == irConst && idx.val >= 0 && idx.val < int64(g.Len) {
-		return &ir{kind: irRead, typ: t, val: int64(g.Base) + idx.val, reads: 1, src: src, prec: 9, pos: e.X.At}
+		return &ir{kind: irRead, typ: t, val: int64(g.Base) + idx.val, reads: 1, name: src, prec: 9, pos: e.X.At}
 	}
-	return render(&ir{kind: irReadAt, typ: t, val: int64(g.Base), n: g.Len, x: idx, reads: idx.reads + 1, opTxt: e.X.Name, prec: 9, pos: e.X.At})
+	return &ir{kind: irReadAt, typ: t, val: int64(g.Base), n: g.Len, x: idx, reads: idx.reads + 1, opTxt: e.X.Name, prec: 9, pos: e.X.At}
 }
 
 // globalOf resolves a name that must denote a global of the given kind.
@@ -314,7 +350,6 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 		n := *x
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads + 1
-		render(&n)
 		*remaining--
 		if *remaining >= keep {
 			return pc.toTemp(&n)
@@ -324,7 +359,7 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 		n := *x
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads
-		return render(&n)
+		return &n
 	case irAnd, irOr:
 		l := pc.hoist(x.x, remaining, keep)
 		if x.y.reads > 0 && *remaining > keep {
@@ -337,13 +372,13 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 		n.x = l
 		n.y = pc.hoist(x.y, remaining, keep)
 		n.reads = n.x.reads + n.y.reads
-		return render(&n)
+		return &n
 	case irBinary:
 		n := *x
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.y = pc.hoist(x.y, remaining, keep)
 		n.reads = n.x.reads + n.y.reads
-		return render(&n)
+		return &n
 	}
 	return x
 }
@@ -351,14 +386,14 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 // shortCircuit lowers `l && y` or `l || y` (l already lowered) with a branch,
 // so that y's reads happen only when they would in the source.
 func (pc *procCompiler) shortCircuit(x *ir, l *ir) *ir {
-	t := pc.temp(tBool)
+	t := pc.temp(tBool, x.pos)
 	name := pc.slots[t]
 	pc.emitLocal(t, l, x.pos)
-	loc := &ir{kind: irLocal, typ: tBool, val: int64(t), src: name, prec: 9, pos: x.pos}
+	loc := &ir{kind: irLocal, typ: tBool, val: int64(t), name: name, prec: 9, pos: x.pos}
 	cond := loc
 	label := "if " + name
 	if x.kind == irOr {
-		cond = render(&ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: loc, prec: 6, pos: x.pos})
+		cond = &ir{kind: irUnary, op: card.XNot, opTxt: "!", typ: tBool, x: loc, prec: 6, pos: x.pos}
 		label = "if !" + name
 	}
 	br := pc.emit(pc.newCard(card.Branch, x.pos, pc.exprCode(cond)), label)
@@ -370,16 +405,21 @@ func (pc *procCompiler) shortCircuit(x *ir, l *ir) *ir {
 
 // toTemp emits a card that stores x in a fresh temporary.
 func (pc *procCompiler) toTemp(x *ir) *ir {
-	t := pc.temp(x.typ)
+	if len(pc.slots) > maxLocals {
+		// Already reported: emitting a card per remaining read of a long
+		// expression would only cost time and memory.
+		return x
+	}
+	t := pc.temp(x.typ, x.pos)
 	pc.emitLocal(t, x, x.pos)
-	return &ir{kind: irLocal, typ: x.typ, val: int64(t), src: pc.slots[t], prec: 9, pos: x.pos}
+	return &ir{kind: irLocal, typ: x.typ, val: int64(t), name: pc.slots[t], prec: 9, pos: x.pos}
 }
 
 // emitLocal emits `slot = x`.
 func (pc *procCompiler) emitLocal(slot int32, x *ir, pos syntax.Pos) int32 {
 	cd := pc.newCard(card.Local, pos, pc.exprCode(x))
 	cd.Dst = slot
-	return pc.emit(cd, pc.slots[slot]+" = "+x.src)
+	return pc.emit(cd, pc.slots[slot]+" = "+x.src())
 }
 
 // exprCode generates the stack code of x and returns its index.
@@ -433,7 +473,7 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 	if maxDepth > card.MaxEvalDepth {
 		pc.c.errorf(x.pos, "this expression is nested too deeply (over %d levels)", card.MaxEvalDepth)
 	}
-	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src})
+	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src()})
 	return card.Expr(len(p.Exprs) - 1)
 }
 

@@ -61,7 +61,19 @@ func (pc *procCompiler) lookup(name string) (int32, bool) {
 	return 0, false
 }
 
-func (pc *procCompiler) newSlot(name string, t ltype) int32 {
+// newSlot adds a local slot. A procedure has at most maxLocals of them
+// (its own locals, its temporaries and those of the calls inlined into
+// it): the liveness analysis holds a set of slots per card, and every
+// stack carries them all in every state. The first slot beyond the limit
+// is reported at pos, the place that needed it.
+func (pc *procCompiler) newSlot(name string, t ltype, pos syntax.Pos) int32 {
+	if len(pc.slots) == maxLocals {
+		what := "procedure " + pc.c.prog.Procs[max(pc.proc, 0)].Name
+		if pc.proc < 0 {
+			what = "an always condition"
+		}
+		pc.c.errorf(pos, "%s needs more than %d locals (its own, the temporaries of hoisted shared reads, and those of inlined calls); split long expressions with let, or the procedure", what, maxLocals)
+	}
 	pc.slots = append(pc.slots, name)
 	pc.slotTypes = append(pc.slotTypes, t)
 	return int32(len(pc.slots) - 1)
@@ -90,17 +102,17 @@ func (pc *procCompiler) localName(name string) string {
 // declareLocal introduces a local variable in the innermost scope.
 func (pc *procCompiler) declareLocal(id *syntax.Ident, t ltype) int32 {
 	pc.checkNewLocal(id)
-	slot := pc.newSlot(pc.localName(id.Name), t)
+	slot := pc.newSlot(pc.localName(id.Name), t, id.At)
 	pc.scopes[len(pc.scopes)-1][id.Name] = slot
 	return slot
 }
 
 // declareDummy silences repeated "undefined" errors for one name.
-func (pc *procCompiler) declareDummy(name string) {
+func (pc *procCompiler) declareDummy(name string, pos syntax.Pos) {
 	if len(pc.scopes) == 0 {
 		return
 	}
-	slot := pc.newSlot(name, tInt)
+	slot := pc.newSlot(name, tInt, pos)
 	pc.scopes[len(pc.scopes)-1][name] = slot
 	if pc.dummies == nil {
 		pc.dummies = map[int32]bool{}
@@ -110,14 +122,14 @@ func (pc *procCompiler) declareDummy(name string) {
 
 // temp returns a temporary slot, free again when the statement that took
 // it is done.
-func (pc *procCompiler) temp(t ltype) int32 {
+func (pc *procCompiler) temp(t ltype, pos syntax.Pos) int32 {
 	var s int32
 	if n := len(pc.freeTemps); n > 0 {
 		s = pc.freeTemps[n-1]
 		pc.freeTemps = pc.freeTemps[:n-1]
 	} else {
 		pc.nTemps++
-		s = pc.newSlot(fmt.Sprintf("t%d", pc.nTemps), t)
+		s = pc.newSlot(fmt.Sprintf("t%d", pc.nTemps), t, pos)
 	}
 	pc.slotTypes[s] = t
 	pc.usedTemps = append(pc.usedTemps, s)
@@ -208,7 +220,7 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		pc.assign(&syntax.AssignStmt{Target: s.Target, Op: op, OpPos: s.OpPos, Value: &syntax.IntLit{At: s.OpPos, Value: 1}})
 	case *syntax.IfStmt:
 		cond := pc.cond(s.Cond, "if")
-		br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "if "+cond.src)
+		br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "if "+cond.src())
 		pc.block(s.Then, true)
 		afterThen := pc.pending
 		pc.pending = []patch{pc.targetPatch(br)}
@@ -220,7 +232,7 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		var start int32 = -1
 		pc.labels = append(pc.labels, &start)
 		cond := pc.cond(s.Cond, "while")
-		br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "while "+cond.src)
+		br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "while "+cond.src())
 		pc.block(s.Body, true)
 		for _, f := range pc.pending {
 			f(start)
@@ -237,7 +249,7 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		}
 		cd.A = int32(len(c.prog.Messages))
 		c.prog.Messages = append(c.prog.Messages, msg)
-		pc.emit(cd, "assert "+x.src)
+		pc.emit(cd, "assert "+x.src())
 	case *syntax.PrintStmt:
 		pc.print(s)
 	case *syntax.AtomicStmt:
@@ -249,7 +261,7 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		}
 		x := pc.translate(s.Cond)
 		pc.checkBool(x, s.Cond, "await")
-		pc.emit(pc.newCard(card.Await, s.At, pc.exprCode(x)), "await "+x.src)
+		pc.emit(pc.newCard(card.Await, s.At, pc.exprCode(x)), "await "+x.src())
 	case *syntax.YieldStmt:
 		if pc.inAtomic {
 			return // a step that does nothing, inside a step: nothing at all

@@ -15,7 +15,7 @@ func (pc *procCompiler) let(s *syntax.LetStmt) {
 		// name only afterwards, once its type is known (`let x = f(x)` must
 		// not see the new x).
 		pc.checkNewLocal(s.Name)
-		slot := pc.newSlot(pc.localName(s.Name.Name), tInt)
+		slot := pc.newSlot(pc.localName(s.Name.Name), tInt, s.Name.At)
 		from := len(c.prog.Cards)
 		t, _ := pc.effect(s.Value, slot, true)
 		pc.slotTypes[slot] = t
@@ -30,12 +30,12 @@ func (pc *procCompiler) let(s *syntax.LetStmt) {
 	}
 	x := pc.lower(pc.translate(s.Value), 1)
 	if x.typ.t == card.TVoid {
-		c.errorf(s.Value.Pos(), "%s has no value", x.src)
+		c.errorf(s.Value.Pos(), "%s has no value", x.src())
 	}
 	slot := pc.declareLocal(s.Name, x.typ)
 	cd := pc.newCard(card.Local, s.At, pc.exprCode(x))
 	cd.Dst = slot
-	pc.emit(cd, "let "+pc.slots[slot]+" = "+x.src)
+	pc.emit(cd, "let "+pc.slots[slot]+" = "+x.src())
 }
 
 // effect compiles an effectful form (recv, spawn, join, choose or a call)
@@ -96,7 +96,7 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 		cd := pc.newCard(card.Join, e.At, pc.exprCode(h))
 		cd.Dst = dst
 		cd.A = h.typ.proc // the procedure of the stack joined, or -1 when unknown
-		pc.emit(cd, dstName()+"join "+h.src)
+		pc.emit(cd, dstName()+"join "+h.src())
 		return rt, true
 	case *syntax.ChooseExpr:
 		lo := pc.translate(e.Lo)
@@ -112,11 +112,11 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 		lo = pc.lower(lo, 0)
 		hi = pc.lower(hi, 0)
 		if dst < 0 {
-			dst = pc.temp(tInt)
+			dst = pc.temp(tInt, e.At)
 		}
 		cd := pc.newCard(card.Choose, e.At, pc.exprCode(lo))
 		cd.Y, cd.Dst = pc.exprCode(hi), dst
-		pc.emit(cd, pc.slots[dst]+" = choose "+lo.src+".."+hi.src)
+		pc.emit(cd, pc.slots[dst]+" = choose "+lo.src()+".."+hi.src())
 		return tInt, true
 	case *syntax.CallExpr:
 		return pc.call(e, dst, want)
@@ -171,7 +171,7 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 	}
 	x = pc.lower(x, 0)
 	r.index = pc.exprCode(x)
-	r.label = id.Name + "[" + x.src + "]"
+	r.label = id.Name + "[" + x.src() + "]"
 	return r, true
 }
 
@@ -263,7 +263,7 @@ func (pc *procCompiler) spawn(e *syntax.SpawnExpr, dst int32, dstName string) (l
 	for _, a := range e.Call.Args {
 		x := pc.translate(a)
 		if x.typ.t == card.TVoid {
-			c.errorf(a.Pos(), "%s has no value", x.src)
+			c.errorf(a.Pos(), "%s has no value", x.src())
 		}
 		args = append(args, x)
 	}
@@ -272,7 +272,7 @@ func (pc *procCompiler) spawn(e *syntax.SpawnExpr, dst int32, dstName string) (l
 	for _, x := range args {
 		x = pc.lower(x, 0)
 		exprs = append(exprs, pc.exprCode(x))
-		srcs = append(srcs, x.src)
+		srcs = append(srcs, x.src())
 	}
 	cd := pc.newCard(card.Spawn, e.At, card.NoExpr)
 	cd.A, cd.B, cd.Dst = idx, int32(len(c.prog.Spawns)), dst
@@ -329,7 +329,7 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 	pc.inlines = append(pc.inlines, frame)
 	for k, x := range args {
 		x = pc.lower(x, 1)
-		slot := pc.newSlot(pc.localName(d.Params[k].Name), x.typ)
+		slot := pc.newSlot(pc.localName(d.Params[k].Name), x.typ, e.Args[k].Pos())
 		pc.emitLocal(slot, x, e.Args[k].Pos())
 		scope[d.Params[k].Name] = slot
 	}
@@ -379,7 +379,7 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 				f.retType = &t
 			}
 			if f.retSlot < 0 {
-				f.retSlot = pc.newSlot(pc.localName("result"), x.typ)
+				f.retSlot = pc.newSlot(pc.localName("result"), x.typ, s.At)
 			}
 			pc.emitLocal(f.retSlot, x, s.At)
 		} else if f.retType != nil {
@@ -414,7 +414,7 @@ func (pc *procCompiler) ret(s *syntax.ReturnStmt) {
 				c.procName(x.typ.proc), c.procName(info.retProc), info.retFrom, why)
 		}
 		cd.X = pc.exprCode(x)
-		label += " " + x.src
+		label += " " + x.src()
 		if info.bareAt.IsValid() {
 			c.errorf(info.bareAt, "%s returns a value at %s, so this return needs one too", c.prog.Procs[pc.proc].Name, s.At)
 			info.bareAt = syntax.Pos{}
@@ -483,7 +483,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		// A constant index out of range fails when the card runs (the
 		// store checks its index), not here: the code may never run.
 		idx = pc.lower(idx, 0)
-		name = t.X.Name + "[" + idx.src + "]"
+		name = t.X.Name + "[" + idx.src() + "]"
 	default:
 		c.errorf(s.Target.Pos(), "cannot assign to this expression")
 		return
@@ -497,7 +497,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	if s.Op == syntax.ASSIGN && effectName(s.Value) != "" {
 		dst := local
 		if dst < 0 {
-			dst = pc.temp(want)
+			dst = pc.temp(want, s.OpPos)
 		}
 		t, ok := pc.effect(s.Value, dst, true)
 		if ok && t.t != want.t {
@@ -507,7 +507,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 				c.procName(want.proc), c.procName(t.proc), why)
 		}
 		if local < 0 {
-			pc.store(gi, g, idx, &ir{kind: irLocal, typ: want, val: int64(dst), src: pc.slots[dst], prec: 9}, s.OpPos, name)
+			pc.store(gi, g, idx, &ir{kind: irLocal, typ: want, val: int64(dst), name: pc.slots[dst], prec: 9}, s.OpPos, name)
 		}
 		return
 	}
@@ -516,13 +516,13 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		// x op= v reads x then v, computes, and writes x.
 		var cur *ir
 		if local >= 0 {
-			cur = &ir{kind: irLocal, typ: want, val: int64(local), src: pc.slots[local], prec: 9, pos: s.Target.Pos()}
+			cur = &ir{kind: irLocal, typ: want, val: int64(local), name: pc.slots[local], prec: 9, pos: s.Target.Pos()}
 		} else if idx == nil {
-			cur = &ir{kind: irRead, typ: want, val: int64(g.Base), reads: 1, src: name, prec: 9, pos: s.Target.Pos()}
+			cur = &ir{kind: irRead, typ: want, val: int64(g.Base), reads: 1, name: name, prec: 9, pos: s.Target.Pos()}
 		} else if idx.kind == irConst && idx.val >= 0 && idx.val < int64(g.Len) {
-			cur = &ir{kind: irRead, typ: want, val: int64(g.Base) + idx.val, reads: 1, src: name, prec: 9, pos: s.Target.Pos()}
+			cur = &ir{kind: irRead, typ: want, val: int64(g.Base) + idx.val, reads: 1, name: name, prec: 9, pos: s.Target.Pos()}
 		} else {
-			cur = &ir{kind: irReadAt, typ: want, val: int64(g.Base), n: g.Len, x: idx, reads: 1 + idx.reads, opTxt: g.Name, src: name, prec: 9, pos: s.Target.Pos()}
+			cur = &ir{kind: irReadAt, typ: want, val: int64(g.Base), n: g.Len, x: idx, reads: 1 + idx.reads, opTxt: g.Name, name: name, prec: 9, pos: s.Target.Pos()}
 		}
 		op, tok := card.XAdd, syntax.ADD
 		if s.Op == syntax.SUB_ASSIGN {
@@ -532,8 +532,8 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 			c.errorf(s.OpPos, "operator %s needs ints, not %s and %s", s.Op, want.t, value.typ.t)
 			return
 		}
-		value = render(&ir{kind: irBinary, op: op, opTxt: tok.String(), typ: tInt, x: cur, y: value,
-			reads: cur.reads + value.reads, prec: 4, pos: s.OpPos})
+		value = &ir{kind: irBinary, op: op, opTxt: tok.String(), typ: tInt, x: cur, y: value,
+			reads: cur.reads + value.reads, prec: 4, pos: s.OpPos}
 	} else if value.typ.t != want.t {
 		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
@@ -548,7 +548,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		x := pc.lower(value, 1)
 		cd := pc.newCard(card.Local, s.OpPos, pc.exprCode(x))
 		cd.Dst = local
-		pc.emit(cd, pc.slots[local]+" = "+x.src)
+		pc.emit(cd, pc.slots[local]+" = "+x.src())
 		return
 	}
 	pc.store(gi, g, idx, value, s.OpPos, name)
@@ -562,7 +562,7 @@ func (pc *procCompiler) store(gi int32, g *card.Global, idx *ir, value *ir, pos 
 	if idx != nil {
 		cd.Y = pc.exprCode(idx)
 	}
-	pc.emit(cd, name+" = "+x.src)
+	pc.emit(cd, name+" = "+x.src())
 }
 
 func (pc *procCompiler) forStmt(s *syntax.ForStmt) {
@@ -583,17 +583,17 @@ func (pc *procCompiler) forStmt(s *syntax.ForStmt) {
 	if hi.kind != irConst {
 		// The bound is evaluated once, before the first iteration.
 		hi = pc.lower(hi, 1)
-		slot := pc.newSlot(name+".end", tInt)
+		slot := pc.newSlot(name+".end", tInt, s.Hi.Pos())
 		pc.emitLocal(slot, hi, s.Hi.Pos())
-		end = &ir{kind: irLocal, typ: tInt, val: int64(slot), src: pc.slots[slot], prec: 9}
+		end = &ir{kind: irLocal, typ: tInt, val: int64(slot), name: pc.slots[slot], prec: 9}
 	}
 	var start int32 = -1
 	pc.labels = append(pc.labels, &start)
-	vx := &ir{kind: irLocal, typ: tInt, val: int64(v), src: name, prec: 9}
-	cond := render(&ir{kind: irBinary, op: card.XLt, opTxt: "<", typ: tBool, x: vx, y: end, prec: 3})
-	br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "for "+cond.src)
+	vx := &ir{kind: irLocal, typ: tInt, val: int64(v), name: name, prec: 9}
+	cond := &ir{kind: irBinary, op: card.XLt, opTxt: "<", typ: tBool, x: vx, y: end, prec: 3}
+	br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "for "+cond.src())
 	pc.block(s.Body, true)
-	inc := render(&ir{kind: irBinary, op: card.XAdd, opTxt: "+", typ: tInt, x: vx, y: constIR(1, tInt, s.At), prec: 4})
+	inc := &ir{kind: irBinary, op: card.XAdd, opTxt: "+", typ: tInt, x: vx, y: constIR(1, tInt, s.At), prec: 4}
 	step := pc.emitLocal(v, inc, s.At)
 	c.prog.LoopSteps = append(c.prog.LoopSteps, step)
 	for _, f := range pc.pending {
@@ -613,7 +613,7 @@ func (pc *procCompiler) print(s *syntax.PrintStmt) {
 		}
 		x := pc.translate(a)
 		if x.typ.t == card.TVoid {
-			c.errorf(a.Pos(), "%s has no value", x.src)
+			c.errorf(a.Pos(), "%s has no value", x.src())
 		}
 		if x.reads > 0 {
 			last = k
@@ -634,7 +634,7 @@ func (pc *procCompiler) print(s *syntax.PrintStmt) {
 		}
 		x := pc.lower(xs[k], keep)
 		args = append(args, card.PrintArg{X: pc.exprCode(x), Type: x.typ.t})
-		srcs = append(srcs, x.src)
+		srcs = append(srcs, x.src())
 	}
 	cd := pc.newCard(card.Print, s.At, card.NoExpr)
 	cd.A = int32(len(c.prog.Prints))
@@ -655,7 +655,7 @@ func (pc *procCompiler) atomic(s *syntax.AtomicStmt) {
 			x := pc.translate(aw.Cond)
 			pc.checkBool(x, aw.Cond, "await")
 			guard = pc.exprCode(x)
-			label = "atomic await " + x.src
+			label = "atomic await " + x.src()
 			stmts = stmts[1:]
 		}
 	}
@@ -726,7 +726,7 @@ func (pc *procCompiler) send(s *syntax.SendStmt) {
 	v = pc.lower(v, 0)
 	cd := pc.newCard(card.Send, s.At, pc.exprCode(v))
 	cd.Obj, cd.Y = o.obj, o.index
-	pc.emit(cd, "send "+o.label+", "+v.src)
+	pc.emit(cd, "send "+o.label+", "+v.src())
 	if o.g.Cap == 0 {
 		// A rendezvous: the value is offered, then the sender waits until a
 		// receiver has taken it.
@@ -742,7 +742,7 @@ func (pc *procCompiler) exprStmt(s *syntax.ExprStmt) {
 		return
 	}
 	x := pc.translate(s.X)
-	pc.c.errorf(s.X.Pos(), "%s is not a statement: its value would be lost", x.src)
+	pc.c.errorf(s.X.Pos(), "%s is not a statement: its value would be lost", x.src())
 }
 
 func (pc *procCompiler) either(s *syntax.EitherStmt) {

@@ -4,21 +4,43 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
+
+// MaxErrors is how many errors a list reports: the parser stops at this
+// many, and the compiler keeps the first ones by position and counts the
+// rest (ErrorList.Limit). Past a few, later errors are mostly echoes of the
+// first and only bury them.
+const MaxErrors = 10
 
 // Error is a problem in the source, at a position.
 type Error struct {
 	File string
 	Pos  Pos
 	Msg  string
+	// Dropped, when positive, makes this entry stand for that many errors
+	// left out of the list (see ErrorList.Limit); it has no position.
+	Dropped int
 }
 
 func (e *Error) Error() string {
+	if e.Dropped > 0 {
+		return fmt.Sprintf("... and %d more error%s", e.Dropped, plural(e.Dropped))
+	}
 	if !e.Pos.IsValid() {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // ErrorList is a list of errors, sorted by position when reported.
@@ -49,6 +71,30 @@ func (l *ErrorList) Sort() {
 	*l = out
 }
 
+// Limit keeps the first n errors of the list and replaces the others by
+// one entry that counts them ("... and 12 more errors").
+func (l *ErrorList) Limit(n int) {
+	s := *l
+	if len(s) <= n {
+		return
+	}
+	dropped := 0
+	for _, e := range s[n:] {
+		dropped += max(e.Dropped, 1)
+	}
+	*l = append(s[:n:n], &Error{File: s[0].File, Dropped: dropped})
+}
+
+// Count is the number of errors the list stands for, dropped ones
+// included.
+func (l ErrorList) Count() int {
+	n := 0
+	for _, e := range l {
+		n += max(e.Dropped, 1)
+	}
+	return n
+}
+
 // Err returns the list as an error, or nil when it is empty.
 func (l ErrorList) Err() error {
 	if len(l) == 0 {
@@ -58,53 +104,197 @@ func (l ErrorList) Err() error {
 }
 
 func (l ErrorList) Error() string {
-	switch len(l) {
+	switch n := l.Count(); n {
 	case 0:
 		return "no errors"
 	case 1:
 		return l[0].Error()
+	default:
+		return fmt.Sprintf("%s (and %d more errors)", l[0], n-1)
 	}
-	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
 }
+
+// snippetWidth is how many columns of a source line a snippet shows at
+// most: a longer line is cut to a window around the caret, marked with
+// "..." where it was cut.
+const snippetWidth = 100
 
 // Snippet renders the source line of pos with a caret under the column:
 //
 //	3 |     x = y +
 //	  |            ^
 //
-// It returns "" when the position is not inside src.
+// Control characters, invalid UTF-8 and other characters a terminal would
+// not print as themselves are escaped (\x1b, \u202e), and the caret stays
+// under the escaped text. It returns "" when the position is not inside
+// src.
 func Snippet(src []byte, pos Pos) string {
 	if !pos.IsValid() {
 		return ""
 	}
-	lines := bytes.Split(src, []byte("\n"))
-	if int(pos.Line) > len(lines) {
-		return ""
+	// Find the line without splitting the whole source.
+	start := 0
+	for line := int32(1); line < pos.Line; line++ {
+		k := bytes.IndexByte(src[start:], '\n')
+		if k < 0 {
+			return ""
+		}
+		start += k + 1
 	}
-	line := strings.TrimRight(string(lines[pos.Line-1]), "\r")
-	num := fmt.Sprintf("%d", pos.Line)
-	pad := strings.Repeat(" ", len(num))
-	// Keep tabs in the caret line so the caret lines up in any terminal.
-	var caret strings.Builder
-	for i := 0; i < int(pos.Col)-1 && i < len(line); i++ {
-		if line[i] == '\t' {
-			caret.WriteByte('\t')
-		} else {
-			caret.WriteByte(' ')
+	var b strings.Builder
+	writeSnippet(&b, src[start:], pos)
+	return b.String()
+}
+
+// lineIndex holds the offset of every line start of a source, so that
+// formatting many errors costs one pass over the source, not one each.
+type lineIndex []int
+
+func newLineIndex(src []byte) lineIndex {
+	idx := lineIndex{0}
+	for k, c := range src {
+		if c == '\n' {
+			idx = append(idx, k+1)
 		}
 	}
-	caret.WriteByte('^')
-	return fmt.Sprintf(" %s | %s\n %s | %s\n", num, line, pad, caret.String())
+	return idx
+}
+
+// snippet is Snippet with the line looked up in the index.
+func (idx lineIndex) snippet(b *strings.Builder, src []byte, pos Pos) {
+	if !pos.IsValid() || int(pos.Line) > len(idx) {
+		return
+	}
+	writeSnippet(b, src[idx[pos.Line-1]:], pos)
+}
+
+// writeSnippet writes the snippet of pos, whose line starts rest.
+func writeSnippet(b *strings.Builder, rest []byte, pos Pos) {
+	line := rest
+	if k := bytes.IndexByte(rest, '\n'); k >= 0 {
+		line = rest[:k]
+	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	caret := min(max(int(pos.Col)-1, 0), len(line)) // byte offset
+
+	// First pass: the display width of the line, and of the part before
+	// the caret.
+	total, at := 0, -1
+	for k := 0; k < len(line); {
+		if k >= caret && at < 0 {
+			at = total
+		}
+		_, w, size := glyph(line[k:])
+		total += w
+		k += size
+	}
+	if at < 0 {
+		at = total
+	}
+	// The window of display columns [lo, hi) to show.
+	lo, hi := 0, total
+	if total > snippetWidth {
+		lo = max(at-snippetWidth/2, 0)
+		hi = min(lo+snippetWidth, total)
+		lo = max(hi-snippetWidth, 0)
+	}
+	num := strconv.Itoa(int(pos.Line))
+	b.WriteByte(' ')
+	b.WriteString(num)
+	b.WriteString(" | ")
+	var marks strings.Builder // the caret line, after its "|"
+	if lo > 0 {
+		b.WriteString("...")
+		marks.WriteString("   ")
+	}
+	col := 0
+	for k := 0; k < len(line) && col < hi; {
+		g, w, size := glyph(line[k:])
+		if col >= lo && col+w <= hi {
+			b.WriteString(g)
+			if k < caret {
+				// Keep tabs in the caret line so that the caret lines up
+				// in any terminal.
+				if g == "\t" {
+					marks.WriteByte('\t')
+				} else {
+					marks.WriteString(spaces(w))
+				}
+			}
+		}
+		col += w
+		k += size
+	}
+	if hi < total {
+		b.WriteString("...")
+	}
+	b.WriteString("\n ")
+	b.WriteString(strings.Repeat(" ", len(num)))
+	b.WriteString(" | ")
+	b.WriteString(marks.String())
+	b.WriteString("^\n")
+}
+
+// glyph returns how the character at the start of s is shown in a
+// snippet, the columns that takes, and the character's length in bytes.
+// Printable characters (and tabs) are shown as themselves, one column
+// each; control characters, invalid bytes and characters that are not
+// printable (such as bidirectional overrides) are escaped.
+func glyph(s []byte) (text string, width, size int) {
+	c := s[0]
+	if c >= 0x20 && c < 0x7f || c == '\t' {
+		return asciiGlyph[c : c+1], 1, 1
+	}
+	if c < 0x80 {
+		return `\x` + hex2(c), 4, 1
+	}
+	r, size := utf8.DecodeRune(s)
+	if r == utf8.RuneError && size == 1 {
+		return `\x` + hex2(c), 4, 1
+	}
+	if !unicode.IsPrint(r) {
+		text = fmt.Sprintf(`\u%04x`, r)
+		if r > 0xffff {
+			text = fmt.Sprintf(`\U%08x`, r)
+		}
+		return text, len(text), size
+	}
+	return string(s[:size]), 1, size
+}
+
+func spaces(n int) string {
+	const blank = "          "
+	if n <= len(blank) {
+		return blank[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+const asciiGlyph = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f" +
+	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+
+func hex2(c byte) string {
+	const digits = "0123456789abcdef"
+	return string([]byte{digits[c>>4], digits[c&15]})
 }
 
 // Format writes every error of err as `file:line:col: message`, each
-// followed by a caret snippet taken from src.
+// followed by a caret snippet taken from src. It indexes the lines of src
+// once, so that many errors cost no more than one pass over the source
+// each plus their lines.
 func Format(err error, src []byte) string {
 	var b strings.Builder
+	var idx lineIndex
 	write := func(e *Error) {
 		b.WriteString(e.Error())
 		b.WriteByte('\n')
-		b.WriteString(Snippet(src, e.Pos))
+		if e.Dropped > 0 || !e.Pos.IsValid() {
+			return
+		}
+		if idx == nil {
+			idx = newLineIndex(src)
+		}
+		idx.snippet(&b, src, e.Pos)
 	}
 	switch e := err.(type) {
 	case ErrorList:

@@ -8,7 +8,7 @@ import (
 const (
 	// maxErrors ends a parse: past this many errors, later ones are
 	// mostly echoes of the first and only bury them.
-	maxErrors = 10
+	maxErrors = MaxErrors
 	// maxNest bounds the nesting of blocks and expressions, so that a
 	// hostile input like 100000 '(' cannot exhaust the stack. No real
 	// program comes close.

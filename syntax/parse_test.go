@@ -431,8 +431,8 @@ func TestParseTooManyErrors(t *testing.T) {
 	}
 	b.WriteString("}\n")
 	_, err := Parse("t.deck", []byte(b.String()))
-	if n := len(err.(ErrorList)); n != maxErrors {
-		t.Errorf("got %d errors, want %d", n, maxErrors)
+	if n := len(err.(ErrorList)); n != MaxErrors {
+		t.Errorf("got %d errors, want %d", n, MaxErrors)
 	}
 }
 

@@ -174,8 +174,8 @@ func load(e *env, file string) (*card.Program, bool) {
 	endProgress()
 	if err != nil {
 		fmt.Fprint(e.stderr, syntax.Format(err, src))
-		if l, ok := err.(syntax.ErrorList); ok && len(l) > 1 {
-			fmt.Fprintf(e.stderr, "%d errors\n", len(l))
+		if l, ok := err.(syntax.ErrorList); ok && l.Count() > 1 {
+			fmt.Fprintf(e.stderr, "%d errors\n", l.Count())
 		}
 		return nil, false
 	}
