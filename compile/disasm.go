@@ -63,18 +63,45 @@ func Disassemble(w io.Writer, p *card.Program) {
 		if c.Op == card.Done || c.Proc < 0 || int(c.Proc) >= len(p.Procs) {
 			continue
 		}
-		byProc[c.Proc] = append(byProc[c.Proc], int32(pc))
+		if c.Op == card.Start {
+			// Placed programs: the card a remotely spawned stack waits at
+			// is listed first, though it was added last.
+			byProc[c.Proc] = append([]int32{int32(pc)}, byProc[c.Proc]...)
+		} else {
+			byProc[c.Proc] = append(byProc[c.Proc], int32(pc))
+		}
 		if !inBody(p, int32(pc)) {
 			tops[c.Proc]++
 			total++
 		}
 	}
 	fmt.Fprintf(w, "%s: %d procedure%s, %d card%s\n", p.File, len(p.Procs), plural(len(p.Procs)), total, plural(total))
+	net := p.Net
+	if net != nil {
+		fmt.Fprintf(w, "nodes: %s; the network is %s\n", strings.Join(net.Nodes, ", "), net.Mode)
+	}
 	if len(p.Globals) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "shared:")
-		for _, g := range p.Globals {
-			fmt.Fprintf(w, "  %s\n", describeGlobal(&g))
+		copyOf := map[int32]bool{} // the extra copies of events used on several nodes
+		if net != nil {
+			for g, reps := range net.Replicas {
+				for _, r := range reps {
+					if r >= 0 && r != int32(g) {
+						copyOf[r] = true
+					}
+				}
+			}
+		}
+		for gi, g := range p.Globals {
+			if copyOf[int32(gi)] {
+				continue
+			}
+			where := ""
+			if net != nil {
+				where = nodeNote(net, int32(gi))
+			}
+			fmt.Fprintf(w, "  %s%s\n", describeGlobal(&g), where)
 		}
 	}
 	for _, inv := range p.Always {
@@ -85,7 +112,11 @@ func Disassemble(w io.Writer, p *card.Program) {
 		proc := &p.Procs[pi]
 		cards := byProc[pi]
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "proc %s(%s): %d card%s", proc.Name, strings.Join(proc.Params, ", "), tops[pi], plural(tops[pi]))
+		on := ""
+		if net != nil {
+			on = " on " + net.Nodes[net.ProcNode[pi]]
+		}
+		fmt.Fprintf(w, "proc %s(%s)%s: %d card%s", proc.Name, strings.Join(proc.Params, ", "), on, tops[pi], plural(tops[pi]))
 		if len(proc.Locals) > 0 {
 			fmt.Fprintf(w, ", locals %s", strings.Join(proc.Locals, " "))
 		}
@@ -113,7 +144,7 @@ func Disassemble(w io.Writer, p *card.Program) {
 				indent + p.Numbers[pc],
 				fmt.Sprintf("%d:%d", c.Pos.Line, c.Pos.Col),
 				indent + p.Labels[pc],
-				touches(p, pc),
+				touches(p, pc) + message(p, pc),
 				flow(p, c, follow),
 			})
 		}
@@ -203,6 +234,77 @@ func describeGlobal(g *card.Global) string {
 		return fmt.Sprintf("chan %s%s(%d)", g.Name, arr, g.Cap)
 	}
 	return fmt.Sprintf("%s %s%s", g.Kind, g.Name, arr)
+}
+
+// nodeNote says where a global lives in a placed program: "  (on Y)", or
+// for an event used on several nodes, "  (a copy on each of home, Y)".
+func nodeNote(net *card.Network, g int32) string {
+	if reps := net.Replicas[g]; reps != nil {
+		var on []string
+		for n, r := range reps {
+			if r >= 0 {
+				on = append(on, net.Nodes[n])
+			}
+		}
+		return "  (a copy on each of " + strings.Join(on, ", ") + ")"
+	}
+	if n := net.GlobalNode[g]; n >= 0 {
+		return "  (on " + net.Nodes[n] + ")"
+	}
+	return ""
+}
+
+// message says which message a card of a placed program sends or waits
+// for, when it crosses nodes.
+func message(p *card.Program, pc int32) string {
+	net := p.Net
+	if net == nil {
+		return ""
+	}
+	c := &p.Cards[pc]
+	sep := ""
+	if touches(p, pc) != "" {
+		sep = "; "
+	}
+	switch c.Op {
+	case card.Start:
+		return sep + "waits for the start message"
+	case card.Spawn:
+		if net.Remote[pc] {
+			return sep + "start message to " + net.Nodes[net.ProcNode[c.A]]
+		}
+	case card.Send:
+		if net.Remote[pc] {
+			return sep + "message to " + net.Nodes[net.GlobalNode[c.Obj]]
+		}
+	case card.SendWait:
+		if net.Remote[pc] {
+			return sep + "waits for an ack message"
+		}
+	case card.Notify:
+		if len(net.NotifyTo[pc]) > 0 {
+			var to []string
+			for _, r := range net.NotifyTo[pc] {
+				to = append(to, net.Nodes[net.GlobalNode[r]])
+			}
+			return sep + "notify message to " + strings.Join(to, ", ")
+		}
+	case card.Join:
+		if net.Remote[pc] {
+			return sep + "waits for a done message"
+		}
+	case card.Return:
+		if to := net.DoneTo[c.Proc]; to != 0 {
+			var names []string
+			for n := range net.Nodes {
+				if to&(1<<n) != 0 {
+					names = append(names, net.Nodes[n])
+				}
+			}
+			return sep + "done message to " + strings.Join(names, ", ")
+		}
+	}
+	return ""
 }
 
 // touches says what a card does to shared state, for the disassembly.
