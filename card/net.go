@@ -96,7 +96,16 @@ type Network struct {
 	Replicas [][]int32
 	// Placed is the placement as given: procedure name to node.
 	Placed map[string]string
+	// Crashable lists the nodes (a bit each) that may crash: their stacks
+	// stop, and messages to them are lost from then on.
+	Crashable uint64
+	// Partitions is how many times the network may split in two (and heal
+	// again); while it is split, messages between the parts are lost.
+	Partitions int32
 }
+
+// Faulty reports whether nodes may crash or the network split.
+func (n *Network) Faulty() bool { return n.Crashable != 0 || n.Partitions > 0 }
 
 // PlaceDecl is a `place proc on node` declaration of the source file.
 type PlaceDecl struct {

@@ -271,6 +271,26 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	}
 	if c.por {
 		c.ample = ampleCards(c.p, c.visible)
+		if net := c.p.Net; net != nil && net.Partitions > 0 && c.ample != nil {
+			// Whether a message survives depends on whether it is sent
+			// before or after the network heals: a card that sends one
+			// does not commute with a heal, so it is not ample.
+			for pc := range c.ample {
+				if c.ample[pc] && sendsMessage(c.p, int32(pc)) {
+					c.ample[pc] = false
+				}
+			}
+		}
+		if net := c.p.Net; net != nil && net.Crashable != 0 && c.ample != nil {
+			// A crash stops a stack before its next card: a card on a node
+			// that may crash does not commute with the crash, so it is
+			// not ample.
+			for pc := range c.ample {
+				if net.Crashable&(1<<net.NodeOf(c.p, int32(pc))) != 0 {
+					c.ample[pc] = false
+				}
+			}
+		}
 		c.foldable = make([]bool, len(c.p.Cards))
 		for pc := range c.p.Cards {
 			op := c.p.Cards[pc].Op

@@ -290,15 +290,35 @@ func bruteForce(m *vm.Machine, limit int) *brute {
 					}
 				}
 			}
-		}
-		if !any {
-			done := true
-			for i := 0; i < s.NumStacks(); i++ {
-				if !s.Finished(m.P, i) {
-					done = false
+			// Node faults: crashes, splits and heals.
+			var faults []func(*vm.State)
+			for n := int32(0); n < int32(len(p.Net.Nodes)); n++ {
+				if m.CanCrash(s, n) {
+					faults = append(faults, func(t *vm.State) { m.Crash(t, n) })
 				}
 			}
-			if done {
+			for _, cut := range m.Cuts(s) {
+				faults = append(faults, func(t *vm.State) { m.Split(t, cut) })
+			}
+			if m.CanHeal(s) {
+				faults = append(faults, m.Heal)
+			}
+			for _, f := range faults {
+				if !any {
+					break // nothing else can move: a deadlock, whatever faults come
+				}
+				tt := s.Clone()
+				f(tt)
+				b.transitions++
+				if kk := key(tt); !seen[kk] {
+					seen[kk] = true
+					b.states++
+					queue = append(queue, item{tt, it.d + 1})
+				}
+			}
+		}
+		if !any {
+			if allFinished(m, s) {
 				o := m.Outcome(s)
 				note(b.outcomes, o.Key(), it.d)
 			} else {
@@ -311,7 +331,7 @@ func bruteForce(m *vm.Machine, limit int) *brute {
 
 func allFinished(m *vm.Machine, s *vm.State) bool {
 	for i := 0; i < s.NumStacks(); i++ {
-		if !s.Finished(m.P, i) {
+		if !m.Stopped(s, i) {
 			return false
 		}
 	}

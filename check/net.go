@@ -48,6 +48,19 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
 			out = append(out, trace.NetDrop, int32(k))
 		}
 	}
+	if net := m.P.Net; net.Faulty() {
+		for n := int32(0); n < int32(len(net.Nodes)); n++ {
+			if m.CanCrash(s, n) {
+				out = append(out, trace.NetCrash, n)
+			}
+		}
+		for _, cut := range m.Cuts(s) {
+			out = append(out, trace.NetSplit, int32(cut))
+		}
+		if m.CanHeal(s) {
+			out = append(out, trace.NetHeal, 0)
+		}
+	}
 	return out
 }
 
@@ -73,6 +86,9 @@ func sameMsg(s *vm.State, a, b int) bool {
 // ampleMsg returns the index of a start, done, notify or acknowledgement
 // message that can be delivered in s, or -1.
 func ampleMsg(m *vm.Machine, s *vm.State) int {
+	if m.P.Net.Faulty() {
+		return -1 // a crash or a split may lose it: it does not commute
+	}
 	for k := 0; k < s.NumMsgs(); k++ {
 		if s.Msg(k).Kind != vm.MsgChan && m.Deliverable(s, k) {
 			return k
@@ -83,9 +99,34 @@ func ampleMsg(m *vm.Machine, s *vm.State) int {
 
 // applyNet makes network move kind on message k of s.
 func applyNet(m *vm.Machine, s *vm.State, kind int32, k int) {
-	if kind == trace.NetDrop {
+	switch kind {
+	case trace.NetDrop:
 		m.Drop(s, k)
-		return
+	case trace.NetCrash:
+		m.Crash(s, int32(k))
+	case trace.NetSplit:
+		m.Split(s, uint64(k))
+	case trace.NetHeal:
+		m.Heal(s)
+	default:
+		m.Deliver(s, k, kind == trace.NetDup)
 	}
-	m.Deliver(s, k, kind == trace.NetDup)
+}
+
+// sendsMessage reports whether card pc of a placed program may put a
+// message in flight (an atomic card: any card of its body).
+func sendsMessage(p *card.Program, pc int32) bool {
+	net := p.Net
+	one := func(pc int32) bool {
+		c := &p.Cards[pc]
+		return net.Remote[pc] || c.Op == card.Return && net.DoneTo[c.Proc] != 0 || c.Op == card.Recv
+	}
+	if p.Cards[pc].Op == card.Atomic {
+		for _, b := range card.AtomicBody(p, pc) {
+			if one(b) {
+				return true
+			}
+		}
+	}
+	return one(pc)
 }

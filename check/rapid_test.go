@@ -105,6 +105,9 @@ func sameCounts(t tb, a, b *Report) {
 // makes every delivery, drop and duplicate an explicit move), to itself
 // without reduction, and to random runs of the dealer.
 func TestCrossEnginePlaced(t *testing.T) {
+	if testing.Short() {
+		t.Skip("placed random programs: a full run covers them (the race run is -short)")
+	}
 	forceParallel(t)
 	stats := map[string]int{}
 	defer func() { t.Logf("placed programs drawn: %v", stats) }()
@@ -120,6 +123,22 @@ func TestCrossEnginePlaced(t *testing.T) {
 		placed, err := compile.Place(p, pairs, mode)
 		if err != nil {
 			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
+		}
+		if placed.Net != nil {
+			// Now and then a node may crash, or the network split.
+			var crash []string
+			if rapid.IntRange(0, 3).Draw(rt, "crash") == 0 {
+				crash = []string{placed.Net.Nodes[rapid.IntRange(0, len(placed.Net.Nodes)-1).Draw(rt, "crashnode")]}
+				stats["crash"]++
+			}
+			parts := 0
+			if rapid.IntRange(0, 4).Draw(rt, "split") == 0 {
+				parts = 1
+				stats["partitions"]++
+			}
+			if err := compile.Faults(placed, crash, parts); err != nil {
+				rt.Fatalf("faults: %v", err)
+			}
 		}
 		if placed.Net == nil {
 			stats["all home"]++

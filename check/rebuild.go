@@ -84,7 +84,11 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 			return nil, internalError("replay: state has no transition %d", ord)
 		}
 		if i < 0 {
-			rp.sched.Add(trace.Move{Stack: int32(i), Choice: s.Tags[ch]})
+			mv := trace.Move{Stack: int32(i), Choice: int32(ch)}
+			if i >= int(trace.NetDup) {
+				mv.Choice = s.Tags[ch] // messages by number
+			}
+			rp.sched.Add(mv)
 			applyNet(m, s, int32(i), ch)
 			rp.last = vm.Result{}
 			continue

@@ -105,7 +105,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	total := 0
 	stuck := -1
 	for i := 0; i < n; i++ {
-		if s.Finished(p, i) {
+		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
 			continue
 		}
 		if stuck < 0 {
@@ -145,7 +145,9 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 			netAmp = ampleMsg(m, s)
 		}
 		for e := 0; e < len(nets); e += 2 {
-			if !c.skipNet(nets[e], nets[e+1], netAmp) {
+			// A crash or a split moves no stack and delivers nothing: a
+			// state where only they can happen is a deadlock.
+			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] > trace.NetCrash {
 				moves++
 			}
 		}

@@ -326,3 +326,42 @@ func lowBit(x uint64) int {
 	}
 	return -1
 }
+
+// MaxPartitionNodes bounds the nodes of a program whose network may split:
+// every way to cut the nodes in two is a move, and there are 2^(n-1)-1.
+const MaxPartitionNodes = 8
+
+// Faults lets nodes of a placed program crash (crash names them) and its
+// network split up to partitions times. p must be placed (Place's result),
+// and is changed.
+func Faults(p *card.Program, crash []string, partitions int) error {
+	if len(crash) == 0 && partitions == 0 {
+		return nil
+	}
+	if p.Net == nil {
+		return fmt.Errorf("--crash and --partitions need stacks on other nodes (--place proc=NODE, or place declarations in the file)")
+	}
+	for _, name := range crash {
+		found := false
+		for n, node := range p.Net.Nodes {
+			if node == name {
+				p.Net.Crashable |= 1 << n
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("--crash: there is no node %s (the nodes are %s)", name, strings.Join(p.Net.Nodes, ", "))
+		}
+	}
+	if partitions < 0 {
+		return fmt.Errorf("--partitions cannot be negative")
+	}
+	if partitions > 0 && len(p.Net.Nodes) > MaxPartitionNodes {
+		return fmt.Errorf("--partitions: the network may split only when there are at most %d nodes (there are %d)", MaxPartitionNodes, len(p.Net.Nodes))
+	}
+	if partitions > 1000 {
+		return fmt.Errorf("--partitions: at most 1000")
+	}
+	p.Net.Partitions = int32(partitions)
+	return nil
+}

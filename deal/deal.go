@@ -421,6 +421,9 @@ func (d *dealer) pickOnNode(n int32) int {
 // it moved.
 func (d *dealer) netTick(must bool) bool {
 	m, s := d.m, d.s
+	if d.p.Net == nil {
+		return false
+	}
 	mv := d.netMoves[:0]
 	for k := 0; k < s.NumMsgs(); k++ {
 		if m.Deliverable(s, k) {
@@ -439,6 +442,9 @@ func (d *dealer) netTick(must bool) bool {
 		}
 	}
 	d.netMoves = mv
+	if d.opt.Dealer == Random && d.p.Net.Faulty() && d.fault() {
+		return true
+	}
 	if len(mv) == 0 {
 		return false
 	}
@@ -468,6 +474,52 @@ func (d *dealer) netTick(must bool) bool {
 	}
 	d.netStep(pick)
 	return true
+}
+
+// fault lets the random dealer crash a node or split the network (one tick
+// in 32 when it may) or heal it (one tick in 8 while it is split). It
+// reports whether it did.
+func (d *dealer) fault() bool {
+	m, s := d.m, d.s
+	var opts []netMove
+	for n := int32(0); n < int32(len(d.p.Net.Nodes)); n++ {
+		if m.CanCrash(s, n) {
+			opts = append(opts, netMove{trace.NetCrash, int(n)})
+		}
+	}
+	for _, cut := range m.Cuts(s) {
+		opts = append(opts, netMove{trace.NetSplit, int(cut)})
+	}
+	switch {
+	case m.CanHeal(s) && d.rng.IntN(8) == 0:
+		d.faultStep(netMove{trace.NetHeal, 0})
+	case len(opts) > 0 && d.rng.IntN(32) == 0:
+		d.faultStep(opts[d.rng.IntN(len(opts))])
+	default:
+		return false
+	}
+	return true
+}
+
+// faultStep makes a node fault happen and records it.
+func (d *dealer) faultStep(mv netMove) {
+	m, s := d.m, d.s
+	switch mv.kind {
+	case trace.NetCrash:
+		m.Crash(s, int32(mv.k))
+	case trace.NetSplit:
+		m.Split(s, uint64(mv.k))
+	case trace.NetHeal:
+		m.Heal(s)
+	}
+	d.epoch++
+	d.tick = append(d.tick, trace.Move{Stack: mv.kind, Choice: int32(mv.k)})
+	d.tickCPU = append(d.tickCPU, uint16(len(d.cpu)))
+	if d.opt.Steps && (d.opt.MaxSteps == 0 || len(d.res.Steps) < d.opt.MaxSteps) {
+		d.res.Steps = append(d.res.Steps, trace.RecordFault(m, mv.kind, int64(mv.k), d.res.Ticks))
+	} else if d.opt.Steps {
+		d.res.StepsCut = true
+	}
 }
 
 // netStep makes one network move and records it.
@@ -567,7 +619,7 @@ func reserve[T any](s []T, n int) []T {
 
 func (d *dealer) allFinished() bool {
 	for st := 0; st < d.s.NumStacks(); st++ {
-		if !d.s.Finished(d.p, st) {
+		if !d.s.Finished(d.p, st) && (d.p.Net == nil || !d.m.Stopped(d.s, st)) {
 			return false
 		}
 	}
@@ -641,6 +693,9 @@ func (d *dealer) replay() error {
 // mode allows the move.
 func (d *dealer) replayNet(t int, mv trace.Move) error {
 	m, s := d.m, d.s
+	if mv.Stack <= trace.NetCrash {
+		return d.replayFault(t, mv)
+	}
 	what := map[int32]string{trace.NetDeliver: "deliver", trace.NetDrop: "drop", trace.NetDup: "duplicate"}[mv.Stack]
 	if d.p.Net == nil {
 		return &ReplayError{Tick: t, Msg: fmt.Sprintf("cannot %s message %d: the program is not placed on nodes (use the same --place as the run that printed the schedule)", what, mv.Choice)}
@@ -667,6 +722,41 @@ func (d *dealer) replayNet(t int, mv trace.Move) error {
 		}
 	}
 	d.netStep(netMove{mv.Stack, k})
+	return nil
+}
+
+// replayFault makes the node fault mv of tick t, after checking that the
+// program's placement allows it now.
+func (d *dealer) replayFault(t int, mv trace.Move) error {
+	m, s := d.m, d.s
+	fail := func(format string, args ...any) error {
+		return &ReplayError{Tick: t, Msg: fmt.Sprintf(format, args...)}
+	}
+	if d.p.Net == nil {
+		return fail("the program is not placed on nodes: no node can crash and the network cannot split")
+	}
+	switch mv.Stack {
+	case trace.NetCrash:
+		n := mv.Choice
+		if n < 0 || int(n) >= len(d.p.Net.Nodes) {
+			return fail("there is no node %d (nodes are numbered from 0, home)", n)
+		}
+		if !m.CanCrash(s, n) {
+			if s.Down(n) {
+				return fail("node %s has already crashed", m.NodeName(n))
+			}
+			return fail("node %s may not crash (use --crash %s)", m.NodeName(n), m.NodeName(n))
+		}
+	case trace.NetSplit:
+		if !slices.Contains(m.Cuts(s), uint64(mv.Choice)) {
+			return fail("the network cannot split as p%d says now (it is split already, the --partitions allowed are used up, or the set names no node but home's others)", mv.Choice)
+		}
+	case trace.NetHeal:
+		if !m.CanHeal(s) {
+			return fail("the network is not split: nothing to heal")
+		}
+	}
+	d.faultStep(netMove{mv.Stack, int(mv.Choice)})
 	return nil
 }
 

@@ -123,6 +123,12 @@ func symbolOf(st int) string {
 		return "x"
 	case st == netSymbol-2:
 		return "d"
+	case st == netSymbol-3:
+		return "c"
+	case st == netSymbol-4:
+		return "p"
+	case st == netSymbol-5:
+		return "h"
 	}
 	return "."
 }
@@ -173,6 +179,10 @@ func Steps(w io.Writer, steps []Step) { StepsFrom(w, steps, 1) }
 func StepsFrom(w io.Writer, steps []Step, first int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for k, st := range steps {
+		if st.Net != "" && st.Msg.N == 0 {
+			fmt.Fprintf(tw, "  %d\t%s\t\t\t%s\t%s\n", first+k, st.Stack, st.Text, effects(st))
+			continue
+		}
 		if st.Net != "" {
 			fmt.Fprintf(tw, "  %d\t%s\tm%d\t\t%s %s→%s %s\t%s\n", first+k, st.Stack, st.Msg.N, st.Net, st.Msg.From, st.Msg.To, st.Msg.What, effects(st))
 			continue
@@ -290,8 +300,10 @@ func StepsJSON(steps []Step) []StepJSON {
 		}
 		if st.Net != "" {
 			j.Net = st.Net
-			mj := msgJSON(st.Msg)
-			j.Msg = &mj
+			if st.Msg.N != 0 {
+				mj := msgJSON(st.Msg)
+				j.Msg = &mj
+			}
 		}
 		out = append(out, j)
 	}

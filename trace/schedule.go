@@ -23,6 +23,11 @@ const (
 	NetDeliver int32 = -1 // deliver the message: "m3"
 	NetDrop    int32 = -2 // lose it: "x3"
 	NetDup     int32 = -3 // deliver a copy and keep it in flight: "d3"
+	// Node faults: Choice is the node (crash) or the set of nodes cut
+	// off from home, a bit per node (split).
+	NetCrash int32 = -4 // "c2": node 2 crashes
+	NetSplit int32 = -5 // "p6": nodes 1 and 2 are cut off from home
+	NetHeal  int32 = -6 // "h": the network is whole again
 )
 
 // IsNet reports whether the move is the network's rather than a stack's.
@@ -35,6 +40,12 @@ func netLetter(stack int32) byte {
 		return 'x'
 	case NetDup:
 		return 'd'
+	case NetCrash:
+		return 'c'
+	case NetSplit:
+		return 'p'
+	case NetHeal:
+		return 'h'
 	}
 	return 'm'
 }
@@ -43,7 +54,9 @@ func netLetter(stack int32) byte {
 func writeMove(b *strings.Builder, m Move) {
 	if m.IsNet() {
 		b.WriteByte(netLetter(m.Stack))
-		b.WriteString(strconv.Itoa(int(m.Choice)))
+		if m.Stack != NetHeal {
+			b.WriteString(strconv.Itoa(int(m.Choice)))
+		}
 		return
 	}
 	b.WriteString(strconv.Itoa(int(m.Stack)))
@@ -173,12 +186,20 @@ func Parse(text string) (*Schedule, error) {
 		}
 		var moves []Move
 		for _, mv := range strings.Split(tick, "+") {
-			if mv != "" && (mv[0] == 'm' || mv[0] == 'x' || mv[0] == 'd') {
+			if mv == "h" {
+				moves = append(moves, Move{Stack: NetHeal})
+				continue
+			}
+			if mv != "" && strings.IndexByte("mxdcp", mv[0]) >= 0 {
 				n, err := strconv.ParseInt(mv[1:], 10, 32)
-				if err != nil || n < 1 {
-					return nil, fmt.Errorf("schedule: %q is not a message move (m3, x3 or d3: deliver, drop or duplicate message 3)", mv)
+				kind := map[byte]int32{'m': NetDeliver, 'x': NetDrop, 'd': NetDup, 'c': NetCrash, 'p': NetSplit}[mv[0]]
+				least := int64(1)
+				if kind == NetCrash {
+					least = 0
 				}
-				kind := map[byte]int32{'m': NetDeliver, 'x': NetDrop, 'd': NetDup}[mv[0]]
+				if err != nil || n < least {
+					return nil, fmt.Errorf("schedule: %q is not a network move (m3, x3 or d3: deliver, drop or duplicate message 3; c1: node 1 crashes; p6: a partition cuts nodes 1 and 2 off; h: it heals)", mv)
+				}
 				moves = append(moves, Move{Stack: kind, Choice: int32(n)})
 				continue
 			}

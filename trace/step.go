@@ -3,6 +3,7 @@ package trace
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/vm"
@@ -76,6 +77,32 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 				}
 			}
 		}
+	}
+	return st
+}
+
+// RecordFault describes a node fault: a crash of node n, a split that cuts
+// the nodes of set n off from home, or a heal.
+func RecordFault(m *vm.Machine, kind int32, n int64, tick int64) Step {
+	st := Step{Tick: tick, CPU: -1, StackID: -1, Stack: "network", PC: -1}
+	switch kind {
+	case NetCrash:
+		st.Net = "crash"
+		st.Text = fmt.Sprintf("crash %s: its stacks stop, messages to it are lost", m.NodeName(int32(n)))
+	case NetSplit:
+		st.Net = "split"
+		var home, rest []string
+		for k := int32(0); k < int32(len(m.P.Net.Nodes)); k++ {
+			if n&(1<<k) != 0 {
+				rest = append(rest, m.NodeName(k))
+			} else {
+				home = append(home, m.NodeName(k))
+			}
+		}
+		st.Text = fmt.Sprintf("split %s | %s: messages between them are lost", strings.Join(home, ","), strings.Join(rest, ","))
+	case NetHeal:
+		st.Net = "heal"
+		st.Text = "heal: the network is whole again"
 	}
 	return st
 }

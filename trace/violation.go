@@ -92,8 +92,8 @@ func Deadlock(m *vm.Machine, s *vm.State) *Violation {
 	v := &Violation{Kind: KindDeadlock}
 	var names []string
 	for i := 0; i < s.NumStacks(); i++ {
-		if s.Finished(p, i) {
-			continue
+		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
+			continue // finished, or stopped by its node's crash
 		}
 		pc := s.PC(i)
 		st := Stuck{
@@ -109,6 +109,13 @@ func Deadlock(m *vm.Machine, s *vm.State) *Violation {
 		v.Pos = v.Stuck[0].Pos
 	}
 	v.Message = "no stack can move: " + strings.Join(names, "; ")
+	if p.Net != nil {
+		for n := int32(0); n < int32(len(p.Net.Nodes)); n++ {
+			if s.Down(n) {
+				v.Message += "; " + m.NodeName(n) + " has crashed"
+			}
+		}
+	}
 	return v
 }
 

@@ -11,7 +11,10 @@ import (
 // A placed program (card.Program.Net set) has a network section in its
 // state vector, between the stacks and the output records:
 //
-//	[n, msg0..., msg1..., ...]   n messages in flight, MsgWords words each
+//	[n, down, cut, splits, msg0..., msg1..., ...]
+//
+// n messages are in flight, MsgWords words each; down, cut and splits are
+// the node faults (faults.go).
 //
 // A message is [link, kind<<32 | a, value, b], where link is from<<8 | to.
 // The section is canonical, so that two states with the same future have
@@ -24,6 +27,20 @@ import (
 
 // MsgWords is the size of one message in the state vector.
 const MsgWords = 4
+
+// NetHeader is the size of the network section's header: the number of
+// messages in flight, the nodes that have crashed (a bit each), the nodes
+// cut off from home by a partition (0 when the network is whole), and the
+// partitions so far.
+const NetHeader = 4
+
+// The header's words, from the start of the network section.
+const (
+	netCount = iota
+	netDown
+	netCut
+	netSplits
+)
 
 // MsgKind says what a message does when it is delivered.
 type MsgKind uint8
@@ -96,7 +113,7 @@ func (s *State) NumMsgs() int {
 }
 
 func (s *State) msgWords(k int) []int64 {
-	at := int(s.netStart()) + 1 + k*MsgWords
+	at := int(s.netStart()) + NetHeader + k*MsgWords
 	return s.W[at : at+MsgWords]
 }
 
@@ -123,6 +140,12 @@ func (s *State) FindMsg(tag int32) int {
 
 // post puts a message in flight at its canonical place.
 func (s *State) post(p *card.Program, msg Message) {
+	if p.Net.Faulty() && s.lost(msg.From, msg.To) {
+		if s.Track {
+			s.Sent++ // it has a number, though nobody will receive it
+		}
+		return
+	}
 	rec := msg.words()
 	n := s.NumMsgs()
 	at := n
@@ -134,7 +157,7 @@ func (s *State) post(p *card.Program, msg Message) {
 			break
 		}
 	}
-	start := s.netStart() + 1 + int32(at*MsgWords)
+	start := s.netStart() + NetHeader + int32(at*MsgWords)
 	s.resize(start, 0, MsgWords, len(s.off)-1)
 	copy(s.W[start:], rec[:])
 	s.W[s.netStart()]++
@@ -158,7 +181,7 @@ func less(a, b []int64) bool {
 
 // removeMsg takes message k out of the network.
 func (s *State) removeMsg(k int) {
-	start := s.netStart() + 1 + int32(k*MsgWords)
+	start := s.netStart() + NetHeader + int32(k*MsgWords)
 	s.resize(start, MsgWords, 0, len(s.off)-1)
 	s.W[s.netStart()]--
 	if s.Track && k < len(s.Tags) {

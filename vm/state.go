@@ -61,7 +61,7 @@ func (s *State) Locals(i int) []int64 { return s.W[s.off[i]+2 : s.off[i+1]] }
 func (s *State) OutputStart() int {
 	at := s.off[len(s.off)-1]
 	if s.net {
-		return int(at) + 1 + int(s.W[at])*MsgWords
+		return int(at) + NetHeader + int(s.W[at])*MsgWords
 	}
 	return int(at)
 }

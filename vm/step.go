@@ -45,7 +45,7 @@ func (m *Machine) Init() *State {
 	w = append(w, int64(main.Entry), 0)
 	w = append(w, make([]int64, main.NLocals)...)
 	if p.Net != nil {
-		w = append(w, 0) // no message in flight
+		w = append(w, make([]int64, NetHeader)...) // no message in flight, no fault
 	}
 	s := &State{W: w}
 	s.Reindex(p)
@@ -118,6 +118,9 @@ type Host interface {
 func (m *Machine) Enabled(s *State, i int) bool {
 	pc := s.PC(i)
 	c := &m.P.Cards[pc]
+	if s.net && m.stackDown(s, i) {
+		return false
+	}
 	switch c.Op {
 	case card.Done, card.Start:
 		return false
@@ -257,6 +260,9 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		if m.P.Net != nil {
 			h = s.host(m.P, i)
 		}
+	}
+	if s.net && m.stackDown(s, i) {
+		return Result{Status: Blocked, PC: pc}
 	}
 	switch c.Op {
 	case card.Done, card.Start:

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/compile"
@@ -12,13 +13,16 @@ import (
 
 // placeFlags are --place and --net, shared by run, check and play.
 type placeFlags struct {
-	place, net string
+	place, net, crash string
+	partitions        int
 }
 
 func addPlaceFlags(fs *flag.FlagSet) *placeFlags {
 	pf := &placeFlags{}
 	fs.StringVar(&pf.place, "place", "", "run procedures on network nodes: proc=NODE,proc=NODE (overrides the file's place declarations; unnamed procedures run on home)")
 	fs.StringVar(&pf.net, "net", "ordered", "what the network between nodes may do: ordered or unordered, plus lossy and dup (comma-separated)")
+	fs.StringVar(&pf.crash, "crash", "", "these nodes may crash at any point (NODE,NODE): their stacks stop and messages to them are lost")
+	fs.IntVar(&pf.partitions, "partitions", 0, "the network may split in two, losing the messages between the parts, and heal, up to this many times")
 	return pf
 }
 
@@ -31,6 +35,12 @@ func (pf *placeFlags) args() string {
 	}
 	if pf.net != "" && pf.net != "ordered" {
 		s += " --net " + pf.net
+	}
+	if pf.crash != "" {
+		s += " --crash " + pf.crash
+	}
+	if pf.partitions != 0 {
+		s += fmt.Sprintf(" --partitions %d", pf.partitions)
 	}
 	return s
 }
@@ -52,6 +62,13 @@ func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*
 		return nil, false
 	}
 	placed, err := compile.Place(prog, pairs, mode)
+	if err == nil {
+		var crash []string
+		if pf.crash != "" {
+			crash = strings.Split(pf.crash, ",")
+		}
+		err = compile.Faults(placed, crash, pf.partitions) // placed is a copy when it has a network
+	}
 	if err != nil {
 		if _, ok := err.(syntax.ErrorList); ok {
 			fmt.Fprint(stderr, syntax.Format(err, prog.Src))
