@@ -77,6 +77,18 @@ func (c *checker) skipNet(kind, k int32, netAmp int) bool {
 	return kind == trace.NetDrop && c.implicitDrops && int(k) != netAmp
 }
 
+// reliablePending reports whether a message the network never loses
+// (start, done, acknowledgement) can be delivered in s: then a state where
+// no stack can move is not yet a deadlock on a lossy network.
+func reliablePending(m *vm.Machine, s *vm.State) bool {
+	for k := 0; k < s.NumMsgs(); k++ {
+		if !vm.LossyKind(s.Msg(k).Kind) && m.Deliverable(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
 func sameMsg(s *vm.State, a, b int) bool {
 	x, y := s.Msg(a), s.Msg(b)
 	x.Tag, y.Tag = 0, 0

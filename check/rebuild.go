@@ -299,9 +299,11 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 		}
 		if c.implicitDrops {
 			// The network loses what is still in flight.
-			for s.NumMsgs() > 0 {
-				rp.sched.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Tags[0]})
-				m.Drop(s, 0)
+			for k := s.NumMsgs() - 1; k >= 0; k-- {
+				if vm.LossyKind(s.Msg(k).Kind) {
+					rp.sched.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Tags[k]})
+					m.Drop(s, k)
+				}
 			}
 		}
 		v = trace.Deadlock(m, s)

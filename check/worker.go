@@ -135,7 +135,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	netAmp := -1 // a message delivered (or lost) alone
 	moves := total
 	if p.Net != nil && stuck >= 0 {
-		if total == 0 && c.implicitDrops {
+		if total == 0 && c.implicitDrops && !reliablePending(m, s) {
 			// No stack can move: losing what is in flight is a deadlock.
 			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
 		}

@@ -39,9 +39,24 @@ func PlacementText(m *vm.Machine) string {
 				procs = append(procs, p.Procs[i].Name)
 			}
 		}
-		parts = append(parts, name+": "+strings.Join(procs, ", "))
+		if len(procs) > 0 {
+			parts = append(parts, name+": "+strings.Join(procs, ", "))
+		}
 	}
-	return fmt.Sprintf("%s  (network %s)", strings.Join(parts, " · "), net.Mode)
+	text := fmt.Sprintf("%s  (network %s", strings.Join(parts, " · "), net.Mode)
+	var crash []string
+	for n, name := range net.Nodes {
+		if net.Crashable&(1<<n) != 0 {
+			crash = append(crash, name)
+		}
+	}
+	if len(crash) > 0 {
+		text += "; " + strings.Join(crash, ", ") + " may crash"
+	}
+	if net.Partitions > 0 {
+		text += fmt.Sprintf("; it may split %d time%s", net.Partitions, Plural(int(net.Partitions)))
+	}
+	return text + ")"
 }
 
 // PlacementJSON is the placement in JSON output.

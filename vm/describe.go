@@ -48,23 +48,32 @@ func (m *Machine) OutputLines(s *State) []string {
 	var lines []string
 	w := s.W
 	for at := s.OutputStart(); at < len(w); {
-		args := m.P.Prints[w[at]]
-		at++
-		var b strings.Builder
-		for k, a := range args {
-			if k > 0 {
-				b.WriteByte(' ')
-			}
-			if a.X == card.NoExpr {
-				b.WriteString(a.Str)
-				continue
-			}
-			b.WriteString(m.FormatValue(s, a.Type, w[at]))
-			at++
-		}
-		lines = append(lines, b.String())
+		line, n := m.FormatRecord(s, w[at:])
+		lines = append(lines, line)
+		at += n
 	}
 	return lines
+}
+
+// FormatRecord renders the output record at the start of rec (a print
+// index, then its values) and returns the words it took. s names stacks
+// for handles, and may be nil.
+func (m *Machine) FormatRecord(s *State, rec []int64) (string, int) {
+	args := m.P.Prints[rec[0]]
+	at := 1
+	var b strings.Builder
+	for k, a := range args {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		if a.X == card.NoExpr {
+			b.WriteString(a.Str)
+			continue
+		}
+		b.WriteString(m.FormatValue(s, a.Type, rec[at]))
+		at++
+	}
+	return b.String(), at
 }
 
 // FormatValue renders a value of type t: bools as true/false, handles as

@@ -96,7 +96,7 @@ func (m Message) words() [MsgWords]int64 {
 
 func decode(w []int64) Message {
 	return Message{
-		Kind: MsgKind(w[1] >> 32), From: int32(w[0] >> 8), To: int32(w[0] & 0xff),
+		Kind: MsgKind(w[1] >> 32 & 0xff), From: int32(w[0] >> 8), To: int32(w[0] & 0xff),
 		A: w[1] & (1<<32 - 1), Value: w[2], B: w[3],
 	}
 }
@@ -146,7 +146,15 @@ func (s *State) post(p *card.Program, msg Message) {
 		}
 		return
 	}
-	rec := msg.words()
+	if s.Track {
+		s.Sent++
+	}
+	s.insert(p, msg.words(), s.Sent)
+}
+
+// insert puts a message's words at their canonical place, with its number
+// when the state tracks numbers.
+func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 	n := s.NumMsgs()
 	at := n
 	unordered := p.Net.Mode&card.Unordered != 0
@@ -162,10 +170,9 @@ func (s *State) post(p *card.Program, msg Message) {
 	copy(s.W[start:], rec[:])
 	s.W[s.netStart()]++
 	if s.Track {
-		s.Sent++
 		s.Tags = append(s.Tags, 0)
 		copy(s.Tags[at+1:], s.Tags[at:])
-		s.Tags[at] = s.Sent
+		s.Tags[at] = tag
 	}
 }
 
@@ -204,29 +211,44 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 }
 
 // Droppable reports whether the network may drop message k now: on a lossy
-// network, the oldest message of its link (dropping a later one is the
-// same as dropping it when it becomes the oldest), or any message when the
-// network is also unordered.
+// network, a channel value or a notification (deck's own start, done and
+// acknowledgement messages are sent again until they arrive, so they are
+// never lost), and then the oldest message of its link (dropping a later
+// one is the same as dropping it when it becomes the oldest), or any
+// message when the network is also unordered.
 func (m *Machine) Droppable(s *State, k int) bool {
 	mode := m.P.Net.Mode
-	if mode&card.Lossy == 0 {
+	if mode&card.Lossy == 0 || !LossyKind(MsgKind(s.msgWords(k)[1]>>32&0xff)) {
 		return false
 	}
 	return mode&card.Unordered != 0 || k == 0 || s.msgWords(k - 1)[0] != s.msgWords(k)[0]
 }
 
+// LossyKind reports whether a lossy network may lose messages of kind k:
+// the program's own channel values and notifications.
+func LossyKind(k MsgKind) bool { return k == MsgChan || k == MsgNotify }
+
+// dupFlag marks, in a message's kind word, a channel message that has been
+// delivered twice already: the network duplicates a message at most once,
+// so that a receiver that loops cannot be fed copies for ever.
+const dupFlag = 1 << 40
+
 // Duplicable reports whether the network may deliver a copy of message k
-// and keep it in flight: on a dup network, for channel messages (a
-// duplicate start, done, notify or acknowledgement is ignored by deck's
-// protocol, so it need not be explored).
+// and keep it in flight: on a dup network, for channel messages not
+// duplicated before (a duplicate start, done, notify or acknowledgement is
+// ignored by deck's protocol, so it need not be explored).
 func (m *Machine) Duplicable(s *State, k int) bool {
-	return m.P.Net.Mode&card.Dup != 0 && MsgKind(s.msgWords(k)[1]>>32) == MsgChan && m.Deliverable(s, k)
+	w := s.msgWords(k)
+	return m.P.Net.Mode&card.Dup != 0 && MsgKind(w[1]>>32&0xff) == MsgChan && w[1]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
 // chanRoom reports whether the channel element at shared word w has room
 // for a value from the network.
-func (m *Machine) chanRoom(s *State, w int32) bool {
-	sh := s.Shared(m.P)
+func (m *Machine) chanRoom(s *State, w int32) bool { return m.ChanRoom(s.Shared(m.P), w) }
+
+// ChanRoom reports whether the channel element at word w of shared memory
+// sh has room for a value from the network.
+func (m *Machine) ChanRoom(sh []int64, w int32) bool {
 	g := &m.P.Globals[m.P.Net.WordGlobal[w]]
 	if g.Cap == 0 {
 		return sh[w] == 0
@@ -248,22 +270,48 @@ func (m *Machine) Deliver(s *State, k int, keep bool) {
 		}
 	case MsgDone:
 		s.W[s.off[msg.A]+2] |= 1 << msg.To
+	case MsgNotify, MsgChan:
+		m.DeliverShared(sh, msg)
+	case MsgAck:
+		s.W[s.off[msg.A]+1] = 0
+	}
+	if !keep {
+		s.removeMsg(k)
+		return
+	}
+	// The copy left in flight may not be duplicated again. On an
+	// unordered network it moves to its sorted place.
+	rec := s.msgWords(k)
+	if p.Net.Mode&card.Unordered == 0 {
+		rec[1] |= dupFlag // it keeps its place in its link's order
+		return
+	}
+	words := [MsgWords]int64{rec[0], rec[1] | dupFlag, rec[2], rec[3]}
+	tag := int32(0)
+	if s.Track && k < len(s.Tags) {
+		tag = s.Tags[k]
+	}
+	s.removeMsg(k)
+	s.insert(p, words, tag)
+}
+
+// DeliverShared is what delivering a notify or channel message does to
+// shared memory sh: set the node's copy of the event, or put the value in
+// the channel's buffer (on a rendezvous channel: offer it, as the sender
+// B-1). A channel message needs room (ChanRoom).
+func (m *Machine) DeliverShared(sh []int64, msg Message) {
+	switch msg.Kind {
 	case MsgNotify:
 		sh[msg.A] = 1
 	case MsgChan:
 		w := int32(msg.A)
-		if g := &p.Globals[p.Net.WordGlobal[w]]; g.Cap == 0 {
+		if g := &m.P.Globals[m.P.Net.WordGlobal[w]]; g.Cap == 0 {
 			sh[w], sh[w+1] = msg.B, msg.Value
 		} else {
 			n := int32(sh[w])
 			sh[w+1+n] = msg.Value
 			sh[w] = int64(n + 1)
 		}
-	case MsgAck:
-		s.W[s.off[msg.A]+1] = 0
-	}
-	if !keep {
-		s.removeMsg(k)
 	}
 }
 
@@ -325,14 +373,14 @@ func (m *Machine) DescribeMsg(s *State, msg Message) string {
 	return msg.Kind.String()
 }
 
-// netHost is what Exec needs beyond Host for the cards of a placed
-// program. Only the simulator's host has it: real runs of placed programs
-// go through package node.
-type netHost interface {
+// NetHost is what Exec needs beyond Host for the cards of a placed
+// program: the simulator's host, and the host of a node process of a real
+// distributed run (package node).
+type NetHost interface {
 	// Post puts a message in flight from the running stack's node.
 	Post(msg Message)
-	// StackProc returns the procedure stack h runs.
-	StackProc(h int64) int32
+	// StackNode returns the node stack h runs on.
+	StackNode(h int64) int32
 	// SetAwaitingAck marks the running stack as waiting (or no longer
 	// waiting) for a rendezvous acknowledgement.
 	SetAwaitingAck(on bool)
@@ -342,7 +390,9 @@ type netHost interface {
 
 func (h *simHost) Post(msg Message) { h.s.post(h.p, msg) }
 
-func (h *simHost) StackProc(hd int64) int32 { return h.s.ProcOf(h.p, int(hd)) }
+func (h *simHost) StackNode(hd int64) int32 {
+	return h.p.Net.ProcNode[h.s.ProcOf(h.p, int(hd))]
+}
 
 // A running stack's return word is unused until it finishes, so it holds
 // the acknowledgement flag of a remote rendezvous send.

@@ -162,7 +162,7 @@ func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault)
 			// A remote send never waits for room: its message does. A
 			// rendezvous sender then waits for the acknowledgement.
 			if c.Op == card.SendWait {
-				return !h.(netHost).AwaitingAck(), Fault{}
+				return !h.(NetHost).AwaitingAck(), Fault{}
 			}
 			_, f := m.objWord(sh, loc, c)
 			return true, f
@@ -404,7 +404,7 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 			sh[w] = 1
 			if p.Net != nil {
 				// Every other node that waits on the event hears of it.
-				nh := h.(netHost)
+				nh := h.(NetHost)
 				from := p.Net.ProcNode[c.Proc]
 				for _, r := range p.Net.NotifyTo[pc] {
 					rg := &p.Globals[r]
@@ -417,7 +417,7 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 				return fail(f)
 			}
 			if p.Net != nil && p.Net.Remote[pc] {
-				nh := h.(netHost)
+				nh := h.(NetHost)
 				msg := Message{Kind: MsgChan, From: p.Net.ProcNode[c.Proc], To: p.Net.GlobalNode[c.Obj], A: int64(w), Value: v}
 				if g.Cap == 0 {
 					msg.B = int64(id) + 1
@@ -442,8 +442,8 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 				if p.Net != nil {
 					// A sender on another node learns by message that its
 					// value was taken.
-					nh := h.(netHost)
-					from, to := p.Net.ProcNode[c.Proc], p.Net.ProcNode[nh.StackProc(sender)]
+					nh := h.(NetHost)
+					from, to := p.Net.ProcNode[c.Proc], nh.StackNode(sender)
 					if from != to {
 						nh.Post(Message{Kind: MsgAck, From: from, To: to, A: sender, Value: int64(w)})
 					}

@@ -137,7 +137,9 @@ func cmdCheck(e *env, args []string) int {
 		return exitUsage
 	}
 	if o.json {
-		writeCheckJSON(stdout, rep)
+		j := checkReportJSON(rep)
+		j.Placement = trace.PlacementToJSON(m)
+		writeJSON(stdout, j)
 	} else {
 		writeCheckText(stdout, m, rep, file+o.pf.args(), opt)
 	}
@@ -156,6 +158,8 @@ type checkJSON struct {
 	Outcomes    []trace.OutcomeJSON  `json:"outcomes"`
 	Races       []raceJSON           `json:"races"`
 	Incomplete  string               `json:"incomplete,omitempty"`
+	// Placement: where the procedures ran (placed programs only).
+	Placement *trace.PlacementJSON `json:"placement,omitempty"`
 }
 
 // checkViolationJSON is a violation as check reports it: unlike the
@@ -180,7 +184,6 @@ type raceSideJSON struct {
 	Write bool   `json:"write"`
 }
 
-func writeCheckJSON(w io.Writer, rep *check.Report) { writeJSON(w, checkReportJSON(rep)) }
 
 // checkReportJSON converts a report to its JSON form.
 func checkReportJSON(rep *check.Report) checkJSON {

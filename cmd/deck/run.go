@@ -291,7 +291,28 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	case "interrupted":
 		fmt.Fprintf(w, "stopped: interrupted after %s: some stacks were still running\n", countOf(res.Ticks, "tick"))
 	}
-	fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
+	if p.Net != nil {
+		var moves [4]int64 // deliveries, drops, duplicates, faults
+		for _, mv := range res.Schedule.Moves {
+			switch mv.Stack {
+			case trace.NetDeliver:
+				moves[0]++
+			case trace.NetDrop:
+				moves[1]++
+			case trace.NetDup:
+				moves[2]++
+			default:
+				if mv.IsNet() {
+					moves[3]++
+				}
+			}
+		}
+		fmt.Fprintf(w, "%s, %s on %d cpu%s per node; %s sent, %d delivered, %d dropped, %d duplicated\n",
+			countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs),
+			countOf(int64(res.Final.Sent), "message"), moves[0], moves[1], moves[2])
+	} else {
+		fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
+	}
 	if len(sch) <= 2000 {
 		fmt.Fprintf(w, "schedule: %s\n", sch)
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'", file, sch)))

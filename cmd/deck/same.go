@@ -118,8 +118,7 @@ func replaySteps(m *vm.Machine, sch *trace.Schedule) ([]trace.Step, error) {
 
 type sameJSON struct {
 	checkJSON
-	Placement   *trace.PlacementJSON `json:"placement"`
-	SameAsLocal sameFieldJSON        `json:"same_as_local"`
+	SameAsLocal sameFieldJSON `json:"same_as_local"`
 }
 
 type sameFieldJSON struct {
@@ -144,7 +143,8 @@ type endingJSON struct {
 }
 
 func writeSameJSON(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cmp *check.Comparison) {
-	j := sameJSON{checkJSON: checkReportJSON(prep), Placement: trace.PlacementToJSON(pm)}
+	j := sameJSON{checkJSON: checkReportJSON(prep)}
+	j.Placement = trace.PlacementToJSON(pm)
 	j.SameAsLocal = sameFieldJSON{
 		Same: cmp.Same(), Complete: cmp.Complete,
 		Local: sideJSON{Verdict: lrep.Verdict, States: lrep.States, Outcomes: len(lrep.Outcomes), Violations: len(lrep.Violations)},

@@ -24,6 +24,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/deck-lang/deck/card"
@@ -42,6 +43,9 @@ type Section struct {
 	With  string // the flags as written ("" for the program as written)
 	Place string // the --place value, or ""
 	Net   string // the --net value, or ""
+	// Crash and Partitions are the node faults: --crash and --partitions.
+	Crash      string
+	Partitions int
 	*Header
 }
 
@@ -62,7 +66,15 @@ func (s *Section) Apply(p *card.Program) (*card.Program, error) {
 			return nil, err
 		}
 	}
-	return compile.Place(p, pairs, mode)
+	placed, err := compile.Place(p, pairs, mode)
+	if err != nil {
+		return nil, err
+	}
+	var crash []string
+	if s.Crash != "" {
+		crash = strings.Split(s.Crash, ",")
+	}
+	return placed, compile.Faults(placed, crash, s.Partitions)
 }
 
 // Parse reads the first section of the header of src.
@@ -136,8 +148,16 @@ func (s *Section) flags(text string) error {
 			s.Place = f[i+1]
 		case "--net":
 			s.Net = f[i+1]
+		case "--crash":
+			s.Crash = f[i+1]
+		case "--partitions":
+			n, err := strconv.Atoi(f[i+1])
+			if err != nil {
+				return fmt.Errorf("with: %q: --partitions needs a count", text)
+			}
+			s.Partitions = n
 		default:
-			return fmt.Errorf("with: %q: only --place and --net, not %s", text, f[i])
+			return fmt.Errorf("with: %q: only --place, --net, --crash and --partitions, not %s", text, f[i])
 		}
 	}
 	return nil

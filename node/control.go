@@ -1,0 +1,66 @@
+package node
+
+// Control messages between the coordinator and the node processes, as
+// JSON on subjects of the run's own prefix:
+//
+//	<prefix>.ctl.<node>   coordinator → node: start a run, report, quit
+//	<prefix>.hub          node → coordinator: hello, idle, fault, report
+//	<prefix>.msg.<node>   node → node: the program's messages (wire.go)
+
+type ctlMsg struct {
+	Op   string `json:"op"` // "start", "report", "quit"
+	Run  uint64 `json:"run"`
+	Seed uint64 `json:"seed"`
+}
+
+type hubMsg struct {
+	Op     string       `json:"op"` // "hello", "idle", "fault", "report", "error"
+	Node   int32        `json:"node"`
+	Run    uint64       `json:"run"`
+	Sent   int64        `json:"sent"`
+	Recv   int64        `json:"recv"`
+	Fault  *faultReport `json:"fault,omitempty"`
+	Report *nodeReport  `json:"report,omitempty"`
+	Err    string       `json:"err,omitempty"`
+	PID    int          `json:"pid,omitempty"`
+}
+
+// faultReport is a failed card on a node: an assert or a runtime error.
+type faultReport struct {
+	Stack   string `json:"stack"`
+	Card    string `json:"card"`
+	Pos     string `json:"pos"`
+	Message string `json:"message"`
+}
+
+// nodeReport is what a node holds at the end of a run.
+type nodeReport struct {
+	Stacks []stackReport      `json:"stacks"`
+	Vars   map[int32][]int64  `json:"vars"` // the shared variables this node owns, by global
+	Prints []printRec         `json:"prints"`
+	Cards  int64              `json:"cards"`
+	Sent   int64              `json:"sent"`
+	Recv   int64              `json:"recv"`
+	Faults []string           `json:"bus_faults,omitempty"`
+	Lat    []int64            `json:"latencies_ns,omitempty"`
+	Queued []string           `json:"queued,omitempty"` // received, not delivered
+	Links  map[int32][2]int64 `json:"links,omitempty"` // by other node: sent to, received from
+}
+
+type stackReport struct {
+	Name     string `json:"name"`
+	Proc     int32  `json:"proc"`
+	PC       int32  `json:"pc"`
+	Finished bool   `json:"finished"`
+	Waits    string `json:"waits,omitempty"`
+	Cards    int64  `json:"cards"`
+}
+
+// printRec is one printed line, stamped so that lines of several nodes
+// can be merged in an order that respects what caused what.
+type printRec struct {
+	Lamport uint64  `json:"lamport"`
+	Node    int32   `json:"node"`
+	Seq     int     `json:"seq"`
+	Rec     []int64 `json:"rec"`
+}
