@@ -44,7 +44,7 @@ type nodeReport struct {
 	Faults []string           `json:"bus_faults,omitempty"`
 	Lat    []int64            `json:"latencies_ns,omitempty"`
 	Queued []string           `json:"queued,omitempty"` // received, not delivered
-	Links  map[int32][2]int64 `json:"links,omitempty"` // by other node: sent to, received from
+	Links  map[int32][2]int64 `json:"links,omitempty"`  // by other node: sent to, received from
 }
 
 type stackReport struct {

@@ -184,7 +184,6 @@ type raceSideJSON struct {
 	Write bool   `json:"write"`
 }
 
-
 // checkReportJSON converts a report to its JSON form.
 func checkReportJSON(rep *check.Report) checkJSON {
 	verdict := rep.Verdict
