@@ -8,13 +8,16 @@ package node
 //	<prefix>.msg.<node>   node → node: the program's messages (wire.go)
 
 type ctlMsg struct {
-	Op   string `json:"op"` // "start", "report", "quit"
+	Op   string `json:"op"` // "start", "probe", "report", "quit"
 	Run  uint64 `json:"run"`
 	Seed uint64 `json:"seed"`
+	Wave int    `json:"wave,omitempty"` // probe: its number
 }
 
 type hubMsg struct {
-	Op     string       `json:"op"` // "hello", "idle", "fault", "report", "error"
+	Op     string       `json:"op"` // "hello", "idle", "probe", "fault", "report", "error"
+	Wave   int          `json:"wave,omitempty"`
+	Busy   bool         `json:"busy,omitempty"` // probe: the node was not idle
 	Node   int32        `json:"node"`
 	Run    uint64       `json:"run"`
 	Sent   int64        `json:"sent"`

@@ -92,6 +92,8 @@ func Serve(p *card.Program, opt ServeOptions) error {
 			switch c.Op {
 			case "start":
 				r.start(c.Run, c.Seed)
+			case "probe":
+				r.probe(c.Run, c.Wave)
 			case "report":
 				r.report(c.Run)
 			case "quit":
@@ -140,6 +142,7 @@ type rt struct {
 	idleSent bool
 	faults   []string
 	lat      []int64
+	early    []*wireMsg // messages of a run not started yet
 	failed   bool
 	buf      []byte
 }
@@ -215,6 +218,15 @@ func (r *rt) start(run, seed uint64) {
 	if p.Net.ProcNode[p.Main] == r.me {
 		r.nextSeq = 1
 		r.newStack(handleOf(0, r.me, r.me), p.Main, nil)
+	}
+	early := r.early
+	r.early = nil
+	for _, w := range early {
+		if w.Run == run {
+			r.take(w)
+		} else if w.Run > run {
+			r.early = append(r.early, w)
+		}
 	}
 	r.cond.Broadcast()
 }
@@ -410,6 +422,17 @@ func (r *rt) receive(msg *nats.Msg) {
 		r.faults = append(r.faults, "a malformed message: "+err.Error())
 		return
 	}
+	if w.Run > r.run {
+		// A message of the next run can overtake the coordinator's word
+		// to start it: keep it until then.
+		r.early = append(r.early, w)
+		return
+	}
+	r.take(w)
+}
+
+// take receives a message of the current run.
+func (r *rt) take(w *wireMsg) {
 	if w.Run != r.run || !r.active && !r.failed || w.From < 0 || int(w.From) >= len(r.inbox) {
 		return // a late message of an earlier run
 	}
@@ -482,6 +505,20 @@ func (r *rt) apply(w *wireMsg) {
 			st.ack = false
 		}
 	}
+}
+
+// probe answers the coordinator's question whether the node is still
+// idle, with its message counts now.
+func (r *rt) probe(run uint64, wave int) {
+	r.mu.Lock()
+	busy := !r.active || r.run != run || r.running > 0 || len(r.runq) > 0
+	if busy {
+		r.idleSent = false // say so again when idle, so that another wave follows
+		r.cond.Broadcast()
+	}
+	m := hubMsg{Op: "probe", Run: run, Wave: wave, Sent: r.sent, Recv: r.recv, Busy: busy}
+	r.mu.Unlock()
+	r.hub(m)
 }
 
 // report stops this node's run and sends what it holds to the coordinator.

@@ -70,6 +70,8 @@ func run(e *env, args []string) int {
 		return cmdCheck(e, rest)
 	case "play":
 		return cmdPlay(e, rest)
+	case "node":
+		return cmdNode(e, rest)
 	case "help", "-h", "-help", "--help":
 		return cmdHelp(rest, stdout, stderr)
 	case "version", "--version":

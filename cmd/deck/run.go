@@ -33,6 +33,8 @@ type runOptions struct {
 	workers      int
 	timeout      time.Duration
 	pf           *placeFlags
+	// --real with a placement
+	bus, busToken, remote string
 }
 
 // shortRun is the longest run whose cards are listed without --trace.
@@ -66,6 +68,9 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
 	fs.DurationVar(&o.timeout, "timeout", real.DefaultTimeout, "with --real: stop a run that has not ended after this long")
 	o.pf = addPlaceFlags(fs)
+	fs.StringVar(&o.bus, "bus", "", "with --real and a placement: the NATS server or cluster of the run (nats://HOST:PORT; default: an embedded server on 127.0.0.1)")
+	fs.StringVar(&o.busToken, "bus-token", "", "with --bus: the token the bus asks for")
+	fs.StringVar(&o.remote, "remote", "", "with --real and a placement: nodes started by hand elsewhere with deck node (NODE,NODE); deck starts the others")
 	return fs, o
 }
 
@@ -570,9 +575,17 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
 		return exitUsage
 	}
+	if !o.seedSet {
+		o.seed = rand.Uint64() % 1_000_000
+	}
 	if prog.Net != nil {
-		fmt.Fprintln(stderr, "deck run: --real with stacks on other nodes needs one process per node over NATS, which deck does not have yet; drop --real to deal the placed program in the simulator")
-		return exitUsage
+		return runDistributed(e, o, prog, file)
+	}
+	for _, name := range []string{"bus", "bus-token", "remote"} {
+		if set[name] {
+			fmt.Fprintf(stderr, "deck run: --%s is for a real run of stacks on other nodes (--real with --place)\n", name)
+			return exitUsage
+		}
 	}
 	if !o.seedSet {
 		o.seed = rand.Uint64() % 1_000_000

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/node"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// cmdNode is `deck node`: serve one node of a real distributed run. The
+// coordinator (deck run --real with a placement) starts these itself; on
+// another machine, start one by hand with the command the coordinator
+// prints.
+func cmdNode(e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
+	fs := flag.NewFlagSet("node", flag.ContinueOnError)
+	bus := fs.String("bus", "", "the NATS URL of the run's bus (nats://HOST:PORT)")
+	token := fs.String("bus-token", "", "the bus's token (default: $DECK_BUS_TOKEN)")
+	name := fs.String("name", "", "the node this process serves")
+	runID := fs.String("run", "", "the run's id, as the coordinator prints it")
+	workers := fs.Int("workers", 2, "goroutine workers for this node's stacks")
+	pf := addPlaceFlags(fs)
+	file, code := parseArgs(fs, args, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	if *bus == "" || *name == "" || *runID == "" {
+		fmt.Fprintln(stderr, "deck node: --bus, --name and --run are required (the coordinator prints them)")
+		return exitUsage
+	}
+	if *token == "" {
+		*token = os.Getenv("DECK_BUS_TOKEN")
+	}
+	prog, ok := load(e, file)
+	if !ok {
+		return exitUsage
+	}
+	if prog, ok = pf.apply("node", prog, stderr); !ok {
+		return exitUsage
+	}
+	err := node.Serve(prog, node.ServeOptions{Bus: *bus, Token: *token, Run: *runID, Node: *name, Workers: *workers})
+	if err != nil {
+		fmt.Fprintf(stderr, "deck node %s: %v\n", *name, err)
+		return exitViolation
+	}
+	return exitOK
+}
+
+// runDistributed is `deck run --real` of a placed program: one process per
+// node over a NATS bus.
+func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int {
+	stdout, stderr := e.stdout, e.stderr
+	if file == "-" {
+		fmt.Fprintln(stderr, "deck run: a distributed run starts a process per node, which reads the program from its file: give a file, not -")
+		return exitUsage
+	}
+	if o.record {
+		fmt.Fprintln(stderr, "deck run: --record of a distributed run (merging the nodes' logs into one schedule) is not built yet; record a run in the simulator with --seed instead")
+		return exitUsage
+	}
+	exe := os.Getenv("DECK_EXE")
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			fmt.Fprintf(stderr, "deck run: cannot find the deck binary to start the nodes: %v\n", err)
+			return exitUsage
+		}
+	}
+	nodeArgs := []string{}
+	if o.pf.place != "" {
+		nodeArgs = append(nodeArgs, "--place", o.pf.place)
+	}
+	if o.pf.net != "" {
+		nodeArgs = append(nodeArgs, "--net", o.pf.net)
+	}
+	nodeArgs = append(nodeArgs, file)
+	var remote []string
+	if o.remote != "" {
+		remote = strings.Split(o.remote, ",")
+	}
+	runs := max(o.runs, 1)
+	stop, done := e.watch()
+	defer done()
+	start := time.Now()
+	endProgress := newProgressLine(stderr, o.json).poll(func() string {
+		return fmt.Sprintf("running on %d nodes  %s  (--timeout %v)", len(prog.Net.Nodes), time.Since(start).Round(time.Second), o.timeout)
+	})
+	res, err := node.Run(prog, node.Options{
+		Bus: o.bus, Token: o.busToken, Remote: remote, Exe: exe, NodeArgs: nodeArgs,
+		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr,
+	})
+	endProgress()
+	if err != nil {
+		fmt.Fprintf(stderr, "deck run: %v\n", err)
+		return exitViolation
+	}
+	m := vm.New(prog)
+	if o.json {
+		writeDistJSON(stdout, m, res)
+	} else {
+		writeDistText(stdout, m, res, file+o.pf.args(), o)
+	}
+	for _, r := range res.Runs {
+		if r.Violation != nil || r.Stopped != "" || len(r.BusFaults) > 0 {
+			return exitViolation
+		}
+	}
+	if len(res.Runs) < runs {
+		return exitViolation
+	}
+	return exitOK
+}
+
+func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o *runOptions) {
+	st := newStyle(w)
+	fmt.Fprintf(w, "%s %s  (real, one process per node over NATS; %s, nodes up in %s)\n", st.bold("deck run"), file,
+		countOf(int64(len(res.Runs)), "run"), res.Startup.Round(time.Millisecond))
+	fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), trace.PlacementText(m))
+	if len(res.Runs) == 1 {
+		r := res.Runs[0]
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold("stacks:"))
+		for _, s := range r.Stacks {
+			where := "finished"
+			if !s.Finished {
+				where = "stopped at " + s.Waits
+			}
+			fmt.Fprintf(w, "  %-22s on %-6s %6s  %s\n", s.Name, s.Node, countOf(s.Cards, "card"), where)
+		}
+		writeNodeFigures(w, st, r)
+		if len(r.Outcome.Output) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, st.bold("printed:"))
+			for _, l := range r.Outcome.Output {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+		if len(r.Outcome.Vars) > 0 {
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(r.Outcome))
+		}
+		fmt.Fprintln(w)
+		writeDistEnd(w, st, r)
+		fmt.Fprintf(w, "took %s\n", r.Elapsed.Round(time.Microsecond))
+		return
+	}
+	// Many runs: how often each outcome and violation happened.
+	counts := map[string]int{}
+	var keys []string
+	for _, r := range res.Runs {
+		k := "outcome " + outcomeLine(r.Outcome)
+		switch {
+		case r.Violation != nil:
+			k = r.Violation.Kind + ": " + r.Violation.Message
+		case r.Stopped != "":
+			k = "stopped: " + r.Stopped
+		}
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
+	fmt.Fprintln(w)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
+	}
+	writeNodeFigures(w, st, res.Runs[len(res.Runs)-1])
+	if len(res.Runs) < max(o.runs, 1) {
+		fmt.Fprintf(w, "\nstopped after %d of %d runs\n", len(res.Runs), o.runs)
+	}
+}
+
+// writeNodeFigures writes what each node did: cards, messages and the
+// latency of the messages it received.
+func writeNodeFigures(w io.Writer, st style, r *node.RunResult) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.bold("per node:"))
+	for _, n := range r.Nodes {
+		lat := ""
+		if len(n.Latencies) > 0 {
+			l := slices.Clone(n.Latencies)
+			slices.Sort(l)
+			lat = fmt.Sprintf("  latency median %s, p99 %s", l[len(l)/2].Round(time.Microsecond), l[len(l)*99/100].Round(time.Microsecond))
+		}
+		fmt.Fprintf(w, "  %-6s %s, %d sent, %d received%s\n", n.Name, countOf(n.Cards, "card"), n.Sent, n.Recv, lat)
+	}
+}
+
+func writeDistEnd(w io.Writer, st style, r *node.RunResult) {
+	for _, f := range r.BusFaults {
+		fmt.Fprintf(w, "%s %s\n", st.red("bus fault:"), f)
+	}
+	for _, q := range r.Queued {
+		fmt.Fprintf(w, "never delivered (no room): %s\n", q)
+	}
+	switch {
+	case r.Violation != nil:
+		v := r.Violation
+		where := ""
+		if v.Pos != "" {
+			where = fmt.Sprintf(" at %s (%s card %s, on %s)", v.Pos, v.Stack, v.Card, v.Node)
+		}
+		fmt.Fprintf(w, "%s %s%s: %s\n", st.red("violation:"), v.Kind, where, v.Message)
+	case r.Stopped != "":
+		fmt.Fprintf(w, "%s %s\n", st.red("stopped:"), r.Stopped)
+	default:
+		fmt.Fprintf(w, "%s every stack finished\n", st.green("ok:"))
+	}
+}
+
+type distJSON struct {
+	Startup float64              `json:"startup_ms"`
+	Runs    []distRunJSON        `json:"runs"`
+	Place   *trace.PlacementJSON `json:"placement"`
+}
+
+type distRunJSON struct {
+	Outcome   trace.OutcomeJSON `json:"outcome"`
+	Violation *node.Violation   `json:"violation"`
+	Stopped   string            `json:"stopped,omitempty"`
+	ElapsedMS float64           `json:"elapsed_ms"`
+	Nodes     []distNodeJSON    `json:"nodes"`
+	BusFaults []string          `json:"bus_faults,omitempty"`
+}
+
+type distNodeJSON struct {
+	Name  string  `json:"name"`
+	Cards int64   `json:"cards"`
+	Sent  int64   `json:"sent"`
+	Recv  int64   `json:"received"`
+	P50us float64 `json:"latency_median_us"`
+	P99us float64 `json:"latency_p99_us"`
+}
+
+func writeDistJSON(w io.Writer, m *vm.Machine, res *node.Result) {
+	j := distJSON{Startup: float64(res.Startup.Microseconds()) / 1000, Runs: []distRunJSON{}, Place: trace.PlacementToJSON(m)}
+	for _, r := range res.Runs {
+		rj := distRunJSON{Outcome: trace.OutcomeToJSON(r.Outcome), Violation: r.Violation, Stopped: r.Stopped,
+			ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, BusFaults: r.BusFaults}
+		for _, n := range r.Nodes {
+			nj := distNodeJSON{Name: n.Name, Cards: n.Cards, Sent: n.Sent, Recv: n.Recv}
+			if len(n.Latencies) > 0 {
+				l := slices.Clone(n.Latencies)
+				slices.Sort(l)
+				nj.P50us = float64(l[len(l)/2].Nanoseconds()) / 1000
+				nj.P99us = float64(l[len(l)*99/100].Nanoseconds()) / 1000
+			}
+			rj.Nodes = append(rj.Nodes, nj)
+		}
+		j.Runs = append(j.Runs, rj)
+	}
+	writeJSON(w, j)
+}

@@ -1,0 +1,540 @@
+package node
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Options configure a distributed run.
+type Options struct {
+	// Bus is the URL of an existing NATS server or cluster; "" starts an
+	// embedded server on the loopback interface.
+	Bus   string
+	Token string // the bus's token (the embedded server makes its own)
+	// Remote names the nodes that are started elsewhere, by hand, with
+	// `deck node`; deck starts a process for every other node.
+	Remote []string
+	// Exe is the deck binary the node processes run; NodeArgs are the
+	// arguments that follow `deck node` before --bus (the program's file
+	// and its placement flags).
+	Exe      string
+	NodeArgs []string
+	Runs     int    // runs to deal (at least 1); the node processes serve them all
+	Seed     uint64 // run k uses Seed+k
+	Timeout  time.Duration
+	Join     time.Duration // how long to wait for the nodes to say hello (default 10 s)
+	Workers  int
+	Stop     <-chan struct{}
+	Log      io.Writer // the node processes' standard error, line by line with their name
+	// OnRun, when set, is called after each run.
+	OnRun func(k int, r *RunResult)
+}
+
+// RunResult is what one distributed run did.
+type RunResult struct {
+	Outcome   vm.Outcome
+	Violation *Violation
+	// Stopped says why the run ended early: "timeout", "interrupted", or a
+	// node's death ("node Y died: ...").
+	Stopped string
+	Stacks  []StackInfo
+	Nodes   []NodeInfo
+	Elapsed time.Duration
+	// BusFaults lists what the nodes saw go wrong on the bus itself (a
+	// message missing from an ordered, reliable link).
+	BusFaults []string
+	Queued    []string // messages received but never delivered (no room)
+}
+
+// Violation is a failed card or a deadlock of a distributed run.
+type Violation struct {
+	Kind    string // "assert", "error", "deadlock"
+	Node    string
+	Stack   string
+	Card    string
+	Pos     string
+	Message string
+}
+
+// StackInfo is where a stack ended.
+type StackInfo struct {
+	Node     string
+	Name     string
+	Finished bool
+	Waits    string // what an unfinished stack waited at
+	Cards    int64
+}
+
+// NodeInfo is what a node did in a run.
+type NodeInfo struct {
+	Name       string
+	Cards      int64
+	Sent, Recv int64
+	Latencies  []time.Duration // of the messages it received
+}
+
+// Result is the outcome of every run, and how long the nodes took to come
+// up.
+type Result struct {
+	Startup time.Duration
+	Runs    []*RunResult
+	Nodes   []string
+}
+
+// Run deals opt.Runs distributed runs of p: one operating-system process
+// per node, talking over a NATS bus. p must be placed.
+func Run(p *card.Program, opt Options) (*Result, error) {
+	if p.Net == nil {
+		return nil, fmt.Errorf("the program is not placed on nodes")
+	}
+	if p.Net.Faulty() {
+		return nil, fmt.Errorf("--crash and --partitions are for the simulator and the checker; a real run has no way yet to crash a node on purpose")
+	}
+	if opt.Runs < 1 {
+		opt.Runs = 1
+	}
+	if opt.Join <= 0 {
+		opt.Join = 10 * time.Second
+	}
+	for _, r := range opt.Remote {
+		if !slices.Contains(p.Net.Nodes, r) {
+			return nil, fmt.Errorf("--remote: there is no node %s (the nodes are %s)", r, strings.Join(p.Net.Nodes, ", "))
+		}
+	}
+	start := time.Now()
+	c := &coord{p: p, opt: opt, m: vm.New(p), hub: make(chan hubMsg, 1024), deaths: make(chan string, len(p.Net.Nodes))}
+	defer c.close()
+	if err := c.bus(); err != nil {
+		return nil, err
+	}
+	if err := c.startNodes(); err != nil {
+		return nil, err
+	}
+	if err := c.awaitHellos(); err != nil {
+		return nil, err
+	}
+	res := &Result{Startup: time.Since(start), Nodes: p.Net.Nodes}
+	for k := 0; k < opt.Runs; k++ {
+		r, err := c.run(uint64(k+1), opt.Seed+uint64(k))
+		if err != nil {
+			return res, err
+		}
+		res.Runs = append(res.Runs, r)
+		if opt.OnRun != nil {
+			opt.OnRun(k, r)
+		}
+		if r.Stopped != "" && r.Stopped != "timeout" {
+			break // interrupted, or a node died: the others cannot go on
+		}
+	}
+	return res, nil
+}
+
+type coord struct {
+	p      *card.Program
+	m      *vm.Machine
+	opt    Options
+	url    string
+	token  string
+	runID  string
+	prefix string
+	nc     *nats.Conn
+	stopNS func()
+	procs  []*exec.Cmd
+	wg     sync.WaitGroup
+	hub    chan hubMsg
+	deaths chan string
+	dead   map[string]string
+	quit   bool
+	mu     sync.Mutex
+}
+
+// bus starts the embedded server (or uses opt.Bus) and connects.
+func (c *coord) bus() error {
+	c.runID = randomID(8)
+	c.prefix = "deck." + c.runID
+	c.url, c.token = c.opt.Bus, c.opt.Token
+	if c.url == "" {
+		c.token = randomID(16)
+		ns, err := startBus(c.token)
+		if err != nil {
+			return err
+		}
+		c.url = ns.ClientURL()
+		c.stopNS = func() { ns.Shutdown(); ns.WaitForShutdown() }
+	}
+	nc, err := connect(c.url, c.token, "deck coordinator", nil)
+	if err != nil {
+		return err
+	}
+	c.nc = nc
+	_, err = nc.Subscribe(c.prefix+".hub", func(msg *nats.Msg) {
+		var h hubMsg
+		if json.Unmarshal(msg.Data, &h) == nil {
+			c.hub <- h
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return nc.Flush()
+}
+
+// startNodes starts one deck process per node not started elsewhere.
+func (c *coord) startNodes() error {
+	c.dead = map[string]string{}
+	for _, name := range c.p.Net.Nodes {
+		if slices.Contains(c.opt.Remote, name) {
+			continue
+		}
+		args := append([]string{"node", "--bus", c.url, "--name", name, "--run", c.runID}, c.opt.NodeArgs...)
+		if c.opt.Workers > 0 {
+			args = append([]string{"node", "--workers", fmt.Sprint(c.opt.Workers)}, args[1:]...)
+		}
+		cmd := exec.Command(c.opt.Exe, args...)
+		cmd.Env = append(os.Environ(), "DECK_BUS_TOKEN="+c.token)
+		dieWithParent(cmd)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			return err
+		}
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("cannot start the process of node %s: %v", name, err)
+		}
+		c.procs = append(c.procs, cmd)
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			var last []string
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				last = append(last, sc.Text())
+				if len(last) > 5 {
+					last = last[1:]
+				}
+				if c.opt.Log != nil {
+					fmt.Fprintf(c.opt.Log, "node %s: %s\n", name, sc.Text())
+				}
+			}
+			err := cmd.Wait()
+			c.mu.Lock()
+			quitting := c.quit
+			c.mu.Unlock()
+			if !quitting {
+				why := "it exited"
+				if err != nil {
+					why = err.Error()
+				}
+				if len(last) > 0 {
+					why += " (" + strings.Join(last, "; ") + ")"
+				}
+				c.deaths <- fmt.Sprintf("node %s died: %s", name, why)
+			}
+		}()
+	}
+	return nil
+}
+
+// awaitHellos waits until every node has said hello, and names those that
+// have not when the wait is over.
+func (c *coord) awaitHellos() error {
+	seen := map[int32]bool{}
+	timer := time.NewTimer(c.opt.Join)
+	defer timer.Stop()
+	for len(seen) < len(c.p.Net.Nodes) {
+		select {
+		case h := <-c.hub:
+			if h.Op == "hello" {
+				seen[h.Node] = true
+			}
+		case d := <-c.deaths:
+			return fmt.Errorf("%s before the run began", d)
+		case <-c.opt.Stop:
+			return fmt.Errorf("interrupted while waiting for the nodes")
+		case <-timer.C:
+			var missing []string
+			for n, name := range c.p.Net.Nodes {
+				if !seen[int32(n)] {
+					missing = append(missing, name)
+				}
+			}
+			hint := ""
+			if len(c.opt.Remote) > 0 {
+				hint = fmt.Sprintf("; start each with: deck node --bus %s --name NODE --run %s %s", c.url, c.runID, strings.Join(c.opt.NodeArgs, " "))
+			}
+			return fmt.Errorf("waited %s for node%s %s, which did not join the run%s", c.opt.Join, plural(len(missing)), strings.Join(missing, ", "), hint)
+		}
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (c *coord) ctl(node string, m ctlMsg) {
+	b, _ := json.Marshal(m)
+	c.nc.Publish(c.prefix+".ctl."+node, b)
+}
+
+// run deals run number id and gathers what every node holds at its end.
+func (c *coord) run(id, seed uint64) (*RunResult, error) {
+	p := c.p
+	n := len(p.Net.Nodes)
+	began := time.Now()
+	for _, name := range p.Net.Nodes {
+		c.ctl(name, ctlMsg{Op: "start", Run: id, Seed: seed})
+	}
+	c.nc.Flush()
+	idle := make([]*hubMsg, n)
+	// The end of a run is confirmed by a second wave: when the idle
+	// reports balance, every node is asked again; the run is over when
+	// all are still idle with the same counts (Mattern's four counters:
+	// one wave of reports can mix old and new states of the nodes).
+	wave, waveSum, answers, busy := 0, int64(-1), 0, false
+	var waveSent, waveRecv int64
+	startWave := func() {
+		sum, ok := quiet(idle)
+		if !ok {
+			return
+		}
+		wave++
+		waveSum, answers, busy, waveSent, waveRecv = sum, 0, false, 0, 0
+		for _, name := range p.Net.Nodes {
+			c.ctl(name, ctlMsg{Op: "probe", Run: id, Wave: wave})
+		}
+		c.nc.Flush()
+	}
+	res := &RunResult{}
+	var timeout <-chan time.Time
+	if c.opt.Timeout > 0 {
+		t := time.NewTimer(c.opt.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+wait:
+	for {
+		select {
+		case h := <-c.hub:
+			if h.Run != id {
+				continue
+			}
+			switch h.Op {
+			case "idle":
+				idle[h.Node] = &h
+				if waveSum < 0 {
+					startWave()
+				}
+			case "probe":
+				if h.Wave != wave || waveSum < 0 {
+					continue
+				}
+				answers++
+				busy = busy || h.Busy
+				waveSent += h.Sent
+				waveRecv += h.Recv
+				if answers == n {
+					if !busy && waveSent == waveSum && waveRecv == waveSum {
+						break wait
+					}
+					// Not over yet; reports that came in during the wave
+					// may already say it is now.
+					waveSum = -1
+					startWave()
+				}
+			case "fault":
+				f := h.Fault
+				kind := "error"
+				if strings.HasPrefix(f.Message, "assertion failed") {
+					kind = "assert"
+				}
+				res.Violation = &Violation{Kind: kind, Node: p.Net.Nodes[h.Node], Stack: f.Stack, Card: f.Card, Pos: f.Pos, Message: f.Message}
+				break wait
+			}
+		case d := <-c.deaths:
+			res.Stopped = d
+			break wait
+		case <-timeout:
+			res.Stopped = "timeout"
+			break wait
+		case <-c.opt.Stop:
+			res.Stopped = "interrupted"
+			break wait
+		}
+	}
+	res.Elapsed = time.Since(began)
+	c.gather(id, res)
+	return res, nil
+}
+
+// quiet reports whether the run may be over: every node has said that
+// nothing on it can move, and as many messages were received as sent. The
+// reports come at different times, so a second wave confirms it.
+func quiet(idle []*hubMsg) (int64, bool) {
+	var sent, recv int64
+	for _, h := range idle {
+		if h == nil {
+			return 0, false
+		}
+		sent += h.Sent
+		recv += h.Recv
+	}
+	return sent, sent == recv
+}
+
+// gather stops the run on every node and merges what they hold: the
+// shared variables of their owners, the printed lines in an order that
+// respects what caused what, and every stack's end.
+func (c *coord) gather(id uint64, res *RunResult) {
+	p := c.p
+	for _, name := range p.Net.Nodes {
+		c.ctl(name, ctlMsg{Op: "report", Run: id})
+	}
+	c.nc.Flush()
+	reports := make([]*nodeReport, len(p.Net.Nodes))
+	got := 0
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	alive := len(p.Net.Nodes)
+	if strings.HasPrefix(res.Stopped, "node ") {
+		alive--
+	}
+	for got < alive {
+		select {
+		case h := <-c.hub:
+			if h.Op == "report" && h.Run == id && reports[h.Node] == nil {
+				reports[h.Node] = h.Report
+				got++
+			}
+		case d := <-c.deaths:
+			if res.Stopped == "" {
+				res.Stopped = d
+			}
+			alive--
+		case <-deadline.C:
+			if res.Stopped == "" {
+				res.Stopped = "a node did not report at the end of the run"
+			}
+			got = alive
+		}
+	}
+	var prints []printRec
+	vars := map[int32][]int64{}
+	for n, rep := range reports {
+		name := p.Net.Nodes[n]
+		if rep == nil {
+			res.Nodes = append(res.Nodes, NodeInfo{Name: name})
+			continue
+		}
+		ni := NodeInfo{Name: name, Cards: rep.Cards, Sent: rep.Sent, Recv: rep.Recv}
+		for _, l := range rep.Lat {
+			ni.Latencies = append(ni.Latencies, time.Duration(l))
+		}
+		res.Nodes = append(res.Nodes, ni)
+		for g, v := range rep.Vars {
+			vars[g] = v
+		}
+		prints = append(prints, rep.Prints...)
+		for _, st := range rep.Stacks {
+			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Waits: st.Waits, Cards: st.Cards})
+		}
+		for _, f := range rep.Faults {
+			res.BusFaults = append(res.BusFaults, name+": "+f)
+		}
+		for _, q := range rep.Queued {
+			res.Queued = append(res.Queued, name+": "+q)
+		}
+	}
+	sort.SliceStable(prints, func(i, j int) bool {
+		a, b := prints[i], prints[j]
+		if a.Lamport != b.Lamport {
+			return a.Lamport < b.Lamport
+		}
+		if a.Node != b.Node {
+			return a.Node < b.Node
+		}
+		return a.Seq < b.Seq
+	})
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		if g.Kind != card.GVar {
+			continue
+		}
+		v := vm.VarValue{Name: g.Name, Type: g.Type, Array: g.Len > 0}
+		if vals, ok := vars[int32(gi)]; ok {
+			v.Values = vals
+		} else {
+			for e := int32(0); e < g.Elems(); e++ {
+				v.Values = append(v.Values, g.Init)
+			}
+		}
+		res.Outcome.Vars = append(res.Outcome.Vars, v)
+	}
+	for _, pr := range prints {
+		if len(pr.Rec) == 0 || pr.Rec[0] < 0 || int(pr.Rec[0]) >= len(p.Prints) {
+			continue
+		}
+		line, _ := c.m.FormatRecord(nil, pr.Rec)
+		res.Outcome.Output = append(res.Outcome.Output, line)
+	}
+	if res.Violation == nil && res.Stopped == "" {
+		var stuck []string
+		for _, st := range res.Stacks {
+			if !st.Finished {
+				stuck = append(stuck, fmt.Sprintf("%s (on %s) waits at %s", st.Name, st.Node, st.Waits))
+			}
+		}
+		if len(stuck) > 0 {
+			res.Violation = &Violation{Kind: "deadlock", Message: "no stack can move: " + strings.Join(stuck, "; ")}
+		}
+	}
+}
+
+// close tells the nodes to quit, waits for their processes (killing those
+// that do not go), and stops the bus.
+func (c *coord) close() {
+	c.mu.Lock()
+	c.quit = true
+	c.mu.Unlock()
+	if c.nc != nil {
+		for _, name := range c.p.Net.Nodes {
+			c.ctl(name, ctlMsg{Op: "quit"})
+		}
+		c.nc.Flush()
+	}
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		for _, cmd := range c.procs {
+			if cmd.Process != nil {
+				cmd.Process.Kill()
+			}
+		}
+		<-done
+	}
+	if c.nc != nil {
+		c.nc.Close()
+	}
+	if c.stopNS != nil {
+		c.stopNS()
+	}
+}
