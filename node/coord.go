@@ -42,6 +42,12 @@ type Options struct {
 	Log      io.Writer // the node processes' standard error, line by line with their name
 	// OnRun, when set, is called after each run.
 	OnRun func(k int, r *RunResult)
+	// OnNodes, when set, is called once every node has joined, with the
+	// process id of each (tests use it to kill one).
+	OnNodes func(pids map[string]int)
+	// OnBus, when set, is called once the bus is up, with its URL and the
+	// run's id: what `deck node` needs to serve a node from elsewhere.
+	OnBus func(url, runID string)
 }
 
 // RunResult is what one distributed run did.
@@ -121,11 +127,18 @@ func Run(p *card.Program, opt Options) (*Result, error) {
 	if err := c.bus(); err != nil {
 		return nil, err
 	}
+	if opt.OnBus != nil {
+		opt.OnBus(c.url, c.runID)
+	}
 	if err := c.startNodes(); err != nil {
 		return nil, err
 	}
-	if err := c.awaitHellos(); err != nil {
+	pids, err := c.awaitHellos()
+	if err != nil {
 		return nil, err
+	}
+	if opt.OnNodes != nil {
+		opt.OnNodes(pids)
 	}
 	res := &Result{Startup: time.Since(start), Nodes: p.Net.Nodes}
 	for k := 0; k < opt.Runs; k++ {
@@ -251,20 +264,22 @@ func (c *coord) startNodes() error {
 
 // awaitHellos waits until every node has said hello, and names those that
 // have not when the wait is over.
-func (c *coord) awaitHellos() error {
+func (c *coord) awaitHellos() (map[string]int, error) {
 	seen := map[int32]bool{}
+	pids := map[string]int{}
 	timer := time.NewTimer(c.opt.Join)
 	defer timer.Stop()
 	for len(seen) < len(c.p.Net.Nodes) {
 		select {
 		case h := <-c.hub:
-			if h.Op == "hello" {
+			if h.Op == "hello" && h.Node >= 0 && int(h.Node) < len(c.p.Net.Nodes) {
 				seen[h.Node] = true
+				pids[c.p.Net.Nodes[h.Node]] = h.PID
 			}
 		case d := <-c.deaths:
-			return fmt.Errorf("%s before the run began", d)
+			return nil, fmt.Errorf("%s before the run began", d)
 		case <-c.opt.Stop:
-			return fmt.Errorf("interrupted while waiting for the nodes")
+			return nil, fmt.Errorf("interrupted while waiting for the nodes")
 		case <-timer.C:
 			var missing []string
 			for n, name := range c.p.Net.Nodes {
@@ -276,10 +291,10 @@ func (c *coord) awaitHellos() error {
 			if len(c.opt.Remote) > 0 {
 				hint = fmt.Sprintf("; start each with: deck node --bus %s --name NODE --run %s %s", c.url, c.runID, strings.Join(c.opt.NodeArgs, " "))
 			}
-			return fmt.Errorf("waited %s for node%s %s, which did not join the run%s", c.opt.Join, plural(len(missing)), strings.Join(missing, ", "), hint)
+			return nil, fmt.Errorf("waited %s for node%s %s, which did not join the run%s", c.opt.Join, plural(len(missing)), strings.Join(missing, ", "), hint)
 		}
 	}
-	return nil
+	return pids, nil
 }
 
 func plural(n int) string {
@@ -493,6 +508,29 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		}
 		line, _ := c.m.FormatRecord(nil, pr.Rec)
 		res.Outcome.Output = append(res.Outcome.Output, line)
+	}
+	if res.Violation == nil && res.Stopped == "" && len(p.Always) > 0 {
+		// No node sees the whole state while the run goes on; the
+		// invariants can be checked on the merged end.
+		sh := make([]int64, p.SharedWords)
+		for gi := range p.Globals {
+			g := &p.Globals[gi]
+			if vals, ok := vars[int32(gi)]; ok {
+				copy(sh[g.Base:], vals)
+			} else if g.Kind == card.GVar || g.Kind == card.GSem {
+				for e := int32(0); e < g.Elems(); e++ {
+					sh[g.Base+e*g.Stride] = g.Init
+				}
+			}
+		}
+		if k, f := c.m.CheckAlwaysOn(sh); k >= 0 {
+			inv := &p.Always[k]
+			msg := "always " + inv.Src + " is false at the end of the run"
+			if f.Kind != vm.NoFault {
+				msg = "always " + inv.Src + " failed at the end of the run: " + c.m.FaultMessage(nil, 0, vm.Result{Status: vm.Failed, Fault: f})
+			}
+			res.Violation = &Violation{Kind: "always", Pos: p.Position(inv.Pos), Message: msg}
+		}
 	}
 	if res.Violation == nil && res.Stopped == "" {
 		var stuck []string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -83,7 +84,7 @@ func Serve(p *card.Program, opt ServeOptions) error {
 	if err := nc.Flush(); err != nil {
 		return err
 	}
-	r.hub(hubMsg{Op: "hello"})
+	r.hub(hubMsg{Op: "hello", PID: os.Getpid()})
 	for {
 		select {
 		case <-closed:
@@ -382,13 +383,15 @@ func (r *rt) fail(st *nstack, res vm.Result) {
 
 // send puts a message on the bus to node to, as the network mode says:
 // on an unordered network after a seeded random delay, on a lossy one
-// dropped now and then, on a dup one (a channel message) sometimes twice.
+// dropped now and then (a channel value or a notification: deck's own
+// messages are never lost, as in the simulator), on a dup one (a channel
+// message) sometimes twice.
 func (r *rt) send(to int32, w *wireMsg) {
 	w.Run, w.From, w.To = r.run, r.me, to
 	r.lamport++
 	w.Lamport = r.lamport
 	mode := r.p.Net.Mode
-	if mode&card.Lossy != 0 && r.rng.IntN(8) == 0 {
+	if mode&card.Lossy != 0 && vm.LossyKind(w.Kind) && r.rng.IntN(8) == 0 {
 		r.sendSeq[to]++ // a number nobody will see: the receiver allows gaps on a lossy network
 		return
 	}

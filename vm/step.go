@@ -607,8 +607,10 @@ func (h *simHost) Spawn(proc int32, args []int64) (int64, bool) {
 
 // CheckAlways evaluates every invariant and returns the index of the first
 // that fails (with a fault if evaluating it failed), or -1.
-func (m *Machine) CheckAlways(s *State) (int, Fault) {
-	sh := s.Shared(m.P)
+func (m *Machine) CheckAlways(s *State) (int, Fault) { return m.CheckAlwaysOn(s.Shared(m.P)) }
+
+// CheckAlwaysOn is CheckAlways on shared memory sh.
+func (m *Machine) CheckAlwaysOn(sh []int64) (int, Fault) {
 	for k := range m.P.Always {
 		v, f := m.eval(m.P.Always[k].X, sh, nil)
 		if f.Kind != NoFault {

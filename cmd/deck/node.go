@@ -97,6 +97,12 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	res, err := node.Run(prog, node.Options{
 		Bus: o.bus, Token: o.busToken, Remote: remote, Exe: exe, NodeArgs: nodeArgs,
 		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr,
+		OnBus: func(url, runID string) {
+			for _, n := range remote {
+				fmt.Fprintf(stderr, "waiting for node %s: start it with\n  deck node --bus %s --name %s --run %s%s %s\n",
+					n, url, n, runID, o.pf.args(), file)
+			}
+		},
 	})
 	endProgress()
 	if err != nil {

@@ -1,0 +1,275 @@
+package node_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/internal/expect"
+	"github.com/deck-lang/deck/node"
+)
+
+// deckBin is a deck binary built for these tests: the node processes run it.
+var deckBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deck-node-test")
+	if err != nil {
+		panic(err)
+	}
+	deckBin = filepath.Join(dir, "deck")
+	build := exec.Command("go", "build", "-o", deckBin, "../cmd/deck")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot build deck:", err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func placed(t *testing.T, src string, place string, mode card.NetMode) *card.Program {
+	t.Helper()
+	p, err := compile.Source("t.deck", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := compile.ParsePlacement(place)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = compile.Place(p, pairs, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// write puts src in a file the node processes can read.
+func write(t *testing.T, src string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "t.deck")
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// settle waits for the goroutines a run left behind to end, and fails if
+// more remain than before it.
+func settle(t *testing.T, before int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("%d goroutines left after the run (%d before):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+}
+
+// TestExamplesDistributed deals every placed configuration of every
+// example for real, one process per node, and holds each run to the
+// example's header: an outcome it lists, or a violation of a kind it lists
+// (a run cannot watch an invariant between cards, only at its end, so an
+// example that breaks one may end in an outcome the checker never lists).
+func TestExamplesDistributed(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.deck")
+	runs := 12
+	if testing.Short() {
+		runs = 4
+	}
+	tried := 0
+	for _, file := range files {
+		src, _ := os.ReadFile(file)
+		secs, err := expect.ParseAll(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p0, err := compile.Source(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sec := range secs {
+			p, err := sec.Apply(p0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Net == nil || p.Net.Faulty() {
+				continue
+			}
+			tried++
+			name := filepath.Base(file) + " " + sec.With
+			t.Run(name, func(t *testing.T) {
+				before := runtime.NumGoroutine()
+				var args []string
+				if sec.Place != "" {
+					args = append(args, "--place", sec.Place)
+				}
+				if sec.Net != "" {
+					args = append(args, "--net", sec.Net)
+				}
+				res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: append(args, file), Runs: runs, Seed: 1, Timeout: 20 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Runs) != runs {
+					t.Fatalf("%d runs of %d", len(res.Runs), runs)
+				}
+				for k, r := range res.Runs {
+					if r.Stopped != "" {
+						t.Fatalf("run %d stopped: %s", k, r.Stopped)
+					}
+					if len(r.BusFaults) > 0 {
+						t.Fatalf("run %d: bus faults %v", k, r.BusFaults)
+					}
+					if v := r.Violation; v != nil {
+						if !sec.Violations[v.Kind] {
+							t.Fatalf("run %d: %s violation %s, the header allows %v", k, v.Kind, v.Message, sec.Violations)
+						}
+						continue
+					}
+					if key := r.Outcome.Key(); !sec.Outcomes[key] && !sec.Violations["always"] {
+						t.Fatalf("run %d ends in %q, which the header does not list: %v", k, key, sec.Outcomes)
+					}
+				}
+				settle(t, before)
+			})
+		}
+	}
+	if tried < 8 {
+		t.Fatalf("only %d placed example configurations", tried)
+	}
+}
+
+const spin = `
+proc spin() { while true { yield } }
+proc main() {
+    let h = spawn spin()
+    join h
+}
+`
+
+// TestNodeDies kills a node's process in the middle of a run: the run ends
+// at once with a report naming the node, and no process outlives it.
+func TestNodeDies(t *testing.T) {
+	p := placed(t, spin, "spin=Y", 0)
+	var ypid int
+	res, err := node.Run(p, node.Options{
+		Exe: deckBin, NodeArgs: []string{"--place", "spin=Y", write(t, spin)}, Timeout: time.Minute,
+		OnNodes: func(pids map[string]int) {
+			ypid = pids["Y"]
+			go func() {
+				time.Sleep(100 * time.Millisecond)
+				syscall.Kill(ypid, syscall.SIGKILL)
+			}()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if !strings.HasPrefix(r.Stopped, "node Y died") {
+		t.Fatalf("stopped %q, want node Y died", r.Stopped)
+	}
+	if r.Elapsed > 10*time.Second {
+		t.Fatalf("the run took %s to notice", r.Elapsed)
+	}
+	for _, pid := range []int{ypid} {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("process %d still runs", pid)
+		}
+	}
+}
+
+// TestTimeout stops a run that never ends.
+func TestTimeout(t *testing.T) {
+	p := placed(t, spin, "spin=Y", 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "spin=Y", write(t, spin)}, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Runs[0]; r.Stopped != "timeout" {
+		t.Fatalf("stopped %q, want timeout", r.Stopped)
+	}
+}
+
+const ping = `
+chan ping
+chan pong
+var total = 0
+proc player() {
+    for i in 0..50 {
+        let b = recv ping
+        send pong, b + 1
+    }
+}
+proc main() {
+    spawn player()
+    let ball = 0
+    for i in 0..50 {
+        send ping, ball
+        ball = recv pong
+    }
+    total = ball
+}
+`
+
+// TestExternalBus runs on an existing NATS server with a token, with node
+// Y started by hand as on another machine.
+func TestExternalBus(t *testing.T) {
+	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true, NoSigs: true, Authorization: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(5 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	file := write(t, ping)
+	p := placed(t, ping, "player=Y", 0)
+	var manual *exec.Cmd
+	res, err := node.Run(p, node.Options{
+		Bus: ns.ClientURL(), Token: "s3cret", Remote: []string{"Y"}, Exe: deckBin,
+		NodeArgs: []string{"--place", "player=Y", file}, Runs: 3, Timeout: 20 * time.Second, Join: 10 * time.Second,
+		OnBus: func(url, runID string) {
+			manual = exec.Command(deckBin, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--run", runID, "--place", "player=Y", file)
+			manual.Stderr = os.Stderr
+			if err := manual.Start(); err != nil {
+				t.Error(err)
+			}
+		},
+	})
+	if manual != nil {
+		defer manual.Wait()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, r := range res.Runs {
+		if r.Violation != nil || r.Stopped != "" || r.Outcome.Key() != "total=50" {
+			t.Fatalf("run %d: %+v %q %q", k, r.Violation, r.Stopped, r.Outcome.Key())
+		}
+	}
+}
+
+// TestMissingNode names the node that never joins.
+func TestMissingNode(t *testing.T) {
+	p := placed(t, ping, "player=Y", 0)
+	_, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "player=Y", write(t, ping)}, Remote: []string{"Y"}, Join: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "node Y, which did not join") {
+		t.Fatalf("err = %v, want one naming node Y", err)
+	}
+}
