@@ -12,6 +12,8 @@ type ctlMsg struct {
 	Run  uint64 `json:"run"`
 	Seed uint64 `json:"seed"`
 	Wave int    `json:"wave,omitempty"` // probe: its number
+	// Record asks the nodes to log every card and delivery (start).
+	Record bool `json:"record,omitempty"`
 }
 
 type hubMsg struct {
@@ -48,6 +50,28 @@ type nodeReport struct {
 	Lat    []int64            `json:"latencies_ns,omitempty"`
 	Queued []string           `json:"queued,omitempty"` // received, not delivered
 	Links  map[int32][2]int64 `json:"links,omitempty"`  // by other node: sent to, received from
+	Log    []logEvent         `json:"log,omitempty"`    // with --record
+}
+
+// logEvent is one event of a node's recording: a card a stack took (H is
+// its handle), or the delivery of a message (H is -1; From and Seq name
+// the message). Lamport stamps order the events of all nodes.
+type logEvent struct {
+	Lamport uint64    `json:"l"`
+	H       int64     `json:"h"`
+	Choice  int       `json:"c,omitempty"`
+	Spawned []int64   `json:"sp,omitempty"` // handles of the stacks the card spawned
+	Sends   []sendRec `json:"s,omitempty"`  // the messages the card sent, in order
+	From    int32     `json:"f,omitempty"`
+	Seq     uint64    `json:"q,omitempty"`
+}
+
+// sendRec is a message a card sent: Copies is 0 when the (lossy) network
+// lost it at once, 2 when it delivers it twice.
+type sendRec struct {
+	To     int32  `json:"t"`
+	Seq    uint64 `json:"q"`
+	Copies int    `json:"n"`
 }
 
 type stackReport struct {

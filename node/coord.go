@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
 
@@ -38,8 +40,11 @@ type Options struct {
 	Timeout  time.Duration
 	Join     time.Duration // how long to wait for the nodes to say hello (default 10 s)
 	Workers  int
-	Stop     <-chan struct{}
-	Log      io.Writer // the node processes' standard error, line by line with their name
+	// Record makes every node log its cards and deliveries, merged into a
+	// schedule that the simulator replays (RunResult.Schedule).
+	Record bool
+	Stop   <-chan struct{}
+	Log    io.Writer // the node processes' standard error, line by line with their name
 	// OnRun, when set, is called after each run.
 	OnRun func(k int, r *RunResult)
 	// OnNodes, when set, is called once every node has joined, with the
@@ -64,6 +69,12 @@ type RunResult struct {
 	// message missing from an ordered, reliable link).
 	BusFaults []string
 	Queued    []string // messages received but never delivered (no room)
+	// Schedule is the recorded run as the simulator replays it (with
+	// Options.Record); Replayed says whether the replay ended as the run
+	// did, and ReplayNote what differed when it did not.
+	Schedule   *trace.Schedule
+	Replayed   bool
+	ReplayNote string
 }
 
 // Violation is a failed card or a deadlock of a distributed run.
@@ -315,7 +326,7 @@ func (c *coord) run(id, seed uint64) (*RunResult, error) {
 	n := len(p.Net.Nodes)
 	began := time.Now()
 	for _, name := range p.Net.Nodes {
-		c.ctl(name, ctlMsg{Op: "start", Run: id, Seed: seed})
+		c.ctl(name, ctlMsg{Op: "start", Run: id, Seed: seed, Record: c.opt.Record})
 	}
 	c.nc.Flush()
 	idle := make([]*hubMsg, n)
@@ -452,6 +463,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	}
 	var prints []printRec
 	vars := map[int32][]int64{}
+	logs := make([][]logEvent, len(reports))
 	for n, rep := range reports {
 		name := p.Net.Nodes[n]
 		if rep == nil {
@@ -467,6 +479,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			vars[g] = v
 		}
 		prints = append(prints, rep.Prints...)
+		logs[n] = rep.Log
 		for _, st := range rep.Stacks {
 			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Waits: st.Waits, Cards: st.Cards})
 		}
@@ -532,6 +545,11 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			res.Violation = &Violation{Kind: "always", Pos: p.Position(inv.Pos), Message: msg}
 		}
 	}
+	defer func() {
+		if c.opt.Record {
+			c.replay(logs, res)
+		}
+	}()
 	if res.Violation == nil && res.Stopped == "" {
 		var stuck []string
 		for _, st := range res.Stacks {
@@ -541,6 +559,49 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		}
 		if len(stuck) > 0 {
 			res.Violation = &Violation{Kind: "deadlock", Message: "no stack can move: " + strings.Join(stuck, "; ")}
+		}
+	}
+}
+
+// replay merges the run's recordings into a schedule and checks that the
+// simulator, dealing it, ends as the real run did.
+func (c *coord) replay(logs [][]logEvent, res *RunResult) {
+	sch, err := merge(c.p, logs)
+	res.Schedule = sch
+	if err != nil {
+		res.ReplayNote = err.Error()
+		return
+	}
+	d, err := deal.Run(c.m, deal.Options{Replay: sch})
+	if err != nil && d != nil && d.Violation != nil && d.Violation.Kind == trace.KindAlways && (res.Violation == nil || res.Violation.Kind == trace.KindAlways) {
+		// The nodes cannot watch an invariant between cards; the
+		// simulator, dealing the same run, can.
+		v := d.Violation
+		res.Violation = &Violation{Kind: v.Kind, Pos: v.Pos, Message: v.Message + " (seen by the simulator replaying this run)"}
+		res.Schedule.Truncate(int(d.Ticks))
+		res.Replayed = true
+		return
+	}
+	if err != nil {
+		res.ReplayNote = err.Error()
+		return
+	}
+	switch {
+	case res.Stopped != "":
+		res.Replayed = true // the run did not end: nothing to compare
+	case res.Violation != nil:
+		res.Replayed = d.Violation != nil && d.Violation.Kind == res.Violation.Kind
+		if !res.Replayed {
+			res.ReplayNote = fmt.Sprintf("the run ended in a %s; the replay does not", res.Violation.Kind)
+		}
+	default:
+		got := c.m.Outcome(d.Final).Key()
+		res.Replayed = d.Violation == nil && got == res.Outcome.Key()
+		if !res.Replayed {
+			res.ReplayNote = fmt.Sprintf("the replay ends in %q, the run in %q", got, res.Outcome.Key())
+			if d.Violation != nil {
+				res.ReplayNote = "the replay ends in " + d.Violation.Describe()
+			}
 		}
 	}
 }

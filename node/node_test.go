@@ -80,8 +80,9 @@ func settle(t *testing.T, before int) {
 }
 
 // TestExamplesDistributed deals every placed configuration of every
-// example for real, one process per node, and holds each run to the
-// example's header: an outcome it lists, or a violation of a kind it lists
+// example for real, one process per node, recorded, and holds each run to
+// the example's header, and its recording to the simulator, which must
+// replay it to the same end. A run must end in an outcome it lists, or a violation of a kind it lists
 // (a run cannot watch an invariant between cards, only at its end, so an
 // example that breaks one may end in an outcome the checker never lists).
 func TestExamplesDistributed(t *testing.T) {
@@ -120,7 +121,7 @@ func TestExamplesDistributed(t *testing.T) {
 				if sec.Net != "" {
 					args = append(args, "--net", sec.Net)
 				}
-				res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: append(args, file), Runs: runs, Seed: 1, Timeout: 20 * time.Second})
+				res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: append(args, file), Runs: runs, Seed: 1, Timeout: 20 * time.Second, Record: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -133,6 +134,10 @@ func TestExamplesDistributed(t *testing.T) {
 					}
 					if len(r.BusFaults) > 0 {
 						t.Fatalf("run %d: bus faults %v", k, r.BusFaults)
+					}
+					// The recording replays in the simulator to the same end.
+					if !r.Replayed {
+						t.Fatalf("run %d: the recording %s does not replay: %s", k, r.Schedule, r.ReplayNote)
 					}
 					if v := r.Violation; v != nil {
 						if !sec.Violations[v.Kind] {

@@ -92,7 +92,7 @@ func Serve(p *card.Program, opt ServeOptions) error {
 		case c := <-ctl:
 			switch c.Op {
 			case "start":
-				r.start(c.Run, c.Seed)
+				r.start(c.Run, c.Seed, c.Record)
 			case "probe":
 				r.probe(c.Run, c.Wave)
 			case "report":
@@ -144,6 +144,9 @@ type rt struct {
 	faults   []string
 	lat      []int64
 	early    []*wireMsg // messages of a run not started yet
+	record   bool       // log every card and delivery (--record)
+	log      []logEvent
+	cur      *logEvent // the card being logged
 	failed   bool
 	buf      []byte
 }
@@ -190,7 +193,7 @@ func (r *rt) hub(m hubMsg) {
 
 // start resets the node for run number run and starts main if it lives
 // here.
-func (r *rt) start(run, seed uint64) {
+func (r *rt) start(run, seed uint64, record bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := r.p
@@ -214,7 +217,8 @@ func (r *rt) start(run, seed uint64) {
 	r.linkSent, r.linkRecv = make([]int64, n), make([]int64, n)
 	r.inbox = make([][]*wireMsg, n)
 	r.sent, r.recv, r.cards, r.lamport = 0, 0, 0, 0
-	r.prints, r.faults, r.lat = nil, nil, nil
+	r.prints, r.faults, r.lat, r.log = nil, nil, nil, nil
+	r.record = record
 	r.idleSent = false
 	if p.Net.ProcNode[p.Main] == r.me {
 		r.nextSeq = 1
@@ -344,7 +348,16 @@ func (r *rt) step(st *nstack) bool {
 			choice = r.rng.IntN(k)
 		}
 	}
+	// Every card and every delivery gets a Lamport stamp: ordering the
+	// events of all nodes by (stamp, node) respects what caused what,
+	// which merges the printed lines and the recording.
+	r.lamport++
+	if r.record {
+		r.log = append(r.log, logEvent{Lamport: r.lamport, H: st.h, Choice: choice})
+		r.cur = &r.log[len(r.log)-1]
+	}
 	next, res := m.Exec(r.sh, st.loc, int(st.h), pc, choice, h)
+	r.cur = nil
 	r.idleSent = false
 	if res.Status == vm.Failed {
 		r.fail(st, res)
@@ -388,19 +401,19 @@ func (r *rt) fail(st *nstack, res vm.Result) {
 // message) sometimes twice.
 func (r *rt) send(to int32, w *wireMsg) {
 	w.Run, w.From, w.To = r.run, r.me, to
-	r.lamport++
-	w.Lamport = r.lamport
+	w.Lamport = r.lamport // the sending card's stamp
 	mode := r.p.Net.Mode
-	if mode&card.Lossy != 0 && vm.LossyKind(w.Kind) && r.rng.IntN(8) == 0 {
-		r.sendSeq[to]++ // a number nobody will see: the receiver allows gaps on a lossy network
-		return
-	}
 	copies := 1
-	if mode&card.Dup != 0 && w.Kind == vm.MsgChan && r.rng.IntN(8) == 0 {
+	if mode&card.Lossy != 0 && vm.LossyKind(w.Kind) && r.rng.IntN(8) == 0 {
+		copies = 0 // lost: its number is never seen (the receiver allows gaps on a lossy network)
+	} else if mode&card.Dup != 0 && w.Kind == vm.MsgChan && r.rng.IntN(8) == 0 {
 		copies = 2
 	}
 	r.sendSeq[to]++
 	w.Seq = r.sendSeq[to]
+	if r.cur != nil {
+		r.cur.Sends = append(r.cur.Sends, sendRec{To: to, Seq: w.Seq, Copies: copies})
+	}
 	subj := r.prefix + ".msg." + r.p.Net.Nodes[to]
 	for k := 0; k < copies; k++ {
 		r.sent++
@@ -439,7 +452,7 @@ func (r *rt) take(w *wireMsg) {
 	if w.Run != r.run || !r.active && !r.failed || w.From < 0 || int(w.From) >= len(r.inbox) {
 		return // a late message of an earlier run
 	}
-	if t := time.Now().UnixNano() - w.Nanos; len(r.lat) < 1<<16 {
+	if t := time.Now().UnixNano() - w.Nanos; len(r.lat) < 1<<16 && w.Nanos != 0 {
 		r.lat = append(r.lat, t)
 	}
 	mode := r.p.Net.Mode
@@ -454,7 +467,6 @@ func (r *rt) take(w *wireMsg) {
 	}
 	r.recv++
 	r.linkRecv[w.From]++
-	r.lamport = max(r.lamport, w.Lamport) + 1
 	r.idleSent = false
 	r.inbox[w.From] = append(r.inbox[w.From], w)
 	r.deliver()
@@ -492,6 +504,10 @@ func (r *rt) deliverable(w *wireMsg) bool {
 }
 
 func (r *rt) apply(w *wireMsg) {
+	r.lamport = max(r.lamport, w.Lamport) + 1
+	if r.record {
+		r.log = append(r.log, logEvent{Lamport: r.lamport, H: -1, From: w.From, Seq: w.Seq})
+	}
 	switch w.Kind {
 	case vm.MsgStart:
 		if _, dup := r.byHandle[w.A]; !dup && w.Proc >= 0 && int(w.Proc) < len(r.p.Procs) {
@@ -533,7 +549,7 @@ func (r *rt) report(run uint64) {
 	}
 	p := r.p
 	rep := &nodeReport{Vars: map[int32][]int64{}, Prints: r.prints, Cards: r.cards, Sent: r.sent, Recv: r.recv,
-		Faults: r.faults, Lat: r.lat, Links: map[int32][2]int64{}}
+		Faults: r.faults, Lat: r.lat, Links: map[int32][2]int64{}, Log: r.log}
 	for _, st := range r.stacks {
 		sr := stackReport{Name: st.name, Proc: st.proc, PC: st.pc, Finished: st.finished, Cards: st.cards}
 		if !st.finished {
@@ -597,6 +613,9 @@ func (h *nhost) Spawn(proc int32, args []int64) (int64, bool) {
 	to := r.p.Net.ProcNode[proc]
 	hd := handleOf(r.nextSeq, r.me, to)
 	r.nextSeq++
+	if r.cur != nil {
+		r.cur.Spawned = append(r.cur.Spawned, hd)
+	}
 	if to == r.me {
 		r.newStack(hd, proc, args)
 	} else {
@@ -607,7 +626,6 @@ func (h *nhost) Spawn(proc int32, args []int64) (int64, bool) {
 
 func (h *nhost) Print(rec []int64) {
 	r := h.r
-	r.lamport++
 	r.prints = append(r.prints, printRec{Lamport: r.lamport, Node: r.me, Seq: len(r.prints), Rec: append([]int64(nil), rec...)})
 }
 

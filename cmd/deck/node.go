@@ -63,10 +63,6 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 		fmt.Fprintln(stderr, "deck run: a distributed run starts a process per node, which reads the program from its file: give a file, not -")
 		return exitUsage
 	}
-	if o.record {
-		fmt.Fprintln(stderr, "deck run: --record of a distributed run (merging the nodes' logs into one schedule) is not built yet; record a run in the simulator with --seed instead")
-		return exitUsage
-	}
 	exe := os.Getenv("DECK_EXE")
 	if exe == "" {
 		var err error
@@ -96,7 +92,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	})
 	res, err := node.Run(prog, node.Options{
 		Bus: o.bus, Token: o.busToken, Remote: remote, Exe: exe, NodeArgs: nodeArgs,
-		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr,
+		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr, Record: o.record,
 		OnBus: func(url, runID string) {
 			for _, n := range remote {
 				fmt.Fprintf(stderr, "waiting for node %s: start it with\n  deck node --bus %s --name %s --run %s%s %s\n",
@@ -116,7 +112,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 		writeDistText(stdout, m, res, file+o.pf.args(), o)
 	}
 	for _, r := range res.Runs {
-		if r.Violation != nil || r.Stopped != "" || len(r.BusFaults) > 0 {
+		if r.Violation != nil || r.Stopped != "" || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {
 			return exitViolation
 		}
 	}
@@ -157,6 +153,9 @@ func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o 
 		fmt.Fprintln(w)
 		writeDistEnd(w, st, r)
 		fmt.Fprintf(w, "took %s\n", r.Elapsed.Round(time.Microsecond))
+		if r.Schedule != nil {
+			writeRecording(w, st, r, file)
+		}
 		return
 	}
 	// Many runs: how often each outcome and violation happened.
@@ -183,6 +182,21 @@ func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o 
 	writeNodeFigures(w, st, res.Runs[len(res.Runs)-1])
 	if len(res.Runs) < max(o.runs, 1) {
 		fmt.Fprintf(w, "\nstopped after %d of %d runs\n", len(res.Runs), o.runs)
+	}
+}
+
+// writeRecording shows the merged recording of a run and whether the
+// simulator replays it to the same end.
+func writeRecording(w io.Writer, st style, r *node.RunResult, file string) {
+	sch := r.Schedule.String()
+	if len(sch) > 2000 {
+		sch = fmt.Sprintf("%d moves (--json prints it)", r.Schedule.Len())
+	}
+	fmt.Fprintf(w, "recorded: %s\n", sch)
+	if r.Replayed {
+		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'   (the simulator ends the same way)", file, r.Schedule.String())))
+	} else {
+		fmt.Fprintf(w, "%s the recording does not replay to the same end: %s\n", st.red("recording:"), r.ReplayNote)
 	}
 }
 
@@ -237,6 +251,8 @@ type distRunJSON struct {
 	ElapsedMS float64           `json:"elapsed_ms"`
 	Nodes     []distNodeJSON    `json:"nodes"`
 	BusFaults []string          `json:"bus_faults,omitempty"`
+	Schedule  string            `json:"schedule,omitempty"` // --record
+	Replayed  *bool             `json:"replayed,omitempty"`
 }
 
 type distNodeJSON struct {
@@ -253,6 +269,11 @@ func writeDistJSON(w io.Writer, m *vm.Machine, res *node.Result) {
 	for _, r := range res.Runs {
 		rj := distRunJSON{Outcome: trace.OutcomeToJSON(r.Outcome), Violation: r.Violation, Stopped: r.Stopped,
 			ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, BusFaults: r.BusFaults}
+		if r.Schedule != nil {
+			rj.Schedule = r.Schedule.String()
+			ok := r.Replayed
+			rj.Replayed = &ok
+		}
 		for _, n := range r.Nodes {
 			nj := distNodeJSON{Name: n.Name, Cards: n.Cards, Sent: n.Sent, Recv: n.Recv}
 			if len(n.Latencies) > 0 {
