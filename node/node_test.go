@@ -39,7 +39,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+func placedB(t testing.TB, src, place string) *card.Program { return placedTB(t, src, place, 0) }
+
 func placed(t *testing.T, src string, place string, mode card.NetMode) *card.Program {
+	return placedTB(t, src, place, mode)
+}
+
+func placedTB(t testing.TB, src string, place string, mode card.NetMode) *card.Program {
 	t.Helper()
 	p, err := compile.Source("t.deck", []byte(src))
 	if err != nil {
@@ -55,8 +61,12 @@ func placed(t *testing.T, src string, place string, mode card.NetMode) *card.Pro
 	return p
 }
 
+func writeB(t testing.TB, src string) string { return writeTB(t, src) }
+
 // write puts src in a file the node processes can read.
-func write(t *testing.T, src string) string {
+func write(t *testing.T, src string) string { return writeTB(t, src) }
+
+func writeTB(t testing.TB, src string) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "t.deck")
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
