@@ -59,6 +59,10 @@ func cmdNode(e *env, args []string) int {
 // node over a NATS bus.
 func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int {
 	stdout, stderr := e.stdout, e.stderr
+	if prog.Net.Faulty() {
+		fmt.Fprintln(stderr, "deck run: --crash and --partitions are for the simulator and the checker; a real run cannot crash a node or split the network on purpose (kill a node's process to see a real crash)")
+		return exitUsage
+	}
 	if file == "-" {
 		fmt.Fprintln(stderr, "deck run: a distributed run starts a process per node, which reads the program from its file: give a file, not -")
 		return exitUsage
@@ -95,8 +99,12 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr, Record: o.record,
 		OnBus: func(url, runID string) {
 			for _, n := range remote {
-				fmt.Fprintf(stderr, "waiting for node %s: start it with\n  deck node --bus %s --name %s --run %s%s %s\n",
-					n, url, n, runID, o.pf.args(), file)
+				tok := ""
+				if o.busToken != "" {
+					tok = " (with the bus's token in $DECK_BUS_TOKEN or --bus-token)"
+				}
+				fmt.Fprintf(stderr, "waiting for node %s: start it%s with\n  deck node --bus %s --name %s --run %s%s %s\n",
+					n, tok, url, n, runID, o.pf.args(), file)
 			}
 		},
 	})

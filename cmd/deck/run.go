@@ -86,7 +86,7 @@ func cmdRun(e *env, args []string) int {
 	if o.real {
 		return cmdRunReal(e, o, set, file)
 	}
-	for _, name := range []string{"workers", "record", "timeout"} {
+	for _, name := range []string{"workers", "record", "timeout", "bus", "bus-token", "remote"} {
 		if set[name] {
 			fmt.Fprintf(stderr, "deck run: --%s needs --real\n", name)
 			return exitUsage
