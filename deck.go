@@ -11,10 +11,22 @@ import (
 	"github.com/deck-lang/deck/vm"
 )
 
-// Compile parses and compiles a program. Errors are a syntax.ErrorList of
-// positioned errors.
+// Compile parses and compiles a program, and places it on nodes as its
+// `place` declarations say (Place places it otherwise). Errors are a
+// syntax.ErrorList of positioned errors.
 func Compile(filename string, src []byte) (*card.Program, error) {
-	return compile.Source(filename, src)
+	p, err := compile.Source(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return compile.Place(p, nil, 0)
+}
+
+// Place puts the procedures of a compiled program on nodes: pairs of
+// procedure and node (over the file's place declarations) and what the
+// network between them may do. Every procedure on home gives p back.
+func Place(p *card.Program, pairs [][2]string, mode card.NetMode) (*card.Program, error) {
+	return compile.Place(p, pairs, mode)
 }
 
 // Run deals one run of a compiled program.

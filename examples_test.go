@@ -5,14 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/deck-lang/deck"
+	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/internal/expect"
 	"github.com/deck-lang/deck/vm"
 )
 
-// TestExamplesRun deals every example many times, with every dealer and
-// one to three processors, and checks that whatever the dealer reaches is
+// TestExamplesRun deals every example, in every configuration its header
+// states (placements, networks, faults), many times, with every dealer and
+// one to three processors (per node), and checks that whatever the dealer reaches is
 // allowed by the example's header: an outcome it lists, or a violation of
 // a kind it lists. (The checker's tests hold the examples to the exact,
 // exhaustive sets.)
@@ -31,39 +32,46 @@ func TestExamplesRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := expect.Parse(src)
+			secs, err := expect.ParseAll(src)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			p, err := deck.Compile(file, src)
+			p0, err := compile.Source(file, src)
 			if err != nil {
 				t.Fatalf("does not compile: %v", err)
 			}
-			m := vm.New(p)
 			seen := map[string]bool{}
-			for _, kind := range []deal.Kind{deal.Random, deal.RoundRobin, deal.Sequential} {
-				for cpus := 1; cpus <= 3; cpus++ {
-					for seed := 0; seed < seeds; seed++ {
-						res, err := deal.Run(m, deal.Options{Dealer: kind, CPUs: cpus, Quantum: 1 + seed%3, Seed: uint64(seed), MaxTicks: 200_000})
-						if err != nil {
-							t.Fatal(err)
-						}
-						switch {
-						case res.Violation != nil:
-							if !want.Violations[res.Violation.Kind] {
-								t.Fatalf("%s dealer, %d cpus, seed %d: unexpected %s violation: %s\nschedule: %s",
-									kind, cpus, seed, res.Violation.Kind, res.Violation.Describe(), res.Schedule.String())
+			for _, sec := range secs {
+				want := sec.Header
+				p, err := sec.Apply(p0)
+				if err != nil {
+					t.Fatalf("with %q: %v", sec.With, err)
+				}
+				m := vm.New(p)
+				for _, kind := range []deal.Kind{deal.Random, deal.RoundRobin, deal.Sequential} {
+					for cpus := 1; cpus <= 3; cpus++ {
+						for seed := 0; seed < seeds; seed++ {
+							res, err := deal.Run(m, deal.Options{Dealer: kind, CPUs: cpus, Quantum: 1 + seed%3, Seed: uint64(seed), MaxTicks: 200_000})
+							if err != nil {
+								t.Fatal(err)
 							}
-							seen["violation "+res.Violation.Kind] = true
-						case res.Stopped != "":
-							// A livelock-prone example may spin past the limit: not a result.
-						default:
-							key := m.Outcome(res.Final).Key()
-							if !want.Outcomes[key] {
-								t.Fatalf("%s dealer, %d cpus, seed %d: outcome %q is not in the header %v\nschedule: %s",
-									kind, cpus, seed, key, want.Outcomes, res.Schedule.String())
+							switch {
+							case res.Violation != nil:
+								if !want.Violations[res.Violation.Kind] {
+									t.Fatalf("%s: %s dealer, %d cpus, seed %d: unexpected %s violation: %s\nschedule: %s",
+										sec.With, kind, cpus, seed, res.Violation.Kind, res.Violation.Describe(), res.Schedule.String())
+								}
+								seen["violation "+res.Violation.Kind] = true
+							case res.Stopped != "":
+								// A livelock-prone example may spin past the limit: not a result.
+							default:
+								key := m.Outcome(res.Final).Key()
+								if !want.Outcomes[key] {
+									t.Fatalf("%s: %s dealer, %d cpus, seed %d: outcome %q is not in the header %v\nschedule: %s",
+										sec.With, kind, cpus, seed, key, want.Outcomes, res.Schedule.String())
+								}
+								seen[key] = true
 							}
-							seen[key] = true
 						}
 					}
 				}

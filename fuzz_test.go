@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/deck-lang/deck"
+	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/check"
 	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
@@ -22,15 +23,33 @@ import (
 // are the examples.
 func FuzzPrograms(f *testing.F) {
 	files, _ := filepath.Glob("examples/*.deck")
-	for _, file := range files {
+	for k, file := range files {
 		if src, err := os.ReadFile(file); err == nil {
-			f.Add(src)
+			f.Add(src, "", uint8(0))
+			f.Add(src, "main=A", uint8(k))
 		}
 	}
-	f.Fuzz(func(t *testing.T, src []byte) {
+	f.Add([]byte("var x = 0\nproc w() { x = 1 }\nproc main() {\n    let h = spawn w()\n    join h\n}\n"), "w=B", uint8(0x1b))
+	f.Fuzz(func(t *testing.T, src []byte, place string, net uint8) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
 			return
+		}
+		// A placement and a network mode too: the proc=NODE text may be
+		// anything, and the bits of net pick the mode and the faults.
+		if pairs, err := compile.ParsePlacement(place); err == nil {
+			placed, err := deck.Place(p, pairs, card.NetMode(net&7))
+			if err != nil {
+				return
+			}
+			var crash []string
+			if net&8 != 0 && placed.Net != nil {
+				crash = placed.Net.Nodes[len(placed.Net.Nodes)-1:]
+			}
+			if err := compile.Faults(placed, crash, int(net>>4&1)); err != nil && placed.Net != nil {
+				t.Fatalf("faults on a placed program: %v", err)
+			}
+			p = placed
 		}
 		compile.Disassemble(io.Discard, p)
 		res, err := deck.Run(p, deal.Options{Dealer: deal.Random, CPUs: 2, Quantum: 2, Seed: 1, MaxTicks: 2000, Steps: true, MaxSteps: 500})
