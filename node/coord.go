@@ -573,9 +573,10 @@ func (c *coord) replay(logs [][]logEvent, res *RunResult) {
 		return
 	}
 	d, err := deal.Run(c.m, deal.Options{Replay: sch})
-	if err != nil && d != nil && d.Violation != nil && d.Violation.Kind == trace.KindAlways && (res.Violation == nil || res.Violation.Kind == trace.KindAlways) {
+	if err != nil && d != nil && d.Violation != nil && d.Violation.Kind == trace.KindAlways {
 		// The nodes cannot watch an invariant between cards; the
-		// simulator, dealing the same run, can.
+		// simulator, dealing the same run, can, and its violation came
+		// first (before any failure the nodes saw later).
 		v := d.Violation
 		res.Violation = &Violation{Kind: v.Kind, Pos: v.Pos, Message: v.Message + " (seen by the simulator replaying this run)"}
 		res.Schedule.Truncate(int(d.Ticks))

@@ -12,11 +12,15 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	"pgregory.net/rapid"
 
 	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/check"
 	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/internal/expect"
+	"github.com/deck-lang/deck/internal/progen"
 	"github.com/deck-lang/deck/node"
+	"github.com/deck-lang/deck/vm"
 )
 
 // deckBin is a deck binary built for these tests: the node processes run it.
@@ -286,5 +290,110 @@ func TestMissingNode(t *testing.T) {
 	_, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "player=Y", write(t, ping)}, Remote: []string{"Y"}, Join: 300 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "node Y, which did not join") {
 		t.Fatalf("err = %v, want one naming node Y", err)
+	}
+}
+
+// TestCrossEngineReal draws random programs, places them on random nodes
+// (as ownership allows) with a random network mode, and runs each for
+// real, recorded: every outcome a real run ends in must be one the checker
+// finds for the same placement and mode, every violation of a kind it
+// finds, and every recording must replay in the simulator.
+func TestCrossEngineReal(t *testing.T) {
+	type drawn struct {
+		src   string
+		pairs [][2]string
+		mode  card.NetMode
+	}
+	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy | card.Dup}
+	gen := rapid.Custom(func(rt *rapid.T) drawn {
+		src := progen.Program(rt)
+		p, err := compile.Source("r.deck", []byte(src))
+		if err != nil {
+			rt.Fatalf("%v", err)
+		}
+		return drawn{src, progen.Placement(rt, p), modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]}
+	})
+	n, runs := 16, 6
+	if testing.Short() {
+		n, runs = 5, 3
+	}
+	tried := 0
+	for i := 0; tried < n && i < 10*n; i++ {
+		d := gen.Example(i)
+		p, err := compile.Source("r.deck", []byte(d.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err = compile.Place(p, d.pairs, d.mode)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, d.src)
+		}
+		if p.Net == nil {
+			continue
+		}
+		rep, err := check.Run(vm.New(p), check.Options{All: true, MaxStates: 50000})
+		if err != nil || rep.Incomplete != "" {
+			continue
+		}
+		tried++
+		outcomes, kinds := map[string]bool{}, map[string]bool{}
+		for _, o := range rep.Outcomes {
+			outcomes[o.Key] = true
+		}
+		for _, v := range rep.Violations {
+			kinds[v.Violation.Kind] = true
+		}
+		var place []string
+		for _, pr := range d.pairs {
+			place = append(place, pr[0]+"="+pr[1])
+		}
+		args := []string{"--place", strings.Join(place, ","), "--net", d.mode.String(), write(t, d.src)}
+		res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: args, Runs: runs, Seed: uint64(i), Timeout: 20 * time.Second, Record: true})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, d.src)
+		}
+		for k, r := range res.Runs {
+			switch {
+			case r.Stopped != "":
+				t.Fatalf("run %d stopped: %s\n%s\n%v", k, r.Stopped, d.src, args)
+			case !r.Replayed:
+				t.Fatalf("run %d: the recording %s does not replay: %s\n%s\n%v", k, r.Schedule, r.ReplayNote, d.src, args)
+			case r.Violation != nil:
+				if !kinds[r.Violation.Kind] {
+					t.Fatalf("run %d: %s violation %s, which the checker does not find (%v)\n%s\n%v", k, r.Violation.Kind, r.Violation.Message, kinds, d.src, args)
+				}
+			case !outcomes[r.Outcome.Key()] && !kinds["always"]:
+				t.Fatalf("run %d ends in %q, which the checker does not find (%v)\n%s\n%v", k, r.Outcome.Key(), outcomes, d.src, args)
+			}
+		}
+	}
+	if tried < n/2 {
+		t.Fatalf("only %d programs tried", tried)
+	}
+}
+
+// TestInterrupt stops a run that never ends: it reports "interrupted"
+// and leaves no process behind.
+func TestInterrupt(t *testing.T) {
+	p := placed(t, spin, "spin=Y", 0)
+	stop := make(chan struct{})
+	var pids map[string]int
+	res, err := node.Run(p, node.Options{
+		Exe: deckBin, NodeArgs: []string{"--place", "spin=Y", write(t, spin)}, Timeout: time.Minute, Stop: stop,
+		OnNodes: func(m map[string]int) {
+			pids = m
+			time.AfterFunc(100*time.Millisecond, func() { close(stop) })
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Runs[0]; r.Stopped != "interrupted" {
+		t.Fatalf("stopped %q, want interrupted", r.Stopped)
+	}
+	for name, pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("node %s (process %d) still runs", name, pid)
+		}
 	}
 }
