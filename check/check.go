@@ -302,6 +302,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	c.main = newFPTable(1 << 10)
 	for i := 0; i < c.nw; i++ {
 		w := &worker{c: c, id: i, viols: map[vkey]inst{}, outs: map[string]*orec{}}
+		w.s.HashOutput = true // every state the worker expands comes from InitHashed
 		for k := range w.arenas {
 			w.arenas[k].wid = uint64(i)
 			w.arenas[k].mem = &c.arenaMem
@@ -333,7 +334,7 @@ func invisible(p *card.Program, pc int32) bool {
 func (c *checker) search() error {
 	defer c.merge()
 	w0 := c.workers[0]
-	init := c.m.Init()
+	init := c.m.InitHashed()
 	fp := fingerprint(init.W)
 	c.main.insert(fp)
 	c.parents.init()

@@ -21,6 +21,11 @@ type VarValue struct {
 type Outcome struct {
 	Vars   []VarValue
 	Output []string
+	// Printed and Digest stand for Output in a state that keeps only a
+	// digest of its lines (State.HashOutput): two outcomes with the same
+	// variables are the same exactly when these are.
+	Printed int64
+	Digest  uint64
 }
 
 // Outcome extracts the outcome of s.
@@ -38,6 +43,10 @@ func (m *Machine) Outcome(s *State) Outcome {
 			v.Values = append(v.Values, sh[g.Base+e])
 		}
 		o.Vars = append(o.Vars, v)
+	}
+	if s.HashOutput {
+		o.Printed, o.Digest = m.OutputDigest(s)
+		return o
 	}
 	o.Output = m.OutputLines(s)
 	return o
@@ -112,6 +121,9 @@ func (o Outcome) Key() string {
 		}
 		b.WriteString("print=")
 		b.WriteString(strconv.Quote(line))
+	}
+	if o.Printed > 0 {
+		fmt.Fprintf(&b, " print#%d=%016x", o.Printed, o.Digest)
 	}
 	return b.String()
 }

@@ -32,8 +32,10 @@ type State struct {
 	// words (the dealer and replays need the numbers; the checker, which
 	// must not tell apart states that differ only in them, does not).
 	Track bool
-	Sent  int32   // messages sent so far (when tracking)
-	Tags  []int32 // the number of each message in flight (when tracking)
+	Sent  int32 // messages sent so far (when tracking)
+	// HashOutput: the output section is [lines, digest] (InitHashed).
+	HashOutput bool
+	Tags       []int32 // the number of each message in flight (when tracking)
 }
 
 // host returns the simulator Host for stack i of s.
@@ -71,6 +73,7 @@ func (s *State) CopyFrom(o *State) {
 	s.W = append(s.W[:0], o.W...)
 	s.off = append(s.off[:0], o.off...)
 	s.net = o.net
+	s.HashOutput = o.HashOutput
 	if s.Track = o.Track; o.Track {
 		s.Sent = o.Sent
 		s.Tags = append(s.Tags[:0], o.Tags...)

@@ -518,18 +518,28 @@ func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file s
 }
 
 func describeOutcome(o vm.Outcome) string {
-	s := outcomeText(o)
-	for _, l := range o.Output {
-		if s != "" {
-			s += " "
+	var b strings.Builder
+	b.WriteString(outcomeText(o))
+	for k, l := range o.Output {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
 		}
-		s += fmt.Sprintf("%q", l)
+		if k == maxOutcomeLines && len(o.Output) > k+1 {
+			// A program that prints in a loop: the line stays readable
+			// (--json lists every line).
+			fmt.Fprintf(&b, "… and %d more lines", len(o.Output)-k)
+			break
+		}
+		b.WriteString(strconv.Quote(l))
 	}
-	if s == "" {
-		s = "(no variables, nothing printed)"
+	if b.Len() == 0 {
+		return "(no variables, nothing printed)"
 	}
-	return s
+	return b.String()
 }
+
+// maxOutcomeLines bounds the printed lines an outcome shows in text.
+const maxOutcomeLines = 20
 
 func bar(n, total int) string {
 	if total == 0 {
