@@ -99,7 +99,7 @@ spin_run() {
 	(cd "$dir" && "$SPIN" -a model.pml >build.log 2>&1 && "$CC" -O2 -DSAFETY -DMEMLIM=16000 $flags -o pan pan.c >>build.log 2>&1) ||
 		die "building $pml: $(cat "$dir/build.log")"
 	b1=$(date +%s%N)
-	(cd "$dir" && best search.log ./pan -m"$SPIN_DEPTH" && echo "$MS" >ms)
+	(cd "$dir" && best search.log ./pan -m"$SPIN_DEPTH"; echo "$MS" >ms)
 	read -r MS <"$dir/ms"
 	s=$(grep -m1 'states, stored' "$dir/search.log" | awk '{ printf "%d", $1 }')
 	t=$(grep -m1 'transitions (= stored+matched)' "$dir/search.log" | awk '{ printf "%d", $1 }')
