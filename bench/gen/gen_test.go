@@ -76,6 +76,10 @@ func TestSmallModels(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", cs.fields, err)
 		}
+		// the place declarations take effect through compile.Place, as in deck check
+		if p, err = compile.Place(p, nil, 0); err != nil {
+			t.Fatalf("%v: %v", cs.fields, err)
+		}
 		rep, err := check.Run(vm.New(p), check.Options{Workers: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -36,7 +36,7 @@ bit started2 = 0;   /* part2's start message delivered */
    message: created by the delivery (run), they would get process numbers
    in delivery order and Spin would store every order as another state. */
 
-#define AGREE ((d0 == 0 || d1 == 0 || d0 == d1) && (d0 == 0 || d2 == 0 || d0 == d2) && (d1 == 0 || d2 == 0 || d1 == d2))
+#define AGREE (!((d0 == 1 || d1 == 1 || d2 == 1) && (d0 == 2 || d1 == 2 || d2 == 2)))
 /* always AGREE: d0.. change only in the d_steps that assert it */
 
 active proctype part0() {                   /* exists from the start, like deck's stack record */

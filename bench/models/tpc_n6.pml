@@ -57,7 +57,7 @@ bit started5 = 0;   /* part5's start message delivered */
    message: created by the delivery (run), they would get process numbers
    in delivery order and Spin would store every order as another state. */
 
-#define AGREE ((d0 == 0 || d1 == 0 || d0 == d1) && (d0 == 0 || d2 == 0 || d0 == d2) && (d0 == 0 || d3 == 0 || d0 == d3) && (d0 == 0 || d4 == 0 || d0 == d4) && (d0 == 0 || d5 == 0 || d0 == d5) && (d1 == 0 || d2 == 0 || d1 == d2) && (d1 == 0 || d3 == 0 || d1 == d3) && (d1 == 0 || d4 == 0 || d1 == d4) && (d1 == 0 || d5 == 0 || d1 == d5) && (d2 == 0 || d3 == 0 || d2 == d3) && (d2 == 0 || d4 == 0 || d2 == d4) && (d2 == 0 || d5 == 0 || d2 == d5) && (d3 == 0 || d4 == 0 || d3 == d4) && (d3 == 0 || d5 == 0 || d3 == d5) && (d4 == 0 || d5 == 0 || d4 == d5))
+#define AGREE (!((d0 == 1 || d1 == 1 || d2 == 1 || d3 == 1 || d4 == 1 || d5 == 1) && (d0 == 2 || d1 == 2 || d2 == 2 || d3 == 2 || d4 == 2 || d5 == 2)))
 /* always AGREE: d0.. change only in the d_steps that assert it */
 
 active proctype part0() {                   /* exists from the start, like deck's stack record */
