@@ -12,7 +12,7 @@ import (
 )
 
 // TestModelsUpToDate: bench/models holds exactly what gen writes for
-// bench/sizes.txt, so the table in bench/RESULTS.md is about these files.
+// bench/sizes.txt and bench/nodes.txt, so the table in bench/RESULTS.md is about these files.
 func TestModelsUpToDate(t *testing.T) {
 	committed, err := filepath.Glob("../models/*")
 	if err != nil || len(committed) == 0 {
@@ -23,7 +23,11 @@ func TestModelsUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fields := range sizeLines(string(sizes)) {
+	nodes, err := os.ReadFile("../nodes.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fields := range append(sizeLines(string(sizes)), sizeLines(string(nodes))...) {
 		if err := emit(dir, fields); err != nil {
 			t.Fatalf("%v: %v", fields, err)
 		}
@@ -53,6 +57,9 @@ func TestSmallModels(t *testing.T) {
 		{[]string{"phil", "3", "1"}, true},
 		{[]string{"filter", "2", "2"}, true},
 		{[]string{"buffer", "1", "2", "2"}, true},
+		{[]string{"tpc", "2"}, true},
+		{[]string{"pingpong", "3"}, true},
+		{[]string{"tpcsr", "2"}, true},
 	}
 	for _, cs := range cases {
 		m := models[cs.fields[0]]
@@ -67,6 +74,10 @@ func TestSmallModels(t *testing.T) {
 		src := m.deck(args)
 		p, err := compile.Source(m.name(args)+".deck", []byte(src))
 		if err != nil {
+			t.Fatalf("%v: %v", cs.fields, err)
+		}
+		// the place declarations take effect through compile.Place, as in deck check
+		if p, err = compile.Place(p, nil, 0); err != nil {
 			t.Fatalf("%v: %v", cs.fields, err)
 		}
 		rep, err := check.Run(vm.New(p), check.Options{Workers: 1})

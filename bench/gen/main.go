@@ -14,6 +14,9 @@
 //	filter N R       Peterson's filter lock for N processes, R entries each
 //	buffer N S I     bounded buffer, N producers and N consumers, S slots,
 //	                 I items per producer (semaphores and two mutexes)
+//
+// and, with stacks on network nodes (listed in bench/nodes.txt, run by
+// bench/nodes.sh; see nodes.go): tpc N, pingpong K, tpcsr N.
 package main
 
 import (
@@ -74,7 +77,12 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	for _, fields := range sizeLines(string(text)) {
+	lines := sizeLines(string(text))
+	// The models with stacks on nodes (bench/nodes.sh) have their own list.
+	if nodes, err := os.ReadFile(filepath.Join(here, "nodes.txt")); err == nil && *sizes == filepath.Join(here, "sizes.txt") {
+		lines = append(lines, sizeLines(string(nodes))...)
+	}
+	for _, fields := range lines {
 		if err := emit(*out, fields); err != nil {
 			fail(err)
 		}
@@ -118,7 +126,11 @@ func emit(dir string, fields []string) error {
 	a := make([]int, m.nargs)
 	for i, s := range fields[1 : 1+m.nargs] {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 || v > 50 {
+		max := 50
+		if fields[0] == "pingpong" {
+			max = 1000000 // passes of the ball: the state space is linear in K
+		}
+		if err != nil || v < 1 || v > max {
 			return fmt.Errorf("model %s: bad size %q", fields[0], s)
 		}
 		a[i] = v
@@ -132,8 +144,15 @@ func emit(dir string, fields []string) error {
 	if err := os.WriteFile(base+".deck", []byte(m.deck(a)), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(base+".pml", []byte(m.pml(a)), 0o644); err != nil {
-		return err
+	if m.pml != nil {
+		if err := os.WriteFile(base+".pml", []byte(m.pml(a)), 0o644); err != nil {
+			return err
+		}
+	}
+	if u := unorderedPml[fields[0]]; u != nil {
+		if err := os.WriteFile(base+"_unordered.pml", []byte(u(a)), 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Println(base)
 	return nil
