@@ -14,6 +14,7 @@ package card
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/deck-lang/deck/syntax"
 )
@@ -269,6 +270,11 @@ type Program struct {
 	// locals once finished). Derived from Cards and Procs by SetStackWords,
 	// so that indexing a state reads one small table.
 	StackWords []int32
+	// PrintForm, by print index: the same number for two prints whose
+	// lines look alike for the same values (the same strings and value
+	// types in the same places), so that a digest of the output can tell
+	// apart exactly the outputs that read differently.
+	PrintForm []int32
 	// Net describes the nodes and the network of a placed program (see
 	// compile.Place); nil when every stack runs on one machine.
 	Net *Network
@@ -289,6 +295,28 @@ func (p *Program) StackName(proc int32, id int) string {
 // Position renders a card's position as file:line:col.
 func (p *Program) Position(pos syntax.Pos) string {
 	return fmt.Sprintf("%s:%d:%d", p.File, pos.Line, pos.Col)
+}
+
+// SetPrintForms fills PrintForm from Prints.
+func (p *Program) SetPrintForms() {
+	forms := map[string]int32{}
+	p.PrintForm = make([]int32, len(p.Prints))
+	for i, args := range p.Prints {
+		var b strings.Builder
+		for _, a := range args {
+			if a.X == NoExpr {
+				fmt.Fprintf(&b, "s%q", a.Str)
+			} else {
+				fmt.Fprintf(&b, "v%d", a.Type)
+			}
+		}
+		k, ok := forms[b.String()]
+		if !ok {
+			k = int32(len(forms))
+			forms[b.String()] = k
+		}
+		p.PrintForm[i] = k
+	}
 }
 
 // SetStackWords fills StackWords from Cards and Procs.

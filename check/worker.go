@@ -135,7 +135,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	netAmp := -1 // a message delivered (or lost) alone
 	moves := total
 	if p.Net != nil && stuck >= 0 {
-		if total == 0 && c.implicitDrops && !reliablePending(m, s) {
+		if total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
 			// No stack can move: losing what is in flight is a deadlock.
 			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
 		}
@@ -146,8 +146,10 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 		}
 		for e := 0; e < len(nets); e += 2 {
 			// A crash or a split moves no stack and delivers nothing: a
-			// state where only they can happen is a deadlock.
-			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] > trace.NetCrash {
+			// state where only they can happen is a deadlock. A heal may
+			// let a waiting message through, when there is one.
+			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] != trace.NetCrash && nets[e] != trace.NetSplit &&
+				(nets[e] != trace.NetHeal || s.NumMsgs() > 0) {
 				moves++
 			}
 		}

@@ -365,6 +365,7 @@ func (c *compiler) compileProcs() {
 	}
 	c.compileAlways()
 	numberCards(c.prog)
+	c.prog.SetPrintForms()
 	c.prog.SetStackWords()
 	c.prog.MaxEval = 0
 	for _, x := range c.prog.Exprs {

@@ -442,7 +442,7 @@ func (d *dealer) netTick(must bool) bool {
 		}
 	}
 	d.netMoves = mv
-	if d.opt.Dealer == Random && d.p.Net.Faulty() && d.fault() {
+	if d.opt.Dealer == Random && d.p.Net.Faulty() && d.fault(must) {
 		return true
 	}
 	if len(mv) == 0 {
@@ -479,7 +479,7 @@ func (d *dealer) netTick(must bool) bool {
 // fault lets the random dealer crash a node or split the network (one tick
 // in 32 when it may) or heal it (one tick in 8 while it is split). It
 // reports whether it did.
-func (d *dealer) fault() bool {
+func (d *dealer) fault(must bool) bool {
 	m, s := d.m, d.s
 	var opts []netMove
 	for n := int32(0); n < int32(len(d.p.Net.Nodes)); n++ {
@@ -491,7 +491,7 @@ func (d *dealer) fault() bool {
 		opts = append(opts, netMove{trace.NetSplit, int(cut)})
 	}
 	switch {
-	case m.CanHeal(s) && d.rng.IntN(8) == 0:
+	case m.CanHeal(s) && (d.rng.IntN(8) == 0 || must && len(d.netMoves) == 0):
 		d.faultStep(netMove{trace.NetHeal, 0})
 	case len(opts) > 0 && d.rng.IntN(32) == 0:
 		d.faultStep(opts[d.rng.IntN(len(opts))])
@@ -680,7 +680,7 @@ func (d *dealer) replay() error {
 	d.grow()
 	switch {
 	case d.allFinished():
-	case d.anyEnabled() || (d.p.Net != nil && m.NetEnabled(s)):
+	case d.anyEnabled() || (d.p.Net != nil && (m.NetEnabled(s) || m.CanHeal(s) && s.NumMsgs() > 0)):
 		d.res.Stopped = "replay-ended"
 	default:
 		d.res.Violation = trace.Deadlock(m, s)

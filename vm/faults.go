@@ -8,8 +8,10 @@ package vm
 // which every other stack finishes still has an outcome), and every
 // message to the node, in flight or sent later, is lost. A split cuts the
 // nodes in two parts, the part with home and the rest (cut, a bit per
-// node); messages between the parts, in flight or sent while it lasts,
-// are lost. A heal makes the network whole again. The state's network
+// node); channel values and notifications between the parts, in flight or
+// sent while it lasts, are lost, while deck's own start, done and ack
+// messages, which its protocol sends again until they arrive, wait for
+// the heal. A heal makes the network whole again. The state's network
 // header keeps the crashed nodes, the cut and the number of splits so far,
 // so that the checker can bound them.
 
@@ -73,7 +75,7 @@ func (m *Machine) Split(s *State, cut uint64) {
 	at := s.netStart()
 	s.W[at+netCut] = int64(cut)
 	s.W[at+netSplits]++
-	m.dropWhere(s, func(msg Message) bool { return crosses(cut, msg.From, msg.To) })
+	m.dropWhere(s, func(msg Message) bool { return LossyKind(msg.Kind) && crosses(cut, msg.From, msg.To) })
 }
 
 // CanHeal reports whether the network is split.
@@ -83,10 +85,11 @@ func (m *Machine) CanHeal(s *State) bool { return s.Cut() != 0 }
 func (m *Machine) Heal(s *State) { s.W[s.netStart()+netCut] = 0 }
 
 // lost reports whether a message sent now from one node to another is
-// lost at once: its receiver has crashed, or a partition lies between.
-func (s *State) lost(from, to int32) bool {
+// lost at once: its receiver has crashed, or a partition lies between (a
+// channel value or a notification).
+func (s *State) lost(msg Message) bool {
 	at := s.netStart()
-	return s.W[at+netDown]&(1<<to) != 0 || crosses(uint64(s.W[at+netCut]), from, to)
+	return s.W[at+netDown]&(1<<msg.To) != 0 || LossyKind(msg.Kind) && crosses(uint64(s.W[at+netCut]), msg.From, msg.To)
 }
 
 func crosses(cut uint64, a, b int32) bool {

@@ -140,7 +140,7 @@ func (s *State) FindMsg(tag int32) int {
 
 // post puts a message in flight at its canonical place.
 func (s *State) post(p *card.Program, msg Message) {
-	if p.Net.Faulty() && s.lost(msg.From, msg.To) {
+	if p.Net.Faulty() && s.lost(msg) {
 		if s.Track {
 			s.Sent++ // it has a number, though nobody will receive it
 		}
@@ -203,6 +203,9 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 	w := s.msgWords(k)
 	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && s.msgWords(k - 1)[0] == w[0] {
 		return false
+	}
+	if cut := uint64(s.W[s.netStart()+netCut]); cut != 0 && crosses(cut, int32(w[0]>>8), int32(w[0]&0xff)) {
+		return false // it waits for the network to heal
 	}
 	if MsgKind(w[1]>>32) == MsgChan {
 		return m.chanRoom(s, int32(w[1]&(1<<32-1)))

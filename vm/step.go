@@ -64,13 +64,36 @@ func (m *Machine) InitHashed() *State {
 }
 
 // digestRecord folds one output record into a digest of the lines so far.
-// A record's length follows from its print index, so the words alone say
-// where each record ends.
-func digestRecord(h uint64, rec []int64) uint64 {
-	for _, v := range rec {
+// It digests what the line reads: the print's form (two prints that look
+// alike are one form), its values, and for a handle the procedure of its
+// stack, whose name the line shows. The form fixes the record's length, so
+// the words alone say where each record ends.
+func digestRecord(p *card.Program, s *State, h uint64, rec []int64) uint64 {
+	mix := func(v int64) {
 		h ^= uint64(v) + 0x9e3779b97f4a7c15 + h<<6 + h>>2
 		h *= 0xbf58476d1ce4e5b9
 		h ^= h >> 31
+	}
+	form := rec[0]
+	if int(rec[0]) < len(p.PrintForm) {
+		form = int64(p.PrintForm[rec[0]])
+	}
+	mix(form)
+	k := 1
+	for _, a := range p.Prints[rec[0]] {
+		if a.X == card.NoExpr {
+			continue
+		}
+		v := rec[k]
+		k++
+		mix(v)
+		if a.Type == card.THandle {
+			proc := int64(-1)
+			if v >= 0 && v < int64(s.NumStacks()) {
+				proc = int64(s.ProcOf(p, int(v)))
+			}
+			mix(proc)
+		}
 	}
 	return h
 }
@@ -91,7 +114,7 @@ func (m *Machine) OutputDigest(s *State) (int64, uint64) {
 				k++
 			}
 		}
-		h = digestRecord(h, s.W[at:at+k])
+		h = digestRecord(m.P, s, h, s.W[at:at+k])
 		at += k
 		n++
 	}
@@ -606,7 +629,7 @@ func (h *simHost) Print(rec []int64) {
 	if s.HashOutput {
 		at := s.OutputStart()
 		s.W[at]++
-		s.W[at+1] = int64(digestRecord(uint64(s.W[at+1]), rec))
+		s.W[at+1] = int64(digestRecord(h.p, s, uint64(s.W[at+1]), rec))
 		return
 	}
 	s.W = append(s.W, rec...)
