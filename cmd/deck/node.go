@@ -147,17 +147,7 @@ func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o 
 			fmt.Fprintf(w, "  %-22s on %-6s %6s  %s\n", s.Name, s.Node, countOf(s.Cards, "card"), where)
 		}
 		writeNodeFigures(w, st, r)
-		if len(r.Outcome.Output) > 0 {
-			fmt.Fprintln(w)
-			fmt.Fprintln(w, st.bold("printed:"))
-			for _, l := range r.Outcome.Output {
-				fmt.Fprintf(w, "  %s\n", l)
-			}
-		}
-		if len(r.Outcome.Vars) > 0 {
-			fmt.Fprintln(w)
-			fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(r.Outcome))
-		}
+		writeEnding(w, st, r.Outcome)
 		fmt.Fprintln(w)
 		writeDistEnd(w, st, r)
 		fmt.Fprintf(w, "took %s\n", r.Elapsed.Round(time.Microsecond))

@@ -271,18 +271,7 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 			fmt.Fprintf(w, "  %s\n", e)
 		}
 	}
-	out := m.Outcome(res.Final)
-	if len(out.Output) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.bold("printed:"))
-		for _, l := range out.Output {
-			fmt.Fprintf(w, "  %s\n", l)
-		}
-	}
-	if len(out.Vars) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(out))
-	}
+	writeEnding(w, st, m.Outcome(res.Final))
 	fmt.Fprintln(w)
 	sch := res.Schedule.String()
 	if res.Violation != nil {
@@ -517,6 +506,21 @@ func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file s
 	})
 }
 
+// writeEnding writes the lines a run printed and its shared variables.
+func writeEnding(w io.Writer, st style, o vm.Outcome) {
+	if len(o.Output) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, st.bold("printed:"))
+		for _, l := range o.Output {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	if len(o.Vars) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(o))
+	}
+}
+
 func describeOutcome(o vm.Outcome) string {
 	var b strings.Builder
 	b.WriteString(outcomeText(o))
@@ -653,17 +657,7 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.bold("stacks:"))
 	trace.Progress(w, m, res.Final, res.PerStack)
-	if len(res.Outcome.Output) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, st.bold("printed:"))
-		for _, l := range res.Outcome.Output {
-			fmt.Fprintf(w, "  %s\n", l)
-		}
-	}
-	if len(res.Outcome.Vars) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintf(w, "%s %s\n", st.bold("final:"), outcomeText(res.Outcome))
-	}
+	writeEnding(w, st, res.Outcome)
 	fmt.Fprintln(w)
 	if res.Violation != nil {
 		writeViolation(w, st, m.P, res.Violation)
