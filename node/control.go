@@ -51,6 +51,9 @@ type nodeReport struct {
 	Queued []string           `json:"queued,omitempty"` // received, not delivered
 	Links  map[int32][2]int64 `json:"links,omitempty"`  // by other node: sent to, received from
 	Log    []logEvent         `json:"log,omitempty"`    // with --record
+	// Away: stacks this node spawned on other nodes and has not heard
+	// finish, by node (for the report when a node dies).
+	Away map[int32][]string `json:"away,omitempty"`
 }
 
 // logEvent is one event of a node's recording: a card a stack took (H is

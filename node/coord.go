@@ -461,6 +461,9 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			got = alive
 		}
 	}
+	if strings.HasPrefix(res.Stopped, "node ") {
+		defer func() { res.Stopped += c.whatDied(res.Stopped, reports) }()
+	}
 	var prints []printRec
 	vars := map[int32][]int64{}
 	logs := make([][]logEvent, len(reports))
@@ -605,6 +608,34 @@ func (c *coord) replay(logs [][]logEvent, res *RunResult) {
 			}
 		}
 	}
+}
+
+// whatDied says, as far as the other nodes know, what a node that died
+// held: the stacks spawned on it not heard to finish, and the messages
+// sent to it.
+func (c *coord) whatDied(stopped string, reports []*nodeReport) string {
+	name, _, _ := strings.Cut(strings.TrimPrefix(stopped, "node "), " ")
+	dead := int32(slices.Index(c.p.Net.Nodes, name))
+	if dead < 0 {
+		return ""
+	}
+	var held []string
+	var sent int64
+	for _, rep := range reports {
+		if rep == nil {
+			continue
+		}
+		held = append(held, rep.Away[dead]...)
+		sent += rep.Links[dead][0]
+	}
+	text := ""
+	if len(held) > 0 {
+		text += fmt.Sprintf("; it ran %s (as far as the other nodes know)", strings.Join(held, ", "))
+	}
+	if sent > 0 {
+		text += fmt.Sprintf("; %d message%s had been sent to it", sent, plural(int(sent)))
+	}
+	return text
 }
 
 // close tells the nodes to quit, waits for their processes (killing those

@@ -199,8 +199,8 @@ func TestNodeDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res.Runs[0]
-	if !strings.HasPrefix(r.Stopped, "node Y died") {
-		t.Fatalf("stopped %q, want node Y died", r.Stopped)
+	if !strings.HasPrefix(r.Stopped, "node Y died") || !strings.Contains(r.Stopped, "it ran spin#home.1") || !strings.Contains(r.Stopped, "1 message had been sent to it") {
+		t.Fatalf("stopped %q, want node Y died, naming the stack it ran and the message sent to it", r.Stopped)
 	}
 	if r.Elapsed > 10*time.Second {
 		t.Fatalf("the run took %s to notice", r.Elapsed)

@@ -143,7 +143,8 @@ type rt struct {
 	idleSent bool
 	faults   []string
 	lat      []int64
-	early    []*wireMsg // messages of a run not started yet
+	early    []*wireMsg       // messages of a run not started yet
+	away     map[int64]string // stacks spawned on other nodes, by handle: their names
 	record   bool       // log every card and delivery (--record)
 	log      []logEvent
 	cur      *logEvent // the card being logged
@@ -211,6 +212,7 @@ func (r *rt) start(run, seed uint64, record bool) {
 	}
 	r.stacks, r.runq, r.blocked = nil, nil, nil
 	r.byHandle = map[int64]*nstack{}
+	r.away = map[int64]string{}
 	r.done = map[int64]int64{}
 	r.nextSeq = 0
 	r.sendSeq, r.recvSeq = make([]uint64, n), make([]uint64, n)
@@ -571,6 +573,14 @@ func (r *rt) report(run uint64) {
 			rep.Queued = append(rep.Queued, fmt.Sprintf("%s from %s", w.Kind, p.Net.Nodes[from]))
 		}
 	}
+	for h, name := range r.away {
+		if _, done := r.done[h]; !done {
+			if rep.Away == nil {
+				rep.Away = map[int32][]string{}
+			}
+			rep.Away[runnerOf(h)] = append(rep.Away[runnerOf(h)], name)
+		}
+	}
 	for n := range p.Net.Nodes {
 		if r.linkSent[n] != 0 || r.linkRecv[n] != 0 {
 			rep.Links[int32(n)] = [2]int64{r.linkSent[n], r.linkRecv[n]}
@@ -619,6 +629,7 @@ func (h *nhost) Spawn(proc int32, args []int64) (int64, bool) {
 	if to == r.me {
 		r.newStack(hd, proc, args)
 	} else {
+		r.away[hd] = r.stackName(proc, hd)
 		r.send(to, &wireMsg{Kind: vm.MsgStart, A: hd, Proc: proc, Args: append([]int64(nil), args...)})
 	}
 	return hd, true
