@@ -145,7 +145,7 @@ type rt struct {
 	lat      []int64
 	early    []*wireMsg       // messages of a run not started yet
 	away     map[int64]string // stacks spawned on other nodes, by handle: their names
-	record   bool       // log every card and delivery (--record)
+	record   bool             // log every card and delivery (--record)
 	log      []logEvent
 	cur      *logEvent // the card being logged
 	failed   bool
