@@ -242,7 +242,11 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	if opt.Replay != nil {
 		how = "replaying a schedule"
 	}
-	fmt.Fprintf(w, "%s %s  (%s, %d cpu%s, quantum %d)\n", st.bold("deck run"), file, how, opt.CPUs, plural(opt.CPUs), opt.Quantum)
+	perNode := ""
+	if p.Net != nil {
+		perNode = " per node"
+	}
+	fmt.Fprintf(w, "%s %s  (%s, %d cpu%s%s, quantum %d)\n", st.bold("deck run"), file, how, opt.CPUs, plural(opt.CPUs), perNode, opt.Quantum)
 	if pl := trace.PlacementText(m); pl != "" {
 		fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), pl)
 	}
@@ -483,9 +487,13 @@ func runMany(e *env, o *runOptions, file string, mr manyRuns) int {
 
 // runManyDealt deals o.runs simulated runs with consecutive seeds.
 func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file string) int {
+	perNode := ""
+	if m.P.Net != nil {
+		perNode = " per node"
+	}
 	return runMany(e, o, file, manyRuns{
-		header: fmt.Sprintf("dealer %s, seeds %d..%d, %d cpu%s, quantum %d",
-			opt.Dealer, o.seed, o.seed+uint64(o.runs)-1, opt.CPUs, plural(opt.CPUs), opt.Quantum),
+		header: fmt.Sprintf("dealer %s, seeds %d..%d, %d cpu%s%s, quantum %d",
+			opt.Dealer, o.seed, o.seed+uint64(o.runs)-1, opt.CPUs, plural(opt.CPUs), perNode, opt.Quantum),
 		stopped: "--max-ticks",
 		example: func(one oneRun) string { return fmt.Sprintf("--seed %d", one.seed) },
 		run: func(k int, stop <-chan struct{}) oneRun {
