@@ -16,7 +16,10 @@ import (
 // n messages are in flight, MsgWords words each; down, cut and splits are
 // the node faults (faults.go).
 //
-// A message is [link, kind<<32 | a, value, b], where link is from<<8 | to.
+// A message is two words, [head, value], where head packs, from the top
+// bit down, the sending node (6 bits), the receiving node (6), the kind
+// (3), a flag set once the network has duplicated it (1), b (16) and a
+// (32): messages sort by link first.
 // The section is canonical, so that two states with the same future have
 // the same words: on an ordered network the messages are grouped by link
 // (in link order) and kept in send order within a link, which is all the
@@ -26,7 +29,7 @@ import (
 // future. A State that tracks them (Track) keeps them beside the words.
 
 // MsgWords is the size of one message in the state vector.
-const MsgWords = 4
+const MsgWords = 2
 
 // NetHeader is the size of the network section's header: the number of
 // messages in flight, the nodes that have crashed (a bit each), the nodes
@@ -91,13 +94,22 @@ type Message struct {
 }
 
 func (m Message) words() [MsgWords]int64 {
-	return [MsgWords]int64{int64(m.From)<<8 | int64(m.To), int64(m.Kind)<<32 | m.A, m.Value, m.B}
+	head := uint64(m.From)<<58 | uint64(m.To)<<52 | uint64(m.Kind)<<49 | uint64(m.B)&0xffff<<32 | uint64(m.A)&0xffffffff
+	return [MsgWords]int64{int64(head), m.Value}
+}
+
+// linkOf, kindOf and aOf read a message's head.
+func linkOf(w []int64) uint64  { return uint64(w[0]) >> 52 }
+func kindOf(w []int64) MsgKind { return MsgKind(uint64(w[0]) >> 49 & 7) }
+func aOf(w []int64) int64      { return int64(uint64(w[0]) & 0xffffffff) }
+func nodesOf(w []int64) (int32, int32) {
+	return int32(uint64(w[0]) >> 58), int32(uint64(w[0]) >> 52 & 63)
 }
 
 func decode(w []int64) Message {
 	return Message{
-		Kind: MsgKind(w[1] >> 32 & 0xff), From: int32(w[0] >> 8), To: int32(w[0] & 0xff),
-		A: w[1] & (1<<32 - 1), Value: w[2], B: w[3],
+		Kind: kindOf(w), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
+		A: aOf(w), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
 	}
 }
 
@@ -160,7 +172,7 @@ func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 	unordered := p.Net.Mode&card.Unordered != 0
 	for k := 0; k < n; k++ {
 		w := s.msgWords(k)
-		if w[0] > rec[0] || (unordered && w[0] == rec[0] && less(rec[:], w)) {
+		if !unordered && linkOf(w) > linkOf(rec[:]) || unordered && less(rec[:], w) {
 			at = k
 			break
 		}
@@ -176,14 +188,13 @@ func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 	}
 }
 
-// less orders message records of one link on an unordered network.
+// less orders messages on an unordered network: by head (so by link
+// first), then value.
 func less(a, b []int64) bool {
-	for k := 1; k < MsgWords; k++ {
-		if a[k] != b[k] {
-			return a[k] < b[k]
-		}
+	if a[0] != b[0] {
+		return uint64(a[0]) < uint64(b[0])
 	}
-	return false
+	return a[1] < b[1]
 }
 
 // removeMsg takes message k out of the network.
@@ -201,14 +212,16 @@ func (s *State) removeMsg(k int) {
 // needs room in the channel.
 func (m *Machine) Deliverable(s *State, k int) bool {
 	w := s.msgWords(k)
-	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && s.msgWords(k - 1)[0] == w[0] {
+	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k-1)) == linkOf(w) {
 		return false
 	}
-	if cut := uint64(s.W[s.netStart()+netCut]); cut != 0 && crosses(cut, int32(w[0]>>8), int32(w[0]&0xff)) {
-		return false // it waits for the network to heal
+	if cut := uint64(s.W[s.netStart()+netCut]); cut != 0 {
+		if from, to := nodesOf(w); crosses(cut, from, to) {
+			return false // it waits for the network to heal
+		}
 	}
-	if MsgKind(w[1]>>32) == MsgChan {
-		return m.chanRoom(s, int32(w[1]&(1<<32-1)))
+	if kindOf(w) == MsgChan {
+		return m.chanRoom(s, int32(aOf(w)))
 	}
 	return true
 }
@@ -221,20 +234,20 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 // message when the network is also unordered.
 func (m *Machine) Droppable(s *State, k int) bool {
 	mode := m.P.Net.Mode
-	if mode&card.Lossy == 0 || !LossyKind(MsgKind(s.msgWords(k)[1]>>32&0xff)) {
+	if mode&card.Lossy == 0 || !LossyKind(kindOf(s.msgWords(k))) {
 		return false
 	}
-	return mode&card.Unordered != 0 || k == 0 || s.msgWords(k - 1)[0] != s.msgWords(k)[0]
+	return mode&card.Unordered != 0 || k == 0 || linkOf(s.msgWords(k-1)) != linkOf(s.msgWords(k))
 }
 
 // LossyKind reports whether a lossy network may lose messages of kind k:
 // the program's own channel values and notifications.
 func LossyKind(k MsgKind) bool { return k == MsgChan || k == MsgNotify }
 
-// dupFlag marks, in a message's kind word, a channel message that has been
+// dupFlag marks, in a message's head, a channel message that has been
 // delivered twice already: the network duplicates a message at most once,
 // so that a receiver that loops cannot be fed copies for ever.
-const dupFlag = 1 << 40
+const dupFlag = 1 << 48
 
 // Duplicable reports whether the network may deliver a copy of message k
 // and keep it in flight: on a dup network, for channel messages not
@@ -242,7 +255,7 @@ const dupFlag = 1 << 40
 // ignored by deck's protocol, so it need not be explored).
 func (m *Machine) Duplicable(s *State, k int) bool {
 	w := s.msgWords(k)
-	return m.P.Net.Mode&card.Dup != 0 && MsgKind(w[1]>>32&0xff) == MsgChan && w[1]&dupFlag == 0 && m.Deliverable(s, k)
+	return m.P.Net.Mode&card.Dup != 0 && kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
 // chanRoom reports whether the channel element at shared word w has room
@@ -286,10 +299,10 @@ func (m *Machine) Deliver(s *State, k int, keep bool) {
 	// unordered network it moves to its sorted place.
 	rec := s.msgWords(k)
 	if p.Net.Mode&card.Unordered == 0 {
-		rec[1] |= dupFlag // it keeps its place in its link's order
+		rec[0] |= dupFlag // it keeps its place in its link's order
 		return
 	}
-	words := [MsgWords]int64{rec[0], rec[1] | dupFlag, rec[2], rec[3]}
+	words := [MsgWords]int64{rec[0] | dupFlag, rec[1]}
 	tag := int32(0)
 	if s.Track && k < len(s.Tags) {
 		tag = s.Tags[k]
