@@ -1,0 +1,160 @@
+package render_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deck-lang/deck"
+	"github.com/deck-lang/deck/card"
+	compiler "github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/render"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func compile(t *testing.T, name string) *card.Program {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := deck.Compile(name, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wellFormed decodes the whole document with encoding/xml.
+func wellFormed(t *testing.T, name string, b []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", name, err)
+		}
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./render -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./render -update rewrites it after a deliberate change)", name)
+	}
+}
+
+func walk(t *testing.T, p *card.Program, schedule string, opt render.Options) *render.Run {
+	t.Helper()
+	sch, err := trace.Parse(schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.Walk(vm.New(p), sch, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The lost update: both stacks read x=0, then both write x=1.
+const lostUpdate = "0,0,1,2,1,2,1,2,0,0,0"
+
+func TestLostUpdate(t *testing.T) {
+	p := compile(t, "lost_update.deck")
+	r := walk(t, p, lostUpdate, render.Options{Title: "lost_update.deck", WithState: true})
+	stale, lost := 0, 0
+	for _, e := range r.Flow {
+		if e.Kind == "stale" {
+			stale++
+		}
+	}
+	lost = len(r.Lost)
+	if stale != 1 || lost != 1 || !r.Failed {
+		t.Errorf("stale reads %d, lost writes %d, failed %v; want 1, 1, true (flow %+v)", stale, lost, r.Failed, r.Flow)
+	}
+	var b bytes.Buffer
+	if err := render.SVG(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, "lost_update.svg", b.Bytes())
+	golden(t, "lost_update.svg", b.Bytes())
+	b.Reset()
+	if err := render.HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lost_update.html", b.Bytes())
+}
+
+// A placed program dealt with a fixed seed: messages between nodes.
+func TestPlaced(t *testing.T) {
+	p := compile(t, "lost_request.deck")
+	m := vm.New(p)
+	res, err := deal.Run(m, deal.Options{Seed: 1, CPUs: 1, Quantum: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.Walk(m, &res.Schedule, render.Options{Title: "lost_request.deck (seed 1)", CPUs: res.CPUs, CPUsPerNode: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Messages) == 0 {
+		t.Fatal("no messages in the sequence diagram")
+	}
+	var b bytes.Buffer
+	if err := render.SVG(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, "lost_request.svg", b.Bytes())
+	golden(t, "lost_request.svg", b.Bytes())
+}
+
+// A dropped message draws a cross.
+func TestDropped(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "examples", "lost_request.deck"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := compiler.Source("lost_request.deck", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := compiler.Place(p, nil, card.Lossy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := walk(t, pl, "0+m1,0,x2", render.Options{Title: "dropped"})
+	var b bytes.Buffer
+	if err := render.SVG(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, "dropped", b.Bytes())
+	if !strings.Contains(b.String(), "dropped m2") || !r.Failed {
+		t.Errorf("no dropped message drawn, or no deadlock: %s", r.Ending)
+	}
+}
