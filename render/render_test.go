@@ -158,3 +158,49 @@ func TestDropped(t *testing.T) {
 		t.Errorf("no dropped message drawn, or no deadlock: %s", r.Ending)
 	}
 }
+
+// A long run is summarised: a 20,000-card run stays small and quick.
+func TestLongRun(t *testing.T) {
+	src := []byte("var x = 0\nproc inc() { for i in 0..2500 { x++ } }\nproc main() {\n    let a = spawn inc()\n    let b = spawn inc()\n    join a\n    join b\n}\n")
+	p, err := deck.Compile("long.deck", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := vm.New(p)
+	res, err := deal.Run(m, deal.Options{Seed: 1, CPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.Walk(m, &res.Schedule, render.Options{Title: "long", CPUs: res.CPUs, CPUsPerNode: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := render.SVG(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, "long.svg", b.Bytes())
+	if b.Len() > 400_000 {
+		t.Errorf("a %d-card run drew %d bytes of SVG; long runs should be summarised", res.Cards, b.Len())
+	}
+	if !strings.Contains(b.String(), "lost updates") {
+		t.Error("the summary of stale reads and lost updates is missing")
+	}
+}
+
+func BenchmarkSVG10k(b *testing.B) {
+	src := []byte("var x = 0\nproc inc() { for i in 0..1250 { x++ } }\nproc main() {\n    let a = spawn inc()\n    let b = spawn inc()\n    join a\n    join b\n}\n")
+	p, err := deck.Compile("long.deck", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := vm.New(p)
+	res, _ := deal.Run(m, deal.Options{Seed: 1})
+	for b.Loop() {
+		r, err := render.Walk(m, &res.Schedule, render.Options{CPUs: res.CPUs, CPUsPerNode: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		render.SVG(io.Discard, r)
+	}
+}

@@ -221,22 +221,34 @@ func (r *Run) laneOrder() []int {
 }
 
 // runOf returns the end of the run of cells of lane i from tick t that
-// look alike: one box is drawn for them.
+// look alike: one box is drawn for them. When merging (a long run, ticks
+// narrower than a box is readable), running and ready alternate too fast to
+// see, and are one "active" run.
 func (r *Run) runOf(i, t int, merge bool) int {
 	c := r.Cells[i][t]
 	e := t + 1
 	if c.Status == Running && !merge {
 		return e
 	}
-	for e < r.Ticks {
+	limit := r.Ticks
+	if merge && active(c.Status) {
+		limit = min(r.Ticks, t+r.geometry().bucket())
+	}
+	for e < limit {
 		d := r.Cells[i][e]
-		if d.Status != c.Status || d.Why != c.Why || d.Status == Running && d.CPU != c.CPU {
+		if merge && active(c.Status) && active(d.Status) {
+			e++
+			continue
+		}
+		if d.Status != c.Status || d.Why != c.Why || d.Status == Running {
 			break
 		}
 		e++
 	}
 	return e
 }
+
+func active(s Status) bool { return s == Running || s == Ready }
 
 func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 	l := r.Lanes[i]
@@ -248,20 +260,37 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 		e := r.runOf(i, t, merge)
 		x, wd := g.x(t), g.x(e)-g.x(t)
 		span := tickSpan(t, e)
-		switch c.Status {
+		status := c.Status
+		if e > t+1 && active(status) {
+			status = Running // a merged run: coloured by the share of ticks it ran
+		}
+		switch status {
 		case Running:
 			col := cpuColors[c.CPU%len(cpuColors)]
-			title := ""
+			title, opacity := "", ""
 			if e == t+1 {
 				title = stepTitle(r.Steps[c.Step], r.CPURows)
 			} else {
-				title = fmt.Sprintf("%s: %s ran on %s (%d cards)", span, l.Name, r.cpuName(c.CPU), e-t)
+				ran, first := 0, -1
+				for u := t; u < e; u++ {
+					if d := r.Cells[i][u]; d.Status == Running {
+						ran++
+						if first < 0 {
+							first = d.CPU
+						}
+					}
+				}
+				col = cpuColors[max(first, 0)%len(cpuColors)]
+				title = fmt.Sprintf("%s: %s ran %d cards, ready the other %d ticks", span, l.Name, ran, e-t-ran)
+				if ran < e-t {
+					opacity = fmt.Sprintf(` fill-opacity="%s"`, num(0.3+0.7*float64(ran)/float64(e-t)))
+				}
 			}
-			w.rect(x+0.5, by, wd-1, boxH, fmt.Sprintf(`fill="%s" rx="2"`, col), title)
+			w.rect(x+0.5, by, wd-1, boxH, fmt.Sprintf(`fill="%s" rx="2"%s`, col, opacity), title)
 			if g.tw >= 22 && e == t+1 {
 				w.text(x+wd/2, by+boxH-4, "middle", "in", r.Steps[c.Step].Card)
 			}
-			if why, ok := r.Lost[c.Step]; ok && e == t+1 {
+			if why, ok := r.Lost[c.Step]; ok && e == t+1 && g.tw >= 6 {
 				cx, cy := x+wd/2, by+boxH/2
 				w.printf(`<g><title>%s</title><circle cx="%s" cy="%s" r="9" fill="none" stroke="#c0392b" stroke-width="2.5"/><path d="M%s,%s l12,-12" stroke="#c0392b" stroke-width="2"/></g>`+"\n",
 					esc(why), num(cx), num(cy), num(cx+6), num(cy-6))
@@ -282,6 +311,10 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 		t = e
 	}
 }
+
+// bucket is the most ticks one box of a merged run stands for, so that a
+// long run keeps some texture: about 4 pixels.
+func (g geometry) bucket() int { return max(1, int(4/g.tw)) }
 
 func tickSpan(t, e int) string {
 	if e == t+1 {
@@ -358,15 +391,26 @@ func Effects(st trace.Step) string {
 // the initial-value marker for reads of initial values).
 func (r *Run) drawFlow(w *svgWriter, g geometry, laneY []float64, initY float64) {
 	flow := r.Flow
+	if g.tw < 4 && len(flow) > 0 {
+		// Too narrow for arrows: say what they would show.
+		stale := 0
+		for _, e := range flow {
+			if e.Kind == "stale" {
+				stale++
+			}
+		}
+		w.text(g.x(0)+4, initY+4, "", "s", fmt.Sprintf("%d reads of values other stacks wrote; %d stale reads, %d lost updates (too long to draw arrows: draw a shorter run)", len(flow), stale, len(r.Lost)))
+		return
+	}
 	if len(flow) > maxFlow {
 		var kept []Event
 		for _, e := range flow {
-			if e.Kind == "stale" {
+			if e.Kind == "stale" && len(kept) < maxFlow {
 				kept = append(kept, e)
 			}
 		}
 		flow = kept
-		w.text(g.x(0)+300, initY+4, "", "s", fmt.Sprintf("(%d reads of shared values: only the stale ones are drawn)", len(r.Flow)))
+		w.text(g.x(0)+300, initY+4, "", "s", fmt.Sprintf("(%d reads of shared values: only the first %d stale ones are drawn)", len(r.Flow), len(kept)))
 	}
 	usesInit := false
 	for _, e := range flow {
@@ -434,18 +478,11 @@ func (r *Run) drawFlow(w *svgWriter, g geometry, laneY []float64, initY float64)
 
 // axis draws tick numbers under rows from top to y; it returns the new y.
 func (r *Run) axis(w *svgWriter, g geometry, top, y float64) float64 {
-	every := 1
-	for float64(every)*g.tw < 30 {
-		switch {
-		case every == 1:
-			every = 2
-		case every == 2:
-			every = 5
-		default:
-			if every%10 == 5 || every == 5 {
-				every *= 2
-			} else {
-				every = every / 2 * 5
+	every := 1 // 1, 2, 5, 10, 20, 50, ...
+	for p := 1; float64(every)*g.tw < 30; p *= 10 {
+		for _, m := range []int{1, 2, 5} {
+			if every = m * p; float64(every)*g.tw >= 30 {
+				break
 			}
 		}
 	}
@@ -488,7 +525,11 @@ func (r *Run) drawCPUs(w *svgWriter, g geometry, y float64) float64 {
 			s := rows[k][t]
 			e := t + 1
 			if merge || s < 0 {
-				for e < r.Ticks && sameRun(r, rows[k][e], s) {
+				limit := r.Ticks
+				if s >= 0 {
+					limit = min(r.Ticks, t+g.bucket())
+				}
+				for e < limit && sameRun(r, rows[k][e], s) {
 					e++
 				}
 			}
@@ -520,10 +561,10 @@ func (r *Run) drawCPUs(w *svgWriter, g geometry, y float64) float64 {
 				col := stackColors[st.StackID%len(stackColors)]
 				title := stepTitle(st, r.CPURows)
 				if e > t+1 {
-					title = fmt.Sprintf("%s: %s (%d cards)", tickSpan(t, e), st.Stack, e-t)
+					title, col = r.mix(rows[k], t, e)
 				}
 				w.rect(x+0.5, by, wd-1, boxH, fmt.Sprintf(`fill="%s" rx="2"`, col), title)
-				if g.tw >= 10 {
+				if g.tw >= 10 && e == t+1 {
 					w.text(x+wd/2, by+boxH-4, "middle", "in", string(trace.StackSymbol(st.StackID)))
 				}
 			}
@@ -554,7 +595,33 @@ func sameRun(r *Run, k, s int) bool {
 	case r.Steps[k].Net != "" || r.Steps[s].Net != "":
 		return r.Steps[k].Net != "" && r.Steps[s].Net != ""
 	}
-	return r.Steps[k].StackID == r.Steps[s].StackID
+	return true
+}
+
+// mix describes a merged run of a processor row: the cards of each stack,
+// and the colour of the stack that took most.
+func (r *Run) mix(row []int, t, e int) (string, string) {
+	count := map[int]int{}
+	var ids []int
+	for u := t; u < e; u++ {
+		if k := row[u]; k >= 0 {
+			id := r.Steps[k].StackID
+			if count[id] == 0 {
+				ids = append(ids, id)
+			}
+			count[id]++
+		}
+	}
+	slices.Sort(ids)
+	var parts []string
+	best := ids[0]
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%s %d", r.Lanes[id].Name, count[id]))
+		if count[id] > count[best] {
+			best = id
+		}
+	}
+	return fmt.Sprintf("%s: %s cards", tickSpan(t, e), strings.Join(parts, ", ")), stackColors[best%len(stackColors)]
 }
 
 // drawSequence draws the sequence diagram of channel values and network
