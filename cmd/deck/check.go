@@ -25,6 +25,7 @@ type checkOptions struct {
 	por           string
 	pf            *placeFlags
 	sameAsLocal   bool
+	pics          *pictureFlags
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
@@ -39,6 +40,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.StringVar(&o.por, "por", "on", "partial-order reduction: on or off (verdicts and outcomes are the same either way)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	o.pf = addPlaceFlags(fs)
+	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
 	fs.BoolVar(&o.sameAsLocal, "same-as-local", false, "check the placed program and the same program on one machine, and list the outcomes (and violations) the placement adds or loses; exit 1 when it adds any")
 	return fs, o
 }
@@ -120,6 +122,10 @@ func cmdCheck(e *env, args []string) int {
 		return exitUsage
 	}
 	if o.sameAsLocal {
+		if o.pics.wanted() {
+			fmt.Fprintln(stderr, "deck check: --svg and --html cannot be combined with --same-as-local")
+			return exitUsage
+		}
 		if prog.Net == nil {
 			fmt.Fprintln(stderr, "deck check: --same-as-local needs a placement (--place proc=NODE, or place declarations in the file) that puts some procedure off the home node")
 			return exitUsage
@@ -142,6 +148,9 @@ func cmdCheck(e *env, args []string) int {
 		writeJSON(stdout, j)
 	} else {
 		writeCheckText(stdout, m, rep, file+o.pf.args(), opt)
+	}
+	if !o.pics.write("check", m, checkPictures(file+o.pf.args(), rep), stderr) {
+		return exitUsage
 	}
 	if rep.Verdict == check.VerdictOK {
 		return exitOK

@@ -35,6 +35,7 @@ type runOptions struct {
 	pf           *placeFlags
 	// --real with a placement
 	bus, busToken, remote string
+	pics                  *pictureFlags
 }
 
 // shortRun is the longest run whose cards are listed without --trace.
@@ -70,6 +71,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o.pf = addPlaceFlags(fs)
 	fs.StringVar(&o.bus, "bus", "", "with --real and a placement: the NATS server or cluster of the run (nats://HOST:PORT; default: an embedded server on 127.0.0.1)")
 	fs.StringVar(&o.busToken, "bus-token", "", "with --bus: the token the bus asks for")
+	o.pics = addPictureFlags(fs, "the run")
 	fs.StringVar(&o.remote, "remote", "", "with --real and a placement: nodes started by hand elsewhere with deck node (NODE,NODE); deck starts the others")
 	return fs, o
 }
@@ -84,7 +86,15 @@ func cmdRun(e *env, args []string) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.real {
+		if o.pics.wanted() {
+			fmt.Fprintln(stderr, "deck run: --svg and --html draw a simulated run; to draw a real one, --record it and --replay the schedule")
+			return exitUsage
+		}
 		return cmdRunReal(e, o, set, file)
+	}
+	if o.runs > 0 && o.pics.wanted() {
+		fmt.Fprintln(stderr, "deck run: --svg and --html draw one run and cannot be combined with --runs (--seed S draws run S)")
+		return exitUsage
 	}
 	for _, name := range []string{"workers", "record", "timeout", "bus", "bus-token", "remote"} {
 		if set[name] {
@@ -191,6 +201,13 @@ func cmdRun(e *env, args []string) int {
 		writeRunJSON(stdout, m, res)
 	} else {
 		writeRunText(stdout, m, res, opt, o, file+o.pf.args())
+	}
+	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", file+o.pf.args(), opt.Dealer, res.Seed)
+	if opt.Replay != nil {
+		title = fmt.Sprintf("deck run %s (a replayed schedule)", file+o.pf.args())
+	}
+	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
+		return exitUsage
 	}
 	if res.Violation != nil || res.Stopped == "interrupted" {
 		return exitViolation

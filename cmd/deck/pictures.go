@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/render"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// pictureFlags are --svg and --html, shared by run and check.
+type pictureFlags struct {
+	svg, html string
+}
+
+func addPictureFlags(fs *flag.FlagSet, what string) *pictureFlags {
+	pf := &pictureFlags{}
+	fs.StringVar(&pf.svg, "svg", "", "write pictures of "+what+" to this SVG file: a lane per stack, the processors, the writes each read saw, channels and messages")
+	fs.StringVar(&pf.html, "html", "", "write one self-contained HTML page that steps through "+what+" card by card, with the shared variables after each card")
+	return pf
+}
+
+func (pf *pictureFlags) wanted() bool { return pf.svg != "" || pf.html != "" }
+
+// maxPictureOutcomes bounds the shuffles check draws when there is no
+// counterexample: one per outcome, the first ones.
+const maxPictureOutcomes = 12
+
+// picture is one run to draw: its title and schedule, and the processor
+// of each move when a dealt run recorded them.
+type picture struct {
+	title    string
+	schedule *trace.Schedule
+	cpus     []uint16
+	perNode  int
+}
+
+// writePictures renders the pictures and writes the files asked for. It
+// reports errors on stderr and returns false after one.
+func (pf *pictureFlags) write(cmd string, m *vm.Machine, pics []picture, stderr io.Writer) bool {
+	if !pf.wanted() {
+		return true
+	}
+	var runs []*render.Run
+	for _, p := range pics {
+		r, err := render.Walk(m, p.schedule, render.Options{Title: p.title, CPUs: p.cpus, CPUsPerNode: p.perNode, WithState: pf.html != ""})
+		if err != nil {
+			fmt.Fprintf(stderr, "deck %s: pictures: %v\n", cmd, err)
+			return false
+		}
+		runs = append(runs, r)
+	}
+	for _, f := range []struct {
+		name string
+		draw func(io.Writer, ...*render.Run) error
+	}{{pf.svg, render.SVG}, {pf.html, render.HTML}} {
+		if f.name == "" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := f.draw(&b, runs...); err != nil {
+			fmt.Fprintf(stderr, "deck %s: %v\n", cmd, err)
+			return false
+		}
+		if err := os.WriteFile(f.name, b.Bytes(), 0o644); err != nil {
+			fmt.Fprintf(stderr, "deck %s: %v\n", cmd, err)
+			return false
+		}
+	}
+	return true
+}
+
+// checkPictures lists what check draws: every counterexample found, or
+// when there is none, one shortest shuffle per outcome.
+func checkPictures(file string, rep *check.Report) []picture {
+	var pics []picture
+	for _, cx := range rep.Violations {
+		pics = append(pics, picture{title: fmt.Sprintf("%s: counterexample (%s)", file, cx.Violation.Describe()), schedule: &cx.Schedule})
+	}
+	if len(pics) > 0 {
+		return pics
+	}
+	for k, oc := range rep.Outcomes {
+		if k == maxPictureOutcomes {
+			break
+		}
+		pics = append(pics, picture{title: fmt.Sprintf("%s: outcome %d of %d: %s", file, k+1, len(rep.Outcomes), describeOutcome(oc.Outcome)), schedule: &oc.Schedule})
+	}
+	return pics
+}
