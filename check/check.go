@@ -594,13 +594,16 @@ func (c *checker) barrier() {
 		workers = 1
 	}
 	c.ph.per = (len(slots) + workers - 1) / workers
+	// The new states move into the visited set: forget them as created
+	// first, so that states() (which progress reads meanwhile) counts
+	// each once at most, never twice.
+	for _, w := range c.workers {
+		w.created.Store(0)
+	}
 	c.parallel(workers, func(c *checker, k int) {
 		slots, per := c.level.slots, c.ph.per
 		c.workers[k].collect(slots[min(k*per, len(slots)):min((k+1)*per, len(slots))])
 	})
-	for _, w := range c.workers {
-		w.created.Store(0) // they are in the visited set now
-	}
 
 	c.order(n, workers)
 
