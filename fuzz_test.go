@@ -30,6 +30,9 @@ func FuzzPrograms(f *testing.F) {
 		}
 	}
 	f.Add([]byte("var x = 0\nproc w() { x = 1 }\nproc main() {\n    let h = spawn w()\n    join h\n}\n"), "w=B", uint8(0x1b))
+	for _, src := range cardsSeeds[len(cardsSeeds)-4:] {
+		f.Add([]byte(src), "", uint8(0))
+	}
 	f.Fuzz(func(t *testing.T, src []byte, place string, net uint8) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
@@ -73,6 +76,11 @@ var cardsSeeds = []string{
 	"var x = 0\nproc main() {\n    atomic { await x == 0; if x > 1 { x = 1 } else { x = 2 } }\n}\n",
 	"var x = 0\nvar y = 0\nproc main() {\n    x = y + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1\n}\n",
 	"proc main() {\n    let a\x1b[31m = 1\x07 + \xff\n}\n",
+	// condition variables, release s, n and observe, and their bad forms
+	"mutex m\ncond c\nvar r = false\nproc w() {\n    lock m\n    while !r { wait c, m }\n    unlock m\n}\nproc main() {\n    let h = spawn w()\n    lock m\n    r = true\n    signal c\n    unlock m\n    join h\n}\n",
+	"mutex m[2]\ncond c[2]\nproc main() {\n    lock m[1]\n    broadcast c[0]\n    wait c[1], m[0]\n}\n",
+	"sem s\nvar n = 2\nobserve n\nproc main() {\n    release s, n\n    release s, -1\n}\n",
+	"cond c\nobserve c, c\nproc main() {\n    wait c\n    signal\n    release c, true\n}\n",
 }
 
 // FuzzCards is the fast half of FuzzPrograms: it compiles arbitrary

@@ -67,15 +67,11 @@ func CardAccesses(p *Program, pc int32) []Access {
 			for _, a := range p.Spawns[c.B].Args {
 				reads(a)
 			}
-		case Store, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv:
-			elem := int32(0)
-			if c.Y != NoExpr {
-				elem = -1
-				if code := p.Exprs[c.Y].Code; len(code) == 1 && code[0].Op == XConst {
-					elem = int32(code[0].A)
-				}
+		case Store, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, CondWait, Signal, Broadcast:
+			add(Access{Global: c.Obj, Elem: elemOf(p, c.Y), Write: true})
+			if c.Op == CondWait {
+				add(Access{Global: c.B, Elem: elemOf(p, c.X), Write: true}) // the mutex
 			}
-			add(Access{Global: c.Obj, Elem: elem, Write: true})
 		}
 	}
 	c := &p.Cards[pc]
@@ -86,6 +82,18 @@ func CardAccesses(p *Program, pc int32) []Access {
 		}
 	}
 	return out
+}
+
+// elemOf is the element an object index expression names: 0 for none (a
+// scalar), the constant, or -1 when it depends on a runtime value.
+func elemOf(p *Program, y Expr) int32 {
+	if y == NoExpr {
+		return 0
+	}
+	if code := p.Exprs[y].Code; len(code) == 1 && code[0].Op == XConst {
+		return int32(code[0].A)
+	}
+	return -1
 }
 
 // AtomicBody lists the body cards of atomic card pc, in card order.

@@ -33,7 +33,7 @@ import (
 //	Lock      Obj, Y                         owner = this stack                        held
 //	Unlock    Obj, Y                         owner = none (error unless held by us)
 //	Acquire   Obj, Y                         count--                                   count == 0
-//	Release   Obj, Y                         count++
+//	Release   Obj, Y, X (count, or none: 1)  count += X (error if X < 0)
 //	Notify    Obj, Y                         set the latch
 //	Wait      Obj, Y                         -                                         latch not set
 //	Send      Obj, Y, X                      enqueue X / offer X (rendezvous)          full / slot taken
@@ -47,6 +47,14 @@ import (
 //	Done      -                              never executed: the stack has finished
 //	Start     -                              never executed: a stack spawned on another
 //	                                         node waits here for its start message
+//	CondWait  Obj, Y (cond); B, X (mutex)    unlock the mutex (error unless held by
+//	                                         us), count a waiter, pc = Next (the
+//	                                         CondSleep card)
+//	CondSleep Obj, Y                         never executed: the stack sleeps here
+//	                                         until a signal moves it to Next (a Lock
+//	                                         of the mutex)
+//	Signal    Obj, Y                         wake one sleeper (choice: which), if any
+//	Broadcast Obj, Y                         wake every sleeper
 type Op uint8
 
 const (
@@ -74,6 +82,10 @@ const (
 	Return
 	Done
 	Start
+	CondWait
+	CondSleep
+	Signal
+	Broadcast
 	numOps
 )
 
@@ -83,6 +95,7 @@ var opNames = [...]string{
 	Release: "release", Notify: "notify", Wait: "wait", Send: "send", SendWait: "sendwait",
 	Recv: "recv", Spawn: "spawn", Join: "join", Choose: "choose", Either: "either",
 	Return: "return", Done: "done", Start: "start",
+	CondWait: "condwait", CondSleep: "condsleep", Signal: "signal", Broadcast: "broadcast",
 }
 
 func (op Op) String() string {
@@ -96,7 +109,8 @@ func (op Op) String() string {
 // block or that changes a synchronisation object).
 func (op Op) IsSync() bool {
 	switch op {
-	case Await, Atomic, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, Spawn, Join:
+	case Await, Atomic, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, Spawn, Join,
+		CondWait, CondSleep, Signal, Broadcast:
 		return true
 	}
 	return false
@@ -143,6 +157,9 @@ type Global struct {
 	Stride int32 // words per element
 	Cap    int32 // channel capacity (0: rendezvous)
 	Init   int64 // initial value of every element (var, sem)
+	// Hidden marks a var left out of outcomes by the file's observe
+	// declaration.
+	Hidden bool
 	Pos    syntax.Pos
 }
 
@@ -163,10 +180,11 @@ const (
 	GSem
 	GChan
 	GEvent
+	GCond // one word: how many stacks sleep on it (see CondWait)
 )
 
 func (k GlobalKind) String() string {
-	return [...]string{"var", "mutex", "sem", "chan", "event"}[k]
+	return [...]string{"var", "mutex", "sem", "chan", "event", "cond"}[k]
 }
 
 // Type is the type of a value.

@@ -23,7 +23,9 @@ import (
 //   - join (when it can go on: its stack has finished, which nothing can
 //     undo), and spawn when only main spawns (see mainSpawns).
 //
-// Other sync cards, print and return are never ample. Ample sync cards are
+// Other sync cards, print and return are never ample: among them the cards
+// of condition variables (wait, signal and broadcast), since a signal
+// moves another stack and its choices depend on who sleeps. Ample sync cards are
 // never folded (a join may not be able to go on). Writes to variables
 // an always line reads are never ample (they are visible).
 //
@@ -132,6 +134,9 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			} else {
 				out &^= globalBits(c.Obj)
 			}
+		case card.CondWait:
+			// wait c, m lets go of m until its Lock card takes it again.
+			out &^= globalBits(c.B)
 		case card.Atomic:
 			for _, b := range card.AtomicBody(p, pc) {
 				if bc := &p.Cards[b]; bc.Op == card.Unlock {

@@ -108,6 +108,7 @@ func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
 func (c *compiler) declare(f *syntax.File) {
 	p := c.prog
 	var places []*syntax.PlaceDecl
+	var observes []*syntax.ObserveDecl
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *syntax.ConstDecl:
@@ -150,7 +151,7 @@ func (c *compiler) declare(f *syntax.File) {
 				}
 			}
 			switch d.Kind {
-			case syntax.ObjMutex, syntax.ObjEvent:
+			case syntax.ObjMutex, syntax.ObjEvent, syntax.ObjCond:
 				if d.Arg != nil {
 					c.errorf(d.Arg.Pos(), "a %s takes no initial value", d.Kind)
 				}
@@ -173,6 +174,8 @@ func (c *compiler) declare(f *syntax.File) {
 			c.always = append(c.always, d)
 		case *syntax.PlaceDecl:
 			places = append(places, d)
+		case *syntax.ObserveDecl:
+			observes = append(observes, d)
 		case *syntax.ProcDecl:
 			if !c.newName(d.Name) {
 				continue
@@ -197,6 +200,7 @@ func (c *compiler) declare(f *syntax.File) {
 			c.procIdx[d.Name.Name] = idx
 		}
 	}
+	c.observe(observes)
 	// A place declaration may come before its procedure.
 	placed := map[string]syntax.Pos{}
 	for _, d := range places {

@@ -80,6 +80,13 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 	if !away {
 		return p, nil
 	}
+	for gi := range p.Globals {
+		if g := &p.Globals[gi]; g.Kind == card.GCond {
+			// A signal moves stacks on other nodes' sleep cards: there is
+			// no message for that yet.
+			return nil, fmt.Errorf("%s: cond %s: condition variables work on one machine only; a placed program cannot use them", p.Position(g.Pos), g.Name)
+		}
+	}
 
 	// Nodes: home first, then the others by name.
 	nodes := []string{card.HomeNode}

@@ -695,6 +695,9 @@ var syncOps = [...]struct {
 }
 
 func (pc *procCompiler) sync(s *syntax.SyncStmt) {
+	if pc.syncExtra(s) {
+		return
+	}
 	so := syncOps[s.Op]
 	if pc.inAtomic && so.blocks {
 		pc.c.errorf(s.At, "%s may block, so it cannot be inside atomic", s.Op)

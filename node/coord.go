@@ -505,7 +505,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	})
 	for gi := range p.Globals {
 		g := &p.Globals[gi]
-		if g.Kind != card.GVar {
+		if g.Kind != card.GVar || g.Hidden {
 			continue
 		}
 		v := vm.VarValue{Name: g.Name, Type: g.Type, Array: g.Len > 0}

@@ -62,6 +62,7 @@ package real
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -258,11 +259,27 @@ type failure struct {
 	ticket uint64
 }
 
+// Supported returns an error when p uses something real workers cannot
+// run: condition variables, whose signal moves another stack's pc while
+// that stack is parked off its worker (the simulator and the checker
+// handle them; see docs/architecture.md).
+func Supported(p *card.Program) error {
+	for gi := range p.Globals {
+		if g := &p.Globals[gi]; g.Kind == card.GCond {
+			return fmt.Errorf("%s: cond %s: real runs do not support condition variables yet; use deck run without --real, or deck check", p.Position(g.Pos), g.Name)
+		}
+	}
+	return nil
+}
+
 // Run runs the program of m on real goroutine workers until every stack
 // has finished, a violation happens, or the timeout fires.
 func Run(m *vm.Machine, opt Options) (*Result, error) {
 	if m == nil || m.P == nil {
 		return nil, errors.New("real: no program")
+	}
+	if err := Supported(m.P); err != nil {
+		return nil, err
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)

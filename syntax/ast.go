@@ -60,6 +60,7 @@ const (
 	ObjSem
 	ObjChan
 	ObjEvent
+	ObjCond
 )
 
 func (k ObjKind) String() string {
@@ -72,6 +73,8 @@ func (k ObjKind) String() string {
 		return "chan"
 	case ObjEvent:
 		return "event"
+	case ObjCond:
+		return "cond"
 	}
 	return "?"
 }
@@ -82,6 +85,7 @@ func (k ObjKind) String() string {
 //	sem s(2)          sem slots[N](1)
 //	chan c(3)         chan c          (capacity 0: rendezvous)
 //	event done        event ready[N]
+//	cond c            cond nonempty[N]
 //
 // Arg is the semaphore's initial value or the channel's capacity (nil when
 // absent: 0 for both).
@@ -99,6 +103,13 @@ type AlwaysDecl struct {
 	Cond Expr
 }
 
+// ObserveDecl is `observe x, y`: the shared variables that make up an
+// outcome (without one, every variable does).
+type ObserveDecl struct {
+	At    Pos
+	Names []*Ident
+}
+
 // PlaceDecl is `place proc on node`: every stack of proc runs on node.
 type PlaceDecl struct {
 	At   Pos
@@ -114,19 +125,21 @@ type ProcDecl struct {
 	Body   *Block
 }
 
-func (d *ConstDecl) Pos() Pos  { return d.At }
-func (d *VarDecl) Pos() Pos    { return d.At }
-func (d *ObjDecl) Pos() Pos    { return d.At }
-func (d *AlwaysDecl) Pos() Pos { return d.At }
-func (d *ProcDecl) Pos() Pos   { return d.At }
-func (d *PlaceDecl) Pos() Pos  { return d.At }
+func (d *ConstDecl) Pos() Pos   { return d.At }
+func (d *VarDecl) Pos() Pos     { return d.At }
+func (d *ObjDecl) Pos() Pos     { return d.At }
+func (d *AlwaysDecl) Pos() Pos  { return d.At }
+func (d *ProcDecl) Pos() Pos    { return d.At }
+func (d *PlaceDecl) Pos() Pos   { return d.At }
+func (d *ObserveDecl) Pos() Pos { return d.At }
 
-func (*ConstDecl) declNode()  {}
-func (*VarDecl) declNode()    {}
-func (*ObjDecl) declNode()    {}
-func (*AlwaysDecl) declNode() {}
-func (*ProcDecl) declNode()   {}
-func (*PlaceDecl) declNode()  {}
+func (*ConstDecl) declNode()   {}
+func (*VarDecl) declNode()     {}
+func (*ObjDecl) declNode()     {}
+func (*AlwaysDecl) declNode()  {}
+func (*ProcDecl) declNode()    {}
+func (*PlaceDecl) declNode()   {}
+func (*ObserveDecl) declNode() {}
 
 // ---- statements -----------------------------------------------------------
 
@@ -230,18 +243,24 @@ const (
 	SyncRelease
 	SyncNotify
 	SyncWait
+	SyncSignal
+	SyncBroadcast
 )
 
 func (op SyncOp) String() string {
-	return [...]string{"lock", "unlock", "acquire", "release", "notify", "wait"}[op]
+	return [...]string{"lock", "unlock", "acquire", "release", "notify", "wait", "signal", "broadcast"}[op]
 }
 
-// SyncStmt is `lock m`, `unlock m`, `acquire s`, `release s`, `notify e` or
-// `wait e`. Target is an *Ident or an *IndexExpr (`lock fork[i]`).
+// SyncStmt is `lock m`, `unlock m`, `acquire s`, `release s`, `notify e`,
+// `wait e`, `signal c` or `broadcast c`, and the two-operand forms
+// `release s, n` and `wait c, m`. Target is an *Ident or an *IndexExpr
+// (`lock fork[i]`). Arg is the second operand, nil when absent: the count
+// of a release, or the mutex (*Ident or *IndexExpr) of a condition wait.
 type SyncStmt struct {
 	At     Pos
 	Op     SyncOp
 	Target Expr
+	Arg    Expr
 }
 
 // SendStmt is `send c, v`.

@@ -69,6 +69,12 @@ func dump(b *strings.Builder, node any) {
 		list("always", n.Cond)
 	case *PlaceDecl:
 		list("place", n.Proc, n.Node)
+	case *ObserveDecl:
+		xs := make([]any, len(n.Names))
+		for i, id := range n.Names {
+			xs[i] = id
+		}
+		list("observe", xs...)
 	case *ProcDecl:
 		b.WriteString("(proc ")
 		dump(b, n.Name)
@@ -128,7 +134,11 @@ func dump(b *strings.Builder, node any) {
 	case *YieldStmt:
 		list("yield")
 	case *SyncStmt:
-		list(n.Op.String(), n.Target)
+		if n.Arg != nil {
+			list(n.Op.String(), n.Target, n.Arg)
+		} else {
+			list(n.Op.String(), n.Target)
+		}
 	case *SendStmt:
 		list("send", n.Chan, n.Value)
 	case *ExprStmt:

@@ -228,7 +228,7 @@ func (p *parser) atDeclStart() bool {
 
 func isDeclKeyword(tok Token) bool {
 	switch tok {
-	case CONST, VAR, MUTEX, SEM, CHAN, EVENT, ALWAYS, PLACE, PROC:
+	case CONST, VAR, MUTEX, SEM, CHAN, EVENT, COND, ALWAYS, PLACE, OBSERVE, PROC:
 		return true
 	}
 	return false
@@ -296,7 +296,7 @@ func (p *parser) parseDecl() Decl {
 			d.Init = p.parseExpr()
 		}
 		return d
-	case MUTEX, SEM, CHAN, EVENT:
+	case MUTEX, SEM, CHAN, EVENT, COND:
 		kind := objKinds[p.tok]
 		p.next()
 		d := &ObjDecl{At: at, Kind: kind, Name: p.parseIdent("name after " + kind.String())}
@@ -325,6 +325,16 @@ func (p *parser) parseDecl() Decl {
 		p.next()
 		d.Node = p.parseIdent("node name after on")
 		return d
+	case OBSERVE:
+		p.next()
+		d := &ObserveDecl{At: at}
+		for {
+			d.Names = append(d.Names, p.parseIdent("variable name after observe"))
+			if p.tok != COMMA {
+				return d
+			}
+			p.next()
+		}
 	case PROC:
 		return p.parseProc()
 	}
@@ -335,7 +345,7 @@ func (p *parser) parseDecl() Decl {
 	return nil
 }
 
-var objKinds = map[Token]ObjKind{MUTEX: ObjMutex, SEM: ObjSem, CHAN: ObjChan, EVENT: ObjEvent}
+var objKinds = map[Token]ObjKind{MUTEX: ObjMutex, SEM: ObjSem, CHAN: ObjChan, EVENT: ObjEvent, COND: ObjCond}
 
 // parseSize parses the `[N]` of an array declaration.
 func (p *parser) parseSize() Expr {
@@ -517,10 +527,8 @@ func (p *parser) parseStmt() Stmt {
 	case YIELD:
 		p.next()
 		return &YieldStmt{At: at}
-	case LOCK, UNLOCK, ACQUIRE, RELEASE, NOTIFY, WAIT:
-		op := syncOps[p.tok]
-		p.next()
-		return &SyncStmt{At: at, Op: op, Target: p.parseTarget(syncNouns[op], op.String())}
+	case LOCK, UNLOCK, ACQUIRE, RELEASE, NOTIFY, WAIT, SIGNAL, BROADCAST:
+		return p.parseSync()
 	case SEND:
 		p.next()
 		s := &SendStmt{At: at, Chan: p.parseTarget("channel name", "send")}
@@ -542,7 +550,7 @@ func (p *parser) parseStmt() Stmt {
 		p.fail(at, orMsg)
 	case VAR:
 		p.fail(at, "unexpected 'var' inside a procedure: use let for a local variable, or declare it at top level")
-	case CONST, MUTEX, SEM, CHAN, EVENT, ALWAYS, PROC:
+	case CONST, MUTEX, SEM, CHAN, EVENT, COND, ALWAYS, OBSERVE, PROC:
 		p.fail(at, "unexpected '%s' inside a procedure: declarations belong at top level", p.tok)
 	}
 	if startsExpr(p.tok) {
@@ -555,13 +563,36 @@ func (p *parser) parseStmt() Stmt {
 var syncOps = map[Token]SyncOp{
 	LOCK: SyncLock, UNLOCK: SyncUnlock, ACQUIRE: SyncAcquire,
 	RELEASE: SyncRelease, NOTIFY: SyncNotify, WAIT: SyncWait,
+	SIGNAL: SyncSignal, BROADCAST: SyncBroadcast,
 }
 
 // syncNouns names what each synchronisation statement works on.
 var syncNouns = [...]string{
 	SyncLock: "mutex name", SyncUnlock: "mutex name",
 	SyncAcquire: "semaphore name", SyncRelease: "semaphore name",
-	SyncNotify: "event name", SyncWait: "event name",
+	SyncNotify: "event name", SyncWait: "event or cond name",
+	SyncSignal: "cond name", SyncBroadcast: "cond name",
+}
+
+// parseSync parses a synchronisation statement. Two of them take a second
+// operand after a comma: `release s, n` (a count) and `wait c, m` (the
+// mutex of a condition wait).
+func (p *parser) parseSync() *SyncStmt {
+	s := &SyncStmt{At: p.pos, Op: syncOps[p.tok]}
+	p.next()
+	s.Target = p.parseTarget(syncNouns[s.Op], s.Op.String())
+	if p.tok != COMMA {
+		return s
+	}
+	switch s.Op {
+	case SyncRelease:
+		p.next()
+		s.Arg = p.parseExpr()
+	case SyncWait:
+		p.next()
+		s.Arg = p.parseTarget("mutex name", "',' in wait")
+	}
+	return s
 }
 
 // startsStmt reports whether tok can only start a statement (not a
@@ -569,7 +600,7 @@ var syncNouns = [...]string{
 func startsStmt(tok Token) bool {
 	switch tok {
 	case LET, IF, WHILE, FOR, ASSERT, PRINT, ATOMIC, AWAIT, YIELD, LOCK, UNLOCK,
-		ACQUIRE, RELEASE, NOTIFY, WAIT, SEND, RETURN, EITHER, SPAWN, JOIN, RECV:
+		ACQUIRE, RELEASE, NOTIFY, WAIT, SIGNAL, BROADCAST, SEND, RETURN, EITHER, SPAWN, JOIN, RECV:
 		return true
 	}
 	return false
@@ -870,7 +901,7 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 func nearKeyword(name string) string {
 	for _, kw := range []string{"let", "if", "while", "for", "assert", "print", "atomic", "await",
 		"yield", "lock", "unlock", "acquire", "release", "send", "recv", "notify", "wait",
-		"spawn", "join", "return", "choose", "either"} {
+		"spawn", "join", "return", "choose", "either", "signal", "broadcast"} {
 		if oneTypo(name, kw) {
 			return kw
 		}

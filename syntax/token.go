@@ -49,8 +49,10 @@ const (
 	SEM
 	CHAN
 	EVENT
+	COND
 	ALWAYS
 	PLACE
+	OBSERVE
 	PROC
 	LET
 	IF
@@ -71,6 +73,8 @@ const (
 	RECV
 	NOTIFY
 	WAIT
+	SIGNAL
+	BROADCAST
 	SPAWN
 	JOIN
 	RETURN
@@ -90,11 +94,11 @@ var tokenNames = [...]string{
 	ASSIGN: "=", ADD_ASSIGN: "+=", SUB_ASSIGN: "-=", INC: "++", DEC: "--",
 	LPAREN: "(", RPAREN: ")", LBRACK: "[", RBRACK: "]", LBRACE: "{", RBRACE: "}",
 	COMMA: ",", RANGE: "..",
-	CONST: "const", VAR: "var", MUTEX: "mutex", SEM: "sem", CHAN: "chan", EVENT: "event",
+	CONST: "const", VAR: "var", MUTEX: "mutex", SEM: "sem", CHAN: "chan", EVENT: "event", COND: "cond", OBSERVE: "observe",
 	ALWAYS: "always", PLACE: "place", PROC: "proc", LET: "let", IF: "if", ELSE: "else", WHILE: "while",
 	FOR: "for", IN: "in", ASSERT: "assert", PRINT: "print", ATOMIC: "atomic", AWAIT: "await",
 	YIELD: "yield", LOCK: "lock", UNLOCK: "unlock", ACQUIRE: "acquire", RELEASE: "release",
-	SEND: "send", RECV: "recv", NOTIFY: "notify", WAIT: "wait", SPAWN: "spawn", JOIN: "join",
+	SEND: "send", RECV: "recv", NOTIFY: "notify", WAIT: "wait", SIGNAL: "signal", BROADCAST: "broadcast", SPAWN: "spawn", JOIN: "join",
 	RETURN: "return", CHOOSE: "choose", EITHER: "either", OR: "or", TRUE: "true", FALSE: "false",
 }
 

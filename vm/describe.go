@@ -35,7 +35,7 @@ func (m *Machine) Outcome(s *State) Outcome {
 	sh := s.Shared(p)
 	for gi := range p.Globals {
 		g := &p.Globals[gi]
-		if g.Kind != card.GVar {
+		if g.Kind != card.GVar || g.Hidden {
 			continue
 		}
 		v := VarValue{Name: g.Name, Type: g.Type, Array: g.Len > 0}
@@ -200,8 +200,29 @@ func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
 		return fmt.Sprintf("choose from %d..%d: more than %d values", f.A, f.B, MaxChoices)
 	case EmptyChoice:
 		return fmt.Sprintf("choose from an empty range %d..%d", f.A, f.B)
+	case WaitNotHeld:
+		mu := m.wordName(int32(f.B))
+		if f.A < 0 {
+			return fmt.Sprintf("%s waits on %s without holding %s, which is not locked", m.stackName(s, stack), p.Globals[c.Obj].Name, mu)
+		}
+		return fmt.Sprintf("%s waits on %s without holding %s, which is held by %s", m.stackName(s, stack), p.Globals[c.Obj].Name, mu, m.stackName(s, int(f.A)))
+	case NegativeRelease:
+		return fmt.Sprintf("release of %s %d times: the count must not be negative", p.Globals[c.Obj].Name, f.A)
 	}
 	return "runtime error"
+}
+
+// wordName names the object element whose first word is w: "m", "fork[1]".
+func (m *Machine) wordName(w int32) string {
+	gi := m.P.GlobalAt(w)
+	if gi < 0 {
+		return fmt.Sprintf("word %d", w)
+	}
+	g := &m.P.Globals[gi]
+	if g.Len == 0 {
+		return g.Name
+	}
+	return fmt.Sprintf("%s[%d]", g.Name, (w-g.Base)/g.Stride)
 }
 
 func (m *Machine) stackName(s *State, i int) string {
@@ -262,6 +283,9 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return fmt.Sprintf("join %s (not finished)", m.stackName(s, int(h)))
 	case card.Await, card.Atomic:
 		return label + " (condition is false)"
+	case card.CondSleep:
+		w, _ := m.objWord(s.Shared(p), s.Locals(i), c)
+		return "a signal on " + m.wordName(w) + " (asleep in wait)"
 	}
 	return label
 }

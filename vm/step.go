@@ -145,6 +145,8 @@ const (
 	EmptyChoice
 	AtomicTooLong
 	WideChoice
+	WaitNotHeld     // wait c, m without holding m; A: its holder, B: its word
+	NegativeRelease // release s, n with n < 0; A: n
 )
 
 // Fault describes a failure; A and B carry the values involved.
@@ -191,10 +193,11 @@ func (m *Machine) Enabled(s *State, i int) bool {
 		return false
 	}
 	switch c.Op {
-	case card.Done, card.Start:
+	case card.Done, card.Start, card.CondSleep:
 		return false
 	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
-		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return:
+		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return,
+		card.CondWait, card.Signal, card.Broadcast:
 		return true
 	}
 	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, s.host(m.P, i))
@@ -208,7 +211,7 @@ func (m *Machine) Enabled(s *State, i int) bool {
 func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault) {
 	c := &m.P.Cards[pc]
 	switch c.Op {
-	case card.Done, card.Start:
+	case card.Done, card.Start, card.CondSleep:
 		return false, Fault{}
 	case card.Await, card.Atomic:
 		if c.X == card.NoExpr {
@@ -290,7 +293,7 @@ const MaxChoices = 1 << 20
 func (m *Machine) Choices(s *State, i int) int {
 	pc := s.PC(i)
 	switch m.P.Cards[pc].Op {
-	case card.Choose, card.Either:
+	case card.Choose, card.Either, card.Signal:
 		return m.ChoicesAt(s.Shared(m.P), s.Locals(i), pc)
 	}
 	return 1
@@ -310,6 +313,8 @@ func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
 		return int(hi - lo)
 	case card.Either:
 		return len(m.P.Eithers[c.A])
+	case card.Signal:
+		return m.signalChoices(sh, loc, c)
 	}
 	return 1
 }
@@ -323,7 +328,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	sh, loc := s.Shared(m.P), s.Locals(i)
 	var h Host // only the cards that reach other stacks or the output need it
 	switch c.Op {
-	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic:
+	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic, card.Signal, card.Broadcast:
 		h = s.host(m.P, i)
 	default:
 		if m.P.Net != nil {
@@ -334,7 +339,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		return Result{Status: Blocked, PC: pc}
 	}
 	switch c.Op {
-	case card.Done, card.Start:
+	case card.Done, card.Start, card.CondSleep:
 		return Result{Status: Blocked, PC: pc}
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
 		card.Send, card.SendWait, card.Recv:
@@ -383,6 +388,20 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
 	switch c.Op {
 	case card.Nop, card.Await, card.SendWait:
+	case card.CondWait, card.Signal, card.Broadcast:
+		return m.execCond(sh, loc, id, pc, choice, h)
+	case card.Release:
+		if c.X != card.NoExpr {
+			return m.execCond(sh, loc, id, pc, choice, h)
+		}
+		w, f := m.objWord(sh, loc, c)
+		if f.Kind != NoFault {
+			return fail(f)
+		}
+		if sh[w] == math.MaxInt64 {
+			return fail(Fault{Kind: Overflow})
+		}
+		sh[w]++
 	case card.Atomic:
 		// The guard held; run the body to its end as one step.
 		n := 0
@@ -447,7 +466,7 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 			rec = append(rec, v)
 		}
 		h.Print(rec)
-	case card.Lock, card.Unlock, card.Acquire, card.Release, card.Notify, card.Wait,
+	case card.Lock, card.Unlock, card.Acquire, card.Notify, card.Wait,
 		card.Send, card.Recv:
 		w, f := m.objWord(sh, loc, c)
 		if f.Kind != NoFault {
@@ -464,11 +483,6 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 			sh[w] = 0
 		case card.Acquire:
 			sh[w]--
-		case card.Release:
-			if sh[w] == math.MaxInt64 {
-				return fail(Fault{Kind: Overflow})
-			}
-			sh[w]++
 		case card.Notify:
 			sh[w] = 1
 			if p.Net != nil {

@@ -629,6 +629,10 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 	if !o.seedSet {
 		o.seed = rand.Uint64() % 1_000_000
 	}
+	if err := real.Supported(prog); err != nil {
+		fmt.Fprintf(stderr, "deck run: %v\n", err)
+		return exitUsage
+	}
 	m := vm.New(prog)
 	opt := real.Options{Workers: o.workers, Quantum: quantum, Seed: o.seed, Record: o.record, Timeout: o.timeout}
 	if o.runs > 0 {
