@@ -262,6 +262,8 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return fmt.Sprintf("join %s (not finished)", m.stackName(s, int(h)))
 	case card.Await, card.Atomic:
 		return label + " (condition is false)"
+	case card.Either:
+		return label + " (no guard holds)"
 	}
 	return label
 }
