@@ -33,6 +33,10 @@ func FuzzPrograms(f *testing.F) {
 	for _, src := range cardsSeeds[len(cardsSeeds)-4:] {
 		f.Add([]byte(src), "", uint8(0))
 	}
+	for _, src := range guardedSeeds {
+		f.Add([]byte(src), "", uint8(0))
+		f.Add([]byte(src), "w=B", uint8(0x1b))
+	}
 	f.Fuzz(func(t *testing.T, src []byte, place string, net uint8) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
@@ -97,6 +101,9 @@ func FuzzCards(f *testing.F) {
 	for _, src := range cardsSeeds {
 		f.Add([]byte(src))
 	}
+	for _, src := range guardedSeeds {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
@@ -108,4 +115,13 @@ func FuzzCards(f *testing.F) {
 		}
 		compile.Disassemble(io.Discard, p)
 	})
+}
+
+// guardedSeeds are guarded choices: guards read by another node's stack,
+// a guard that divides by zero, an await in the middle of a branch, a
+// guard that is not a bool, no guard that can hold.
+var guardedSeeds = []string{
+	"var x = 0\nvar y = 0\nproc w() { x = 1 }\nproc main() {\n    let h = spawn w()\n    either {\n        await x == 1\n        y = 1\n    } or {\n        await 1 / x == 1\n    } or {\n        y = 2\n        await x == 1\n    }\n    join h\n}\n",
+	"var x = 0\nproc main() {\n    either {\n        await x\n    } or { }\n}\n",
+	"var x = 0\nproc main() {\n    either {\n        await x == 5\n    } or {\n        await x == 6\n    }\n}\n",
 }

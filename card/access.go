@@ -67,6 +67,10 @@ func CardAccesses(p *Program, pc int32) []Access {
 			for _, a := range p.Spawns[c.B].Args {
 				reads(a)
 			}
+		case Either:
+			for _, g := range EitherGuards(p, c.A) {
+				reads(g)
+			}
 		case Store, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, CondWait, Signal, Broadcast:
 			add(Access{Global: c.Obj, Elem: elemOf(p, c.Y), Write: true})
 			if c.Op == CondWait {

@@ -42,7 +42,8 @@ import (
 //	Spawn     A (proc), B (spawn index), Dst local[Dst] = handle of a new stack
 //	Join      X (handle), Dst (or -1)        local[Dst] = its return value             it has not finished
 //	Choose    X (lo), Y (hi), Dst            local[Dst] = lo + choice                  -
-//	Either    A (either index)               pc = Eithers[A][choice]
+//	Either    A (either index)               pc = Eithers[A][choice]            no guard holds
+//	                                         (choice counts open branches: see Guards)
 //	Return    X (or none)                    finish the stack with value X
 //	Done      -                              never executed: the stack has finished
 //	Start     -                              never executed: a stack spawned on another
@@ -264,6 +265,11 @@ type Program struct {
 	Spawns   []SpawnInfo
 	Eithers  [][]int32
 	Always   []Invariant
+
+	// Guards[A][k] is the guard of branch k of either A (NoExpr when the
+	// branch is unguarded); Guards[A] is nil when no branch is guarded.
+	// See choice.go.
+	Guards [][]Expr
 
 	// Accesses[pc] lists what card pc reads and writes in shared memory
 	// (an atomic card lists everything its body may touch).

@@ -14,7 +14,8 @@ import (
 // errors, and broken invariants. The cards found ample here:
 //
 //   - cards that touch no shared state and cannot block (local computation,
-//     choose and either over locals, yield);
+//     choose and either over locals, yield); an either whose guards read
+//     shared state is never ample;
 //   - cards whose every shared access is protected by a mutex that stack i
 //     must hold at t (a must-lockset analysis over the card graph) and that
 //     every conflicting access anywhere in the program must hold too: no
@@ -219,6 +220,8 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 		case c.Op == card.Spawn && mainSpawns:
 		case c.Op.IsSync() || c.Op == card.Print || c.Op == card.Return || c.Op == card.Done:
 			continue
+		case card.Guarded(p, int32(pc)) && len(p.Accesses[pc]) > 0:
+			continue // its guards read shared state: it may be disabled by others
 		}
 		ok := true
 		for _, a := range p.Accesses[pc] {

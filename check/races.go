@@ -26,7 +26,7 @@ func newRaceTable(p *card.Program) *raceTable {
 	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards))}
 	for pc := range p.Cards {
 		rt.idx[pc] = -1
-		if p.Cards[pc].Op.IsSync() {
+		if card.SyncCard(p, int32(pc)) {
 			continue
 		}
 		for _, a := range p.Accesses[pc] {

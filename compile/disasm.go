@@ -168,7 +168,12 @@ func flow(p *card.Program, c *card.Card, follow int32) string {
 		return "ends the stack"
 	case c.Op == card.Either:
 		var ts []string
-		for _, t := range p.Eithers[c.A] {
+		gs := card.EitherGuards(p, c.A)
+		for k, t := range p.Eithers[c.A] {
+			if gs != nil && gs[k] != card.NoExpr {
+				ts = append(ts, p.Exprs[gs[k]].Src+" → "+to(t))
+				continue
+			}
 			ts = append(ts, "→ "+to(t))
 		}
 		return strings.Join(ts, " | ")
@@ -332,7 +337,7 @@ func touches(p *card.Program, pc int32) string {
 		}
 	}
 	var parts []string
-	if c.Op.IsSync() {
+	if card.SyncCard(p, pc) {
 		parts = append(parts, "sync")
 	}
 	if len(reads) > 0 {

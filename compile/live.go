@@ -195,6 +195,10 @@ func cardUses(p *card.Program, idx int32, u bitset) {
 		for _, a := range p.Spawns[cd.B].Args {
 			add(a)
 		}
+	case card.Either:
+		for _, g := range card.EitherGuards(p, cd.A) {
+			add(g)
+		}
 	}
 }
 

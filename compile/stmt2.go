@@ -757,11 +757,12 @@ func (pc *procCompiler) either(s *syntax.EitherStmt) {
 	p := c.prog
 	ai := int32(len(p.Eithers))
 	p.Eithers = append(p.Eithers, make([]int32, len(s.Branches)))
+	branches, label := pc.eitherGuards(s, ai)
 	cd := pc.newCard(card.Either, s.At, card.NoExpr)
 	cd.A = ai
-	pc.emit(cd, "either ("+itoa(int64(len(s.Branches)))+" ways)")
+	pc.emit(cd, label)
 	var after []patch
-	for k, b := range s.Branches {
+	for k, b := range branches {
 		k := k
 		pc.pending = []patch{func(to int32) { p.Eithers[ai][k] = to }}
 		pc.block(b, true)

@@ -459,6 +459,7 @@ func (r *runner) prepare() {
 			ci.block = true
 		case card.Choose, card.Either:
 			ci.choice = true
+			ci.block = card.Guarded(r.m.P, int32(pc))
 		}
 		ci.plain = len(ci.stripes) == 0 && !ci.block && !ci.choice && !ci.always
 	}

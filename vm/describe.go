@@ -286,6 +286,8 @@ func (m *Machine) WaitReason(s *State, i int) string {
 	case card.CondSleep:
 		w, _ := m.objWord(s.Shared(p), s.Locals(i), c)
 		return "a signal on " + m.wordName(w) + " (asleep in wait)"
+	case card.Either:
+		return label + " (no guard holds)"
 	}
 	return label
 }

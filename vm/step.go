@@ -196,9 +196,12 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	case card.Done, card.Start, card.CondSleep:
 		return false
 	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
-		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Either, card.Return,
+		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Return,
 		card.CondWait, card.Signal, card.Broadcast:
 		return true
+	case card.Either:
+		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
+		return ok
 	}
 	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, s.host(m.P, i))
 	return ok
@@ -213,6 +216,8 @@ func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault)
 	switch c.Op {
 	case card.Done, card.Start, card.CondSleep:
 		return false, Fault{}
+	case card.Either:
+		return m.eitherReady(sh, loc, c)
 	case card.Await, card.Atomic:
 		if c.X == card.NoExpr {
 			return true, Fault{}
@@ -312,7 +317,7 @@ func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
 		}
 		return int(hi - lo)
 	case card.Either:
-		return len(m.P.Eithers[c.A])
+		return m.eitherChoices(sh, loc, c)
 	case card.Signal:
 		return m.signalChoices(sh, loc, c)
 	}
@@ -342,7 +347,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	case card.Done, card.Start, card.CondSleep:
 		return Result{Status: Blocked, PC: pc}
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-		card.Send, card.SendWait, card.Recv:
+		card.Send, card.SendWait, card.Recv, card.Either:
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
 			return Result{Status: Failed, Fault: f, PC: pc}
@@ -592,11 +597,11 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 		loc[c.Dst] = lo + int64(choice)
 		return c.Next, Result{PC: pc, Value: loc[c.Dst]}
 	case card.Either:
-		ts := p.Eithers[c.A]
-		if choice < 0 || choice >= len(ts) {
-			choice = 0
+		to, f := m.eitherBranch(sh, loc, c, choice)
+		if f.Kind != NoFault {
+			return fail(f)
 		}
-		return ts[choice], Result{PC: pc}
+		return to, Result{PC: pc}
 	case card.Return:
 		var v int64
 		if c.X != card.NoExpr {

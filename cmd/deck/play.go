@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
@@ -132,6 +133,9 @@ func cmdPlay(e *env, args []string) int {
 			note := ""
 			if k := m.Choices(res.Final, i); k > 1 {
 				note = fmt.Sprintf("alternatives 0..%d: type %d:K", k-1, i)
+				if card.Guarded(prog, pc) {
+					note += " (" + openBranches(m, res.Final, i, k) + ")"
+				}
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", what, note)
 		}
@@ -246,4 +250,14 @@ func playSchedule(w io.Writer, file string, sch *trace.Schedule) {
 	if s != "" {
 		fmt.Fprintf(w, "replay:   deck run %s --replay '%s'\n", file, s)
 	}
+}
+
+// openBranches says which branch of a guarded either each alternative
+// takes: "0: branch 1, 1: branch 3" (branches counted from 1).
+func openBranches(m *vm.Machine, s *vm.State, i, k int) string {
+	var parts []string
+	for c := 0; c < k; c++ {
+		parts = append(parts, fmt.Sprintf("%d: branch %d", c, m.EitherBranch(s, i, c)+1))
+	}
+	return strings.Join(parts, ", ")
 }

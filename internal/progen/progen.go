@@ -1,9 +1,9 @@
 // Package progen draws small random deck programs for property tests that
 // hold the engines to each other: the checker against brute force and the
 // dealer, the real workers against the checker. The programs mix racy and
-// protected updates, atomic blocks, choices, asserts, awaits, runtime
-// errors, locks, loops and an occasional always invariant, and stay small
-// enough for an exhaustive search.
+// protected updates, atomic blocks, choices (guarded or not), asserts,
+// awaits, runtime errors, locks, loops and an occasional always invariant,
+// and stay small enough for an exhaustive search.
 package progen
 
 import (
@@ -118,10 +118,23 @@ func (g *progGen) stmt(depth int) {
 			g.block(depth, func() { g.stmts(depth+1, 2) })
 			g.line("}")
 		} else {
+			// Guarded choice: a branch that begins with await is open
+			// only while its guard holds.
+			guards := rapid.IntRange(0, 3).Draw(g.t, "guards")
 			g.line("either {")
-			g.block(depth, func() { g.stmts(depth+1, 2) })
+			g.block(depth, func() {
+				if guards&1 != 0 {
+					g.line("await %s > 0", v)
+				}
+				g.stmts(depth+1, 2)
+			})
 			g.line("} or {")
-			g.block(depth, func() { g.stmts(depth+1, 2) })
+			g.block(depth, func() {
+				if guards&2 != 0 {
+					g.line("await %s == 0", w)
+				}
+				g.stmts(depth+1, 2)
+			})
 			g.line("}")
 		}
 	}

@@ -1,0 +1,114 @@
+package vm
+
+import "github.com/deck-lang/deck/card"
+
+// Guarded choice (see card/choice.go). An either card's choices are its
+// open branches, numbered in source order among those open now: choice k
+// takes the k-th open branch. A guard that fails with a runtime error makes
+// the card ready with one choice, so that Exec reports the error.
+
+// eitherReady reports whether some branch of either card c is open.
+func (m *Machine) eitherReady(sh, loc []int64, c *card.Card) (bool, Fault) {
+	gs := card.EitherGuards(m.P, c.A)
+	if gs == nil {
+		return true, Fault{}
+	}
+	for _, g := range gs {
+		if g == card.NoExpr {
+			return true, Fault{}
+		}
+		v, f := m.eval(g, sh, loc)
+		if f.Kind != NoFault {
+			return true, f
+		}
+		if v != 0 {
+			return true, Fault{}
+		}
+	}
+	return false, Fault{}
+}
+
+// eitherChoices is the number of open branches of either card c (1 when a
+// guard fails, or none is open: Exec then reports the error, and Step
+// reports a closed card as blocked before asking).
+func (m *Machine) eitherChoices(sh, loc []int64, c *card.Card) int {
+	gs := card.EitherGuards(m.P, c.A)
+	if gs == nil {
+		return len(m.P.Eithers[c.A])
+	}
+	n := 0
+	for _, g := range gs {
+		if g == card.NoExpr {
+			n++
+			continue
+		}
+		v, f := m.eval(g, sh, loc)
+		if f.Kind != NoFault {
+			return 1
+		}
+		if v != 0 {
+			n++
+		}
+	}
+	return max(n, 1)
+}
+
+// eitherBranch returns the first card of the branch that choice takes: the
+// choice-th open branch (the first open one when choice is out of range).
+func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int32, Fault) {
+	ts := m.P.Eithers[c.A]
+	gs := card.EitherGuards(m.P, c.A)
+	if gs == nil {
+		if choice < 0 || choice >= len(ts) {
+			choice = 0
+		}
+		return ts[choice], Fault{}
+	}
+	first, k := int32(-1), 0
+	for b, g := range gs {
+		if g != card.NoExpr {
+			v, f := m.eval(g, sh, loc)
+			if f.Kind != NoFault {
+				return 0, f
+			}
+			if v == 0 {
+				continue
+			}
+		}
+		if k == choice {
+			return ts[b], Fault{}
+		}
+		if first < 0 {
+			first = ts[b]
+		}
+		k++
+	}
+	if first < 0 {
+		first = ts[0] // no branch is open: callers test readiness first
+	}
+	return first, Fault{}
+}
+
+// EitherBranch returns which branch (its position among all branches of
+// the either, from 0) choice takes when stack i stands at an either card,
+// or -1 when the stack is elsewhere or no branch is open.
+func (m *Machine) EitherBranch(s *State, i int, choice int) int {
+	c := &m.P.Cards[s.PC(i)]
+	if c.Op != card.Either {
+		return -1
+	}
+	sh, loc := s.Shared(m.P), s.Locals(i)
+	to, f := m.eitherBranch(sh, loc, c, choice)
+	if f.Kind != NoFault {
+		return -1
+	}
+	if ok, _ := m.eitherReady(sh, loc, c); !ok {
+		return -1
+	}
+	for b, t := range m.P.Eithers[c.A] {
+		if t == to {
+			return b
+		}
+	}
+	return -1
+}
