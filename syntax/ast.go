@@ -305,6 +305,7 @@ func (s *SendStmt) Pos() Pos   { return s.At }
 func (s *ExprStmt) Pos() Pos   { return s.X.Pos() }
 func (s *ReturnStmt) Pos() Pos { return s.At }
 func (s *EitherStmt) Pos() Pos { return s.At }
+func (s *SelectStmt) Pos() Pos { return s.At }
 func (*Block) stmtNode()       {}
 func (*LetStmt) stmtNode()     {}
 func (*AssignStmt) stmtNode()  {}
@@ -322,6 +323,7 @@ func (*SendStmt) stmtNode()    {}
 func (*ExprStmt) stmtNode()    {}
 func (*ReturnStmt) stmtNode()  {}
 func (*EitherStmt) stmtNode()  {}
+func (*SelectStmt) stmtNode()  {}
 
 // ---- expressions ----------------------------------------------------------
 

@@ -155,6 +155,8 @@ func dump(b *strings.Builder, node any) {
 			args[i] = br
 		}
 		list("either", args...)
+	case *SelectStmt:
+		dumpSelect(b, n)
 
 	// expressions
 	case *Ident:

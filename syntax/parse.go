@@ -544,6 +544,10 @@ func (p *parser) parseStmt() Stmt {
 		return s
 	case EITHER:
 		return p.parseEither()
+	case SELECT:
+		return p.parseSelect()
+	case CASE:
+		p.fail(at, caseMsg)
 	case ELSE:
 		p.fail(at, elseMsg)
 	case OR:
@@ -600,7 +604,7 @@ func (p *parser) parseSync() *SyncStmt {
 func startsStmt(tok Token) bool {
 	switch tok {
 	case LET, IF, WHILE, FOR, ASSERT, PRINT, ATOMIC, AWAIT, YIELD, LOCK, UNLOCK,
-		ACQUIRE, RELEASE, NOTIFY, WAIT, SIGNAL, BROADCAST, SEND, RETURN, EITHER, SPAWN, JOIN, RECV:
+		ACQUIRE, RELEASE, NOTIFY, WAIT, SIGNAL, BROADCAST, SEND, RETURN, EITHER, SELECT, SPAWN, JOIN, RECV:
 		return true
 	}
 	return false
@@ -901,7 +905,7 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 func nearKeyword(name string) string {
 	for _, kw := range []string{"let", "if", "while", "for", "assert", "print", "atomic", "await",
 		"yield", "lock", "unlock", "acquire", "release", "send", "recv", "notify", "wait",
-		"spawn", "join", "return", "choose", "either", "signal", "broadcast"} {
+		"spawn", "join", "return", "choose", "either", "signal", "broadcast", "select"} {
 		if oneTypo(name, kw) {
 			return kw
 		}

@@ -194,6 +194,8 @@ scanAgain:
 			tok, insertSemi = RBRACE, true
 		case ',':
 			tok = COMMA
+		case ':':
+			tok = COLON
 		case ';':
 			tok, lit = SEMI, ";"
 		case '&', '|', '.':

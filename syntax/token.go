@@ -40,6 +40,7 @@ const (
 	RBRACE     // }
 	COMMA      // ,
 	RANGE      // ..
+	COLON      // :
 
 	// keywords
 	keywordBeg
@@ -81,6 +82,8 @@ const (
 	CHOOSE
 	EITHER
 	OR
+	SELECT
+	CASE
 	TRUE
 	FALSE
 	keywordEnd
@@ -93,13 +96,13 @@ var tokenNames = [...]string{
 	EQL: "==", NEQ: "!=", LSS: "<", LEQ: "<=", GTR: ">", GEQ: ">=",
 	ASSIGN: "=", ADD_ASSIGN: "+=", SUB_ASSIGN: "-=", INC: "++", DEC: "--",
 	LPAREN: "(", RPAREN: ")", LBRACK: "[", RBRACK: "]", LBRACE: "{", RBRACE: "}",
-	COMMA: ",", RANGE: "..",
+	COMMA: ",", RANGE: "..", COLON: ":",
 	CONST: "const", VAR: "var", MUTEX: "mutex", SEM: "sem", CHAN: "chan", EVENT: "event", COND: "cond", OBSERVE: "observe",
 	ALWAYS: "always", PLACE: "place", PROC: "proc", LET: "let", IF: "if", ELSE: "else", WHILE: "while",
 	FOR: "for", IN: "in", ASSERT: "assert", PRINT: "print", ATOMIC: "atomic", AWAIT: "await",
 	YIELD: "yield", LOCK: "lock", UNLOCK: "unlock", ACQUIRE: "acquire", RELEASE: "release",
 	SEND: "send", RECV: "recv", NOTIFY: "notify", WAIT: "wait", SIGNAL: "signal", BROADCAST: "broadcast", SPAWN: "spawn", JOIN: "join",
-	RETURN: "return", CHOOSE: "choose", EITHER: "either", OR: "or", TRUE: "true", FALSE: "false",
+	RETURN: "return", CHOOSE: "choose", EITHER: "either", OR: "or", SELECT: "select", CASE: "case", TRUE: "true", FALSE: "false",
 }
 
 func (t Token) String() string {
