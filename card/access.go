@@ -71,6 +71,14 @@ func CardAccesses(p *Program, pc int32) []Access {
 			for _, g := range EitherGuards(p, c.A) {
 				reads(g)
 			}
+		case Select:
+			for _, sc := range p.Selects[c.A] {
+				reads(sc.Y)
+				reads(sc.X)
+				if sc.Kind != CaseTimeout {
+					add(Access{Global: sc.Obj, Elem: elemOf(p, sc.Y), Write: true})
+				}
+			}
 		case Store, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, CondWait, Signal, Broadcast:
 			add(Access{Global: c.Obj, Elem: elemOf(p, c.Y), Write: true})
 			if c.Op == CondWait {

@@ -56,6 +56,9 @@ import (
 //	                                         of the mutex)
 //	Signal    Obj, Y                         wake one sleeper (choice: which), if any
 //	Broadcast Obj, Y                         wake every sleeper
+//	Select    A (select index)               take the choice-th ready case of           no case is ready
+//	                                         Selects[A] (recv, send or timeout) and
+//	                                         go to its body (see select.go)
 type Op uint8
 
 const (
@@ -87,6 +90,7 @@ const (
 	CondSleep
 	Signal
 	Broadcast
+	Select
 	numOps
 )
 
@@ -97,6 +101,7 @@ var opNames = [...]string{
 	Recv: "recv", Spawn: "spawn", Join: "join", Choose: "choose", Either: "either",
 	Return: "return", Done: "done", Start: "start",
 	CondWait: "condwait", CondSleep: "condsleep", Signal: "signal", Broadcast: "broadcast",
+	Select: "select",
 }
 
 func (op Op) String() string {
@@ -111,7 +116,7 @@ func (op Op) String() string {
 func (op Op) IsSync() bool {
 	switch op {
 	case Await, Atomic, Lock, Unlock, Acquire, Release, Notify, Wait, Send, SendWait, Recv, Spawn, Join,
-		CondWait, CondSleep, Signal, Broadcast:
+		CondWait, CondSleep, Signal, Broadcast, Select:
 		return true
 	}
 	return false
@@ -270,6 +275,10 @@ type Program struct {
 	// branch is unguarded); Guards[A] is nil when no branch is guarded.
 	// See choice.go.
 	Guards [][]Expr
+
+	// Selects[A] are the cases of select card A, in source order. See
+	// select.go.
+	Selects [][]SelectCase
 
 	// Accesses[pc] lists what card pc reads and writes in shared memory
 	// (an atomic card lists everything its body may touch).

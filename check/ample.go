@@ -98,6 +98,11 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 				f(t)
 			}
 			return
+		case card.Select:
+			for _, t := range card.SelectTargets(p, c) {
+				f(t)
+			}
+			return
 		case card.Branch:
 			if c.Target >= 0 {
 				f(c.Target)

@@ -177,6 +177,12 @@ func flow(p *card.Program, c *card.Card, follow int32) string {
 			ts = append(ts, "→ "+to(t))
 		}
 		return strings.Join(ts, " | ")
+	case c.Op == card.Select:
+		var ts []string
+		for _, sc := range card.SelectCases(p, c) {
+			ts = append(ts, sc.Kind.String()+" → "+to(sc.Target))
+		}
+		return strings.Join(ts, " | ")
 	case c.Op == card.Branch:
 		f := "false → " + to(c.Target)
 		if follow != c.Next {

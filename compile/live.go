@@ -77,6 +77,11 @@ func (pc *procCompiler) finish() {
 			d.add(dst)
 			w.add(dst)
 		}
+		for _, sc := range card.SelectCases(p, &p.Cards[idx]) {
+			if sc.Dst >= 0 {
+				w.add(sc.Dst) // set on one edge only: see selectOut
+			}
+		}
 		for _, b := range pc.bodies[idx] {
 			cardUses(p, b, u)
 			if dst := p.Cards[b].Dst; dst >= 0 {
@@ -105,8 +110,12 @@ func (pc *procCompiler) finish() {
 		for k := len(pc.top) - 1; k >= 0; k-- {
 			idx := pc.top[k]
 			out := newBitset(n)
-			for _, s := range successors(p, idx) {
-				out.or(liveIn(s))
+			if p.Cards[idx].Op == card.Select {
+				selectOut(p, idx, out, liveIn)
+			} else {
+				for _, s := range successors(p, idx) {
+					out.or(liveIn(s))
+				}
 			}
 			out.andNot(defs[idx])
 			out.or(uses[idx])
@@ -137,9 +146,9 @@ func (pc *procCompiler) finish() {
 		switch cd.Op {
 		case card.Return, card.Done:
 			continue
-		case card.Either:
+		case card.Either, card.Select:
 			after := newBitset(n)
-			for _, t := range p.Eithers[cd.A] {
+			for _, t := range successors(p, idx) {
 				after.or(liveIn(t))
 			}
 			possible.andNot(after)
@@ -167,6 +176,8 @@ func successors(p *card.Program, idx int32) []int32 {
 		return []int32{cd.Next, cd.Target}
 	case card.Either:
 		return p.Eithers[cd.A]
+	case card.Select:
+		return card.SelectTargets(p, cd)
 	}
 	return []int32{cd.Next}
 }
@@ -199,6 +210,24 @@ func cardUses(p *card.Program, idx int32, u bitset) {
 		for _, g := range card.EitherGuards(p, cd.A) {
 			add(g)
 		}
+	case card.Select:
+		for _, sc := range p.Selects[cd.A] {
+			add(sc.Y)
+			add(sc.X)
+		}
+	}
+}
+
+// selectOut sets out to what is live after select card idx: what is live
+// at each case's body, except the local that case's recv sets on its way
+// there.
+func selectOut(p *card.Program, idx int32, out bitset, liveIn func(int32) bitset) {
+	for _, sc := range p.Selects[p.Cards[idx].A] {
+		l := liveIn(sc.Target).clone()
+		if sc.Dst >= 0 {
+			l[sc.Dst/64] &^= 1 << (uint(sc.Dst) % 64)
+		}
+		out.or(l)
 	}
 }
 

@@ -190,6 +190,15 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 			}
 		case card.Wait:
 			waiters[c.Obj] |= 1 << n
+		case card.Select:
+			for _, sc := range card.SelectCases(&q, c) {
+				if sc.Kind != card.CaseRecv {
+					continue
+				}
+				if u := &recvNode[sc.Obj]; u.node < 0 {
+					*u = use{n, pc}
+				}
+			}
 		}
 	}
 	if len(errs) > 0 {
@@ -202,6 +211,9 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 		if q.Globals[g].Kind == card.GChan && recvNode[g].node >= 0 {
 			net.GlobalNode[g] = recvNode[g].node
 		}
+	}
+	if err := placeSelects(&q, nodes, describe); err != nil {
+		return nil, err
 	}
 
 	// Events used on several nodes get a copy per node; the first node

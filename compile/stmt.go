@@ -277,6 +277,8 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		pc.ret(s)
 	case *syntax.EitherStmt:
 		pc.either(s)
+	case *syntax.SelectStmt:
+		pc.selectStmt(s)
 	default:
 		c.errorf(s.Pos(), "unexpected statement")
 	}

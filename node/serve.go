@@ -333,7 +333,7 @@ func (r *rt) step(st *nstack) bool {
 	case card.Done, card.Start:
 		return false
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-		card.Send, card.SendWait, card.Recv:
+		card.Send, card.SendWait, card.Recv, card.Either, card.Select:
 		ok, f := m.Ready(r.sh, st.loc, int(st.h), pc, h)
 		if f.Kind != vm.NoFault {
 			r.fail(st, vm.Result{Status: vm.Failed, Fault: f, PC: pc})
@@ -345,7 +345,7 @@ func (r *rt) step(st *nstack) bool {
 		}
 	}
 	choice := 0
-	if c.Op == card.Choose || c.Op == card.Either {
+	if c.Op == card.Choose || c.Op == card.Either || c.Op == card.Select {
 		if k := m.ChoicesAt(r.sh, st.loc, pc); k > 1 {
 			choice = r.rng.IntN(k)
 		}

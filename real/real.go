@@ -460,6 +460,10 @@ func (r *runner) prepare() {
 		case card.Choose, card.Either:
 			ci.choice = true
 			ci.block = card.Guarded(r.m.P, int32(pc))
+		case card.Select:
+			// Its stripes are all its channels: a blocked select parks on
+			// every one of them, and any change to one wakes it.
+			ci.choice, ci.block = true, true
 		}
 		ci.plain = len(ci.stripes) == 0 && !ci.block && !ci.choice && !ci.always
 	}

@@ -185,6 +185,15 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		}
 		st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[c.Dst], Value: m.FormatValue(after, t, r.Value)})
 	}
+	if c.Op == card.Select && r.Status == vm.OK && i < after.NumStacks() {
+		// The recv case taken, known by where the stack went.
+		for _, sc := range card.SelectCases(p, c) {
+			if sc.Target == after.PC(i) && sc.Kind == card.CaseRecv && sc.Dst >= 0 {
+				st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[sc.Dst], Value: m.FormatValue(after, sc.DstType, r.Value)})
+				break
+			}
+		}
+	}
 	return st
 }
 

@@ -288,6 +288,8 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return "a signal on " + m.wordName(w) + " (asleep in wait)"
 	case card.Either:
 		return label + " (no guard holds)"
+	case card.Select:
+		return label + " (no case can go on)"
 	}
 	return label
 }

@@ -218,6 +218,8 @@ func (m *Machine) Ready(sh, loc []int64, id int, pc int32, h Host) (bool, Fault)
 		return false, Fault{}
 	case card.Either:
 		return m.eitherReady(sh, loc, c)
+	case card.Select:
+		return m.selectReady(sh, loc, c)
 	case card.Await, card.Atomic:
 		if c.X == card.NoExpr {
 			return true, Fault{}
@@ -298,7 +300,7 @@ const MaxChoices = 1 << 20
 func (m *Machine) Choices(s *State, i int) int {
 	pc := s.PC(i)
 	switch m.P.Cards[pc].Op {
-	case card.Choose, card.Either, card.Signal:
+	case card.Choose, card.Either, card.Signal, card.Select:
 		return m.ChoicesAt(s.Shared(m.P), s.Locals(i), pc)
 	}
 	return 1
@@ -320,6 +322,8 @@ func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
 		return m.eitherChoices(sh, loc, c)
 	case card.Signal:
 		return m.signalChoices(sh, loc, c)
+	case card.Select:
+		return m.selectChoices(sh, loc, c)
 	}
 	return 1
 }
@@ -347,7 +351,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	case card.Done, card.Start, card.CondSleep:
 		return Result{Status: Blocked, PC: pc}
 	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-		card.Send, card.SendWait, card.Recv, card.Either:
+		card.Send, card.SendWait, card.Recv, card.Either, card.Select:
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
 			return Result{Status: Failed, Fault: f, PC: pc}
@@ -395,6 +399,8 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 	case card.Nop, card.Await, card.SendWait:
 	case card.CondWait, card.Signal, card.Broadcast:
 		return m.execCond(sh, loc, id, pc, choice, h)
+	case card.Select:
+		return m.execSelect(sh, loc, id, pc, choice, h)
 	case card.Release:
 		if c.X != card.NoExpr {
 			return m.execCond(sh, loc, id, pc, choice, h)
@@ -522,29 +528,9 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 				sh[w] = n + 1
 			}
 		case card.Recv:
-			var v int64
-			if g.Cap == 0 {
-				v = sh[w+1]
-				sender := sh[w] - 1
-				sh[w], sh[w+1] = 0, 0
-				if p.Net != nil {
-					// A sender on another node learns by message that its
-					// value was taken.
-					nh := h.(NetHost)
-					from, to := p.Net.ProcNode[c.Proc], nh.StackNode(sender)
-					if from != to {
-						nh.Post(Message{Kind: MsgAck, From: from, To: to, A: sender, Value: int64(w)})
-					}
-				}
-			} else {
-				// Keep the queue at the front of its buffer so that equal
-				// contents are equal words.
-				n := int32(sh[w])
-				v = sh[w+1]
-				copy(sh[w+1:w+n], sh[w+2:w+1+n])
-				sh[w+n] = 0
-				sh[w] = int64(n - 1)
-			}
+			// A sender on another node learns by message that its
+			// rendezvous value was taken.
+			v := m.take(sh, w, c.Obj, c.Proc, h)
 			if c.Dst >= 0 {
 				loc[c.Dst] = v
 			}
