@@ -37,6 +37,11 @@ func FuzzPrograms(f *testing.F) {
 		f.Add([]byte(src), "", uint8(0))
 		f.Add([]byte(src), "w=B", uint8(0x1b))
 	}
+	for _, src := range selectSeeds {
+		f.Add([]byte(src), "", uint8(0))
+		f.Add([]byte(src), "w=B", uint8(0x1b))
+		f.Add([]byte(src), "w=B", uint8(1))
+	}
 	f.Fuzz(func(t *testing.T, src []byte, place string, net uint8) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
@@ -104,6 +109,9 @@ func FuzzCards(f *testing.F) {
 	for _, src := range guardedSeeds {
 		f.Add([]byte(src))
 	}
+	for _, src := range selectSeeds {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := deck.Compile("fuzz.deck", src)
 		if err != nil {
@@ -124,4 +132,20 @@ var guardedSeeds = []string{
 	"var x = 0\nvar y = 0\nproc w() { x = 1 }\nproc main() {\n    let h = spawn w()\n    either {\n        await x == 1\n        y = 1\n    } or {\n        await 1 / x == 1\n    } or {\n        y = 2\n        await x == 1\n    }\n    join h\n}\n",
 	"var x = 0\nproc main() {\n    either {\n        await x\n    } or { }\n}\n",
 	"var x = 0\nproc main() {\n    either {\n        await x == 5\n    } or {\n        await x == 6\n    }\n}\n",
+}
+
+// selectSeeds are selects: on channels of the select's own node (a remote
+// rendezvous sender, a buffered one) and of another node (refused at
+// placement), a timeout, an index out of range, and the bad forms: no
+// case, two timeouts, a case that is not recv, send or timeout, a send on
+// a rendezvous channel, an unclosed select.
+var selectSeeds = []string{
+	"chan c\nchan d(1)\nvar got = 0\nproc main() {\n    let h = spawn w()\n    send c, 1\n    send d, 2\n    join h\n}\nproc w() {\n    for i in 0..2 {\n        select {\n        case v = recv c:\n            got = got + v\n        case recv d:\n        case timeout:\n        }\n    }\n}\n",
+	"chan c(1)\nproc w() { let v = recv c }\nproc main() {\n    let h = spawn w()\n    select {\n    case send c, 1:\n    case timeout:\n    }\n    join h\n}\n",
+	"chan a[2](1)\nproc main() {\n    let i = 2\n    select {\n    case recv a[i]:\n    case send a[i - 2], i:\n    }\n}\n",
+	"proc main() {\n    select {\n    }\n}\n",
+	"chan c(1)\nproc main() {\n    select {\n    case timeout:\n    case timeout:\n    }\n}\n",
+	"chan c(1)\nproc main() {\n    select {\n    case lock c:\n    case v = 3:\n    case recv c\n    }\n}\n",
+	"chan c\nproc main() {\n    select {\n    case send c, 1:\n    }\n}\n",
+	"chan c(1)\nproc main() {\n    select {\n    case recv c:\n",
 }

@@ -136,6 +136,9 @@ func cmdPlay(e *env, args []string) int {
 				if card.Guarded(prog, pc) {
 					note += " (" + openBranches(m, res.Final, i, k) + ")"
 				}
+				if prog.Cards[pc].Op == card.Select {
+					note += " (" + readyCases(m, res.Final, i, k) + ")"
+				}
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", what, note)
 		}
@@ -258,6 +261,16 @@ func openBranches(m *vm.Machine, s *vm.State, i, k int) string {
 	var parts []string
 	for c := 0; c < k; c++ {
 		parts = append(parts, fmt.Sprintf("%d: branch %d", c, m.EitherBranch(s, i, c)+1))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// readyCases says which case of a select each alternative takes: "0: case
+// 1, 1: case 3" (cases counted from 1).
+func readyCases(m *vm.Machine, s *vm.State, i, k int) string {
+	var parts []string
+	for c := 0; c < k; c++ {
+		parts = append(parts, fmt.Sprintf("%d: case %d", c, m.SelectCase(s, i, c)+1))
 	}
 	return strings.Join(parts, ", ")
 }
