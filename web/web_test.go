@@ -208,3 +208,31 @@ func TestBadRequests(t *testing.T) {
 		t.Errorf("bad JSON: %d", rec.Code)
 	}
 }
+
+// TestEveryExamplePlays plays every example of the gallery by API calls,
+// always taking the first move offered, until it ends or 60 moves: no
+// example makes the server fail, and every position offers a move or ends.
+func TestEveryExamplePlays(t *testing.T) {
+	s := New(Options{})
+	for _, ex := range examples.All() {
+		src := string(ex.Source)
+		var st StateJSON
+		if code := post(t, s, "/api/state", request{Source: src}, &st); code != 200 {
+			t.Errorf("%s: start: status %d", ex.Name, code)
+			continue
+		}
+		for n := 0; n < 60 && st.Status == "playing"; n++ {
+			if len(st.Choices) == 0 {
+				t.Errorf("%s after %q: playing, but no move offered", ex.Name, st.Schedule)
+				break
+			}
+			var next StateJSON
+			mv := st.Choices[len(st.Choices)-1].Move // the last: messages when there are some
+			if code := post(t, s, "/api/state", request{Source: src, Schedule: st.Schedule, Move: mv}, &next); code != 200 {
+				t.Errorf("%s after %q: move %s: status %d", ex.Name, st.Schedule, mv, code)
+				break
+			}
+			st = next
+		}
+	}
+}
