@@ -167,4 +167,16 @@ func TestBrowserLostUpdate(t *testing.T) {
 	do("to the end", chromedp.Click(chromedp.ID("pblast")))
 	waitFor("the counterexample's end", `document.getElementById("status").textContent.includes("You broke it.")`)
 	shot("4-check")
+
+	// A program that does not compile: the error, at its line and column.
+	do("type a bad program", chromedp.SetValue(chromedp.ID("src"), "var x = 0\nproc main() {\n    x = = 1\n}\n"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("src").dispatchEvent(new Event("input"))`))
+	waitFor("the error", `document.querySelector("#errors .error") !== null`)
+	if e := text("#errors .error"); !strings.HasPrefix(e, "3:9: ") {
+		t.Errorf("error %q, want it at 3:9", e)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#gutter .err").length`)); err != nil || n != 1 {
+		t.Errorf("%d lines marked in the gutter (%v), want 1", n, err)
+	}
+	shot("5-error")
 }

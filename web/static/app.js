@@ -97,6 +97,13 @@ function showCards(procs) {
 let compileTimer = null;
 function onEdit() {
   game.source = $("src").value;
+  if (game.example && game.example.source !== game.source) {
+    // An edited example is the user's own program: no goal to win.
+    game.example = null;
+    $("example").value = "";
+    $("goal").textContent = "";
+    $("solution").disabled = true;
+  }
   renderGutter([]);
   clearTimeout(compileTimer);
   compileTimer = setTimeout(() => load(""), 350);
@@ -114,7 +121,9 @@ async function load(schedule) {
     game.state = null;
     game.schedule = "";
     setStatus("The program does not compile: see the errors under the editor.", "broken");
-    $("moves").textContent = "";
+    for (const id of ["moves", "stacks", "shared", "inflight", "output", "steps"]) $(id).textContent = "";
+    $("schedule").textContent = "";
+    $("inflightbox").hidden = $("outputbox").hidden = true;
     renderSource();
     return;
   }
