@@ -38,6 +38,7 @@ usage:
   deck run FILE [flags]      deal one shuffle and show it
   deck check FILE [flags]    explore every shuffle
   deck play FILE [--from S]  be the dealer: pick which stack moves, card by card
+  deck serve [--addr A]      the playground in the browser (prints its address)
   deck help [COMMAND]        explain a command
 
 FILE - reads the program from standard input. Ctrl-C stops check and run
@@ -72,6 +73,8 @@ func run(e *env, args []string) int {
 		return cmdPlay(e, rest)
 	case "node":
 		return cmdNode(e, rest)
+	case "serve":
+		return cmdServe(e, rest)
 	case "help", "-h", "-help", "--help":
 		return cmdHelp(rest, stdout, stderr)
 	case "version", "--version":
@@ -97,6 +100,9 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 		fs, _ = checkFlags(io.Discard)
 	case "play":
 		fmt.Fprintln(stdout, "usage: deck play FILE [--from SCHEDULE]\n\n"+playHelp+"\n\n--from SCHEDULE starts from a schedule that run or check printed, one card a tick.")
+		return exitOK
+	case "serve":
+		fmt.Fprintln(stdout, serveHelp)
 		return exitOK
 	case "cards":
 		fmt.Fprintln(stdout, "usage: deck cards FILE\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.")

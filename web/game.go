@@ -1,0 +1,402 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// GlobalJSON is one shared variable or synchronisation object, each element
+// rendered for people: a value, a lock's holder, a semaphore's count, an
+// event's latch, a channel's contents.
+type GlobalJSON struct {
+	Name   string   `json:"name"`
+	Kind   string   `json:"kind"`
+	Array  bool     `json:"array,omitempty"`
+	Hidden bool     `json:"hidden,omitempty"`
+	Node   string   `json:"node,omitempty"`
+	Values []string `json:"values"`
+}
+
+// LocalJSON is one local slot of a stack.
+type LocalJSON struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+// StackJSON is one stack: where it stands in its source, whether it can
+// move and, when it cannot, what it waits for.
+type StackJSON struct {
+	ID       int         `json:"id"`
+	Name     string      `json:"name"`
+	Node     string      `json:"node,omitempty"`
+	Finished bool        `json:"finished"`
+	Stopped  bool        `json:"stopped,omitempty"` // its node crashed
+	Return   string      `json:"return,omitempty"`
+	Card     string      `json:"card,omitempty"`
+	Label    string      `json:"label,omitempty"`
+	Line     int32       `json:"line,omitempty"`
+	Col      int32       `json:"col,omitempty"`
+	Enabled  bool        `json:"enabled"`
+	Waits    string      `json:"waits,omitempty"`
+	Locals   []LocalJSON `json:"locals,omitempty"`
+	Taken    int64       `json:"taken"`
+}
+
+// MoveJSON is one move the dealer may make now.
+type MoveJSON struct {
+	Move  string `json:"move"` // as a schedule writes it: "1", "0:2", "m3", "x3", "d3"
+	Stack int    `json:"stack"`
+	Kind  string `json:"kind"` // "stack", "deliver", "drop" or "duplicate"
+	Label string `json:"label"`
+}
+
+// MessageJSON is a message in flight between nodes.
+type MessageJSON struct {
+	N    int32  `json:"n"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	What string `json:"what"`
+	Can  string `json:"can,omitempty"` // "" when it cannot be delivered yet
+}
+
+// StateJSON answers /api/state: a position of the game.
+type StateJSON struct {
+	Schedule  string               `json:"schedule"`
+	Moves     int                  `json:"moves"`  // moves played
+	Status    string               `json:"status"` // "playing", "broken" or "finished"
+	Message   string               `json:"message"`
+	Violation *trace.ViolationJSON `json:"violation,omitempty"`
+	Shared    []GlobalJSON         `json:"shared"`
+	Stacks    []StackJSON          `json:"stacks"`
+	InFlight  []MessageJSON        `json:"inflight,omitempty"`
+	Output    []string             `json:"output"`
+	Choices   []MoveJSON           `json:"choices"`
+	Steps     []trace.StepJSON     `json:"steps"`
+	Outcome   string               `json:"outcome,omitempty"`
+}
+
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	req, ok := readRequest(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.compileSource(req.File, req.Source)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
+		return
+	}
+	moves, err := parseMoves(req.Schedule)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "schedule: "+err.Error())
+		return
+	}
+	if req.Upto != nil && *req.Upto >= 0 && *req.Upto < len(moves) {
+		moves = moves[:*req.Upto]
+	}
+	if req.Undo && len(moves) > 0 {
+		moves = moves[:len(moves)-1]
+	}
+	if req.Move != "" {
+		mv, err := parseMoves(req.Move)
+		if err != nil || len(mv) != 1 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not one move", req.Move))
+			return
+		}
+		moves = append(moves, mv[0])
+	}
+	if len(moves) > MaxMoves {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the schedule has more than %d moves, the most the playground replays", MaxMoves))
+		return
+	}
+	st, err := Play(p, moves)
+	if err != nil {
+		var re *deal.ReplayError
+		if errors.As(err, &re) {
+			writeError(w, http.StatusConflict, "that move does not fit: "+re.Msg)
+			return
+		}
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// parseMoves reads a schedule and flattens it to one move a tick, as the
+// playground deals it.
+func parseMoves(text string) ([]trace.Move, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil
+	}
+	sch, err := trace.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if sch.Len() > MaxMoves {
+		return nil, fmt.Errorf("more than %d moves", MaxMoves)
+	}
+	return sch.Moves, nil
+}
+
+// Play replays moves, one card a tick, and describes the position reached.
+func Play(p *card.Program, moves []trace.Move) (*StateJSON, error) {
+	m := vm.New(p)
+	var sch trace.Schedule
+	for _, mv := range moves {
+		sch.Add(mv)
+	}
+	res, err := deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: &sch, Steps: true})
+	if err != nil {
+		return nil, err
+	}
+	fin := res.Final
+	out := &StateJSON{
+		Schedule: res.Schedule.String(),
+		Moves:    res.Schedule.Len(),
+		Status:   "playing",
+		Shared:   sharedJSON(m, fin),
+		Output:   m.OutputLines(fin),
+		Steps:    trace.StepsJSON(res.Steps),
+		Choices:  []MoveJSON{},
+	}
+	if out.Output == nil {
+		out.Output = []string{}
+	}
+	if out.Steps == nil {
+		out.Steps = []trace.StepJSON{}
+	}
+	for i := 0; i < fin.NumStacks(); i++ {
+		out.Stacks = append(out.Stacks, stackJSON(m, fin, i, res.Taken))
+	}
+	switch {
+	case res.Violation != nil:
+		out.Status = "broken"
+		out.Message = "You broke it."
+		v := trace.ViolationToJSON(res.Violation, out.Schedule, nil)
+		out.Violation = &v
+		return out, nil
+	case res.Stopped == "":
+		out.Status = "finished"
+		out.Outcome = m.Outcome(fin).Key()
+		out.Message = "Every stack has finished: " + out.Outcome
+		if out.Outcome == "" {
+			out.Message = "Every stack has finished."
+		}
+		return out, nil
+	}
+	for i := 0; i < fin.NumStacks(); i++ {
+		if fin.Finished(p, i) || m.Stopped(fin, i) || !m.Enabled(fin, i) {
+			continue
+		}
+		pc := fin.PC(i)
+		what := fmt.Sprintf("%s: %s", m.StackName(fin, i), p.Labels[pc])
+		k := m.Choices(fin, i)
+		if k <= 1 {
+			out.Choices = append(out.Choices, MoveJSON{Move: strconv.Itoa(i), Stack: i, Kind: "stack", Label: what})
+			continue
+		}
+		for c := 0; c < k && c < 64; c++ {
+			alt := fmt.Sprintf("alternative %d", c)
+			if card.Guarded(p, pc) {
+				alt = fmt.Sprintf("branch %d", m.EitherBranch(fin, i, c)+1)
+			} else if p.Cards[pc].Op == card.Either {
+				alt = fmt.Sprintf("branch %d", c+1)
+			}
+			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("%d:%d", i, c), Stack: i, Kind: "stack", Label: what + " — " + alt})
+		}
+	}
+	for k := 0; k < fin.NumMsgs(); k++ {
+		msg := fin.Msg(k)
+		mj := MessageJSON{N: msg.Tag, From: m.NodeName(msg.From), To: m.NodeName(msg.To), What: m.DescribeMsg(fin, msg)}
+		desc := fmt.Sprintf("m%d %s→%s %s", msg.Tag, mj.From, mj.To, mj.What)
+		var can []string
+		if m.Deliverable(fin, k) {
+			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("m%d", msg.Tag), Stack: -1, Kind: "deliver", Label: "deliver " + desc})
+			can = append(can, "deliver")
+		}
+		if m.Droppable(fin, k) {
+			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("x%d", msg.Tag), Stack: -1, Kind: "drop", Label: "drop " + desc})
+			can = append(can, "drop")
+		}
+		if m.Duplicable(fin, k) {
+			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("d%d", msg.Tag), Stack: -1, Kind: "duplicate", Label: "duplicate " + desc})
+			can = append(can, "duplicate")
+		}
+		mj.Can = strings.Join(can, ", ")
+		out.InFlight = append(out.InFlight, mj)
+	}
+	out.Message = "Your move: pick the stack that takes the next card."
+	return out, nil
+}
+
+func stackJSON(m *vm.Machine, s *vm.State, i int, taken []int64) StackJSON {
+	p := m.P
+	sj := StackJSON{ID: i, Name: m.StackName(s, i)}
+	if i < len(taken) {
+		sj.Taken = taken[i]
+	}
+	if p.Net != nil && len(p.Net.Nodes) > 1 {
+		sj.Node = m.NodeName(m.StackNode(s, i))
+	}
+	pc := s.PC(i)
+	proc := &p.Procs[p.Cards[pc].Proc]
+	if s.Finished(p, i) {
+		sj.Finished = true
+		if proc.Returns != card.TVoid {
+			sj.Return = m.FormatValue(s, proc.Returns, s.Ret(i))
+		}
+		return sj
+	}
+	c := &p.Cards[pc]
+	sj.Card, sj.Label, sj.Line, sj.Col = p.Numbers[pc], p.Labels[pc], c.Pos.Line, c.Pos.Col
+	if m.Stopped(s, i) {
+		sj.Stopped = true
+		sj.Waits = "its node has crashed"
+		return sj
+	}
+	sj.Enabled = m.Enabled(s, i)
+	if !sj.Enabled {
+		sj.Waits = m.WaitReason(s, i)
+	}
+	for k, v := range s.Locals(i) {
+		name := fmt.Sprintf("slot%d", k)
+		if k < len(proc.Locals) {
+			name = proc.Locals[k]
+		}
+		sj.Locals = append(sj.Locals, LocalJSON{Name: name, Value: v})
+	}
+	return sj
+}
+
+func sharedJSON(m *vm.Machine, s *vm.State) []GlobalJSON {
+	p := m.P
+	sh := s.Shared(p)
+	out := []GlobalJSON{}
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		gj := GlobalJSON{Name: g.Name, Kind: g.Kind.String(), Array: g.Len > 0, Hidden: g.Hidden}
+		if p.Net != nil && len(p.Net.Nodes) > 1 && gi < len(p.Net.GlobalNode) {
+			if n := p.Net.GlobalNode[gi]; n < 0 {
+				continue // a global nobody uses
+			} else if n > 0 {
+				gj.Node = p.Net.Nodes[n]
+			}
+		}
+		for e := int32(0); e < g.Elems(); e++ {
+			w := sh[g.Base+e*g.Stride : g.Base+(e+1)*g.Stride]
+			gj.Values = append(gj.Values, elemText(m, s, g, w))
+		}
+		out = append(out, gj)
+	}
+	return out
+}
+
+// elemText renders one element of a global from its words.
+func elemText(m *vm.Machine, s *vm.State, g *card.Global, w []int64) string {
+	switch g.Kind {
+	case card.GVar:
+		return m.FormatValue(s, g.Type, w[0])
+	case card.GMutex:
+		if w[0] == 0 {
+			return "free"
+		}
+		return "held by " + m.StackName(s, int(w[0]-1))
+	case card.GSem:
+		return fmt.Sprintf("count %d", w[0])
+	case card.GEvent:
+		if w[0] != 0 {
+			return "set"
+		}
+		return "not set"
+	case card.GCond:
+		return fmt.Sprintf("%d asleep", w[0])
+	case card.GChan:
+		if g.Cap == 0 {
+			if w[0] == 0 {
+				return "no offer (rendezvous)"
+			}
+			return fmt.Sprintf("%s offers %s (rendezvous)", m.StackName(s, int(w[0]-1)), m.FormatValue(s, g.Type, w[1]))
+		}
+		var vals []string
+		for k := int64(0); k < w[0] && int(k)+1 < len(w); k++ {
+			vals = append(vals, m.FormatValue(s, g.Type, w[1+k]))
+		}
+		return fmt.Sprintf("[%s] (%d of %d)", strings.Join(vals, ", "), w[0], g.Cap)
+	}
+	return fmt.Sprint(w)
+}
+
+// CheckJSON answers /api/check.
+type CheckJSON struct {
+	Verdict     string                `json:"verdict"`
+	States      int64                 `json:"states"`
+	Transitions int64                 `json:"transitions"`
+	Incomplete  string                `json:"incomplete,omitempty"`
+	Elapsed     string                `json:"elapsed"`
+	Outcomes    []OutcomeJSON         `json:"outcomes"`
+	Violations  []trace.ViolationJSON `json:"violations"`
+	Races       int                   `json:"races"`
+}
+
+// OutcomeJSON is one outcome and a shortest shuffle that reaches it.
+type OutcomeJSON struct {
+	Key      string `json:"key"`
+	Schedule string `json:"schedule"`
+}
+
+func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	req, ok := readRequest(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.compileSource(req.File, req.Source)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
+		return
+	}
+	cj, err := s.Check(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, cj)
+}
+
+// Check explores every shuffle of p within the playground's limits (one
+// check at a time, on a few workers).
+func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
+	s.checking.Lock()
+	defer s.checking.Unlock()
+	stop := make(chan struct{})
+	t := time.AfterFunc(s.opt.CheckTimeout, func() { close(stop) })
+	defer t.Stop()
+	rep, err := check.Run(vm.New(p), check.Options{
+		Workers: s.opt.CheckWorkers, All: true,
+		MaxStates: checkStates, MaxMemory: checkMemory, Stop: stop,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cj := &CheckJSON{
+		Verdict: rep.Verdict, States: rep.States, Transitions: rep.Transitions,
+		Incomplete: rep.Incomplete, Elapsed: rep.Elapsed.Round(time.Millisecond).String(),
+		Outcomes: []OutcomeJSON{}, Violations: []trace.ViolationJSON{}, Races: len(rep.Races),
+	}
+	for _, o := range rep.Outcomes {
+		cj.Outcomes = append(cj.Outcomes, OutcomeJSON{Key: o.Key, Schedule: o.Schedule.String()})
+	}
+	for _, cx := range rep.Violations {
+		cj.Violations = append(cj.Violations, trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps))
+	}
+	return cj, nil
+}

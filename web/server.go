@@ -1,0 +1,329 @@
+// Package web is deck's playground in the browser: an HTTP server with a
+// small JSON API over the packages that do the work (compile, vm, deal,
+// check) and one embedded page of plain HTML, CSS and JavaScript that lets
+// a learner be the dealer, as `deck play` does in a terminal.
+//
+// The server keeps no games: every request carries the program's source and
+// the schedule played so far, and the server replays it through deal (one
+// card a tick) to answer. So undo is the schedule minus its last move, and a
+// position is shared by sharing its source and schedule.
+//
+// The API (all POST bodies and answers are JSON):
+//
+//	GET  /api/examples  the gallery: name, title, goal, source
+//	POST /api/compile   {source} → errors with line:col, or each procedure's cards
+//	POST /api/state     {source, schedule, move?, undo?, upto?} → the game's state and moves
+//	POST /api/check     {source} → verdict, outcomes, shortest counterexamples
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/examples"
+	"github.com/deck-lang/deck/internal/expect"
+	"github.com/deck-lang/deck/syntax"
+	"github.com/deck-lang/deck/trace"
+)
+
+//go:embed static
+var static embed.FS
+
+// Limits on what one request may ask for.
+const (
+	MaxSource    = 64 << 10 // bytes of program source
+	MaxMoves     = 20_000   // moves in a schedule
+	MaxBody      = MaxSource + 1<<20
+	checkStates  = 2_000_000
+	checkMemory  = 512 << 20
+	checkTimeout = 10 * time.Second
+)
+
+// Options configure a Server.
+type Options struct {
+	// CheckWorkers is the number of workers a check may use (0: 2).
+	CheckWorkers int
+	// CheckTimeout bounds one check (0: 10 s).
+	CheckTimeout time.Duration
+}
+
+// Server serves the playground.
+type Server struct {
+	opt Options
+	mux *http.ServeMux
+
+	checking sync.Mutex // one check at a time
+
+	mu    sync.Mutex
+	progs map[[32]byte]*compiled // a few recently compiled programs
+	order [][32]byte
+}
+
+type compiled struct {
+	prog *card.Program
+	err  error
+}
+
+// New returns a playground server.
+func New(opt Options) *Server {
+	if opt.CheckWorkers <= 0 {
+		opt.CheckWorkers = 2
+	}
+	if opt.CheckTimeout <= 0 {
+		opt.CheckTimeout = checkTimeout
+	}
+	s := &Server{opt: opt, mux: http.NewServeMux(), progs: map[[32]byte]*compiled{}}
+	sub, _ := fs.Sub(static, "static")
+	s.mux.Handle("GET /", http.FileServerFS(sub))
+	s.mux.HandleFunc("GET /api/examples", s.handleExamples)
+	s.mux.HandleFunc("POST /api/compile", s.handleCompile)
+	s.mux.HandleFunc("POST /api/state", s.handleState)
+	s.mux.HandleFunc("POST /api/check", s.handleCheck)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	defer func() {
+		// A bug in an engine must not take the playground down.
+		if v := recover(); v != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": fmt.Sprintf("internal error: %v", v)})
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// request is the body of every POST.
+type request struct {
+	Source   string `json:"source"`
+	File     string `json:"file"`     // the name in positions ("" → "play.deck")
+	Schedule string `json:"schedule"` // the moves so far
+	Move     string `json:"move"`     // one more move: "S", "S:K", "mN", "xN", "dN"
+	Undo     bool   `json:"undo"`     // take the last move back
+	Upto     *int   `json:"upto"`     // keep only the first Upto moves
+}
+
+func readRequest(w http.ResponseWriter, r *http.Request) (*request, bool) {
+	var req request
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())
+		return nil, false
+	}
+	if len(req.Source) > MaxSource {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the program is larger than %d KiB, the most the playground takes", MaxSource>>10))
+		return nil, false
+	}
+	if req.File == "" {
+		req.File = "play.deck"
+	}
+	return &req, true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// compileSource compiles (and places, as the file's place declarations
+// say) a source, remembering the last few programs.
+func (s *Server) compileSource(file, src string) (*card.Program, error) {
+	key := sha256.Sum256([]byte(file + "\x00" + src))
+	s.mu.Lock()
+	c, ok := s.progs[key]
+	s.mu.Unlock()
+	if ok {
+		return c.prog, c.err
+	}
+	p, err := compile.Source(file, []byte(src))
+	if err == nil {
+		p, err = compile.Place(p, nil, 0)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.order) >= 16 {
+		delete(s.progs, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.progs[key] = &compiled{p, err}
+	s.order = append(s.order, key)
+	return p, err
+}
+
+// ErrorJSON is one compile error, at its place in the source.
+type ErrorJSON struct {
+	Line int32  `json:"line"`
+	Col  int32  `json:"col"`
+	Msg  string `json:"msg"`
+}
+
+func errorsJSON(err error) []ErrorJSON {
+	var list syntax.ErrorList
+	if errors.As(err, &list) {
+		var out []ErrorJSON
+		for _, e := range list {
+			if e.Dropped > 0 {
+				out = append(out, ErrorJSON{Msg: fmt.Sprintf("(and %d more errors)", e.Dropped)})
+				continue
+			}
+			out = append(out, ErrorJSON{Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg})
+		}
+		return out
+	}
+	return []ErrorJSON{{Msg: err.Error()}}
+}
+
+// ExampleJSON is one program of the gallery, with its goal.
+type ExampleJSON struct {
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	Goal   string `json:"goal"`
+	Kind   string `json:"kind,omitempty"` // the violation kind that wins ("" when none can)
+	Source string `json:"source"`
+}
+
+func (s *Server) handleExamples(w http.ResponseWriter, r *http.Request) {
+	var out []ExampleJSON
+	for _, ex := range examples.All() {
+		out = append(out, exampleJSON(ex))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// exampleJSON makes a level of the game from an example: its title is the
+// first line of its header, its goal comes from the violations the header
+// says the checker finds.
+func exampleJSON(ex examples.Example) ExampleJSON {
+	src := string(ex.Source)
+	e := ExampleJSON{Name: ex.Name, Source: src}
+	first, _, _ := strings.Cut(src, "\n")
+	if t, ok := strings.CutPrefix(first, "//"); ok {
+		e.Title = strings.TrimSpace(t)
+	}
+	e.Goal, e.Kind = "Play every shuffle you like: the checker says no shuffle breaks it.", ""
+	secs, err := expect.ParseAll(ex.Source)
+	if err != nil || len(secs) == 0 || secs[0].Header == nil {
+		return e
+	}
+	h := secs[0].Header
+	if h.Verdict != check.VerdictViolation {
+		return e
+	}
+	for _, k := range []string{trace.KindAssert, trace.KindDeadlock, trace.KindAlways} {
+		if h.Violations[k] {
+			e.Kind = k
+			break
+		}
+	}
+	if e.Kind == "" {
+		for k := range h.Violations {
+			if e.Kind == "" || k < e.Kind {
+				e.Kind = k
+			}
+		}
+	}
+	switch e.Kind {
+	case trace.KindAssert:
+		e.Goal = "Break the assert."
+	case trace.KindDeadlock:
+		e.Goal = "Make it deadlock."
+	case trace.KindAlways:
+		e.Goal = "Break the always invariant."
+	default:
+		e.Goal = "Make it fail: " + e.Kind + "."
+	}
+	return e
+}
+
+// CardJSON is one card of a procedure, as deck cards lists it.
+type CardJSON struct {
+	PC     int32  `json:"pc"`
+	Number string `json:"number"`
+	Line   int32  `json:"line"`
+	Col    int32  `json:"col"`
+	Label  string `json:"label"`
+	Sync   bool   `json:"sync,omitempty"`
+	Touch  string `json:"touches,omitempty"`
+}
+
+// ProcJSON is a procedure and its cards.
+type ProcJSON struct {
+	Name  string     `json:"name"`
+	Node  string     `json:"node,omitempty"`
+	Cards []CardJSON `json:"cards"`
+}
+
+// CompileJSON answers /api/compile.
+type CompileJSON struct {
+	OK     bool        `json:"ok"`
+	Errors []ErrorJSON `json:"errors,omitempty"`
+	Procs  []ProcJSON  `json:"procs,omitempty"`
+}
+
+func (s *Server) handleCompile(w http.ResponseWriter, r *http.Request) {
+	req, ok := readRequest(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.compileSource(req.File, req.Source)
+	if err != nil {
+		writeJSON(w, http.StatusOK, CompileJSON{Errors: errorsJSON(err)})
+		return
+	}
+	writeJSON(w, http.StatusOK, CompileJSON{OK: true, Procs: procsJSON(p)})
+}
+
+func procsJSON(p *card.Program) []ProcJSON {
+	out := make([]ProcJSON, len(p.Procs))
+	for i, pr := range p.Procs {
+		out[i].Name = pr.Name
+		out[i].Cards = []CardJSON{}
+	}
+	if p.Net != nil && len(p.Net.Nodes) > 1 {
+		for i := range out {
+			out[i].Node = p.Net.Nodes[p.Net.ProcNode[i]]
+		}
+	}
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		if c.Op == card.Done || c.Proc < 0 || int(c.Proc) >= len(out) {
+			continue
+		}
+		var touch []string
+		for _, a := range p.Accesses[pc] {
+			what := "read "
+			if a.Write {
+				what = "write "
+			}
+			what += p.Globals[a.Global].Name
+			if a.Elem >= 0 && p.Globals[a.Global].Len > 0 {
+				what += fmt.Sprintf("[%d]", a.Elem)
+			} else if p.Globals[a.Global].Len > 0 {
+				what += "[i]"
+			}
+			touch = append(touch, what)
+		}
+		out[c.Proc].Cards = append(out[c.Proc].Cards, CardJSON{
+			PC: int32(pc), Number: p.Numbers[pc], Line: c.Pos.Line, Col: c.Pos.Col,
+			Label: p.Labels[pc], Sync: c.Op.IsSync(), Touch: strings.Join(touch, ", "),
+		})
+	}
+	return out
+}

@@ -1,0 +1,238 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/deck-lang/deck/examples"
+)
+
+// post sends body to path and decodes the answer into out; it returns the
+// status code.
+func post(t *testing.T, h http.Handler, path string, body any, out any) int {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", path, bytes.NewReader(b)))
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			t.Fatalf("%s: %v in %s", path, err, rec.Body)
+		}
+	}
+	return rec.Code
+}
+
+func example(t *testing.T, name string) string {
+	t.Helper()
+	ex, ok := examples.Get(name)
+	if !ok {
+		t.Fatalf("no example %s", name)
+	}
+	return string(ex.Source)
+}
+
+func TestCompileErrorPositions(t *testing.T) {
+	s := New(Options{})
+	src := "var x = 0\nproc main() {\n    x = = 1\n}\n"
+	var got CompileJSON
+	if code := post(t, s, "/api/compile", request{Source: src}, &got); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if got.OK || len(got.Errors) == 0 {
+		t.Fatalf("want errors, got %+v", got)
+	}
+	if e := got.Errors[0]; e.Line != 3 || e.Col != 9 || e.Msg == "" {
+		t.Errorf("first error at %d:%d %q, want 3:9", e.Line, e.Col, e.Msg)
+	}
+	// A name that does not resolve: an error of the compiler, not the parser.
+	src = "proc main() {\n  y = 1\n}\n"
+	got = CompileJSON{}
+	post(t, s, "/api/compile", request{Source: src}, &got)
+	if len(got.Errors) != 1 || got.Errors[0].Line != 2 || got.Errors[0].Col != 3 {
+		t.Errorf("undefined name: got %+v, want one error at 2:3", got.Errors)
+	}
+}
+
+func TestCompileCards(t *testing.T) {
+	s := New(Options{})
+	var got CompileJSON
+	post(t, s, "/api/compile", request{Source: example(t, "lost_update")}, &got)
+	if !got.OK {
+		t.Fatalf("lost_update does not compile: %+v", got.Errors)
+	}
+	var inc *ProcJSON
+	for i := range got.Procs {
+		if got.Procs[i].Name == "inc" {
+			inc = &got.Procs[i]
+		}
+	}
+	if inc == nil {
+		t.Fatalf("no proc inc in %+v", got.Procs)
+	}
+	// x++ is two cards, read x then write x (then the return).
+	if len(inc.Cards) < 2 || !strings.Contains(inc.Cards[0].Touch, "read x") || !strings.Contains(inc.Cards[1].Touch, "write x") {
+		t.Errorf("inc's cards: %+v", inc.Cards)
+	}
+}
+
+// TestLostUpdateGame plays lost_update to the failed assert by API calls:
+// main spawns both stacks, both read x, both write it, main joins and
+// asserts. An undo in the middle takes one card back.
+func TestLostUpdateGame(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "lost_update")
+	st := StateJSON{}
+	if code := post(t, s, "/api/state", request{Source: src}, &st); code != 200 || st.Status != "playing" {
+		t.Fatalf("start: %d %+v", code, st)
+	}
+	if len(st.Choices) != 1 || st.Choices[0].Move != "0" {
+		t.Fatalf("at the start only main moves: %+v", st.Choices)
+	}
+	play := func(move string) {
+		t.Helper()
+		var next StateJSON
+		if code := post(t, s, "/api/state", request{Source: src, Schedule: st.Schedule, Move: move}, &next); code != 200 {
+			t.Fatalf("move %s after %q: status %d", move, st.Schedule, code)
+		}
+		st = next
+	}
+	play("0") // spawn a
+	play("0") // spawn b
+	play("1") // a reads x
+	// Undo: one move back, then the same move again.
+	var undone StateJSON
+	post(t, s, "/api/state", request{Source: src, Schedule: st.Schedule, Undo: true}, &undone)
+	if undone.Moves != 2 || len(undone.Steps) != 2 {
+		t.Fatalf("undo: %d moves, %d steps", undone.Moves, len(undone.Steps))
+	}
+	play("2") // b reads x
+	for _, sj := range st.Stacks {
+		if sj.Name == "main" && (sj.Enabled || !strings.Contains(sj.Waits, "inc")) {
+			t.Errorf("main should wait for a join: %+v", sj)
+		}
+	}
+	play("1") // a writes 1
+	play("2") // b writes 1
+	if st.Shared[0].Name != "x" || st.Shared[0].Values[0] != "1" {
+		t.Errorf("x after both writes: %+v", st.Shared)
+	}
+	for st.Status == "playing" {
+		play(st.Choices[0].Move)
+	}
+	if st.Status != "broken" || st.Message != "You broke it." || st.Violation == nil || st.Violation.Kind != "assert" {
+		t.Fatalf("want a failed assert, got %s %q %+v", st.Status, st.Message, st.Violation)
+	}
+	// A move that does not fit is refused with a reason.
+	var e map[string]string
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: "7"}, &e); code != 409 || e["error"] == "" {
+		t.Errorf("bad move: %d %v", code, e)
+	}
+}
+
+func TestCheckLostUpdate(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "lost_update")
+	var got CheckJSON
+	if code := post(t, s, "/api/check", request{Source: src}, &got); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if got.Verdict != "violation" || len(got.Violations) != 1 || got.Violations[0].Kind != "assert" {
+		t.Fatalf("check: %+v", got)
+	}
+	if len(got.Outcomes) != 1 || got.Outcomes[0].Key != "x=2" {
+		t.Errorf("outcomes: %+v", got.Outcomes)
+	}
+	// The counterexample plays back to the same failed assert.
+	var st StateJSON
+	post(t, s, "/api/state", request{Source: src, Schedule: got.Violations[0].Schedule}, &st)
+	if st.Status != "broken" {
+		t.Errorf("counterexample %q replays to %s", got.Violations[0].Schedule, st.Status)
+	}
+	// Playing back step by step: the first two moves only.
+	two := 2
+	post(t, s, "/api/state", request{Source: src, Schedule: got.Violations[0].Schedule, Upto: &two}, &st)
+	if st.Moves != 2 || st.Status != "playing" {
+		t.Errorf("upto 2: %d moves, %s", st.Moves, st.Status)
+	}
+}
+
+func TestExamplesGoals(t *testing.T) {
+	s := New(Options{})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/examples", nil))
+	var got []ExampleJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	goals := map[string]string{}
+	for _, e := range got {
+		goals[e.Name] = e.Goal
+	}
+	for name, want := range map[string]string{
+		"lost_update":           "Break the assert.",
+		"philosophers_deadlock": "Make it deadlock.",
+	} {
+		if goals[name] != want {
+			t.Errorf("%s: goal %q, want %q", name, goals[name], want)
+		}
+	}
+	if len(got) < 20 {
+		t.Errorf("%d examples", len(got))
+	}
+}
+
+// TestBadRequests: bad programs and bad bodies get errors, never a crash.
+func TestBadRequests(t *testing.T) {
+	s := New(Options{})
+	var e map[string]any
+	if code := post(t, s, "/api/state", request{Source: "proc main( {"}, &e); code != 422 || e["errors"] == nil {
+		t.Errorf("state of a bad program: %d %v", code, e)
+	}
+	if code := post(t, s, "/api/state", request{Source: "proc main() {}", Schedule: "zz"}, &e); code != 400 {
+		t.Errorf("bad schedule: %d", code)
+	}
+	big := strings.Repeat("// x\n", MaxSource/4)
+	if code := post(t, s, "/api/compile", request{Source: big}, &e); code != 413 {
+		t.Errorf("big program: %d", code)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/compile", strings.NewReader("{")))
+	if rec.Code != 400 {
+		t.Errorf("bad JSON: %d", rec.Code)
+	}
+}
+
+// TestEveryExamplePlays plays every example of the gallery by API calls,
+// always taking the first move offered, until it ends or 60 moves: no
+// example makes the server fail, and every position offers a move or ends.
+func TestEveryExamplePlays(t *testing.T) {
+	s := New(Options{})
+	for _, ex := range examples.All() {
+		src := string(ex.Source)
+		var st StateJSON
+		if code := post(t, s, "/api/state", request{Source: src}, &st); code != 200 {
+			t.Errorf("%s: start: status %d", ex.Name, code)
+			continue
+		}
+		for n := 0; n < 60 && st.Status == "playing"; n++ {
+			if len(st.Choices) == 0 {
+				t.Errorf("%s after %q: playing, but no move offered", ex.Name, st.Schedule)
+				break
+			}
+			var next StateJSON
+			mv := st.Choices[len(st.Choices)-1].Move // the last: messages when there are some
+			if code := post(t, s, "/api/state", request{Source: src, Schedule: st.Schedule, Move: mv}, &next); code != 200 {
+				t.Errorf("%s after %q: move %s: status %d", ex.Name, st.Schedule, mv, code)
+				break
+			}
+			st = next
+		}
+	}
+}
