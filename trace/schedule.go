@@ -73,7 +73,15 @@ func writeMove(b *strings.Builder, m Move) {
 type Schedule struct {
 	Moves []Move
 	Ends  []int32
+	// Cycle, when positive, says that the last Cycle ticks are a cycle
+	// that can repeat forever (a progress violation's lasso): the text
+	// form writes them in parentheses, "0,1*2,(1,2*3)".
+	Cycle int
 }
+
+// Prefix returns the number of ticks before the cycle (all of them when
+// there is no cycle).
+func (s *Schedule) Prefix() int { return s.NumTicks() - s.Cycle }
 
 // Len returns the number of moves.
 func (s *Schedule) Len() int { return len(s.Moves) }
@@ -102,6 +110,7 @@ func (s *Schedule) Truncate(n int) {
 		return
 	}
 	s.Ends = s.Ends[:n]
+	s.Cycle = 0
 	end := int32(0)
 	if n > 0 {
 		end = s.Ends[n-1]
@@ -120,16 +129,35 @@ func (s *Schedule) Truncate(n int) {
 // the order they were sent), "x3" drops it, "d3" delivers a copy and keeps
 // it in flight; "S*N" repeats a one-move tick N times. When parsing, white space may stand next to a separator (to wrap
 // a long schedule), never between two digits.
+//
+// A cycle (see Schedule.Cycle) is written last, in parentheses.
 func (s *Schedule) String() string {
 	var b strings.Builder
-	for i := 0; i < s.NumTicks(); {
+	if s.Cycle <= 0 || s.Cycle > s.NumTicks() {
+		s.write(&b, 0, s.NumTicks())
+		return b.String()
+	}
+	s.write(&b, 0, s.Prefix())
+	if b.Len() > 0 {
+		b.WriteByte(',')
+	}
+	b.WriteByte('(')
+	s.write(&b, s.Prefix(), s.NumTicks())
+	b.WriteByte(')')
+	return b.String()
+}
+
+// write writes ticks [from, to).
+func (s *Schedule) write(b *strings.Builder, from, to int) {
+	first := b.Len()
+	for i := from; i < to; {
 		t := s.Tick(i)
-		if b.Len() > 0 {
+		if b.Len() > first {
 			b.WriteByte(',')
 		}
 		if len(t) == 1 && t[0].Choice == 0 && !t[0].IsNet() {
 			n := 1
-			for i+n < s.NumTicks() && len(s.Tick(i+n)) == 1 && s.Tick(i + n)[0] == t[0] {
+			for i+n < to && len(s.Tick(i+n)) == 1 && s.Tick(i + n)[0] == t[0] {
 				n++
 			}
 			b.WriteString(strconv.Itoa(int(t[0].Stack)))
@@ -144,18 +172,61 @@ func (s *Schedule) String() string {
 			if k > 0 {
 				b.WriteByte('+')
 			}
-			writeMove(&b, m)
+			writeMove(b, m)
 		}
 		i++
 	}
-	return b.String()
 }
 
 // maxRepeat bounds "S*N" so that a typo cannot ask for a huge schedule.
 const maxRepeat = 1 << 26
 
-// Parse reads a schedule in the text form written by String.
+// Parse reads a schedule in the text form written by String, with at most
+// one cycle in parentheses, at the end.
 func Parse(text string) (*Schedule, error) {
+	open := strings.IndexByte(text, '(')
+	if open < 0 {
+		if strings.IndexByte(text, ')') >= 0 {
+			return nil, fmt.Errorf("schedule: ')' without '('")
+		}
+		return parseTicks(text)
+	}
+	body, rest, ok := strings.Cut(text[open+1:], ")")
+	if !ok {
+		return nil, fmt.Errorf("schedule: '(' without ')'")
+	}
+	if strings.TrimSpace(rest) != "" || strings.ContainsAny(body, "()") {
+		return nil, fmt.Errorf("schedule: the cycle in parentheses must come last, once")
+	}
+	head := strings.TrimRight(strings.TrimSpace(text[:open]), " \t\r\n")
+	if head != "" {
+		if !strings.HasSuffix(head, ",") {
+			return nil, fmt.Errorf("schedule: put a comma before the cycle's '('")
+		}
+		head = head[:len(head)-1]
+	}
+	s, err := parseTicks(head)
+	if err != nil {
+		return nil, err
+	}
+	cyc, err := parseTicks(body)
+	if err != nil {
+		return nil, err
+	}
+	if cyc.NumTicks() == 0 {
+		return nil, fmt.Errorf("schedule: the cycle in parentheses is empty")
+	}
+	if s.Len()+cyc.Len() > maxRepeat {
+		return nil, fmt.Errorf("schedule: too long")
+	}
+	for t := 0; t < cyc.NumTicks(); t++ {
+		s.Add(cyc.Tick(t)...)
+	}
+	s.Cycle = cyc.NumTicks()
+	return s, nil
+}
+
+func parseTicks(text string) (*Schedule, error) {
 	// Line breaks and spaces may wrap a long schedule, but only next to
 	// a separator: "0 1" is not silently stack 01.
 	if loc := splitNumber.FindStringIndex(text); loc != nil {

@@ -43,3 +43,30 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCycle(t *testing.T) {
+	tests := []struct {
+		in, want   string
+		ticks, cyc int
+	}{
+		{"0,1*2,(1,2*3)", "0,1*2,(1,2*3)", 7, 4},
+		{"(1,2)", "(1,2)", 2, 2},
+		{"1,1,(1,1)", "1*2,(1*2)", 4, 2},
+		{" 0 , ( 1 , 2 ) ", "0,(1,2)", 3, 2},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if got := s.String(); got != tt.want || s.NumTicks() != tt.ticks || s.Cycle != tt.cyc {
+			t.Errorf("Parse(%q) = %q (%d ticks, cycle %d), want %q (%d, %d)", tt.in, got, s.NumTicks(), s.Cycle, tt.want, tt.ticks, tt.cyc)
+		}
+	}
+	for _, bad := range []string{"0,()", "(1),(2)", "(1),2", "0(1)", "0,(1", "0,1)"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q): no error", bad)
+		}
+	}
+}
