@@ -222,6 +222,9 @@ type Proc struct {
 	Start  int32
 	Pos    syntax.Pos
 	Locals []string // slot names, for traces ("t1" for temporaries)
+	// Daemon: declared `daemon proc`; its stacks may run forever, and may
+	// be left blocked once every other stack has finished.
+	Daemon bool
 }
 
 // PrintArg is one argument of a print card: a literal string or an

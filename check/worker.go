@@ -103,12 +103,14 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	n := s.NumStacks()
 	en := w.en[:0]
 	total := 0
-	stuck := -1
+	stuck := -1 // the first unfinished stack that is not a daemon
+	live := false
 	for i := 0; i < n; i++ {
 		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
 			continue
 		}
-		if stuck < 0 {
+		live = true
+		if stuck < 0 && !p.Procs[s.ProcOf(p, i)].Daemon {
 			stuck = i
 		}
 		if !m.Enabled(s, i) {
@@ -134,8 +136,8 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	nets := w.nets[:0]
 	netAmp := -1 // a message delivered (or lost) alone
 	moves := total
-	if p.Net != nil && stuck >= 0 {
-		if total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
+	if p.Net != nil && live {
+		if stuck >= 0 && total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
 			// No stack can move: losing what is in flight is a deadlock.
 			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
 		}
@@ -156,6 +158,8 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 		total += len(nets) / 2
 	}
 	if moves == 0 {
+		// Daemons left blocked once every other stack has finished: the
+		// run is over, not stuck.
 		if stuck >= 0 {
 			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
 		} else {

@@ -193,7 +193,10 @@ func (c *compiler) declare(f *syntax.File) {
 				params = append(params, prm.Name)
 			}
 			idx := int32(len(p.Procs))
-			p.Procs = append(p.Procs, card.Proc{Name: d.Name.Name, Params: params, Pos: d.Name.At, Returns: card.TVoid, Start: -1})
+			p.Procs = append(p.Procs, card.Proc{Name: d.Name.Name, Params: params, Pos: d.Name.At, Returns: card.TVoid, Start: -1, Daemon: d.Daemon})
+			if d.Daemon && d.Name.Name == "main" {
+				c.errorf(d.At, "main cannot be a daemon: the program ends when main and the stacks it waits for finish")
+			}
 			c.decls = append(c.decls, d)
 			c.info = append(c.info, procInfo{returns: card.TVoid})
 			c.names[d.Name.Name] = &entity{kind: entProc, pos: d.Name.At, proc: idx}

@@ -97,7 +97,16 @@ type Result struct {
 	// StepsCut reports that the run dealt more cards than Options.MaxSteps
 	// and Steps holds only the first ones.
 	StepsCut bool
+	// A replayed schedule with a cycle (trace.Schedule.Cycle) plays its
+	// prefix, then the cycle CycleRuns times; Forever reports that every
+	// pass of the cycle came back to the state it started from, so the
+	// cycle can repeat forever. Schedule then holds every tick played.
+	CycleRuns int
+	Forever   bool
 }
+
+// CyclePasses is how many times a replay plays a schedule's cycle.
+const CyclePasses = 3
 
 // ReplayError is returned when a schedule does not fit the program.
 type ReplayError struct {
@@ -145,6 +154,11 @@ type dealer struct {
 	// belongs to node cpuNode[k] and takes only that node's stacks.
 	cpuNode  []int32
 	netMoves []netMove // scratch: the network's possible moves this tick
+
+	// The replay of a cycle: its first tick, its length, and the state
+	// (without output) at the start of its first pass.
+	loopStart, loopLen int
+	loopSnap           []int64
 }
 
 // netMove is a move the network can make: deliver, drop or duplicate
@@ -194,7 +208,9 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		return d.res, nil
 	}
 	var err error
-	if opt.Replay != nil {
+	if opt.Replay != nil && opt.Replay.Cycle > 0 {
+		err = d.replayCycle()
+	} else if opt.Replay != nil {
 		err = d.replay()
 	} else {
 		d.deal()
@@ -337,7 +353,9 @@ func (d *dealer) deal() {
 			}
 			d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 			if !d.netTick(true) {
-				d.res.Violation = trace.Deadlock(m, s)
+				if !d.onlyDaemons() {
+					d.res.Violation = trace.Deadlock(m, s)
+				}
 				return
 			}
 			d.endTick()
@@ -626,10 +644,57 @@ func (d *dealer) allFinished() bool {
 	return true
 }
 
+// replayCycle plays a schedule's prefix, then its cycle CyclePasses
+// times, checking that every pass ends in the state it started from.
+func (d *dealer) replayCycle() error {
+	sch := d.opt.Replay
+	if sch.Cycle > sch.NumTicks() {
+		return &ReplayError{Tick: 0, Msg: "the cycle is longer than the schedule"}
+	}
+	full := &trace.Schedule{}
+	for t := 0; t < sch.NumTicks(); t++ {
+		full.Add(sch.Tick(t)...)
+	}
+	pre := sch.Prefix()
+	for k := 1; k < CyclePasses; k++ {
+		for t := pre; t < sch.NumTicks(); t++ {
+			full.Add(sch.Tick(t)...)
+		}
+	}
+	d.opt.Replay = full
+	d.loopStart, d.loopLen = pre, sch.Cycle
+	d.res.Forever = true
+	err := d.replay()
+	d.opt.Replay = sch
+	if d.res.Violation != nil || err != nil {
+		d.res.Forever = false
+	}
+	d.res.Schedule.Cycle = 0
+	return err
+}
+
+// loopCheck, at the start of tick t of a cycle's replay, compares the
+// state with the one the cycle's first pass started from.
+func (d *dealer) loopCheck(t int) {
+	if d.loopLen == 0 || t < d.loopStart || (t-d.loopStart)%d.loopLen != 0 {
+		return
+	}
+	w := d.s.W[:d.s.OutputStart()]
+	if t == d.loopStart {
+		d.loopSnap = append(d.loopSnap[:0], w...)
+		return
+	}
+	d.res.CycleRuns++
+	if !slices.Equal(w, d.loopSnap) {
+		d.res.Forever = false
+	}
+}
+
 // replay deals exactly the moves of a schedule.
 func (d *dealer) replay() error {
 	m, s, sch := d.m, d.s, d.opt.Replay
 	for t := 0; t < sch.NumTicks(); t++ {
+		d.loopCheck(t)
 		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 		for k, mv := range sch.Tick(t) {
 			if mv.IsNet() {
@@ -677,15 +742,29 @@ func (d *dealer) replay() error {
 		}
 		d.endTick()
 	}
+	d.loopCheck(sch.NumTicks())
 	d.grow()
 	switch {
 	case d.allFinished():
 	case d.anyEnabled() || (d.p.Net != nil && (m.NetEnabled(s) || m.CanHeal(s) && s.NumMsgs() > 0)):
 		d.res.Stopped = "replay-ended"
+	case d.onlyDaemons():
+		// Daemons left blocked once every other stack has finished.
 	default:
 		d.res.Violation = trace.Deadlock(m, s)
 	}
 	return nil
+}
+
+// onlyDaemons reports whether every stack still unfinished is a daemon:
+// when none of them can move either, the run is over, not deadlocked.
+func (d *dealer) onlyDaemons() bool {
+	for st := 0; st < d.s.NumStacks(); st++ {
+		if !d.s.Finished(d.p, st) && (d.p.Net == nil || !d.m.Stopped(d.s, st)) && !d.p.Procs[d.s.ProcOf(d.p, st)].Daemon {
+			return false
+		}
+	}
+	return true
 }
 
 // replayNet makes the network move mv of tick t, after checking that the

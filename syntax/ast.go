@@ -117,12 +117,14 @@ type PlaceDecl struct {
 	Node *Ident
 }
 
-// ProcDecl is `proc name(a, b) { ... }`.
+// ProcDecl is `proc name(a, b) { ... }`, or `daemon proc ...` for a
+// procedure whose stacks need not finish.
 type ProcDecl struct {
 	At     Pos
 	Name   *Ident
 	Params []*Ident
 	Body   *Block
+	Daemon bool
 }
 
 func (d *ConstDecl) Pos() Pos   { return d.At }

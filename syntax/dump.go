@@ -76,6 +76,9 @@ func dump(b *strings.Builder, node any) {
 		}
 		list("observe", xs...)
 	case *ProcDecl:
+		if n.Daemon {
+			b.WriteString("(daemon ")
+		}
 		b.WriteString("(proc ")
 		dump(b, n.Name)
 		b.WriteString(" (")
@@ -88,6 +91,9 @@ func dump(b *strings.Builder, node any) {
 		b.WriteString(") ")
 		dump(b, n.Body)
 		b.WriteByte(')')
+		if n.Daemon {
+			b.WriteByte(')')
+		}
 
 	// statements
 	case *Block:

@@ -338,6 +338,17 @@ func (p *parser) parseDecl() Decl {
 	case PROC:
 		return p.parseProc()
 	}
+	if p.tok == IDENT && p.lit == "daemon" {
+		// `daemon` is a word only in front of proc, so that programs may
+		// still name variables daemon.
+		p.next()
+		if p.tok != PROC {
+			p.errorExpected("proc after daemon")
+		}
+		d := p.parseProc()
+		d.At, d.Daemon = at, true
+		return d
+	}
 	if p.tok == IDENT || startsStmt(p.tok) {
 		p.fail(p.pos, "expected declaration, found %s (statements belong inside a proc)", describe(p.tok, p.lit))
 	}
