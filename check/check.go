@@ -195,10 +195,24 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep, err := c.report()
-	if err != nil || !c.por || len(rep.Violations) == 0 {
+	if err != nil {
 		return rep, err
 	}
-	exactCounterexamples(m, opt, rep)
+	if c.por && len(rep.Violations) > 0 {
+		exactCounterexamples(m, opt, rep)
+	}
+	if opt.CheckProgress {
+		switch {
+		case rep.Verdict == VerdictIncomplete:
+			rep.Progress = &ProgressReport{Status: ProgressUnchecked, Fairness: opt.Fairness, Why: "the safety search did not finish"}
+		case len(rep.Violations) > 0 && !opt.All:
+			rep.Progress = &ProgressReport{Status: ProgressUnchecked, Fairness: opt.Fairness, Why: "a safety violation was found first"}
+		default:
+			if err := checkProgress(m, opt, rep); err != nil {
+				return nil, err
+			}
+		}
+	}
 	rep.Elapsed = time.Since(c.start)
 	return rep, nil
 }
@@ -218,7 +232,7 @@ const exactStates = 1 << 18
 // depth, since every shallower level was complete).
 func exactCounterexamples(m *vm.Machine, opt Options, rep *Report) {
 	o := opt
-	o.NoPOR, o.All, o.Deterministic, o.Progress = true, true, false, nil
+	o.NoPOR, o.All, o.Deterministic, o.Progress, o.CheckProgress = true, true, false, nil, false
 	if o.MaxStates <= 0 || o.MaxStates > exactStates {
 		o.MaxStates = exactStates
 	}

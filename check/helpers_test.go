@@ -55,6 +55,15 @@ func mustRun(t tb, m *vm.Machine, opt Options) *Report {
 		if err != nil {
 			t.Fatalf("counterexample %s for %s does not replay: %v", ce.Schedule.String(), ce.Violation.Describe(), err)
 		}
+		if ce.Schedule.Cycle > 0 {
+			if res.Violation != nil || !res.Forever || res.CycleRuns != deal.CyclePasses {
+				t.Fatalf("lasso %s for %s replays to %+v (forever %v)", ce.Schedule.String(), ce.Violation.Describe(), res.Violation, res.Forever)
+			}
+			if len(ce.Steps) != ce.Schedule.Len() {
+				t.Fatalf("lasso has %d moves but %d steps", ce.Schedule.Len(), len(ce.Steps))
+			}
+			continue
+		}
 		if ce.Violation.Kind == KindOutcome {
 			if res.Violation != nil {
 				t.Fatalf("the schedule of an outcome violation replays to %s", res.Violation.Describe())
@@ -343,7 +352,7 @@ func bruteForce(m *vm.Machine, limit int) *brute {
 
 func allFinished(m *vm.Machine, s *vm.State) bool {
 	for i := 0; i < s.NumStacks(); i++ {
-		if !m.Stopped(s, i) {
+		if !m.Stopped(s, i) && !m.P.Procs[s.ProcOf(m.P, i)].Daemon {
 			return false
 		}
 	}

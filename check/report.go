@@ -23,6 +23,11 @@ type Options struct {
 	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit
 	MaxMemory     int64 // bytes; stop (incomplete) before using more; 0: default
 	NoPOR         bool  // turn partial-order reduction off (--por=off)
+	// CheckProgress asks, after the safety search, whether every stack
+	// that is not a daemon finishes in every fair run (progress.go).
+	CheckProgress     bool
+	Fairness          Fairness // of the runs the progress check considers
+	MaxProgressStates int64    // the progress graph's bound; 0: DefaultMaxProgressStates
 	// Progress, when set, is called about once a second from one goroutine.
 	Progress func(Progress)
 	// Stop, when closed, stops the search as a limit would: the verdict is
@@ -68,9 +73,13 @@ type Report struct {
 	BytesPerState float64 // memory per stored state
 	Elapsed       time.Duration
 	Workers       int
+	// Progress is what the progress check did (nil when it did not run).
+	Progress *ProgressReport
 }
 
-// Counterexample is a shortest shuffle that reaches a violation.
+// Counterexample is a shortest shuffle that reaches a violation. For a
+// progress violation the schedule ends with a cycle (Schedule.Cycle ticks)
+// that can repeat forever, and Steps holds the prefix and one pass of it.
 type Counterexample struct {
 	Violation *trace.Violation
 	Schedule  trace.Schedule

@@ -1,0 +1,688 @@
+package check
+
+import (
+	"fmt"
+	"math/bits"
+	"strings"
+	"time"
+
+	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Progress checking
+//
+// Safety says nothing bad happens; progress says every stack that is not
+// a daemon eventually finishes, in every fair run. A run that never
+// finishes in a finite state space ends up going round a cycle forever, so
+// a violation is a lasso: a path to a state, then a cycle back to it. The
+// check looks for one in three steps:
+//
+//  1. It builds the explicit graph of the reachable states, breadth-first
+//     (so ids are BFS order and the BFS parents give shortest prefixes),
+//     one card a transition and WITHOUT partial-order reduction. The
+//     reduction of the safety search keeps every deadlock, failure and
+//     outcome, and its cycle proviso keeps a stack from being ignored
+//     forever for safety's sake; neither promises that the reduced graph
+//     keeps the fair cycles of the full one (a stack that moves alone
+//     hides the states where the others are enabled, which is exactly
+//     what fairness is about). So this graph is the full one, bounded by
+//     Options.MaxProgressStates: above it progress is reported
+//     "unchecked", never ok.
+//  2. It splits the graph into strongly connected components (Tarjan's
+//     algorithm, iterative). An infinite run stays, from some point on,
+//     inside one non-trivial component and may visit all of it, so a
+//     component holds a fair violating run exactly when it is fair and
+//     some non-daemon stack is unfinished in it (finished stacks never
+//     come back, so every state of a component has the same unfinished
+//     stacks).
+//  3. Fairness of a component C. Weak: every stack enabled in every state
+//     of C moves on some edge inside C. Strong: every stack enabled in
+//     some state of C moves inside C; when one does not, the states where
+//     it is enabled are removed and the rest is split again (a fair run
+//     cannot visit them infinitely often). None: every cycle counts.
+//
+// The violation reported is the fair component whose first state in BFS
+// order is shallowest; its prefix is the BFS path there, and its cycle is
+// the shortest cycle back to that state, lengthened by detours through
+// the moves and states that fairness asks for. The search is sequential:
+// it runs after the parallel safety search and costs a few times its
+// time on the same state space (docs/performance.md).
+
+// Fairness is what a run must grant the stacks to count as fair.
+type Fairness uint8
+
+const (
+	FairWeak   Fairness = iota // a stack enabled from some point on moves
+	FairStrong                 // a stack enabled infinitely often moves
+	FairNone                   // every cycle counts
+)
+
+func (f Fairness) String() string { return [...]string{"weak", "strong", "none"}[f] }
+
+// ParseFairness reads weak, strong or none.
+func ParseFairness(s string) (Fairness, error) {
+	switch s {
+	case "weak":
+		return FairWeak, nil
+	case "strong":
+		return FairStrong, nil
+	case "none":
+		return FairNone, nil
+	}
+	return 0, fmt.Errorf("fairness %q: want weak, strong or none", s)
+}
+
+// Progress violation kinds.
+const (
+	KindLivelock   = "livelock"
+	KindStarvation = "starvation"
+)
+
+// DefaultMaxProgressStates bounds the graph of the progress check.
+const DefaultMaxProgressStates = 2_000_000
+
+// Progress check results (ProgressReport.Status).
+const (
+	ProgressOK        = "ok"
+	ProgressViolation = "violation"
+	ProgressUnchecked = "unchecked"
+)
+
+// ProgressReport says what the progress check did.
+type ProgressReport struct {
+	Status      string // ProgressOK, ProgressViolation or ProgressUnchecked
+	Why         string // for unchecked: why
+	Fairness    Fairness
+	States      int64
+	Transitions int64
+	Elapsed     time.Duration
+}
+
+// maxProgressStacks: a state's enabled and unfinished stacks are bit sets.
+const maxProgressStacks = 64
+
+// pgraph is the explicit state graph, edges in CSR form.
+type pgraph struct {
+	m      *vm.Machine
+	ids    map[uint64]uint32
+	parent []uint32 // BFS parent (the root's is itself)
+	pedge  []uint32 // the parent's edge that reached the state
+	off    []uint32 // edges of state v: [off[v], off[v+1])
+	to     []uint32
+	stk    []uint8
+	ch     []int32
+	en     []uint64 // stacks enabled in the state
+	unf    []uint64 // non-daemon stacks unfinished in the state
+	trans  int64
+}
+
+func (g *pgraph) n() int { return len(g.en) }
+
+// build explores the reachable states. It returns "" or why it stopped.
+func (g *pgraph) build(opt Options) string {
+	m := g.m
+	p := m.P
+	limit := opt.MaxProgressStates
+	if limit <= 0 {
+		limit = DefaultMaxProgressStates
+	}
+	if opt.MaxStates > 0 && opt.MaxStates < limit {
+		limit = opt.MaxStates
+	}
+	init := m.InitHashed()
+	if k, _ := m.CheckAlways(init); k >= 0 {
+		return ""
+	}
+	g.ids = map[uint64]uint32{fingerprint(init.W): 0}
+	g.parent, g.pedge = []uint32{0}, []uint32{0}
+	// The queue: words of the states not expanded yet, in id order.
+	buf := append([]int64(nil), init.W...)
+	starts := []int{0}
+	head := 0
+	var s, t vm.State
+	s.HashOutput, t.HashOutput = true, true
+	for v := 0; v < len(g.parent); v++ {
+		if v&4095 == 0 {
+			select {
+			case <-opt.Stop:
+				return "interrupted"
+			default:
+			}
+		}
+		end := len(buf)
+		if head+1 < len(starts) {
+			end = starts[head+1]
+		}
+		s.Load(p, buf[starts[head]:end])
+		head++
+		if head > 1<<12 && head*2 > len(starts) {
+			// Drop what was expanded.
+			cut := starts[head]
+			buf = append(buf[:0], buf[cut:]...)
+			starts = append(starts[:0], starts[head:]...)
+			for i := range starts {
+				starts[i] -= cut
+			}
+			head = 0
+		}
+		n := s.NumStacks()
+		if n > maxProgressStacks {
+			return fmt.Sprintf("a state has more than %d stacks", maxProgressStacks)
+		}
+		var en, unf uint64
+		g.off = append(g.off, uint32(len(g.to)))
+		for i := 0; i < n; i++ {
+			if s.Finished(p, i) {
+				continue
+			}
+			if !p.Procs[s.ProcOf(p, i)].Daemon {
+				unf |= 1 << i
+			}
+			if !m.Enabled(&s, i) {
+				continue
+			}
+			en |= 1 << i
+			k := m.Choices(&s, i)
+			for ch := 0; ch < k; ch++ {
+				g.trans++
+				t.CopyFrom(&s)
+				if r := m.Step(&t, i, ch); r.Status != vm.OK {
+					continue // a failure ends the run: safety's business
+				}
+				if k, _ := m.CheckAlways(&t); k >= 0 {
+					continue
+				}
+				fp := fingerprint(t.W)
+				id, ok := g.ids[fp]
+				if !ok {
+					if int64(len(g.parent)) >= limit {
+						return fmt.Sprintf("the graph would have more than %d states", limit)
+					}
+					id = uint32(len(g.parent))
+					g.ids[fp] = id
+					g.parent = append(g.parent, uint32(v))
+					g.pedge = append(g.pedge, uint32(len(g.to)))
+					starts = append(starts, len(buf))
+					buf = append(buf, t.W...)
+				}
+				g.to = append(g.to, id)
+				g.stk = append(g.stk, uint8(i))
+				g.ch = append(g.ch, int32(ch))
+			}
+		}
+		g.en = append(g.en, en)
+		g.unf = append(g.unf, unf)
+	}
+	g.off = append(g.off, uint32(len(g.to)))
+	g.ids = nil // not needed any more
+	return ""
+}
+
+// tarjan finds strongly connected components, iteratively.
+type tarjan struct {
+	g      *pgraph
+	index  []int32 // 0: not visited
+	low    []int32
+	on     []bool
+	stack  []uint32
+	calls  []tcall
+	counts int32
+}
+
+type tcall struct{ v, e uint32 }
+
+// run splits the subgraph of the states in nodes (in(v) must hold for
+// exactly them) and calls emit with each component.
+func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) {
+	g := t.g
+	for _, root := range nodes {
+		if t.index[root] != 0 {
+			continue
+		}
+		t.push(root)
+		for len(t.calls) > 0 {
+			top := &t.calls[len(t.calls)-1]
+			v := top.v
+			if top.e < g.off[v+1] {
+				w := g.to[top.e]
+				top.e++
+				if !in(w) {
+					continue
+				}
+				if t.index[w] == 0 {
+					t.push(w)
+				} else if t.on[w] {
+					t.low[v] = min(t.low[v], t.index[w])
+				}
+				continue
+			}
+			t.calls = t.calls[:len(t.calls)-1]
+			if len(t.calls) > 0 {
+				u := t.calls[len(t.calls)-1].v
+				t.low[u] = min(t.low[u], t.low[v])
+			}
+			if t.low[v] == t.index[v] {
+				k := len(t.stack) - 1
+				for t.stack[k] != v {
+					k--
+				}
+				comp := t.stack[k:]
+				for _, w := range comp {
+					t.on[w] = false
+				}
+				emit(comp)
+				t.stack = t.stack[:k]
+			}
+		}
+	}
+	for _, v := range nodes {
+		t.index[v], t.low[v] = 0, 0
+	}
+}
+
+func (t *tarjan) push(v uint32) {
+	t.counts++
+	t.index[v], t.low[v] = t.counts, t.counts
+	t.on[v] = true
+	t.stack = append(t.stack, v)
+	t.calls = append(t.calls, tcall{v, t.g.off[v]})
+}
+
+// lasso is a fair component with an unfinished non-daemon stack.
+type lasso struct {
+	states []uint32 // sorted ascending: states[0] is the entry
+	unf    uint64
+}
+
+// findLasso returns the fair violating component with the shallowest entry.
+func (g *pgraph) findLasso(fair Fairness) *lasso {
+	n := g.n()
+	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
+	mark := make([]uint32, n)
+	gen := uint32(0)
+	var best *lasso
+	consider := func(set []uint32) {
+		if best != nil && minOf(set) > best.states[0] {
+			return
+		}
+		gen++
+		for _, v := range set {
+			mark[v] = gen
+		}
+		if g.unf[set[0]] == 0 {
+			return
+		}
+		allEn, anyEn, moved := ^uint64(0), uint64(0), uint64(0)
+		edges := false
+		for _, v := range set {
+			allEn &= g.en[v]
+			anyEn |= g.en[v]
+			for e := g.off[v]; e < g.off[v+1]; e++ {
+				if mark[g.to[e]] == gen {
+					moved |= 1 << g.stk[e]
+					edges = true
+				}
+			}
+		}
+		if !edges {
+			return // one state without a loop: no infinite run stays here
+		}
+		ok := true
+		switch fair {
+		case FairWeak:
+			ok = allEn&^moved == 0
+		case FairStrong:
+			ok = anyEn&^moved == 0
+		}
+		if ok {
+			best = &lasso{states: sortedCopy(set), unf: g.unf[set[0]]}
+		}
+	}
+	var comps [][]uint32
+	all := make([]uint32, n)
+	for v := range all {
+		all[v] = uint32(v)
+	}
+	t.run(all, func(uint32) bool { return true }, func(c []uint32) {
+		if len(c) > 1 || g.selfLoop(c[0]) {
+			comps = append(comps, append([]uint32(nil), c...))
+		}
+	})
+	for len(comps) > 0 {
+		set := comps[len(comps)-1]
+		comps = comps[:len(comps)-1]
+		if fair != FairStrong {
+			consider(set)
+			continue
+		}
+		// Strong fairness: drop the states where a stack that never moves
+		// inside the set is enabled, and split what is left again.
+		gen++
+		for _, v := range set {
+			mark[v] = gen
+		}
+		anyEn, moved := uint64(0), uint64(0)
+		for _, v := range set {
+			anyEn |= g.en[v]
+			for e := g.off[v]; e < g.off[v+1]; e++ {
+				if mark[g.to[e]] == gen {
+					moved |= 1 << g.stk[e]
+				}
+			}
+		}
+		bad := anyEn &^ moved
+		if bad == 0 {
+			consider(set)
+			continue
+		}
+		var keep []uint32
+		for _, v := range set {
+			if g.en[v]&bad == 0 {
+				keep = append(keep, v)
+			}
+		}
+		in := make(map[uint32]bool, len(keep))
+		for _, v := range keep {
+			in[v] = true
+		}
+		t.run(keep, func(v uint32) bool { return in[v] }, func(c []uint32) {
+			if len(c) > 1 || g.selfLoopIn(c[0], in) {
+				comps = append(comps, append([]uint32(nil), c...))
+			}
+		})
+	}
+	return best
+}
+
+func (g *pgraph) selfLoop(v uint32) bool {
+	for e := g.off[v]; e < g.off[v+1]; e++ {
+		if g.to[e] == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *pgraph) selfLoopIn(v uint32, in map[uint32]bool) bool { return in[v] && g.selfLoop(v) }
+
+func minOf(s []uint32) uint32 {
+	m := s[0]
+	for _, v := range s {
+		m = min(m, v)
+	}
+	return m
+}
+
+func sortedCopy(s []uint32) []uint32 {
+	c := append([]uint32(nil), s...)
+	// Components are small next to the graph; a simple sort will do.
+	sortU32(c)
+	return c
+}
+
+// path returns the edges of a shortest path inside set from v to a state
+// where goal holds, taking at least one edge (nil when there is none).
+func (g *pgraph) path(set map[uint32]bool, v uint32, goal func(uint32) bool) []uint32 {
+	prev := map[uint32]uint32{} // state -> edge that reached it
+	queue := []uint32{}
+	visit := func(from uint32) (uint32, bool) {
+		for e := g.off[from]; e < g.off[from+1]; e++ {
+			w := g.to[e]
+			if !set[w] {
+				continue
+			}
+			if _, seen := prev[w]; seen {
+				continue
+			}
+			prev[w] = e
+			if goal(w) {
+				return w, true
+			}
+			queue = append(queue, w)
+		}
+		return 0, false
+	}
+	end, ok := visit(v)
+	for q := 0; !ok && q < len(queue); q++ {
+		end, ok = visit(queue[q])
+	}
+	if !ok {
+		return nil
+	}
+	var es []uint32
+	for w := end; ; {
+		e := prev[w]
+		es = append(es, e)
+		w = g.source(e)
+		if w == v && len(es) > 0 {
+			break
+		}
+	}
+	for i, j := 0, len(es)-1; i < j; i, j = i+1, j-1 {
+		es[i], es[j] = es[j], es[i]
+	}
+	return es
+}
+
+// source returns the state edge e leaves.
+func (g *pgraph) source(e uint32) uint32 {
+	lo, hi := 0, g.n()
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if g.off[mid] <= e {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return uint32(lo)
+}
+
+// cycle returns a fair cycle through the lasso's entry, as edges.
+func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
+	set := make(map[uint32]bool, len(l.states))
+	for _, v := range l.states {
+		set[v] = true
+	}
+	r := l.states[0]
+	back := func(v uint32) []uint32 {
+		if v == r {
+			return nil
+		}
+		return g.path(set, v, func(w uint32) bool { return w == r })
+	}
+	cyc := g.path(set, r, func(w uint32) bool { return w == r })
+	for range maxProgressStacks + 1 {
+		en, anyEn := ^uint64(0), uint64(0)
+		var moved uint64
+		for _, e := range cyc {
+			s := g.source(e)
+			en &= g.en[s]
+			anyEn |= g.en[s]
+			moved |= 1 << g.stk[e]
+		}
+		need := en &^ moved
+		if fair == FairStrong {
+			need = anyEn &^ moved
+		} else if fair == FairNone {
+			need = 0
+		}
+		if need == 0 {
+			return cyc
+		}
+		j := uint8(bits.TrailingZeros64(need))
+		// A detour from r: through a move of j inside the set if there is
+		// one, else (weak fairness) through a state where j is disabled.
+		jEdge := func(w uint32) int64 {
+			for e := g.off[w]; e < g.off[w+1]; e++ {
+				if g.stk[e] == j && set[g.to[e]] {
+					return int64(e)
+				}
+			}
+			return -1
+		}
+		var det []uint32
+		at := r
+		if jEdge(r) < 0 {
+			det = g.path(set, r, func(w uint32) bool { return jEdge(w) >= 0 })
+			if det == nil {
+				det = g.path(set, r, func(w uint32) bool { return g.en[w]&(1<<j) == 0 })
+			}
+			if det == nil {
+				return cyc // cannot happen in a fair component
+			}
+			at = g.to[det[len(det)-1]]
+		}
+		if e := jEdge(at); e >= 0 {
+			det = append(det, uint32(e))
+			at = g.to[e]
+		}
+		cyc = append(cyc, append(det, back(at)...)...)
+	}
+	return cyc
+}
+
+func sortU32(s []uint32) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j-1] > s[j]; j-- {
+			s[j-1], s[j] = s[j], s[j-1]
+		}
+	}
+}
+
+// checkProgress runs the progress check and adds what it finds to rep.
+func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
+	start := time.Now()
+	pr := &ProgressReport{Fairness: opt.Fairness}
+	rep.Progress = pr
+	defer func() { pr.Elapsed = time.Since(start) }()
+	if m.P.Net != nil {
+		pr.Status, pr.Why = ProgressUnchecked, "programs placed on nodes are not checked for progress yet"
+		return nil
+	}
+	g := &pgraph{m: m}
+	why := g.build(opt)
+	pr.States, pr.Transitions = int64(g.n()), g.trans
+	if why != "" {
+		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why
+		return nil
+	}
+	l := g.findLasso(opt.Fairness)
+	if l == nil {
+		pr.Status = ProgressOK
+		return nil
+	}
+	pr.Status = ProgressViolation
+	ce, err := g.counterexample(l, opt.Fairness)
+	if err != nil {
+		return err
+	}
+	rep.Violations = append(rep.Violations, ce)
+	rep.Verdict = VerdictViolation
+	return nil
+}
+
+// counterexample turns a lasso into a schedule with a cycle, replays it,
+// and describes it.
+func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error) {
+	m, p := g.m, g.m.P
+	r := l.states[0]
+	var pre []uint32
+	for v := r; v != 0; v = g.parent[v] {
+		pre = append(pre, g.pedge[v])
+	}
+	var sch trace.Schedule
+	for i := len(pre) - 1; i >= 0; i-- {
+		e := pre[i]
+		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
+	}
+	cyc := g.cycle(l, fair)
+	var moved uint64
+	for _, e := range cyc {
+		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
+		moved |= 1 << g.stk[e]
+	}
+	sch.Cycle = len(cyc)
+	res, err := deal.Run(m, deal.Options{Replay: &sch, Steps: true})
+	if err != nil {
+		return Counterexample{}, internalError("lasso %s does not replay: %v", sch.String(), err)
+	}
+	if !res.Forever {
+		return Counterexample{}, internalError("lasso %s: the cycle does not come back to its first state", sch.String())
+	}
+	// The state where the cycle starts: replay the prefix alone.
+	prefix := sch
+	prefix.Truncate(sch.Prefix())
+	pres, err := deal.Run(m, deal.Options{Replay: &prefix})
+	if err != nil {
+		return Counterexample{}, internalError("lasso prefix %s does not replay: %v", prefix.String(), err)
+	}
+	s := pres.Final
+	v := &trace.Violation{Kind: KindStarvation}
+	if l.unf&moved != 0 {
+		v.Kind = KindLivelock
+	}
+	var busy, waiting, waits []string
+	first := -1
+	for i := 0; i < s.NumStacks(); i++ {
+		if l.unf&(1<<i) == 0 {
+			continue
+		}
+		if first < 0 || v.Kind == KindLivelock && moved&(1<<i) != 0 && moved&(1<<first) == 0 {
+			first = i
+		}
+		name := m.StackName(s, i)
+		if moved&(1<<i) != 0 {
+			busy = append(busy, name)
+			continue
+		}
+		waiting = append(waiting, name)
+		if why := m.WaitReason(s, i); why != "" {
+			waits = append(waits, name+" waits at "+why)
+		}
+	}
+	var b strings.Builder
+	if len(busy) > 0 {
+		fmt.Fprintf(&b, "%s never finish%s: %s taking cards in a cycle that can repeat forever",
+			list(busy), plural(len(busy), "es", ""), plural(len(busy), "it keeps", "they keep"))
+		if len(waiting) > 0 {
+			fmt.Fprintf(&b, "; %s never finish%s either", list(waiting), plural(len(waiting), "es", ""))
+		}
+	} else {
+		fmt.Fprintf(&b, "%s never finish%s: %s while other stacks keep moving forever",
+			list(waiting), plural(len(waiting), "es", ""), plural(len(waiting), "it only waits", "they only wait"))
+	}
+	if len(waits) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(waits, "; "))
+	}
+	if fair != FairWeak {
+		fmt.Fprintf(&b, " [fairness %s]", fair)
+	}
+	v.Message = b.String()
+	pc := s.PC(first)
+	v.Pos = p.Position(p.Cards[pc].Pos)
+	v.Stack = m.StackName(s, first)
+	v.Card = p.Numbers[pc]
+	steps := res.Steps
+	if k := sch.Len(); len(steps) > k {
+		steps = steps[:k]
+	}
+	return Counterexample{Violation: v, Schedule: sch, Steps: steps}, nil
+}
+
+// list joins names: "a", "a and b", "a, b and c".
+func list(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,185 @@
+package check
+
+import (
+	"strings"
+	"testing"
+)
+
+// backOff: Ben-Ari's fourth attempt, reduced: two stacks that back off in
+// step forever.
+const backOff = `var want[2] = false
+proc p(me) {
+    let other = 1 - me
+    want[me] = true
+    while want[other] {
+        want[me] = false
+        want[me] = true
+    }
+    want[me] = false
+}
+proc main() {
+    let a = spawn p(0)
+    let b = spawn p(1)
+    join a
+    join b
+}
+`
+
+// spinFlag: a spin on a flag nobody sets.
+const spinFlag = `var flag = false
+proc spin() {
+    while !flag { }
+}
+proc main() {
+    let a = spawn spin()
+    join a
+}
+`
+
+// awaitFlag: the same wait with await is a deadlock, not a livelock.
+const awaitFlag = `var flag = false
+proc w() { await flag }
+proc main() {
+    let a = spawn w()
+    join a
+}
+`
+
+// unfairSpin: w spins until s sets the flag. Only an unfair run (s never
+// moves although it always can) spins forever.
+const unfairSpin = `var flag = false
+proc w() { while !flag { } }
+proc s() { flag = true }
+proc main() {
+    let a = spawn w()
+    let b = spawn s()
+    join a; join b
+}
+`
+
+// daemonServer: a daemon serves requests forever and is left blocked.
+const daemonServer = `chan req(0)
+var served = 0
+daemon proc server() {
+    while true {
+        let v = recv req
+        served = served + v
+    }
+}
+proc main() {
+    spawn server()
+    send req, 1
+    send req, 2
+    await served == 3
+}
+`
+
+// starved: main waits for a flag that a busy daemon never sets.
+const starved = `var n = 0
+var done = false
+daemon proc ticker() {
+    while true { n = 1 - n }
+}
+proc main() {
+    spawn ticker()
+    await done
+}
+`
+
+// toggler: a stack that can only finish if the other never interferes;
+// strong fairness forces the move it would otherwise be denied forever.
+const strongNeeded = `var x = 0
+var stop = false
+proc t() {
+    while !stop { x = 1 - x }
+}
+proc w() {
+    await x == 1
+    stop = true
+}
+proc main() {
+    let a = spawn t()
+    let b = spawn w()
+    join a; join b
+}
+`
+
+func progressOpt(f Fairness) Options {
+	return Options{CheckProgress: true, Fairness: f, Workers: 2}
+}
+
+func TestProgressLassos(t *testing.T) {
+	tests := []struct {
+		name, src string
+		fair      Fairness
+		kind      string // "" for no violation
+		never     string // a stack the message names
+	}{
+		{"backoff", backOff, FairWeak, KindLivelock, "p#1"},
+		{"spin", spinFlag, FairWeak, KindLivelock, "spin"},
+		{"await", awaitFlag, FairWeak, "deadlock", ""},
+		{"unfair-spin-weak", unfairSpin, FairWeak, "", ""},
+		{"unfair-spin-none", unfairSpin, FairNone, KindLivelock, "w"},
+		{"daemon", daemonServer, FairWeak, "", ""},
+		{"starved", starved, FairWeak, KindStarvation, "main"},
+		{"strong-weak", strongNeeded, FairWeak, KindLivelock, "t"},
+		{"strong-strong", strongNeeded, FairStrong, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustCompile(t, tt.name+".deck", tt.src)
+			for _, nw := range []int{1, 2} {
+				opt := progressOpt(tt.fair)
+				opt.Workers = nw
+				rep := mustRun(t, m, opt)
+				got := ""
+				if len(rep.Violations) > 0 {
+					got = rep.Violations[0].Violation.Kind
+				}
+				if got != tt.kind {
+					t.Fatalf("workers %d: kind %q, want %q (%+v)", nw, got, tt.kind, rep.Violations)
+				}
+				if tt.kind == KindLivelock || tt.kind == KindStarvation {
+					ce := rep.Violations[0]
+					if ce.Schedule.Cycle == 0 || !strings.Contains(ce.Violation.Message, tt.never) {
+						t.Fatalf("lasso %s: %s", ce.Schedule.String(), ce.Violation.Message)
+					}
+					if rep.Progress.Status != ProgressViolation {
+						t.Fatalf("progress %+v", rep.Progress)
+					}
+					t.Logf("%s: %s", ce.Schedule.String(), ce.Violation.Describe())
+				} else if tt.kind == "" && rep.Progress.Status != ProgressOK {
+					t.Fatalf("progress %+v", rep.Progress)
+				}
+			}
+		})
+	}
+}
+
+func TestProgressLimit(t *testing.T) {
+	m := mustCompile(t, "backoff.deck", backOff)
+	opt := progressOpt(FairWeak)
+	opt.MaxProgressStates = 5
+	rep := mustRun(t, m, opt)
+	if rep.Progress.Status != ProgressUnchecked || len(rep.Violations) != 0 {
+		t.Fatalf("progress %+v, violations %d", rep.Progress, len(rep.Violations))
+	}
+}
+
+func TestDaemonTerminal(t *testing.T) {
+	m := mustCompile(t, "daemon.deck", daemonServer)
+	rep := mustRun(t, m, Options{All: true})
+	if len(rep.Violations) != 0 || len(rep.Outcomes) != 1 {
+		t.Fatalf("violations %v, outcomes %v", violationKeys(rep), outcomeKeys(rep))
+	}
+	rep = mustRun(t, m, Options{All: true, NoPOR: true})
+	if len(rep.Violations) != 0 || len(rep.Outcomes) != 1 {
+		t.Fatalf("no POR: violations %v, outcomes %v", violationKeys(rep), outcomeKeys(rep))
+	}
+	// Without daemon, the blocked server is a deadlock.
+	m = mustCompile(t, "plain.deck", strings.Replace(daemonServer, "daemon proc", "proc", 1))
+	rep = mustRun(t, m, Options{})
+	if k := kinds(rep); len(k) != 1 || k[0] != "deadlock" {
+		t.Fatalf("kinds %v", k)
+	}
+}
