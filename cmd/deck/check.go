@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/deck-lang/deck/check"
+	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -23,6 +24,8 @@ type checkOptions struct {
 	maxStates     int64
 	maxMemory     string
 	por           string
+	progress      string
+	fairness      string
 	pf            *placeFlags
 	sameAsLocal   bool
 	pics          *pictureFlags
@@ -38,6 +41,8 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.Int64Var(&o.maxStates, "max-states", 0, "stop, with an incomplete verdict, after this many states (0: no limit)")
 	fs.StringVar(&o.maxMemory, "max-memory", "", "stop, with an incomplete verdict, before using more memory than this (e.g. 2GiB, 500MB)")
 	fs.StringVar(&o.por, "por", "on", "partial-order reduction: on or off (verdicts and outcomes are the same either way)")
+	fs.StringVar(&o.progress, "progress", "on", "progress: on (every stack that is not a daemon finishes in every fair run) or off (safety only)")
+	fs.StringVar(&o.fairness, "fairness", "weak", "the runs progress considers: weak, strong or none")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	o.pf = addPlaceFlags(fs)
 	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
@@ -93,6 +98,20 @@ func cmdCheck(e *env, args []string) int {
 		fmt.Fprintf(stderr, "deck check: --por must be on or off, not %q\n", o.por)
 		return exitUsage
 	}
+	switch o.progress {
+	case "on":
+		opt.CheckProgress = true
+	case "off":
+	default:
+		fmt.Fprintf(stderr, "deck check: --progress must be on or off, not %q\n", o.progress)
+		return exitUsage
+	}
+	f, err := check.ParseFairness(o.fairness)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck check: --fairness: %v\n", err)
+		return exitUsage
+	}
+	opt.Fairness = f
 	if o.maxMemory != "" {
 		n, err := parseBytes(o.maxMemory)
 		if err != nil {
@@ -167,6 +186,8 @@ type checkJSON struct {
 	Outcomes    []trace.OutcomeJSON  `json:"outcomes"`
 	Races       []raceJSON           `json:"races"`
 	Incomplete  string               `json:"incomplete,omitempty"`
+	// Progress: what the progress check did (absent with --progress off).
+	Progress *progressJSON `json:"progress,omitempty"`
 	// Placement: where the procedures ran (placed programs only).
 	Placement *trace.PlacementJSON `json:"placement,omitempty"`
 }
@@ -177,6 +198,28 @@ type checkJSON struct {
 type checkViolationJSON struct {
 	trace.ViolationJSON
 	Trace []trace.StepJSON `json:"trace"`
+	// A progress violation's lasso: the schedule to the cycle, and the
+	// cycle (the whole schedule is "prefix,(cycle)").
+	Prefix *string `json:"prefix,omitempty"`
+	Cycle  string  `json:"cycle,omitempty"`
+}
+
+type progressJSON struct {
+	Status      string `json:"status"` // ok, violation or unchecked
+	Why         string `json:"why,omitempty"`
+	Fairness    string `json:"fairness"`
+	States      int64  `json:"states"`
+	Transitions int64  `json:"transitions"`
+}
+
+// lassoParts splits a schedule with a cycle into its prefix and cycle.
+func lassoParts(sch trace.Schedule) (prefix, cycle string) {
+	pre, cyc := sch, trace.Schedule{}
+	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
+		cyc.Add(sch.Tick(t)...)
+	}
+	pre.Truncate(sch.Prefix())
+	return pre.String(), cyc.String()
 }
 
 type raceJSON struct {
@@ -207,10 +250,18 @@ func checkReportJSON(rep *check.Report) checkJSON {
 		if v.Trace == nil {
 			v.Trace = []trace.StepJSON{}
 		}
+		if cx.Schedule.Cycle > 0 {
+			pre, cyc := lassoParts(cx.Schedule)
+			v.Prefix, v.Cycle = &pre, cyc
+		}
 		j.Violations = append(j.Violations, v)
 	}
 	for _, oc := range rep.Outcomes {
 		j.Outcomes = append(j.Outcomes, trace.OutcomeToJSON(oc.Outcome))
+	}
+	if pr := rep.Progress; pr != nil {
+		j.Progress = &progressJSON{Status: pr.Status, Why: pr.Why, Fairness: pr.Fairness.String(), States: pr.States,
+			Transitions: pr.Transitions}
 	}
 	side := func(s check.RaceSide) raceSideJSON {
 		return raceSideJSON{Proc: s.Proc, Card: s.Card, Pos: s.Pos, Text: s.Text, Write: s.Write}
@@ -253,6 +304,10 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	fmt.Fprintf(w, "explored %s and %s, %d deep, in %s (%d worker%s, reduction %s%s)\n",
 		countOf(rep.States, "state"), countOf(rep.Transitions, "transition"), rep.Depth,
 		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por, mem)
+	if pr := rep.Progress; pr != nil && pr.Status != check.ProgressUnchecked {
+		fmt.Fprintf(w, "progress: %s fairness, %s and %s without reduction, in %s\n", pr.Fairness,
+			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
+	}
 	for _, cx := range rep.Violations {
 		fmt.Fprintln(w)
 		writeViolation(w, st, p, cx.Violation)
@@ -263,6 +318,19 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s", file)))
 			continue
 		}
+		if cx.Schedule.Cycle > 0 {
+			pre := cx.Schedule.Prefix()
+			if pre > 0 {
+				fmt.Fprintf(w, "a shortest shuffle to the cycle (%s):\n", countOf(int64(pre), "card"))
+				trace.Steps(w, cx.Steps[:pre])
+			} else {
+				fmt.Fprintln(w, "the cycle starts in the initial state")
+			}
+			fmt.Fprintf(w, "then this cycle (%s), which comes back to the same state and can repeat forever:\n", countOf(int64(cx.Schedule.Cycle), "card"))
+			trace.StepsFrom(w, cx.Steps[pre:], pre+1)
+			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'   (the cycle in parentheses is played %d times)", file, cx.Schedule.String(), deal.CyclePasses)))
+			continue
+		}
 		fmt.Fprintf(w, "the shortest shuffle that shows it (%s):\n", countOf(int64(n), "card"))
 		trace.Steps(w, cx.Steps)
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'", file, cx.Schedule.String())))
@@ -270,7 +338,13 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	fmt.Fprintln(w)
 	// The search stops before exploring everything when a limit stops it,
 	// or at the first violation without --all.
-	stoppedByViolation := len(rep.Violations) > 0 && !opt.All
+	safety := 0 // violations the safety search found (not lassos)
+	for _, cx := range rep.Violations {
+		if cx.Schedule.Cycle == 0 {
+			safety++
+		}
+	}
+	stoppedByViolation := safety > 0 && !opt.All
 	stoppedEarly := rep.Incomplete != "" || stoppedByViolation
 	if stoppedEarly && len(rep.Outcomes) > 0 {
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
@@ -312,7 +386,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		fmt.Fprintf(w, "%s %d found\n", st.red("verdict: violation:"), len(rep.Violations))
 		if rep.Incomplete != "" {
 			fmt.Fprintf(w, "%s\n", st.dim("(the search was incomplete: "+rep.Incomplete+")"))
-		} else if !opt.All {
+		} else if !opt.All && safety > 0 {
 			fmt.Fprintln(w, st.dim("(the search stopped at the first; --all looks for every distinct violation)"))
 		}
 	case rep.Incomplete != "":
@@ -321,6 +395,16 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		fmt.Fprintf(w, "%s no violation in any shuffle\n", st.green("verdict: ok:"))
 	default:
 		fmt.Fprintf(w, "%s %s\n", st.red("verdict:"), rep.Verdict)
+	}
+	switch pr := rep.Progress; {
+	case pr == nil:
+		fmt.Fprintln(w, st.dim("(progress not checked: --progress off)"))
+	case pr.Status == check.ProgressOK:
+		fmt.Fprintf(w, "%s every stack that is not a daemon finishes in every fair run (%s fairness)\n", st.green("progress: ok:"), pr.Fairness)
+	case pr.Status == check.ProgressUnchecked && safety > 0 && !opt.All:
+		// The search stopped at a safety violation: nothing to add.
+	case pr.Status == check.ProgressUnchecked:
+		fmt.Fprintf(w, "%s %s\n", st.red("progress: unchecked:"), pr.Why)
 	}
 }
 

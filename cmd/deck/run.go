@@ -226,6 +226,10 @@ type runJSON struct {
 	// TraceCut: trace holds only the first cards of a longer run.
 	TraceCut bool   `json:"trace_cut,omitempty"`
 	Stopped  string `json:"stopped,omitempty"`
+	// A replayed schedule with a cycle: how often the cycle was played,
+	// and whether it came back to its first state each time.
+	CycleRuns int  `json:"cycle_runs,omitempty"`
+	Forever   bool `json:"forever,omitempty"`
 	// Placed programs: where the procedures ran, and the messages left in
 	// flight at the end.
 	Placement *trace.PlacementJSON `json:"placement,omitempty"`
@@ -241,6 +245,7 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
 		TraceCut: res.StepsCut, Placement: trace.PlacementToJSON(m),
+		CycleRuns: res.CycleRuns, Forever: res.Forever,
 	}
 	if j.Placement != nil {
 		j.InFlight = trace.InFlightJSON(trace.InFlight(m, res.Final))
@@ -295,6 +300,9 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	writeEnding(w, st, m.Outcome(res.Final))
 	fmt.Fprintln(w)
 	sch := res.Schedule.String()
+	if opt.Replay != nil && opt.Replay.Cycle > 0 {
+		sch = opt.Replay.String() // the lasso, not its cycle played out
+	}
 	if res.Violation != nil {
 		writeViolation(w, st, p, res.Violation)
 	}
@@ -302,7 +310,13 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	case "max-ticks":
 		fmt.Fprintf(w, "stopped after %s (--max-ticks): some stacks were still running\n", countOf(res.Ticks, "tick"))
 	case "replay-ended":
-		fmt.Fprintln(w, "the schedule ended before the program did: some stacks can still move")
+		if res.CycleRuns > 0 && res.Forever {
+			fmt.Fprintf(w, "the schedule's cycle was played %d times and came back to the same state each time: it can repeat forever, and the stacks that have not finished never will\n", res.CycleRuns)
+		} else if res.CycleRuns > 0 {
+			fmt.Fprintf(w, "the schedule's cycle was played %d times but did not come back to the state it started from: it is not a cycle of this program\n", res.CycleRuns)
+		} else {
+			fmt.Fprintln(w, "the schedule ended before the program did: some stacks can still move")
+		}
 	case "interrupted":
 		fmt.Fprintf(w, "stopped: interrupted after %s: some stacks were still running\n", countOf(res.Ticks, "tick"))
 	}
