@@ -201,6 +201,7 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if c.por && len(rep.Violations) > 0 {
 		exactCounterexamples(m, opt, rep)
 	}
+	rep.Elapsed = time.Since(c.start) // the safety search's (Progress has its own)
 	if opt.CheckProgress {
 		switch {
 		case rep.Verdict == VerdictIncomplete:
@@ -213,7 +214,6 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 			}
 		}
 	}
-	rep.Elapsed = time.Since(c.start)
 	return rep, nil
 }
 
