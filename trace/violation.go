@@ -48,6 +48,8 @@ func (v *Violation) Describe() string {
 		b.WriteString("deadlock: ")
 	case KindError:
 		b.WriteString("runtime error: ")
+	case "livelock", "starvation":
+		b.WriteString(v.Kind + ": ")
 	}
 	b.WriteString(v.Message)
 	if v.Stack != "" {
