@@ -81,7 +81,7 @@ row() { # model engine net reduction workers verdict states transitions ms [buil
 deck_run() {
 	local model=$1 f=$2 net=$3 por=$4 w=$5 v s t
 	shift 5
-	best "$WORK/d.json" "$DECK" check --json --workers "$w" --por "$por" "$@" "$f"
+	best "$WORK/d.json" "$DECK" check --progress off --json --workers "$w" --por "$por" "$@" "$f"
 	v=$(grep -m1 '^  "verdict":' "$WORK/d.json" | sed 's/.*: *"\([a-z]*\)".*/\1/')
 	s=$(grep -m1 '^  "states":' "$WORK/d.json" | sed 's/[^0-9]//g')
 	t=$(grep -m1 '^  "transitions":' "$WORK/d.json" | sed 's/[^0-9]//g')

@@ -381,7 +381,7 @@ func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
 	t := time.AfterFunc(s.opt.CheckTimeout, func() { close(stop) })
 	defer t.Stop()
 	rep, err := check.Run(vm.New(p), check.Options{
-		Workers: s.opt.CheckWorkers, All: true,
+		Workers: s.opt.CheckWorkers, All: true, CheckProgress: true,
 		MaxStates: checkStates, MaxMemory: checkMemory, Stop: stop,
 	})
 	if err != nil {
