@@ -232,7 +232,7 @@ type runner struct {
 	// the workers run, so each group keeps to cache lines of its own.
 	_     [64]byte
 	table []*stack // guarded by the table stripe
-	live  int      // stacks not finished; guarded by the table stripe
+	live  int      // stacks not finished, daemons left out; guarded by the table stripe
 	out   []int64  // output records; guarded by the output stripe
 	_     [64]byte
 	q     queue
@@ -943,7 +943,9 @@ func (h *host) Spawn(proc int32, args []int64) (int64, bool) {
 	st := &stack{id: len(r.table), proc: proc, pc: pr.Entry, loc: newLocals(pr.NLocals)}
 	copy(st.loc, args)
 	r.table = append(r.table, st)
-	r.live++
+	if !pr.Daemon {
+		r.live++ // a daemon may be left waiting when the run is over
+	}
 	r.active.Add(1)
 	h.w.born = append(h.w.born, st)
 	return int64(st.id), true
@@ -958,5 +960,7 @@ func (h *host) Finish(ret int64) {
 	st := h.st
 	st.ret, st.finished = ret, true
 	st.pc = h.w.r.p.Procs[st.proc].Exit
-	h.w.r.live--
+	if !h.w.r.p.Procs[st.proc].Daemon {
+		h.w.r.live--
+	}
 }
