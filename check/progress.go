@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/deck-lang/deck/card"
 	"math/bits"
 	"strings"
 	"time"
@@ -630,7 +631,12 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 		if l.unf&(1<<i) == 0 {
 			continue
 		}
-		if first < 0 || v.Kind == KindLivelock && moved&(1<<i) != 0 && moved&(1<<first) == 0 {
+		// Name the stack the cycle is about: for a livelock one that
+		// keeps moving, for a starvation one that waits for its own turn
+		// rather than in a join for another stack that never finishes.
+		joins := func(k int) bool { return p.Cards[s.PC(k)].Op == card.Join }
+		if first < 0 || v.Kind == KindLivelock && moved&(1<<i) != 0 && moved&(1<<first) == 0 ||
+			v.Kind == KindStarvation && joins(first) && !joins(i) {
 			first = i
 		}
 		name := m.StackName(s, i)
@@ -639,9 +645,13 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 			continue
 		}
 		waiting = append(waiting, name)
-		if why := m.WaitReason(s, i); why != "" {
-			waits = append(waits, name+" waits at "+why)
+		why := m.WaitReason(s, i)
+		if why == "" {
+			// Enabled here, yet never dealt its card in the cycle: the
+			// cycle passes through states where it cannot move.
+			why = p.Labels[s.PC(i)] + " (it can take it at times, but never gets its turn)"
 		}
+		waits = append(waits, name+" waits at "+why)
 	}
 	var b strings.Builder
 	if len(busy) > 0 {
