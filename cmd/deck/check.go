@@ -351,9 +351,9 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	}
 	switch n := len(rep.Outcomes); {
 	case n == 0 && stoppedEarly && rep.Incomplete == "":
-		fmt.Fprintln(w, "no shuffle had finished when the search stopped (--all explores everything)")
+		fmt.Fprintln(w, "no outcome yet: the search stopped at the first violation, before any shuffle had finished (--all explores every shuffle)")
 	case n == 0 && stoppedEarly:
-		fmt.Fprintln(w, "no shuffle had finished when the search stopped")
+		fmt.Fprintln(w, "no outcome yet: the search stopped before any shuffle had finished")
 	case n == 0:
 		fmt.Fprintln(w, "no shuffle finishes: there is no outcome")
 	case n == 1:

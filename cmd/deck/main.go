@@ -81,6 +81,10 @@ func run(e *env, args []string) int {
 		fmt.Fprintln(stdout, "deck", version)
 		return exitOK
 	}
+	if near := nearest(cmd, []string{"cards", "run", "check", "play", "node", "serve", "help", "version"}); near != "" {
+		fmt.Fprintf(stderr, "deck: unknown command %q: did you mean %s?\n\n%s", cmd, near, usage)
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "deck: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
 }
@@ -135,6 +139,13 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (strin
 			msg := err.Error()
 			for _, from := range []string{"for flag -", "defined: -", "argument: -"} {
 				msg = strings.Replace(msg, from, from+"-", 1)
+			}
+			if bad, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+				var names []string
+				fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+				if near := nearest(strings.TrimLeft(bad, "-"), names); near != "" {
+					msg += fmt.Sprintf(" (did you mean --%s?)", near)
+				}
 			}
 			fmt.Fprintf(stderr, "deck %s: %s\nRun 'deck help %s' for the flags.\n", name, msg, name)
 			return "", exitUsage
@@ -276,4 +287,37 @@ func writeJSON(w io.Writer, v any) {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// nearest returns the word of words closest to w when it is at most two
+// edits away, and no more than half of w: a typo, not another word.
+func nearest(w string, words []string) string {
+	best, bestD := "", 3
+	for _, c := range words {
+		if d := editDistance(w, c); d < bestD && d <= len(w)/2 {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

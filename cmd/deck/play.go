@@ -191,13 +191,12 @@ func cmdPlay(e *env, args []string) int {
 			moves = append(moves, trace.Move{Stack: trace.NetDeliver, Choice: res.Final.Msg(-3 - only).Tag})
 		case line == "":
 			fmt.Fprintln(stdout, "more than one move is possible: type a stack number or a message move")
+		case line == "h" || line == "?" || line == "help":
+			fmt.Fprintln(stdout, playHelp)
 		default:
 			mv, err := parseMove(line)
 			if err != nil {
 				fmt.Fprintf(stdout, "%s %v (h for help)\n", st.red("no:"), err)
-				if line == "h" || line == "?" {
-					fmt.Fprintln(stdout, playHelp)
-				}
 				continue
 			}
 			moves = append(moves, mv)
