@@ -289,12 +289,16 @@ func writeJSON(w io.Writer, v any) {
 	enc.Encode(v)
 }
 
-// nearest returns the word of words closest to w when it is at most two
-// edits away, and no more than half of w: a typo, not another word.
+// nearest returns the word of words closest to w when it looks like a
+// typo of it: one edit away, or two for words of six letters or more.
 func nearest(w string, words []string) string {
-	best, bestD := "", 3
+	limit := 1
+	if len(w) >= 6 {
+		limit = 2
+	}
+	best, bestD := "", limit+1
 	for _, c := range words {
-		if d := editDistance(w, c); d < bestD && d <= len(w)/2 {
+		if d := editDistance(w, c); d < bestD {
 			best, bestD = c, d
 		}
 	}
