@@ -23,14 +23,15 @@ var (
 type irKind uint8
 
 const (
-	irConst  irKind = iota
-	irLocal         // val = slot
-	irRead          // val = word of a shared scalar (or constant-index element)
-	irReadAt        // val = base word, n = length, x = index
-	irUnary         // op, x
-	irBinary        // op, x, y
-	irAnd           // x && y
-	irOr            // x || y
+	irConst   irKind = iota
+	irLocal          // val = slot
+	irRead           // val = word of a shared scalar (or constant-index element)
+	irReadAt         // val = base word, n = length, x = index
+	irLocalAt        // val = first slot of a local array, n = length, x = index
+	irUnary          // op, x
+	irBinary         // op, x, y
+	irAnd            // x && y
+	irOr             // x || y
 )
 
 // ir is an expression after name resolution and type checking: the form in
@@ -116,7 +117,7 @@ func (x *ir) write(b *strings.Builder) {
 		b.WriteString(x.opTxt)
 		b.WriteByte(' ')
 		x.y.writeWrapped(b, x.y.prec < x.prec+1)
-	case irReadAt:
+	case irReadAt, irLocalAt:
 		b.WriteString(x.opTxt)
 		b.WriteByte('[')
 		x.x.write(b)
@@ -140,7 +141,7 @@ func (x *ir) writeWrapped(b *strings.Builder, paren bool) {
 func (x *ir) first() byte {
 	for {
 		switch x.kind {
-		case irUnary, irReadAt:
+		case irUnary, irReadAt, irLocalAt:
 			return x.opTxt[0]
 		case irBinary, irAnd, irOr:
 			if x.x.prec < x.prec {
@@ -250,6 +251,10 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	c := pc.c
 	if slot, ok := pc.lookup(e.Name); ok {
+		if a := pc.array(slot); a != nil {
+			c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
+			return constIR(0, pc.slotTypes[slot], e.At)
+		}
 		return &ir{kind: irLocal, typ: pc.slotTypes[slot], val: int64(slot), name: pc.slots[slot], prec: 9, pos: e.At}
 	}
 	ent, ok := c.names[e.Name]
@@ -285,6 +290,9 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 	idx := pc.translate(e.Index)
 	if idx.typ.t != card.TInt {
 		c.errorf(e.Index.Pos(), "an index must be an int, not %s", an(idx.typ.t))
+	}
+	if slot, ok := pc.lookup(e.X.Name); ok && pc.array(slot) != nil {
+		return pc.localIndex(e, slot, idx)
 	}
 	g, ok := pc.globalOf(e.X, card.GVar)
 	if !ok {
@@ -355,7 +363,7 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 			return pc.toTemp(&n)
 		}
 		return &n
-	case irUnary:
+	case irUnary, irLocalAt:
 		n := *x
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads
@@ -448,6 +456,9 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 		case irReadAt:
 			gen(x.x)
 			code = append(code, card.Instr{Op: card.XGlobalAt, A: x.val, B: x.n})
+		case irLocalAt:
+			gen(x.x)
+			code = append(code, card.Instr{Op: card.XLocalAt, A: x.val, B: x.n})
 		case irUnary:
 			gen(x.x)
 			code = append(code, card.Instr{Op: x.op})

@@ -10,6 +10,10 @@ import (
 
 func (pc *procCompiler) let(s *syntax.LetStmt) {
 	c := pc.c
+	if s.Size != nil {
+		pc.letArray(s)
+		return
+	}
 	if effectName(s.Value) != "" {
 		// The destination exists before the effect runs but is bound to its
 		// name only afterwards, once its type is known (`let x = f(x)` must
@@ -440,6 +444,10 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	case *syntax.Ident:
 		name = t.Name
 		if slot, ok := pc.lookup(t.Name); ok {
+			if a := pc.array(slot); a != nil {
+				c.errorf(t.At, "%s is an array: assign to an element, like %s[0]", t.Name, t.Name)
+				return
+			}
 			if pc.readOnly[slot] {
 				c.errorf(t.At, "cannot assign to %s: it is the loop variable", t.Name)
 				return
@@ -466,6 +474,10 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 			}
 		}
 	case *syntax.IndexExpr:
+		if slot, ok := pc.lookup(t.X.Name); ok && pc.array(slot) != nil {
+			pc.assignLocalArray(s, t, slot)
+			return
+		}
 		var ok bool
 		gi, ok = pc.globalIndex(t.X, card.GVar)
 		if !ok {
