@@ -30,6 +30,7 @@ func Compile(f *syntax.File) (*card.Program, error) {
 		file:    f.Name,
 		names:   make(map[string]*entity),
 		procIdx: make(map[string]int32),
+		specs:   make(map[string]int32),
 		prog: &card.Program{
 			File:     f.Name,
 			Src:      f.Src,
@@ -85,6 +86,7 @@ type compiler struct {
 	decls   []*syntax.ProcDecl // by proc index
 	info    []procInfo         // by proc index
 	always  []*syntax.AlwaysDecl
+	specs   map[string]int32 // specialised copies of procedures, by binding
 }
 
 // procInfo is what the compiler learns about a procedure as it goes.
@@ -98,6 +100,9 @@ type procInfo struct {
 	hasReturn  bool  // a value-returning `return` was seen
 	retFrom    syntax.Pos
 	bareAt     syntax.Pos // a return without a value, if any
+	// binds: the objects bound to the parameters of this procedure's
+	// stacks (nil entries are values); see objparam.go.
+	binds []*objBind
 }
 
 func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
@@ -367,7 +372,7 @@ func (c *compiler) compileProcs() {
 	if _, ok := c.procIdx["main"]; ok {
 		c.compileProc(c.prog.Main)
 	}
-	for i := range c.decls {
+	for i := 0; i < len(c.decls); i++ { // specialised copies join as they are made
 		c.compileProc(int32(i))
 	}
 	c.compileAlways()
@@ -402,10 +407,24 @@ func (c *compiler) compileProc(idx int32) {
 	proc := &c.prog.Procs[idx]
 	proc.Entry = int32(len(c.prog.Cards))
 	pc.pushScope()
+	params := c.prog.Procs[idx].Params
 	for k, prm := range d.Params {
+		if k < len(info.binds) && info.binds[k] != nil {
+			// A parameter bound to an object: its slot holds the element's
+			// index (or nothing), and its name means the object.
+			pc.checkNewLocal(prm)
+			pc.newSlot(prm.Name, tInt, prm.At)
+			b := *info.binds[k]
+			pc.scopes[len(pc.scopes)-1][prm.Name] = pc.addBind(b)
+			params[k] = prm.Name + " = " + pc.bindLabel(b)
+			continue
+		}
 		pc.declareLocal(prm, info.paramTypes[k])
 	}
 	pc.block(d.Body, false)
+	// The body may have added specialised procedures (objparam.go),
+	// moving c.info.
+	info = &c.info[idx]
 	// Falling off the end returns without a value (0 where the procedure
 	// returns values elsewhere).
 	if len(pc.pending) > 0 || len(pc.top) == 0 {

@@ -12,6 +12,10 @@ import (
 type ltype struct {
 	t    card.Type
 	proc int32 // for handles; -1 otherwise
+	// obj is the kind of synchronisation object a parameter is bound to
+	// (GVar, the zero value: none), and arr whether it is a whole array.
+	obj card.GlobalKind
+	arr bool
 }
 
 var (
@@ -251,6 +255,10 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	c := pc.c
 	if slot, ok := pc.lookup(e.Name); ok {
+		if isBind(slot) {
+			c.errorf(e.At, "%s is a %s, not a value", e.Name, c.prog.Globals[pc.bindOf(slot).g].Kind)
+			return constIR(0, tInt, e.At)
+		}
 		if a := pc.array(slot); a != nil {
 			c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
 			return constIR(0, pc.slotTypes[slot], e.At)
@@ -315,7 +323,11 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 // globalOf resolves a name that must denote a global of the given kind.
 func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.Global, bool) {
 	c := pc.c
-	if _, ok := pc.lookup(id.Name); ok {
+	if slot, ok := pc.lookup(id.Name); ok {
+		if isBind(slot) {
+			c.errorf(id.At, "%s is a %s, not a shared %s", id.Name, c.prog.Globals[pc.bindOf(slot).g].Kind, kind)
+			return nil, false
+		}
 		c.errorf(id.At, "%s is a local variable, not a shared %s", id.Name, kind)
 		return nil, false
 	}

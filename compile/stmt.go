@@ -35,6 +35,7 @@ type procCompiler struct {
 	body   *[]int32          // where cards go while compiling an atomic body
 
 	arrays map[int32]*localArray // local arrays by their first slot
+	binds  []objBind             // parameters bound to objects (scope entries -2, -3, ...)
 }
 
 // inlineFrame is a synchronous call being inlined.
