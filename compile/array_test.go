@@ -76,6 +76,8 @@ func TestLocalArrayErrors(t *testing.T) {
 		{"duplicate name", "proc main() {\n    let a = 1\n    let a[2] = 0\n}", "3:9: a is already declared in this procedure"},
 		{"effect as the value", "chan c(1)\nproc main() {\n    let a[2] = recv c\n}", "3:16: an array's elements start as a plain value"},
 		{"handles to different procedures", "proc f() { return 1 }\nproc g() { return true }\nproc main() {\n    let w[2]\n    w[0] = spawn f()\n    w[1] = spawn g()\n}", "6:12: w holds handles to f, and this is a handle to g"},
+		{"shared handles after an int read", "var w[2]\nproc f() { }\nproc main() {\n    let v = w[0]\n    w[1] = spawn f()\n}", "5:12: cannot assign a handle to w[1], which is an int"},
+		{"shared handles to two procedures", "var w[2]\nproc f() { return 1 }\nproc g() { return true }\nproc main() {\n    w[0] = spawn f()\n    w[1] = spawn g()\n}", "6:12: w[1] holds a handle to f, and this is a handle to g"},
 		{"recv into an array", "chan c(1)\nproc main() {\n    let a[2] = 0\n    select {\n    case a = recv c:\n    }\n}", "5:10: cannot receive into a: it is an array"},
 	}
 	for _, tt := range tests {

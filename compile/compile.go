@@ -27,10 +27,12 @@ const maxLocals = 1024
 // Compile compiles a parsed file. On error it returns an ErrorList.
 func Compile(f *syntax.File) (*card.Program, error) {
 	c := &compiler{
-		file:    f.Name,
-		names:   make(map[string]*entity),
-		procIdx: make(map[string]int32),
-		specs:   make(map[string]int32),
+		file:       f.Name,
+		names:      make(map[string]*entity),
+		procIdx:    make(map[string]int32),
+		specs:      make(map[string]int32),
+		untyped:    make(map[int32]bool),
+		globalProc: make(map[int32]int32),
 		prog: &card.Program{
 			File:     f.Name,
 			Src:      f.Src,
@@ -87,6 +89,12 @@ type compiler struct {
 	info    []procInfo         // by proc index
 	always  []*syntax.AlwaysDecl
 	specs   map[string]int32 // specialised copies of procedures, by binding
+	// untyped: shared variables declared without a value that nothing has
+	// read or written yet; the first store gives them its type (so that
+	// `var w[N]` can hold handles). globalProc: the procedure of the
+	// stacks a shared handle names.
+	untyped    map[int32]bool
+	globalProc map[int32]int32
 }
 
 // procInfo is what the compiler learns about a procedure as it goes.
@@ -137,6 +145,9 @@ func (c *compiler) declare(f *syntax.File) {
 				}
 			}
 			g.Len = c.arraySize(d.Size)
+			if d.Init == nil {
+				c.untyped[int32(len(p.Globals))] = true
+			}
 			c.addGlobal(d.Name, g)
 		case *syntax.ObjDecl:
 			if !c.newName(d.Name) {
@@ -576,4 +587,31 @@ func foldBinary(op card.XOp, x, y int64) (int64, string) {
 		return b(x != 0 || y != 0), ""
 	}
 	return 0, fmt.Sprintf("unknown operator %v", op)
+}
+
+// globalType is the type of shared variable gi's elements as a local
+// value; reading it fixes the type of a variable declared without a value.
+func (c *compiler) globalType(gi int32) ltype {
+	delete(c.untyped, gi)
+	t := ltype{t: c.prog.Globals[gi].Type, proc: -1}
+	if p, ok := c.globalProc[gi]; ok {
+		t.proc = p
+	}
+	return t
+}
+
+// storeType is the type a store into shared variable gi must have: the
+// type of v when gi was declared without a value and this is the first
+// use (a handle variable starts as none).
+func (c *compiler) storeType(gi int32, v ltype) ltype {
+	if c.untyped[gi] {
+		delete(c.untyped, gi)
+		g := &c.prog.Globals[gi]
+		g.Type = v.t
+		if v.t == card.THandle {
+			g.Init = card.NoStack
+			c.globalProc[gi] = v.proc
+		}
+	}
+	return c.globalType(gi)
 }

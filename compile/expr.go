@@ -289,7 +289,7 @@ func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 		c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
 		return constIR(0, ltype{t: g.Type, proc: -1}, e.At)
 	}
-	return &ir{kind: irRead, typ: ltype{t: g.Type, proc: -1}, val: int64(g.Base), reads: 1, name: e.Name, prec: 9, pos: e.At}
+	return &ir{kind: irRead, typ: c.globalType(ent.global), val: int64(g.Base), reads: 1, name: e.Name, prec: 9, pos: e.At}
 }
 
 // index resolves `a[i]` on a shared array variable.
@@ -306,7 +306,7 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 	if !ok {
 		return constIR(0, tInt, e.X.At)
 	}
-	t := ltype{t: g.Type, proc: -1}
+	t := c.globalType(c.names[e.X.Name].global)
 	if g.Len == 0 {
 		c.errorf(e.Lbrack, "%s is not an array", e.X.Name)
 		return constIR(0, t, e.X.At)

@@ -587,20 +587,33 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		return
 	}
 	var want ltype
+	untyped := local < 0 && c.untyped[gi] && s.Op == syntax.ASSIGN
 	if local >= 0 {
 		want = pc.slotTypes[local]
-	} else {
-		want = ltype{t: g.Type, proc: -1}
+	} else if !untyped {
+		want = c.globalType(gi)
 	}
 	if s.Op == syntax.ASSIGN && effectName(s.Value) != "" {
 		dst := local
 		if dst < 0 {
 			dst = pc.temp(want, s.OpPos)
 		}
+		from := len(c.prog.Cards)
 		t, ok := pc.effect(s.Value, dst, true)
+		if untyped && ok {
+			// The first store into a shared variable declared without a
+			// value gives it its type.
+			want = c.storeType(gi, t)
+			pc.slotTypes[dst] = t
+			for k := from; k < len(c.prog.Cards); k++ {
+				if cd := &c.prog.Cards[k]; cd.Dst == dst && cd.Proc == pc.proc {
+					cd.DstType = t.t
+				}
+			}
+		}
 		if ok && t.t != want.t {
 			c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(t.t), name, an(want.t))
-		} else if why := c.handlesDisagree(want, t); ok && local >= 0 && why != "" {
+		} else if why := c.handlesDisagree(want, t); ok && (local >= 0 || want.proc >= 0) && why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(t.proc), why)
 		}
@@ -610,6 +623,9 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		return
 	}
 	value := pc.translate(s.Value)
+	if untyped && value.typ.t != card.TVoid {
+		want = c.storeType(gi, value.typ)
+	}
 	if s.Op != syntax.ASSIGN {
 		// x op= v reads x then v, computes, and writes x.
 		var cur *ir
@@ -635,7 +651,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	} else if value.typ.t != want.t {
 		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
-	} else if local >= 0 {
+	} else if local >= 0 || want.proc >= 0 {
 		if why := c.handlesDisagree(want, value.typ); why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(value.typ.proc), why)
