@@ -37,6 +37,10 @@ func FuzzPrograms(f *testing.F) {
 		f.Add([]byte(src), "", uint8(0))
 		f.Add([]byte(src), "w=B", uint8(0x1b))
 	}
+	for _, src := range arraySeeds {
+		f.Add([]byte(src), "", uint8(0))
+		f.Add([]byte(src), "w=B", uint8(0x1b))
+	}
 	for _, src := range selectSeeds {
 		f.Add([]byte(src), "", uint8(0))
 		f.Add([]byte(src), "w=B", uint8(0x1b))
@@ -148,4 +152,18 @@ var selectSeeds = []string{
 	"chan c(1)\nproc main() {\n    select {\n    case lock c:\n    case v = 3:\n    case recv c\n    }\n}\n",
 	"chan c\nproc main() {\n    select {\n    case send c, 1:\n    }\n}\n",
 	"chan c(1)\nproc main() {\n    select {\n    case recv c:\n",
+}
+
+// arraySeeds are local arrays and objects as parameters: handles in an
+// array (spawned on another node with w=B), an index out of range, an
+// array without a value read first, a mutex, an element of a mutex array,
+// a channel and an event passed to called and spawned procedures, the
+// wrong kind, an int where a mutex is used, and a cut-off declaration.
+var arraySeeds = []string{
+	"const N = 3\nproc w(i) { let a[N] = 0\n a[i] = i\n return a[i] }\nproc main() {\n    let h[N]\n    for i in 0..N { h[i] = spawn w(i) }\n    for i in 0..N { join h[i] }\n}\n",
+	"proc main() {\n    let a[2] = 1\n    let i = 2\n    a[i] += 1\n}\n",
+	"proc main() {\n    let w[2]\n    let v = w[0]\n    w[1] = 3\n}\n",
+	"mutex m\nmutex f[2]\nchan c(1)\nevent e\nproc w(a, b, ch, ev) { lock a; lock b; send ch, 1; notify ev; unlock b; unlock a }\nproc main() {\n    let i = 1\n    let h = spawn w(m, f[i], c, e)\n    w(m, f[0], c, e)\n    wait e\n    join h\n}\n",
+	"mutex m\nsem s(1)\nproc f(a) { lock a }\nproc main() { f(m)\n f(s)\n spawn f(s)\n f(1) }\n",
+	"proc main() {\n    let a[",
 }

@@ -23,6 +23,8 @@ import (
 //
 //	op        operands                       effect                                    blocks while
 //	Local     Dst, X                         local[Dst] = X
+//	          Dst, B (len), Y (index), X     local[Dst+Y] = X (a local array; error unless 0 <= Y < B)
+//	          Dst, B (len), X                local[Dst..Dst+B) = X (a local array, every element)
 //	Nop       -                              nothing (yield, or a pure jump target)
 //	Store     Obj, Y (index), X              shared Obj[Y] = X
 //	Branch    X, Target                      if X: pc = Next else pc = Target

@@ -18,6 +18,7 @@ type ExprCode struct {
 //	Local     A = slot          -> local[A]
 //	Global    A = word          -> shared[A]
 //	GlobalAt  A = base, B = len i -> shared[A+i]     (error unless 0 <= i < B)
+//	LocalAt   A = base, B = len i -> local[A+i]      (error unless 0 <= i < B)
 //	Neg, Not                    x -> op x            (Neg errors on overflow)
 //	Add .. Ge                   x y -> x op y        (+ - * / % error on overflow or zero divisor)
 //	AndJump   A = skip          x -> x and jump A if x is false, else pop
@@ -44,10 +45,11 @@ const (
 	XGe
 	XAndJump
 	XOrJump
+	XLocalAt
 )
 
 var xopNames = [...]string{"const", "local", "global", "global@", "neg", "not", "add", "sub", "mul",
-	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump"}
+	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump", "local@"}
 
 func (op XOp) String() string {
 	if int(op) < len(xopNames) {

@@ -27,9 +27,12 @@ const maxLocals = 1024
 // Compile compiles a parsed file. On error it returns an ErrorList.
 func Compile(f *syntax.File) (*card.Program, error) {
 	c := &compiler{
-		file:    f.Name,
-		names:   make(map[string]*entity),
-		procIdx: make(map[string]int32),
+		file:       f.Name,
+		names:      make(map[string]*entity),
+		procIdx:    make(map[string]int32),
+		specs:      make(map[string]int32),
+		untyped:    make(map[int32]bool),
+		globalProc: make(map[int32]int32),
 		prog: &card.Program{
 			File:     f.Name,
 			Src:      f.Src,
@@ -85,6 +88,13 @@ type compiler struct {
 	decls   []*syntax.ProcDecl // by proc index
 	info    []procInfo         // by proc index
 	always  []*syntax.AlwaysDecl
+	specs   map[string]int32 // specialised copies of procedures, by binding
+	// untyped: shared variables declared without a value that nothing has
+	// read or written yet; the first store gives them its type (so that
+	// `var w[N]` can hold handles). globalProc: the procedure of the
+	// stacks a shared handle names.
+	untyped    map[int32]bool
+	globalProc map[int32]int32
 }
 
 // procInfo is what the compiler learns about a procedure as it goes.
@@ -98,6 +108,9 @@ type procInfo struct {
 	hasReturn  bool  // a value-returning `return` was seen
 	retFrom    syntax.Pos
 	bareAt     syntax.Pos // a return without a value, if any
+	// binds: the objects bound to the parameters of this procedure's
+	// stacks (nil entries are values); see objparam.go.
+	binds []*objBind
 }
 
 func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
@@ -132,6 +145,9 @@ func (c *compiler) declare(f *syntax.File) {
 				}
 			}
 			g.Len = c.arraySize(d.Size)
+			if d.Init == nil {
+				c.untyped[int32(len(p.Globals))] = true
+			}
 			c.addGlobal(d.Name, g)
 		case *syntax.ObjDecl:
 			if !c.newName(d.Name) {
@@ -367,7 +383,7 @@ func (c *compiler) compileProcs() {
 	if _, ok := c.procIdx["main"]; ok {
 		c.compileProc(c.prog.Main)
 	}
-	for i := range c.decls {
+	for i := 0; i < len(c.decls); i++ { // specialised copies join as they are made
 		c.compileProc(int32(i))
 	}
 	c.compileAlways()
@@ -402,10 +418,24 @@ func (c *compiler) compileProc(idx int32) {
 	proc := &c.prog.Procs[idx]
 	proc.Entry = int32(len(c.prog.Cards))
 	pc.pushScope()
+	params := c.prog.Procs[idx].Params
 	for k, prm := range d.Params {
+		if k < len(info.binds) && info.binds[k] != nil {
+			// A parameter bound to an object: its slot holds the element's
+			// index (or nothing), and its name means the object.
+			pc.checkNewLocal(prm)
+			pc.newSlot(prm.Name, tInt, prm.At)
+			b := *info.binds[k]
+			pc.scopes[len(pc.scopes)-1][prm.Name] = pc.addBind(b)
+			params[k] = prm.Name + " = " + pc.bindLabel(b)
+			continue
+		}
 		pc.declareLocal(prm, info.paramTypes[k])
 	}
 	pc.block(d.Body, false)
+	// The body may have added specialised procedures (objparam.go),
+	// moving c.info.
+	info = &c.info[idx]
 	// Falling off the end returns without a value (0 where the procedure
 	// returns values elsewhere).
 	if len(pc.pending) > 0 || len(pc.top) == 0 {
@@ -557,4 +587,31 @@ func foldBinary(op card.XOp, x, y int64) (int64, string) {
 		return b(x != 0 || y != 0), ""
 	}
 	return 0, fmt.Sprintf("unknown operator %v", op)
+}
+
+// globalType is the type of shared variable gi's elements as a local
+// value; reading it fixes the type of a variable declared without a value.
+func (c *compiler) globalType(gi int32) ltype {
+	delete(c.untyped, gi)
+	t := ltype{t: c.prog.Globals[gi].Type, proc: -1}
+	if p, ok := c.globalProc[gi]; ok {
+		t.proc = p
+	}
+	return t
+}
+
+// storeType is the type a store into shared variable gi must have: the
+// type of v when gi was declared without a value and this is the first
+// use (a handle variable starts as none).
+func (c *compiler) storeType(gi int32, v ltype) ltype {
+	if c.untyped[gi] {
+		delete(c.untyped, gi)
+		g := &c.prog.Globals[gi]
+		g.Type = v.t
+		if v.t == card.THandle {
+			g.Init = card.NoStack
+			c.globalProc[gi] = v.proc
+		}
+	}
+	return c.globalType(gi)
 }

@@ -41,7 +41,10 @@ func (pc *procCompiler) objectKind(e syntax.Expr) card.GlobalKind {
 	default:
 		return 255
 	}
-	if _, local := pc.lookup(id.Name); local {
+	if slot, local := pc.lookup(id.Name); local {
+		if isBind(slot) {
+			return pc.c.prog.Globals[pc.bindOf(slot).g].Kind
+		}
 		return 255
 	}
 	ent, ok := pc.c.names[id.Name]

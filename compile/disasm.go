@@ -235,6 +235,9 @@ func describeGlobal(g *card.Global) string {
 		if g.Type == card.TBool {
 			init = fmt.Sprint(g.Init != 0)
 		}
+		if g.Type == card.THandle && g.Init == card.NoStack {
+			init = "none"
+		}
 		return fmt.Sprintf("var %s%s = %s", g.Name, arr, init)
 	case card.GSem:
 		return fmt.Sprintf("sem %s%s(%d)", g.Name, arr, g.Init)

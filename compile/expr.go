@@ -12,6 +12,10 @@ import (
 type ltype struct {
 	t    card.Type
 	proc int32 // for handles; -1 otherwise
+	// obj is the kind of synchronisation object a parameter is bound to
+	// (GVar, the zero value: none), and arr whether it is a whole array.
+	obj card.GlobalKind
+	arr bool
 }
 
 var (
@@ -23,14 +27,15 @@ var (
 type irKind uint8
 
 const (
-	irConst  irKind = iota
-	irLocal         // val = slot
-	irRead          // val = word of a shared scalar (or constant-index element)
-	irReadAt        // val = base word, n = length, x = index
-	irUnary         // op, x
-	irBinary        // op, x, y
-	irAnd           // x && y
-	irOr            // x || y
+	irConst   irKind = iota
+	irLocal          // val = slot
+	irRead           // val = word of a shared scalar (or constant-index element)
+	irReadAt         // val = base word, n = length, x = index
+	irLocalAt        // val = first slot of a local array, n = length, x = index
+	irUnary          // op, x
+	irBinary         // op, x, y
+	irAnd            // x && y
+	irOr             // x || y
 )
 
 // ir is an expression after name resolution and type checking: the form in
@@ -116,7 +121,7 @@ func (x *ir) write(b *strings.Builder) {
 		b.WriteString(x.opTxt)
 		b.WriteByte(' ')
 		x.y.writeWrapped(b, x.y.prec < x.prec+1)
-	case irReadAt:
+	case irReadAt, irLocalAt:
 		b.WriteString(x.opTxt)
 		b.WriteByte('[')
 		x.x.write(b)
@@ -140,7 +145,7 @@ func (x *ir) writeWrapped(b *strings.Builder, paren bool) {
 func (x *ir) first() byte {
 	for {
 		switch x.kind {
-		case irUnary, irReadAt:
+		case irUnary, irReadAt, irLocalAt:
 			return x.opTxt[0]
 		case irBinary, irAnd, irOr:
 			if x.x.prec < x.prec {
@@ -250,6 +255,14 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	c := pc.c
 	if slot, ok := pc.lookup(e.Name); ok {
+		if isBind(slot) {
+			c.errorf(e.At, "%s is a %s, not a value", e.Name, c.prog.Globals[pc.bindOf(slot).g].Kind)
+			return constIR(0, tInt, e.At)
+		}
+		if a := pc.array(slot); a != nil {
+			c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
+			return constIR(0, pc.slotTypes[slot], e.At)
+		}
 		return &ir{kind: irLocal, typ: pc.slotTypes[slot], val: int64(slot), name: pc.slots[slot], prec: 9, pos: e.At}
 	}
 	ent, ok := c.names[e.Name]
@@ -276,7 +289,7 @@ func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 		c.errorf(e.At, "%s is an array: use an element, like %s[0]", e.Name, e.Name)
 		return constIR(0, ltype{t: g.Type, proc: -1}, e.At)
 	}
-	return &ir{kind: irRead, typ: ltype{t: g.Type, proc: -1}, val: int64(g.Base), reads: 1, name: e.Name, prec: 9, pos: e.At}
+	return &ir{kind: irRead, typ: c.globalType(ent.global), val: int64(g.Base), reads: 1, name: e.Name, prec: 9, pos: e.At}
 }
 
 // index resolves `a[i]` on a shared array variable.
@@ -286,11 +299,14 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 	if idx.typ.t != card.TInt {
 		c.errorf(e.Index.Pos(), "an index must be an int, not %s", an(idx.typ.t))
 	}
+	if slot, ok := pc.lookup(e.X.Name); ok && pc.array(slot) != nil {
+		return pc.localIndex(e, slot, idx)
+	}
 	g, ok := pc.globalOf(e.X, card.GVar)
 	if !ok {
 		return constIR(0, tInt, e.X.At)
 	}
-	t := ltype{t: g.Type, proc: -1}
+	t := c.globalType(c.names[e.X.Name].global)
 	if g.Len == 0 {
 		c.errorf(e.Lbrack, "%s is not an array", e.X.Name)
 		return constIR(0, t, e.X.At)
@@ -307,7 +323,11 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 // globalOf resolves a name that must denote a global of the given kind.
 func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.Global, bool) {
 	c := pc.c
-	if _, ok := pc.lookup(id.Name); ok {
+	if slot, ok := pc.lookup(id.Name); ok {
+		if isBind(slot) {
+			c.errorf(id.At, "%s is a %s, not a shared %s", id.Name, c.prog.Globals[pc.bindOf(slot).g].Kind, kind)
+			return nil, false
+		}
 		c.errorf(id.At, "%s is a local variable, not a shared %s", id.Name, kind)
 		return nil, false
 	}
@@ -355,7 +375,7 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 			return pc.toTemp(&n)
 		}
 		return &n
-	case irUnary:
+	case irUnary, irLocalAt:
 		n := *x
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads
@@ -448,6 +468,9 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 		case irReadAt:
 			gen(x.x)
 			code = append(code, card.Instr{Op: card.XGlobalAt, A: x.val, B: x.n})
+		case irLocalAt:
+			gen(x.x)
+			code = append(code, card.Instr{Op: card.XLocalAt, A: x.val, B: x.n})
 		case irUnary:
 			gen(x.x)
 			code = append(code, card.Instr{Op: x.op})

@@ -73,10 +73,7 @@ func (pc *procCompiler) finish() {
 	for _, idx := range pc.top {
 		u, d, w := newBitset(n), newBitset(n), newBitset(n)
 		cardUses(p, idx, u)
-		if dst := p.Cards[idx].Dst; dst >= 0 {
-			d.add(dst)
-			w.add(dst)
-		}
+		cardDefs(p, idx, d, w)
 		for _, sc := range card.SelectCases(p, &p.Cards[idx]) {
 			if sc.Dst >= 0 {
 				w.add(sc.Dst) // set on one edge only: see selectOut
@@ -84,9 +81,7 @@ func (pc *procCompiler) finish() {
 		}
 		for _, b := range pc.bodies[idx] {
 			cardUses(p, b, u)
-			if dst := p.Cards[b].Dst; dst >= 0 {
-				w.add(dst)
-			}
+			cardDefs(p, b, nil, w)
 		}
 		uses[idx], defs[idx], writes[idx] = u, d, w
 	}
@@ -190,8 +185,14 @@ func cardUses(p *card.Program, idx int32, u bitset) {
 			return
 		}
 		for _, in := range p.Exprs[e].Code {
-			if in.Op == card.XLocal {
+			switch in.Op {
+			case card.XLocal:
 				u.add(int32(in.A))
+			case card.XLocalAt:
+				// An element picked at run time: the whole array is used.
+				for k := int32(in.A); k < int32(in.A)+in.B; k++ {
+					u.add(k)
+				}
 			}
 		}
 	}
@@ -215,6 +216,30 @@ func cardUses(p *card.Program, idx int32, u bitset) {
 			add(sc.Y)
 			add(sc.X)
 		}
+	}
+}
+
+// cardDefs adds the local slots card idx sets for certain to d (when d is
+// not nil) and those it may leave non-zero to w. A store into an element
+// of a local array picked at run time may set any element and sets none
+// for certain; `let a[N] = v` sets them all.
+func cardDefs(p *card.Program, idx int32, d, w bitset) {
+	cd := &p.Cards[idx]
+	if cd.Dst < 0 {
+		return
+	}
+	if cd.Op != card.Local || cd.B == 0 {
+		if d != nil {
+			d.add(cd.Dst)
+		}
+		w.add(cd.Dst)
+		return
+	}
+	for k := cd.Dst; k < cd.Dst+cd.B; k++ {
+		if d != nil && cd.Y == card.NoExpr {
+			d.add(k)
+		}
+		w.add(k)
 	}
 }
 

@@ -118,6 +118,14 @@ func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 func (pc *procCompiler) selectDst(id *syntax.Ident) (int32, bool) {
 	c := pc.c
 	if slot, ok := pc.lookup(id.Name); ok {
+		if isBind(slot) {
+			c.errorf(id.At, "cannot receive into %s: it is a %s", id.Name, c.prog.Globals[pc.bindOf(slot).g].Kind)
+			return 0, false
+		}
+		if pc.array(slot) != nil {
+			c.errorf(id.At, "cannot receive into %s: it is an array (receive into a new name, then store it in an element)", id.Name)
+			return 0, false
+		}
 		if pc.readOnly[slot] {
 			c.errorf(id.At, "cannot receive into %s: it is the loop variable", id.Name)
 			return 0, false

@@ -33,6 +33,9 @@ type procCompiler struct {
 	top    []int32           // the procedure's own cards, in order
 	bodies map[int32][]int32 // atomic card -> its body cards
 	body   *[]int32          // where cards go while compiling an atomic body
+
+	arrays map[int32]*localArray // local arrays by their first slot
+	binds  []objBind             // parameters bound to objects (scope entries -2, -3, ...)
 }
 
 // inlineFrame is a synchronous call being inlined.
@@ -46,7 +49,7 @@ type inlineFrame struct {
 }
 
 func newProcCompiler(c *compiler, proc int32) *procCompiler {
-	return &procCompiler{c: c, proc: proc, readOnly: map[int32]bool{}, bodies: map[int32][]int32{}}
+	return &procCompiler{c: c, proc: proc, readOnly: map[int32]bool{}, bodies: map[int32][]int32{}, arrays: map[int32]*localArray{}}
 }
 
 func (pc *procCompiler) pushScope() { pc.scopes = append(pc.scopes, map[string]int32{}) }

@@ -10,6 +10,10 @@ import (
 
 func (pc *procCompiler) let(s *syntax.LetStmt) {
 	c := pc.c
+	if s.Size != nil {
+		pc.letArray(s)
+		return
+	}
 	if effectName(s.Value) != "" {
 		// The destination exists before the effect runs but is bound to its
 		// name only afterwards, once its type is known (`let x = f(x)` must
@@ -148,12 +152,36 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 		c.errorf(e.Pos(), "expected the name of a %s", kind)
 		return objRef{}, false
 	}
-	gi, ok := pc.globalIndex(id, kind)
-	if !ok {
-		return objRef{}, false
+	label := id.Name
+	var gi int32
+	if slot, ok := pc.lookup(id.Name); ok && isBind(slot) {
+		// A parameter bound to an object (see objparam.go).
+		b := *pc.bindOf(slot)
+		g := &c.prog.Globals[b.g]
+		if g.Kind != kind {
+			c.errorf(id.At, "%s is %s (%s), not %s", id.Name, article(g.Kind.String()), g.Name, article(kind.String()))
+			return objRef{}, false
+		}
+		if !b.whole {
+			if index != nil {
+				c.errorf(id.At, "%s is one %s (%s), not an array", id.Name, kind, pc.bindLabel(b))
+				return objRef{}, false
+			}
+			r := objRef{obj: b.g, index: card.NoExpr, label: pc.bindLabel(b), g: g}
+			if b.slot >= 0 {
+				r.index = pc.exprCode(&ir{kind: irLocal, typ: tInt, val: int64(b.slot), name: pc.slots[b.slot], prec: 9, pos: id.At})
+			}
+			return r, true
+		}
+		gi, label = b.g, g.Name
+	} else {
+		gi, ok = pc.globalIndex(id, kind)
+		if !ok {
+			return objRef{}, false
+		}
 	}
 	g := &c.prog.Globals[gi]
-	r := objRef{obj: gi, index: card.NoExpr, label: id.Name, g: g}
+	r := objRef{obj: gi, index: card.NoExpr, label: label, g: g}
 	if index == nil {
 		if g.Len > 0 {
 			c.errorf(id.At, "%s is an array of %s: name one element, like %s[0]", id.Name, kind, id.Name)
@@ -171,14 +199,18 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 	}
 	x = pc.lower(x, 0)
 	r.index = pc.exprCode(x)
-	r.label = id.Name + "[" + x.src() + "]"
+	r.label = label + "[" + x.src() + "]"
 	return r, true
 }
 
 // globalIndex resolves a name that must denote a global of the given kind.
 func (pc *procCompiler) globalIndex(id *syntax.Ident, kind card.GlobalKind) (int32, bool) {
 	c := pc.c
-	if _, ok := pc.lookup(id.Name); ok {
+	if slot, ok := pc.lookup(id.Name); ok {
+		if isBind(slot) {
+			c.errorf(id.At, "%s is a %s, not a shared %s", id.Name, c.prog.Globals[pc.bindOf(slot).g].Kind, kind)
+			return 0, false
+		}
 		c.errorf(id.At, "%s is a local variable, not a shared %s", id.Name, kind)
 		return 0, false
 	}
@@ -229,7 +261,7 @@ func plural(n int) string {
 
 // argTypes records the parameter types of a procedure from its first call
 // site and checks every later one against them.
-func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos) {
+func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos, binds []*objBind) {
 	c := pc.c
 	info := &c.info[idx]
 	if info.paramTypes == nil {
@@ -238,11 +270,16 @@ func (pc *procCompiler) argTypes(idx int32, args []*ir, at syntax.Pos) {
 			info.paramTypes[k] = a.typ
 		}
 		info.paramsFrom = at
+		// A stack of the procedure compiled on its own binds the objects
+		// of this first site.
+		info.binds = binds
 		return
 	}
 	for k, a := range args {
 		want := info.paramTypes[k]
-		if a.typ.t != want.t {
+		if a.typ.obj != want.obj || a.typ.arr != want.arr {
+			c.errorf(a.pos, "argument %d of %s is %s here but %s at %s", k+1, c.prog.Procs[idx].Name, describeType(a.typ), describeType(want), info.paramsFrom)
+		} else if a.typ.t != want.t {
 			c.errorf(a.pos, "argument %d of %s is %s here but %s at %s", k+1, c.prog.Procs[idx].Name, an(a.typ.t), an(want.t), info.paramsFrom)
 		} else if why := c.handlesDisagree(want, a.typ); why != "" {
 			c.errorf(a.pos, "argument %d of %s is a handle to %s here but to %s at %s; %s", k+1, c.prog.Procs[idx].Name,
@@ -258,21 +295,46 @@ func (pc *procCompiler) spawn(e *syntax.SpawnExpr, dst int32, dstName string) (l
 	if !ok {
 		return tInt, false
 	}
-	var args []*ir
+	var args, vals []*ir
 	var srcs []string
-	for _, a := range e.Call.Args {
+	binds := make([]*objBind, len(e.Call.Args))
+	for k, a := range e.Call.Args {
+		if o, isObj := pc.objectArg(a); isObj {
+			// The object is bound in the spawned procedure's copy; an
+			// element's index travels as the argument's value.
+			args = append(args, &ir{kind: irConst, typ: pc.objType(o.b), name: o.src, prec: 9, pos: a.Pos()})
+			v := constIR(0, tInt, a.Pos())
+			if o.index != nil {
+				v = o.index
+			} else if o.b.slot >= 0 {
+				v = &ir{kind: irLocal, typ: tInt, val: int64(o.b.slot), name: pc.slots[o.b.slot], prec: 9, pos: a.Pos()}
+			}
+			vals = append(vals, v)
+			b := objBind{g: o.b.g, slot: -1, whole: o.b.whole}
+			if !o.b.whole && (o.index != nil || o.b.slot >= 0) {
+				b.slot = int32(k)
+			}
+			binds[k] = &b
+			continue
+		}
 		x := pc.translate(a)
 		if x.typ.t == card.TVoid {
 			c.errorf(a.Pos(), "%s has no value", x.src())
 		}
 		args = append(args, x)
+		vals = append(vals, x)
 	}
-	pc.argTypes(idx, args, e.Call.Fun.At)
+	pc.argTypes(idx, args, e.Call.Fun.At, binds)
+	idx = c.specialise(idx, binds)
 	var exprs []card.Expr
-	for _, x := range args {
+	for k, x := range vals {
 		x = pc.lower(x, 0)
 		exprs = append(exprs, pc.exprCode(x))
-		srcs = append(srcs, x.src())
+		if binds[k] != nil {
+			srcs = append(srcs, args[k].name)
+		} else {
+			srcs = append(srcs, x.src())
+		}
 	}
 	cd := pc.newCard(card.Spawn, e.At, card.NoExpr)
 	cd.A, cd.B, cd.Dst = idx, int32(len(c.prog.Spawns)), dst
@@ -293,7 +355,7 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 		return tInt, false
 	}
 	name := e.Fun.Name
-	recursive := idx == pc.proc
+	recursive := pc.proc >= 0 && c.decls[idx] == c.decls[pc.proc]
 	for _, f := range pc.inlines {
 		recursive = recursive || f.proc == idx
 	}
@@ -319,15 +381,39 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 	}
 	d := c.decls[idx]
 	var args []*ir
-	for _, a := range e.Args {
+	objs := make([]*objArg, len(e.Args))
+	binds := make([]*objBind, len(e.Args))
+	for k, a := range e.Args {
+		if o, isObj := pc.objectArg(a); isObj {
+			objs[k] = &o
+			args = append(args, &ir{kind: irConst, typ: pc.objType(o.b), name: o.src, prec: 9, pos: a.Pos()})
+			b := objBind{g: o.b.g, slot: -1, whole: o.b.whole}
+			if !o.b.whole && (o.index != nil || o.b.slot >= 0) {
+				b.slot = int32(k)
+			}
+			binds[k] = &b
+			continue
+		}
 		args = append(args, pc.translate(a))
 	}
-	pc.argTypes(idx, args, e.Fun.At)
+	pc.argTypes(idx, args, e.Fun.At, binds)
 	// Bind the arguments to fresh parameter slots, one card each.
 	scope := map[string]int32{}
 	frame := &inlineFrame{proc: idx, retSlot: dst, at: e.Fun.At}
 	pc.inlines = append(pc.inlines, frame)
 	for k, x := range args {
+		if o := objs[k]; o != nil {
+			// Bound at compile time: an element picked here gets a slot
+			// for its index; a bound element passed on keeps its slot.
+			b := o.b
+			if o.index != nil {
+				ix := pc.lower(o.index, 1)
+				b.slot = pc.newSlot(pc.localName(d.Params[k].Name), tInt, e.Args[k].Pos())
+				pc.emitLocal(b.slot, ix, e.Args[k].Pos())
+			}
+			scope[d.Params[k].Name] = pc.addBind(b)
+			continue
+		}
 		x = pc.lower(x, 1)
 		slot := pc.newSlot(pc.localName(d.Params[k].Name), x.typ, e.Args[k].Pos())
 		pc.emitLocal(slot, x, e.Args[k].Pos())
@@ -440,6 +526,14 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	case *syntax.Ident:
 		name = t.Name
 		if slot, ok := pc.lookup(t.Name); ok {
+			if isBind(slot) {
+				c.errorf(t.At, "cannot assign to %s: it is a %s", t.Name, c.prog.Globals[pc.bindOf(slot).g].Kind)
+				return
+			}
+			if a := pc.array(slot); a != nil {
+				c.errorf(t.At, "%s is an array: assign to an element, like %s[0]", t.Name, t.Name)
+				return
+			}
 			if pc.readOnly[slot] {
 				c.errorf(t.At, "cannot assign to %s: it is the loop variable", t.Name)
 				return
@@ -466,6 +560,10 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 			}
 		}
 	case *syntax.IndexExpr:
+		if slot, ok := pc.lookup(t.X.Name); ok && pc.array(slot) != nil {
+			pc.assignLocalArray(s, t, slot)
+			return
+		}
 		var ok bool
 		gi, ok = pc.globalIndex(t.X, card.GVar)
 		if !ok {
@@ -489,20 +587,33 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		return
 	}
 	var want ltype
+	untyped := local < 0 && c.untyped[gi] && s.Op == syntax.ASSIGN
 	if local >= 0 {
 		want = pc.slotTypes[local]
-	} else {
-		want = ltype{t: g.Type, proc: -1}
+	} else if !untyped {
+		want = c.globalType(gi)
 	}
 	if s.Op == syntax.ASSIGN && effectName(s.Value) != "" {
 		dst := local
 		if dst < 0 {
 			dst = pc.temp(want, s.OpPos)
 		}
+		from := len(c.prog.Cards)
 		t, ok := pc.effect(s.Value, dst, true)
+		if untyped && ok {
+			// The first store into a shared variable declared without a
+			// value gives it its type.
+			want = c.storeType(gi, t)
+			pc.slotTypes[dst] = t
+			for k := from; k < len(c.prog.Cards); k++ {
+				if cd := &c.prog.Cards[k]; cd.Dst == dst && cd.Proc == pc.proc {
+					cd.DstType = t.t
+				}
+			}
+		}
 		if ok && t.t != want.t {
 			c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(t.t), name, an(want.t))
-		} else if why := c.handlesDisagree(want, t); ok && local >= 0 && why != "" {
+		} else if why := c.handlesDisagree(want, t); ok && (local >= 0 || want.proc >= 0) && why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(t.proc), why)
 		}
@@ -512,6 +623,9 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		return
 	}
 	value := pc.translate(s.Value)
+	if untyped && value.typ.t != card.TVoid {
+		want = c.storeType(gi, value.typ)
+	}
 	if s.Op != syntax.ASSIGN {
 		// x op= v reads x then v, computes, and writes x.
 		var cur *ir
@@ -537,7 +651,7 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 	} else if value.typ.t != want.t {
 		c.errorf(s.Value.Pos(), "cannot assign %s to %s, which is %s", an(value.typ.t), name, an(want.t))
 		return
-	} else if local >= 0 {
+	} else if local >= 0 || want.proc >= 0 {
 		if why := c.handlesDisagree(want, value.typ); why != "" {
 			c.errorf(s.Value.Pos(), "%s holds a handle to %s, and this is a handle to %s; %s", name,
 				c.procName(want.proc), c.procName(value.typ.proc), why)

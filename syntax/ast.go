@@ -159,10 +159,15 @@ type Block struct {
 
 // LetStmt is `let name = value`. Value may be any expression, including the
 // effectful forms RecvExpr, SpawnExpr, JoinExpr, ChooseExpr and CallExpr.
+//
+// `let name[size] = value` declares a local array of size elements, each
+// set to value; `let name[size]` leaves Value nil (the elements take their
+// type from the first store).
 type LetStmt struct {
 	At    Pos
 	Name  *Ident
-	Value Expr
+	Size  Expr // nil for a scalar
+	Value Expr // nil only for an array without a value
 }
 
 // AssignStmt is `target op value` where op is =, += or -=. Target is an

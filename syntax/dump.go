@@ -106,7 +106,14 @@ func dump(b *strings.Builder, node any) {
 		}
 		b.WriteByte('}')
 	case *LetStmt:
-		list("let", n.Name, n.Value)
+		switch {
+		case n.Size == nil:
+			list("let", n.Name, n.Value)
+		case n.Value == nil:
+			list("let[]", n.Name, n.Size)
+		default:
+			list("let[]", n.Name, n.Size, n.Value)
+		}
 	case *AssignStmt:
 		list(n.Op.String(), n.Target, n.Value)
 	case *IncDecStmt:

@@ -15,6 +15,7 @@ import (
 func FuzzParse(f *testing.F) {
 	seeds := []string{
 		"",
+		"proc main() {\n\tlet a[3] = 0\n\tlet w[N]\n\tw[a[1]] = spawn f(m, fork[i])\n}\n",
 		"const N = 3\nvar x = 0\nvar flag[2] = false\nvar slots[N]\n",
 		"mutex m\nsem s(2)\nchan c(3)\nchan d\nevent done\nmutex fork[N]\nsem sl[N](1)\nalways x <= 2\n",
 		"proc main() {\n\tlet t = x + 1\n\tx = t\n\tx += 2; x -= 1; x++; x--\n}\n",

@@ -488,6 +488,12 @@ func (p *parser) parseStmt() Stmt {
 	case LET:
 		p.next()
 		s := &LetStmt{At: at, Name: p.parseIdent("name after let")}
+		if p.tok == LBRACK {
+			s.Size = p.parseSize()
+			if p.tok != ASSIGN {
+				return s
+			}
+		}
 		p.expect(ASSIGN, "after let "+s.Name.Name)
 		s.Value = p.parseExpr()
 		return s

@@ -61,6 +61,9 @@ func TestParseStmts(t *testing.T) {
 		src, want string
 	}{
 		{"let t = x + 1", "(let t (+ x 1))"},
+		{"let a[3] = 0", "(let[] a 3 0)"},
+		{"let w[N]", "(let[] w N)"},
+		{"let w[N + 1] = x", "(let[] w (+ N 1) x)"},
 		{"x = t", "(= x t)"},
 		{"a[i] = v", "(= (index a i) v)"},
 		{"x += 2; x -= 1; x++; x--", "(+= x 2) (-= x 1) (++ x) (-- x)"},

@@ -183,7 +183,17 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		if c.Op == card.Spawn {
 			t = card.THandle
 		}
-		st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[c.Dst], Value: m.FormatValue(after, t, r.Value)})
+		name := p.Procs[c.Proc].Locals[c.Dst]
+		if c.Op == card.Local && c.B > 0 {
+			// An element of a local array ("w[i]"), or all of them ("w[]").
+			base := strings.TrimSuffix(name, "[0]")
+			if c.Y != card.NoExpr {
+				name = base + "[" + p.Exprs[c.Y].Src + "]"
+			} else {
+				name = base + "[]"
+			}
+		}
+		st.Sets = append(st.Sets, Value{Name: name, Value: m.FormatValue(after, t, r.Value)})
 	}
 	if c.Op == card.Select && r.Status == vm.OK && i < after.NumStacks() {
 		// The recv case taken, known by where the stack went.

@@ -134,6 +134,9 @@ func (v *VarValue) Text() string {
 		if v.Type == card.TBool {
 			return strconv.FormatBool(x != 0)
 		}
+		if v.Type == card.THandle && x == card.NoStack {
+			return "none"
+		}
 		return strconv.FormatInt(x, 10)
 	}
 	if !v.Array {

@@ -435,7 +435,24 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		loc[c.Dst] = v
+		switch {
+		case c.B == 0:
+			loc[c.Dst] = v
+		case c.Y == card.NoExpr:
+			// let a[N] = v: every element of a local array.
+			for k := c.Dst; k < c.Dst+c.B; k++ {
+				loc[k] = v
+			}
+		default:
+			idx, f := m.eval(c.Y, sh, loc)
+			if f.Kind != NoFault {
+				return fail(f)
+			}
+			if idx < 0 || idx >= int64(c.B) {
+				return fail(Fault{Kind: IndexOutOfRange, A: idx, B: int64(c.B)})
+			}
+			loc[int64(c.Dst)+idx] = v
+		}
 		return c.Next, Result{PC: pc, Value: v}
 	case card.Store:
 		v, f := m.eval(c.X, sh, loc)
@@ -765,6 +782,12 @@ func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Faul
 				*reads = append(*reads, int32(in.A+idx))
 			}
 			st[sp-1] = sh[in.A+idx]
+		case card.XLocalAt:
+			idx := st[sp-1]
+			if idx < 0 || idx >= int64(in.B) {
+				return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(in.B)}
+			}
+			st[sp-1] = locals[in.A+idx]
 		case card.XNeg:
 			if st[sp-1] == math.MinInt64 {
 				return 0, Fault{Kind: Overflow}

@@ -821,6 +821,10 @@ func TestRuntimeErrors(t *testing.T) {
 		{"negative constant index on write", "a[-1] = 0", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)"},
 		{"constant index out of range on +=", "a[3] += 1", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
 		{"constant index out of range on a mutex", "lock m[2]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
+		{"index out of range on a local array read", "let l[2] = 0\nlet i = 2\nlet v = l[i]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
+		{"negative index on a local array write", "let l[2] = 0\nlet i = -1\nl[i] = 5", vm.IndexOutOfRange, -1, 2, "index -1 out of range [0, 2)"},
+		{"constant index out of range on a local array", "let l[2] = 0\nl[2] += 1", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
+		{"index out of range on a local array without a value", "let w[2]\nlet i = 4\nw[i] = 7", vm.IndexOutOfRange, 4, 2, "index 4 out of range [0, 2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
