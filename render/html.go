@@ -98,7 +98,7 @@ func (r *Run) page(b *strings.Builder, n int) {
 		if st.Net == "" {
 			cardText = fmt.Sprintf("card %s %s %s", st.Card, trace.ShortPos(st.Pos), st.Text)
 		}
-		eff := Effects(st)
+		eff := trace.Effects(st)
 		if why, ok := r.Lost[k]; ok {
 			eff += " — " + why
 		}

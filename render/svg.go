@@ -352,39 +352,11 @@ func stepTitle(st trace.Step, rows []string) string {
 		}
 		fmt.Fprintf(&b, "tick %d, %s: %s card %s (%s) %s", st.Tick+1, cpu, st.Stack, st.Card, trace.ShortPos(st.Pos), st.Text)
 	}
-	if e := Effects(st); e != "" {
+	if e := trace.Effects(st); e != "" {
 		b.WriteString("\n")
 		b.WriteString(e)
 	}
 	return b.String()
-}
-
-// Effects renders what a step read, wrote, set and sent.
-func Effects(st trace.Step) string {
-	var parts []string
-	vals := func(vs []trace.Value) string {
-		var s []string
-		for _, v := range vs {
-			s = append(s, v.Name+"="+v.Value)
-		}
-		return strings.Join(s, " ")
-	}
-	if len(st.Reads) > 0 {
-		parts = append(parts, "read "+vals(st.Reads))
-	}
-	if len(st.Writes) > 0 {
-		parts = append(parts, "wrote "+vals(st.Writes))
-	}
-	if len(st.Sets) > 0 {
-		parts = append(parts, "→ "+vals(st.Sets))
-	}
-	for _, m := range st.Sent {
-		parts = append(parts, "sent "+m.String())
-	}
-	if st.Failed {
-		parts = append(parts, "FAILED")
-	}
-	return strings.Join(parts, "  ")
 }
 
 // drawFlow draws an arrow from each write to the reads that saw it (from

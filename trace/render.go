@@ -207,10 +207,19 @@ func ShortPos(pos string) string {
 
 // effects renders what a step read and wrote: "read x=0 → t1=0".
 func effects(st Step) string {
-	var parts []string
+	e := Effects(st)
 	if st.Choice != 0 || strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either") {
-		parts = append(parts, fmt.Sprintf("choice %d", st.Choice))
+		if e == "" {
+			return fmt.Sprintf("choice %d", st.Choice)
+		}
+		return fmt.Sprintf("choice %d  %s", st.Choice, e)
 	}
+	return e
+}
+
+// Effects renders what a step read, wrote, set and sent: "read x=0  → t1=0".
+func Effects(st Step) string {
+	var parts []string
 	vals := func(vs []Value) string {
 		var s []string
 		for _, v := range vs {
