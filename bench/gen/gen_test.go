@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/deck-lang/deck/bench/internal/genkit"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,7 +28,7 @@ func TestModelsUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fields := range append(sizeLines(string(sizes)), sizeLines(string(nodes))...) {
+	for _, fields := range append(genkit.SizeLines(string(sizes)), genkit.SizeLines(string(nodes))...) {
 		if err := emit(dir, fields); err != nil {
 			t.Fatalf("%v: %v", fields, err)
 		}

@@ -33,6 +33,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/deck-lang/deck/bench/internal/genkit"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -59,7 +60,7 @@ func main() {
 	out := flag.String("out", "", "output directory (default: bench/beem/models)")
 	sizes := flag.String("sizes", "", "size list (default: bench/beem/sizes.txt)")
 	flag.Parse()
-	here := beemDir()
+	here := genkit.Dir("bench/beem", "beem", ".")
 	if *out == "" {
 		*out = filepath.Join(here, "models")
 	}
@@ -67,38 +68,23 @@ func main() {
 		*sizes = filepath.Join(here, "sizes.txt")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fail(err)
+		genkit.Fail(err)
 	}
 	if flag.NArg() > 0 {
 		if err := emit(*out, flag.Args()); err != nil {
-			fail(err)
+			genkit.Fail(err)
 		}
 		return
 	}
 	text, err := os.ReadFile(*sizes)
 	if err != nil {
-		fail(err)
+		genkit.Fail(err)
 	}
-	for _, line := range strings.Split(string(text), "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		if fields := strings.Fields(line); len(fields) > 0 {
-			if err := emit(*out, fields); err != nil {
-				fail(err)
-			}
+	for _, fields := range genkit.SizeLines(string(text)) {
+		if err := emit(*out, fields); err != nil {
+			genkit.Fail(err)
 		}
 	}
-}
-
-// beemDir finds bench/beem from the repository root, bench/ or bench/beem.
-func beemDir() string {
-	for _, d := range []string{"bench/beem", "beem", "."} {
-		if _, err := os.Stat(filepath.Join(d, "sizes.txt")); err == nil {
-			return d
-		}
-	}
-	return "bench/beem"
 }
 
 // Name is the file name of a model at a size: peterson_n4, bakery_n3_m4.
@@ -114,31 +100,11 @@ func emit(dir string, fields []string) error {
 	if !ok {
 		return fmt.Errorf("unknown model %q", fields[0])
 	}
-	if len(fields)-1 < m.nargs {
-		return fmt.Errorf("model %s wants %d size parameters, got %d", fields[0], m.nargs, len(fields)-1)
-	}
-	a := make([]int, m.nargs)
-	for i, s := range fields[1 : 1+m.nargs] {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 2 || v > 30 {
-			return fmt.Errorf("model %s: bad size %q (2..30)", fields[0], s)
-		}
-		a[i] = v
-	}
-	base := filepath.Join(dir, Name(fields[0], a))
-	if err := os.WriteFile(base+".deck", []byte(m.deck(a)), 0o644); err != nil {
+	a, err := genkit.Sizes(fields, m.nargs, 2, 30)
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(base+".pml", []byte(m.pml(a)), 0o644); err != nil {
-		return err
-	}
-	fmt.Println(base)
-	return nil
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "gen:", err)
-	os.Exit(2)
+	return genkit.Write(filepath.Join(dir, Name(fields[0], a)), [][2]string{{".deck", m.deck(a)}, {".pml", m.pml(a)}})
 }
 
 // spawnAll is main's body: every process starts in one card, as Promela's
