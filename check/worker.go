@@ -251,7 +251,9 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 		}
 		return 0, true, true
 	}
-	if flag == 0 && c.always {
+	// A network move (i < 0) writes no variable, and the invariants read
+	// only variables: they still hold, as they did in s.
+	if flag == 0 && c.always && i >= 0 {
 		if k, _ := m.CheckAlways(t); k >= 0 {
 			flag = refFlag
 		}
