@@ -113,6 +113,16 @@ func (op Op) String() string {
 	return fmt.Sprintf("op(%d)", op)
 }
 
+// MayWait reports whether a card of op may have to wait: an engine asks
+// vm.Machine.Ready before it executes one (an unguarded either is always
+// ready; Ready says so).
+func (op Op) MayWait() bool { return op < numOps && mayWait[op] }
+
+// mayWait is MayWait as a table: the dealer and the checker ask it for
+// every card.
+var mayWait = [numOps]bool{Await: true, Atomic: true, Join: true, Lock: true, Acquire: true, Wait: true,
+	Send: true, SendWait: true, Recv: true, Either: true, Select: true}
+
 // IsSync reports whether op is a synchronisation action (a card that may
 // block or that changes a synchronisation object).
 func (op Op) IsSync() bool {

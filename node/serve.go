@@ -329,11 +329,10 @@ func (r *rt) step(st *nstack) bool {
 	pc := st.pc
 	c := &p.Cards[pc]
 	h := &nhost{r: r, st: st}
-	switch c.Op {
-	case card.Done, card.Start:
+	switch {
+	case c.Op == card.Done || c.Op == card.Start:
 		return false
-	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-		card.Send, card.SendWait, card.Recv, card.Either, card.Select:
+	case c.Op.MayWait():
 		ok, f := m.Ready(r.sh, st.loc, int(st.h), pc, h)
 		if f.Kind != vm.NoFault {
 			r.fail(st, vm.Result{Status: vm.Failed, Fault: f, PC: pc})

@@ -454,9 +454,6 @@ func (r *runner) prepare() {
 		}
 		ci.stripes, ci.writes = stripes, writes
 		switch c.Op {
-		case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-			card.Send, card.SendWait, card.Recv:
-			ci.block = true
 		case card.Choose, card.Either:
 			ci.choice = true
 			ci.block = card.Guarded(r.m.P, int32(pc))
@@ -464,6 +461,8 @@ func (r *runner) prepare() {
 			// Its stripes are all its channels: a blocked select parks on
 			// every one of them, and any change to one wakes it.
 			ci.choice, ci.block = true, true
+		default:
+			ci.block = c.Op.MayWait()
 		}
 		ci.plain = len(ci.stripes) == 0 && !ci.block && !ci.choice && !ci.always
 	}

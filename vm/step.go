@@ -347,11 +347,8 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	if s.net && m.stackDown(s, i) {
 		return Result{Status: Blocked, PC: pc}
 	}
-	switch c.Op {
-	case card.Done, card.Start, card.CondSleep:
-		return Result{Status: Blocked, PC: pc}
-	case card.Await, card.Atomic, card.Join, card.Lock, card.Acquire, card.Wait,
-		card.Send, card.SendWait, card.Recv, card.Either, card.Select:
+	switch op := c.Op; {
+	case op.MayWait():
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
 			return Result{Status: Failed, Fault: f, PC: pc}
@@ -359,6 +356,8 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		if !ok {
 			return Result{Status: Blocked, PC: pc}
 		}
+	case op == card.Done || op == card.Start || op == card.CondSleep:
+		return Result{Status: Blocked, PC: pc}
 	}
 	next, r := m.Exec(sh, loc, i, pc, choice, h)
 	if r.Status != OK {
