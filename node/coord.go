@@ -280,8 +280,18 @@ func (c *coord) awaitHellos() (map[string]int, error) {
 	pids := map[string]int{}
 	timer := time.NewTimer(c.opt.Join)
 	defer timer.Stop()
+	// Nodes started by hand without --run learn the run's id from an
+	// invitation, repeated until they say hello.
+	invite := time.NewTicker(100 * time.Millisecond)
+	defer invite.Stop()
 	for len(seen) < len(c.p.Net.Nodes) {
 		select {
+		case <-invite.C:
+			for _, name := range c.opt.Remote {
+				if !seen[int32(slices.Index(c.p.Net.Nodes, name))] {
+					c.nc.Publish(inviteSubject(name), []byte(c.runID))
+				}
+			}
 		case h := <-c.hub:
 			if h.Op == "hello" && h.Node >= 0 && int(h.Node) < len(c.p.Net.Nodes) {
 				seen[h.Node] = true

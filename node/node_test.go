@@ -246,7 +246,7 @@ proc main() {
 `
 
 // TestExternalBus runs on an existing NATS server with a token, with node
-// Y started by hand as on another machine.
+// Y started by hand as on another machine, without the run's id.
 func TestExternalBus(t *testing.T) {
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true, NoSigs: true, Authorization: "s3cret"})
 	if err != nil {
@@ -264,7 +264,9 @@ func TestExternalBus(t *testing.T) {
 		Bus: ns.ClientURL(), Token: "s3cret", Remote: []string{"Y"}, Exe: deckBin,
 		NodeArgs: []string{"--place", "player=Y", file}, Runs: 3, Timeout: 20 * time.Second, Join: 10 * time.Second,
 		OnBus: func(url, runID string) {
-			manual = exec.Command(deckBin, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--run", runID, "--place", "player=Y", file)
+			// As on another machine, with the contract's command line:
+			// no --run, the node joins the run that invites it.
+			manual = exec.Command(deckBin, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--place", "player=Y", file)
 			manual.Stderr = os.Stderr
 			if err := manual.Start(); err != nil {
 				t.Error(err)

@@ -55,6 +55,14 @@ func Serve(p *card.Program, opt ServeOptions) error {
 		return err
 	}
 	defer nc.Close()
+	if opt.Run == "" {
+		// Started by hand without the run's id: take it from the
+		// coordinator's invitation to this node (only clients with the
+		// bus's token can see it).
+		if opt.Run, err = awaitInvitation(nc, opt.Node, closed); err != nil {
+			return err
+		}
+	}
 	r := &rt{p: p, m: vm.New(p), me: me, nc: nc, prefix: "deck." + opt.Run, opt: opt}
 	r.cond = sync.NewCond(&r.mu)
 	ctl := make(chan ctlMsg, 16)
@@ -103,6 +111,33 @@ func Serve(p *card.Program, opt ServeOptions) error {
 			}
 		}
 	}
+}
+
+// inviteSubject is where a coordinator invites node name to its run, for a
+// node started without --run.
+func inviteSubject(name string) string { return "deck.invite." + name }
+
+// inviteWait bounds how long a node started by hand waits for a run.
+const inviteWait = 10 * time.Minute
+
+// awaitInvitation waits for a coordinator to invite node name and returns
+// the run's id.
+func awaitInvitation(nc *nats.Conn, name string, closed <-chan struct{}) (string, error) {
+	sub, err := nc.SubscribeSync(inviteSubject(name))
+	if err != nil {
+		return "", err
+	}
+	defer sub.Unsubscribe()
+	msg, err := sub.NextMsg(inviteWait)
+	if err != nil {
+		select {
+		case <-closed:
+			return "", fmt.Errorf("the bus closed the connection")
+		default:
+		}
+		return "", fmt.Errorf("no run invited node %s within %s: start the coordinator (deck run --real --remote %s ...) or give --run", name, inviteWait, name)
+	}
+	return string(msg.Data), nil
 }
 
 // rt is the state of a node process.

@@ -26,15 +26,15 @@ func cmdNode(e *env, args []string) int {
 	bus := fs.String("bus", "", "the NATS URL of the run's bus (nats://HOST:PORT)")
 	token := fs.String("bus-token", "", "the bus's token (default: $DECK_BUS_TOKEN)")
 	name := fs.String("name", "", "the node this process serves")
-	runID := fs.String("run", "", "the run's id, as the coordinator prints it")
+	runID := fs.String("run", "", "the run's id, as the coordinator prints it (default: join the first run that invites this node)")
 	workers := fs.Int("workers", 2, "goroutine workers for this node's stacks")
 	pf := addPlaceFlags(fs)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	if *bus == "" || *name == "" || *runID == "" {
-		fmt.Fprintln(stderr, "deck node: --bus, --name and --run are required (the coordinator prints them)")
+	if *bus == "" || *name == "" {
+		fmt.Fprintln(stderr, "deck node: --bus and --name are required (the coordinator prints them)")
 		return exitUsage
 	}
 	if *token == "" {
