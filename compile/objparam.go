@@ -50,14 +50,8 @@ type objArg struct {
 // or a parameter bound to one.
 func (pc *procCompiler) objectArg(e syntax.Expr) (objArg, bool) {
 	c := pc.c
-	var id *syntax.Ident
-	var index syntax.Expr
-	switch e := e.(type) {
-	case *syntax.Ident:
-		id = e
-	case *syntax.IndexExpr:
-		id, index = e.X, e.Index
-	default:
+	id, index, ok := nameAndIndex(e)
+	if !ok {
 		return objArg{}, false
 	}
 	var b objBind

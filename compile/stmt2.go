@@ -137,18 +137,24 @@ type objRef struct {
 	g     *card.Global
 }
 
+// nameAndIndex splits `m` or `m[i]` into the name and the index (nil for
+// `m`); ok is false for any other expression.
+func nameAndIndex(e syntax.Expr) (id *syntax.Ident, index syntax.Expr, ok bool) {
+	switch e := e.(type) {
+	case *syntax.Ident:
+		return e, nil, true
+	case *syntax.IndexExpr:
+		return e.X, e.Index, true
+	}
+	return nil, nil, false
+}
+
 // object resolves `m` or `m[i]` naming an object of the given kind. The
 // index is lowered so that the card's own action is its only shared access.
 func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, bool) {
 	c := pc.c
-	var id *syntax.Ident
-	var index syntax.Expr
-	switch e := e.(type) {
-	case *syntax.Ident:
-		id = e
-	case *syntax.IndexExpr:
-		id, index = e.X, e.Index
-	default:
+	id, index, ok := nameAndIndex(e)
+	if !ok {
 		c.errorf(e.Pos(), "expected the name of a %s", kind)
 		return objRef{}, false
 	}
