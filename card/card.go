@@ -259,6 +259,28 @@ type Invariant struct {
 	Src string // the condition as written
 }
 
+// Property is an `eventually` or `leadsto` declaration: a condition on
+// fair runs, checked by the progress search.
+type Property struct {
+	Kind string // PropEventually or PropLeadsTo
+	P    Expr   // leadsto: the condition that asks for Q; NoExpr for eventually
+	Q    Expr   // the condition that must come
+	PSrc string // P as written ("" for eventually)
+	QSrc string // Q as written
+	Pos  syntax.Pos
+	Src  string // the declaration as written, for messages
+}
+
+// Property kinds (also the kinds of their violations).
+const (
+	PropEventually = "eventually"
+	PropLeadsTo    = "leadsto"
+)
+
+// MaxProperties bounds the eventually and leadsto declarations of a
+// program: the progress search keeps their truth as bits per state.
+const MaxProperties = 32
+
 // Access is one shared access of a card, for `deck cards` and for the
 // checker's independence analysis.
 type Access struct {
@@ -285,6 +307,7 @@ type Program struct {
 	Spawns   []SpawnInfo
 	Eithers  [][]int32
 	Always   []Invariant
+	Props    []Property // eventually and leadsto, in source order
 
 	// Guards[A][k] is the guard of branch k of either A (NoExpr when the
 	// branch is unguarded); Guards[A] is nil when no branch is guarded.

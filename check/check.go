@@ -273,7 +273,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		c.opt.MaxMemory = DefaultMaxMemory()
 	}
 	c.por = !opt.NoPOR
-	c.always = len(c.p.Always) > 0
+	c.always = len(c.p.Always) > 0 || len(c.p.Props) > 0 // a property's condition can fail to evaluate
 	c.implicitDrops = implicitDrops(c.p)
 	c.gcond = sync.NewCond(&c.gmu)
 	c.viols = map[vkey]inst{}

@@ -116,6 +116,7 @@ type pgraph struct {
 	ch     []int32
 	en     []uint64 // stacks enabled in the state
 	unf    []uint64 // non-daemon stacks unfinished in the state
+	props  []uint64 // the truth of the properties' conditions (see evalProps)
 	trans  int64
 }
 
@@ -215,6 +216,9 @@ func (g *pgraph) build(opt Options) string {
 		}
 		g.en = append(g.en, en)
 		g.unf = append(g.unf, unf)
+		if len(p.Props) > 0 {
+			g.props = append(g.props, g.evalProps(&s))
+		}
 	}
 	g.off = append(g.off, uint32(len(g.to)))
 	g.ids = nil // not needed any more
@@ -291,32 +295,55 @@ func (t *tarjan) push(v uint32) {
 	t.calls = append(t.calls, tcall{v, t.g.off[v]})
 }
 
-// lasso is a fair component with an unfinished non-daemon stack.
+// lasso is a fair component: a run can go round it forever.
 type lasso struct {
-	states []uint32 // sorted ascending: states[0] is the entry
-	unf    uint64
+	states []uint32 // sorted ascending
+	entry  uint32   // the state where the cycle starts and ends
+	unf    uint64   // the non-daemon stacks unfinished in it
 }
 
-// findLasso returns the fair violating component with the shallowest entry.
+// findLasso returns the fair component with an unfinished non-daemon stack
+// whose first state in BFS order is shallowest, or nil.
 func (g *pgraph) findLasso(fair Fairness) *lasso {
+	var best *lasso
+	g.fairComponents(g.allStates(), nil, fair, func(set []uint32) {
+		if g.unf[set[0]] == 0 {
+			return
+		}
+		if first := minOf(set); best == nil || first < best.entry {
+			best = &lasso{states: sortedCopy(set), entry: first, unf: g.unf[set[0]]}
+		}
+	})
+	return best
+}
+
+func (g *pgraph) allStates() []uint32 {
+	all := make([]uint32, g.n())
+	for v := range all {
+		all[v] = uint32(v)
+	}
+	return all
+}
+
+// fairComponents calls emit with each fair component of the subgraph of
+// the states in nodes (in, when not nil, must hold for exactly them): a
+// set of states that a fair run can stay in forever, visiting all of it.
+func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairness, emit func([]uint32)) {
 	n := g.n()
+	if in == nil {
+		in = func(uint32) bool { return true }
+	}
 	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
 	mark := make([]uint32, n)
 	gen := uint32(0)
-	var best *lasso
-	consider := func(set []uint32) {
-		if best != nil && minOf(set) > best.states[0] {
-			return
-		}
+	// moves returns the stacks enabled in every state of set, those
+	// enabled in some state, and those that move inside it.
+	moves := func(set []uint32) (allEn, anyEn, moved uint64, edges bool) {
 		gen++
 		for _, v := range set {
 			mark[v] = gen
 		}
-		if g.unf[set[0]] == 0 {
-			return
-		}
-		allEn, anyEn, moved := ^uint64(0), uint64(0), uint64(0)
-		edges := false
+		allEn = ^uint64(0)
 		for _, v := range set {
 			allEn &= g.en[v]
 			anyEn |= g.en[v]
@@ -327,26 +354,10 @@ func (g *pgraph) findLasso(fair Fairness) *lasso {
 				}
 			}
 		}
-		if !edges {
-			return // one state without a loop: no infinite run stays here
-		}
-		ok := true
-		switch fair {
-		case FairWeak:
-			ok = allEn&^moved == 0
-		case FairStrong:
-			ok = anyEn&^moved == 0
-		}
-		if ok {
-			best = &lasso{states: sortedCopy(set), unf: g.unf[set[0]]}
-		}
+		return
 	}
 	var comps [][]uint32
-	all := make([]uint32, n)
-	for v := range all {
-		all[v] = uint32(v)
-	}
-	t.run(all, func(uint32) bool { return true }, func(c []uint32) {
+	t.run(nodes, in, func(c []uint32) {
 		if len(c) > 1 || g.selfLoop(c[0]) {
 			comps = append(comps, append([]uint32(nil), c...))
 		}
@@ -354,47 +365,41 @@ func (g *pgraph) findLasso(fair Fairness) *lasso {
 	for len(comps) > 0 {
 		set := comps[len(comps)-1]
 		comps = comps[:len(comps)-1]
-		if fair != FairStrong {
-			consider(set)
-			continue
+		allEn, anyEn, moved, edges := moves(set)
+		if !edges {
+			continue // one state without a loop: no infinite run stays here
 		}
-		// Strong fairness: drop the states where a stack that never moves
-		// inside the set is enabled, and split what is left again.
-		gen++
-		for _, v := range set {
-			mark[v] = gen
-		}
-		anyEn, moved := uint64(0), uint64(0)
-		for _, v := range set {
-			anyEn |= g.en[v]
-			for e := g.off[v]; e < g.off[v+1]; e++ {
-				if mark[g.to[e]] == gen {
-					moved |= 1 << g.stk[e]
+		switch fair {
+		case FairNone:
+			emit(set)
+		case FairWeak:
+			if allEn&^moved == 0 {
+				emit(set)
+			}
+		case FairStrong:
+			bad := anyEn &^ moved
+			if bad == 0 {
+				emit(set)
+				continue
+			}
+			// A fair run cannot visit infinitely often the states where
+			// a stack that never moves inside the set is enabled: drop
+			// them and split what is left again.
+			keep := make(map[uint32]bool, len(set))
+			var kept []uint32
+			for _, v := range set {
+				if g.en[v]&bad == 0 {
+					keep[v] = true
+					kept = append(kept, v)
 				}
 			}
+			t.run(kept, func(v uint32) bool { return keep[v] }, func(c []uint32) {
+				if len(c) > 1 || keep[c[0]] && g.selfLoop(c[0]) {
+					comps = append(comps, append([]uint32(nil), c...))
+				}
+			})
 		}
-		bad := anyEn &^ moved
-		if bad == 0 {
-			consider(set)
-			continue
-		}
-		var keep []uint32
-		for _, v := range set {
-			if g.en[v]&bad == 0 {
-				keep = append(keep, v)
-			}
-		}
-		in := make(map[uint32]bool, len(keep))
-		for _, v := range keep {
-			in[v] = true
-		}
-		t.run(keep, func(v uint32) bool { return in[v] }, func(c []uint32) {
-			if len(c) > 1 || g.selfLoopIn(c[0], in) {
-				comps = append(comps, append([]uint32(nil), c...))
-			}
-		})
 	}
-	return best
 }
 
 func (g *pgraph) selfLoop(v uint32) bool {
@@ -405,8 +410,6 @@ func (g *pgraph) selfLoop(v uint32) bool {
 	}
 	return false
 }
-
-func (g *pgraph) selfLoopIn(v uint32, in map[uint32]bool) bool { return in[v] && g.selfLoop(v) }
 
 func minOf(s []uint32) uint32 {
 	m := s[0]
@@ -425,13 +428,13 @@ func sortedCopy(s []uint32) []uint32 {
 
 // path returns the edges of a shortest path inside set from v to a state
 // where goal holds, taking at least one edge (nil when there is none).
-func (g *pgraph) path(set map[uint32]bool, v uint32, goal func(uint32) bool) []uint32 {
+func (g *pgraph) path(in func(uint32) bool, v uint32, goal func(uint32) bool) []uint32 {
 	prev := map[uint32]uint32{} // state -> edge that reached it
 	queue := []uint32{}
 	visit := func(from uint32) (uint32, bool) {
 		for e := g.off[from]; e < g.off[from+1]; e++ {
 			w := g.to[e]
-			if !set[w] {
+			if !in(w) {
 				continue
 			}
 			if _, seen := prev[w]; seen {
@@ -483,11 +486,12 @@ func (g *pgraph) source(e uint32) uint32 {
 
 // cycle returns a fair cycle through the lasso's entry, as edges.
 func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
-	set := make(map[uint32]bool, len(l.states))
+	inSet := make(map[uint32]bool, len(l.states))
 	for _, v := range l.states {
-		set[v] = true
+		inSet[v] = true
 	}
-	r := l.states[0]
+	set := func(v uint32) bool { return inSet[v] }
+	r := l.entry
 	back := func(v uint32) []uint32 {
 		if v == r {
 			return nil
@@ -518,7 +522,7 @@ func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
 		// one, else (weak fairness) through a state where j is disabled.
 		jEdge := func(w uint32) int64 {
 			for e := g.off[w]; e < g.off[w+1]; e++ {
-				if g.stk[e] == j && set[g.to[e]] {
+				if g.stk[e] == j && set(g.to[e]) {
 					return int64(e)
 				}
 			}
@@ -570,57 +574,99 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why
 		return nil
 	}
-	l := g.findLasso(opt.Fairness)
-	if l == nil {
-		pr.Status = ProgressOK
-		return nil
+	var found []Counterexample
+	if l := g.findLasso(opt.Fairness); l != nil {
+		ce, err := g.counterexample(l, opt.Fairness)
+		if err != nil {
+			return err
+		}
+		found = append(found, ce)
 	}
-	pr.Status = ProgressViolation
-	ce, err := g.counterexample(l, opt.Fairness)
+	props, err := g.checkProps(opt.Fairness)
 	if err != nil {
 		return err
 	}
-	rep.Violations = append(rep.Violations, ce)
-	rep.Verdict = VerdictViolation
+	found = append(found, props...)
+	pr.Status = ProgressOK
+	for i := range found {
+		found[i].Progress = true
+	}
+	if len(found) > 0 {
+		pr.Status = ProgressViolation
+		rep.Violations = append(rep.Violations, found...)
+		rep.Verdict = VerdictViolation
+	}
 	return nil
+}
+
+// bfsPath returns the edges of the BFS tree's path from the initial state
+// to v: a shortest path.
+func (g *pgraph) bfsPath(v uint32) []uint32 {
+	var pre []uint32
+	for ; v != 0; v = g.parent[v] {
+		pre = append(pre, g.pedge[v])
+	}
+	for i, j := 0, len(pre)-1; i < j; i, j = i+1, j-1 {
+		pre[i], pre[j] = pre[j], pre[i]
+	}
+	return pre
+}
+
+// replay turns a path (and a cycle after it, when cyc is not empty) into
+// a schedule, replays it, and returns the schedule, the replay's result
+// and the state where the path ends (where the cycle starts).
+func (g *pgraph) replay(pre, cyc []uint32) (trace.Schedule, *deal.Result, *vm.State, error) {
+	var sch trace.Schedule
+	for _, e := range pre {
+		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
+	}
+	for _, e := range cyc {
+		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
+	}
+	sch.Cycle = len(cyc)
+	res, err := deal.Run(g.m, deal.Options{Replay: &sch, Steps: true})
+	if err != nil {
+		return sch, nil, nil, internalError("schedule %s does not replay: %v", sch.String(), err)
+	}
+	if len(cyc) == 0 {
+		return sch, res, res.Final, nil
+	}
+	if !res.Forever {
+		return sch, nil, nil, internalError("lasso %s: the cycle does not come back to its first state", sch.String())
+	}
+	// The state where the cycle starts: replay the prefix alone.
+	prefix := sch
+	prefix.Truncate(sch.Prefix())
+	pres, err := deal.Run(g.m, deal.Options{Replay: &prefix})
+	if err != nil {
+		return sch, nil, nil, internalError("lasso prefix %s does not replay: %v", prefix.String(), err)
+	}
+	return sch, res, pres.Final, nil
+}
+
+// steps returns the replay's steps for the schedule's moves (a replay of a
+// cycle plays it several times).
+func steps(res *deal.Result, sch trace.Schedule) []trace.Step {
+	st := res.Steps
+	if k := sch.Len(); len(st) > k {
+		st = st[:k]
+	}
+	return st
 }
 
 // counterexample turns a lasso into a schedule with a cycle, replays it,
 // and describes it.
 func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error) {
 	m, p := g.m, g.m.P
-	r := l.states[0]
-	var pre []uint32
-	for v := r; v != 0; v = g.parent[v] {
-		pre = append(pre, g.pedge[v])
-	}
-	var sch trace.Schedule
-	for i := len(pre) - 1; i >= 0; i-- {
-		e := pre[i]
-		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
-	}
 	cyc := g.cycle(l, fair)
 	var moved uint64
 	for _, e := range cyc {
-		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
 		moved |= 1 << g.stk[e]
 	}
-	sch.Cycle = len(cyc)
-	res, err := deal.Run(m, deal.Options{Replay: &sch, Steps: true})
+	sch, res, s, err := g.replay(g.bfsPath(l.entry), cyc)
 	if err != nil {
-		return Counterexample{}, internalError("lasso %s does not replay: %v", sch.String(), err)
+		return Counterexample{}, err
 	}
-	if !res.Forever {
-		return Counterexample{}, internalError("lasso %s: the cycle does not come back to its first state", sch.String())
-	}
-	// The state where the cycle starts: replay the prefix alone.
-	prefix := sch
-	prefix.Truncate(sch.Prefix())
-	pres, err := deal.Run(m, deal.Options{Replay: &prefix})
-	if err != nil {
-		return Counterexample{}, internalError("lasso prefix %s does not replay: %v", prefix.String(), err)
-	}
-	s := pres.Final
 	v := &trace.Violation{Kind: KindStarvation}
 	if l.unf&moved != 0 {
 		v.Kind = KindLivelock
@@ -675,11 +721,7 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 	v.Pos = p.Position(p.Cards[pc].Pos)
 	v.Stack = m.StackName(s, first)
 	v.Card = p.Numbers[pc]
-	steps := res.Steps
-	if k := sch.Len(); len(steps) > k {
-		steps = steps[:k]
-	}
-	return Counterexample{Violation: v, Schedule: sch, Steps: steps}, nil
+	return Counterexample{Violation: v, Schedule: sch, Steps: steps(res, sch)}, nil
 }
 
 // list joins names: "a", "a and b", "a, b and c".

@@ -84,6 +84,9 @@ type Counterexample struct {
 	Violation *trace.Violation
 	Schedule  trace.Schedule
 	Steps     []trace.Step // the shuffle card by card, with values read and written
+	// Progress marks what the progress check found (a lasso, a failed
+	// eventually or leadsto): the safety search did not stop for it.
+	Progress bool
 }
 
 // Outcome is one distinct outcome of the terminal states, with a shortest

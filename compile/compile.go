@@ -88,6 +88,7 @@ type compiler struct {
 	decls   []*syntax.ProcDecl // by proc index
 	info    []procInfo         // by proc index
 	always  []*syntax.AlwaysDecl
+	props   []syntax.Decl    // *syntax.EventuallyDecl and *syntax.LeadsToDecl
 	specs   map[string]int32 // specialised copies of procedures, by binding
 	// untyped: shared variables declared without a value that nothing has
 	// read or written yet; the first store gives them its type (so that
@@ -188,6 +189,8 @@ func (c *compiler) declare(f *syntax.File) {
 			c.addGlobal(d.Name, g)
 		case *syntax.AlwaysDecl:
 			c.always = append(c.always, d)
+		case *syntax.EventuallyDecl, *syntax.LeadsToDecl:
+			c.props = append(c.props, d)
 		case *syntax.PlaceDecl:
 			places = append(places, d)
 		case *syntax.ObserveDecl:
@@ -387,6 +390,7 @@ func (c *compiler) compileProcs() {
 		c.compileProc(int32(i))
 	}
 	c.compileAlways()
+	c.compileProps()
 	numberCards(c.prog)
 	c.prog.SetPrintForms()
 	c.prog.SetStackWords()
@@ -479,6 +483,42 @@ func (c *compiler) compileAlways() {
 		}
 		e := pc.exprCode(x)
 		c.prog.Always = append(c.prog.Always, card.Invariant{X: e, Pos: d.At, Src: x.src()})
+	}
+}
+
+// compileProps compiles the eventually and leadsto declarations: like
+// invariants, conditions over shared variables and constants.
+func (c *compiler) compileProps() {
+	cond := func(x syntax.Expr, what string) (card.Expr, string, bool) {
+		pc := newProcCompiler(c, -1)
+		pc.inAlways = true
+		t := pc.translate(x)
+		if t.typ.t != card.TBool {
+			c.errorf(x.Pos(), "%s must be a bool, not %s", what, an(t.typ.t))
+			return card.NoExpr, "", false
+		}
+		return pc.exprCode(t), t.src(), true
+	}
+	for i, d := range c.props {
+		if i == card.MaxProperties {
+			c.errorf(d.Pos(), "more than %d eventually and leadsto declarations", card.MaxProperties)
+			return
+		}
+		switch d := d.(type) {
+		case *syntax.EventuallyDecl:
+			q, src, ok := cond(d.Cond, "an eventually condition")
+			if ok {
+				c.prog.Props = append(c.prog.Props, card.Property{Kind: card.PropEventually, P: card.NoExpr, Q: q,
+					QSrc: src, Pos: d.At, Src: "eventually " + src})
+			}
+		case *syntax.LeadsToDecl:
+			p, psrc, ok1 := cond(d.P, "the condition before leadsto")
+			q, qsrc, ok2 := cond(d.Q, "the condition after leadsto")
+			if ok1 && ok2 {
+				c.prog.Props = append(c.prog.Props, card.Property{Kind: card.PropLeadsTo, P: p, Q: q,
+					PSrc: psrc, QSrc: qsrc, Pos: d.At, Src: psrc + " leadsto " + qsrc})
+			}
+		}
 	}
 }
 

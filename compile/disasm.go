@@ -107,6 +107,9 @@ func Disassemble(w io.Writer, p *card.Program) {
 	for _, inv := range p.Always {
 		fmt.Fprintf(w, "  always %s   (checked in every state)\n", inv.Src)
 	}
+	for _, pr := range p.Props {
+		fmt.Fprintf(w, "  %s   (checked on every fair run)\n", pr.Src)
+	}
 	var rows [][5]string
 	for pi := range p.Procs {
 		proc := &p.Procs[pi]

@@ -73,7 +73,7 @@ func (pc *procCompiler) newSlot(name string, t ltype, pos syntax.Pos) int32 {
 	if len(pc.slots) == maxLocals {
 		what := "procedure " + pc.c.prog.Procs[max(pc.proc, 0)].Name
 		if pc.proc < 0 {
-			what = "an always condition"
+			what = "an always, eventually or leadsto condition"
 		}
 		pc.c.errorf(pos, "%s needs more than %d locals (its own, the temporaries of hoisted shared reads, and those of inlined calls); split long expressions with let, or the procedure", what, maxLocals)
 	}

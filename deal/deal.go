@@ -159,6 +159,12 @@ type dealer struct {
 	// (without output) at the start of its first pass.
 	loopStart, loopLen int
 	loopSnap           []int64
+
+	// watch follows the program's eventually and leadsto properties (nil
+	// when it has none); passMark and curMark are its marks at the last
+	// two cycle boundaries of a cycle's replay.
+	watch             *trace.Watch
+	passMark, curMark int64
 }
 
 // netMove is a move the network can make: deliver, drop or duplicate
@@ -206,6 +212,13 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		d.res.Violation = trace.Always(m, d.s, k, f)
 		d.res.Final = d.s
 		return d.res, nil
+	}
+	if d.watch = trace.NewWatch(m); d.watch != nil {
+		if v := d.watch.Observe(d.s, 0); v != nil {
+			d.res.Violation = v
+			d.res.Final = d.s
+			return d.res, nil
+		}
 	}
 	var err error
 	if opt.Replay != nil && opt.Replay.Cycle > 0 {
@@ -349,12 +362,15 @@ func (d *dealer) deal() {
 		}
 		if busy == 0 {
 			if d.allFinished() {
+				d.ended()
 				return
 			}
 			d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 			if !d.netTick(true) {
 				if !d.onlyDaemons() {
 					d.res.Violation = trace.Deadlock(m, s)
+				} else {
+					d.ended()
 				}
 				return
 			}
@@ -605,7 +621,21 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		d.res.Violation = trace.Always(m, s, k, f)
 		return stepViolation
 	}
+	if d.watch != nil {
+		if v := d.watch.Observe(s, int(d.res.Cards)); v != nil {
+			d.res.Violation = v
+			return stepViolation
+		}
+	}
 	return stepOK
+}
+
+// ended judges the eventually and leadsto properties of a run that ended
+// with every non-daemon stack finished.
+func (d *dealer) ended() {
+	if d.watch != nil && d.loopLen == 0 {
+		d.res.Violation = d.watch.End(d.s, false, 0)
+	}
 }
 
 // endTick closes the current tick.
@@ -669,6 +699,11 @@ func (d *dealer) replayCycle() error {
 	if d.res.Violation != nil || err != nil {
 		d.res.Forever = false
 	}
+	if d.res.Forever && d.watch != nil {
+		// A run that goes round the cycle forever never ends: what it
+		// never reached in the last pass, it never reaches.
+		d.res.Violation = d.watch.End(d.s, true, d.passMark)
+	}
 	d.res.Schedule.Cycle = 0
 	return err
 }
@@ -678,6 +713,9 @@ func (d *dealer) replayCycle() error {
 func (d *dealer) loopCheck(t int) {
 	if d.loopLen == 0 || t < d.loopStart || (t-d.loopStart)%d.loopLen != 0 {
 		return
+	}
+	if d.watch != nil {
+		d.passMark, d.curMark = d.curMark, d.watch.Mark()
 	}
 	w := d.s.W[:d.s.OutputStart()]
 	if t == d.loopStart {
@@ -746,10 +784,12 @@ func (d *dealer) replay() error {
 	d.grow()
 	switch {
 	case d.allFinished():
+		d.ended()
 	case d.anyEnabled() || (d.p.Net != nil && (m.NetEnabled(s) || m.CanHeal(s) && s.NumMsgs() > 0)):
 		d.res.Stopped = "replay-ended"
 	case d.onlyDaemons():
 		// Daemons left blocked once every other stack has finished.
+		d.ended()
 	default:
 		d.res.Violation = trace.Deadlock(m, s)
 	}

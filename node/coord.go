@@ -549,7 +549,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 				}
 			}
 		}
-		if k, f := c.m.CheckAlwaysOn(sh); k >= 0 {
+		if k, f := c.m.CheckAlwaysOn(sh); k >= 0 && k < len(p.Always) {
 			inv := &p.Always[k]
 			msg := "always " + inv.Src + " is false at the end of the run"
 			if f.Kind != vm.NoFault {

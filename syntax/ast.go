@@ -103,6 +103,20 @@ type AlwaysDecl struct {
 	Cond Expr
 }
 
+// EventuallyDecl is `eventually cond`: every fair run reaches a state
+// where cond holds.
+type EventuallyDecl struct {
+	At   Pos
+	Cond Expr
+}
+
+// LeadsToDecl is `p leadsto q`: whenever p holds, q holds then or later,
+// in every fair run. At is the position of p.
+type LeadsToDecl struct {
+	At   Pos
+	P, Q Expr
+}
+
 // ObserveDecl is `observe x, y`: the shared variables that make up an
 // outcome (without one, every variable does).
 type ObserveDecl struct {
@@ -127,21 +141,25 @@ type ProcDecl struct {
 	Daemon bool
 }
 
-func (d *ConstDecl) Pos() Pos   { return d.At }
-func (d *VarDecl) Pos() Pos     { return d.At }
-func (d *ObjDecl) Pos() Pos     { return d.At }
-func (d *AlwaysDecl) Pos() Pos  { return d.At }
-func (d *ProcDecl) Pos() Pos    { return d.At }
-func (d *PlaceDecl) Pos() Pos   { return d.At }
-func (d *ObserveDecl) Pos() Pos { return d.At }
+func (d *ConstDecl) Pos() Pos      { return d.At }
+func (d *VarDecl) Pos() Pos        { return d.At }
+func (d *ObjDecl) Pos() Pos        { return d.At }
+func (d *AlwaysDecl) Pos() Pos     { return d.At }
+func (d *EventuallyDecl) Pos() Pos { return d.At }
+func (d *LeadsToDecl) Pos() Pos    { return d.At }
+func (d *ProcDecl) Pos() Pos       { return d.At }
+func (d *PlaceDecl) Pos() Pos      { return d.At }
+func (d *ObserveDecl) Pos() Pos    { return d.At }
 
-func (*ConstDecl) declNode()   {}
-func (*VarDecl) declNode()     {}
-func (*ObjDecl) declNode()     {}
-func (*AlwaysDecl) declNode()  {}
-func (*ProcDecl) declNode()    {}
-func (*PlaceDecl) declNode()   {}
-func (*ObserveDecl) declNode() {}
+func (*ConstDecl) declNode()      {}
+func (*VarDecl) declNode()        {}
+func (*ObjDecl) declNode()        {}
+func (*AlwaysDecl) declNode()     {}
+func (*EventuallyDecl) declNode() {}
+func (*LeadsToDecl) declNode()    {}
+func (*ProcDecl) declNode()       {}
+func (*PlaceDecl) declNode()      {}
+func (*ObserveDecl) declNode()    {}
 
 // ---- statements -----------------------------------------------------------
 

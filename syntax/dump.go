@@ -15,6 +15,7 @@ import (
 //	var         (var x) (var x 0) (var a [N]) (var a [N] false)
 //	objects     (mutex m) (mutex fork [N]) (sem s (2)) (chan c [N] (1)) (event e)
 //	always      (always (<= x 2))
+//	progress    (eventually (== x 2)) (leadsto (> x 0) (== y 1))
 //	proc        (proc main (a b) {stmt stmt})
 //	block       {stmt stmt}
 //	let         (let t (+ x 1))
@@ -67,6 +68,10 @@ func dump(b *strings.Builder, node any) {
 		list(n.Kind.String(), optional(n.Name, size(n.Size), arg(n.Arg))...)
 	case *AlwaysDecl:
 		list("always", n.Cond)
+	case *EventuallyDecl:
+		list("eventually", n.Cond)
+	case *LeadsToDecl:
+		list("leadsto", n.P, n.Q)
 	case *PlaceDecl:
 		list("place", n.Proc, n.Node)
 	case *ObserveDecl:

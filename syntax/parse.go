@@ -349,6 +349,25 @@ func (p *parser) parseDecl() Decl {
 		d.At, d.Daemon = at, true
 		return d
 	}
+	if p.tok == IDENT && p.lit == "eventually" {
+		// Like daemon, eventually and leadsto are words only where a
+		// declaration starts, so older programs may use them as names.
+		p.next()
+		return &EventuallyDecl{At: at, Cond: p.parseExpr()}
+	}
+	if startsExpr(p.tok) {
+		// `p leadsto q`, or a statement outside any procedure.
+		tok, lit := p.tok, p.lit
+		x := p.parseExpr()
+		if p.tok == IDENT && p.lit == "leadsto" {
+			p.next()
+			return &LeadsToDecl{At: at, P: x, Q: p.parseExpr()}
+		}
+		if tok == IDENT || startsStmt(tok) {
+			p.fail(at, "expected declaration, found %s (statements belong inside a proc)", describe(tok, lit))
+		}
+		p.fail(at, "expected declaration, found an expression (a property reads `COND leadsto COND`)")
+	}
 	if p.tok == IDENT || startsStmt(p.tok) {
 		p.fail(p.pos, "expected declaration, found %s (statements belong inside a proc)", describe(p.tok, p.lit))
 	}

@@ -78,6 +78,9 @@ func Fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
 // Always builds the violation for invariant k failing in state s.
 func Always(m *vm.Machine, s *vm.State, k int, f vm.Fault) *Violation {
 	p := m.P
+	if k >= len(p.Always) {
+		return PropertyFault(m, s, k-len(p.Always), f)
+	}
 	inv := &p.Always[k]
 	msg := "always " + inv.Src + " does not hold"
 	if f.Kind != vm.NoFault {

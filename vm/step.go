@@ -705,7 +705,11 @@ func (h *simHost) Spawn(proc int32, args []int64) (int64, bool) {
 }
 
 // CheckAlways evaluates every invariant and returns the index of the first
-// that fails (with a fault if evaluating it failed), or -1.
+// that fails (with a fault if evaluating it failed), or -1. An index k of
+// len(P.Always) or more says that the condition of property
+// k-len(P.Always) (eventually, leadsto) cannot be evaluated in s: such a
+// fault is a runtime error of the state, like an invariant's, so every
+// engine stops there and the progress check never meets one.
 func (m *Machine) CheckAlways(s *State) (int, Fault) { return m.CheckAlwaysOn(s.Shared(m.P)) }
 
 // CheckAlwaysOn is CheckAlways on shared memory sh.
@@ -719,7 +723,25 @@ func (m *Machine) CheckAlwaysOn(sh []int64) (int, Fault) {
 			return k, Fault{}
 		}
 	}
+	for k := range m.P.Props {
+		pr := &m.P.Props[k]
+		if pr.P != card.NoExpr {
+			if _, f := m.eval(pr.P, sh, nil); f.Kind != NoFault {
+				return len(m.P.Always) + k, f
+			}
+		}
+		if _, f := m.eval(pr.Q, sh, nil); f.Kind != NoFault {
+			return len(m.P.Always) + k, f
+		}
+	}
 	return -1, Fault{}
+}
+
+// Holds evaluates condition e (an invariant's or a property's, over
+// shared variables and constants) in state s.
+func (m *Machine) Holds(e card.Expr, s *State) (bool, Fault) {
+	v, f := m.eval(e, s.Shared(m.P), nil)
+	return v != 0, f
 }
 
 // smallEval is the evaluation stack size that covers almost every
