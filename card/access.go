@@ -23,6 +23,48 @@ func (p *Program) GlobalAt(w int32) int32 {
 	return -1
 }
 
+// ConditionGlobals returns, as a set by global index, the globals that the
+// state conditions read: the always invariants and the conditions of the
+// eventually and leadsto properties (which can fail to evaluate, so they
+// are checked wherever an invariant is).
+func (p *Program) ConditionGlobals() []bool {
+	read := make([]bool, len(p.Globals))
+	mark := func(e Expr) {
+		if e == NoExpr {
+			return
+		}
+		for _, in := range p.Exprs[e].Code {
+			if in.Op == XGlobal || in.Op == XGlobalAt {
+				if g := p.GlobalAt(int32(in.A)); g >= 0 {
+					read[g] = true
+				}
+			}
+		}
+	}
+	for k := range p.Always {
+		mark(p.Always[k].X)
+	}
+	for k := range p.Props {
+		mark(p.Props[k].P)
+		mark(p.Props[k].Q)
+	}
+	return read
+}
+
+// WritesAny reports whether card pc may write one of the globals in set
+// (an atomic card: anything its body may write).
+func (p *Program) WritesAny(pc int32, set []bool) bool {
+	if int(pc) >= len(p.Accesses) {
+		return true // not analysed: assume it may
+	}
+	for _, a := range p.Accesses[pc] {
+		if a.Write && set[a.Global] {
+			return true
+		}
+	}
+	return false
+}
+
 // CardAccesses computes the shared accesses of card pc: the reads of its
 // expressions, the write of a store, and the object a synchronisation card
 // changes or waits on (recorded as a write). An atomic card lists every

@@ -120,6 +120,9 @@ type checker struct {
 	nw     int
 	por    bool
 	always bool
+	// condWrites[pc]: card pc may write a variable that an invariant or a
+	// property's condition reads; after any other card they still hold.
+	condWrites []bool
 	// implicitDrops: on an unordered lossy network, drops are not moves
 	// (see net.go).
 	implicitDrops bool
@@ -274,6 +277,13 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	}
 	c.por = !opt.NoPOR
 	c.always = len(c.p.Always) > 0 || len(c.p.Props) > 0 // a property's condition can fail to evaluate
+	if c.always {
+		read := c.p.ConditionGlobals()
+		c.condWrites = make([]bool, len(c.p.Cards))
+		for pc := range c.p.Cards {
+			c.condWrites[pc] = c.p.WritesAny(int32(pc), read)
+		}
+	}
 	c.implicitDrops = implicitDrops(c.p)
 	c.gcond = sync.NewCond(&c.gmu)
 	c.viols = map[vkey]inst{}

@@ -33,6 +33,7 @@ type worker struct {
 	mark    []uint32 // fold proviso: pcs visited by the current fold
 	markGen uint32
 	undo    vm.State // the state a fold returns to when it must be undone
+	touched bool     // the transition so far wrote a variable the conditions read
 
 	rseen []uint64 // race pairs already looked at, one bit each
 	races [][2]int32
@@ -235,6 +236,10 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	t.CopyFrom(s)
 	var r vm.Result
 	flag := uint64(0)
+	// The conditions (invariants, properties) held in s: they can change
+	// only when a card writes a variable they read. A network move writes
+	// no variable.
+	w.touched = c.always && i >= 0 && c.condWrites[s.PC(i)]
 	if i < 0 {
 		// A network move: deliver, drop or duplicate message ch.
 		applyNet(m, t, int32(i), ch)
@@ -251,9 +256,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 		}
 		return 0, true, true
 	}
-	// A network move (i < 0) writes no variable, and the invariants read
-	// only variables: they still hold, as they did in s.
-	if flag == 0 && c.always && i >= 0 {
+	if flag == 0 && c.always && w.touched {
 		if k, _ := m.CheckAlways(t); k >= 0 {
 			flag = refFlag
 		}
@@ -293,7 +296,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 // it is not nil. flag is refFlag when the invariant check failed.
 func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uint64) {
 	c := w.c
-	if c.always {
+	if c.always && (w.touched || sched != nil) {
 		if k, _ := c.m.CheckAlways(t); k >= 0 {
 			return vm.Result{}, refFlag
 		}
@@ -320,6 +323,7 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 		if sched != nil {
 			sched.Add(trace.Move{Stack: int32(i)})
 		}
+		w.touched = w.touched || c.always && c.condWrites[pc]
 		r := c.m.Step(t, i, 0)
 		if r.Status != vm.OK {
 			if saved {

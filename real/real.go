@@ -387,27 +387,9 @@ func (r *runner) prepare() {
 	p := r.p
 	// The globals the invariants read.
 	var alwaysGlobals []int32
-	conds := make([]card.Expr, 0, len(p.Always)+2*len(p.Props))
-	for k := range p.Always {
-		conds = append(conds, p.Always[k].X)
-	}
-	for _, pr := range p.Props { // their conditions can fail to evaluate
-		if pr.P != card.NoExpr {
-			conds = append(conds, pr.P)
-		}
-		conds = append(conds, pr.Q)
-	}
-	for _, x := range conds {
-		for _, in := range p.Exprs[x].Code {
-			switch in.Op {
-			case card.XGlobal, card.XGlobalAt:
-				for gi := range p.Globals {
-					g := &p.Globals[gi]
-					if int32(in.A) >= g.Base && int32(in.A) < g.Base+g.Elems()*g.Stride {
-						alwaysGlobals = append(alwaysGlobals, int32(gi))
-					}
-				}
-			}
+	for g, read := range p.ConditionGlobals() {
+		if read {
+			alwaysGlobals = append(alwaysGlobals, int32(g))
 		}
 	}
 	table, output := int32(r.nglob+tableStripe), int32(r.nglob+outputStripe)
