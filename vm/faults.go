@@ -17,12 +17,12 @@ package vm
 
 // Down reports whether node n has crashed in s.
 func (s *State) Down(n int32) bool {
-	return s.net && s.W[s.netStart()+netDown]&(1<<n) != 0
+	return s.hdr == FaultHeader && s.W[s.netStart()+netDown]&(1<<n) != 0
 }
 
 // Cut returns the nodes cut off from home by a partition (0: none).
 func (s *State) Cut() uint64 {
-	if !s.net {
+	if s.hdr != FaultHeader {
 		return 0
 	}
 	return uint64(s.W[s.netStart()+netCut])
@@ -34,12 +34,12 @@ func (m *Machine) Stopped(s *State, i int) bool {
 	if s.Finished(m.P, i) {
 		return true
 	}
-	return s.net && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
+	return s.hdr == FaultHeader && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
 }
 
 // stackDown reports whether stack i runs on a crashed node.
 func (m *Machine) stackDown(s *State, i int) bool {
-	return s.net && s.W[s.netStart()+netDown] != 0 && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
+	return s.hdr == FaultHeader && s.W[s.netStart()+netDown] != 0 && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
 }
 
 // CanCrash reports whether node n may crash now.
@@ -59,7 +59,7 @@ func (m *Machine) Crash(s *State, n int32) {
 func (m *Machine) Cuts(s *State) []uint64 {
 	net := m.P.Net
 	at := s.netStart()
-	if s.W[at+netCut] != 0 || s.W[at+netSplits] >= int64(net.Partitions) {
+	if net.Partitions == 0 || s.W[at+netCut] != 0 || s.W[at+netSplits] >= int64(net.Partitions) {
 		return nil
 	}
 	var out []uint64
@@ -82,12 +82,19 @@ func (m *Machine) Split(s *State, cut uint64) {
 func (m *Machine) CanHeal(s *State) bool { return s.Cut() != 0 }
 
 // Heal makes the network whole again.
-func (m *Machine) Heal(s *State) { s.W[s.netStart()+netCut] = 0 }
+func (m *Machine) Heal(s *State) {
+	if s.hdr == FaultHeader {
+		s.W[s.netStart()+netCut] = 0
+	}
+}
 
 // lost reports whether a message sent now from one node to another is
 // lost at once: its receiver has crashed, or a partition lies between (a
 // channel value or a notification).
 func (s *State) lost(msg Message) bool {
+	if s.hdr != FaultHeader {
+		return false
+	}
 	at := s.netStart()
 	return s.W[at+netDown]&(1<<msg.To) != 0 || LossyKind(msg.Kind) && crosses(uint64(s.W[at+netCut]), msg.From, msg.To)
 }

@@ -14,7 +14,9 @@ import (
 //	[n, down, cut, splits, msg0..., msg1..., ...]
 //
 // n messages are in flight, MsgWords words each; down, cut and splits are
-// the node faults (faults.go).
+// the node faults (faults.go), present only when the placement allows
+// faults: without them the header is n alone, so that every state is three
+// words shorter to copy, hash and store.
 //
 // A message is two words, [head, value], where head packs, from the top
 // bit down, the sending node (6 bits), the receiving node (6), the kind
@@ -31,11 +33,23 @@ import (
 // MsgWords is the size of one message in the state vector.
 const MsgWords = 2
 
-// NetHeader is the size of the network section's header: the number of
-// messages in flight, the nodes that have crashed (a bit each), the nodes
-// cut off from home by a partition (0 when the network is whole), and the
-// partitions so far.
-const NetHeader = 4
+// FaultHeader is the size of the network section's header when the
+// placement allows node faults: the number of messages in flight, the
+// nodes that have crashed (a bit each), the nodes cut off from home by a
+// partition (0 when the network is whole), and the partitions so far.
+// NetHeader is its size without faults: the number of messages alone.
+const (
+	FaultHeader = 4
+	NetHeader   = 1
+)
+
+// netHeader returns the header size of a placement's states.
+func netHeader(n *card.Network) int32 {
+	if n.Faulty() {
+		return FaultHeader
+	}
+	return NetHeader
+}
 
 // The header's words, from the start of the network section.
 const (
@@ -125,7 +139,7 @@ func (s *State) NumMsgs() int {
 }
 
 func (s *State) msgWords(k int) []int64 {
-	at := int(s.netStart()) + NetHeader + k*MsgWords
+	at := int(s.netStart()) + int(s.hdr) + k*MsgWords
 	return s.W[at : at+MsgWords]
 }
 
@@ -177,7 +191,7 @@ func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 			break
 		}
 	}
-	start := s.netStart() + NetHeader + int32(at*MsgWords)
+	start := s.netStart() + s.hdr + int32(at*MsgWords)
 	s.resize(start, 0, MsgWords, len(s.off)-1)
 	copy(s.W[start:], rec[:])
 	s.W[s.netStart()]++
@@ -199,7 +213,7 @@ func less(a, b []int64) bool {
 
 // removeMsg takes message k out of the network.
 func (s *State) removeMsg(k int) {
-	start := s.netStart() + NetHeader + int32(k*MsgWords)
+	start := s.netStart() + s.hdr + int32(k*MsgWords)
 	s.resize(start, MsgWords, 0, len(s.off)-1)
 	s.W[s.netStart()]--
 	if s.Track && k < len(s.Tags) {
@@ -215,7 +229,7 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k-1)) == linkOf(w) {
 		return false
 	}
-	if cut := uint64(s.W[s.netStart()+netCut]); cut != 0 {
+	if cut := s.Cut(); cut != 0 {
 		if from, to := nodesOf(w); crosses(cut, from, to) {
 			return false // it waits for the network to heal
 		}

@@ -26,6 +26,7 @@ type State struct {
 	W   []int64
 	off []int32 // off[i]: first word of stack i; off[S]: the word after the stacks
 	net bool    // the state has a network section (a placed program)
+	hdr int32   // the network header's words (NetHeader or FaultHeader)
 	sim simHost // the Host that Step hands to Exec, kept here to avoid allocating
 
 	// Track asks the state to number messages in send order, beside the
@@ -63,7 +64,7 @@ func (s *State) Locals(i int) []int64 { return s.W[s.off[i]+2 : s.off[i+1]] }
 func (s *State) OutputStart() int {
 	at := s.off[len(s.off)-1]
 	if s.net {
-		return int(at) + NetHeader + int(s.W[at])*MsgWords
+		return int(at) + int(s.hdr) + int(s.W[at])*MsgWords
 	}
 	return int(at)
 }
@@ -72,7 +73,7 @@ func (s *State) OutputStart() int {
 func (s *State) CopyFrom(o *State) {
 	s.W = append(s.W[:0], o.W...)
 	s.off = append(s.off[:0], o.off...)
-	s.net = o.net
+	s.net, s.hdr = o.net, o.hdr
 	s.HashOutput = o.HashOutput
 	if s.Track = o.Track; o.Track {
 		s.Sent = o.Sent
@@ -111,6 +112,9 @@ func (s *State) Reindex(p *card.Program) {
 	}
 	s.off = append(s.off, at)
 	s.net = p.Net != nil
+	if s.net {
+		s.hdr = netHeader(p.Net)
+	}
 }
 
 // stackLocals is the number of local words a stack at pc has.

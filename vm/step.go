@@ -45,7 +45,7 @@ func (m *Machine) Init() *State {
 	w = append(w, int64(main.Entry), 0)
 	w = append(w, make([]int64, main.NLocals)...)
 	if p.Net != nil {
-		w = append(w, make([]int64, NetHeader)...) // no message in flight, no fault
+		w = append(w, make([]int64, netHeader(p.Net))...) // no message in flight, no fault
 	}
 	s := &State{W: w}
 	s.Reindex(p)
