@@ -346,7 +346,7 @@ const (
 	gBoxW    = 104
 	gBoxH    = 28
 	gRowH    = 40
-	gTop     = 86 // the title and the legend
+	gTop     = 100 // the title and the legend
 	gMaxText = 16 // characters of a box's line
 	gMaxMove = 17 // characters of a move written on the path
 )
@@ -457,12 +457,14 @@ func GraphSVG(out io.Writer, g *Graph) error {
 	w.text(margin, 22, "", "h", g.Title)
 	moves := len(g.Edges)
 	w.text(margin, 40, "", "s", fmt.Sprintf("state graph: %d states, %d moves (every card and every message a move, no reduction); %d moves deep", len(g.Nodes), moves, len(layers)-1))
-	legend := "a box is a state: the shared variables, then the next card of each stack in the order they were spawned (✓ finished); green: every stack has finished; orange: deadlock; red: a failure"
-	w.text(margin, 56, "", "s", legend)
-	if len(g.Paths) > 0 {
-		sched := strings.Join(g.Paths, "  ")
-		w.text(margin, 72, "", "s", clip("red path: the counterexample, schedule "+sched, 180))
+	w.text(margin, 56, "", "s", "a box is a state: the shared variables, then the next card of each stack in the order they were spawned (✓ finished)")
+	legend := "green: every stack has finished; orange: deadlock; red: a failure"
+	if len(g.Paths) == 1 {
+		legend += "; red path: the counterexample, schedule " + g.Paths[0]
+	} else if len(g.Paths) > 1 {
+		legend += "; red paths: the counterexamples, schedules " + strings.Join(g.Paths, "  ")
 	}
+	w.text(margin, 72, "", "s", clip(legend, 150))
 	// Edges first, under the boxes: the others, then the path's on top.
 	var labels svgWriter
 	for pass := 0; pass < 2; pass++ {
@@ -477,13 +479,16 @@ func GraphSVG(out io.Writer, g *Graph) error {
 				class, marker = "gpath", "ahr"
 			}
 			var d string
+			mx, my := (x1+x2)/2, (y1+y2)/2-4 // where the move is written
+			anchor := "middle"
 			switch df := g.Nodes[e.To].Depth - g.Nodes[e.From].Depth; {
 			case df == 1:
 				d = fmt.Sprintf("M%s,%s L%s,%s", num(x1), num(y1), num(x2), num(y2))
 			case e.From == e.To:
-				// A loop on itself: a small arc above the box.
-				x, y := xOf(e.From)+gBoxW/2, yOf(e.From)
-				d = fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(x-10), num(y), num(x-24), num(y-22), num(x+24), num(y-22), num(x+10), num(y))
+				// A loop on itself: a small arc at the top right corner.
+				x, y := xOf(e.From)+gBoxW, yOf(e.From)
+				d = fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(x-18), num(y), num(x-18), num(y-16), num(x+16), num(y-4), num(x), num(y+8))
+				mx, my, anchor = x+6, y-6, "start"
 			default:
 				// Back to an earlier layer (a cycle) or within one: a
 				// curve below the boxes.
@@ -491,11 +496,12 @@ func GraphSVG(out io.Writer, g *Graph) error {
 				y1, y2 = yOf(e.From)+gBoxH, yOf(e.To)+gBoxH
 				bend := max(y1, y2) + 18 + 6*float64(abs(df))
 				d = fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(x1), num(y1), num(x1), num(bend), num(x2), num(bend), num(x2), num(y2))
+				mx, my = (x1+x2)/2, (y1+y2+6*bend)/8+11
+				height = max(height, bend+margin)
 			}
 			w.printf(`<path d="%s" class="%s" marker-end="url(#%s)"><title>%s</title></path>`+"\n", d, class, marker, esc(e.Label))
 			if e.Path {
-				mx, my := (x1+x2)/2, (y1+y2)/2-4
-				labels.printf(`<text x="%s" y="%s" text-anchor="middle" class="glabel">%s</text>`+"\n", num(mx), num(my), esc(clip(e.Label, gMaxMove)))
+				labels.printf(`<text x="%s" y="%s" text-anchor="%s" class="glabel">%s</text>`+"\n", num(mx), num(my), anchor, esc(clip(e.Label, gMaxMove)))
 			}
 		}
 	}
