@@ -347,8 +347,8 @@ const (
 	gBoxH    = 28
 	gRowH    = 40
 	gTop     = 100 // the title and the legend
-	gMaxText = 16 // characters of a box's line
-	gMaxMove = 17 // characters of a move written on the path
+	gMaxText = 16  // characters of a box's line
+	gMaxMove = 17  // characters of a move written on the path
 )
 
 // layout orders the nodes of each layer to keep edges short (a few sweeps
