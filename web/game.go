@@ -90,7 +90,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.compileSource(req.File, req.Source)
+	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
 		return
@@ -359,7 +359,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.compileSource(req.File, req.Source)
+	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
 		return
