@@ -231,7 +231,7 @@ type ExampleJSON struct {
 	Name   string `json:"name"`
 	Title  string `json:"title"`
 	Goal   string `json:"goal"`
-	Kind   string `json:"kind,omitempty"` // the violation kind that wins ("" when none can)
+	Kind   string `json:"kind,omitempty"`  // the violation kind that wins ("" when none can)
 	Place  string `json:"place,omitempty"` // the level's placement (deck's --place)
 	Net    string `json:"net,omitempty"`   // the level's network (deck's --net)
 	Source string `json:"source"`
