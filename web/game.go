@@ -236,6 +236,9 @@ func Play(p *card.Program, moves []trace.Move) (*StateJSON, error) {
 		out.InFlight = append(out.InFlight, mj)
 	}
 	out.Message = "Your move: pick the stack that takes the next card."
+	if len(out.InFlight) > 0 {
+		out.Message = "Your move: pick the stack that takes the next card, or what the network does with a message."
+	}
 	return out, nil
 }
 

@@ -248,7 +248,7 @@ function render() {
     for (const [k, v] of Object.entries(s.reads || {})) eff.push("read " + k + "=" + v);
     for (const [k, v] of Object.entries(s.writes || {})) eff.push("wrote " + k + "=" + v);
     for (const [k, v] of Object.entries(s.sets || {})) eff.push(k + "=" + v);
-    ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + " card " + s.card + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
+    ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + (s.card ? " card " + s.card : "") + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
   }
   ol.scrollTop = ol.scrollHeight;
   renderSource();
