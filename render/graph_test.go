@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,5 +247,25 @@ func TestGraphTooBig(t *testing.T) {
 	var big *render.GraphTooBigError
 	if !errors.As(err, &big) || big.Limit != 50 || !strings.Contains(err.Error(), "more than 50 states") {
 		t.Errorf("err = %v, want a GraphTooBigError at 50", err)
+	}
+}
+
+// BenchmarkGraph explores and draws the lost update's state graph.
+func BenchmarkGraph(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("..", "examples", "lost_update.deck"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := deck.Compile("lost_update.deck", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := vm.New(p)
+	for b.Loop() {
+		g, err := render.StateGraph(m, "lost_update.deck", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		render.GraphSVG(io.Discard, g)
 	}
 }
