@@ -203,4 +203,5 @@ func BenchmarkSVG10k(b *testing.B) {
 		}
 		render.SVG(io.Discard, r)
 	}
+	b.ReportMetric(float64(res.Cards), "cards")
 }

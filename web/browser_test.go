@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,22 +27,24 @@ func findChromium() string {
 	return ""
 }
 
-// TestBrowserLostUpdate drives the playground in a real, headless
-// chromium: it loads the page, picks lost_update from the gallery, clicks
-// the stacks' buttons so that both read x before either writes, undoes a
-// card and plays it again, reads "You broke it." and the schedule from the
-// page, then runs Check and plays the shortest counterexample back.
-// Screenshots of the key screens go to $DECK_SCREENSHOTS when it is set.
-func TestBrowserLostUpdate(t *testing.T) {
+// page drives the playground in a headless chromium.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+	url string // the playground's address
+}
+
+// openBrowser starts the playground and a headless chromium for it; both
+// stop when the test ends. It skips the test when chromium is missing.
+func openBrowser(t *testing.T) *page {
 	chromium := findChromium()
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium; .ci/run does it): skipping the browser test")
 	}
 	ts := httptest.NewServer(New(Options{}))
-	defer ts.Close()
-
+	t.Cleanup(ts.Close)
 	parent, cancelParent := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancelParent()
+	t.Cleanup(cancelParent)
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent,
 		chromedp.ExecPath(chromium),
 		chromedp.Headless,
@@ -54,62 +58,92 @@ func TestBrowserLostUpdate(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1400, 1000),
 	)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
+	return &page{t: t, ctx: ctx, url: ts.URL}
+}
 
+// shot saves a screenshot to $DECK_SCREENSHOTS when it is set.
+func (pg *page) shot(name string) {
+	t := pg.t
+	t.Helper()
 	shots := os.Getenv("DECK_SCREENSHOTS")
-	shot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Errorf("screenshot %s: %v", name, err)
-			return
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Error(err)
-		}
+	if shots == "" {
+		return
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+	png, err := chromedp.Run(pg.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
+	if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
 	}
-	// waitFor polls a JavaScript condition until it holds.
-	waitFor := func(what, cond string) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(wctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v; status %q, schedule %q", what, cond, err, text("#status"), text("#schedule"))
-		}
+}
+
+func (pg *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	pg.t.Helper()
+	if err := chromedp.Do(pg.ctx, steps...); err != nil {
+		pg.t.Fatalf("%s: %v", what, err)
 	}
-	schedIs := func(s string) string {
-		return fmt.Sprintf(`document.getElementById("schedule").textContent === %q`, s)
+}
+
+func (pg *page) text(sel string) string {
+	pg.t.Helper()
+	s, err := chromedp.Run(pg.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		pg.t.Fatalf("text of %s: %v", sel, err)
 	}
-	// click deals the move of one button and waits for the schedule the
-	// page should then show.
-	click := func(move, sched string) {
-		t.Helper()
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := chromedp.Do(cctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.move[data-move=%q]`, move)))); err != nil {
-			t.Fatalf("click move %s after %q: %v", move, text("#schedule"), err)
-		}
-		waitFor("schedule "+sched, schedIs(sched))
+	return s
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](pg *page, expr string) T {
+	pg.t.Helper()
+	v, err := chromedp.Run(pg.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		pg.t.Fatalf("%s: %v", expr, err)
 	}
+	return v
+}
+
+// waitFor polls a JavaScript condition until it holds.
+func (pg *page) waitFor(what, cond string) {
+	pg.t.Helper()
+	wctx, cancel := context.WithTimeout(pg.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		pg.t.Fatalf("waiting for %s (%s): %v; status %q, schedule %q", what, cond, err, pg.text("#status"), pg.text("#schedule"))
+	}
+}
+
+func schedIs(s string) string {
+	return fmt.Sprintf(`document.getElementById("schedule").textContent === %q`, s)
+}
+
+// click deals the move of one button and waits for the schedule the page
+// should then show.
+func (pg *page) click(move, sched string) {
+	pg.t.Helper()
+	cctx, cancel := context.WithTimeout(pg.ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(cctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.move[data-move=%q]`, move)))); err != nil {
+		pg.t.Fatalf("click move %s after %q: %v", move, pg.text("#schedule"), err)
+	}
+	pg.waitFor("schedule "+sched, schedIs(sched))
+}
+
+// TestBrowserLostUpdate drives the playground in a real, headless
+// chromium: it loads the page, picks lost_update from the gallery, clicks
+// the stacks' buttons so that both read x before either writes, undoes a
+// card and plays it again, reads "You broke it." and the schedule from the
+// page, then runs Check and plays the shortest counterexample back.
+// Screenshots of the key screens go to $DECK_SCREENSHOTS when it is set.
+func TestBrowserLostUpdate(t *testing.T) {
+	pg := openBrowser(t)
+	ctx, do, text, waitFor, click, shot := pg.ctx, pg.do, pg.text, pg.waitFor, pg.click, pg.shot
+	ts := struct{ URL string }{pg.url}
 
 	// Start on another example, then pick lost_update in the dropdown.
 	do("load the page", chromedp.Navigate(ts.URL+"/#example=hello"))
@@ -179,4 +213,124 @@ func TestBrowserLostUpdate(t *testing.T) {
 		t.Errorf("%d lines marked in the gutter (%v), want 1", n, err)
 	}
 	shot("5-error")
+}
+
+// TestBrowserNodes plays a placed program in the browser: lost_request's
+// level comes with its lossy network, the page shows the nodes, a button
+// per message that can be delivered (and dropped), and the messages in
+// flight; dropping the request deadlocks it. A reliable network offers no
+// drop, and the placement field moves the bank to another node.
+func TestBrowserNodes(t *testing.T) {
+	pg := openBrowser(t)
+	pg.do("load lost_request", chromedp.Navigate(pg.url+"/#example=lost_request"))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the first move", `document.querySelector('button.move[data-move="0"]') !== null`)
+	if !eval[bool](pg, `document.getElementById("lossy").checked && document.getElementById("net").value === "ordered"`) {
+		t.Error("the level's network is not ordered,lossy in the fields")
+	}
+	if n := pg.text("#nodes"); n != "nodes: home, Y · network: ordered,lossy" {
+		t.Errorf("nodes line %q", n)
+	}
+	if g := pg.text("#goal"); !strings.Contains(g, "Make it deadlock") || !strings.Contains(g, "lossy") {
+		t.Errorf("goal %q", g)
+	}
+	pg.click("0", "0") // main spawns the bank on Y: its start message is in flight
+	if row := pg.text("#inflight tr"); !strings.Contains(row, "m1") || !strings.Contains(row, "home→Y") || !strings.Contains(row, "deliver") {
+		t.Errorf("in flight: %q", row)
+	}
+	if eval[bool](pg, `document.querySelector('button.move[data-move="x1"]') !== null`) {
+		t.Error("a start message can be dropped")
+	}
+	if s := pg.text(`#stacks tr[data-stack="1"]`); !strings.Contains(s, "bank#1 @Y") || !strings.Contains(s, "start message") {
+		t.Errorf("the bank's row: %q", s)
+	}
+	pg.click("m1", "0,m1")
+	pg.click("0", "0,m1,0") // main sends the request: m2
+	pg.waitFor("the drop button", `document.querySelector('button.move.drop[data-move="x2"]') !== null`)
+	if b := pg.text(`button.move[data-move="m2"]`); !strings.HasPrefix(b, "deliver m2 home→Y") {
+		t.Errorf("the delivery button reads %q", b)
+	}
+	if row := pg.text("#inflight tr"); !strings.Contains(row, "m2") || !strings.Contains(row, "deliver, drop") {
+		t.Errorf("in flight with the request: %q", row)
+	}
+	pg.shot("6-nodes")
+	pg.click("x2", "0,m1,0,x2")
+	pg.waitFor("you broke it", `document.getElementById("status").textContent.includes("You broke it.")`)
+	if st := pg.text("#status"); !strings.Contains(st, "deadlock") {
+		t.Errorf("status %q", st)
+	}
+	if !eval[bool](pg, `document.getElementById("inflightbox").hidden`) {
+		t.Error("messages still shown in flight after the drop")
+	}
+
+	// A reliable network: the game starts again and offers no drop.
+	pg.do("untick lossy", chromedp.Click(chromedp.ID("lossy")))
+	pg.waitFor("the reliable network", `document.getElementById("nodes").textContent.endsWith("network: ordered")`)
+	pg.waitFor("a new game", schedIs("(no cards dealt yet)"))
+	pg.click("0", "0")
+	pg.click("m1", "0,m1")
+	pg.click("0", "0,m1,0")
+	if eval[int](pg, `document.querySelectorAll("button.move.drop").length`) != 0 {
+		t.Error("a drop on a reliable network")
+	}
+	// The placement field overrides the file's place line.
+	pg.do("place the bank on W", chromedp.SetValue(chromedp.ID("place"), "bank=W"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("place").dispatchEvent(new Event("input"))`))
+	pg.waitFor("the bank on W", `document.getElementById("nodes").textContent.startsWith("nodes: home, W")`)
+	pg.click("0", "0")
+	if row := pg.text("#inflight tr"); !strings.Contains(row, "home→W") {
+		t.Errorf("in flight with the bank on W: %q", row)
+	}
+}
+
+// TestBrowserSharedPosition opens addresses that hold a program and a
+// schedule, as Share position writes them, and reads the position back
+// from the page: an example's, then the user's own placed program with its
+// network. Then it makes a move, shares, reloads, and finds it again.
+func TestBrowserSharedPosition(t *testing.T) {
+	pg := openBrowser(t)
+	pg.do("open a shared lost update", chromedp.Navigate(pg.url+"/#example=lost_update&schedule=0*2,1,2"))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the shared schedule", schedIs("0*2,1,2"))
+	if n := eval[int](pg, `document.querySelectorAll("#steps li").length`); n != 4 {
+		t.Errorf("%d cards dealt, want 4", n)
+	}
+	for stack, want := range map[string]string{"1": "t1=0", "2": "t1=0"} {
+		if s := pg.text(`#stacks tr[data-stack="` + stack + `"]`); !strings.Contains(s, want) {
+			t.Errorf("stack %s: %q, want %s (both read x=0)", stack, s, want)
+		}
+	}
+	if v := eval[string](pg, `document.getElementById("example").value`); v != "lost_update" {
+		t.Errorf("example %q", v)
+	}
+
+	// The user's own program, placed, on a lossy network.
+	src := "chan c(1)\nproc recv1() { let v = recv c }\nproc main() {\n    spawn recv1()\n    send c, 7\n}\n"
+	hash := "source=" + url.QueryEscape(base64.StdEncoding.EncodeToString([]byte(src))) +
+		"&place=" + url.QueryEscape("recv1=Y") + "&net=" + url.QueryEscape("unordered,lossy") + "&schedule=" + url.QueryEscape("0,m1,0")
+	pg.do("open a shared placed program", chromedp.Navigate(pg.url+"/#"+hash), chromedp.Reload())
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the shared schedule", schedIs("0,m1,0"))
+	if got := eval[string](pg, `document.getElementById("src").value`); got != src {
+		t.Errorf("source %q", got)
+	}
+	if !eval[bool](pg, `document.getElementById("place").value === "recv1=Y" && document.getElementById("net").value === "unordered" && document.getElementById("lossy").checked && !document.getElementById("dup").checked`) {
+		t.Error("placement or network not restored in the fields")
+	}
+	if row := pg.text("#inflight tr"); !strings.Contains(row, "m2") || !strings.Contains(row, "home→Y") || !strings.Contains(row, "c <- 7") {
+		t.Errorf("in flight: %q", row)
+	}
+	// One more move, Share, and a fresh load of the address.
+	pg.click("m2", "0,m1,0,m2")
+	pg.do("share", chromedp.Click(chromedp.ID("share")))
+	pg.waitFor("the address", `location.hash.includes("schedule=")`)
+	pg.do("reload the shared address", chromedp.Reload())
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the shared schedule", schedIs("0,m1,0,m2"))
+	if got := pg.text(`#shared td[data-var="c"]`); got != "[7] (1 of 1)" {
+		t.Errorf("channel c after the delivery: %q", got)
+	}
+	if !eval[bool](pg, `document.getElementById("lossy").checked`) {
+		t.Error("the network is not lossy after the reload")
+	}
 }

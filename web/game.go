@@ -90,7 +90,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.compileSource(req.File, req.Source)
+	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
 		return
@@ -236,6 +236,9 @@ func Play(p *card.Program, moves []trace.Move) (*StateJSON, error) {
 		out.InFlight = append(out.InFlight, mj)
 	}
 	out.Message = "Your move: pick the stack that takes the next card."
+	if len(out.InFlight) > 0 {
+		out.Message = "Your move: pick the stack that takes the next card, or what the network does with a message."
+	}
 	return out, nil
 }
 
@@ -359,7 +362,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.compileSource(req.File, req.Source)
+	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
 		return

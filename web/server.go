@@ -14,6 +14,9 @@
 //	POST /api/compile   {source} → errors with line:col, or each procedure's cards
 //	POST /api/state     {source, schedule, move?, undo?, upto?} → the game's state and moves
 //	POST /api/check     {source} → verdict, outcomes, shortest counterexamples
+//
+// Every POST may also carry place and net, deck's --place and --net: the
+// program's stacks on network nodes, and what the network may do.
 package web
 
 import (
@@ -112,6 +115,11 @@ type request struct {
 	Move     string `json:"move"`     // one more move: "S", "S:K", "mN", "xN", "dN"
 	Undo     bool   `json:"undo"`     // take the last move back
 	Upto     *int   `json:"upto"`     // keep only the first Upto moves
+	// Place and Net are deck's --place and --net: "proc=NODE,..." (over
+	// the file's place declarations) and "ordered", "unordered", plus
+	// "lossy" and "dup", comma-separated ("" is ordered).
+	Place string `json:"place"`
+	Net   string `json:"net"`
 }
 
 func readRequest(w http.ResponseWriter, r *http.Request) (*request, bool) {
@@ -142,10 +150,12 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// compileSource compiles (and places, as the file's place declarations
-// say) a source, remembering the last few programs.
-func (s *Server) compileSource(file, src string) (*card.Program, error) {
-	key := sha256.Sum256([]byte(file + "\x00" + src))
+// compileSource compiles a request's source and places it, as its place
+// and net and the file's place declarations say, remembering the last few
+// programs.
+func (s *Server) compileSource(req *request) (*card.Program, error) {
+	file, src := req.File, req.Source
+	key := sha256.Sum256([]byte(file + "\x00" + req.Place + "\x00" + req.Net + "\x00" + src))
 	s.mu.Lock()
 	c, ok := s.progs[key]
 	s.mu.Unlock()
@@ -154,7 +164,7 @@ func (s *Server) compileSource(file, src string) (*card.Program, error) {
 	}
 	p, err := compile.Source(file, []byte(src))
 	if err == nil {
-		p, err = compile.Place(p, nil, 0)
+		p, err = place(p, req.Place, req.Net)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -165,6 +175,32 @@ func (s *Server) compileSource(file, src string) (*card.Program, error) {
 	s.progs[key] = &compiled{p, err}
 	s.order = append(s.order, key)
 	return p, err
+}
+
+// place puts p's procedures on nodes as pl (deck's --place) and the file
+// say, on a network that behaves as net says (deck's --net).
+func place(p *card.Program, pl, net string) (*card.Program, error) {
+	var pairs [][2]string
+	if strings.TrimSpace(pl) != "" {
+		var err error
+		if pairs, err = compile.ParsePlacement(pl); err != nil {
+			return nil, fmt.Errorf("placement: %v", strings.TrimPrefix(err.Error(), "--place "))
+		}
+	}
+	if strings.TrimSpace(net) == "" {
+		net = "ordered"
+	}
+	mode, err := card.ParseNetMode(net)
+	if err != nil {
+		return nil, fmt.Errorf("network: %v", err)
+	}
+	placed, err := compile.Place(p, pairs, mode)
+	if err != nil {
+		if _, ok := err.(syntax.ErrorList); !ok {
+			err = errors.New(strings.Replace(err.Error(), "--place: ", "placement: ", 1))
+		}
+	}
+	return placed, err
 }
 
 // ErrorJSON is one compile error, at its place in the source.
@@ -195,7 +231,9 @@ type ExampleJSON struct {
 	Name   string `json:"name"`
 	Title  string `json:"title"`
 	Goal   string `json:"goal"`
-	Kind   string `json:"kind,omitempty"` // the violation kind that wins ("" when none can)
+	Kind   string `json:"kind,omitempty"`  // the violation kind that wins ("" when none can)
+	Place  string `json:"place,omitempty"` // the level's placement (deck's --place)
+	Net    string `json:"net,omitempty"`   // the level's network (deck's --net)
 	Source string `json:"source"`
 }
 
@@ -209,7 +247,9 @@ func (s *Server) handleExamples(w http.ResponseWriter, r *http.Request) {
 
 // exampleJSON makes a level of the game from an example: its title is the
 // first line of its header, its goal comes from the violations the header
-// says the checker finds.
+// says the checker finds. When the program as written breaks nowhere but a
+// placement or network of its header ("with: --net ordered,lossy") makes
+// it fail, the level is played with those.
 func exampleJSON(ex examples.Example) ExampleJSON {
 	src := string(ex.Source)
 	e := ExampleJSON{Name: ex.Name, Source: src}
@@ -219,11 +259,21 @@ func exampleJSON(ex examples.Example) ExampleJSON {
 	}
 	e.Goal, e.Kind = "Play every shuffle you like: the checker says no shuffle breaks it.", ""
 	secs, err := expect.ParseAll(ex.Source)
-	if err != nil || len(secs) == 0 || secs[0].Header == nil {
+	if err != nil || len(secs) == 0 {
 		return e
 	}
-	h := secs[0].Header
-	if h.Verdict != check.VerdictViolation {
+	var h *expect.Header
+	for _, sec := range secs {
+		if sec.Header == nil || sec.Crash != "" || sec.Partitions != 0 {
+			continue // the playground has no node faults
+		}
+		if h == nil || h.Verdict != check.VerdictViolation && sec.Verdict == check.VerdictViolation {
+			h = sec.Header
+			e.Place, e.Net = sec.Place, sec.Net
+		}
+	}
+	if h == nil || h.Verdict != check.VerdictViolation {
+		e.Place, e.Net = "", ""
 		return e
 	}
 	for _, k := range []string{trace.KindAssert, trace.KindDeadlock, trace.KindAlways} {
@@ -249,7 +299,33 @@ func exampleJSON(ex examples.Example) ExampleJSON {
 	default:
 		e.Goal = "Make it fail: " + e.Kind + "."
 	}
+	if e.Net != "" || e.Place != "" {
+		var how []string
+		for _, w := range []string{placeWords(e.Place), netWords(e.Net)} {
+			if w != "" {
+				how = append(how, w)
+			}
+		}
+		e.Goal = strings.TrimSuffix(e.Goal, ".") + " (" + strings.Join(how, ", ") + ")."
+	}
 	return e
+}
+
+func placeWords(pl string) string {
+	var out []string
+	for _, item := range strings.Split(pl, ",") {
+		if proc, node, ok := strings.Cut(strings.TrimSpace(item), "="); ok {
+			out = append(out, proc+" on "+node)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func netWords(net string) string {
+	if net == "" {
+		return ""
+	}
+	return "on a network that is " + strings.ReplaceAll(net, ",", ", ")
 }
 
 // CardJSON is one card of a procedure, as deck cards lists it.
@@ -275,6 +351,8 @@ type CompileJSON struct {
 	OK     bool        `json:"ok"`
 	Errors []ErrorJSON `json:"errors,omitempty"`
 	Procs  []ProcJSON  `json:"procs,omitempty"`
+	Nodes  []string    `json:"nodes,omitempty"` // home first, for a placed program
+	Net    string      `json:"net,omitempty"`   // the network's behaviour, for a placed program
 }
 
 func (s *Server) handleCompile(w http.ResponseWriter, r *http.Request) {
@@ -282,12 +360,17 @@ func (s *Server) handleCompile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.compileSource(req.File, req.Source)
+	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusOK, CompileJSON{Errors: errorsJSON(err)})
 		return
 	}
-	writeJSON(w, http.StatusOK, CompileJSON{OK: true, Procs: procsJSON(p)})
+	cj := CompileJSON{OK: true, Procs: procsJSON(p)}
+	if p.Net != nil && len(p.Net.Nodes) > 1 {
+		cj.Nodes = p.Net.Nodes
+		cj.Net = p.Net.Mode.String()
+	}
+	writeJSON(w, http.StatusOK, cj)
 }
 
 func procsJSON(p *card.Program) []ProcJSON {

@@ -236,3 +236,81 @@ func TestEveryExamplePlays(t *testing.T) {
 		}
 	}
 }
+
+// TestPlacedGame plays lost_request on a lossy network by API calls, with
+// the placement and network in the request as the page sends them: main
+// spawns the bank on Y, the start message is delivered, main sends the
+// request, the network drops it, and nothing can move: a deadlock.
+func TestPlacedGame(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "lost_request")
+	var cj CompileJSON
+	post(t, s, "/api/compile", request{Source: src, Net: "ordered,lossy"}, &cj)
+	if !cj.OK || strings.Join(cj.Nodes, ",") != "home,Y" || cj.Net != "ordered,lossy" {
+		t.Fatalf("compile: %+v", cj)
+	}
+	st := StateJSON{}
+	req := request{Source: src, Net: "ordered,lossy"}
+	play := func(move string) {
+		t.Helper()
+		r := req
+		r.Schedule, r.Move = st.Schedule, move
+		var next StateJSON
+		if code := post(t, s, "/api/state", r, &next); code != 200 {
+			t.Fatalf("move %s after %q: status %d", move, st.Schedule, code)
+		}
+		st = next
+	}
+	play("0") // spawn bank: the start message m1 is in flight
+	if len(st.InFlight) != 1 || st.InFlight[0].N != 1 || st.InFlight[0].To != "Y" || st.InFlight[0].Can != "deliver" {
+		t.Fatalf("in flight after the spawn: %+v", st.InFlight)
+	}
+	moves := map[string]string{}
+	for _, c := range st.Choices {
+		moves[c.Move] = c.Kind
+	}
+	if moves["m1"] != "deliver" || moves["x1"] != "" {
+		t.Errorf("moves after the spawn: %v (a start message is delivered, never lost)", moves)
+	}
+	play("m1")
+	play("0") // main sends the request: m2, which a lossy network may drop
+	moves = map[string]string{}
+	for _, c := range st.Choices {
+		moves[c.Move] = c.Kind
+	}
+	if moves["m2"] != "deliver" || moves["x2"] != "drop" {
+		t.Fatalf("moves with the request in flight: %v", moves)
+	}
+	play("x2")
+	if st.Status != "broken" || st.Violation == nil || st.Violation.Kind != "deadlock" || st.Schedule != "0,m1,0,x2" {
+		t.Fatalf("after the drop: %s %+v %q", st.Status, st.Violation, st.Schedule)
+	}
+	// The same program on a reliable network has no drop to offer, and a
+	// placement that names no procedure is refused with a reason.
+	var rel StateJSON
+	post(t, s, "/api/state", request{Source: src, Schedule: "0,m1,0"}, &rel)
+	for _, c := range rel.Choices {
+		if c.Kind == "drop" {
+			t.Errorf("a drop on a reliable network: %+v", c)
+		}
+	}
+	var bad CompileJSON
+	post(t, s, "/api/compile", request{Source: src, Place: "nobody=Z"}, &bad)
+	if bad.OK || len(bad.Errors) != 1 || !strings.Contains(bad.Errors[0].Msg, "no procedure nobody") {
+		t.Errorf("bad placement: %+v", bad)
+	}
+	post(t, s, "/api/compile", request{Source: src, Net: "sometimes"}, &bad)
+	if bad.OK || len(bad.Errors) != 1 || !strings.HasPrefix(bad.Errors[0].Msg, "network: ") {
+		t.Errorf("bad network: %+v", bad)
+	}
+	// The gallery plays lost_request as a level on a lossy network.
+	var lvl []ExampleJSON
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/examples", nil))
+	json.Unmarshal(rec.Body.Bytes(), &lvl)
+	for _, e := range lvl {
+		if e.Name == "lost_request" && (e.Net != "ordered,lossy" || e.Kind != "deadlock") {
+			t.Errorf("lost_request's level: %+v", e)
+		}
+	}
+}

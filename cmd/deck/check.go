@@ -13,6 +13,7 @@ import (
 
 	"github.com/deck-lang/deck/check"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/render"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -29,6 +30,7 @@ type checkOptions struct {
 	pf            *placeFlags
 	sameAsLocal   bool
 	pics          *pictureFlags
+	graph         string
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
@@ -46,6 +48,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	o.pf = addPlaceFlags(fs)
 	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
+	fs.StringVar(&o.graph, "graph", "", fmt.Sprintf("write the state graph to this SVG file, the counterexample's path in red (programs of at most %d states)", render.MaxGraphStates))
 	fs.BoolVar(&o.sameAsLocal, "same-as-local", false, "check the placed program and the same program on one machine, and list the outcomes (and violations) the placement adds or loses; exit 1 when it adds any")
 	return fs, o
 }
@@ -141,8 +144,8 @@ func cmdCheck(e *env, args []string) int {
 		return exitUsage
 	}
 	if o.sameAsLocal {
-		if o.pics.wanted() {
-			fmt.Fprintln(stderr, "deck check: --svg and --html cannot be combined with --same-as-local")
+		if o.pics.wanted() || o.graph != "" {
+			fmt.Fprintln(stderr, "deck check: --svg, --html and --graph cannot be combined with --same-as-local")
 			return exitUsage
 		}
 		if prog.Net == nil {
@@ -152,6 +155,16 @@ func cmdCheck(e *env, args []string) int {
 		return sameAsLocal(e, local, prog, opt, o, file)
 	}
 	m := vm.New(prog)
+	var graph *render.Graph
+	if o.graph != "" {
+		// The graph first: a program too big to draw is refused before
+		// the check starts.
+		var err error
+		if graph, err = render.StateGraph(m, file+o.pf.args(), 0); err != nil {
+			fmt.Fprintf(stderr, "deck check: --graph: %s: %v\n", file, err)
+			return exitUsage
+		}
+	}
 	progress := newProgressLine(stderr, o.json)
 	opt.Progress = progress.update
 	opt.Stop = stop
@@ -169,6 +182,9 @@ func cmdCheck(e *env, args []string) int {
 		writeCheckText(stdout, m, rep, file+o.pf.args(), opt)
 	}
 	if !o.pics.write("check", m, checkPictures(file+o.pf.args(), rep), stderr) {
+		return exitUsage
+	}
+	if graph != nil && !writeGraph(m, graph, rep, o.graph, stderr) {
 		return exitUsage
 	}
 	if rep.Verdict == check.VerdictOK {

@@ -93,3 +93,24 @@ func checkPictures(file string, rep *check.Report) []picture {
 	}
 	return pics
 }
+
+// writeGraph highlights every counterexample of rep in the state graph and
+// writes the picture to file.
+func writeGraph(m *vm.Machine, g *render.Graph, rep *check.Report, file string, stderr io.Writer) bool {
+	for _, cx := range rep.Violations {
+		if err := g.Highlight(m, &cx.Schedule); err != nil {
+			fmt.Fprintf(stderr, "deck check: --graph: %v\n", err)
+			return false
+		}
+	}
+	var b bytes.Buffer
+	if err := render.GraphSVG(&b, g); err != nil {
+		fmt.Fprintf(stderr, "deck check: %v\n", err)
+		return false
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(stderr, "deck check: %v\n", err)
+		return false
+	}
+	return true
+}

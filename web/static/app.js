@@ -24,9 +24,13 @@ const game = {
   state: null,
   playback: null, // {title, schedule, total, pos}
   won: false,
+  place: "", // deck's --place (the file's place lines apply too)
+  net: "ordered", // deck's --net
 };
 
 async function api(path, body) {
+  // Every POST carries the placement and the network, as the flags would.
+  if (body !== undefined) body = Object.assign({ place: game.place, net: game.net }, body);
   const opt = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
   const r = await fetch(path, opt);
   let data;
@@ -115,6 +119,7 @@ async function load(schedule) {
   game.ok = !!data.ok;
   showErrors(data.errors || (data.error ? [{ msg: data.error }] : []));
   showCards(data.procs);
+  $("nodes").textContent = data.nodes ? "nodes: " + data.nodes.join(", ") + " · network: " + data.net : "all on one machine (home)";
   stopPlayback();
   $("checkres").textContent = "";
   if (!game.ok) {
@@ -129,6 +134,36 @@ async function load(schedule) {
   }
   await show({ schedule });
 }
+
+// ---------- nodes and the network ----------
+
+function netString() {
+  let s = $("net").value;
+  if ($("lossy").checked) s += ",lossy";
+  if ($("dup").checked) s += ",dup";
+  return s;
+}
+
+// setNet shows a placement and a network in the fields.
+function setNet(place, net) {
+  game.place = place || "";
+  const parts = (net || "ordered").split(",");
+  $("place").value = game.place;
+  $("net").value = parts.includes("unordered") ? "unordered" : "ordered";
+  $("lossy").checked = parts.includes("lossy");
+  $("dup").checked = parts.includes("dup");
+  game.net = netString();
+}
+
+let placeTimer = null;
+function onNetEdit() {
+  game.place = $("place").value.trim();
+  game.net = netString();
+  clearTimeout(placeTimer);
+  placeTimer = setTimeout(() => load(""), 300);
+}
+$("place").addEventListener("input", onNetEdit);
+for (const id of ["net", "lossy", "dup"]) $(id).addEventListener("change", onNetEdit);
 
 // ---------- the game ----------
 
@@ -169,7 +204,7 @@ function render() {
   mv.textContent = "";
   for (const c of st.choices) {
     mv.append(el("button", {
-      class: "move" + (c.kind !== "stack" ? " net" : ""), "data-move": c.move, title: "move " + c.move,
+      class: "move" + (c.kind !== "stack" ? " net " + c.kind : ""), "data-move": c.move, title: "move " + c.move,
       onclick: () => { stopPlayback(); show({ schedule: game.schedule, move: c.move }); },
     }, (c.kind === "stack" ? c.stack + " " : "") + c.label));
   }
@@ -213,7 +248,7 @@ function render() {
     for (const [k, v] of Object.entries(s.reads || {})) eff.push("read " + k + "=" + v);
     for (const [k, v] of Object.entries(s.writes || {})) eff.push("wrote " + k + "=" + v);
     for (const [k, v] of Object.entries(s.sets || {})) eff.push(k + "=" + v);
-    ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + " card " + s.card + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
+    ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + (s.card ? " card " + s.card : "") + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
   }
   ol.scrollTop = ol.scrollHeight;
   renderSource();
@@ -335,7 +370,7 @@ $("solution").onclick = async () => {
 
 // ---------- examples and shared positions ----------
 
-function pickExample(name, schedule) {
+function pickExample(name, schedule, keepNet) {
   const ex = game.examples.find((e) => e.name === name) || null;
   game.example = ex;
   game.won = false;
@@ -347,6 +382,7 @@ function pickExample(name, schedule) {
     game.source = ex.source;
     $("src").value = ex.source;
   }
+  if (!keepNet) setNet(ex ? ex.place : "", ex ? ex.net : "");
   return load(schedule || "");
 }
 
@@ -358,6 +394,8 @@ $("share").onclick = () => {
   const p = new URLSearchParams();
   if (game.example && game.example.source === game.source) p.set("example", game.example.name);
   else p.set("source", btoa(unescape(encodeURIComponent(game.source))));
+  if (game.place) p.set("place", game.place);
+  if (game.net && game.net !== "ordered") p.set("net", game.net);
   if (game.schedule) p.set("schedule", game.schedule);
   location.hash = p.toString();
 };
@@ -368,13 +406,15 @@ async function init() {
   const sel = $("example");
   for (const e of game.examples) sel.append(el("option", { value: e.name }, e.name + (e.kind ? " — " + e.goal : "")));
   const p = new URLSearchParams(location.hash.slice(1));
+  const shared = p.has("place") || p.has("net");
+  if (shared) setNet(p.get("place"), p.get("net"));
   if (p.get("source")) {
     try { game.source = decodeURIComponent(escape(atob(p.get("source")))); } catch (e) { game.source = ""; }
     $("src").value = game.source;
     $("solution").disabled = true;
     await load(p.get("schedule") || "");
   } else {
-    await pickExample(p.get("example") || "lost_update", p.get("schedule") || "");
+    await pickExample(p.get("example") || "lost_update", p.get("schedule") || "", shared);
   }
   document.body.dataset.ready = "1";
 }
