@@ -104,6 +104,53 @@ type ProgressReport struct {
 // maxProgressStacks: a state's enabled and unfinished stacks are bit sets.
 const maxProgressStacks = 64
 
+// Fairness entities of placed programs. Each link (an ordered pair of
+// nodes) that carries messages is an entity besides the stacks: it moves
+// when it delivers a message (or a copy). A link is owed strong fairness
+// whatever --fairness says (except none): a link that has something to
+// deliver again and again eventually delivers, so a retry over a lossy
+// network gets through in the end, as on a real fair-loss link, instead of
+// being dropped forever. A drop, a crash and a split are no entity's move
+// and owe nothing; a split network owes a heal (weak fairness: a partition
+// heals in the end).
+const (
+	healEntity = maxProgressStacks - 1
+	noEntity   = 255 // 1<<noEntity is 0 in a uint64
+)
+
+// linkEntity returns the entity of the link from one node to another,
+// numbering links from the top down as they are met.
+func (g *pgraph) linkEntity(from, to int32) (uint8, string) {
+	key := uint64(from)<<32 | uint64(to)
+	if e, ok := g.links[key]; ok {
+		return e, ""
+	}
+	e := healEntity - 1 - len(g.links)
+	if e < g.nstk {
+		return 0, fmt.Sprintf("the stacks and links would be more than %d", maxProgressStacks-1)
+	}
+	if g.links == nil {
+		g.links = map[uint64]uint8{}
+	}
+	g.links[key] = uint8(e)
+	g.strong |= 1 << e
+	return uint8(e), ""
+}
+
+// owed returns the entities a fair run must move in a set of states: en
+// is what is enabled in all of them, anyEn in some, moved what moves
+// inside. weak are those whose debt rules out the whole set; strong those
+// whose states a fair run cannot visit forever.
+func (g *pgraph) owed(fair Fairness, allEn, anyEn, moved uint64) (weak, strong uint64) {
+	switch fair {
+	case FairNone:
+		return 0, 0
+	case FairStrong:
+		return 0, anyEn &^ moved
+	}
+	return allEn &^ moved &^ g.strong, anyEn &^ moved & g.strong
+}
+
 // pgraph is the explicit state graph, edges in CSR form.
 type pgraph struct {
 	m      *vm.Machine
@@ -112,11 +159,17 @@ type pgraph struct {
 	pedge  []uint32 // the parent's edge that reached the state
 	off    []uint32 // edges of state v: [off[v], off[v+1])
 	to     []uint32
-	stk    []uint8
-	ch     []int32
+	stk    []uint8  // the fairness entity that moves: a stack, a link, the heal (noEntity: none)
+	kind   []int8   // 0 for a stack's card, else the network move (trace.NetDeliver...)
+	ch     []int32  // the stack's choice, or the message index (node, cut) of a network move
 	en     []uint64 // stacks enabled in the state
 	unf    []uint64 // non-daemon stacks unfinished in the state
 	props  []uint64 // the truth of the properties' conditions (see evalProps)
+	// strong: the entities owed strong fairness whatever the option
+	// (links: see linkEntity); links numbers the links seen so far.
+	strong uint64
+	links  map[uint64]uint8
+	nstk   int // the most stacks a state has had
 	trans  int64
 }
 
@@ -145,6 +198,7 @@ func (g *pgraph) build(opt Options) string {
 	head := 0
 	var s, t vm.State
 	s.HashOutput, t.HashOutput = true, true
+	var nets []int32
 	for v := 0; v < len(g.parent); v++ {
 		if v&4095 == 0 {
 			select {
@@ -170,13 +224,36 @@ func (g *pgraph) build(opt Options) string {
 			head = 0
 		}
 		n := s.NumStacks()
-		if n > maxProgressStacks {
-			return fmt.Sprintf("a state has more than %d stacks", maxProgressStacks)
+		g.nstk = max(g.nstk, n)
+		if n+len(g.links)+1 > maxProgressStacks {
+			return fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
 		}
 		var en, unf uint64
 		g.off = append(g.off, uint32(len(g.to)))
+		// add files the edge to t (a new state or a known one); it
+		// returns why the graph cannot be built, or "".
+		add := func(ent uint8, kind int8, ch int32) string {
+			fp := fingerprint(t.W)
+			id, ok := g.ids[fp]
+			if !ok {
+				if int64(len(g.parent)) >= limit {
+					return fmt.Sprintf("the graph would have more than %d states", limit)
+				}
+				id = uint32(len(g.parent))
+				g.ids[fp] = id
+				g.parent = append(g.parent, uint32(v))
+				g.pedge = append(g.pedge, uint32(len(g.to)))
+				starts = append(starts, len(buf))
+				buf = append(buf, t.W...)
+			}
+			g.to = append(g.to, id)
+			g.stk = append(g.stk, ent)
+			g.kind = append(g.kind, kind)
+			g.ch = append(g.ch, ch)
+			return ""
+		}
 		for i := 0; i < n; i++ {
-			if s.Finished(p, i) {
+			if s.Finished(p, i) || p.Net != nil && m.Stopped(&s, i) {
 				continue
 			}
 			if !p.Procs[s.ProcOf(p, i)].Daemon {
@@ -196,22 +273,35 @@ func (g *pgraph) build(opt Options) string {
 				if k, _ := m.CheckAlways(&t); k >= 0 {
 					continue
 				}
-				fp := fingerprint(t.W)
-				id, ok := g.ids[fp]
-				if !ok {
-					if int64(len(g.parent)) >= limit {
-						return fmt.Sprintf("the graph would have more than %d states", limit)
-					}
-					id = uint32(len(g.parent))
-					g.ids[fp] = id
-					g.parent = append(g.parent, uint32(v))
-					g.pedge = append(g.pedge, uint32(len(g.to)))
-					starts = append(starts, len(buf))
-					buf = append(buf, t.W...)
+				if why := add(uint8(i), 0, int32(ch)); why != "" {
+					return why
 				}
-				g.to = append(g.to, id)
-				g.stk = append(g.stk, uint8(i))
-				g.ch = append(g.ch, int32(ch))
+			}
+		}
+		if p.Net != nil {
+			// The network's moves: every delivery, duplicate, drop and
+			// fault the mode allows (none is left implicit here).
+			nets = netMoves(m, &s, nets[:0])
+			for e := 0; e < len(nets); e += 2 {
+				kind, k := nets[e], int(nets[e+1])
+				ent := uint8(noEntity)
+				switch kind {
+				case trace.NetDeliver, trace.NetDup:
+					msg := s.Msg(k)
+					var why string
+					if ent, why = g.linkEntity(msg.From, msg.To); why != "" {
+						return why
+					}
+					en |= 1 << ent
+				case trace.NetHeal:
+					ent = healEntity
+					en |= 1 << ent
+				}
+				t.CopyFrom(&s)
+				applyNet(m, &t, kind, k)
+				if why := add(ent, int8(kind), int32(k)); why != "" {
+					return why
+				}
 			}
 		}
 		g.en = append(g.en, en)
@@ -369,19 +459,14 @@ func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairn
 		if !edges {
 			continue // one state without a loop: no infinite run stays here
 		}
-		switch fair {
-		case FairNone:
+		weak, bad := g.owed(fair, allEn, anyEn, moved)
+		switch {
+		case weak != 0:
+			// A stack enabled everywhere here never moves: no run that
+			// stays here, in all of it or a part, is fair.
+		case bad == 0:
 			emit(set)
-		case FairWeak:
-			if allEn&^moved == 0 {
-				emit(set)
-			}
-		case FairStrong:
-			bad := anyEn &^ moved
-			if bad == 0 {
-				emit(set)
-				continue
-			}
+		default:
 			// A fair run cannot visit infinitely often the states where
 			// a stack that never moves inside the set is enabled: drop
 			// them and split what is left again.
@@ -508,12 +593,8 @@ func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
 			anyEn |= g.en[s]
 			moved |= 1 << g.stk[e]
 		}
-		need := en &^ moved
-		if fair == FairStrong {
-			need = anyEn &^ moved
-		} else if fair == FairNone {
-			need = 0
-		}
+		weak, strong := g.owed(fair, en, anyEn, moved)
+		need := weak | strong
 		if need == 0 {
 			return cyc
 		}
@@ -563,10 +644,6 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	pr := &ProgressReport{Fairness: opt.Fairness}
 	rep.Progress = pr
 	defer func() { pr.Elapsed = time.Since(start) }()
-	if m.P.Net != nil {
-		pr.Status, pr.Why = ProgressUnchecked, "programs placed on nodes are not checked for progress yet"
-		return nil
-	}
 	g := &pgraph{m: m}
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
@@ -617,12 +694,7 @@ func (g *pgraph) bfsPath(v uint32) []uint32 {
 // and the state where the path ends (where the cycle starts).
 func (g *pgraph) replay(pre, cyc []uint32) (trace.Schedule, *deal.Result, *vm.State, error) {
 	var sch trace.Schedule
-	for _, e := range pre {
-		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
-	}
-	for _, e := range cyc {
-		sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: g.ch[e]})
-	}
+	g.moves(&sch, append(append([]uint32(nil), pre...), cyc...))
 	sch.Cycle = len(cyc)
 	res, err := deal.Run(g.m, deal.Options{Replay: &sch, Steps: true})
 	if err != nil {
@@ -642,6 +714,34 @@ func (g *pgraph) replay(pre, cyc []uint32) (trace.Schedule, *deal.Result, *vm.St
 		return sch, nil, nil, internalError("lasso prefix %s does not replay: %v", prefix.String(), err)
 	}
 	return sch, res, pres.Final, nil
+}
+
+// moves adds the moves of a path of edges from the initial state to sch.
+// A network move names its message by number, which depends on the path:
+// the path is played on a state that keeps the numbers.
+func (g *pgraph) moves(sch *trace.Schedule, path []uint32) {
+	var s *vm.State
+	if g.m.P.Net != nil {
+		s = g.m.Init()
+		s.Track = true
+	}
+	for _, e := range path {
+		kind, ch := int32(g.kind[e]), g.ch[e]
+		if kind == 0 {
+			// g.stk is the stack for a card.
+			sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: ch})
+			if s != nil {
+				g.m.Step(s, int(g.stk[e]), int(ch))
+			}
+			continue
+		}
+		mv := trace.Move{Stack: kind, Choice: ch}
+		if kind >= trace.NetDup {
+			mv.Choice = s.Tags[ch] // a message, by number
+		}
+		sch.Add(mv)
+		applyNet(g.m, s, kind, int(ch))
+	}
 }
 
 // steps returns the replay's steps for the schedule's moves (a replay of a

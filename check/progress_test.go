@@ -3,6 +3,9 @@ package check
 import (
 	"strings"
 	"testing"
+
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/vm"
 )
 
 // backOff: Ben-Ari's fourth attempt, reduced: two stacks that back off in
@@ -181,5 +184,80 @@ func TestDaemonTerminal(t *testing.T) {
 	rep = mustRun(t, m, Options{})
 	if k := kinds(rep); len(k) != 1 || k[0] != "deadlock" {
 		t.Fatalf("kinds %v", k)
+	}
+}
+
+// placedSpin: a stack on node Y spins forever; its start is a message.
+const placedSpin = `place w on Y
+proc w() { while true { } }
+proc main() {
+    let a = spawn w()
+    join a
+}
+`
+
+// pollRemote: main polls a channel that a stack on node Y sends on: it
+// spins (timeout) while the message is in flight. A fair network delivers
+// it; without fairness the message may stay in flight forever.
+const pollRemote = `chan c(1)
+place sender on Y
+proc sender() { send c, 7 }
+proc main() {
+    spawn sender()
+    let got = false
+    while !got {
+        select {
+        case v = recv c:
+            got = true
+        case timeout:
+        }
+    }
+}
+`
+
+// TestProgressPlaced: progress of programs placed on nodes, where the
+// network's deliveries are moves (and links are owed fairness).
+func TestProgressPlaced(t *testing.T) {
+	tests := []struct {
+		name, src string
+		fair      Fairness
+		kind      string
+		net       bool // the lasso's schedule has a network move
+	}{
+		{"spin", placedSpin, FairWeak, KindLivelock, true},
+		{"poll-weak", pollRemote, FairWeak, "", false},
+		{"poll-strong", pollRemote, FairStrong, "", false},
+		{"poll-none", pollRemote, FairNone, KindLivelock, false}, // the start message never arrives
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := compile.Source(tt.name+".deck", []byte(tt.src))
+			if err == nil {
+				p, err = compile.Place(p, nil, 0) // the file's place lines
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := vm.New(p)
+			rep := mustRun(t, m, progressOpt(tt.fair))
+			if rep.Progress == nil || rep.Progress.Status == ProgressUnchecked {
+				t.Fatalf("progress %+v", rep.Progress)
+			}
+			got := ""
+			if len(rep.Violations) > 0 {
+				got = rep.Violations[0].Violation.Kind
+			}
+			if got != tt.kind {
+				t.Fatalf("kind %q, want %q (%+v)", got, tt.kind, rep.Violations)
+			}
+			if tt.kind == "" {
+				return
+			}
+			ce := rep.Violations[0]
+			t.Logf("%s: %s", ce.Schedule.String(), ce.Violation.Describe())
+			if ce.Schedule.Cycle == 0 || strings.Contains(ce.Schedule.String(), "m") != tt.net {
+				t.Fatalf("schedule %s", ce.Schedule.String())
+			}
+		})
 	}
 }
