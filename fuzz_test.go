@@ -41,6 +41,10 @@ func FuzzPrograms(f *testing.F) {
 		f.Add([]byte(src), "", uint8(0))
 		f.Add([]byte(src), "w=B", uint8(0x1b))
 	}
+	for _, src := range propertySeeds {
+		f.Add([]byte(src), "", uint8(0))
+		f.Add([]byte(src), "w=B", uint8(0x1b))
+	}
 	for _, src := range selectSeeds {
 		f.Add([]byte(src), "", uint8(0))
 		f.Add([]byte(src), "w=B", uint8(0x1b))
@@ -74,7 +78,8 @@ func FuzzPrograms(f *testing.F) {
 		}
 		m := vm.New(p)
 		_ = m.Outcome(res.Final)
-		if _, err := deck.Check(p, check.Options{Workers: 1, MaxStates: 3000, MaxMemory: 64 << 20}); err != nil {
+		if _, err := deck.Check(p, check.Options{Workers: 1, MaxStates: 3000, MaxMemory: 64 << 20,
+			CheckProgress: true, Fairness: check.Fairness(net >> 5 % 3), MaxProgressStates: 3000}); err != nil {
 			t.Fatalf("check: %v", err)
 		}
 	})
@@ -113,6 +118,9 @@ func FuzzCards(f *testing.F) {
 	for _, src := range guardedSeeds {
 		f.Add([]byte(src))
 	}
+	for _, src := range propertySeeds {
+		f.Add([]byte(src))
+	}
 	for _, src := range selectSeeds {
 		f.Add([]byte(src))
 	}
@@ -143,6 +151,14 @@ var guardedSeeds = []string{
 // placement), a timeout, an index out of range, and the bad forms: no
 // case, two timeouts, a case that is not recv, send or timeout, a send on
 // a rendezvous channel, an unclosed select.
+// propertySeeds have eventually and leadsto declarations, daemons and
+// loops that never end.
+var propertySeeds = []string{
+	"var x = 0\nvar a[2] = 0\neventually x == 2\nx == 1 leadsto a[x] == 0\nproc w() { x = x + 1 }\nproc main() {\n    let h = spawn w()\n    x = x + 1\n    join h\n}\n",
+	"var req = false\nvar ans = false\nreq leadsto ans\ndaemon proc w() {\n    while true {\n        await req\n        ans = true\n        req = false\n    }\n}\nproc main() {\n    spawn w()\n    req = true\n}\n",
+	"chan c(1)\nvar got = false\neventually got\nproc w() { send c, 7 }\nproc main() {\n    spawn w()\n    while !got {\n        select {\n        case v = recv c:\n            got = true\n        case timeout:\n        }\n    }\n}\n",
+}
+
 var selectSeeds = []string{
 	"chan c\nchan d(1)\nvar got = 0\nproc main() {\n    let h = spawn w()\n    send c, 1\n    send d, 2\n    join h\n}\nproc w() {\n    for i in 0..2 {\n        select {\n        case v = recv c:\n            got = got + v\n        case recv d:\n        case timeout:\n        }\n    }\n}\n",
 	"chan c(1)\nproc w() { let v = recv c }\nproc main() {\n    let h = spawn w()\n    select {\n    case send c, 1:\n    case timeout:\n    }\n    join h\n}\n",

@@ -31,6 +31,8 @@ func FuzzParse(f *testing.F) {
 		"proc main() {\n\tlet 1 = 2 @ \"\\q\"\n\tx = ((((1\n",
 		"}}}{{{ else or ..  && || 1.5 0x3 λ \xff \x00",
 		"proc main() {\n\teither { x = 1 }\n\tor { x = 2 }\n\tvar y\n}\nproc f(a b) {",
+		"eventually done == N\nwant[0] leadsto in[0] || x > 2\ndaemon proc s() { while true { yield } }\n",
+		"eventually\nx leadsto\nleadsto x\n(x) leadsto y leadsto z\n",
 	}
 	for _, s := range seeds {
 		f.Add(s)
