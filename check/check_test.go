@@ -46,9 +46,33 @@ func checkExample(t *testing.T, name, path string, sec section) {
 			h := sec.header
 			src, _ := os.ReadFile(path)
 			m := placedMachine(t, name, string(src), sec)
-			b := bruteForce(m, 200000)
+			bruteLimit := 200000
+			if testing.Short() {
+				bruteLimit = 50000
+			}
+			b := bruteForce(m, bruteLimit)
+			// The progress check does not depend on reduction or on the
+			// workers (its graph is the full one, built on one core), and
+			// it is the slow part: it runs once, with the first search,
+			// and the other searches get its findings as Run would add them.
+			var progress *Report
+			mustRun := func(t *testing.T, m *vm.Machine, opt Options) *Report {
+				if progress == nil {
+					progress = mustRun(t, m, opt)
+					return progress
+				}
+				opt.CheckProgress = false
+				return withProgress(mustRun(t, m, opt), progress, opt.All)
+			}
 			var races []Race
 			for _, por := range []bool{true, false} {
+				if !por && testing.Short() && progress != nil && progress.Progress != nil && progress.Progress.States > 100_000 {
+					// -short (CI runs the race detector with it): the
+					// search without reduction of a big example is left to
+					// the full run.
+					t.Logf("-short: %d states without reduction; skipping --por off", progress.Progress.States)
+					continue
+				}
 				var first *Report
 				for _, workers := range []int{1, 2} {
 					opt := Options{Workers: workers, All: true, NoPOR: !por, CheckProgress: true}
@@ -111,6 +135,29 @@ func checkExample(t *testing.T, name, path string, sec section) {
 			}
 		}
 	}
+}
+
+// withProgress adds to a report made without the progress check what the
+// check found in prog (a report of the same program with it), as Run adds
+// it: not after an incomplete search, nor after a safety violation unless
+// all violations are wanted.
+func withProgress(rep, prog *Report, all bool) *Report {
+	pr := *prog.Progress
+	switch {
+	case rep.Verdict == VerdictIncomplete:
+		rep.Progress = &ProgressReport{Status: ProgressUnchecked, Fairness: pr.Fairness, Why: "the safety search did not finish"}
+	case len(rep.Violations) > 0 && !all:
+		rep.Progress = &ProgressReport{Status: ProgressUnchecked, Fairness: pr.Fairness, Why: "a safety violation was found first"}
+	default:
+		rep.Progress = &pr
+		for _, cx := range prog.Violations {
+			if cx.Progress {
+				rep.Violations = append(rep.Violations, cx)
+				rep.Verdict = VerdictViolation
+			}
+		}
+	}
+	return rep
 }
 
 func minInt(a, b int) int {

@@ -429,7 +429,7 @@ func safetyOnly(rep *Report) *Report {
 	r := *rep
 	r.Violations = nil
 	for _, cx := range rep.Violations {
-		if cx.Schedule.Cycle == 0 {
+		if !cx.Progress {
 			r.Violations = append(r.Violations, cx)
 		}
 	}
