@@ -264,8 +264,8 @@ func exampleJSON(ex examples.Example) ExampleJSON {
 	}
 	var h *expect.Header
 	for _, sec := range secs {
-		if sec.Header == nil || sec.Crash != "" || sec.Partitions != 0 {
-			continue // the playground has no node faults
+		if sec.Header == nil || sec.Crash != "" || sec.Partitions != 0 || sec.Fairness != "" {
+			continue // the playground has no node faults, and plays under weak fairness
 		}
 		if h == nil || h.Verdict != check.VerdictViolation && sec.Verdict == check.VerdictViolation {
 			h = sec.Header

@@ -10,7 +10,8 @@
 // `deck check --all` finds).
 //
 // A header may go on with further configurations of the same program, each
-// introduced by the placement flags it is checked with:
+// introduced by the flags it is checked with (placement, faults, and the
+// progress check's --fairness):
 //
 //	// with: --place worker=Y --net unordered,lossy
 //	// verdict: violation
@@ -46,6 +47,8 @@ type Section struct {
 	// Crash and Partitions are the node faults: --crash and --partitions.
 	Crash      string
 	Partitions int
+	// Fairness is the progress check's --fairness ("" for weak).
+	Fairness string
 	*Header
 }
 
@@ -150,6 +153,8 @@ func (s *Section) flags(text string) error {
 			s.Net = f[i+1]
 		case "--crash":
 			s.Crash = f[i+1]
+		case "--fairness":
+			s.Fairness = f[i+1]
 		case "--partitions":
 			n, err := strconv.Atoi(f[i+1])
 			if err != nil {
@@ -157,7 +162,7 @@ func (s *Section) flags(text string) error {
 			}
 			s.Partitions = n
 		default:
-			return fmt.Errorf("with: %q: only --place, --net, --crash and --partitions, not %s", text, f[i])
+			return fmt.Errorf("with: %q: only --place, --net, --crash, --partitions and --fairness, not %s", text, f[i])
 		}
 	}
 	return nil
