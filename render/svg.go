@@ -721,3 +721,10 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 	}
 	return bottom - y0 + 8, x0 + float64(len(cols))*seqColW + margin
 }
+
+// ReplayTitle is the title of the picture of a replayed schedule, as deck
+// run and the playground write it: cmdline is the file and the placement
+// flags.
+func ReplayTitle(cmdline string) string {
+	return fmt.Sprintf("deck run %s (a replayed schedule)", cmdline)
+}

@@ -198,6 +198,17 @@ func TestBadRequests(t *testing.T) {
 	if code := post(t, s, "/api/state", request{Source: "proc main() {}", Schedule: "zz"}, &e); code != 400 {
 		t.Errorf("bad schedule: %d", code)
 	}
+	// Pictures: a bad program, a schedule that does not parse, and one
+	// whose move does not fit get errors, not a picture.
+	if code := post(t, s, "/api/svg", request{Source: "proc main( {"}, &e); code != 422 || e["errors"] == nil {
+		t.Errorf("svg of a bad program: %d %v", code, e)
+	}
+	for _, sched := range []string{"zz", "5"} {
+		e = nil
+		if code := post(t, s, "/api/svg", request{Source: "proc main() {}", Schedule: sched}, &e); code != 400 || e["error"] == nil {
+			t.Errorf("svg of schedule %q: %d %v", sched, code, e)
+		}
+	}
 	big := strings.Repeat("// x\n", MaxSource/4)
 	if code := post(t, s, "/api/compile", request{Source: big}, &e); code != 413 {
 		t.Errorf("big program: %d", code)

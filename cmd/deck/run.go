@@ -16,6 +16,7 @@ import (
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/real"
+	"github.com/deck-lang/deck/render"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -204,7 +205,7 @@ func cmdRun(e *env, args []string) int {
 	}
 	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", file+o.pf.args(), opt.Dealer, res.Seed)
 	if opt.Replay != nil {
-		title = fmt.Sprintf("deck run %s (a replayed schedule)", file+o.pf.args())
+		title = render.ReplayTitle(file + o.pf.args())
 	}
 	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
 		return exitUsage
