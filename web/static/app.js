@@ -249,6 +249,10 @@ function render() {
     for (const [k, v] of Object.entries(s.reads || {})) eff.push("read " + k + "=" + v);
     for (const [k, v] of Object.entries(s.writes || {})) eff.push("wrote " + k + "=" + v);
     for (const [k, v] of Object.entries(s.sets || {})) eff.push(k + "=" + v);
+    if (s.value) eff.push((/(^|= )recv /.test(s.text) ? "received " : "sent ") + s.value);
+    for (const [k, v] of Object.entries(s.objects || {})) eff.push(k + ": " + v);
+    const tested = Object.entries(s.tested || {}).map(([k, v]) => k + "=" + v);
+    if (tested.length) eff.push("tested " + tested.join(" "));
     ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + (s.card ? " card " + s.card : "") + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
   }
   ol.scrollTop = ol.scrollHeight;
