@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -204,4 +206,37 @@ func BenchmarkSVG10k(b *testing.B) {
 		render.SVG(io.Discard, r)
 	}
 	b.ReportMetric(float64(res.Cards), "cards")
+}
+
+// A title, a schedule or an ending too long for the picture's width wraps
+// onto more lines instead of running off the right edge: every line of
+// text fits in the 1000-pixel picture (at the stylesheet's 0.6 em a
+// character), and the title's lines put together are the title.
+func TestLongTextWraps(t *testing.T) {
+	p := compile(t, "lost_update.deck")
+	title := "examples/lost_update.deck: counterexample (" + strings.Repeat("a very long description of what went wrong ", 8) + ")"
+	r := walk(t, p, lostUpdate, render.Options{Title: title})
+	var b bytes.Buffer
+	if err := render.SVG(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, "long title", b.Bytes())
+	if !bytes.Contains(b.Bytes(), []byte(`width="1000" height=`)) {
+		t.Fatalf("the picture is not 1000 pixels wide")
+	}
+	line := regexp.MustCompile(`<text x="12" y="[0-9.]+" class="(h|s|bad)">([^<]*)</text>`)
+	px := map[string]float64{"h": 15 * 0.6, "s": 11 * 0.6, "bad": 12 * 0.6}
+	var heads []string
+	for _, m := range line.FindAllStringSubmatch(b.String(), -1) {
+		text := html.UnescapeString(m[2])
+		if w := 12 + float64(len([]rune(text)))*px[m[1]]; w > 1000 {
+			t.Errorf("%q is %.0f pixels wide, more than the picture", text, w)
+		}
+		if m[1] == "h" && strings.HasPrefix(title, strings.Join(append(heads, text), " ")) {
+			heads = append(heads, text)
+		}
+	}
+	if len(heads) < 2 || strings.Join(heads, " ") != title {
+		t.Errorf("the title is drawn as %q, want it whole on several lines", heads)
+	}
 }

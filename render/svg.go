@@ -63,6 +63,65 @@ func (w *svgWriter) text(x, y float64, anchor, class, s string) {
 	w.printf(">%s</text>\n", esc(s))
 }
 
+// charW is the advance of one character of each text class, in pixels:
+// the stylesheet's monospace font is 0.6 em wide.
+var charW = map[string]float64{"h": 9.1, "s": 6.7, "bad": 7.3, "": 7.3, "small": 6.1}
+
+// lineH is the distance between the lines of a paragraph of each class.
+var lineH = map[string]float64{"h": 19, "s": 14, "bad": 15, "": 15, "small": 13}
+
+// para writes s from x, with its first baseline at y, wrapped at spaces
+// into lines at most width pixels wide (a word longer than a line is cut),
+// and at most maxLines lines (the last ends with … when s is longer). It
+// returns the baseline of the last line.
+func (w *svgWriter) para(x, y, width float64, class, s string, maxLines int) float64 {
+	n := max(int(width/charW[class]), 10)
+	lines := wrap(s, n)
+	if len(lines) > maxLines {
+		lines = lines[:maxLines]
+		last := []rune(lines[maxLines-1])
+		if len(last) >= n {
+			last = last[:n-1]
+		}
+		lines[maxLines-1] = string(last) + "…"
+	}
+	for k, l := range lines {
+		if k > 0 {
+			y += lineH[class]
+		}
+		w.text(x, y, "", class, l)
+	}
+	return y
+}
+
+// wrap splits s at spaces into lines of at most n characters; a word
+// longer than n is cut into pieces of n.
+func wrap(s string, n int) []string {
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Split(s, " ") {
+		r := []rune(word)
+		for len(r) > n {
+			if len(cur) > 0 {
+				lines = append(lines, string(cur))
+				cur = nil
+			}
+			lines = append(lines, string(r[:n]))
+			r = r[n:]
+		}
+		switch {
+		case len(cur) == 0:
+			cur = r
+		case len(cur)+1+len(r) <= n:
+			cur = append(append(cur, ' '), r...)
+		default:
+			lines = append(lines, string(cur))
+			cur = r
+		}
+	}
+	return append(lines, string(cur))
+}
+
 func (w *svgWriter) rect(x, y, wd, h float64, style, title string) {
 	w.printf(`<rect x="%s" y="%s" width="%s" height="%s" %s`, num(x), num(y), num(max(wd, 0.5)), num(h), style)
 	if title == "" {
@@ -140,26 +199,24 @@ func (r *Run) geometry() geometry {
 // draw draws run r from height y; it returns the height and width used.
 func (r *Run) draw(w *svgWriter, y0 float64) (float64, float64) {
 	g := r.geometry()
+	// Text wraps at the picture's width: the plot's, at least minWidth.
+	tw := max(float64(minWidth), g.x(r.Ticks)+margin) - 2*margin
 	y := y0 + 16
-	w.text(margin, y, "", "h", r.Title)
+	y = w.para(margin, y, tw, "h", r.Title, 4)
 	y += 18
-	sched := r.Schedule
-	if len(sched) > 160 {
-		sched = sched[:160] + "…"
-	}
-	w.text(margin, y, "", "s", "schedule: "+sched)
+	y = w.para(margin, y, tw, "s", "schedule: "+r.Schedule, 3)
 	y += 16
 	class := "s"
 	if r.Failed {
 		class = "bad"
 	}
-	w.text(margin, y, "", class, r.Ending)
+	y = w.para(margin, y, tw, class, r.Ending, 6)
 	y += 22
 
 	// Lanes per stack, grouped by node.
 	w.text(margin, y, "", "h", "stacks, tick by tick")
 	y += 16
-	w.text(margin, y, "", "s", "running on a cpu (colour, card number inside) · ready but not dealt (grey) · blocked (hatched red, hover for why) · arrows: the write a read saw (red: a stale read)")
+	y = w.para(margin, y, tw, "s", "running on a cpu (colour, card number inside) · ready but not dealt (grey) · blocked (hatched red, hover for why) · arrows: the write a read saw (red: a stale read)", 3)
 	y += 6
 	order := r.laneOrder()
 	laneY := make([]float64, len(r.Lanes))
@@ -186,7 +243,7 @@ func (r *Run) draw(w *svgWriter, y0 float64) (float64, float64) {
 	y += 18
 	w.text(margin, y, "", "h", "processors")
 	y += 16
-	w.text(margin, y, "", "s", "which stack each processor dealt a card from, tick by tick (network: m delivers, x drops, d duplicates)")
+	y = w.para(margin, y, tw, "s", "which stack each processor dealt a card from, tick by tick (network: m delivers, x drops, d duplicates)", 3)
 	y += 6
 	y = r.drawCPUs(w, g, y)
 	y = r.axis(w, g, y, y)
@@ -720,4 +777,11 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 		bottom += 16
 	}
 	return bottom - y0 + 8, x0 + float64(len(cols))*seqColW + margin
+}
+
+// ReplayTitle is the title of the picture of a replayed schedule, as deck
+// run and the playground write it: cmdline is the file and the placement
+// flags.
+func ReplayTitle(cmdline string) string {
+	return fmt.Sprintf("deck run %s (a replayed schedule)", cmdline)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -112,6 +114,23 @@ func TimelineRows(w io.Writer, sch *Schedule, cpus []uint16, labels []string) {
 	}
 }
 
+// TimelineNote explains how to read a timeline of ticks ticks drawn by
+// TimelineRows: a column per tick in groups of ten, or, for a long run,
+// runs of one stack. net adds the network's letters.
+func TimelineNote(ticks int, net bool) string {
+	note := "a column per tick, a space after every 10th; the stack whose card the cpu took, . idle"
+	if ticks > maxTimelineTicks {
+		note = "runs of one stack: 0×12 is stack 0's cards for 12 ticks; . idle"
+	}
+	if net {
+		note += "; network: m a delivery, x a drop, d a duplicate"
+	}
+	return "(" + note + ")"
+}
+
+// ProgressNote explains the bars Progress draws.
+const ProgressNote = "(the bar: cards taken, against the stack that took most)"
+
 // symbolOf is the timeline symbol of a row entry.
 func symbolOf(st int) string {
 	switch {
@@ -177,17 +196,84 @@ func Steps(w io.Writer, steps []Step) { StepsFrom(w, steps, 1) }
 
 // StepsFrom is Steps numbering the first step first.
 func StepsFrom(w io.Writer, steps []Step, first int) {
+	WriteSteps(w, steps, ListOptions{First: first})
+}
+
+// StepsOn is StepsFrom for a run that dealt several cards a tick: each
+// card also shows its tick and the processor that took it (see
+// ListOptions.Rows).
+func StepsOn(w io.Writer, steps []Step, first int, rows []string) {
+	WriteSteps(w, steps, ListOptions{First: first, Rows: rows})
+}
+
+// ListOptions tune a list of the cards dealt.
+type ListOptions struct {
+	// First is the number of the first card (0 counts from 1).
+	First int
+	// Rows, for a run that dealt several cards a tick, labels the
+	// processors as the timeline's rows do ("cpu1", "Y/cpu0"): each card
+	// then shows its tick and the processor that took it.
+	Rows []string
+	// Brief folds every run of local cards (Step.Local: they touch
+	// nothing shared) into one line that counts them, so that a long
+	// counterexample shows what other stacks could see.
+	Brief bool
+}
+
+// WriteSteps writes a list of the cards dealt, one a line: number,
+// stack, card, position, what it does and what it read, wrote and did.
+func WriteSteps(w io.Writer, steps []Step, o ListOptions) {
+	first := o.First
+	if first == 0 {
+		first = 1
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for k, st := range steps {
-		if st.Net != "" && st.Msg.N == 0 {
-			fmt.Fprintf(tw, "  %d\t%s\t\t\t%s\t%s\n", first+k, st.Stack, st.Text, effects(st))
+	for k := 0; k < len(steps); k++ {
+		if o.Brief && steps[k].Local {
+			e := k
+			var who []string
+			for e < len(steps) && steps[e].Local {
+				if !slices.Contains(who, steps[e].Stack) {
+					who = append(who, steps[e].Stack)
+				}
+				e++
+			}
+			span := strconv.Itoa(first + k)
+			if e > k+1 {
+				span += fmt.Sprintf("-%d", first+e-1)
+			}
+			cols := ""
+			if o.Rows != nil {
+				cols = "\t\t"
+			}
+			stacks := who[0]
+			if len(who) > 1 {
+				stacks = fmt.Sprintf("%d stacks", len(who))
+			}
+			fmt.Fprintf(tw, "  %s\t%s%s\t…\t\t%d local card%s\t\n", span, cols, stacks, e-k, Plural(e-k))
+			k = e - 1
 			continue
 		}
-		if st.Net != "" {
-			fmt.Fprintf(tw, "  %d\t%s\tm%d\t\t%s %s→%s %s\t%s\n", first+k, st.Stack, st.Msg.N, st.Net, st.Msg.From, st.Msg.To, st.Msg.What, effects(st))
-			continue
+		st := steps[k]
+		fmt.Fprintf(tw, "  %d\t", first+k)
+		if o.Rows != nil {
+			cpu := ""
+			if st.Net == "" {
+				cpu = fmt.Sprintf("cpu%d", st.CPU)
+				if st.CPU >= 0 && st.CPU < len(o.Rows) {
+					cpu = o.Rows[st.CPU]
+				}
+			}
+			fmt.Fprintf(tw, "tick %d\t%s\t", st.Tick+1, cpu)
 		}
-		fmt.Fprintf(tw, "  %d\t%s\tcard %s\t%s\t%s\t%s\n", first+k, st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
+		switch {
+		case st.Net != "" && st.Msg.N == 0:
+			fmt.Fprintf(tw, "%s\t\t\t%s\t%s\n", st.Stack, st.Text, effects(st))
+		case st.Net != "":
+			fmt.Fprintf(tw, "%s\tm%d\t\t%s %s→%s %s\t%s\n", st.Stack, st.Msg.N, st.Net, st.Msg.From, st.Msg.To, st.Msg.What, effects(st))
+		default:
+			fmt.Fprintf(tw, "%s\tcard %s\t%s\t%s\t%s\n", st.Stack, st.Card, ShortPos(st.Pos), st.Text, effects(st))
+		}
 	}
 	tw.Flush()
 }
@@ -236,6 +322,19 @@ func Effects(st Step) string {
 	if len(st.Sets) > 0 {
 		parts = append(parts, "→ "+vals(st.Sets))
 	}
+	if st.Passed != "" {
+		verb := "sent "
+		if strings.HasPrefix(st.Text, "recv") || strings.Contains(st.Text, "= recv") {
+			verb = "received "
+		}
+		parts = append(parts, verb+st.Passed)
+	}
+	for _, o := range st.Objects {
+		parts = append(parts, o.Name+": "+o.Value)
+	}
+	if len(st.Tested) > 0 {
+		parts = append(parts, "tested "+vals(st.Tested))
+	}
 	for _, m := range st.Sent {
 		parts = append(parts, "sent "+m.String())
 	}
@@ -260,6 +359,12 @@ type StepJSON struct {
 	Writes map[string]json.RawMessage `json:"writes,omitempty"`
 	Sets   map[string]json.RawMessage `json:"sets,omitempty"`
 	Failed bool                       `json:"failed,omitempty"`
+	// Synchronisation: the objects the card acted on, as they are after
+	// it ("m": "held by worker#1"), the value a send put in a channel (or
+	// a recv that set no local took), the locals an assert tested.
+	Objects map[string]string          `json:"objects,omitempty"`
+	Passed  string                     `json:"value,omitempty"`
+	Tested  map[string]json.RawMessage `json:"tested,omitempty"`
 	// Placed programs: the messages a card sent; on a network step (stack
 	// "network"), what the network did ("deliver", "drop", "duplicate")
 	// and to which message.
@@ -299,7 +404,14 @@ func StepsJSON(steps []Step) []StepJSON {
 	out := make([]StepJSON, 0, len(steps))
 	for _, st := range steps {
 		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
-			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed}
+			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed,
+			Passed: st.Passed, Tested: jsonValues(st.Tested)}
+		if len(st.Objects) > 0 {
+			j.Objects = map[string]string{}
+			for _, o := range st.Objects {
+				j.Objects[o.Name] = o.Value
+			}
+		}
 		if st.Net == "" && (strings.Contains(st.Text, "choose") || strings.HasPrefix(st.Text, "either")) {
 			c := st.Choice
 			j.Choice = &c

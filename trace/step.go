@@ -30,6 +30,21 @@ type Step struct {
 	Writes  []Value // shared values written, as they are after it
 	Sets    []Value // the local the card set, if any
 	Failed  bool
+	// Objects are the synchronisation objects a card acted on, as they
+	// are after it: "m" held by worker#1, "s" count 1, "c" [10] (1 of 2),
+	// "done" set.
+	Objects []Value
+	// Passed is the value a send put in a channel of its own node (or
+	// offered on a rendezvous), and, when the card set no local, the
+	// value a recv took.
+	Passed string
+	// Tested are the locals an assert's condition read, as it found them.
+	Tested []Value
+	// Local marks a card that touched nothing shared and synchronised
+	// with nobody (a local assignment, a branch on locals, a yield, an
+	// assert that held on locals): other stacks cannot tell it happened,
+	// and a brief listing folds it away.
+	Local bool
 	// Sent lists the messages the card put in flight (placed programs).
 	Sent []MsgEvent
 	// Net is set on a step of the network rather than of a stack
@@ -77,6 +92,9 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 				}
 			}
 		}
+		// What the delivery did to the objects of its node: the value in
+		// the channel, the event set.
+		recordObjects(m, before, after, &st, nil, -1)
 	}
 	return st
 }
@@ -175,6 +193,21 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 	}
 	if p.Net != nil && after.Track {
 		st.Sent = sentBetween(m, before, after)
+	}
+	if c.Op.IsSync() || c.Op == card.Either {
+		recordObjects(m, before, after, &st, c, pc)
+	}
+	if c.Op == card.Assert {
+		recordTested(m, before, i, &st, c)
+	}
+	switch c.Op {
+	case card.Local, card.Nop, card.Branch, card.Assert:
+		st.Local = !st.Failed && len(st.Reads) == 0 && len(st.Writes) == 0 && len(st.Sent) == 0
+	}
+	if c.Op == card.Recv && c.Dst < 0 && r.Status == vm.OK {
+		if g := &p.Globals[c.Obj]; g.Kind == card.GChan {
+			st.Passed = m.FormatValue(after, g.Type, r.Value)
+		}
 	}
 	if c.Dst >= 0 && r.Status == vm.OK && c.Proc >= 0 {
 		// r.Value is the value as the card stored it, before dead locals

@@ -1,19 +1,29 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
 )
 
 // findChromium returns Debian's chromium, or "" when it is not installed
@@ -333,4 +343,152 @@ func TestBrowserSharedPosition(t *testing.T) {
 	if !eval[bool](pg, `document.getElementById("lossy").checked`) {
 		t.Error("the network is not lossy after the reload")
 	}
+}
+
+// svgTexts parses an SVG document strictly as XML and returns the root
+// element's name and every <text> element's content.
+func svgTexts(b []byte) (string, []string, error) {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	root := ""
+	var texts []string
+	var cur *strings.Builder
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return root, texts, nil
+		}
+		if err != nil {
+			return root, texts, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = t.Name.Local
+			}
+			if t.Name.Local == "text" {
+				cur = &strings.Builder{}
+			}
+		case xml.CharData:
+			if cur != nil {
+				cur.Write(t)
+			}
+		case xml.EndElement:
+			if t.Name.Local == "text" && cur != nil {
+				texts = append(texts, cur.String())
+				cur = nil
+			}
+		}
+	}
+}
+
+// download clicks Export SVG and returns the file the browser saved in
+// dir under name.
+func (pg *page) download(dir, name string) []byte {
+	pg.t.Helper()
+	path := filepath.Join(dir, name)
+	os.Remove(path)
+	pg.do("export", chromedp.Evaluate[chromedp.Void](`delete document.body.dataset.exported`), chromedp.Click(chromedp.ID("export")))
+	pg.waitFor("the export", `document.body.dataset.exported === `+fmt.Sprintf("%q", name))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		// A download is written to a temporary name and renamed, so a
+		// file there is complete once it parses.
+		if err == nil && len(b) > 0 && bytes.HasSuffix(bytes.TrimSpace(b), []byte("</svg>")) {
+			return b
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			pg.t.Fatalf("no %s downloaded to %s (it holds %v): %v", name, dir, names, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBrowserExportSVG exports a lost update from the playground as a
+// teacher would for a slide: the run played by hand, then the checker's
+// shortest counterexample during its playback. Each download must be a
+// well-formed SVG document with a lane per stack, and the very picture
+// deck run --replay SCHEDULE --svg draws (RunSVG, which cmd/deck's tests
+// compare with the command).
+func TestBrowserExportSVG(t *testing.T) {
+	pg := openBrowser(t)
+	dir := t.TempDir()
+	pg.do("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		})
+		return err
+	}))
+	const played = "0*2,1,2,1,2,1,2,0*3"
+	pg.do("open a lost update", chromedp.Navigate(pg.url+"/#example=lost_update&schedule="+url.QueryEscape(played)))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the broken position", `document.getElementById("status").textContent.includes("You broke it.")`)
+
+	p, err := compile.Source("lost_update.deck", []byte(example(t, "lost_update")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(schedule string) []byte {
+		t.Helper()
+		moves, err := parseMoves(schedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sch trace.Schedule
+		for _, mv := range moves {
+			sch.Add(mv)
+		}
+		b, err := RunSVG(vm.New(p), "lost_update.deck", &sch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	lanes := func(what string, b []byte) {
+		t.Helper()
+		root, texts, err := svgTexts(b)
+		if err != nil {
+			t.Fatalf("%s: not well-formed XML: %v", what, err)
+		}
+		if root != "svg" {
+			t.Errorf("%s: the root element is <%s>, want <svg>", what, root)
+		}
+		for _, lane := range []string{"0 main", "1 inc#1", "2 inc#2", "cpu0", "stacks, tick by tick", "deck run lost_update.deck (a replayed schedule)"} {
+			if !slices.Contains(texts, lane) {
+				t.Errorf("%s: no text %q among %d texts", what, lane, len(texts))
+			}
+		}
+		if !slices.ContainsFunc(texts, func(s string) bool { return strings.HasPrefix(s, "violation: main failed at card") }) {
+			t.Errorf("%s: the picture does not say the assert failed", what)
+		}
+	}
+
+	got := pg.download(dir, "lost_update.svg")
+	lanes("the played run", got)
+	if !bytes.Equal(got, want(played)) {
+		t.Errorf("the exported run is not the picture deck run --replay '%s' --svg draws", played)
+	}
+	if !bytes.Contains(got, []byte("schedule: "+played)) {
+		t.Errorf("the exported run does not show its schedule %s", played)
+	}
+
+	// The shortest counterexample, exported during its playback (at its
+	// first card): the whole shuffle is drawn.
+	pg.do("check", chromedp.Click(chromedp.ID("check")))
+	pg.waitFor("the verdict", `document.getElementById("verdict") !== null`)
+	pg.do("play back", chromedp.Click(chromedp.CSS("button.playback-btn")))
+	pg.waitFor("playback at 0", `!document.getElementById("playback").hidden && document.getElementById("pbpos").textContent.startsWith("card 0 of")`)
+	cx := eval[string](pg, `document.querySelector("#checkres li code").textContent`)
+	got = pg.download(dir, "lost_update.svg")
+	lanes("the counterexample", got)
+	if !bytes.Equal(got, want(cx)) {
+		t.Errorf("the exported counterexample is not the picture deck run --replay '%s' --svg draws", cx)
+	}
+	pg.shot("7-export")
 }

@@ -297,46 +297,11 @@ func sharedJSON(m *vm.Machine, s *vm.State) []GlobalJSON {
 		}
 		for e := int32(0); e < g.Elems(); e++ {
 			w := sh[g.Base+e*g.Stride : g.Base+(e+1)*g.Stride]
-			gj.Values = append(gj.Values, elemText(m, s, g, w))
+			gj.Values = append(gj.Values, trace.ObjectText(m, s, g, w))
 		}
 		out = append(out, gj)
 	}
 	return out
-}
-
-// elemText renders one element of a global from its words.
-func elemText(m *vm.Machine, s *vm.State, g *card.Global, w []int64) string {
-	switch g.Kind {
-	case card.GVar:
-		return m.FormatValue(s, g.Type, w[0])
-	case card.GMutex:
-		if w[0] == 0 {
-			return "free"
-		}
-		return "held by " + m.StackName(s, int(w[0]-1))
-	case card.GSem:
-		return fmt.Sprintf("count %d", w[0])
-	case card.GEvent:
-		if w[0] != 0 {
-			return "set"
-		}
-		return "not set"
-	case card.GCond:
-		return fmt.Sprintf("%d asleep", w[0])
-	case card.GChan:
-		if g.Cap == 0 {
-			if w[0] == 0 {
-				return "no offer (rendezvous)"
-			}
-			return fmt.Sprintf("%s offers %s (rendezvous)", m.StackName(s, int(w[0]-1)), m.FormatValue(s, g.Type, w[1]))
-		}
-		var vals []string
-		for k := int64(0); k < w[0] && int(k)+1 < len(w); k++ {
-			vals = append(vals, m.FormatValue(s, g.Type, w[1+k]))
-		}
-		return fmt.Sprintf("[%s] (%d of %d)", strings.Join(vals, ", "), w[0], g.Cap)
-	}
-	return fmt.Sprint(w)
 }
 
 // CheckJSON answers /api/check.

@@ -14,6 +14,8 @@
 //	POST /api/compile   {source} → errors with line:col, or each procedure's cards
 //	POST /api/state     {source, schedule, move?, undo?, upto?} → the game's state and moves
 //	POST /api/check     {source} → verdict, outcomes, shortest counterexamples
+//	POST /api/svg       {source, file?, schedule} → the run as an SVG picture, the
+//	                    same document `deck run FILE --replay SCHEDULE --svg` draws
 //
 // Every POST may also carry place and net, deck's --place and --net: the
 // program's stacks on network nodes, and what the network may do.
@@ -93,6 +95,7 @@ func New(opt Options) *Server {
 	s.mux.HandleFunc("POST /api/compile", s.handleCompile)
 	s.mux.HandleFunc("POST /api/state", s.handleState)
 	s.mux.HandleFunc("POST /api/check", s.handleCheck)
+	s.mux.HandleFunc("POST /api/svg", s.handleSVG)
 	return s
 }
 

@@ -198,6 +198,17 @@ func TestBadRequests(t *testing.T) {
 	if code := post(t, s, "/api/state", request{Source: "proc main() {}", Schedule: "zz"}, &e); code != 400 {
 		t.Errorf("bad schedule: %d", code)
 	}
+	// Pictures: a bad program, a schedule that does not parse, and one
+	// whose move does not fit get errors, not a picture.
+	if code := post(t, s, "/api/svg", request{Source: "proc main( {"}, &e); code != 422 || e["errors"] == nil {
+		t.Errorf("svg of a bad program: %d %v", code, e)
+	}
+	for _, sched := range []string{"zz", "5"} {
+		e = nil
+		if code := post(t, s, "/api/svg", request{Source: "proc main() {}", Schedule: sched}, &e); code != 400 || e["error"] == nil {
+			t.Errorf("svg of schedule %q: %d %v", sched, code, e)
+		}
+	}
 	big := strings.Repeat("// x\n", MaxSource/4)
 	if code := post(t, s, "/api/compile", request{Source: big}, &e); code != 413 {
 		t.Errorf("big program: %d", code)
@@ -311,6 +322,42 @@ func TestPlacedGame(t *testing.T) {
 	for _, e := range lvl {
 		if e.Name == "lost_request" && (e.Net != "ordered,lossy" || e.Kind != "deadlock") {
 			t.Errorf("lost_request's level: %+v", e)
+		}
+	}
+}
+
+// TestStateShowsObjects: the cards dealt say what a synchronisation card
+// did (a lock's holder, the value sent and the channel's contents, the
+// locals an assert tested), as deck run's trace does, and the shared
+// state renders the objects the same way.
+func TestStateShowsObjects(t *testing.T) {
+	s := New(Options{})
+	src := "mutex m\nchan c(2)\nproc main() {\n    lock m\n    send c, 7\n    let k = 7\n    let v = recv c\n    assert v == k\n    unlock m\n}\n"
+	var st StateJSON
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: "0*6"}, &st); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if len(st.Steps) != 6 {
+		t.Fatalf("%d steps, want 6", len(st.Steps))
+	}
+	if got := st.Steps[5].Objects["m"]; got != "free" {
+		t.Errorf("unlock m: m is %q, want free", got)
+	}
+	if got := st.Steps[0].Objects["m"]; got != "held by main" {
+		t.Errorf("lock m: m is %q, want held by main", got)
+	}
+	if got := st.Steps[1]; got.Passed != "7" || got.Objects["c"] != "[7] (1 of 2)" {
+		t.Errorf("send c, 7: value %q, c %q", got.Passed, got.Objects["c"])
+	}
+	if got := st.Steps[3].Objects["c"]; got != "[] (0 of 2)" {
+		t.Errorf("recv c: c is %q", got)
+	}
+	if got := st.Steps[4].Tested; string(got["v"]) != "7" || string(got["k"]) != "7" {
+		t.Errorf("assert v == k tested %v", got)
+	}
+	for _, g := range st.Shared {
+		if g.Name == "m" && g.Values[0] != "free" {
+			t.Errorf("shared m after unlock m: %q, want free", g.Values[0])
 		}
 	}
 }

@@ -31,13 +31,14 @@ type checkOptions struct {
 	sameAsLocal   bool
 	pics          *pictureFlags
 	graph         string
+	brief         bool
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	o := &checkOptions{}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.workers, "workers", 0, "parallel workers (default: one per core)")
+	fs.IntVar(&o.workers, "workers", 0, "parallel workers, 1 or more (default: one per core)")
 	fs.BoolVar(&o.all, "all", false, "keep going after the first violation: one shortest counterexample per distinct violation")
 	fs.BoolVar(&o.deterministic, "deterministic", false, "a second distinct outcome is a violation")
 	fs.Int64Var(&o.maxStates, "max-states", 0, "stop, with an incomplete verdict, after this many states (0: no limit)")
@@ -46,6 +47,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.StringVar(&o.progress, "progress", "on", "progress: on (every stack that is not a daemon finishes in every fair run) or off (safety only)")
 	fs.StringVar(&o.fairness, "fairness", "weak", "the runs progress considers: weak, strong or none")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
+	fs.BoolVar(&o.brief, "brief", false, "in counterexamples, fold the cards that touch nothing shared (local assignments, branches on locals, asserts that hold) into one line per run of them")
 	o.pf = addPlaceFlags(fs)
 	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
 	fs.StringVar(&o.graph, "graph", "", fmt.Sprintf("write the state graph to this SVG file, the counterexample's path in red (programs of at most %d states)", render.MaxGraphStates))
@@ -127,6 +129,10 @@ func cmdCheck(e *env, args []string) int {
 		fmt.Fprintf(stderr, "deck check: --workers can be at most %d\n", check.MaxWorkers)
 		return exitUsage
 	}
+	if setFlag(fs, "workers") && o.workers == 0 {
+		fmt.Fprintln(stderr, "deck check: --workers must be at least 1 (leave it out for one worker per core)")
+		return exitUsage
+	}
 	if o.workers < 0 || o.maxStates < 0 {
 		fmt.Fprintln(stderr, "deck check: --workers and --max-states cannot be negative")
 		return exitUsage
@@ -179,7 +185,7 @@ func cmdCheck(e *env, args []string) int {
 		j.Placement = trace.PlacementToJSON(m)
 		writeJSON(stdout, j)
 	} else {
-		writeCheckText(stdout, m, rep, file+o.pf.args(), opt)
+		writeCheckText(stdout, m, rep, file+o.pf.args(), opt, o.brief)
 	}
 	if !o.pics.write("check", m, checkPictures(file+o.pf.args(), rep), stderr) {
 		return exitUsage
@@ -294,6 +300,23 @@ func checkReportJSON(rep *check.Report) checkJSON {
 // number of states says nothing about how memory grows with the states.
 const minStatesForBytesPerState = 10000
 
+// memoryLine says how much memory a check took: the process's peak, which
+// is what the machine had to give, and the part the safety search's
+// tables (visited set, parents, frontier) account for per state. The
+// progress check's graph, unreduced, and Go's heap are not in that
+// figure, and can be most of the peak.
+func memoryLine(perState float64, states int64, progress bool, peak int64) string {
+	tables := fmt.Sprintf("the safety search's tables took %.0f bytes a state (%s)", perState, byteSize(int64(perState*float64(states))))
+	rest := "Go's heap"
+	if progress {
+		rest = "the progress check's graph and Go's heap"
+	}
+	if peak <= 0 {
+		return fmt.Sprintf("memory: %s, not counting %s", tables, rest)
+	}
+	return fmt.Sprintf("memory: %s at the peak for the whole process; %s; %s took the rest", byteSize(peak), tables, rest)
+}
+
 // countOf writes "1 state" or "40 states".
 func countOf(n int64, noun string) string {
 	if n == 1 {
@@ -302,7 +325,7 @@ func countOf(n int64, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, opt check.Options) {
+func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, opt check.Options, brief bool) {
 	st := newStyle(w)
 	p := m.P
 	por := "on"
@@ -313,16 +336,16 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	if pl := trace.PlacementText(m); pl != "" {
 		fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), pl)
 	}
-	mem := ""
-	if rep.States >= minStatesForBytesPerState {
-		mem = fmt.Sprintf(", %.0f bytes/state", rep.BytesPerState)
-	}
-	fmt.Fprintf(w, "explored %s and %s, %d deep, in %s (%d worker%s, reduction %s%s)\n",
+	fmt.Fprintf(w, "explored %s and %s, %d deep, in %s (%d worker%s, reduction %s)\n",
 		countOf(rep.States, "state"), countOf(rep.Transitions, "transition"), rep.Depth,
-		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por, mem)
-	if pr := rep.Progress; pr != nil && pr.Status != check.ProgressUnchecked {
+		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por)
+	pr := rep.Progress
+	if pr != nil && pr.Status != check.ProgressUnchecked {
 		fmt.Fprintf(w, "progress: %s fairness, %s and %s without reduction, in %s\n", pr.Fairness,
 			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
+	}
+	if rep.States >= minStatesForBytesPerState {
+		fmt.Fprintln(w, memoryLine(rep.BytesPerState, rep.States, pr != nil && pr.States > 0, peakMemory()))
 	}
 	for _, cx := range rep.Violations {
 		fmt.Fprintln(w)
@@ -338,12 +361,12 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			pre := cx.Schedule.Prefix()
 			if pre > 0 {
 				fmt.Fprintf(w, "a shortest shuffle to the cycle (%s):\n", countOf(int64(pre), "card"))
-				trace.Steps(w, cx.Steps[:pre])
+				trace.WriteSteps(w, cx.Steps[:pre], trace.ListOptions{Brief: brief})
 			} else {
 				fmt.Fprintln(w, "the cycle starts in the initial state")
 			}
 			fmt.Fprintf(w, "then this cycle (%s), which comes back to the same state and can repeat forever:\n", countOf(int64(cx.Schedule.Cycle), "card"))
-			trace.StepsFrom(w, cx.Steps[pre:], pre+1)
+			trace.WriteSteps(w, cx.Steps[pre:], trace.ListOptions{First: pre + 1, Brief: brief})
 			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'   (the cycle in parentheses is played %d times)", file, cx.Schedule.String(), deal.CyclePasses)))
 			continue
 		}
@@ -354,7 +377,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		} else {
 			fmt.Fprintf(w, "the shortest shuffle that shows it (%s):\n", countOf(int64(n), "card"))
 		}
-		trace.Steps(w, cx.Steps)
+		trace.WriteSteps(w, cx.Steps, trace.ListOptions{Brief: brief})
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'", file, cx.Schedule.String())))
 	}
 	fmt.Fprintln(w)

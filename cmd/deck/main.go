@@ -289,6 +289,13 @@ func writeJSON(w io.Writer, v any) {
 	enc.Encode(v)
 }
 
+// setFlag reports whether flag name was given on the command line.
+func setFlag(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // nearest returns the word of words closest to w when it looks like a
 // typo of it: one edit away, or two for words of six letters or more.
 func nearest(w string, words []string) string {

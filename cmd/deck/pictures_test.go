@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deck-lang/deck/web"
 )
 
 var updatePictures = flag.Bool("update-pictures", false, "rewrite the tutorial's pictures in docs/pictures with what deck draws now")
@@ -69,6 +73,50 @@ func TestTutorialPictures(t *testing.T) {
 	for _, f := range files {
 		if !known[filepath.Base(f)] {
 			t.Errorf("%s is drawn by no command of tutorialPictures: remove it or add it there", f)
+		}
+	}
+}
+
+// TestPlaygroundSVG checks that the playground's Export SVG (POST
+// /api/svg) answers with the very document deck run --replay SCHEDULE
+// --svg writes, for a lost update, a run with channels and a placed
+// program on a lossy network.
+func TestPlaygroundSVG(t *testing.T) {
+	t.Chdir("../..")
+	srv := web.New(web.Options{})
+	for _, c := range []struct{ file, place, net, schedule string }{
+		{"examples/lost_update.deck", "", "", "0*2,1,2,1,2,1,2,0*3"},
+		{"examples/producer_consumer_chan.deck", "", "", "0*2,1,2,1*4,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,0,2*2,0*3"},
+		{"examples/remote_callback.deck", "worker=Y", "unordered,lossy", "0,m1,1*2,x3,1,x2"},
+	} {
+		out := filepath.Join(t.TempDir(), "run.svg")
+		args := []string{"run", "--replay", c.schedule, "--svg", out}
+		if c.place != "" {
+			args = append(args, "--place", c.place, "--net", c.net)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := Main(append(args, c.file), &stdout, &stderr); code == exitUsage {
+			t.Fatalf("deck %s: exit status 2: %s", strings.Join(args, " "), stderr.String())
+		}
+		want, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]string{"source": string(src), "file": c.file, "schedule": c.schedule, "place": c.place, "net": c.net})
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("POST", "/api/svg", bytes.NewReader(body)))
+		if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/svg+xml" {
+			t.Fatalf("%s: status %d, %s: %s", c.file, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, strings.TrimSuffix(filepath.Base(c.file), ".deck")+".svg") {
+			t.Errorf("%s: Content-Disposition %q", c.file, cd)
+		}
+		if !bytes.Equal(rec.Body.Bytes(), want) {
+			t.Errorf("%s: the playground's SVG differs from deck %s's", c.file, strings.Join(args, " "))
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/real"
+	"github.com/deck-lang/deck/render"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -27,6 +28,7 @@ type runOptions struct {
 	seedSet             bool
 	replay              string
 	json, showTrace     bool
+	brief               bool
 	maxTicks            int64
 	// --real
 	real, record bool
@@ -63,9 +65,10 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.IntVar(&o.runs, "runs", 0, "deal this many runs (seeds S, S+1, ...) and show how often each outcome happened")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	fs.BoolVar(&o.showTrace, "trace", false, "list every card dealt (shown anyway for runs of at most 40 cards)")
+	fs.BoolVar(&o.brief, "brief", false, "in the list of cards dealt, fold the cards that touch nothing shared (local assignments, branches on locals, asserts that hold) into one line per run of them")
 	fs.Int64Var(&o.maxTicks, "max-ticks", deal.DefaultMaxTicks, "stop a run after this many ticks")
 	fs.BoolVar(&o.real, "real", false, "run on real goroutine workers: real parallelism, real shuffles (not reproducible by seed)")
-	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real (default: one per core)")
+	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real, 1 or more (default: one per core)")
 	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
 	fs.DurationVar(&o.timeout, "timeout", real.DefaultTimeout, "with --real: stop a run that has not ended after this long")
 	o.pf = addPlaceFlags(fs)
@@ -204,7 +207,7 @@ func cmdRun(e *env, args []string) int {
 	}
 	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", file+o.pf.args(), opt.Dealer, res.Seed)
 	if opt.Replay != nil {
-		title = fmt.Sprintf("deck run %s (a replayed schedule)", file+o.pf.args())
+		title = render.ReplayTitle(file + o.pf.args())
 	}
 	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
 		return exitUsage
@@ -275,7 +278,7 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	fmt.Fprintln(w)
 	if o.showTrace || res.Cards <= shortRun {
 		fmt.Fprintln(w, st.bold("cards dealt:"))
-		trace.Steps(w, res.Steps)
+		trace.WriteSteps(w, res.Steps, trace.ListOptions{Rows: cardRows(m, opt.CPUs), Brief: o.brief})
 		if res.StepsCut {
 			fmt.Fprintf(w, "  ... (the first %d of %d cards)\n", len(res.Steps), res.Cards)
 		}
@@ -287,8 +290,9 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	} else {
 		trace.Timeline(w, &res.Schedule, res.CPUs, opt.CPUs)
 	}
+	fmt.Fprintf(w, "  %s\n", st.dim(trace.TimelineNote(res.Schedule.NumTicks(), p.Net != nil)))
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, st.bold("stacks:"))
+	fmt.Fprintf(w, "%s  %s\n", st.bold("stacks:"), st.dim(trace.ProgressNote))
 	trace.Progress(w, m, res.Final, res.Taken)
 	if fl := trace.InFlight(m, res.Final); len(fl) > 0 {
 		fmt.Fprintln(w)
@@ -348,6 +352,23 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	} else {
 		fmt.Fprintf(w, "schedule: %d moves, too long to show (--json prints it; --seed %d deals this run again)\n", res.Schedule.Len(), res.Seed)
 	}
+}
+
+// cardRows labels the processors in a list of the cards dealt, for a run
+// that can deal several cards a tick (several processors, or nodes); nil
+// when one card is dealt a tick and the list's numbers are the ticks.
+func cardRows(m *vm.Machine, cpus int) []string {
+	if rows := trace.NodeRows(m, cpus); rows != nil {
+		return rows
+	}
+	if cpus <= 1 {
+		return nil
+	}
+	rows := make([]string, cpus)
+	for k := range rows {
+		rows[k] = fmt.Sprintf("cpu%d", k)
+	}
+	return rows
 }
 
 // writeViolation prints a violation with its caret snippet and, for a
@@ -601,8 +622,8 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 			return exitUsage
 		}
 	}
-	if o.workers < 0 || o.workers > 1024 {
-		fmt.Fprintln(stderr, "deck run: --workers must be between 1 and 1024 (0: one per core)")
+	if o.workers < 0 || o.workers > 1024 || set["workers"] && o.workers == 0 {
+		fmt.Fprintln(stderr, "deck run: --workers must be between 1 and 1024 (leave it out for one worker per core)")
 		return exitUsage
 	}
 	quantum := real.DefaultQuantum
@@ -698,7 +719,7 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 	fmt.Fprintf(w, "%s %s  (real: %d worker%s, quantum %d, seed %d)\n", st.bold("deck run"), file,
 		res.Workers, plural(res.Workers), res.Quantum, o.seed)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, st.bold("stacks:"))
+	fmt.Fprintf(w, "%s  %s\n", st.bold("stacks:"), st.dim(trace.ProgressNote))
 	trace.Progress(w, m, res.Final, res.PerStack)
 	writeEnding(w, st, res.Outcome)
 	fmt.Fprintln(w)

@@ -117,6 +117,7 @@ function onEdit() {
 async function load(schedule) {
   const { data } = await api("/api/compile", { source: game.source });
   game.ok = !!data.ok;
+  $("export").disabled = !game.ok;
   showErrors(data.errors || (data.error ? [{ msg: data.error }] : []));
   showCards(data.procs);
   $("nodes").textContent = data.nodes ? "nodes: " + data.nodes.join(", ") + " · network: " + data.net : "all on one machine (home)";
@@ -248,6 +249,10 @@ function render() {
     for (const [k, v] of Object.entries(s.reads || {})) eff.push("read " + k + "=" + v);
     for (const [k, v] of Object.entries(s.writes || {})) eff.push("wrote " + k + "=" + v);
     for (const [k, v] of Object.entries(s.sets || {})) eff.push(k + "=" + v);
+    if (s.value) eff.push((/(^|= )recv /.test(s.text) ? "received " : "sent ") + s.value);
+    for (const [k, v] of Object.entries(s.objects || {})) eff.push(k + ": " + v);
+    const tested = Object.entries(s.tested || {}).map(([k, v]) => k + "=" + v);
+    if (tested.length) eff.push("tested " + tested.join(" "));
     ol.append(el("li", { class: s.failed ? "failed" : "" }, s.stack + (s.card ? " card " + s.card : "") + ": " + s.text, eff.length ? el("span", { class: "eff" }, "   " + eff.join(", ")) : null));
   }
   ol.scrollTop = ol.scrollHeight;
@@ -367,6 +372,33 @@ $("solution").onclick = async () => {
   }
   startPlayback("the shortest solution (" + v.kind + ")", v.schedule);
 };
+
+// ---------- pictures ----------
+
+// exportSVG downloads the run on the board (or, during a playback, the
+// whole shuffle played back) as the SVG picture deck run --svg draws.
+async function exportSVG() {
+  const schedule = game.playback ? game.playback.schedule : game.schedule;
+  const name = game.example && game.example.source === game.source ? game.example.name : "play";
+  const r = await fetch("/api/svg", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ place: game.place, net: game.net, source: game.source, file: name + ".deck", schedule }),
+  });
+  if (!r.ok) {
+    let msg = "the server could not draw this run (" + r.status + ")";
+    try { const d = await r.json(); if (d.error) msg = d.error; } catch (e) { /* keep the status */ }
+    setStatus(msg, "broken");
+    return;
+  }
+  const blob = await r.blob();
+  const a = el("a", { href: URL.createObjectURL(blob), download: name + ".svg" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+  document.body.dataset.exported = name + ".svg";
+}
+$("export").onclick = exportSVG;
 
 // ---------- examples and shared positions ----------
 

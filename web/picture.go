@@ -1,0 +1,77 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/deck-lang/deck/render"
+	"github.com/deck-lang/deck/trace"
+	"github.com/deck-lang/deck/vm"
+)
+
+// handleSVG answers /api/svg: the run that the request's schedule deals,
+// drawn as `deck run FILE --replay SCHEDULE --svg` draws it (lanes per
+// stack with the writes each read saw, the processors, channels and
+// messages), for a teacher's slide. The answer is the SVG document itself,
+// offered as a download named after the file.
+func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
+	req, ok := readRequest(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.compileSource(req)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
+		return
+	}
+	moves, err := parseMoves(req.Schedule)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "schedule: "+err.Error())
+		return
+	}
+	var sch trace.Schedule
+	for _, mv := range moves {
+		sch.Add(mv)
+	}
+	b, err := RunSVG(vm.New(p), req.File+placeArgs(req.Place, req.Net), &sch)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	name := strings.TrimSuffix(path.Base(req.File), ".deck") + ".svg"
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
+// RunSVG draws schedule sch of m's program, one card a tick, as deck run
+// draws a replayed schedule; cmdline is the file and the placement flags
+// of the title ("lost_update.deck --place worker=Y").
+func RunSVG(m *vm.Machine, cmdline string, sch *trace.Schedule) ([]byte, error) {
+	run, err := render.Walk(m, sch, render.Options{Title: render.ReplayTitle(cmdline), CPUsPerNode: 1})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := render.SVG(&b, run); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// placeArgs repeats a request's placement as deck's flags would:
+// " --place worker=Y --net lossy", or "".
+func placeArgs(place, net string) string {
+	s := ""
+	if place = strings.TrimSpace(place); place != "" {
+		s += " --place " + place
+	}
+	if net = strings.TrimSpace(net); net != "" && net != "ordered" {
+		s += " --net " + net
+	}
+	return s
+}
