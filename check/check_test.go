@@ -815,6 +815,21 @@ proc main() {
     spawn r()
 }
 `, nil},
+		{"an atomic block and a plain write", `var x = 0
+proc a() { atomic { x = x + 1 } }
+proc b() { x = 5 }
+proc main() {
+    spawn a()
+    spawn b()
+}
+`, []string{"x: atomic / x = 5"}},
+		{"two atomic blocks", `var x = 0
+proc a() { atomic { x = x + 1 } }
+proc main() {
+    spawn a()
+    spawn a()
+}
+`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

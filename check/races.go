@@ -13,8 +13,11 @@ import (
 // bitset has one bit per pair of them).
 const maxRacyCards = 8192
 
-// raceTable lists the cards that can take part in a race: not sync cards,
-// and touching at least one shared var.
+// raceTable lists the cards that can take part in a race: cards that touch
+// at least one shared var, and are not sync cards, except atomic blocks. An
+// atomic block races with a plain card of another stack on the same
+// variable (one of them writing, nothing ordering them), as a Go atomic
+// races with a plain access; two atomic blocks never race.
 type raceTable struct {
 	p   *card.Program
 	idx []int32 // by pc: index among the racy cards, or -1
@@ -26,7 +29,7 @@ func newRaceTable(p *card.Program) *raceTable {
 	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards))}
 	for pc := range p.Cards {
 		rt.idx[pc] = -1
-		if card.SyncCard(p, int32(pc)) {
+		if card.SyncCard(p, int32(pc)) && p.Cards[pc].Op != card.Atomic {
 			continue
 		}
 		for _, a := range p.Accesses[pc] {
@@ -47,6 +50,9 @@ func newRaceTable(p *card.Program) *raceTable {
 // access returns the first pair of accesses of cards a and b that race.
 func (rt *raceTable) access(a, b int32) (card.Access, card.Access, bool) {
 	p := rt.p
+	if p.Cards[a].Op == card.Atomic && p.Cards[b].Op == card.Atomic {
+		return card.Access{}, card.Access{}, false
+	}
 	for _, x := range p.Accesses[a] {
 		if p.Globals[x.Global].Kind != card.GVar {
 			continue
@@ -112,7 +118,14 @@ func (rt *raceTable) render(pairs map[[2]int32]bool) []Race {
 		if a.B.Pos != b.B.Pos {
 			return posLess(a.B.Pos, b.B.Pos)
 		}
-		return a.Var < b.Var
+		if a.Var != b.Var {
+			return a.Var < b.Var
+		}
+		// One position, different cards: a procedure inlined twice.
+		if a.A.Card != b.A.Card {
+			return a.A.Card < b.A.Card
+		}
+		return a.B.Card < b.B.Card
 	})
 	return out
 }
