@@ -237,6 +237,10 @@ type Proc struct {
 	// Daemon: declared `daemon proc`; its stacks may run forever, and may
 	// be left blocked once every other stack has finished.
 	Daemon bool
+	// DeadParams has bit k set when parameter k is never read: a spawn
+	// stores 0 there, so that stacks that differ only in it are one
+	// state (the value is still evaluated, for its faults).
+	DeadParams uint32
 }
 
 // PrintArg is one argument of a print card: a literal string or an

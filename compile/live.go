@@ -79,9 +79,15 @@ func (pc *procCompiler) finish() {
 				w.add(sc.Dst) // set on one edge only: see selectOut
 			}
 		}
-		for _, b := range pc.bodies[idx] {
-			cardUses(p, b, u)
-			cardDefs(p, b, nil, w)
+		if body := pc.bodies[idx]; len(body) > 0 {
+			// An atomic block: what its body reads before setting it,
+			// on some path through the body (a local the body sets
+			// first and reads later is not live before the block, so
+			// it dies after it when nothing later reads it).
+			u.or(exposedUses(p, body, n))
+			for _, b := range body {
+				cardDefs(p, b, nil, w)
+			}
 		}
 		uses[idx], defs[idx], writes[idx] = u, d, w
 	}
@@ -118,6 +124,12 @@ func (pc *procCompiler) finish() {
 				in[idx] = out
 				changed = true
 			}
+		}
+	}
+	pr := &p.Procs[pc.proc]
+	for k := range pr.Params {
+		if !in[entry].has(int32(k)) {
+			pr.DeadParams |= 1 << k
 		}
 	}
 	kills := map[string]int32{}
@@ -159,6 +171,39 @@ func (pc *procCompiler) finish() {
 			cd.KillNext = intern(possible)
 		}
 	}
+}
+
+// exposedUses returns the local slots that an atomic block's body (its
+// cards in order, the first the entry) may read before it sets them: a
+// backward liveness inside the body, where leaving the body contributes
+// nothing (what is live after the block is the caller's business).
+func exposedUses(p *card.Program, body []int32, n int) bitset {
+	inBody := map[int32]bool{}
+	for _, b := range body {
+		inBody[b] = true
+	}
+	in := map[int32]bitset{}
+	for changed := true; changed; {
+		changed = false
+		for k := len(body) - 1; k >= 0; k-- {
+			b := body[k]
+			out := newBitset(n)
+			for _, s := range successors(p, b) {
+				if l, ok := in[s]; ok && inBody[s] {
+					out.or(l)
+				}
+			}
+			d, w := newBitset(n), newBitset(n)
+			cardDefs(p, b, d, w)
+			out.andNot(d)
+			cardUses(p, b, out)
+			if old, ok := in[b]; !ok || !out.equal(old) {
+				in[b] = out
+				changed = true
+			}
+		}
+	}
+	return in[body[0]]
 }
 
 // successors lists where a top-level card may go next.

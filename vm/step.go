@@ -556,10 +556,14 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 		// Evaluate the arguments before the new stack moves any words.
 		var argv [16]int64
 		vals := argv[:0]
-		for _, a := range p.Spawns[c.B].Args {
+		dead := p.Procs[c.A].DeadParams
+		for k, a := range p.Spawns[c.B].Args {
 			v, f := m.eval(a, sh, loc)
 			if f.Kind != NoFault {
 				return fail(f)
+			}
+			if dead>>k&1 != 0 {
+				v = 0 // never read: see card.Proc.DeadParams
 			}
 			vals = append(vals, v)
 		}
