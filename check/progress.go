@@ -98,6 +98,7 @@ type ProgressReport struct {
 	Fairness    Fairness
 	States      int64
 	Transitions int64
+	Memory      int64 // bytes the graph took (an estimate of what it holds)
 	Elapsed     time.Duration
 }
 
@@ -169,11 +170,23 @@ type pgraph struct {
 	// (links: see linkEntity); links numbers the links seen so far.
 	strong uint64
 	links  map[uint64]uint8
-	nstk   int // the most stacks a state has had
+	nstk   int   // the most stacks a state has had
+	mem    int64 // the most memory the graph took so far (see memory)
 	trans  int64
 }
 
 func (g *pgraph) n() int { return len(g.en) }
+
+// Memory of the progress graph, as it grows: the slices' capacities (an
+// append may have doubled them), the fingerprint map at about 48 bytes an
+// entry, and the words of the states waiting to be expanded.
+func (g *pgraph) memory(queued int) int64 {
+	b := int64(len(g.ids)) * 48
+	b += int64(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch)) * 4
+	b += int64(cap(g.stk) + cap(g.kind))
+	b += int64(cap(g.en)+cap(g.unf)+cap(g.props)) * 8
+	return b + int64(queued)*8
+}
 
 // build explores the reachable states. It returns "" or why it stopped.
 func (g *pgraph) build(opt Options) string {
@@ -199,12 +212,19 @@ func (g *pgraph) build(opt Options) string {
 	var s, t vm.State
 	s.HashOutput, t.HashOutput = true, true
 	var nets []int32
+	maxMem := opt.MaxMemory
+	if maxMem <= 0 {
+		maxMem = DefaultMaxMemory()
+	}
 	for v := 0; v < len(g.parent); v++ {
 		if v&4095 == 0 {
 			select {
 			case <-opt.Stop:
 				return "interrupted"
 			default:
+			}
+			if g.mem = max(g.mem, g.memory(len(buf)-starts[head])); g.mem > maxMem {
+				return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(maxMem))
 			}
 		}
 		end := len(buf)
@@ -647,6 +667,8 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	g := &pgraph{m: m}
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
+	g.mem = max(g.mem, g.memory(0))
+	pr.Memory = g.mem
 	if why != "" {
 		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why
 		return nil

@@ -261,3 +261,31 @@ func TestProgressPlaced(t *testing.T) {
 		})
 	}
 }
+
+// TestProgressMemory: the progress graph counts against --max-memory, and
+// the report says what it took.
+func TestProgressMemory(t *testing.T) {
+	// Two stacks that count to 50 each: tens of thousands of states
+	// without reduction, which the progress graph has.
+	const src = `var a = 0
+var b = 0
+proc ia() { for i in 0..50 { a += 1 } }
+proc ib() { for i in 0..50 { b += 1 } }
+proc main() {
+    let x = spawn ia()
+    let y = spawn ib()
+    join x; join y
+}
+`
+	m := mustCompile(t, "count.deck", src)
+	rep := mustRun(t, m, progressOpt(FairWeak))
+	if rep.Progress.Status != ProgressOK || rep.Progress.Memory < rep.Progress.States*20 {
+		t.Fatalf("progress %+v", rep.Progress)
+	}
+	opt := progressOpt(FairWeak)
+	opt.MaxMemory = rep.Progress.Memory / 2
+	rep = mustRun(t, m, opt)
+	if rep.Progress.Status != ProgressUnchecked || !strings.Contains(rep.Progress.Why, "--max-memory") {
+		t.Fatalf("with half the memory: progress %+v", rep.Progress)
+	}
+}

@@ -305,16 +305,24 @@ const minStatesForBytesPerState = 10000
 // tables (visited set, parents, frontier) account for per state. The
 // progress check's graph, unreduced, and Go's heap are not in that
 // figure, and can be most of the peak.
-func memoryLine(perState float64, states int64, progress bool, peak int64) string {
+func memoryLine(perState float64, states int64, progress int64, peak int64) string {
 	tables := fmt.Sprintf("the safety search's tables took %.0f bytes a state (%s)", perState, byteSize(int64(perState*float64(states))))
 	rest := "Go's heap"
-	if progress {
-		rest = "the progress check's graph and Go's heap"
+	if progress > 0 {
+		tables += fmt.Sprintf(", the progress check's graph %s", byteSize(progress))
 	}
 	if peak <= 0 {
 		return fmt.Sprintf("memory: %s, not counting %s", tables, rest)
 	}
 	return fmt.Sprintf("memory: %s at the peak for the whole process; %s; %s took the rest", byteSize(peak), tables, rest)
+}
+
+// progressMemory is what the progress check's graph took, or 0.
+func progressMemory(pr *check.ProgressReport) int64 {
+	if pr == nil {
+		return 0
+	}
+	return pr.Memory
 }
 
 // countOf writes "1 state" or "40 states".
@@ -345,7 +353,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
 	}
 	if rep.States >= minStatesForBytesPerState {
-		fmt.Fprintln(w, memoryLine(rep.BytesPerState, rep.States, pr != nil && pr.States > 0, peakMemory()))
+		fmt.Fprintln(w, memoryLine(rep.BytesPerState, rep.States, progressMemory(pr), peakMemory()))
 	}
 	for _, cx := range rep.Violations {
 		fmt.Fprintln(w)
