@@ -22,7 +22,8 @@ import (
 //
 //  1. It builds the explicit graph of the reachable states, breadth-first
 //     (so ids are BFS order and the BFS parents give shortest prefixes),
-//     one card a transition and WITHOUT partial-order reduction. The
+//     one shared card a transition (the local cards after it folded in,
+//     see fold) and WITHOUT partial-order reduction. The
 //     reduction of the safety search keeps every deadlock, failure and
 //     outcome, and its cycle proviso keeps a stack from being ignored
 //     forever for safety's sake; neither promises that the reduced graph
@@ -170,9 +171,15 @@ type pgraph struct {
 	// (links: see linkEntity); links numbers the links seen so far.
 	strong uint64
 	links  map[uint64]uint8
-	nstk   int   // the most stacks a state has had
-	mem    int64 // the most memory the graph took so far (see memory)
-	trans  int64
+	// foldable[pc]: card pc is local (no shared access, no choice, never
+	// blocks), so a stack's move goes on through such cards (see fold).
+	foldable []bool
+	mark     []uint32 // fold: the cards taken by the current fold
+	markGen  uint32
+	undo     vm.State
+	nstk     int   // the most stacks a state has had
+	mem      int64 // the most memory the graph took so far (see memory)
+	trans    int64
 }
 
 func (g *pgraph) n() int { return len(g.en) }
@@ -212,6 +219,14 @@ func (g *pgraph) build(opt Options) string {
 	var s, t vm.State
 	s.HashOutput, t.HashOutput = true, true
 	var nets []int32
+	g.foldable = make([]bool, len(p.Cards))
+	for pc := range p.Cards {
+		switch p.Cards[pc].Op {
+		case card.Local, card.Nop, card.Branch:
+			g.foldable[pc] = len(p.Accesses[pc]) == 0
+		}
+	}
+	g.mark = make([]uint32, len(p.Cards))
 	maxMem := opt.MaxMemory
 	if maxMem <= 0 {
 		maxMem = DefaultMaxMemory()
@@ -293,6 +308,7 @@ func (g *pgraph) build(opt Options) string {
 				if k, _ := m.CheckAlways(&t); k >= 0 {
 					continue
 				}
+				g.fold(&t, i, nil)
 				if why := add(uint8(i), 0, int32(ch)); why != "" {
 					return why
 				}
@@ -333,6 +349,40 @@ func (g *pgraph) build(opt Options) string {
 	g.off = append(g.off, uint32(len(g.to)))
 	g.ids = nil // not needed any more
 	return ""
+}
+
+// fold lets stack i, which has just moved in t, go on through the local
+// cards that follow (see foldable), as one edge of the graph: nothing
+// another stack or a condition can see happens in them, and they are
+// always enabled, so the states where i stands at one are stutter: the
+// same shared state and the same stacks enabled as the state the fold
+// ends in. Fair cycles are kept: a stack enabled in all of a cycle is
+// enabled in its stutter too, and i itself moves on the edge. The fold
+// stops before a card it has taken already (a local loop keeps a state
+// to cycle through), before a card that fails (its state is kept, as the
+// safety search reports the failure), and after foldBound cards. With sch
+// it adds a move for each card it takes.
+func (g *pgraph) fold(t *vm.State, i int, sch *trace.Schedule) {
+	g.markGen++
+	if g.markGen == 0 {
+		clear(g.mark)
+		g.markGen = 1
+	}
+	for n := 0; n < foldBound; n++ {
+		pc := t.PC(i)
+		if !g.foldable[pc] || g.mark[pc] == g.markGen {
+			return
+		}
+		g.mark[pc] = g.markGen
+		g.undo.CopyFrom(t)
+		if r := g.m.Step(t, i, 0); r.Status != vm.OK {
+			t.CopyFrom(&g.undo)
+			return
+		}
+		if sch != nil {
+			sch.Add(trace.Move{Stack: int32(i)})
+		}
+	}
 }
 
 // tarjan finds strongly connected components, iteratively.
@@ -716,8 +766,8 @@ func (g *pgraph) bfsPath(v uint32) []uint32 {
 // and the state where the path ends (where the cycle starts).
 func (g *pgraph) replay(pre, cyc []uint32) (trace.Schedule, *deal.Result, *vm.State, error) {
 	var sch trace.Schedule
-	g.moves(&sch, append(append([]uint32(nil), pre...), cyc...))
-	sch.Cycle = len(cyc)
+	k := g.moves(&sch, append(append([]uint32(nil), pre...), cyc...), len(pre))
+	sch.Cycle = sch.Len() - k
 	res, err := deal.Run(g.m, deal.Options{Replay: &sch, Steps: true})
 	if err != nil {
 		return sch, nil, nil, internalError("schedule %s does not replay: %v", sch.String(), err)
@@ -738,23 +788,26 @@ func (g *pgraph) replay(pre, cyc []uint32) (trace.Schedule, *deal.Result, *vm.St
 	return sch, res, pres.Final, nil
 }
 
-// moves adds the moves of a path of edges from the initial state to sch.
-// A network move names its message by number, which depends on the path:
-// the path is played on a state that keeps the numbers.
-func (g *pgraph) moves(sch *trace.Schedule, path []uint32) {
-	var s *vm.State
-	if g.m.P.Net != nil {
-		s = g.m.Init()
-		s.Track = true
-	}
-	for _, e := range path {
+// moves adds the moves of a path of edges from the initial state to sch,
+// and returns how many the first split edges made. The path is played
+// again: an edge of a stack is its card and the local cards it folded
+// (see fold), and a network move names its message by number, which
+// depends on the path.
+func (g *pgraph) moves(sch *trace.Schedule, path []uint32, split int) int {
+	s := g.m.InitHashed()
+	s.Track = g.m.P.Net != nil
+	at := 0
+	for n, e := range path {
+		if n == split {
+			at = sch.Len()
+		}
 		kind, ch := int32(g.kind[e]), g.ch[e]
 		if kind == 0 {
 			// g.stk is the stack for a card.
-			sch.Add(trace.Move{Stack: int32(g.stk[e]), Choice: ch})
-			if s != nil {
-				g.m.Step(s, int(g.stk[e]), int(ch))
-			}
+			i := int(g.stk[e])
+			sch.Add(trace.Move{Stack: int32(i), Choice: ch})
+			g.m.Step(s, i, int(ch))
+			g.fold(s, i, sch)
 			continue
 		}
 		mv := trace.Move{Stack: kind, Choice: ch}
@@ -764,6 +817,10 @@ func (g *pgraph) moves(sch *trace.Schedule, path []uint32) {
 		sch.Add(mv)
 		applyNet(g.m, s, kind, int(ch))
 	}
+	if split >= len(path) {
+		at = sch.Len()
+	}
+	return at
 }
 
 // steps returns the replay's steps for the schedule's moves (a replay of a

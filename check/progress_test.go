@@ -265,12 +265,12 @@ func TestProgressPlaced(t *testing.T) {
 // TestProgressMemory: the progress graph counts against --max-memory, and
 // the report says what it took.
 func TestProgressMemory(t *testing.T) {
-	// Two stacks that count to 50 each: tens of thousands of states
+	// Two stacks that count to 300 each: hundreds of thousands of states
 	// without reduction, which the progress graph has.
 	const src = `var a = 0
 var b = 0
-proc ia() { for i in 0..50 { a += 1 } }
-proc ib() { for i in 0..50 { b += 1 } }
+proc ia() { for i in 0..300 { a += 1 } }
+proc ib() { for i in 0..300 { b += 1 } }
 proc main() {
     let x = spawn ia()
     let y = spawn ib()

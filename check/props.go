@@ -171,11 +171,14 @@ func (g *pgraph) checkProp(k int, fair Fairness, roff, rin []uint32) (Counterexa
 	if c := comp[at]; c > 0 {
 		cyc = g.cycle(&lasso{states: comps[c-1], entry: at, unf: g.unf[at]}, fair)
 	}
-	pre := append(g.bfsPath(v), wait...)
+	asked := g.bfsPath(v)
+	var upto trace.Schedule // the cards dealt when p holds
+	g.moves(&upto, asked, len(asked))
+	pre := append(asked, wait...)
 	sch, res, s, err := g.replay(pre, cyc)
 	if err != nil {
 		return Counterexample{}, false, err
 	}
-	return Counterexample{Violation: trace.Property(g.m, s, k, len(g.bfsPath(v)), len(cyc) > 0), Schedule: sch,
+	return Counterexample{Violation: trace.Property(g.m, s, k, upto.Len(), len(cyc) > 0), Schedule: sch,
 		Steps: steps(res, sch)}, true, nil
 }

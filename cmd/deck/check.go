@@ -349,7 +349,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por)
 	pr := rep.Progress
 	if pr != nil && pr.Status != check.ProgressUnchecked {
-		fmt.Fprintf(w, "progress: %s fairness, %s and %s without reduction, in %s\n", pr.Fairness,
+		fmt.Fprintf(w, "progress: %s fairness, %s and %s, in %s\n", pr.Fairness,
 			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
 	}
 	if rep.States >= minStatesForBytesPerState {
