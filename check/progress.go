@@ -221,6 +221,9 @@ func (g *pgraph) build(opt Options) string {
 	var nets []int32
 	g.foldable = make([]bool, len(p.Cards))
 	for pc := range p.Cards {
+		if noProgressFold {
+			break
+		}
 		switch p.Cards[pc].Op {
 		case card.Local, card.Nop, card.Branch:
 			g.foldable[pc] = len(p.Accesses[pc]) == 0
@@ -350,6 +353,9 @@ func (g *pgraph) build(opt Options) string {
 	g.ids = nil // not needed any more
 	return ""
 }
+
+// noProgressFold turns fold off, for the test that compares the two.
+var noProgressFold = false
 
 // fold lets stack i, which has just moved in t, go on through the local
 // cards that follow (see foldable), as one edge of the graph: nothing

@@ -1,6 +1,9 @@
 package check
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -287,5 +290,40 @@ proc main() {
 	rep = mustRun(t, m, opt)
 	if rep.Progress.Status != ProgressUnchecked || !strings.Contains(rep.Progress.Why, "--max-memory") {
 		t.Fatalf("with half the memory: progress %+v", rep.Progress)
+	}
+}
+
+// TestProgressFoldKeepsVerdicts: folding local cards into the progress
+// graph gives every example (and its configurations, under each fairness)
+// the same progress verdict, violation kinds and properties as the graph
+// without folding.
+func TestProgressFoldKeepsVerdicts(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.deck")
+	if testing.Short() {
+		t.Skip("-short: every example three times, with and without folding")
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		src, _ := os.ReadFile(path)
+		for _, sec := range parseSections(t, path) {
+			m := placedMachine(t, name, string(src), sec)
+			for _, fair := range []Fairness{FairWeak, FairStrong, FairNone} {
+				opt := Options{Workers: 1, All: true, CheckProgress: true, Fairness: fair, MaxProgressStates: 100_000}
+				folded := mustRun(t, m, opt)
+				noProgressFold = true
+				full := mustRun(t, m, opt)
+				noProgressFold = false
+				if full.Progress.Status == ProgressUnchecked {
+					continue // too big without folding
+				}
+				if folded.Progress.Status != full.Progress.Status || !slices.Equal(kinds(folded), kinds(full)) {
+					t.Errorf("%s %s fairness %s: folded %s %v, unfolded %s %v", name, sec.with, fair,
+						folded.Progress.Status, kinds(folded), full.Progress.Status, kinds(full))
+				}
+				if folded.Progress.States > full.Progress.States {
+					t.Errorf("%s: folding made more states (%d > %d)", name, folded.Progress.States, full.Progress.States)
+				}
+			}
+		}
 	}
 }
