@@ -79,15 +79,10 @@ func (pc *procCompiler) finish() {
 				w.add(sc.Dst) // set on one edge only: see selectOut
 			}
 		}
-		if body := pc.bodies[idx]; len(body) > 0 {
-			// An atomic block: what its body reads before setting it,
-			// on some path through the body (a local the body sets
-			// first and reads later is not live before the block, so
-			// it dies after it when nothing later reads it).
-			u.or(exposedUses(p, body, n))
-			for _, b := range body {
-				cardDefs(p, b, nil, w)
-			}
+		for _, b := range pc.bodies[idx] {
+			// An atomic block: its body's liveness is worked out card
+			// by card below (bodyLive); here only what it may set.
+			cardDefs(p, b, nil, w)
 		}
 		uses[idx], defs[idx], writes[idx] = u, d, w
 	}
@@ -118,7 +113,15 @@ func (pc *procCompiler) finish() {
 					out.or(liveIn(s))
 				}
 			}
-			out.andNot(defs[idx])
+			if body := pc.bodies[idx]; len(body) > 0 {
+				// What is live before an atomic block is what its body
+				// reads before setting it, on some path, and what is live
+				// after it and not set on every path: a local the body
+				// sets and nothing after it reads dies with the block.
+				out = bodyLive(p, body, n, out)
+			} else {
+				out.andNot(defs[idx])
+			}
 			out.or(uses[idx])
 			if !out.equal(in[idx]) {
 				in[idx] = out
@@ -173,11 +176,11 @@ func (pc *procCompiler) finish() {
 	}
 }
 
-// exposedUses returns the local slots that an atomic block's body (its
-// cards in order, the first the entry) may read before it sets them: a
-// backward liveness inside the body, where leaving the body contributes
-// nothing (what is live after the block is the caller's business).
-func exposedUses(p *card.Program, body []int32, n int) bitset {
+// bodyLive returns the local slots live before an atomic block's body
+// (its cards in order, the first the entry), given those live after the
+// block: a backward liveness inside the body, where leaving it leads to
+// after.
+func bodyLive(p *card.Program, body []int32, n int, after bitset) bitset {
 	inBody := map[int32]bool{}
 	for _, b := range body {
 		inBody[b] = true
@@ -189,7 +192,9 @@ func exposedUses(p *card.Program, body []int32, n int) bitset {
 			b := body[k]
 			out := newBitset(n)
 			for _, s := range successors(p, b) {
-				if l, ok := in[s]; ok && inBody[s] {
+				if !inBody[s] {
+					out.or(after)
+				} else if l, ok := in[s]; ok {
 					out.or(l)
 				}
 			}

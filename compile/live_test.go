@@ -13,6 +13,7 @@ func TestDeadLocals(t *testing.T) {
 		name, src string
 		card      string   // the label of the card whose next edge kills
 		kills     []string // the locals it kills
+		target    bool     // on its target edge (a branch not taken) instead
 	}{
 		{"set and read inside an atomic block", `var x = 0
 proc w() {
@@ -23,7 +24,7 @@ proc w() {
     }
 }
 proc main() { spawn w() }
-`, "atomic", []string{"t"}},
+`, "atomic", []string{"t"}, false},
 		{"set in both branches inside an atomic block", `var x = 0
 var y = 0
 proc w() {
@@ -37,7 +38,22 @@ proc w() {
     }
 }
 proc main() { spawn w() }
-`, "atomic", []string{"u"}},
+`, "atomic", []string{"u"}, false},
+		{"set on every path of the block, read only in a later loop", `var x = 0
+var b = 0
+proc w() {
+    let j = 0
+    let c = 0
+    while true {
+        atomic { if x > 0 { j = 0; c = 1 } else { j = 0; c = 2 } }
+        if c == 1 {
+            while j < 2 { await b == 0; j = j + 1 }
+        }
+        x = 1 - x
+    }
+}
+proc main() { spawn w() }
+`, "while j < 2", []string{"j"}, true},
 		{"read after the block stays live", `var x = 0
 proc w() {
     let t = 0
@@ -45,7 +61,7 @@ proc w() {
     x = t
 }
 proc main() { spawn w() }
-`, "atomic", nil},
+`, "atomic", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,8 +76,12 @@ proc main() { spawn w() }
 				}
 				found = true
 				var got []string
-				if c.KillNext != 0 {
-					got = strings.Fields(describeKills(p, c.Proc, c.KillNext))
+				k := c.KillNext
+				if tt.target {
+					k = c.KillTarget
+				}
+				if k != 0 {
+					got = strings.Fields(describeKills(p, c.Proc, k))
 				}
 				if !slices.Equal(got, tt.kills) {
 					t.Errorf("%s kills %q on its next edge, want %q", tt.card, got, tt.kills)
