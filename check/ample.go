@@ -22,9 +22,10 @@ import (
 //     other stack can take a conflicting card while i holds that mutex.
 //
 //   - join (when it can go on: its stack has finished, which nothing can
-//     undo), and spawn when only main spawns (see mainSpawns).
+//     undo), and spawn when only main spawns (see mainSpawns);
+//   - return, unless it sends a done message to another node.
 //
-// Other sync cards, print and return are never ample: among them the cards
+// Other sync cards and print are never ample: among them the cards
 // of condition variables (wait, signal and broadcast), since a signal
 // moves another stack and its choices depend on who sleeps. Ample sync cards are
 // never folded (a join may not be able to go on). Writes to variables
@@ -223,6 +224,14 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			// A join that can go on is independent of every other card:
 			// a finished stack stays finished, its result fixed.
 		case c.Op == card.Spawn && mainSpawns:
+		case c.Op == card.Return && (p.Net == nil || p.Net.DoneTo[c.Proc] == 0):
+			// A stack's last card touches nothing another stack can see:
+			// it only lets joins of it go on, which cannot happen before
+			// it (a disabled card does not conflict). Without this, a
+			// main that has spawned the workers and has only its return
+			// left doubles every state (main before and after it). On
+			// nodes, a return that sends a done message is ordered with
+			// the other messages of its link: not ample there.
 		case c.Op.IsSync() || c.Op == card.Print || c.Op == card.Return || c.Op == card.Done:
 			continue
 		case card.Guarded(p, int32(pc)) && len(p.Accesses[pc]) > 0:

@@ -640,7 +640,7 @@ func TestParallelDeterminism(t *testing.T) {
 	}{
 		// Reduction shrinks the counter a hundredfold: a bigger one for
 		// the reduced searches, a smaller one for the full search.
-		{mutexCounter(5, 3), reduced},
+		{mutexCounter(5, 4), reduced},
 		{mutexCounter(4, 4), full},
 		{racy, append(reduced, full...)},
 	} {
