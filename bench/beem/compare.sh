@@ -81,7 +81,11 @@ while read -r model rest; do
 	base=$("$WORK/gen" -out "$WORK/models" "$model" "${nums[@]}") || die "gen $model ${nums[*]} failed"
 	name=$(basename "$base")
 	echo "$name" | grep -qE -- "$PATTERN" || continue
-	case "$model" in bakery) size="N=${nums[0]} MAX=${nums[1]}" ;; *) size="N=${nums[0]}" ;; esac
+	case "$model" in
+	bakery) size="N=${nums[0]} MAX=${nums[1]}" ;;
+	msmie) size="S=${nums[0]} M=${nums[1]} B=${nums[2]}" ;;
+	*) size="N=${nums[0]}" ;;
+	esac
 	echo "== $name" >&2
 	dflags=(--progress off --json)
 	pflags=(-m"$SPIN_DEPTH")
