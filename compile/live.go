@@ -118,7 +118,7 @@ func (pc *procCompiler) finish() {
 				// reads before setting it, on some path, and what is live
 				// after it and not set on every path: a local the body
 				// sets and nothing after it reads dies with the block.
-				out = bodyLive(p, body, n, out)
+				out = bodyLive(p, body, n, out, p.Cards[idx].Next, liveIn)
 			} else {
 				out.andNot(defs[idx])
 			}
@@ -179,8 +179,9 @@ func (pc *procCompiler) finish() {
 // bodyLive returns the local slots live before an atomic block's body
 // (its cards in order, the first the entry), given those live after the
 // block: a backward liveness inside the body, where leaving it leads to
-// after.
-func bodyLive(p *card.Program, body []int32, n int, after bitset) bitset {
+// after. One pattern is followed further (see flagExit): a body path that
+// ends by setting a flag to a constant, tested right after the block.
+func bodyLive(p *card.Program, body []int32, n int, after bitset, cont int32, liveIn func(int32) bitset) bitset {
 	inBody := map[int32]bool{}
 	for _, b := range body {
 		inBody[b] = true
@@ -193,7 +194,11 @@ func bodyLive(p *card.Program, body []int32, n int, after bitset) bitset {
 			out := newBitset(n)
 			for _, s := range successors(p, b) {
 				if !inBody[s] {
-					out.or(after)
+					if l, ok := flagExit(p, b, cont, liveIn); ok {
+						out.or(l)
+					} else {
+						out.or(after)
+					}
 				} else if l, ok := in[s]; ok {
 					out.or(l)
 				}
@@ -209,6 +214,44 @@ func bodyLive(p *card.Program, body []int32, n int, after bitset) bitset {
 		}
 	}
 	return in[body[0]]
+}
+
+// flagExit handles a body path of an atomic block that leaves it from
+// card b, `c = K` with K a constant, for card s right after the block, a
+// branch on `c == K2` or `c != K2`: that path takes one known side of the
+// branch, so what is live after it is what is live on that side (and c,
+// which the branch reads). A block that sets a flag in each branch and is
+// followed by a test of it is how a program says "go there" without goto;
+// without this, a local read on one side only would stay live on the
+// other, around the loop.
+func flagExit(p *card.Program, b, s int32, liveIn func(int32) bitset) (bitset, bool) {
+	if s < 0 {
+		return nil, false
+	}
+	set, test := &p.Cards[b], &p.Cards[s]
+	if set.Op != card.Local || set.Dst < 0 || set.B != 0 || set.X == card.NoExpr || test.Op != card.Branch || test.X == card.NoExpr {
+		return nil, false
+	}
+	if code := p.Exprs[set.X].Code; len(code) != 1 || code[0].Op != card.XConst {
+		return nil, false
+	}
+	k := p.Exprs[set.X].Code[0].A
+	code := p.Exprs[test.X].Code
+	if len(code) != 3 || code[0].Op != card.XLocal || int32(code[0].A) != set.Dst || code[1].Op != card.XConst ||
+		code[2].Op != card.XEq && code[2].Op != card.XNe {
+		return nil, false
+	}
+	taken := (k == code[1].A) == (code[2].Op == card.XEq)
+	next := test.Target // false
+	if taken {
+		next = test.Next
+	}
+	if next < 0 {
+		return nil, false
+	}
+	l := liveIn(next).clone()
+	l.add(set.Dst)
+	return l, true
 }
 
 // successors lists where a top-level card may go next.

@@ -54,6 +54,21 @@ proc w() {
 }
 proc main() { spawn w() }
 `, "while j < 2", []string{"j"}, true},
+		{"a flag set last in each branch and tested right after", `var x = 0
+var b = 0
+proc w() {
+    let j = 0
+    let c = 0
+    while true {
+        atomic { if x > 0 { j = 0; c = 1 } else { c = 2 } }
+        if c == 1 {
+            while j < 2 { await b == 0; j = j + 1 }
+        }
+        x = 1 - x
+    }
+}
+proc main() { spawn w() }
+`, "if c == 1", []string{"j", "c"}, true},
 		{"read after the block stays live", `var x = 0
 proc w() {
     let t = 0
