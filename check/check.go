@@ -146,8 +146,9 @@ type checker struct {
 	growth  float64 // new states per frontier state in the last pass
 
 	workers []*worker
-	bounds  []int     // order: scratch
-	ph      phaseArgs // the arguments of the phase parallel runs
+	hunt    *huntState // the depth-first hunt (hunt.go); nil without one
+	bounds  []int      // order: scratch
+	ph      phaseArgs  // the arguments of the phase parallel runs
 
 	// pass coordination
 	claim      atomic.Int64
@@ -186,11 +187,16 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.Search == SearchHunt {
+		return huntReport(c)
+	}
 	var stopProgress func()
 	if opt.Progress != nil {
 		stopProgress = c.progressLoop()
 	}
+	stopHunt := c.startHunt()
 	err = c.search()
+	stopHunt()
 	if stopProgress != nil {
 		stopProgress()
 	}
@@ -201,7 +207,10 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if c.por && len(rep.Violations) > 0 {
+	if err := c.addHunted(rep); err != nil {
+		return nil, err
+	}
+	if c.por && len(rep.Violations) > 0 && !rep.Violations[0].Hunted {
 		exactCounterexamples(m, opt, rep)
 	}
 	rep.Elapsed = time.Since(c.start) // the safety search's (Progress has its own)
@@ -236,6 +245,7 @@ const exactStates = 1 << 18
 func exactCounterexamples(m *vm.Machine, opt Options, rep *Report) {
 	o := opt
 	o.NoPOR, o.All, o.Deterministic, o.Progress, o.CheckProgress = true, true, false, nil, false
+	o.Search = SearchBFS
 	if o.MaxStates <= 0 || o.MaxStates > exactStates {
 		o.MaxStates = exactStates
 	}
@@ -254,7 +264,7 @@ func exactCounterexamples(m *vm.Machine, opt Options, rep *Report) {
 	}
 	for i := range rep.Violations {
 		cx := &rep.Violations[i]
-		if e := shortest[cx.Violation.Key()]; e != nil && e.Schedule.Len() < cx.Schedule.Len() {
+		if e := shortest[cx.Violation.Key()]; e != nil && (e.Schedule.Len() < cx.Schedule.Len() || cx.Hunted) {
 			*cx = *e
 		}
 	}
@@ -446,6 +456,9 @@ func (c *checker) memory() int64 {
 	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parents.bytes()
 	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8
 	b += c.outMem.Load()
+	if c.hunt != nil {
+		b += c.hunt.mem.Load()
+	}
 	for _, w := range c.workers {
 		b += w.scratch.Load()
 	}
