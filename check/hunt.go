@@ -103,12 +103,14 @@ type HuntStats struct {
 	Walks   int64 // walks started
 	Depth   int   // the deepest state a walk reached, in transitions
 	Elapsed time.Duration
-	// Exhausted reports that a walk explored every reachable state.
+	// Exhausted reports that a walk explored every reachable state;
+	// Reachable is then the states that walk stored.
 	Exhausted bool
+	Reachable int64
 }
 
 const (
-	huntFull       = 200 * time.Millisecond // the auto hunter works without pause for this long
+	huntFull       = 100 * time.Millisecond // the auto hunter works without pause for this long
 	huntDuty       = 8                      // then one slice in huntDuty
 	huntSlice      = 20 * time.Millisecond
 	huntFirstWalk  = 1 << 16          // states the first walk may store; each next one twice as many
@@ -130,7 +132,9 @@ type huntState struct {
 	depth  atomic.Int64
 	ran    atomic.Bool
 	done   atomic.Bool // a walk explored every reachable state
-	start  time.Time
+	// exhausted is the states of the first walk that did.
+	exhausted atomic.Int64
+	start     time.Time
 	// hunting is the time the hunters spent, set when they stop.
 	hunting time.Duration
 }
@@ -198,7 +202,7 @@ func (hs *huntState) stats() *HuntStats {
 		return nil
 	}
 	return &HuntStats{States: hs.states.Load(), Walks: hs.walks.Load(), Depth: int(hs.depth.Load()),
-		Elapsed: hs.hunting, Exhausted: hs.done.Load()}
+		Elapsed: hs.hunting, Exhausted: hs.done.Load(), Reachable: hs.exhausted.Load()}
 }
 
 // addHunted adds what the auto hunter found to a breadth-first report:
@@ -300,7 +304,8 @@ func (c *checker) huntIncomplete(rep *Report) string {
 	case c.haltWhy == "states":
 		fmt.Fprintf(&b, "stopped by the state limit (%d) after %s in %s", c.opt.MaxStates, count(h.States, "state"), count(h.Walks, "depth-first walk"))
 	case h.Exhausted:
-		fmt.Fprintf(&b, "a depth-first walk explored every reachable state (%d) and found no violation", h.States)
+		fmt.Fprintf(&b, "a depth-first walk explored all %d reachable states and found no violation; the hunt collects no outcomes and checks no races (--search bfs or auto does)", h.Reachable)
+		return b.String()
 	default:
 		fmt.Fprintf(&b, "stopped after %s in %s", count(h.States, "state"), count(h.Walks, "depth-first walk"))
 	}
@@ -365,6 +370,7 @@ type hframe struct {
 	at, n    int    // the state: words[at : at+n]
 	mlo, mhi int    // its untried moves: moves[mlo:mhi]
 	ord      uint64 // the transition that reached it from the frame below
+	amp      bool   // its moves are an ample stack's alone (see sink)
 }
 
 type hmove struct {
@@ -404,6 +410,7 @@ func (h *hunter) run() {
 	for !h.stop() {
 		h.hs.walks.Add(1)
 		if h.walk() {
+			h.hs.exhausted.CompareAndSwap(0, h.stored)
 			h.hs.done.Store(true)
 			h.hs.quit.Store(true)
 			return
@@ -491,6 +498,8 @@ func (h *hunter) walk() bool {
 		return false
 	}
 	h.insert(fingerprint(init.W))
+	h.stored = 1
+	h.hs.states.Add(1)
 	h.push(init, noParent)
 	for len(h.frames) > 0 {
 		if h.polls++; h.polls >= huntPoll {
@@ -544,12 +553,14 @@ func (h *hunter) step(mv hmove) bool {
 			}
 			h.found(vkey{kind, r.PC}, uint64(mv.ord))
 		}
+		h.sink()
 		return !h.stopped
 	}
 	// As in transition: a network move writes no variable.
 	if flag != 0 || c.always && mv.i >= 0 {
 		if k, _ := m.CheckAlways(t); k >= 0 {
 			h.found(vkey{vAlways, int32(k)}, uint64(mv.ord))
+			h.sink()
 			return !h.stopped
 		}
 	}
@@ -594,17 +605,36 @@ func (h *hunter) push(s *vm.State, ord uint64) {
 		h.hs.depth.Store(d)
 	}
 	lo := len(h.moves)
-	h.successors(s) // may find a deadlock: the path to it is the frames'
+	amp := h.successors(s, 0) // may find a deadlock: the path to it is the frames'
 	h.words = append(h.words, s.W...)
 	f := &h.frames[top]
-	f.mlo, f.mhi = lo, len(h.moves)
-	// Fisher-Yates over the new moves.
+	f.mlo, f.mhi, f.amp = lo, len(h.moves), amp
+	h.shuffle(lo)
+	h.loaded = -1
+}
+
+// shuffle puts the moves from lo on in a random order (Fisher-Yates).
+func (h *hunter) shuffle(lo int) {
 	mv := h.moves[lo:]
 	for i := len(mv) - 1; i > 0; i-- {
 		j := h.rand(i + 1)
 		mv[i], mv[j] = mv[j], mv[i]
 	}
-	h.loaded = -1
+}
+
+// sink is expand's second pass: an ample move of the top frame (whose
+// state h.s holds) ended its path, so the frame takes every other move
+// too. The top frame's moves are the last ones of h.moves.
+func (h *hunter) sink() {
+	f := &h.frames[len(h.frames)-1]
+	if !f.amp {
+		return
+	}
+	f.amp = false
+	lo := len(h.moves)
+	h.successors(&h.s, 1)
+	h.shuffle(lo)
+	f.mhi = len(h.moves)
 }
 
 func (h *hunter) pop() {
@@ -622,8 +652,11 @@ func (h *hunter) bytes() int64 {
 
 // successors appends the moves of s that expand would explore (numbered as
 // expand numbers them, see expand and net.go), and records a deadlock.
-// The top frame's path leads to s.
-func (h *hunter) successors(s *vm.State) {
+// The top frame's path leads to s. With pass 0 they are expand's first
+// pass (an ample stack's moves alone, when there is one, and it reports
+// whether there is); pass 1 appends what expand's second pass adds when
+// an ample move ends its path: every other move.
+func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 	c := h.c
 	m, p := c.m, c.p
 	n := s.NumStacks()
@@ -680,18 +713,18 @@ func (h *hunter) successors(s *vm.State) {
 		total += len(nets) / 2
 	}
 	if moves == 0 {
-		if stuck >= 0 {
+		if stuck >= 0 && pass == 0 {
 			h.found(vkey{vDeadlock, s.PC(stuck)}, noParent)
 		}
-		return
+		return false
 	}
 	if total > maxOrd {
-		return // expand fails the search here; the hunt leaves the state alone
+		return false // expand fails the search here; the hunt leaves the state alone
 	}
 	ord := uint32(0)
 	for e := 0; e < len(en); e += 2 {
 		i, k := en[e], en[e+1]
-		if amp >= 0 && e != amp || netAmp >= 0 {
+		if amp >= 0 && (e == amp) != (pass == 0) || netAmp >= 0 {
 			ord += uint32(k)
 			continue
 		}
@@ -701,13 +734,14 @@ func (h *hunter) successors(s *vm.State) {
 		}
 	}
 	for e := 0; e < len(nets); e += 2 {
-		if amp >= 0 || c.skipNet(nets[e], nets[e+1], netAmp) || netAmp >= 0 && int(nets[e+1]) != netAmp {
+		if amp >= 0 && pass == 0 || c.skipNet(nets[e], nets[e+1], netAmp) || netAmp >= 0 && int(nets[e+1]) != netAmp {
 			ord++
 			continue
 		}
 		h.moves = append(h.moves, hmove{ord, nets[e], nets[e+1]})
 		ord++
 	}
+	return amp >= 0
 }
 
 // has and insert use the walk's visited set, which grows by doubling up to
@@ -800,7 +834,7 @@ func huntReport(c *checker) (*Report, error) {
 		return nil, err
 	}
 	if len(rep.Violations) > 0 {
-		exactCounterexamples(c.m, c.opt, rep)
+		exactCounterexamples(c.m, c.opt, rep, exactStates/8)
 	}
 	rep.Elapsed = time.Since(c.start)
 	if c.opt.CheckProgress {

@@ -210,6 +210,9 @@ func TestHuntExhaustive(t *testing.T) {
 		if got := violationKeys(hunt); !slices.Equal(got, want) {
 			t.Fatalf("%s (por %v): the exhaustive hunt finds %q, breadth-first search %q", name, por, got, want)
 		}
+		if !slices.Contains(kinds(bfs), "always") && hunt.Hunt.Reachable != bfs.States {
+			t.Fatalf("%s (por %v): the exhaustive hunt stored %d states, breadth-first search %d", name, por, hunt.Hunt.Reachable, bfs.States)
+		}
 		if hunt.Verdict != VerdictViolation && hunt.Verdict != VerdictIncomplete {
 			t.Fatalf("%s: the hunt says %s", name, hunt.Verdict)
 		}

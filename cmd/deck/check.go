@@ -433,6 +433,8 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
 	}
 	switch n := len(rep.Outcomes); {
+	case opt.Search == check.SearchHunt:
+		fmt.Fprintln(w, "no outcomes: --search hunt does not collect them")
 	case n == 0 && stoppedEarly && rep.Incomplete == "":
 		fmt.Fprintln(w, "no outcome yet: the search stopped at the first violation, before any shuffle had finished (--all explores every shuffle)")
 	case n == 0 && stoppedEarly:
