@@ -110,9 +110,13 @@ type HuntStats struct {
 }
 
 const (
-	huntFull       = 100 * time.Millisecond // the auto hunter works without pause for this long
-	huntDuty       = 8                      // then one slice in huntDuty
-	huntSlice      = 20 * time.Millisecond
+	// The auto hunter works without pause for huntFull, then one slice of
+	// huntSlice in huntDuty: short slices, so that the breadth-first
+	// workers it displaces (there is one goroutine more than processors)
+	// do not hold up a barrier for long.
+	huntFull       = 50 * time.Millisecond
+	huntDuty       = 16
+	huntSlice      = 5 * time.Millisecond
 	huntFirstWalk  = 1 << 16          // states the first walk may store; each next one twice as many
 	huntAutoMemory = int64(256 << 20) // the auto hunter's share: at most this, and an eighth of the budget
 	huntPoll       = 256              // transitions between two looks at the clock and the flags
@@ -169,13 +173,11 @@ func (c *checker) startHunt() func() {
 		hs.start = time.Now()
 		hs.ran.Store(true)
 		newHunter(c, hs, 0, share, true).run()
+		hs.hunting = time.Since(hs.start)
 	}()
 	return func() {
 		hs.quit.Store(true)
 		hs.wg.Wait()
-		if hs.ran.Load() {
-			hs.hunting = time.Since(hs.start)
-		}
 	}
 }
 
@@ -364,6 +366,7 @@ type hunter struct {
 	slice   time.Time // start of the current work slice
 	stopped bool
 	trans   int64 // transitions not yet added to hs.trans
+	cut     bool  // the walk left a state unexplored (memory, too many moves)
 }
 
 type hframe struct {
@@ -485,6 +488,7 @@ func (h *hunter) walk() bool {
 	h.frames, h.words, h.moves, h.path = h.frames[:0], h.words[:0], h.moves[:0], h.path[:0]
 	h.stored = 0
 	h.loaded = -1
+	h.cut = false
 	if len(h.seen) == 0 {
 		h.seen = make([]uint64, 1<<12)
 	} else {
@@ -526,7 +530,7 @@ func (h *hunter) walk() bool {
 			return false
 		}
 	}
-	return true
+	return !h.cut
 }
 
 // step takes move mv from the top frame's state (h.s) and files the
@@ -597,6 +601,7 @@ func (h *hunter) found(k vkey, ord uint64) {
 // hunter's memory is full, s is a leaf: it is not pushed.
 func (h *hunter) push(s *vm.State, ord uint64) {
 	if h.bytes()+int64(len(s.W))*8 > h.share/2 {
+		h.cut = true
 		return
 	}
 	h.frames = append(h.frames, hframe{ord: ord, at: len(h.words), n: len(s.W)})
@@ -719,7 +724,8 @@ func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 		return false
 	}
 	if total > maxOrd {
-		return false // expand fails the search here; the hunt leaves the state alone
+		h.cut = true // expand fails the search here; the hunt leaves the state alone
+		return false
 	}
 	ord := uint32(0)
 	for e := 0; e < len(en); e += 2 {
