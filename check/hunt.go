@@ -29,11 +29,11 @@ import (
 // own (fingerprints, as in the breadth-first search), the same reduction
 // (folding and ample cards: the cycle proviso is static, so it holds in any
 // search order), the same moves numbered the same way as expand, and a
-// random order of the moves of every state. A walk stores at most a budget
-// of states; then the hunter forgets them and starts again from the
-// initial state with another order (swarm style: every walk is
-// independent, and the budget doubles from one walk to the next, up to
-// the hunter's share of the memory). A walk that empties its stack has
+// random order of the moves of every state (two kinds of order alternate,
+// see order). A walk stores at most a budget of states; then the hunter
+// forgets them and starts again from the initial state with another order
+// (swarm style: every walk is independent, and the budget doubles after
+// every two walks, up to the hunter's share of the memory). A walk that empties its stack has
 // explored every reachable state.
 //
 // What a hunter finds is a path of transition numbers. The report replays
@@ -117,7 +117,7 @@ const (
 	huntFull       = 50 * time.Millisecond
 	huntDuty       = 16
 	huntSlice      = 5 * time.Millisecond
-	huntFirstWalk  = 1 << 16          // states the first walk may store; each next one twice as many
+	huntFirstWalk  = 1 << 10          // states the first two walks may store; each next two twice as many
 	huntAutoMemory = int64(256 << 20) // the auto hunter's share: at most this, and an eighth of the budget
 	huntPoll       = 256              // transitions between two looks at the clock and the flags
 	huntWait       = 5 * time.Millisecond
@@ -367,6 +367,11 @@ type hunter struct {
 	stopped bool
 	trans   int64 // transitions not yet added to hs.trans
 	cut     bool  // the walk left a state unexplored (memory, too many moves)
+	// walks counts this hunter's walks; ranked walks order the moves by a
+	// random rank of their stack, drawn from rankSeed (see order).
+	walks    int
+	ranked   bool
+	rankSeed uint64
 }
 
 type hframe struct {
@@ -418,8 +423,8 @@ func (h *hunter) run() {
 			h.hs.quit.Store(true)
 			return
 		}
-		if h.stored >= h.budget {
-			h.budget = min(2*h.budget, 1<<40)
+		if h.stored >= h.budget && h.walks%2 == 0 {
+			h.budget = min(2*h.budget, 1<<40) // after a walk of each kind
 		}
 	}
 }
@@ -496,6 +501,10 @@ func (h *hunter) walk() bool {
 	}
 	h.nseen = 0
 	h.rng = mix64(h.rng ^ uint64(h.hs.walks.Load()))
+	// Every other walk ranks the stacks (see order).
+	h.walks++
+	h.ranked = (h.walks+h.id)%2 == 0
+	h.rankSeed = mix64(h.rng + 1)
 	init := m.InitHashed()
 	if k, _ := m.CheckAlways(init); k >= 0 {
 		h.hs.record(c, vkey{vAlways, int32(k)}, nil)
@@ -614,17 +623,46 @@ func (h *hunter) push(s *vm.State, ord uint64) {
 	h.words = append(h.words, s.W...)
 	f := &h.frames[top]
 	f.mlo, f.mhi, f.amp = lo, len(h.moves), amp
-	h.shuffle(lo)
+	h.order(lo)
 	h.loaded = -1
 }
 
-// shuffle puts the moves from lo on in a random order (Fisher-Yates).
-func (h *hunter) shuffle(lo int) {
+// order puts the moves from lo on in the walk's order (the first is taken
+// first). Two kinds of walks alternate, swarm style:
+//
+//   - uniform: a random order in every state. Runs switch stacks all the
+//     time, which finds at once the bugs that most shuffles show (the
+//     racy counter loses an increment in nearly every run).
+//   - ranked: the stacks (and the network's kinds of move) get a random
+//     rank for the walk, and a state's moves go by the rank of their stack,
+//     choices of one stack in a random order. The first run is then
+//     nearly sequential, and backtracking adds a few switches at a time
+//     near its end, as Spin's depth-first search does: that finds the bugs
+//     that need few switches in a long run (exactly one lost increment).
+func (h *hunter) order(lo int) {
 	mv := h.moves[lo:]
 	for i := len(mv) - 1; i > 0; i-- {
 		j := h.rand(i + 1)
 		mv[i], mv[j] = mv[j], mv[i]
 	}
+	if !h.ranked {
+		return
+	}
+	for i := 1; i < len(mv); i++ { // insertion sort: stable, and the lists are short
+		x := mv[i]
+		r := h.rank(x)
+		j := i
+		for ; j > 0 && h.rank(mv[j-1]) > r; j-- {
+			mv[j] = mv[j-1]
+		}
+		mv[j] = x
+	}
+}
+
+// rank is the rank of a move's stack (or network move kind) in a ranked
+// walk.
+func (h *hunter) rank(mv hmove) uint64 {
+	return mix64(h.rankSeed ^ uint64(int64(mv.i))*0x9e3779b97f4a7c15)
 }
 
 // sink is expand's second pass: an ample move of the top frame (whose
@@ -638,7 +676,7 @@ func (h *hunter) sink() {
 	f.amp = false
 	lo := len(h.moves)
 	h.successors(&h.s, 1)
-	h.shuffle(lo)
+	h.order(lo)
 	f.mhi = len(h.moves)
 }
 
