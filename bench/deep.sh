@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # deep.sh: time deck check against Spin on violations that lie deep, where
-# breadth-first search cannot afford to go: the racy counter (bench/gen's
-# racy model) at N workers of R rounds each.
+# breadth-first search cannot afford to go: bench/gen's racy counter (N
+# workers of R unprotected increments; the final assert fails when an
+# increment was lost) and racy1 (it fails when exactly one was lost, which
+# only nearly sequential runs show).
 #
 #   bench/deep.sh [N...]        # default: 5 6 7 8, with R = N
+#   MODELS=racy bench/deep.sh   # one model (default: racy racy1)
 #
-# For every N: bench/gen writes racy_nN_rN.deck and .pml to a temporary
-# directory, then this runs
+# For every model and N: bench/gen writes MODEL_nN_rN.deck and .pml to a
+# temporary directory, then this runs
 #
 #   - deck check --progress off --workers 2 --json        (the default search, auto)
 #   - deck check --progress off --workers 2 --search hunt --json
@@ -22,8 +25,8 @@
 # SPIN, CC, REPEAT, SPIN_DEPTH (1000000), SPIN_MEMLIM (16000), BFS_MAX_STATES.
 #
 # Exit status: 0 when deck (both searches) and Spin report the lost
-# increment for every N and deck's counterexamples replay, 1 otherwise, 2
-# on a setup error.
+# increment for every model and N and deck's counterexamples replay, 1
+# otherwise, 2 on a setup error.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -35,6 +38,7 @@ CC=${CC:-gcc}
 SPIN_DEPTH=${SPIN_DEPTH:-1000000}
 SPIN_MEMLIM=${SPIN_MEMLIM:-16000}
 BFS_MAX_STATES=${BFS_MAX_STATES:-0}
+MODELS=${MODELS:-racy racy1}
 OUT=${OUT:-$ROOT/bench/out}
 
 die() { echo "deep.sh: $*" >&2; exit 2; }
@@ -93,12 +97,12 @@ deck_parse() {
 FAIL=0
 ROWS=()
 CSV=$OUT/deep.csv
-echo "n,r,deck_auto_ms,deck_auto_states,deck_auto_hunt_states,deck_auto_cards,deck_auto_shortest,deck_hunt_ms,deck_hunt_cards,spin_build_ms,spin_search_ms,spin_depth,bfs_ms,bfs_verdict,bfs_states" >"$CSV"
+echo "model,n,r,deck_auto_ms,deck_auto_states,deck_auto_hunt_states,deck_auto_cards,deck_auto_shortest,deck_hunt_ms,deck_hunt_cards,spin_build_ms,spin_search_ms,spin_depth,bfs_ms,bfs_verdict,bfs_states" >"$CSV"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-for n in $SIZES; do
+for model in $MODELS; do for n in $SIZES; do
 	r=$n
-	name=racy_n${n}_r${r}
-	go run ./bench/gen -out "$WORK/models" racy "$n" "$r" >/dev/null || die "bench/gen racy $n $r failed"
+	name=${model}_n${n}_r${r}
+	go run ./bench/gen -out "$WORK/models" "$model" "$n" "$r" >/dev/null || die "bench/gen $model $n $r failed"
 	deckf=$WORK/models/$name.deck
 	pmlf=$WORK/models/$name.pml
 	echo "== $name" >&2
@@ -114,7 +118,7 @@ for n in $SIZES; do
 	echo "   deck auto: $av ($ak, $al cards, shortest $ash) in $(sec "$ams") s; hunt: $hv in $(sec "$hms") s" >&2
 	for s in "$asched" "$hsched"; do
 		"$DECK" run --replay "$s" "$deckf" >"$WORK/replay.txt" 2>&1
-		grep -q 'an increment was lost' "$WORK/replay.txt" || { FAIL=1; echo "   the schedule does not replay to the lost increment: $s" >&2; }
+		grep -q 'increment was lost' "$WORK/replay.txt" || { FAIL=1; echo "   the schedule does not replay to the lost increment: $s" >&2; }
 	done
 	[ "$av" = violation ] && [ "$ak" = assert ] && [ "$hv" = violation ] || { FAIL=1; echo "   deck did not find the violation" >&2; }
 
@@ -142,21 +146,21 @@ for n in $SIZES; do
 		echo "   bfs: $bfscell" >&2
 	fi
 
-	ROWS+=("| $n | $r | $(sec "$ams") | $(human "$as") + $(human "$ahs") | $al | $ash | $(sec "$hms") | $hl | $(sec "$sbms") | $(sec "$ssms") | $(sec "$stot") | $sd | $(ratio "$ams" "$stot") | $bfscell |")
-	echo "$n,$r,$ams,$as,$ahs,$al,$ash,$hms,$hl,$sbms,$ssms,$sd,$bms,$bv,$bs" >>"$CSV"
-done
+	ROWS+=("| $model | $n | $r | $(sec "$ams") | $(human "$as") + $(human "$ahs") | $al | $ash | $(sec "$hms") | $hl | $(sec "$sbms") | $(sec "$ssms") | $(sec "$stot") | $sd | $(ratio "$ams" "$stot") | $bfscell |")
+	echo "$model,$n,$r,$ams,$as,$ahs,$al,$ash,$hms,$hl,$sbms,$ssms,$sd,$bms,$bv,$bs" >>"$CSV"
+done; done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
-	echo "## Deep violations: the racy counter, deck check vs Spin"
+	echo "## Deep violations: the racy counters, deck check vs Spin"
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "- $(go version 2>/dev/null | sed 's/^go version //;s/^/go /'); $("$SPIN" -V | head -n 1); $("$CC" --version | head -n 1)"
 	echo "- deck at $(git rev-parse --short HEAD 2>/dev/null)$( [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ] && echo ' (uncommitted changes)'); best of $REPEAT runs; load average before/after: $LOAD0 / $LOAD1"
 	echo
-	echo "| N | R | deck (s) | deck states: breadth-first + hunt | cards | shortest | deck --search hunt (s) | cards | Spin build (s) | Spin search (s) | Spin total (s) | Spin trail depth | deck / Spin total | deck --search bfs |"
-	echo "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	echo "| model | N | R | deck (s) | deck states: breadth-first + hunt | cards | shortest | deck --search hunt (s) | cards | Spin build (s) | Spin search (s) | Spin total (s) | Spin trail depth | deck / Spin total | deck --search bfs |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 	printf '%s\n' "${ROWS[@]}"
 	echo
 	if [ "$FAIL" = 0 ]; then
