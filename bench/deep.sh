@@ -18,6 +18,12 @@
 #     --max-states BFS_MAX_STATES, once, to show how far breadth-first
 #     search gets
 #
+# and, with OVERHEAD > 0 (default 0: skipped), what the hunt costs correct
+# programs: deck check --search bfs and --search auto, OVERHEAD times each,
+# interleaved, on the bench/models files named by OVERHEAD_MODELS
+# (default: counter_n6_r4 counter_n7_r4 phil_n5_r3 filter_n3_r3), best and
+# median wall-clock.
+#
 # Times are wall-clock, the best of REPEAT (3) runs. Prints a markdown table
 # and writes it, with a CSV, to bench/out/deep.md and deep.csv (OUT=DIR).
 #
@@ -39,6 +45,8 @@ SPIN_DEPTH=${SPIN_DEPTH:-1000000}
 SPIN_MEMLIM=${SPIN_MEMLIM:-16000}
 BFS_MAX_STATES=${BFS_MAX_STATES:-0}
 MODELS=${MODELS:-racy racy1}
+OVERHEAD=${OVERHEAD:-0}
+OVERHEAD_MODELS=${OVERHEAD_MODELS:-counter_n6_r4 counter_n7_r4 phil_n5_r3 filter_n3_r3}
 OUT=${OUT:-$ROOT/bench/out}
 
 die() { echo "deep.sh: $*" >&2; exit 2; }
@@ -149,6 +157,29 @@ for model in $MODELS; do for n in $SIZES; do
 	ROWS+=("| $model | $n | $r | $(sec "$ams") | $(human "$as") + $(human "$ahs") | $al | $ash | $(sec "$hms") | $hl | $(sec "$sbms") | $(sec "$ssms") | $(sec "$stot") | $sd | $(ratio "$ams" "$stot") | $bfscell |")
 	echo "$model,$n,$r,$ams,$as,$ahs,$al,$ash,$hms,$hl,$sbms,$ssms,$sd,$bms,$bv,$bs" >>"$CSV"
 done; done
+
+# The hunt's cost on correct programs: --search bfs against auto.
+OROWS=()
+if [ "$OVERHEAD" -gt 0 ]; then
+	for m in $OVERHEAD_MODELS; do
+		f=bench/models/$m.deck
+		[ -f "$f" ] || die "missing $f (run: go run ./bench/gen)"
+		: >"$WORK/bfs.ms"
+		: >"$WORK/auto.ms"
+		for ((i = 0; i < OVERHEAD; i++)); do
+			for s in bfs auto; do
+				timed "$WORK/o.json" "$DECK" check --progress off --workers 2 --search "$s" --json "$f"
+				echo "$MS" >>"$WORK/$s.ms"
+				[ "$s" = bfs ] && deck_parse "$WORK/o.json" && os=$DS
+			done
+		done
+		bb=$(sort -n "$WORK/bfs.ms" | head -n 1) ab=$(sort -n "$WORK/auto.ms" | head -n 1)
+		bm=$(sort -n "$WORK/bfs.ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+		am=$(sort -n "$WORK/auto.ms" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+		echo "== $m: bfs best $(sec "$bb") median $(sec "$bm"); auto best $(sec "$ab") median $(sec "$am")" >&2
+		OROWS+=("| $m | $(human "$os") | $(sec "$bb") | $(sec "$ab") | $(ratio "$ab" "$bb") | $(sec "$bm") | $(sec "$am") | $(ratio "$am" "$bm") |")
+	done
+fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
@@ -163,6 +194,14 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 	printf '%s\n' "${ROWS[@]}"
 	echo
+	if [ ${#OROWS[@]} -gt 0 ]; then
+		echo "### What the hunt costs correct programs (2 workers, $OVERHEAD runs each, interleaved)"
+		echo
+		echo "| model | states | bfs best (s) | auto best (s) | auto / bfs | bfs median (s) | auto median (s) | auto / bfs |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		printf '%s\n' "${OROWS[@]}"
+		echo
+	fi
 	if [ "$FAIL" = 0 ]; then
 		echo "Every run found the lost increment, and deck's counterexamples replay with deck run --replay."
 	else

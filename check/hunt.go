@@ -130,6 +130,7 @@ type huntState struct {
 	quit   atomic.Bool
 	wg     sync.WaitGroup
 	mem    atomic.Int64 // bytes the hunters hold
+	peak   atomic.Int64 // the most mem was
 	states atomic.Int64
 	walks  atomic.Int64
 	trans  atomic.Int64
@@ -289,7 +290,7 @@ func (c *checker) huntOnly() (*Report, error) {
 		rep.Incomplete = c.huntIncomplete(rep)
 	}
 	if rep.States > 0 {
-		rep.BytesPerState = float64(hs.mem.Load()) / float64(rep.States)
+		rep.BytesPerState = float64(hs.peak.Load()) / float64(rep.States)
 	}
 	rep.Elapsed = time.Since(c.start)
 	return rep, nil
@@ -478,7 +479,9 @@ func (h *hunter) account(release bool) {
 		b = int64(cap(h.seen))*8 + int64(cap(h.words))*8 + int64(cap(h.moves))*12 +
 			int64(cap(h.frames))*40 + int64(cap(h.path))*8
 	}
-	h.hs.mem.Add(b - h.held)
+	if m := h.hs.mem.Add(b - h.held); m > h.hs.peak.Load() {
+		h.hs.peak.Store(m) // racy between hunters, which is fine for a figure
+	}
 	h.held = b
 	h.hs.trans.Add(h.trans)
 	h.trans = 0
