@@ -114,7 +114,7 @@ const (
 	// huntSlice in huntDuty: short slices, so that the breadth-first
 	// workers it displaces (there is one goroutine more than processors)
 	// do not hold up a barrier for long.
-	huntFull       = 50 * time.Millisecond
+	huntFull       = 20 * time.Millisecond
 	huntDuty       = 16
 	huntSlice      = 5 * time.Millisecond
 	huntFirstWalk  = 1 << 10          // states the first two walks may store; each next two twice as many
