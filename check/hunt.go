@@ -33,8 +33,8 @@ import (
 // see order). A walk stores at most a budget of states; then the hunter
 // forgets them and starts again from the initial state with another order
 // (swarm style: every walk is independent, and the budget doubles after
-// every two walks, up to the hunter's share of the memory). A walk that empties its stack has
-// explored every reachable state.
+// every two walks, up to the hunter's share of the memory). A walk that
+// empties its stack has explored every reachable state.
 //
 // What a hunter finds is a path of transition numbers. The report replays
 // it as it replays the breadth-first search's paths (checker.replay), drops
@@ -51,8 +51,9 @@ import (
 //     without a verdict, one more goroutine hunts beside it. Programs whose
 //     search stays below that size never see a hunter, and their report
 //     is the breadth-first search's. When the hunter finds a violation
-//     first, the breadth-first search stops and the hunter's violation is
-//     the report's (with --all the search goes on, and the hunter's
+//     first, the breadth-first search stops where it is and the hunter's
+//     violation is the report's, unless the search had found one in the
+//     level it was expanding (with --all the search goes on, and the hunter's
 //     violations are added only when it does not finish). Since a violation
 //     the hunter finds is a real one, the verdict is the one a complete
 //     breadth-first search would give; only the counterexample differs.
