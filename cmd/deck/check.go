@@ -237,8 +237,9 @@ type huntJSON struct {
 type checkViolationJSON struct {
 	trace.ViolationJSON
 	Trace []trace.StepJSON `json:"trace"`
-	// Shortest: found by the breadth-first search (false: by the
-	// depth-first hunt, shortened by replays, not proven shortest).
+	// Shortest: found by the breadth-first safety search (false: by the
+	// depth-first hunt, shortened by replays, not proven shortest; or by
+	// the progress check, whose cycle or wait need not be shortest).
 	Shortest bool `json:"shortest"`
 	// A progress violation's lasso: the schedule to the cycle, and the
 	// cycle (the whole schedule is "prefix,(cycle)").
@@ -287,7 +288,7 @@ func checkReportJSON(rep *check.Report) checkJSON {
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
 		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
 	for _, cx := range rep.Violations {
-		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted}
+		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress}
 		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
 		if v.Trace == nil {
 			v.Trace = []trace.StepJSON{}
