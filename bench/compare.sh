@@ -168,11 +168,11 @@ while read -r model rest; do
 	echo "== $name ($size), expecting $expect" >&2
 
 	# deck, 1 and 2 workers
-	best "$WORK/d1.json" "$DECK" check --progress off --workers 1 --json "$deckf"
+	best "$WORK/d1.json" "$DECK" check --progress off --search bfs --workers 1 --json "$deckf"
 	d1ms=$MS d1rss=$RSS d1rc=$RC
 	deck_parse "$WORK/d1.json"
 	dv1=$DV ds1=$DS dk=$DK dl=$DL
-	best "$WORK/d2.json" "$DECK" check --progress off --workers 2 --json "$deckf"
+	best "$WORK/d2.json" "$DECK" check --progress off --search bfs --workers 2 --json "$deckf"
 	d2ms=$MS d2rss=$RSS d2rc=$RC
 	deck_parse "$WORK/d2.json"
 	dv2=$DV ds2=$DS
@@ -213,7 +213,7 @@ while read -r model rest; do
 
 	# without reduction
 	if [ "$agree" = yes ]; then case "$flags" in *" nr "*)
-		best "$WORK/dn.json" "$DECK" check --progress off --workers 1 --por=off --json "$deckf"
+		best "$WORK/dn.json" "$DECK" check --progress off --search bfs --workers 1 --por=off --json "$deckf"
 		dnpms=$MS
 		deck_parse "$WORK/dn.json"
 		dnps=$DS

@@ -278,6 +278,13 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 	if err != nil {
 		return Counterexample{}, err
 	}
+	return c.counterexampleOf(k, ords, false)
+}
+
+// counterexampleOf builds the counterexample of the path ords to a
+// violation; hunted ones (found by a depth-first walk) are shortened with
+// shortenHunted.
+func (c *checker) counterexampleOf(k vkey, ords []uint64, hunted bool) (Counterexample, error) {
 	rp, err := c.replay(ords)
 	if err != nil {
 		return Counterexample{}, err
@@ -313,15 +320,17 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 		}
 		v = trace.Deadlock(m, s)
 	}
-	ce := Counterexample{Violation: v, Schedule: rp.sched}
-	if c.por {
+	ce := Counterexample{Violation: v, Schedule: rp.sched, Hunted: hunted}
+	if hunted {
+		ce.Schedule = shortenHunted(m, ce.Schedule, v.Key())
+	} else if c.por {
 		ce.Schedule = shorten(m, ce.Schedule, v.Key())
 	}
 	res, err := deal.Run(m, deal.Options{Replay: &ce.Schedule, Steps: true})
 	if err != nil {
 		return Counterexample{}, internalError("counterexample %s does not replay: %v", ce.Schedule.String(), err)
 	}
-	if res.Violation == nil || res.Violation.Key() != v.Key() || !c.por && res.Violation.Message != v.Message {
+	if res.Violation == nil || res.Violation.Key() != v.Key() || !c.por && !hunted && res.Violation.Message != v.Message {
 		got := "no violation"
 		if res.Violation != nil {
 			got = res.Violation.Describe()

@@ -35,6 +35,15 @@ type Options struct {
 	// "interrupted". Workers poll it when they claim a chunk of states and
 	// at every level barrier.
 	Stop <-chan struct{}
+	// Search chooses breadth-first search alone (SearchBFS, the zero
+	// value), with a depth-first hunt for deep violations beside it
+	// (SearchAuto), or the hunt alone (SearchHunt); see hunt.go.
+	Search Search
+	// HuntAfter is the states the breadth-first search stores before
+	// SearchAuto starts hunting (0: DefaultHuntAfter).
+	HuntAfter int64
+	// HuntSeed varies the hunt's random orders.
+	HuntSeed uint64
 }
 
 // Progress is a snapshot of a running exploration.
@@ -75,6 +84,8 @@ type Report struct {
 	Workers       int
 	// Progress is what the progress check did (nil when it did not run).
 	Progress *ProgressReport
+	// Hunt is what the depth-first hunt did (nil when it did not run).
+	Hunt *HuntStats
 }
 
 // Counterexample is a shortest shuffle that reaches a violation. For a
@@ -87,6 +98,9 @@ type Counterexample struct {
 	// Progress marks what the progress check found (a lasso, a failed
 	// eventually or leadsto): the safety search did not stop for it.
 	Progress bool
+	// Hunted: a depth-first walk found it (see hunt.go), and replays
+	// shortened it; it is not proven shortest.
+	Hunted bool
 }
 
 // Outcome is one distinct outcome of the terminal states, with a shortest

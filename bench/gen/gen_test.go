@@ -55,6 +55,7 @@ func TestSmallModels(t *testing.T) {
 	}{
 		{[]string{"counter", "3", "2"}, true},
 		{[]string{"racy", "2", "2"}, false},
+		{[]string{"racy1", "2", "2"}, false},
 		{[]string{"phil", "3", "1"}, true},
 		{[]string{"filter", "2", "2"}, true},
 		{[]string{"buffer", "1", "2", "2"}, true},

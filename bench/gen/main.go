@@ -10,6 +10,8 @@
 //
 //	counter N R      N workers, R rounds each of lock m; count++; unlock m
 //	racy N R         the same without the lock (buggy: the final assert fails)
+//	racy1 N R        the racy counter asserting that not exactly one increment
+//	                 was lost (buggy: nearly sequential runs lose exactly one)
 //	phil N R         dining philosophers with ordered forks, R meals each
 //	filter N R       Peterson's filter lock for N processes, R entries each
 //	buffer N S I     bounded buffer, N producers and N consumers, S slots,
@@ -42,6 +44,9 @@ var models = map[string]model{
 	"racy": {2, func(a []int) string { return fmt.Sprintf("racy_n%d_r%d", a[0], a[1]) },
 		func(a []int) string { return counterDeck(a[0], a[1], false) },
 		func(a []int) string { return counterPml(a[0], a[1], false) }},
+	"racy1": {2, func(a []int) string { return fmt.Sprintf("racy1_n%d_r%d", a[0], a[1]) },
+		func(a []int) string { return oneLost(counterDeck(a[0], a[1], false), true) },
+		func(a []int) string { return oneLost(counterPml(a[0], a[1], false), false) }},
 	"phil": {2, func(a []int) string { return fmt.Sprintf("phil_n%d_r%d", a[0], a[1]) },
 		func(a []int) string { return philDeck(a[0], a[1]) },
 		func(a []int) string { return philPml(a[0], a[1]) }},
@@ -183,6 +188,25 @@ proctype worker() {
 	b.WriteString("    _nr_pr == 1;                                    /* join every worker */\n")
 	b.WriteString("    assert(count == N * R)\n}\n")
 	return b.String()
+}
+
+// oneLost turns the racy counter into racy1: its final assert fails when
+// exactly one increment was lost, which a run shows only when nearly
+// every increment happens alone (bench/deep.sh).
+func oneLost(src string, deck bool) string {
+	from := []string{"the final assert fails because an increment can be lost", `assert count == N * R, "an increment was lost"`}
+	to := []string{"the final assert fails when exactly one increment is lost", `assert count != N * R - 1, "exactly one increment was lost"`}
+	if !deck {
+		from = []string{"with no lock. */", "assert(count == N * R)\n}"}
+		to = []string{"with no lock; the final assert fails when exactly one is lost. */", "assert(count != N * R - 1)\n}"}
+	}
+	for i := range from {
+		if !strings.Contains(src, from[i]) {
+			panic("oneLost: the racy counter changed: " + from[i])
+		}
+		src = strings.Replace(src, from[i], to[i], 1)
+	}
+	return src
 }
 
 // ---- dining philosophers, forks taken in a global order ----

@@ -32,6 +32,7 @@ type checkOptions struct {
 	pics          *pictureFlags
 	graph         string
 	brief         bool
+	search        string
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
@@ -48,6 +49,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.StringVar(&o.fairness, "fairness", "weak", "the runs progress considers: weak, strong or none")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	fs.BoolVar(&o.brief, "brief", false, "in counterexamples, fold the cards that touch nothing shared (local assignments, branches on locals, asserts that hold) into one line per run of them")
+	fs.StringVar(&o.search, "search", "auto", "auto (breadth-first; once it passes 262144 states, a depth-first hunt for deep violations beside it), bfs (breadth-first only) or hunt (depth-first walks only: finds violations, proves nothing)")
 	o.pf = addPlaceFlags(fs)
 	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
 	fs.StringVar(&o.graph, "graph", "", fmt.Sprintf("write the state graph to this SVG file, the counterexample's path in red (programs of at most %d states)", render.MaxGraphStates))
@@ -111,6 +113,12 @@ func cmdCheck(e *env, args []string) int {
 		fmt.Fprintf(stderr, "deck check: --progress must be on or off, not %q\n", o.progress)
 		return exitUsage
 	}
+	search, err := check.ParseSearch(o.search)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck check: --search: %v\n", err)
+		return exitUsage
+	}
+	opt.Search = search
 	f, err := check.ParseFairness(o.fairness)
 	if err != nil {
 		fmt.Fprintf(stderr, "deck check: --fairness: %v\n", err)
@@ -212,6 +220,15 @@ type checkJSON struct {
 	Progress *progressJSON `json:"progress,omitempty"`
 	// Placement: where the procedures ran (placed programs only).
 	Placement *trace.PlacementJSON `json:"placement,omitempty"`
+	// Hunt: what the depth-first hunt did (absent when none ran).
+	Hunt *huntJSON `json:"hunt,omitempty"`
+}
+
+type huntJSON struct {
+	States    int64 `json:"states"`
+	Walks     int64 `json:"walks"`
+	Depth     int   `json:"depth"`
+	Exhausted bool  `json:"exhausted"`
 }
 
 // checkViolationJSON is a violation as check reports it: unlike the
@@ -220,6 +237,10 @@ type checkJSON struct {
 type checkViolationJSON struct {
 	trace.ViolationJSON
 	Trace []trace.StepJSON `json:"trace"`
+	// Shortest: found by the breadth-first safety search (false: by the
+	// depth-first hunt, shortened by replays, not proven shortest; or by
+	// the progress check, whose cycle or wait need not be shortest).
+	Shortest bool `json:"shortest"`
 	// A progress violation's lasso: the schedule to the cycle, and the
 	// cycle (the whole schedule is "prefix,(cycle)").
 	Prefix *string `json:"prefix,omitempty"`
@@ -267,7 +288,7 @@ func checkReportJSON(rep *check.Report) checkJSON {
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
 		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
 	for _, cx := range rep.Violations {
-		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps)}
+		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress}
 		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
 		if v.Trace == nil {
 			v.Trace = []trace.StepJSON{}
@@ -280,6 +301,9 @@ func checkReportJSON(rep *check.Report) checkJSON {
 	}
 	for _, oc := range rep.Outcomes {
 		j.Outcomes = append(j.Outcomes, trace.OutcomeToJSON(oc.Outcome))
+	}
+	if h := rep.Hunt; h != nil {
+		j.Hunt = &huntJSON{States: h.States, Walks: h.Walks, Depth: h.Depth, Exhausted: h.Exhausted}
 	}
 	if pr := rep.Progress; pr != nil {
 		j.Progress = &progressJSON{Status: pr.Status, Why: pr.Why, Fairness: pr.Fairness.String(), States: pr.States,
@@ -355,6 +379,10 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	if rep.States >= minStatesForBytesPerState {
 		fmt.Fprintln(w, memoryLine(rep.BytesPerState, rep.States, progressMemory(pr), peakMemory()))
 	}
+	if h := rep.Hunt; h != nil {
+		fmt.Fprintf(w, "hunt: depth-first walks in random orders stored %s in %s, %d deep, in %s\n",
+			countOf(h.States, "state"), countOf(h.Walks, "walk"), h.Depth, h.Elapsed.Round(time.Millisecond))
+	}
 	for _, cx := range rep.Violations {
 		fmt.Fprintln(w)
 		writeViolation(w, st, p, cx.Violation)
@@ -378,11 +406,14 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'   (the cycle in parentheses is played %d times)", file, cx.Schedule.String(), deal.CyclePasses)))
 			continue
 		}
-		if cx.Progress {
+		switch {
+		case cx.Hunted:
+			fmt.Fprintf(w, "a shuffle that shows it, found by a depth-first walk and shortened to %s; not proven shortest:\n", countOf(int64(n), "card"))
+		case cx.Progress:
 			// The path to where the property is asked for is shortest,
 			// the wait after it need not be.
 			fmt.Fprintf(w, "a shuffle that shows it (%s):\n", countOf(int64(n), "card"))
-		} else {
+		default:
 			fmt.Fprintf(w, "the shortest shuffle that shows it (%s):\n", countOf(int64(n), "card"))
 		}
 		trace.WriteSteps(w, cx.Steps, trace.ListOptions{Brief: brief})
@@ -403,6 +434,8 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
 	}
 	switch n := len(rep.Outcomes); {
+	case opt.Search == check.SearchHunt:
+		fmt.Fprintln(w, "no outcomes: --search hunt does not collect them")
 	case n == 0 && stoppedEarly && rep.Incomplete == "":
 		fmt.Fprintln(w, "no outcome yet: the search stopped at the first violation, before any shuffle had finished (--all explores every shuffle)")
 	case n == 0 && stoppedEarly:
