@@ -712,7 +712,7 @@ func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 	stuck := -1
 	live := false
 	for i := 0; i < n; i++ {
-		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
+		if s.Finished(p, i) || p.Net != nil && m.StackDown(s, i) {
 			continue
 		}
 		live = true
@@ -749,7 +749,7 @@ func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 		nets = netMoves(m, s, nets)
 		h.w.nets = nets
 		if c.por && amp < 0 {
-			netAmp = ampleMsg(m, s)
+			netAmp = ampleMsg(m, s, nets)
 		}
 		for e := 0; e < len(nets); e += 2 {
 			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] != trace.NetCrash && nets[e] != trace.NetSplit &&

@@ -33,20 +33,10 @@ import (
 // pairs: every move the mode allows, drops included; expand skips the
 // drops it leaves implicit (skipNet), but they keep their numbers.
 func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
-	mode := m.P.Net.Mode
-	for k := 0; k < s.NumMsgs(); k++ {
-		if mode&card.Unordered != 0 && k > 0 && sameMsg(s, k-1, k) {
-			continue // the same move as the message before it
-		}
-		if m.Deliverable(s, k) {
-			out = append(out, trace.NetDeliver, int32(k))
-		}
-		if m.Duplicable(s, k) {
-			out = append(out, trace.NetDup, int32(k))
-		}
-		if m.Droppable(s, k) {
-			out = append(out, trace.NetDrop, int32(k))
-		}
+	from := len(out)
+	out = m.MessageMoves(s, out)
+	for e := from; e < len(out); e += 2 {
+		out[e] = netKind[out[e]]
 	}
 	if net := m.P.Net; net.Faulty() {
 		for n := int32(0); n < int32(len(net.Nodes)); n++ {
@@ -63,6 +53,9 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
 	}
 	return out
 }
+
+// netKind maps vm's message moves to the schedule's.
+var netKind = [...]int32{vm.MoveDeliver: trace.NetDeliver, vm.MoveDup: trace.NetDup, vm.MoveDrop: trace.NetDrop}
 
 // implicitDrops reports whether drops are left implicit: on an unordered
 // lossy network, a state where no stack can move is a deadlock.
@@ -89,21 +82,17 @@ func reliablePending(m *vm.Machine, s *vm.State) bool {
 	return false
 }
 
-func sameMsg(s *vm.State, a, b int) bool {
-	x, y := s.Msg(a), s.Msg(b)
-	x.Tag, y.Tag = 0, 0
-	return x == y
-}
 
 // ampleMsg returns the index of a start, done, notify or acknowledgement
-// message that can be delivered in s, or -1.
-func ampleMsg(m *vm.Machine, s *vm.State) int {
+// message that can be delivered in s, or -1. nets are s's network moves
+// (netMoves): a message can be delivered when it has a delivery there.
+func ampleMsg(m *vm.Machine, s *vm.State, nets []int32) int {
 	if m.P.Net.Faulty() {
 		return -1 // a crash or a split may lose it: it does not commute
 	}
-	for k := 0; k < s.NumMsgs(); k++ {
-		if s.Msg(k).Kind != vm.MsgChan && m.Deliverable(s, k) {
-			return k
+	for e := 0; e < len(nets); e += 2 {
+		if nets[e] == trace.NetDeliver && s.MsgKindAt(int(nets[e+1])) != vm.MsgChan {
+			return int(nets[e+1])
 		}
 	}
 	return -1

@@ -107,7 +107,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	stuck := -1 // the first unfinished stack that is not a daemon
 	live := false
 	for i := 0; i < n; i++ {
-		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
+		if s.Finished(p, i) || p.Net != nil && m.StackDown(s, i) {
 			continue
 		}
 		live = true
@@ -145,7 +145,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 		nets = netMoves(m, s, nets)
 		w.nets = nets
 		if c.por && amp < 0 {
-			netAmp = ampleMsg(m, s)
+			netAmp = ampleMsg(m, s, nets)
 		}
 		for e := 0; e < len(nets); e += 2 {
 			// A crash or a split moves no stack and delivers nothing: a

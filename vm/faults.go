@@ -37,6 +37,10 @@ func (m *Machine) Stopped(s *State, i int) bool {
 	return s.hdr == FaultHeader && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
 }
 
+// StackDown reports whether stack i runs on a crashed node (false at once
+// when the placement allows no crash).
+func (m *Machine) StackDown(s *State, i int) bool { return m.stackDown(s, i) }
+
 // stackDown reports whether stack i runs on a crashed node.
 func (m *Machine) stackDown(s *State, i int) bool {
 	return s.hdr == FaultHeader && s.W[s.netStart()+netDown] != 0 && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])

@@ -268,9 +268,74 @@ const dupFlag = 1 << 48
 // duplicated before (a duplicate start, done, notify or acknowledgement is
 // ignored by deck's protocol, so it need not be explored).
 func (m *Machine) Duplicable(s *State, k int) bool {
+	if m.P.Net.Mode&card.Dup == 0 {
+		return false
+	}
 	w := s.msgWords(k)
-	return m.P.Net.Mode&card.Dup != 0 && kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
+	return kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
+
+// Message moves, as MessageMoves lists them.
+const (
+	MoveDeliver int32 = iota
+	MoveDup
+	MoveDrop
+)
+
+// MessageMoves appends to out, as (move, message index) pairs, each move
+// the network may make with a message in s, in message order: a delivery,
+// a duplicate and a drop, as Deliverable, Duplicable and Droppable say, in
+// one pass over the messages (the checker asks this of every state). On an
+// unordered network a message equal to the one before it, word for word,
+// is skipped: its moves are the same.
+func (m *Machine) MessageMoves(s *State, out []int32) []int32 {
+	n := s.NumMsgs()
+	if n == 0 {
+		return out
+	}
+	net := m.P.Net
+	mode := net.Mode
+	unordered := mode&card.Unordered != 0
+	lossy, dup := mode&card.Lossy != 0, mode&card.Dup != 0
+	cut := s.Cut()
+	sh := s.Shared(m.P)
+	base := int(s.netStart()) + int(s.hdr)
+	msgs := s.W[base : base+n*MsgWords]
+	prevLink := ^uint64(0)
+	for k := 0; k < n; k++ {
+		w := msgs[k*MsgWords : k*MsgWords+MsgWords]
+		link := linkOf(w)
+		first := link != prevLink // the oldest of its link
+		if unordered && k > 0 && w[0] == msgs[k*MsgWords-MsgWords] && w[1] == msgs[k*MsgWords-MsgWords+1] {
+			prevLink = link
+			continue
+		}
+		prevLink = link
+		kind := kindOf(w)
+		deliverable := unordered || first
+		if deliverable && cut != 0 {
+			if from, to := nodesOf(w); crosses(cut, from, to) {
+				deliverable = false
+			}
+		}
+		if deliverable && kind == MsgChan {
+			deliverable = m.ChanRoom(sh, int32(aOf(w)))
+		}
+		if deliverable {
+			out = append(out, MoveDeliver, int32(k))
+		}
+		if dup && deliverable && kind == MsgChan && w[0]&dupFlag == 0 {
+			out = append(out, MoveDup, int32(k))
+		}
+		if lossy && LossyKind(kind) && (unordered || first) {
+			out = append(out, MoveDrop, int32(k))
+		}
+	}
+	return out
+}
+
+// MsgKindAt returns the kind of message k, without decoding the rest.
+func (s *State) MsgKindAt(k int) MsgKind { return kindOf(s.msgWords(k)) }
 
 // chanRoom reports whether the channel element at shared word w has room
 // for a value from the network.
