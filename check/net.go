@@ -82,7 +82,6 @@ func reliablePending(m *vm.Machine, s *vm.State) bool {
 	return false
 }
 
-
 // ampleMsg returns the index of a start, done, notify or acknowledgement
 // message that can be delivered in s, or -1. nets are s's network moves
 // (netMoves): a message can be delivered when it has a delivery there.
