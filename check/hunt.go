@@ -705,61 +705,15 @@ func (h *hunter) bytes() int64 {
 // an ample move ends its path: every other move.
 func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 	c := h.c
-	m, p := c.m, c.p
-	n := s.NumStacks()
-	en := h.w.en[:0]
-	total := 0
-	stuck := -1
-	live := false
-	for i := 0; i < n; i++ {
-		if s.Finished(p, i) || p.Net != nil && m.StackDown(s, i) {
-			continue
-		}
-		live = true
-		if stuck < 0 && !p.Procs[s.ProcOf(p, i)].Daemon {
-			stuck = i
-		}
-		if !m.Enabled(s, i) {
-			continue
-		}
-		k := m.Choices(s, i)
-		en = append(en, int32(i), int32(k))
-		total += k
-	}
-	h.w.en = en
-	amp := -1
-	if c.ample != nil {
-		for e := 0; e < len(en); e += 2 {
-			if c.ample[s.PC(int(en[e]))] {
-				amp = e
-				break
-			}
+	mv := c.listMoves(h.w, s)
+	if mv.lost {
+		h.found(vkey{vDeadlock, s.PC(mv.stuck)}, noParent)
+		if h.stopped {
+			return
 		}
 	}
-	nets := h.w.nets[:0]
-	netAmp := -1
-	moves := total
-	if p.Net != nil && live {
-		if stuck >= 0 && total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
-			h.found(vkey{vDeadlock, s.PC(stuck)}, noParent)
-			if h.stopped {
-				return
-			}
-		}
-		nets = netMoves(m, s, nets)
-		h.w.nets = nets
-		if c.por && amp < 0 {
-			netAmp = ampleMsg(m, s, nets)
-		}
-		for e := 0; e < len(nets); e += 2 {
-			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] != trace.NetCrash && nets[e] != trace.NetSplit &&
-				(nets[e] != trace.NetHeal || s.NumMsgs() > 0) {
-				moves++
-			}
-		}
-		total += len(nets) / 2
-	}
-	if moves == 0 {
+	en, nets, amp, netAmp, total, stuck := mv.en, mv.nets, mv.amp, mv.netAmp, mv.total, mv.stuck
+	if mv.moves == 0 {
 		if stuck >= 0 && pass == 0 {
 			h.found(vkey{vDeadlock, s.PC(stuck)}, noParent)
 		}

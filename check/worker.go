@@ -90,75 +90,95 @@ func (w *worker) run() {
 	}
 }
 
-// expand generates every successor of one state. It returns false when the
-// search must stop.
-func (w *worker) expand(id, key uint64, words []int64) bool {
-	c := w.c
+// stateMoves is what a state can do, numbered as expand numbers its
+// successors: the stacks' moves first, then the network's.
+type stateMoves struct {
+	en     []int32 // the enabled stacks, as (stack, choices) pairs
+	nets   []int32 // the network's moves, as (kind, message) pairs (net.go)
+	amp    int     // the index in en of a stack at an ample card, or -1
+	netAmp int     // a message delivered (or lost) alone, or -1
+	moves  int     // the moves that do something (implicit drops, crashes and splits aside)
+	total  int     // every move numbered
+	stuck  int     // the first unfinished stack that is not a daemon, or -1
+	lost   bool    // no stack can move, and losing what is in flight is a deadlock
+}
+
+// listMoves lists the moves of state s, using w's scratch slices. expand
+// and the hunt's walks both number moves by it, so that a path of move
+// numbers means the same in both.
+func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 	m, p := c.m, c.p
-	s := &w.s
-	// s only reads the frontier entry (transitions copy it into w.t), so it
-	// can use the arena's words in place; the capacity limit keeps any
-	// append from reaching the next entry.
-	s.W = words[:len(words):len(words)]
-	s.Reindex(p)
 	n := s.NumStacks()
-	en := w.en[:0]
-	total := 0
-	stuck := -1 // the first unfinished stack that is not a daemon
+	mv := stateMoves{en: w.en[:0], nets: w.nets[:0], amp: -1, netAmp: -1, stuck: -1}
 	live := false
 	for i := 0; i < n; i++ {
 		if s.Finished(p, i) || p.Net != nil && m.StackDown(s, i) {
 			continue
 		}
 		live = true
-		if stuck < 0 && !p.Procs[s.ProcOf(p, i)].Daemon {
-			stuck = i
+		if mv.stuck < 0 && !p.Procs[s.ProcOf(p, i)].Daemon {
+			mv.stuck = i
 		}
 		if !m.Enabled(s, i) {
 			continue
 		}
 		k := m.Choices(s, i)
-		en = append(en, int32(i), int32(k))
-		total += k
+		mv.en = append(mv.en, int32(i), int32(k))
+		mv.total += k
 	}
-	w.en = en
-	depth := int32(c.depth)
+	w.en = mv.en
 	// With reduction, a stack standing at an ample card moves alone.
-	amp := -1
 	if c.ample != nil {
-		for e := 0; e < len(en); e += 2 {
-			if c.ample[s.PC(int(en[e]))] {
-				amp = e
+		for e := 0; e < len(mv.en); e += 2 {
+			if c.ample[s.PC(int(mv.en[e]))] {
+				mv.amp = e
 				break
 			}
 		}
 	}
 	// The network's moves (see net.go): numbered after the stacks'.
-	nets := w.nets[:0]
-	netAmp := -1 // a message delivered (or lost) alone
-	moves := total
+	mv.moves = mv.total
 	if p.Net != nil && live {
-		if stuck >= 0 && total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
-			// No stack can move: losing what is in flight is a deadlock.
-			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
+		mv.lost = mv.stuck >= 0 && mv.total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0)
+		mv.nets = netMoves(m, s, mv.nets)
+		w.nets = mv.nets
+		if c.por && mv.amp < 0 {
+			mv.netAmp = ampleMsg(m, s, mv.nets)
 		}
-		nets = netMoves(m, s, nets)
-		w.nets = nets
-		if c.por && amp < 0 {
-			netAmp = ampleMsg(m, s, nets)
-		}
+		nets := mv.nets
 		for e := 0; e < len(nets); e += 2 {
 			// A crash or a split moves no stack and delivers nothing: a
 			// state where only they can happen is a deadlock. A heal may
 			// let a waiting message through, when there is one.
-			if !c.skipNet(nets[e], nets[e+1], netAmp) && nets[e] != trace.NetCrash && nets[e] != trace.NetSplit &&
+			if !c.skipNet(nets[e], nets[e+1], mv.netAmp) && nets[e] != trace.NetCrash && nets[e] != trace.NetSplit &&
 				(nets[e] != trace.NetHeal || s.NumMsgs() > 0) {
-				moves++
+				mv.moves++
 			}
 		}
-		total += len(nets) / 2
+		mv.total += len(nets) / 2
 	}
-	if moves == 0 {
+	return mv
+}
+
+// expand generates every successor of one state. It returns false when the
+// search must stop.
+func (w *worker) expand(id, key uint64, words []int64) bool {
+	c := w.c
+	p := c.p
+	s := &w.s
+	// s only reads the frontier entry (transitions copy it into w.t), so it
+	// can use the arena's words in place; the capacity limit keeps any
+	// append from reaching the next entry.
+	s.W = words[:len(words):len(words)]
+	s.Reindex(p)
+	depth := int32(c.depth)
+	mv := c.listMoves(w, s)
+	if mv.lost {
+		// No stack can move: losing what is in flight is a deadlock.
+		w.note(vkey{vDeadlock, s.PC(mv.stuck)}, inst{depth, key})
+	}
+	en, nets, amp, netAmp, total, stuck := mv.en, mv.nets, mv.amp, mv.netAmp, mv.total, mv.stuck
+	if mv.moves == 0 {
 		// Daemons left blocked once every other stack has finished: the
 		// run is over, not stuck.
 		if stuck >= 0 {
