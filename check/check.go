@@ -917,6 +917,12 @@ func (c *checker) frontWords(ref uint64) []int64 {
 
 // progressLoop calls opt.Progress about once a second until stopped.
 func (c *checker) progressLoop() func() {
+	return c.every(func() { c.opt.Progress(c.snapshot()) })
+}
+
+// every calls f every progressInterval until the function it returns is
+// called (which waits for the last call to end).
+func (c *checker) every(f func()) func() {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -928,7 +934,7 @@ func (c *checker) progressLoop() func() {
 			case <-done:
 				return
 			case <-t.C:
-				c.opt.Progress(c.snapshot())
+				f()
 			}
 		}
 	}()

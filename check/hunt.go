@@ -319,27 +319,11 @@ func (c *checker) huntIncomplete(rep *Report) string {
 
 // huntProgress calls Options.Progress with the hunters' figures.
 func (c *checker) huntProgress() func() {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(progressInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				hs := c.hunt
-				c.opt.Progress(Progress{States: hs.states.Load(), Depth: int(hs.depth.Load()),
-					Memory: hs.mem.Load(), Elapsed: time.Since(c.start)})
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
+	return c.every(func() {
+		hs := c.hunt
+		c.opt.Progress(Progress{States: hs.states.Load(), Depth: int(hs.depth.Load()),
+			Memory: hs.mem.Load(), Elapsed: time.Since(c.start)})
+	})
 }
 
 // hunter is one depth-first walker.

@@ -85,19 +85,30 @@ type StateJSON struct {
 	Outcome   string               `json:"outcome,omitempty"`
 }
 
-func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+// readPosition reads a request that names a position: its program,
+// compiled and placed, and the moves of its schedule. On bad input it has
+// answered already and returns false.
+func (s *Server) readPosition(w http.ResponseWriter, r *http.Request) (*request, *card.Program, []trace.Move, bool) {
 	req, ok := readRequest(w, r)
 	if !ok {
-		return
+		return nil, nil, nil, false
 	}
 	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
-		return
+		return nil, nil, nil, false
 	}
 	moves, err := parseMoves(req.Schedule)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "schedule: "+err.Error())
+		return nil, nil, nil, false
+	}
+	return req, p, moves, true
+}
+
+func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
+	req, p, moves, ok := s.readPosition(w, r)
+	if !ok {
 		return
 	}
 	if req.Upto != nil && *req.Upto >= 0 && *req.Upto < len(moves) {

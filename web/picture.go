@@ -18,18 +18,8 @@ import (
 // messages), for a teacher's slide. The answer is the SVG document itself,
 // offered as a download named after the file.
 func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
-	req, ok := readRequest(w, r)
+	req, p, moves, ok := s.readPosition(w, r)
 	if !ok {
-		return
-	}
-	p, err := s.compileSource(req)
-	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
-		return
-	}
-	moves, err := parseMoves(req.Schedule)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "schedule: "+err.Error())
 		return
 	}
 	var sch trace.Schedule
