@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,6 +134,15 @@ func cmdCheck(e *env, args []string) int {
 		}
 		opt.MaxMemory = n
 	}
+	// The checker counts what its tables hold; the garbage Go has not
+	// collected yet comes on top, and on a big search it made the process
+	// hold more than the limit. A soft limit for the Go runtime a tenth
+	// above it makes the collector work harder instead.
+	lim := opt.MaxMemory
+	if lim <= 0 {
+		lim = check.DefaultMaxMemory()
+	}
+	debug.SetMemoryLimit(lim + lim/10)
 	if o.workers > check.MaxWorkers {
 		fmt.Fprintf(stderr, "deck check: --workers can be at most %d\n", check.MaxWorkers)
 		return exitUsage
