@@ -123,6 +123,7 @@ type checker struct {
 	// condWrites[pc]: card pc may write a variable that an invariant or a
 	// property's condition reads; after any other card they still hold.
 	condWrites []bool
+	settles    []bool // settles[pc]: see settles
 	// implicitDrops: on an unordered lossy network, drops are not moves
 	// (see net.go).
 	implicitDrops bool
@@ -299,6 +300,10 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	c.viols = map[vkey]inst{}
 	c.outs = map[string]*orec{}
 	c.growth = 2
+	c.settles = make([]bool, len(c.p.Cards))
+	for pc := range c.p.Cards {
+		c.settles[pc] = settles(c.p, int32(pc))
+	}
 	c.visible = make([]bool, len(c.p.Cards))
 	for pc := range c.p.Cards {
 		c.visible[pc] = !invisible(c.p, int32(pc))
@@ -349,6 +354,30 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		c.workers = append(c.workers, w)
 	}
 	return c, nil
+}
+
+// settles reports whether a just spawned stack may take card pc at once
+// (worker.settle): a local card whose expression is a constant, a branch
+// on a constant, or a no-op. Such a card touches no shared state, makes no
+// choice, cannot block, and cannot fail.
+func settles(p *card.Program, pc int32) bool {
+	c := &p.Cards[pc]
+	constant := func(e card.Expr) bool {
+		if e == card.NoExpr {
+			return true
+		}
+		code := p.Exprs[e].Code
+		return len(code) == 1 && code[0].Op == card.XConst
+	}
+	switch c.Op {
+	case card.Nop:
+		return true
+	case card.Local:
+		return len(p.Accesses[pc]) == 0 && constant(c.X) && c.Y == card.NoExpr
+	case card.Branch:
+		return len(p.Accesses[pc]) == 0 && c.X != card.NoExpr && constant(c.X)
+	}
+	return false
 }
 
 // invisible reports whether card pc may be folded into the transition of

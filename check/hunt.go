@@ -543,8 +543,8 @@ func (h *hunter) step(mv hmove) bool {
 	flag := uint64(0)
 	if mv.i < 0 {
 		applyNet(m, t, mv.i, int(mv.ch))
-	} else if r = m.Step(t, int(mv.i), int(mv.ch)); r.Status == vm.OK && c.por && c.foldable[t.PC(int(mv.i))] {
-		r, flag = h.w.fold(t, int(mv.i), nil)
+	} else {
+		r, flag = h.w.move(t, int(mv.i), int(mv.ch), nil)
 	}
 	if r.Status != vm.OK {
 		if r.Status == vm.Failed {

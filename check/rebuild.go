@@ -95,11 +95,7 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 		}
 		rp.sched.Add(trace.Move{Stack: int32(i), Choice: int32(ch)})
 		rp.stack = i
-		r := m.Step(s, i, ch)
-		var flag uint64
-		if r.Status == vm.OK && c.por && c.foldable[s.PC(i)] {
-			r, flag = w.fold(s, i, &rp.sched)
-		}
+		r, flag := w.move(s, i, ch, &rp.sched)
 		rp.last = r
 		if r.Status != vm.OK || flag != 0 {
 			if idx != len(ords)-1 {

@@ -259,12 +259,12 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	// The conditions (invariants, properties) held in s: they can change
 	// only when a card writes a variable they read. A network move writes
 	// no variable.
-	w.touched = c.always && i >= 0 && c.condWrites[s.PC(i)]
 	if i < 0 {
 		// A network move: deliver, drop or duplicate message ch.
+		w.touched = false
 		applyNet(m, t, int32(i), ch)
-	} else if r = m.Step(t, i, ch); r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
-		r, flag = w.fold(t, i, nil)
+	} else {
+		r, flag = w.move(t, i, ch, nil)
 	}
 	if r.Status != vm.OK {
 		if r.Status == vm.Failed {
@@ -297,6 +297,58 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	}
 	c.level.setRef(slot, ref|flag)
 	return 1, end, true
+}
+
+// move lets stack i of t take its card with choice ch and, with reduction,
+// what folds into the same transition: the cards that follow it (fold),
+// and the first cards of the stacks it spawned while they are constant
+// local cards (settle). Moves are added to sched when it is not nil.
+// Every search that numbers transitions as expand does (expand, the
+// replay of a path, the hunt) moves with it.
+func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule) (vm.Result, uint64) {
+	c := w.c
+	// The conditions (invariants, properties) held before: they can
+	// change only when a card writes a variable they read.
+	w.touched = c.always && c.condWrites[t.PC(i)]
+	n0 := t.NumStacks()
+	r := c.m.Step(t, i, ch)
+	var flag uint64
+	if r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
+		r, flag = w.fold(t, i, sched)
+	}
+	if r.Status == vm.OK && flag == 0 && c.por {
+		for j := n0; j < t.NumStacks(); j++ {
+			w.settle(t, j, sched)
+		}
+	}
+	return r, flag
+}
+
+// settle lets stack j, just spawned, take its first cards while they are
+// constant local cards (`let c = 0`, `while true`: c.settles), which
+// cannot fail, block or be seen by another stack. Without it a spawned
+// stack rests at its first card, a state of its own for every stack a
+// spawn makes (a Promela process starts at its first statement). It stops
+// before a card it already took (a loop of such cards) and after
+// foldBound cards.
+func (w *worker) settle(t *vm.State, j int, sched *trace.Schedule) {
+	c := w.c
+	w.markGen++
+	if w.markGen == 0 {
+		clear(w.mark)
+		w.markGen = 1
+	}
+	for n := 0; n < foldBound; n++ {
+		pc := t.PC(j)
+		if !c.settles[pc] || w.mark[pc] == w.markGen {
+			return
+		}
+		w.mark[pc] = w.markGen
+		if sched != nil {
+			sched.Add(trace.Move{Stack: int32(j)})
+		}
+		c.m.Step(t, j, 0)
+	}
 }
 
 // fold lets stack i take the cards that follow, as part of the transition
