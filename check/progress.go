@@ -2,10 +2,12 @@ package check
 
 import (
 	"fmt"
-	"github.com/deck-lang/deck/card"
 	"math/bits"
+	"runtime"
 	"strings"
 	"time"
+
+	"github.com/deck-lang/deck/card"
 
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/trace"
@@ -156,7 +158,7 @@ func (g *pgraph) owed(fair Fairness, allEn, anyEn, moved uint64) (weak, strong u
 // pgraph is the explicit state graph, edges in CSR form.
 type pgraph struct {
 	m      *vm.Machine
-	ids    map[uint64]uint32
+	ids    idTable
 	parent []uint32 // BFS parent (the root's is itself)
 	pedge  []uint32 // the parent's edge that reached the state
 	off    []uint32 // edges of state v: [off[v], off[v+1])
@@ -174,11 +176,9 @@ type pgraph struct {
 	// foldable[pc]: card pc is local (no shared access, no choice, never
 	// blocks), so a stack's move goes on through such cards (see fold).
 	foldable []bool
-	mark     []uint32 // fold: the cards taken by the current fold
-	markGen  uint32
-	undo     vm.State
-	nstk     int   // the most stacks a state has had
-	mem      int64 // the most memory the graph took so far (see memory)
+	scratch  *pscratch // fold's, for the sequential parts
+	nstk     int       // the most stacks a state has had
+	mem      int64     // the most memory the graph took so far (see memory)
 	trans    int64
 }
 
@@ -188,7 +188,7 @@ func (g *pgraph) n() int { return len(g.en) }
 // append may have doubled them), the fingerprint map at about 48 bytes an
 // entry, and the words of the states waiting to be expanded.
 func (g *pgraph) memory(queued int) int64 {
-	b := int64(len(g.ids)) * 48
+	b := int64(len(g.ids.slots)) * 16
 	b += int64(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch)) * 4
 	b += int64(cap(g.stk) + cap(g.kind))
 	b += int64(cap(g.en)+cap(g.unf)+cap(g.props)) * 8
@@ -196,6 +196,10 @@ func (g *pgraph) memory(queued int) int64 {
 }
 
 // build explores the reachable states. It returns "" or why it stopped.
+// States are expanded level by level (see progress_build.go): with two
+// workers or more, each level's states are expanded in parallel and their
+// successors filed in order, so that the graph, its ids and its edges are
+// the same whatever the number of workers.
 func (g *pgraph) build(opt Options) string {
 	m := g.m
 	p := m.P
@@ -210,15 +214,6 @@ func (g *pgraph) build(opt Options) string {
 	if k, _ := m.CheckAlways(init); k >= 0 {
 		return ""
 	}
-	g.ids = map[uint64]uint32{fingerprint(init.W): 0}
-	g.parent, g.pedge = []uint32{0}, []uint32{0}
-	// The queue: words of the states not expanded yet, in id order.
-	buf := append([]int64(nil), init.W...)
-	starts := []int{0}
-	head := 0
-	var s, t vm.State
-	s.HashOutput, t.HashOutput = true, true
-	var nets []int32
 	g.foldable = make([]bool, len(p.Cards))
 	for pc := range p.Cards {
 		if noProgressFold {
@@ -229,129 +224,20 @@ func (g *pgraph) build(opt Options) string {
 			g.foldable[pc] = len(p.Accesses[pc]) == 0
 		}
 	}
-	g.mark = make([]uint32, len(p.Cards))
+	g.scratch = g.newScratch()
 	maxMem := opt.MaxMemory
 	if maxMem <= 0 {
 		maxMem = DefaultMaxMemory()
 	}
-	for v := 0; v < len(g.parent); v++ {
-		if v&4095 == 0 {
-			select {
-			case <-opt.Stop:
-				return "interrupted"
-			default:
-			}
-			if g.mem = max(g.mem, g.memory(len(buf)-starts[head])); g.mem > maxMem {
-				return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(maxMem))
-			}
-		}
-		end := len(buf)
-		if head+1 < len(starts) {
-			end = starts[head+1]
-		}
-		s.Load(p, buf[starts[head]:end])
-		head++
-		if head > 1<<12 && head*2 > len(starts) {
-			// Drop what was expanded.
-			cut := starts[head]
-			buf = append(buf[:0], buf[cut:]...)
-			starts = append(starts[:0], starts[head:]...)
-			for i := range starts {
-				starts[i] -= cut
-			}
-			head = 0
-		}
-		n := s.NumStacks()
-		g.nstk = max(g.nstk, n)
-		if n+len(g.links)+1 > maxProgressStacks {
-			return fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
-		}
-		var en, unf uint64
-		g.off = append(g.off, uint32(len(g.to)))
-		// add files the edge to t (a new state or a known one); it
-		// returns why the graph cannot be built, or "".
-		add := func(ent uint8, kind int8, ch int32) string {
-			fp := fingerprint(t.W)
-			id, ok := g.ids[fp]
-			if !ok {
-				if int64(len(g.parent)) >= limit {
-					return fmt.Sprintf("the graph would have more than %d states", limit)
-				}
-				id = uint32(len(g.parent))
-				g.ids[fp] = id
-				g.parent = append(g.parent, uint32(v))
-				g.pedge = append(g.pedge, uint32(len(g.to)))
-				starts = append(starts, len(buf))
-				buf = append(buf, t.W...)
-			}
-			g.to = append(g.to, id)
-			g.stk = append(g.stk, ent)
-			g.kind = append(g.kind, kind)
-			g.ch = append(g.ch, ch)
-			return ""
-		}
-		for i := 0; i < n; i++ {
-			if s.Finished(p, i) || p.Net != nil && m.Stopped(&s, i) {
-				continue
-			}
-			if !p.Procs[s.ProcOf(p, i)].Daemon {
-				unf |= 1 << i
-			}
-			if !m.Enabled(&s, i) {
-				continue
-			}
-			en |= 1 << i
-			k := m.Choices(&s, i)
-			for ch := 0; ch < k; ch++ {
-				g.trans++
-				t.CopyFrom(&s)
-				if r := m.Step(&t, i, ch); r.Status != vm.OK {
-					continue // a failure ends the run: safety's business
-				}
-				if k, _ := m.CheckAlways(&t); k >= 0 {
-					continue
-				}
-				g.fold(&t, i, nil)
-				if why := add(uint8(i), 0, int32(ch)); why != "" {
-					return why
-				}
-			}
-		}
-		if p.Net != nil {
-			// The network's moves: every delivery, duplicate, drop and
-			// fault the mode allows (none is left implicit here).
-			nets = netMoves(m, &s, nets[:0])
-			for e := 0; e < len(nets); e += 2 {
-				kind, k := nets[e], int(nets[e+1])
-				ent := uint8(noEntity)
-				switch kind {
-				case trace.NetDeliver, trace.NetDup:
-					msg := s.Msg(k)
-					var why string
-					if ent, why = g.linkEntity(msg.From, msg.To); why != "" {
-						return why
-					}
-					en |= 1 << ent
-				case trace.NetHeal:
-					ent = healEntity
-					en |= 1 << ent
-				}
-				t.CopyFrom(&s)
-				applyNet(m, &t, kind, k)
-				if why := add(ent, int8(kind), int32(k)); why != "" {
-					return why
-				}
-			}
-		}
-		g.en = append(g.en, en)
-		g.unf = append(g.unf, unf)
-		if len(p.Props) > 0 {
-			g.props = append(g.props, g.evalProps(&s))
-		}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	g.off = append(g.off, uint32(len(g.to)))
-	g.ids = nil // not needed any more
-	return ""
+	if p.Net != nil {
+		workers = 1 // links are numbered as they are met (linkEntity)
+	}
+	b := &builder{g: g, limit: limit, maxMem: maxMem, stop: opt.Stop}
+	return b.run(init, workers)
 }
 
 // noProgressFold turns fold off, for the test that compares the two.
@@ -368,21 +254,24 @@ var noProgressFold = false
 // to cycle through), before a card that fails (its state is kept, as the
 // safety search reports the failure), and after foldBound cards. With sch
 // it adds a move for each card it takes.
-func (g *pgraph) fold(t *vm.State, i int, sch *trace.Schedule) {
-	g.markGen++
-	if g.markGen == 0 {
-		clear(g.mark)
-		g.markGen = 1
+func (g *pgraph) fold(t *vm.State, i int, sch *trace.Schedule) { g.scratch.fold(g, t, i, sch) }
+
+// fold is pgraph.fold with a worker's scratch space.
+func (sc *pscratch) fold(g *pgraph, t *vm.State, i int, sch *trace.Schedule) {
+	sc.markGen++
+	if sc.markGen == 0 {
+		clear(sc.mark)
+		sc.markGen = 1
 	}
 	for n := 0; n < foldBound; n++ {
 		pc := t.PC(i)
-		if !g.foldable[pc] || g.mark[pc] == g.markGen {
+		if !g.foldable[pc] || sc.mark[pc] == sc.markGen {
 			return
 		}
-		g.mark[pc] = g.markGen
-		g.undo.CopyFrom(t)
+		sc.mark[pc] = sc.markGen
+		sc.undo.CopyFrom(t)
 		if r := g.m.Step(t, i, 0); r.Status != vm.OK {
-			t.CopyFrom(&g.undo)
+			t.CopyFrom(&sc.undo)
 			return
 		}
 		if sch != nil {

@@ -327,3 +327,32 @@ func TestProgressFoldKeepsVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressGraphWorkers: the progress graph built by several workers is
+// the one built by one, id for id and edge for edge.
+func TestProgressGraphWorkers(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.deck")
+	for _, path := range files {
+		name := filepath.Base(path)
+		src, _ := os.ReadFile(path)
+		m := mustCompile(t, name, string(src))
+		var graphs []*pgraph
+		for _, w := range []int{1, 2, 3} {
+			g := &pgraph{m: m}
+			if why := g.build(Options{Workers: w, MaxProgressStates: 200_000}); why != "" {
+				graphs = nil
+				break
+			}
+			graphs = append(graphs, g)
+		}
+		for _, g := range graphs[min(1, len(graphs)):] {
+			a := graphs[0]
+			if a.n() != g.n() || a.trans != g.trans || !slices.Equal(a.off, g.off) || !slices.Equal(a.to, g.to) ||
+				!slices.Equal(a.stk, g.stk) || !slices.Equal(a.kind, g.kind) || !slices.Equal(a.ch, g.ch) ||
+				!slices.Equal(a.en, g.en) || !slices.Equal(a.unf, g.unf) || !slices.Equal(a.props, g.props) ||
+				!slices.Equal(a.parent, g.parent) || !slices.Equal(a.pedge, g.pedge) {
+				t.Errorf("%s: the graphs differ (%d states, %d transitions against %d, %d)", name, a.n(), a.trans, g.n(), g.trans)
+			}
+		}
+	}
+}
