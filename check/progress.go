@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -471,8 +472,7 @@ func minOf(s []uint32) uint32 {
 
 func sortedCopy(s []uint32) []uint32 {
 	c := append([]uint32(nil), s...)
-	// Components are small next to the graph; a simple sort will do.
-	sortU32(c)
+	slices.Sort(c) // a component can be most of the graph
 	return c
 }
 
@@ -595,13 +595,6 @@ func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
 	return cyc
 }
 
-func sortU32(s []uint32) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j-1] > s[j]; j-- {
-			s[j-1], s[j] = s[j], s[j-1]
-		}
-	}
-}
 
 // checkProgress runs the progress check and adds what it finds to rep.
 func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
