@@ -595,7 +595,6 @@ func (g *pgraph) cycle(l *lasso, fair Fairness) []uint32 {
 	return cyc
 }
 
-
 // checkProgress runs the progress check and adds what it finds to rep.
 func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	start := time.Now()
