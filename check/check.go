@@ -347,7 +347,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 			w.arenas[k].mem = &c.arenaMem
 			w.arenas[k].room = c.room
 		}
-		w.mark = make([]uint32, len(c.p.Cards))
+		w.taken = newCardSet(len(c.p.Cards))
 		if c.races != nil {
 			w.rseen = make([]uint64, (c.races.k*c.races.k+63)/64)
 		}

@@ -374,7 +374,7 @@ type hmove struct {
 
 func newHunter(c *checker, hs *huntState, id int, share int64, auto bool) *hunter {
 	w := &worker{c: c, id: -1, viols: map[vkey]inst{}, outs: map[string]*orec{}}
-	w.mark = make([]uint32, len(c.p.Cards))
+	w.taken = newCardSet(len(c.p.Cards))
 	h := &hunter{c: c, hs: hs, w: w, id: id, auto: auto, share: max(share, 1<<20)}
 	h.rng = mix64(uint64(id)*0x9e3779b97f4a7c15 + c.opt.HuntSeed + 1)
 	h.s.HashOutput, h.t.HashOutput = true, true

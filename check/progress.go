@@ -259,17 +259,12 @@ func (g *pgraph) fold(t *vm.State, i int, sch *trace.Schedule) { g.scratch.fold(
 
 // fold is pgraph.fold with a worker's scratch space.
 func (sc *pscratch) fold(g *pgraph, t *vm.State, i int, sch *trace.Schedule) {
-	sc.markGen++
-	if sc.markGen == 0 {
-		clear(sc.mark)
-		sc.markGen = 1
-	}
+	sc.taken.reset()
 	for n := 0; n < foldBound; n++ {
 		pc := t.PC(i)
-		if !g.foldable[pc] || sc.mark[pc] == sc.markGen {
+		if !g.foldable[pc] || !sc.taken.take(pc) {
 			return
 		}
-		sc.mark[pc] = sc.markGen
 		sc.undo.CopyFrom(t)
 		if r := g.m.Step(t, i, 0); r.Status != vm.OK {
 			t.CopyFrom(&sc.undo)

@@ -22,11 +22,10 @@ import (
 
 // pscratch is one worker's scratch space for expanding states.
 type pscratch struct {
-	s, t    vm.State
-	mark    []uint32 // fold: the cards taken by the current fold
-	markGen uint32
-	undo    vm.State
-	nets    []int32
+	s, t  vm.State
+	taken cardSet // fold: the cards taken by the current fold
+	undo  vm.State
+	nets  []int32
 	// The expansion of a run of states: per state, its bits and its
 	// successors, and the words of successors not known yet.
 	exps  []pexp
@@ -56,7 +55,7 @@ type psucc struct {
 const unknownID = ^uint32(0)
 
 func (g *pgraph) newScratch() *pscratch {
-	sc := &pscratch{mark: make([]uint32, len(g.m.P.Cards))}
+	sc := &pscratch{taken: newCardSet(len(g.m.P.Cards))}
 	sc.s.HashOutput, sc.t.HashOutput = true, true
 	return sc
 }

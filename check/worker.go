@@ -30,8 +30,7 @@ type worker struct {
 	processed int64        // frontier states expanded in this pass
 	trans     int64
 
-	mark    []uint32 // fold proviso: pcs visited by the current fold
-	markGen uint32
+	taken   cardSet  // fold proviso: the cards the current fold (or settle) took
 	undo    vm.State // the state a fold returns to when it must be undone
 	touched bool     // the transition so far wrote a variable the conditions read
 
@@ -299,6 +298,34 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 	return 1, end, true
 }
 
+// cardSet is a set of cards that empties in O(1): a card is in it when
+// its mark is the current generation. The folds use it to stop before a
+// card they have already taken (a loop).
+type cardSet struct {
+	mark []uint32
+	gen  uint32
+}
+
+func newCardSet(cards int) cardSet { return cardSet{mark: make([]uint32, cards)} }
+
+// reset empties the set.
+func (s *cardSet) reset() {
+	s.gen++
+	if s.gen == 0 {
+		clear(s.mark)
+		s.gen = 1
+	}
+}
+
+// take adds pc and reports whether it was not in the set yet.
+func (s *cardSet) take(pc int32) bool {
+	if s.mark[pc] == s.gen {
+		return false
+	}
+	s.mark[pc] = s.gen
+	return true
+}
+
 // move lets stack i of t take its card with choice ch and, with reduction,
 // what folds into the same transition: the cards that follow it (fold),
 // and the first cards of the stacks it spawned while they are constant
@@ -333,17 +360,12 @@ func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule) (vm.Result,
 // foldBound cards.
 func (w *worker) settle(t *vm.State, j int, sched *trace.Schedule) {
 	c := w.c
-	w.markGen++
-	if w.markGen == 0 {
-		clear(w.mark)
-		w.markGen = 1
-	}
+	w.taken.reset()
 	for n := 0; n < foldBound; n++ {
 		pc := t.PC(j)
-		if !c.settles[pc] || w.mark[pc] == w.markGen {
+		if !c.settles[pc] || !w.taken.take(pc) {
 			return
 		}
-		w.mark[pc] = w.markGen
 		if sched != nil {
 			sched.Add(trace.Move{Stack: int32(j)})
 		}
@@ -373,18 +395,13 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 			return vm.Result{}, refFlag
 		}
 	}
-	w.markGen++
-	if w.markGen == 0 {
-		clear(w.mark)
-		w.markGen = 1
-	}
+	w.taken.reset()
 	saved, ticks := false, 0
 	for n := 0; n < foldBound; n++ {
 		pc := t.PC(i)
-		if !c.foldable[pc] || w.mark[pc] == w.markGen {
+		if !c.foldable[pc] || !w.taken.take(pc) {
 			break
 		}
-		w.mark[pc] = w.markGen
 		if !saved && c.visible[pc] {
 			w.undo.CopyFrom(t)
 			saved = true
