@@ -76,17 +76,9 @@ daemon proc server() {
 proc main() { spawn server() }
 `
 
-// flagSet: eventually flag holds under weak fairness only (see unfairSpin).
-const flagSet = `var flag = false
-eventually flag
-proc w() { while !flag { } }
-proc s() { flag = true }
-proc main() {
-    let a = spawn w()
-    let b = spawn s()
-    join a; join b
-}
-`
+// flagSet: eventually flag holds under weak fairness only: unfairSpin,
+// where w spins until s sets the flag.
+const flagSet = unfairSpin + "eventually flag\n"
 
 // atOnce: p and q hold in the same state: q holds "then".
 const atOnce = `var x = 0
