@@ -2,8 +2,12 @@ package check
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/deck-lang/deck/compile"
+	"github.com/deck-lang/deck/vm"
 )
 
 // mutexCounter is the classic benchmark model: n workers each add 1 to a
@@ -77,5 +81,49 @@ func BenchmarkMutexCounter(b *testing.B) {
 			name := fmt.Sprintf("%s/workers=%d", cs.name, workers)
 			b.Run(name, func(b *testing.B) { benchMutex(b, cs.n, cs.r, workers, cs.por) })
 		}
+	}
+}
+
+// BenchmarkModels checks bench models of about a million states and more,
+// safety only, breadth-first, one worker: the per-state speed that the
+// comparison with Spin is about. Profile one with
+//
+//	go test ./check -run '^$' -bench 'Models/phil_n6_r3' -benchtime 1x -cpuprofile /tmp/m.prof
+func BenchmarkModels(b *testing.B) {
+	for _, path := range []string{
+		"../bench/models/phil_n6_r3.deck",
+		"../bench/models/counter_n7_r4.deck",
+		"../bench/beem/models/peterson_n4.deck",
+		"../bench/beem/models/szymanski_n4.deck",
+		"../bench/models/tpc_n6.deck",
+	} {
+		name := strings.TrimSuffix(path[strings.LastIndex(path, "/")+1:], ".deck")
+		b.Run(name, func(b *testing.B) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				b.Skip(err)
+			}
+			p, err := compile.Source(name+".deck", src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if p, err = compile.Place(p, nil, 0); err != nil {
+				b.Fatal(err)
+			}
+			m := vm.New(p)
+			var states, trans int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rep, err := Run(m, Options{Workers: 1, All: true})
+				if err != nil || rep.Verdict == VerdictIncomplete {
+					b.Fatalf("%v %v", err, rep.Verdict)
+				}
+				states, trans = rep.States, rep.Transitions
+			}
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(float64(states), "states")
+			b.ReportMetric(float64(states)/sec, "states/s")
+			b.ReportMetric(float64(trans)/sec, "transitions/s")
+		})
 	}
 }

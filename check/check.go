@@ -910,12 +910,21 @@ func (b byKey) Swap(i, j int) {
 func (w *worker) collect(slots []levelSlot) {
 	c := w.c
 	w.pairs = w.pairs[:0]
+	main := c.main
+	var acc uint64
 	for i := range slots {
+		// Touch the visited-set slot of a fingerprint collectAhead
+		// entries on, so that its cache miss overlaps this one's (the
+		// level table itself is read in order, which the processor's
+		// own prefetching covers). Atomically: other workers insert.
+		if j := i + collectAhead; j < len(slots) {
+			acc += atomic.LoadUint64(&main.slots[slots[j].fp&main.mask])
+		}
 		s := &slots[i]
 		if s.fp == 0 {
 			continue
 		}
-		c.main.insert(s.fp)
+		main.insert(s.fp)
 		key := s.key1 - 1
 		if s.ref&refFlag != 0 {
 			words := c.words(s.ref &^ refFlag)
@@ -928,8 +937,12 @@ func (w *worker) collect(slots []levelSlot) {
 		}
 		*s = levelSlot{} // leave the table empty for the next pass
 	}
+	w.touchSink = acc
 	w.noteScratch()
 }
+
+// collectAhead is how far ahead collect touches the visited set.
+const collectAhead = 16
 
 // words returns the word vector an arena reference points to.
 func (c *checker) words(ref uint64) []int64 {

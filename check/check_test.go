@@ -592,6 +592,7 @@ func TestNoAllocPerTransition(t *testing.T) {
 		w.budget = 0
 		c.reserved.Store(0)
 		w.expand(0, noParent, words)
+		w.flush()
 	}
 	expand()
 	if w.created.Load() == 0 {

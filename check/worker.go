@@ -25,6 +25,11 @@ type worker struct {
 	arenas [2]arena
 	budget int64 // level-table entries reserved and not used yet
 
+	// The successors made and not filed yet (see flush): their
+	// fingerprints, parent keys and flags, and their words end to end.
+	pend  []pendingState
+	pendW []int64
+
 	created   atomic.Int64 // new states created in this pass
 	published atomic.Int64 // transitions so far in this pass, for progress
 	processed int64        // frontier states expanded in this pass
@@ -46,7 +51,9 @@ type worker struct {
 	// hold, for checker.memory.
 	scratch atomic.Int64
 	outMem  int64 // the outcomes' part of scratch
-	_       [64]byte
+
+	touchSink uint64 // keeps flush's touching loads from being optimised away
+	_         [64]byte
 }
 
 // run claims chunks of the frontier and expands them.
@@ -84,6 +91,12 @@ func (w *worker) run() {
 				return
 			}
 			w.processed++
+			if len(w.pend) >= flushAt && !w.flush() {
+				return
+			}
+		}
+		if !w.flush() {
+			return
 		}
 		w.published.Store(w.trans)
 	}
@@ -194,12 +207,12 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 	if c.races != nil && len(en) > 2 {
 		w.checkRaces()
 	}
-	if w.budget < int64(total) && !w.reserve(int64(total)) {
+	// Successors wait in w.pend until flush files them: each may take a
+	// level-table entry, so the budget covers those waiting too.
+	if need := int64(total + len(w.pend)); w.budget < need && !w.reserve(need) {
 		return false
 	}
-	next := &w.arenas[(c.depth+1)&1]
 	parent := id << ordBits
-	var created int64
 	sink := false
 	for pass := 0; pass < 2; pass++ {
 		ord := uint64(0)
@@ -210,13 +223,8 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 				continue
 			}
 			for ch := 0; ch < k; ch++ {
-				n, end, ok := w.transition(s, i, ch, parent|ord, depth, next)
-				if !ok {
-					return false
-				}
+				sink = w.transition(s, i, ch, parent|ord, depth) || sink
 				ord++
-				created += n
-				sink = sink || end
 			}
 		}
 		for e := 0; e < len(nets); e += 2 {
@@ -224,13 +232,8 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 				ord++
 				continue
 			}
-			n, end, ok := w.transition(s, int(nets[e]), int(nets[e+1]), parent|ord, depth, next)
-			if !ok {
-				return false
-			}
+			sink = w.transition(s, int(nets[e]), int(nets[e+1]), parent|ord, depth) || sink
 			ord++
-			created += n
-			sink = sink || end
 		}
 		// An ample transition that ends its path (a failure, a broken
 		// invariant) leaves the other stacks unexplored: expand fully.
@@ -238,16 +241,74 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 			break
 		}
 	}
+	return true
+}
+
+// pendingState is a successor waiting to be filed: its fingerprint, its
+// parent key, its flag (refFlag: it breaks an invariant), and where its
+// words are in worker.pendW.
+type pendingState struct {
+	fp, pk, flag uint64
+	off, n       int32
+}
+
+// flushAt is how many successors a worker gathers before filing them.
+// Filing is mostly waiting for memory: the visited set and the level table
+// are far larger than the caches, so each probe is a miss. Touching every
+// probe's slot first lets the processor fetch them all at once instead of
+// one after the other. Batching across frontier states gives it more to
+// overlap than one state's few successors.
+const flushAt = 32
+
+// flush files the waiting successors: a state already seen is dropped, a
+// new one goes into the level table (with the smallest parent key) and
+// its words into the next level's arena. It returns false when the search
+// must stop.
+func (w *worker) flush() bool {
+	c := w.c
+	pend := w.pend
+	if len(pend) == 0 {
+		return true
+	}
+	w.pend, w.pendW = pend[:0], w.pendW[:0]
+	// Touch each slot a probe will start at, so the loads overlap. The
+	// level table is read atomically: other workers insert into it.
+	main, level := c.main, &c.level
+	var acc uint64
+	for k := range pend {
+		fp := pend[k].fp
+		acc += main.slots[fp&main.mask] + atomic.LoadUint64(&level.slots[fp&level.mask].fp)
+	}
+	w.touchSink = acc
+	next := &w.arenas[(c.depth+1)&1]
+	var created int64
+	for k := range pend {
+		p := &pend[k]
+		if main.contains(p.fp) {
+			continue
+		}
+		slot, isNew := level.insertMin(p.fp, p.pk)
+		if !isNew {
+			continue
+		}
+		ref, ok := next.put(w.pendW[p.off : p.off+p.n])
+		if !ok {
+			c.halt("memory")
+			return false
+		}
+		level.setRef(slot, ref|p.flag)
+		created++
+	}
 	w.budget -= created
 	w.created.Add(created)
 	return true
 }
 
 // transition lets stack i take its next card with the given choice from
-// state s, folding what follows, and files the result: a violation, a
-// state already seen, or a new state of the next level. end reports that
-// the path ends there (a failure, or a state that breaks an invariant).
-func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next *arena) (created int64, end, ok bool) {
+// state s, folding what follows, and either records a violation or queues
+// the resulting state for flush to file. It reports whether the path ends
+// there (a failure, or a state that breaks an invariant).
+func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end bool) {
 	c := w.c
 	m := c.m
 	t := &w.t
@@ -273,29 +334,17 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, next
 			}
 			w.note(vkey{kind, r.PC}, inst{depth + 1, pk})
 		}
-		return 0, true, true
+		return true
 	}
 	if flag == 0 && c.always && w.touched {
 		if k, _ := m.CheckAlways(t); k >= 0 {
 			flag = refFlag
 		}
 	}
-	end = flag != 0
-	fp := fingerprint(t.W)
-	if c.main.contains(fp) {
-		return 0, end, true
-	}
-	slot, isNew := c.level.insertMin(fp, pk)
-	if !isNew {
-		return 0, end, true
-	}
-	ref, ok := next.put(t.W)
-	if !ok {
-		c.halt("memory")
-		return 0, end, false
-	}
-	c.level.setRef(slot, ref|flag)
-	return 1, end, true
+	off := len(w.pendW)
+	w.pendW = append(w.pendW, t.W...)
+	w.pend = append(w.pend, pendingState{fp: fingerprint(t.W), pk: pk, flag: flag, off: int32(off), n: int32(len(t.W))})
+	return flag != 0
 }
 
 // cardSet is a set of cards that empties in O(1): a card is in it when
