@@ -309,27 +309,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		c.visible[pc] = !invisible(c.p, int32(pc))
 	}
 	if c.por {
-		c.ample = ampleCards(c.p, c.visible)
-		if net := c.p.Net; net != nil && net.Partitions > 0 && c.ample != nil {
-			// Whether a message survives depends on whether it is sent
-			// before or after the network heals: a card that sends one
-			// does not commute with a heal, so it is not ample.
-			for pc := range c.ample {
-				if c.ample[pc] && sendsMessage(c.p, int32(pc)) {
-					c.ample[pc] = false
-				}
-			}
-		}
-		if net := c.p.Net; net != nil && net.Crashable != 0 && c.ample != nil {
-			// A crash stops a stack before its next card: a card on a node
-			// that may crash does not commute with the crash, so it is
-			// not ample.
-			for pc := range c.ample {
-				if net.Crashable&(1<<net.NodeOf(c.p, int32(pc))) != 0 {
-					c.ample[pc] = false
-				}
-			}
-		}
+		c.ample = ampleWithNet(c.p, c.visible)
 		c.foldable = make([]bool, len(c.p.Cards))
 		for pc := range c.p.Cards {
 			op := c.p.Cards[pc].Op
@@ -383,6 +363,33 @@ func settles(p *card.Program, pc int32) bool {
 // invisible reports whether card pc may be folded into the transition of
 // the stack that reaches it: it touches no shared state, cannot block, is
 // not output, and makes no choice, so no other stack can tell when it runs.
+// ampleWithNet is ampleCards with what a placed program's faults take
+// away: nil when the program is too large for the analysis.
+func ampleWithNet(p *card.Program, visible []bool) []bool {
+	ample := ampleCards(p, visible)
+	if net := p.Net; net != nil && net.Partitions > 0 && ample != nil {
+		// Whether a message survives depends on whether it is sent
+		// before or after the network heals: a card that sends one
+		// does not commute with a heal, so it is not ample.
+		for pc := range ample {
+			if ample[pc] && sendsMessage(p, int32(pc)) {
+				ample[pc] = false
+			}
+		}
+	}
+	if net := p.Net; net != nil && net.Crashable != 0 && ample != nil {
+		// A crash stops a stack before its next card: a card on a node
+		// that may crash does not commute with the crash, so it is
+		// not ample.
+		for pc := range ample {
+			if net.Crashable&(1<<net.NodeOf(p, int32(pc))) != 0 {
+				ample[pc] = false
+			}
+		}
+	}
+	return ample
+}
+
 func invisible(p *card.Program, pc int32) bool {
 	switch p.Cards[pc].Op {
 	case card.Local, card.Nop, card.Branch, card.Assert:

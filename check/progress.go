@@ -215,16 +215,7 @@ func (g *pgraph) build(opt Options) string {
 	if k, _ := m.CheckAlways(init); k >= 0 {
 		return ""
 	}
-	g.foldable = make([]bool, len(p.Cards))
-	for pc := range p.Cards {
-		if noProgressFold {
-			break
-		}
-		switch p.Cards[pc].Op {
-		case card.Local, card.Nop, card.Branch:
-			g.foldable[pc] = len(p.Accesses[pc]) == 0
-		}
-	}
+	g.foldable = progressFoldable(p, opt.NoPOR)
 	g.scratch = g.newScratch()
 	maxMem := opt.MaxMemory
 	if maxMem <= 0 {
@@ -243,6 +234,60 @@ func (g *pgraph) build(opt Options) string {
 
 // noProgressFold turns fold off, for the test that compares the two.
 var noProgressFold = false
+
+// progressFoldable returns the cards a stack's move goes on through in the
+// progress graph (see fold):
+//
+//   - local cards: no shared access, no choice, never block;
+//   - with reduction, ample cards (ample.go) that only read and write
+//     variables, with one choice, writing nothing a condition reads: in
+//     practice a card whose every shared access is under a mutex that its
+//     stack holds and that every conflicting access holds too.
+//
+// An ample card of the second kind is taken by its stack sooner or later in
+// every weakly fair run (nothing can disable it), commutes with every card
+// another stack can take meanwhile, and changes no other stack's
+// enabledness: a card that could read what it writes needs the mutex its
+// stack holds, so no other stack can stand there. Taking it right after
+// the move before it changes the run's states only in what no other stack
+// sees, so fair cycles are kept; and without fairness, a stack that never
+// takes it stays unfinished past it as before it (it is not a return). Sync
+// cards (an unlock can enable a waiting stack, and folding it would hide a
+// stack that is disabled now and then: a starving lock taker), return,
+// print and choices are never folded.
+func progressFoldable(p *card.Program, noPOR bool) []bool {
+	fold := make([]bool, len(p.Cards))
+	if noProgressFold {
+		return fold
+	}
+	for pc := range p.Cards {
+		switch p.Cards[pc].Op {
+		case card.Local, card.Nop, card.Branch:
+			fold[pc] = len(p.Accesses[pc]) == 0
+		}
+	}
+	if noPOR {
+		return fold
+	}
+	visible := make([]bool, len(p.Cards))
+	for pc := range p.Cards {
+		visible[pc] = !invisible(p, int32(pc))
+	}
+	ample := ampleWithNet(p, visible)
+	if ample == nil {
+		return fold
+	}
+	read := p.ConditionGlobals()
+	for pc := range p.Cards {
+		switch p.Cards[pc].Op {
+		case card.Local, card.Nop, card.Store, card.Branch, card.Assert:
+			if ample[pc] && !p.WritesAny(int32(pc), read) {
+				fold[pc] = true
+			}
+		}
+	}
+	return fold
+}
 
 // fold lets stack i, which has just moved in t, go on through the local
 // cards that follow (see foldable), as one edge of the graph: nothing

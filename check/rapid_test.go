@@ -193,3 +193,43 @@ func TestCrossEnginePlaced(t *testing.T) {
 		}
 	})
 }
+
+// TestProgressReductionRandom draws random programs and checks that the
+// progress check finds the same verdict and violation kinds with
+// reduction (which folds mutex-protected ample cards into the move before
+// them, progressFoldable) as without, under each fairness.
+func TestProgressReductionRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("random programs three times each way: a full run covers them (the race run is -short)")
+	}
+	stats := map[string]int{}
+	defer func() { t.Logf("programs drawn: %v", stats) }()
+	rapid.Check(t, func(rt *rapid.T) {
+		src := progen.ProgressProgram(rt)
+		m := mustCompile(rt, "rand.deck", src)
+		reduced, full := progressFoldable(m.P, false), progressFoldable(m.P, true)
+		if slices.Equal(reduced, full) {
+			stats["nothing more to fold"]++
+		} else {
+			stats["folds protected cards"]++
+		}
+		for _, fair := range []Fairness{FairWeak, FairStrong, FairNone} {
+			opt := Options{All: true, Workers: 1, MaxStates: 50000, CheckProgress: true, Fairness: fair, MaxProgressStates: 50000}
+			rep := mustRun(rt, m, opt)
+			opt.NoPOR = true
+			ref := mustRun(rt, m, opt)
+			if rep.Progress == nil || ref.Progress == nil || ref.Progress.Status == ProgressUnchecked || rep.Progress.Status == ProgressUnchecked {
+				stats["unchecked"]++
+				continue
+			}
+			stats[rep.Progress.Status]++
+			if rep.Progress.Status != ref.Progress.Status || !slices.Equal(kinds(rep), kinds(ref)) {
+				rt.Fatalf("fairness %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, src,
+					rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
+			}
+			if rep.Progress.States > ref.Progress.States {
+				rt.Fatalf("fairness %s: reduction made more progress states (%d > %d)\n%s", fair, rep.Progress.States, ref.Progress.States, src)
+			}
+		}
+	})
+}

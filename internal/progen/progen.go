@@ -21,6 +21,18 @@ type progGen struct {
 	locals int
 	indent string
 	inM    int // depth of lock m blocks around the statement
+	// loops: draw while loops and daemons too (ProgressProgram); values
+	// then wrap around (mod 3) so that a loop forever is a cycle of
+	// finitely many states.
+	loops bool
+}
+
+// add returns the expression "x + y", wrapped around in loops mode.
+func (g *progGen) add(x, y string) string {
+	if g.loops {
+		return fmt.Sprintf("(%s + %s) %% 3", x, y)
+	}
+	return x + " + " + y
 }
 
 var sharedVars = []string{"a", "b", "c[0]", "c[1]"}
@@ -60,19 +72,22 @@ func (g *progGen) stmt(depth int) {
 	v := rapid.SampledFrom(vars).Draw(g.t, "var")
 	w := rapid.SampledFrom(vars).Draw(g.t, "var2")
 	kinds := 9
+	if g.loops {
+		kinds = 10
+	}
 	if depth >= 2 {
 		kinds = 6 // no more nesting
 	}
 	switch rapid.IntRange(0, kinds-1).Draw(g.t, "stmt") {
 	case 0:
-		g.line("%s = %s + 1", v, v)
+		g.line("%s = %s", v, g.add(v, "1"))
 	case 1:
 		t := g.local()
 		g.line("let %s = %s", t, v)
 		g.line("%s = %s * 2 %% 5", t, t)
-		g.line("%s = %s + %s", w, w, t)
+		g.line("%s = %s", w, g.add(w, t))
 	case 2:
-		g.line("atomic { %s = %s + %s }", v, v, w)
+		g.line("atomic { %s = %s }", v, g.add(v, w))
 	case 3:
 		t := g.local()
 		g.line("let %s = choose 0..%d", t, rapid.IntRange(1, 3).Draw(g.t, "hi"))
@@ -137,12 +152,30 @@ func (g *progGen) stmt(depth int) {
 			})
 			g.line("}")
 		}
+	case 9:
+		// A loop on shared state: it may spin forever, or until another
+		// stack changes v.
+		g.line("while %s != %d {", v, rapid.IntRange(0, 2).Draw(g.t, "until"))
+		g.block(depth, func() { g.stmts(depth+1, 2) })
+		g.line("}")
 	}
 }
 
 // Program draws one program.
 func Program(t *rapid.T) string {
-	g := &progGen{t: t}
+	return (&progGen{t: t}).program()
+}
+
+// ProgressProgram draws a program for the progress check: besides what
+// Program draws, loops on shared state that may spin forever, and now and
+// then a daemon stack that serves forever; values wrap around, so every
+// program has finitely many states.
+func ProgressProgram(t *rapid.T) string {
+	return (&progGen{t: t, loops: true}).program()
+}
+
+func (g *progGen) program() string {
+	t := g.t
 	g.line("var a = 0")
 	g.line("var b = 0")
 	g.line("var c[2]")
@@ -154,6 +187,16 @@ func Program(t *rapid.T) string {
 	}
 	procs := rapid.IntRange(2, 3).Draw(t, "procs")
 	for p := 0; p < procs; p++ {
+		if g.loops && p > 0 && rapid.IntRange(0, 2).Draw(t, "daemon") == 0 {
+			g.line("daemon proc p%d() {", p)
+			g.block(0, func() {
+				g.line("while true {")
+				g.block(0, func() { g.stmts(1, 3) })
+				g.line("}")
+			})
+			g.line("}")
+			continue
+		}
 		g.line("proc p%d() {", p)
 		g.block(0, func() { g.stmts(1, 3) })
 		g.line("}")
