@@ -127,3 +127,38 @@ func BenchmarkModels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProgress checks bench models with the progress check (weak
+// fairness) on 1 and 2 workers, and reports the progress pass's time, its
+// states, and its time over the safety search's (the target is at
+// most 2):
+//
+//	go test ./check -run '^$' -bench Progress -benchtime 1x -count 3
+func BenchmarkProgress(b *testing.B) {
+	for _, name := range []string{"phil_n5_r3", "counter_n6_r3", "filter_n3_r3"} {
+		src, err := os.ReadFile("../bench/models/" + name + ".deck")
+		if err != nil {
+			b.Skip(err)
+		}
+		m := mustCompile(b, name+".deck", string(src))
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+				var rep *Report
+				var prog, total float64
+				for i := 0; i < b.N; i++ {
+					var err error
+					rep, err = Run(m, Options{Workers: workers, CheckProgress: true})
+					if err != nil || rep.Progress == nil || rep.Progress.Status != ProgressOK {
+						b.Fatalf("%v %+v", err, rep.Progress)
+					}
+					prog += rep.Progress.Elapsed.Seconds()
+					total += rep.Elapsed.Seconds() // the safety search alone
+				}
+				n := float64(b.N)
+				b.ReportMetric(float64(rep.Progress.States), "pstates")
+				b.ReportMetric(prog/n, "progress-s")
+				b.ReportMetric(prog/total, "progress/safety")
+			})
+		}
+	}
+}

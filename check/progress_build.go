@@ -34,6 +34,7 @@ type pscratch struct {
 	trans int64
 	nstk  int
 	why   string
+	touch uint64 // keeps resolve's touching loads from being optimised away
 }
 
 // pexp is one expanded state.
@@ -66,14 +67,17 @@ type builder struct {
 	limit  int64
 	maxMem int64
 	stop   <-chan struct{}
-	// The queue: the words of the states not expanded yet, in id order;
-	// state base+k starts at buf[starts[k]].
-	buf    []int64
-	starts []int
-	base   int
+	// The queue: the words of the level being expanded, in id order
+	// (state base+k starts at buf[starts[k]]), and those of the next level
+	// as file finds them. At the end of a level the next becomes the
+	// current one and the current one's memory is reused for the next.
+	buf, nbuf       []int64
+	starts, nstarts []int
+	base            int
 }
 
-// words returns the words of state v, which must be queued.
+// words returns the words of state v, which must be in the level being
+// expanded.
 func (b *builder) words(v int) []int64 {
 	k := v - b.base
 	end := len(b.buf)
@@ -108,7 +112,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 				return "interrupted"
 			default:
 			}
-			if g.mem = max(g.mem, g.memory(len(b.buf))); g.mem > b.maxMem {
+			if g.mem = max(g.mem, g.memory(cap(b.buf)+cap(b.nbuf))); g.mem > b.maxMem {
 				return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.maxMem))
 			}
 			to := min(hi, from+chunkStates)
@@ -147,17 +151,9 @@ func (b *builder) run(init *vm.State, workers int) string {
 			}
 			from = to
 		}
-		// Drop the words of the level just expanded.
-		if hi-b.base < len(b.starts) {
-			cut := b.starts[hi-b.base]
-			b.buf = append(b.buf[:0], b.buf[cut:]...)
-			b.starts = append(b.starts[:0], b.starts[hi-b.base:]...)
-			for i := range b.starts {
-				b.starts[i] -= cut
-			}
-		} else {
-			b.buf, b.starts = b.buf[:0], b.starts[:0]
-		}
+		// The next level becomes the one to expand.
+		b.buf, b.nbuf = b.nbuf, b.buf[:0]
+		b.starts, b.nstarts = b.nstarts, b.starts[:0]
 		b.base = hi
 		lo = hi
 	}
@@ -188,13 +184,20 @@ func (b *builder) file(sc *pscratch, v int) string {
 	sc.trans = 0
 	g.nstk = max(g.nstk, sc.nstk)
 	p := g.m.P
+	var acc uint64
 	for k, e := range sc.exps {
 		g.off = append(g.off, uint32(len(g.to)))
 		end := len(sc.succ)
 		if k+1 < len(sc.exps) {
 			end = sc.exps[k+1].succ
 		}
-		for _, su := range sc.succ[e.succ:end] {
+		for j := e.succ; j < end; j++ {
+			// Touch the id table where a successor fileAhead on will
+			// probe, so that its cache miss overlaps this one's.
+			if a := j + fileAhead; a < len(sc.succ) && sc.succ[a].id == unknownID && len(g.ids.slots) > 0 {
+				acc += g.ids.slots[sc.succ[a].fp&uint64(len(g.ids.slots)-1)].fp
+			}
+			su := sc.succ[j]
 			id := su.id
 			if id == unknownID {
 				var ok bool
@@ -207,8 +210,8 @@ func (b *builder) file(sc *pscratch, v int) string {
 					g.parent = append(g.parent, uint32(v+k))
 					g.pedge = append(g.pedge, uint32(len(g.to)))
 					n := int(sc.words[su.at])
-					b.starts = append(b.starts, len(b.buf))
-					b.buf = append(b.buf, sc.words[su.at+1:int(su.at)+1+n]...)
+					b.nstarts = append(b.nstarts, len(b.nbuf))
+					b.nbuf = append(b.nbuf, sc.words[su.at+1:int(su.at)+1+n]...)
 				}
 			}
 			g.to = append(g.to, id)
@@ -222,8 +225,15 @@ func (b *builder) file(sc *pscratch, v int) string {
 			g.props = append(g.props, e.props)
 		}
 	}
+	touchSink = acc
 	return ""
 }
+
+// fileAhead is how far ahead file touches the id table.
+const fileAhead = 8
+
+// touchSink keeps the touching loads of file from being optimised away.
+var touchSink uint64
 
 // expand expands state v into sc. It returns false when the graph cannot
 // be built (sc.why says why).
@@ -232,7 +242,12 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	m := g.m
 	p := m.P
 	s, t := &sc.s, &sc.t
-	s.Load(p, b.words(v))
+	// s only reads the queued words (each move works on a copy, t), so it
+	// uses them in place; the capacity limit keeps any append from
+	// reaching the next state's.
+	w := b.words(v)
+	s.W = w[:len(w):len(w)]
+	s.Reindex(p)
 	n := s.NumStacks()
 	sc.nstk = max(sc.nstk, n)
 	if p.Net != nil {
@@ -243,16 +258,14 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 		return false
 	}
 	e := pexp{succ: len(sc.succ)}
+	wordsAt := len(sc.words)
+	// Successors are looked up in the id table all at once, after the
+	// state's expansion (resolve), so that their cache misses overlap;
+	// until then each keeps its words.
 	add := func(ent uint8, kind int8, ch int32) {
-		fp := fingerprint(t.W)
-		su := psucc{ent: ent, kind: kind, ch: ch, fp: fp, id: unknownID}
-		if id, ok := g.ids.get(fp); ok {
-			su.id = id // an earlier level's: the map is only read now
-		} else {
-			su.at = int32(len(sc.words))
-			sc.words = append(sc.words, int64(len(t.W)))
-			sc.words = append(sc.words, t.W...)
-		}
+		su := psucc{ent: ent, kind: kind, ch: ch, fp: fingerprint(t.W), id: unknownID, at: int32(len(sc.words))}
+		sc.words = append(sc.words, int64(len(t.W)))
+		sc.words = append(sc.words, t.W...)
 		sc.succ = append(sc.succ, su)
 	}
 	for i := 0; i < n; i++ {
@@ -309,8 +322,40 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	if len(p.Props) > 0 {
 		e.props = g.evalProps(s)
 	}
+	sc.resolve(g, e.succ, wordsAt)
 	sc.exps = append(sc.exps, e)
 	return true
+}
+
+// resolve gives the successors from sc.succ[from] on the ids earlier
+// levels gave them (the table is only read while workers expand), and
+// keeps the words of the others only, packed from sc.words[wordsAt] on.
+func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
+	succ := sc.succ[from:]
+	if len(g.ids.slots) > 0 {
+		// Touch every probe's first slot so the misses overlap.
+		mask := uint64(len(g.ids.slots) - 1)
+		var acc uint64
+		for k := range succ {
+			acc += g.ids.slots[succ[k].fp&mask].fp
+		}
+		sc.touch = acc
+	}
+	w := wordsAt
+	for k := range succ {
+		su := &succ[k]
+		if id, ok := g.ids.get(su.fp); ok {
+			su.id = id
+			continue
+		}
+		at, n := int(su.at), 1+int(sc.words[su.at])
+		if at != w {
+			copy(sc.words[w:w+n], sc.words[at:at+n])
+		}
+		su.at = int32(w)
+		w += n
+	}
+	sc.words = sc.words[:w]
 }
 
 // idTable maps a state's fingerprint to its id: open addressing with
