@@ -89,30 +89,7 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 		}
 		return 1 << b, true
 	}
-	succ := func(pc int32, f func(int32)) {
-		c := &p.Cards[pc]
-		switch c.Op {
-		case card.Return, card.Done:
-			return
-		case card.Either:
-			for _, t := range p.Eithers[c.A] {
-				f(t)
-			}
-			return
-		case card.Select:
-			for _, t := range card.SelectTargets(p, c) {
-				f(t)
-			}
-			return
-		case card.Branch:
-			if c.Target >= 0 {
-				f(c.Target)
-			}
-		}
-		if c.Next >= 0 {
-			f(c.Next)
-		}
-	}
+	succ := func(pc int32, f func(int32)) { cardSucc(p, pc, f) }
 	// Must-locksets: locks held before each card, by a fixpoint over the
 	// card graph from every procedure's entry. Unreached cards (atomic
 	// bodies, dead code) keep reached == false.
@@ -213,6 +190,7 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			}
 		}
 	}
+	owned := ownedArrays(p, reached)
 	cand := make([]bool, n)
 	for pc := 0; pc < n; pc++ {
 		if !reached[pc] {
@@ -242,6 +220,9 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			if p.Globals[a.Global].Kind != card.GVar || a.Write && invRead[a.Global] {
 				ok = false
 				break
+			}
+			if owned[a.Global] {
+				continue // each stack has its own element (owned.go)
 			}
 			guard := held[pc]
 			for _, q := range byGlobal[a.Global] {
@@ -288,6 +269,32 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 		return nil
 	}
 	return cand
+}
+
+// cardSucc calls f with every card that may follow card pc in its stack.
+func cardSucc(p *card.Program, pc int32, f func(int32)) {
+	c := &p.Cards[pc]
+	switch c.Op {
+	case card.Return, card.Done:
+		return
+	case card.Either:
+		for _, t := range p.Eithers[c.A] {
+			f(t)
+		}
+		return
+	case card.Select:
+		for _, t := range card.SelectTargets(p, c) {
+			f(t)
+		}
+		return
+	case card.Branch:
+		if c.Target >= 0 {
+			f(c.Target)
+		}
+	}
+	if c.Next >= 0 {
+		f(c.Next)
+	}
 }
 
 // cyclic marks the nodes that lie on a cycle of the subgraph induced by

@@ -23,10 +23,15 @@ type raceTable struct {
 	idx []int32 // by pc: index among the racy cards, or -1
 	pcs []int32
 	k   int
+	// owned[g]: global g is an owned array (owned.go); its accesses
+	// never race.
+	owned []bool
 }
 
 func newRaceTable(p *card.Program) *raceTable {
-	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards))}
+	// An owned array's elements are each touched by one stack only: no
+	// race there (owned.go), whatever vm.Touches can tell.
+	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards)), owned: ownedArrays(p, reachedCards(p))}
 	for pc := range p.Cards {
 		rt.idx[pc] = -1
 		if card.SyncCard(p, int32(pc)) && p.Cards[pc].Op != card.Atomic {
@@ -54,7 +59,7 @@ func (rt *raceTable) access(a, b int32) (card.Access, card.Access, bool) {
 		return card.Access{}, card.Access{}, false
 	}
 	for _, x := range p.Accesses[a] {
-		if p.Globals[x.Global].Kind != card.GVar {
+		if p.Globals[x.Global].Kind != card.GVar || rt.owned[x.Global] {
 			continue
 		}
 		for _, y := range p.Accesses[b] {

@@ -45,21 +45,7 @@ func TestCrossEngine(t *testing.T) {
 		if len(rep.Outcomes) > 1 {
 			stats["several outcomes"]++
 		}
-		noPOR := limit
-		noPOR.NoPOR = true
-		full := mustRun(rt, m, noPOR)
-		if full.Incomplete != "" {
-			rt.Skip("state space too large")
-		}
-		if rep.Verdict != full.Verdict || !slices.Equal(violationKeys(rep), violationKeys(full)) ||
-			!slices.Equal(outcomeKeys(rep), outcomeKeys(full)) || !sameRaces(rep.Races, full.Races) {
-			rt.Fatalf("reduction changes the result:\n%s\nwith: %s %q %q\nwithout: %s %q %q", src,
-				rep.Verdict, violationKeys(rep), outcomeKeys(rep), full.Verdict, violationKeys(full), outcomeKeys(full))
-		}
-		if b := bruteForce(m, 50000); b != nil {
-			compareBrute(rt, "reduced", rep, b, true)
-			compareBrute(rt, "full", full, b, false)
-		}
+		sameWithoutReduction(rt, src, m, limit, rep)
 		one := limit
 		one.Workers = 1
 		sameCounts(rt, mustRun(rt, m, one), rep)
@@ -82,6 +68,66 @@ func TestCrossEngine(t *testing.T) {
 					rt.Fatalf("seed %d: run ends in %s, which the checker does not report (it reports %q)\n%s", seed, key.Key(), ok, src)
 				}
 			}
+		}
+	})
+}
+
+// sameWithoutReduction checks that rep, found with reduction, has the
+// verdict, violations, outcomes and races of the search without it, and
+// that both agree with brute force.
+func sameWithoutReduction(rt *rapid.T, src string, m *vm.Machine, limit Options, rep *Report) {
+	noPOR := limit
+	noPOR.NoPOR = true
+	full := mustRun(rt, m, noPOR)
+	if full.Incomplete != "" {
+		rt.Skip("state space too large")
+	}
+	if rep.Verdict != full.Verdict || !slices.Equal(violationKeys(rep), violationKeys(full)) ||
+		!slices.Equal(outcomeKeys(rep), outcomeKeys(full)) || !sameRaces(rep.Races, full.Races) {
+		rt.Fatalf("reduction changes the result:\n%s\nwith: %s %q %q\nwithout: %s %q %q", src,
+			rep.Verdict, violationKeys(rep), outcomeKeys(rep), full.Verdict, violationKeys(full), outcomeKeys(full))
+	}
+	if b := bruteForce(m, 50000); b != nil {
+		compareBrute(rt, "reduced", rep, b, true)
+		compareBrute(rt, "full", full, b, false)
+	}
+}
+
+// TestOwnedArraysRandom draws programs with an array that a procedure's
+// stacks index by their own parameter (progen.OwnerProgram): the search
+// with reduction, which treats an owned array's elements as the stacks'
+// own (owned.go), must find what the search without it and brute force
+// find, safety and progress.
+func TestOwnedArraysRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("random programs with and without reduction: a full run covers them (the race run is -short)")
+	}
+	stats := map[string]int{}
+	defer func() { t.Logf("programs drawn: %v", stats) }()
+	rapid.Check(t, func(rt *rapid.T) {
+		src := progen.OwnerProgram(rt)
+		m := mustCompile(rt, "rand.deck", src)
+		for gi, g := range m.P.Globals {
+			if g.Name == "o" {
+				if ownedArrays(m.P, reachedCards(m.P))[gi] {
+					stats["o owned"]++
+				} else {
+					stats["o shared"]++
+				}
+			}
+		}
+		limit := Options{All: true, Workers: 2, MaxStates: 20000, CheckProgress: true}
+		rep := mustRun(rt, m, limit)
+		if rep.Incomplete != "" {
+			rt.Skip("state space too large")
+		}
+		stats[rep.Verdict]++
+		sameWithoutReduction(rt, src, m, limit, rep)
+		noPOR := limit
+		noPOR.NoPOR = true
+		full := mustRun(rt, m, noPOR)
+		if (rep.Progress == nil) != (full.Progress == nil) || rep.Progress != nil && rep.Progress.Status != full.Progress.Status {
+			rt.Fatalf("reduction changes progress:\n%s\nwith: %+v\nwithout: %+v", src, rep.Progress, full.Progress)
 		}
 	})
 }

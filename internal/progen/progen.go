@@ -25,6 +25,9 @@ type progGen struct {
 	// then wrap around (mod 3) so that a loop forever is a cycle of
 	// finitely many states.
 	loops bool
+	// owners: draw a procedure w(me) spawned twice that uses o[me], an
+	// array each of its stacks may own (OwnerProgram); inW: drawing w.
+	owners, inW bool
 }
 
 // add returns the expression "x + y", wrapped around in loops mode.
@@ -68,6 +71,9 @@ func (g *progGen) stmt(depth int) {
 		// p is only ever touched under m, so the checker may treat its
 		// accesses as independent of other stacks (ample cards).
 		vars = []string{"a", "b", "c[0]", "p", "p"}
+	}
+	if g.inW {
+		vars = append(vars[:len(vars):len(vars)], "o[me]", "o[me]")
 	}
 	v := rapid.SampledFrom(vars).Draw(g.t, "var")
 	w := rapid.SampledFrom(vars).Draw(g.t, "var2")
@@ -174,6 +180,15 @@ func ProgressProgram(t *rapid.T) string {
 	return (&progGen{t: t, loops: true}).program()
 }
 
+// OwnerProgram draws a program as Program does, plus an array o and a
+// procedure w(me) that reads and writes o[me], spawned twice by main,
+// usually with different values of me (then each w stack owns its element
+// and the checker may treat o[me] as its own), sometimes not, and main may
+// read o itself at the end.
+func OwnerProgram(t *rapid.T) string {
+	return (&progGen{t: t, owners: true}).program()
+}
+
 func (g *progGen) program() string {
 	t := g.t
 	g.line("var a = 0")
@@ -201,10 +216,27 @@ func (g *progGen) program() string {
 		g.block(0, func() { g.stmts(1, 3) })
 		g.line("}")
 	}
+	if g.owners {
+		g.line("var o[3]")
+		g.line("proc w(me) {")
+		g.inW = true
+		g.block(0, func() {
+			// An update in two cards: two stacks with the same me can
+			// lose one of them, which only interleaving shows.
+			g.line("o[me] = o[me] + 1")
+			g.stmts(1, 3)
+		})
+		g.inW = false
+		g.line("}")
+	}
 	g.line("proc main() {")
 	g.block(0, func() {
 		for p := 0; p < procs; p++ {
 			g.line("let h%d = spawn p%d()", p, p)
+		}
+		if g.owners {
+			g.line("let w0 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me0"))
+			g.line("let w1 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me1"))
 		}
 		if rapid.Bool().Draw(t, "mainwork") {
 			g.stmts(2, 2)
@@ -212,6 +244,13 @@ func (g *progGen) program() string {
 		for p := 0; p < procs; p++ {
 			if p == 0 || rapid.Bool().Draw(t, "join") {
 				g.line("join h%d", p)
+			}
+		}
+		if g.owners && rapid.Bool().Draw(t, "joinw") {
+			g.line("join w0")
+			g.line("join w1")
+			if rapid.Bool().Draw(t, "reado") {
+				g.line("print o[0], o[1], o[2]")
 			}
 		}
 	})

@@ -1,0 +1,224 @@
+package check
+
+import "github.com/deck-lang/deck/card"
+
+// noOwnedArrays turns the analysis off, for the test that compares.
+var noOwnedArrays = false
+
+// Arrays owned element by element: `meals[i]` where i is a parameter of
+// the procedure and every stack of that procedure is spawned with a
+// different i. No two stacks then ever touch the same element, so an
+// access to such an array is independent of every card another stack can
+// take, as a local's is (ample.go).
+//
+// ownedArrays finds them, conservatively. A var array G is owned when
+//
+//   - every expression that reads G belongs to a card of one procedure P
+//     and indexes G by P's parameter k itself (the instruction before the
+//     indexed read loads that parameter), and every store into G is a card
+//     of P indexed the same way; no constant index, no other procedure, no
+//     condition (always, eventually, leadsto) reads it;
+//   - no card of P assigns parameter k;
+//   - every spawn of P is a card of main, main is not P, the spawn runs at
+//     most once (main's card graph has no cycle through it, and it is not
+//     in an atomic body), and passes a constant for parameter k, a
+//     different one at each spawn.
+//
+// A stack of P is then the only one that can touch G[v], where v is the
+// constant its spawn passed. (Calls are inlined, so a card of P is only
+// ever run by a stack spawned as P.) A for loop spawning P with its loop
+// variable would qualify too; it is left for later.
+func ownedArrays(p *card.Program, reached []bool) []bool {
+	owned := make([]bool, len(p.Globals))
+	if noOwnedArrays {
+		return owned
+	}
+	arrays := false
+	for gi := range p.Globals {
+		g := &p.Globals[gi]
+		owned[gi] = g.Kind == card.GVar && g.Len > 0
+		arrays = arrays || owned[gi]
+	}
+	if !arrays {
+		return owned
+	}
+	// The owner of each expression: the procedure of the cards that use it
+	// (-1: none yet; -2: not a stack's, or several procedures').
+	exprProc := make([]int32, len(p.Exprs))
+	for e := range exprProc {
+		exprProc[e] = -1
+	}
+	use := func(e card.Expr, proc int32) {
+		if e == card.NoExpr {
+			return
+		}
+		if exprProc[e] == -1 {
+			exprProc[e] = proc
+		} else if exprProc[e] != proc {
+			exprProc[e] = -2
+		}
+	}
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		use(c.X, c.Proc)
+		use(c.Y, c.Proc)
+		switch c.Op {
+		case card.Print:
+			for _, a := range p.Prints[c.A] {
+				use(a.X, c.Proc)
+			}
+		case card.Spawn:
+			for _, a := range p.Spawns[c.B].Args {
+				use(a, c.Proc)
+			}
+		case card.Select:
+			for _, cs := range p.Selects[c.A] {
+				use(cs.X, c.Proc)
+				use(cs.Y, c.Proc)
+			}
+		}
+	}
+	for _, inv := range p.Always {
+		use(inv.X, -2)
+	}
+	for _, pr := range p.Props {
+		use(pr.P, -2)
+		use(pr.Q, -2)
+	}
+	// The procedure and parameter that index each array (-1: not seen yet).
+	byProc, byParam := make([]int32, len(p.Globals)), make([]int64, len(p.Globals))
+	for gi := range byProc {
+		byProc[gi] = -1
+	}
+	indexedBy := func(gi int32, proc int32, slot int64) {
+		if !owned[gi] {
+			return
+		}
+		if proc < 0 || slot < 0 || slot >= int64(len(p.Procs[proc].Params)) ||
+			byProc[gi] >= 0 && (byProc[gi] != proc || byParam[gi] != slot) {
+			owned[gi] = false
+			return
+		}
+		byProc[gi], byParam[gi] = proc, slot
+	}
+	for e := range p.Exprs {
+		code := p.Exprs[e].Code
+		// Where jumps land: there the stack's top is not what the
+		// instruction before pushed.
+		var landing map[int]bool
+		for k, in := range code {
+			if in.Op == card.XAndJump || in.Op == card.XOrJump {
+				if landing == nil {
+					landing = map[int]bool{}
+				}
+				landing[k+1+int(in.A)] = true
+			}
+		}
+		for k, in := range code {
+			if in.Op != card.XGlobal && in.Op != card.XGlobalAt {
+				continue
+			}
+			gi := p.GlobalAt(int32(in.A))
+			if gi < 0 || !owned[gi] {
+				continue
+			}
+			if in.Op == card.XGlobal || k == 0 || code[k-1].Op != card.XLocal || landing[k] {
+				owned[gi] = false
+				continue
+			}
+			indexedBy(gi, exprProc[e], code[k-1].A)
+		}
+	}
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		if c.Op != card.Store || c.Obj < 0 || !owned[c.Obj] {
+			continue
+		}
+		if c.Y == card.NoExpr || len(p.Exprs[c.Y].Code) != 1 || p.Exprs[c.Y].Code[0].Op != card.XLocal {
+			owned[c.Obj] = false
+			continue
+		}
+		indexedBy(c.Obj, c.Proc, p.Exprs[c.Y].Code[0].A)
+	}
+	// The parameter is never assigned, and P's stacks get distinct values.
+	var onCycle []bool
+	for gi := range owned {
+		if !owned[gi] || byProc[gi] < 0 {
+			owned[gi] = false // not accessed at all: nothing to gain
+			continue
+		}
+		proc, slot := byProc[gi], byParam[gi]
+		if proc == p.Main {
+			owned[gi] = false
+			continue
+		}
+		if onCycle == nil {
+			onCycle = cyclic(len(p.Cards), func(pc int32) bool { return reached[pc] },
+				func(pc int32, f func(int32)) { cardSucc(p, pc, f) })
+		}
+		seen := map[int64]bool{}
+		for pc := range p.Cards {
+			c := &p.Cards[pc]
+			if c.Proc == proc && assigns(p, c, int32(slot)) {
+				owned[gi] = false
+				break
+			}
+			if c.Op != card.Spawn || c.A != proc {
+				continue
+			}
+			args := p.Spawns[c.B].Args
+			if c.Proc != p.Main || !reached[pc] || onCycle[pc] || int(slot) >= len(args) {
+				owned[gi] = false
+				break
+			}
+			code := p.Exprs[args[slot]].Code
+			if len(code) != 1 || code[0].Op != card.XConst || seen[code[0].A] {
+				owned[gi] = false
+				break
+			}
+			seen[code[0].A] = true
+		}
+	}
+	return owned
+}
+
+// assigns reports whether card c may write local slot.
+func assigns(p *card.Program, c *card.Card, slot int32) bool {
+	switch c.Op {
+	case card.Store:
+		return false // a shared store; its Dst is unused
+	case card.Local:
+		if c.B > 0 { // a local array: Dst is its first slot
+			return slot >= c.Dst && slot < c.Dst+c.B
+		}
+	case card.Select:
+		for _, cs := range p.Selects[c.A] {
+			if cs.Dst == slot {
+				return true
+			}
+		}
+	}
+	return c.Dst == slot
+}
+
+// reachedCards marks the cards reachable from some procedure's entry, as
+// ampleCards does (atomic bodies and dead code are not).
+func reachedCards(p *card.Program) []bool {
+	reached := make([]bool, len(p.Cards))
+	var work []int32
+	for _, pr := range p.Procs {
+		reached[pr.Entry] = true
+		work = append(work, pr.Entry)
+	}
+	for len(work) > 0 {
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		cardSucc(p, pc, func(t int32) {
+			if !reached[t] {
+				reached[t] = true
+				work = append(work, t)
+			}
+		})
+	}
+	return reached
+}
