@@ -35,6 +35,12 @@ type pscratch struct {
 	nstk  int
 	why   string
 	touch uint64 // keeps resolve's touching loads from being optimised away
+	// fileParallel's: each successor's claim-table slot, the successors
+	// this worker owns and their words, and where its ids, edges, states
+	// and words start.
+	slots                                 []uint64
+	owners, ownWords                      int
+	idBase, edgeBase, stateBase, wordBase int
 }
 
 // pexp is one expanded state.
@@ -74,6 +80,7 @@ type builder struct {
 	buf, nbuf       []int64
 	starts, nstarts []int
 	base            int
+	claim           levelTable // fileParallel's
 }
 
 // words returns the words of state v, which must be in the level being
@@ -117,7 +124,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 			}
 			to := min(hi, from+chunkStates)
 			n := len(scs)
-			if to-from < 256 {
+			if to-from < parallelFileMin {
 				n = 1
 			}
 			var wg sync.WaitGroup
@@ -140,12 +147,16 @@ func (b *builder) run(init *vm.State, workers int) string {
 				}()
 			}
 			wg.Wait()
-			for k := 0; k < n; k++ {
-				a := from + k*per
-				if a >= to {
-					break
+			if n == 1 {
+				if why := b.file(scs[0], from); why != "" {
+					return why
 				}
-				if why := b.file(scs[k], a); why != "" {
+			} else {
+				firsts := make([]int, 0, n)
+				for k := 0; k < n && from+k*per < to; k++ {
+					firsts = append(firsts, from+k*per)
+				}
+				if why := b.fileParallel(scs[:len(firsts)], firsts); why != "" {
 					return why
 				}
 			}

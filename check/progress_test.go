@@ -331,7 +331,11 @@ func TestProgressFoldKeepsVerdicts(t *testing.T) {
 // TestProgressGraphWorkers: the progress graph built by several workers is
 // the one built by one, id for id and edge for edge.
 func TestProgressGraphWorkers(t *testing.T) {
+	// File even small chunks in parallel, so that the examples test it.
+	defer func(old int) { parallelFileMin = old }(parallelFileMin)
+	parallelFileMin = 2
 	files, _ := filepath.Glob("../examples/*.deck")
+	files = append(files, "../bench/models/phil_n4_r4.deck", "../bench/models/counter_n5_r3.deck")
 	for _, path := range files {
 		name := filepath.Base(path)
 		src, _ := os.ReadFile(path)
