@@ -116,7 +116,8 @@ type frontier struct {
 type checker struct {
 	m      *vm.Machine
 	p      *card.Program
-	opt    Options
+	opt    Options // MaxMemory: the search's share of limit (see newChecker)
+	limit  int64   // the memory limit of the process, as the report gives it
 	nw     int
 	por    bool
 	always bool
@@ -286,6 +287,10 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	if c.opt.MaxMemory <= 0 {
 		c.opt.MaxMemory = DefaultMaxMemory()
 	}
+	// From here on opt.MaxMemory is what the search itself may hold: the
+	// limit less what the process held before it (Options.MemoryBase).
+	c.limit = c.opt.MaxMemory
+	c.opt.MaxMemory = max(c.opt.MaxMemory-max(opt.MemoryBase, 0), 1)
 	c.por = !opt.NoPOR
 	c.always = len(c.p.Always) > 0 || len(c.p.Props) > 0 // a property's condition can fail to evaluate
 	if c.always {
@@ -477,10 +482,13 @@ func (c *checker) fail(err error) {
 
 // memory is what the search holds: the visited set, the parent records,
 // the level table, the queued states (arenas and the frontier's ids), the
-// workers' scratch and the outcomes found. The Go runtime's own overhead
-// (a heap grows to about twice what is live between collections) comes on
-// top; the search produces little garbage, and collects at once after
-// replacing a large table.
+// workers' scratch and the outcomes found. What the process held before
+// the search (Options.MemoryBase) is off the budget already (newChecker).
+// The garbage the search leaves (a table replaced by a bigger one, a
+// frontier's old ids) is not counted: it is the Go runtime's to collect,
+// and deck check sets the runtime's soft memory limit to the same limit,
+// so that the collector runs before the process would pass it (with its
+// default pacing a heap grows to twice what is live between collections).
 func (c *checker) memory() int64 {
 	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parents.bytes()
 	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8

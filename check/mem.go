@@ -11,8 +11,9 @@ import (
 // is 0: half of the physical memory (MemTotal in /proc/meminfo), or of the
 // cgroup limit when that is lower, and at most 64 GiB. Where neither can be
 // read it is 4 GiB. The budget covers the visited set, the parent records,
-// the level table and the queued states; the Go runtime and the program
-// itself come on top, hence the margin.
+// the level table and the queued states, and with Options.MemoryBase (as
+// deck check sets it) what the process held before the search: the other
+// half is left to the rest of the machine.
 func DefaultMaxMemory() int64 {
 	const fallback = 4 << 30
 	total := memTotal()
