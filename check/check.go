@@ -502,8 +502,15 @@ func (c *checker) memory() int64 {
 	return b
 }
 
-// room reports whether b more bytes fit the budget.
-func (c *checker) room(b int64) bool { return c.memory()+b <= c.opt.MaxMemory }
+// room reports whether b more bytes fit the budget; when they do, the
+// caller allocates them (see makeRoom).
+func (c *checker) room(b int64) bool {
+	if c.memory()+b > c.opt.MaxMemory {
+		return false
+	}
+	makeRoom(b)
+	return true
+}
 
 // notePeak records the memory held, for Report.BytesPerState.
 func (c *checker) notePeak() int64 {
@@ -544,6 +551,9 @@ func (c *checker) pass() {
 		return
 	}
 	old := c.level.bytes()
+	if size > cap(c.level.mem) {
+		makeRoom(int64(size) * levelSlotBytes)
+	}
 	if c.level.reset(size) {
 		releaseOld(old)
 	}
@@ -603,6 +613,7 @@ func (c *checker) grow() {
 			c.halt("memory")
 		} else {
 			old := c.level.bytes()
+			makeRoom(int64(size) * levelSlotBytes)
 			c.level.grow(size)
 			releaseOld(old)
 			c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
@@ -645,6 +656,7 @@ func (c *checker) barrier() {
 		c.halt("memory")
 		return
 	}
+	makeRoom(need)
 	if !c.main.fits(created) {
 		size := capacityFor(c.main.count.Load() + created)
 		if size < 1<<20 {
@@ -657,6 +669,7 @@ func (c *checker) barrier() {
 			return
 		}
 		old := c.main.bytes()
+		makeRoom(int64(size)*8 + need)
 		c.main.grow(size)
 		releaseOld(old)
 	}
