@@ -116,7 +116,8 @@ type frontier struct {
 type checker struct {
 	m      *vm.Machine
 	p      *card.Program
-	opt    Options
+	opt    Options // MaxMemory: the search's share of limit (see newChecker)
+	limit  int64   // the memory limit of the process, as the report gives it
 	nw     int
 	por    bool
 	always bool
@@ -286,6 +287,10 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	if c.opt.MaxMemory <= 0 {
 		c.opt.MaxMemory = DefaultMaxMemory()
 	}
+	// From here on opt.MaxMemory is what the search itself may hold: the
+	// limit less what the process held before it (Options.MemoryBase).
+	c.limit = c.opt.MaxMemory
+	c.opt.MaxMemory = max(c.opt.MaxMemory-max(opt.MemoryBase, 0), 1)
 	c.por = !opt.NoPOR
 	c.always = len(c.p.Always) > 0 || len(c.p.Props) > 0 // a property's condition can fail to evaluate
 	if c.always {
@@ -484,10 +489,13 @@ func (c *checker) fail(err error) {
 
 // memory is what the search holds: the visited set, the parent records,
 // the level table, the queued states (arenas and the frontier's ids), the
-// workers' scratch and the outcomes found. The Go runtime's own overhead
-// (a heap grows to about twice what is live between collections) comes on
-// top; the search produces little garbage, and collects at once after
-// replacing a large table.
+// workers' scratch and the outcomes found. What the process held before
+// the search (Options.MemoryBase) is off the budget already (newChecker).
+// The garbage the search leaves (a table replaced by a bigger one, a
+// frontier's old ids) is not counted: it is the Go runtime's to collect,
+// and deck check sets the runtime's soft memory limit to the same limit,
+// so that the collector runs before the process would pass it (with its
+// default pacing a heap grows to twice what is live between collections).
 func (c *checker) memory() int64 {
 	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parents.bytes()
 	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8
@@ -501,8 +509,15 @@ func (c *checker) memory() int64 {
 	return b
 }
 
-// room reports whether b more bytes fit the budget.
-func (c *checker) room(b int64) bool { return c.memory()+b <= c.opt.MaxMemory }
+// room reports whether b more bytes fit the budget; when they do, the
+// caller allocates them (see makeRoom).
+func (c *checker) room(b int64) bool {
+	if c.memory()+b > c.opt.MaxMemory {
+		return false
+	}
+	makeRoom(b)
+	return true
+}
 
 // notePeak records the memory held, for Report.BytesPerState.
 func (c *checker) notePeak() int64 {
@@ -543,6 +558,9 @@ func (c *checker) pass() {
 		return
 	}
 	old := c.level.bytes()
+	if size > cap(c.level.mem) {
+		makeRoom(int64(size) * levelSlotBytes)
+	}
 	if c.level.reset(size) {
 		releaseOld(old)
 	}
@@ -602,6 +620,7 @@ func (c *checker) grow() {
 			c.halt("memory")
 		} else {
 			old := c.level.bytes()
+			makeRoom(int64(size) * levelSlotBytes)
 			c.level.grow(size)
 			releaseOld(old)
 			c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
@@ -644,6 +663,7 @@ func (c *checker) barrier() {
 		c.halt("memory")
 		return
 	}
+	makeRoom(need)
 	if !c.main.fits(created) {
 		size := capacityFor(c.main.count.Load() + created)
 		if size < 1<<20 {
@@ -656,6 +676,7 @@ func (c *checker) barrier() {
 			return
 		}
 		old := c.main.bytes()
+		makeRoom(int64(size)*8 + need)
 		c.main.grow(size)
 		releaseOld(old)
 	}

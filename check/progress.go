@@ -185,15 +185,13 @@ type pgraph struct {
 
 func (g *pgraph) n() int { return len(g.en) }
 
-// Memory of the progress graph, as it grows: the slices' capacities (an
-// append may have doubled them), the fingerprint map at about 48 bytes an
-// entry, and the words of the states waiting to be expanded.
-func (g *pgraph) memory(queued int) int64 {
-	b := int64(len(g.ids.slots)) * 16
-	b += int64(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch)) * 4
+// Memory of the progress graph's slices, at their capacities. (While it is
+// built, builder.memory adds the fingerprint map, the queue and the
+// workers' scratch.)
+func (g *pgraph) memory() int64 {
+	b := int64(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch)) * 4
 	b += int64(cap(g.stk) + cap(g.kind))
-	b += int64(cap(g.en)+cap(g.unf)+cap(g.props)) * 8
-	return b + int64(queued)*8
+	return b + int64(cap(g.en)+cap(g.unf)+cap(g.props))*8
 }
 
 // build explores the reachable states. It returns "" or why it stopped.
@@ -217,10 +215,11 @@ func (g *pgraph) build(opt Options) string {
 	}
 	g.foldable = progressFoldable(p, opt.NoPOR)
 	g.scratch = g.newScratch()
-	maxMem := opt.MaxMemory
-	if maxMem <= 0 {
-		maxMem = DefaultMaxMemory()
+	shown := opt.MaxMemory
+	if shown <= 0 {
+		shown = DefaultMaxMemory()
 	}
+	maxMem := shown - max(opt.MemoryBase, 0) // see Options.MemoryBase
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -228,7 +227,7 @@ func (g *pgraph) build(opt Options) string {
 	if p.Net != nil {
 		workers = 1 // links are numbered as they are met (linkEntity)
 	}
-	b := &builder{g: g, limit: limit, maxMem: maxMem, stop: opt.Stop}
+	b := &builder{g: g, limit: limit, maxMem: maxMem, shown: shown, stop: opt.Stop}
 	return b.run(init, workers)
 }
 
@@ -644,7 +643,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	g := &pgraph{m: m}
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
-	g.mem = max(g.mem, g.memory(0))
+	g.mem = max(g.mem, g.memory())
 	pr.Memory = g.mem
 	if why != "" {
 		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
@@ -71,8 +72,12 @@ func (g *pgraph) newScratch() *pscratch {
 type builder struct {
 	g      *pgraph
 	limit  int64
-	maxMem int64
-	stop   <-chan struct{}
+	maxMem int64 // the graph's share of the memory limit
+	shown  int64 // the memory limit, as the user gave it
+	// perState is the most scratch an expanded state has taken (its
+	// bits, its successors and their words), in bytes.
+	perState int64
+	stop     <-chan struct{}
 	// The queue: the words of the level being expanded, in id order
 	// (state base+k starts at buf[starts[k]]), and those of the next level
 	// as file finds them. At the end of a level the next becomes the
@@ -119,10 +124,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 				return "interrupted"
 			default:
 			}
-			if g.mem = max(g.mem, g.memory(cap(b.buf)+cap(b.nbuf))); g.mem > b.maxMem {
-				return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.maxMem))
-			}
-			to := min(hi, from+chunkStates)
+			to := min(hi, from+b.chunk(scs))
 			n := len(scs)
 			if to-from < parallelFileMin {
 				n = 1
@@ -147,6 +149,10 @@ func (b *builder) run(init *vm.State, workers int) string {
 				}()
 			}
 			wg.Wait()
+			b.noteScratch(scs[:n], to-from)
+			if why := b.reserve(scs[:n]); why != "" {
+				return why
+			}
 			if n == 1 {
 				if why := b.file(scs[0], from); why != "" {
 					return why
@@ -174,6 +180,176 @@ func (b *builder) run(init *vm.State, workers int) string {
 // chunkStates is how many states are expanded before their successors are
 // filed.
 const chunkStates = 8192
+
+// chunk returns how many states to expand next: chunkStates, or fewer when
+// the scratch they would take (at the most an expanded state has taken,
+// twice over since the scratch grows by appending) does not fit in the
+// budget. Expanding comes before filing, where reserve checks the budget,
+// so a chunk's scratch must fit before it is taken: 8192 states of a big
+// program take tens of MiB.
+func (b *builder) chunk(scs []*pscratch) int {
+	if b.perState == 0 {
+		return chunkStates
+	}
+	var scratch int64
+	for _, sc := range scs {
+		scratch += sc.bytes()
+	}
+	room := b.maxMem - (b.memory(scs) - scratch)
+	return int(max(min(room/(2*b.perState), chunkStates), 64))
+}
+
+// noteScratch records the scratch the expansion of states states took.
+func (b *builder) noteScratch(scs []*pscratch, states int) {
+	var used int64
+	for _, sc := range scs {
+		used += int64(len(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(len(sc.succ))*int64(unsafe.Sizeof(psucc{})) + int64(len(sc.words))*8
+	}
+	if states > 0 {
+		b.perState = max(b.perState, (used+int64(states)-1)/int64(states))
+	}
+}
+
+// bytes is the scratch's memory, at its capacities.
+func (sc *pscratch) bytes() int64 {
+	return int64(cap(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(cap(sc.succ))*int64(unsafe.Sizeof(psucc{})) +
+		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8
+}
+
+// memory is what the graph and the builder hold: the graph's slices, the
+// fingerprint map, the queue and the workers' scratch, at their capacities.
+func (b *builder) memory(scs []*pscratch) int64 {
+	m := b.g.memory() + int64(len(b.g.ids.slots))*idSlotBytes
+	m += int64(cap(b.buf)+cap(b.nbuf))*8 + int64(cap(b.starts)+cap(b.nstarts))*8 + b.claim.bytes()
+	for _, sc := range scs {
+		m += sc.bytes()
+	}
+	return m
+}
+
+// analysisBytes bounds what the analysis of a graph of n states and e edges
+// allocates once the graph is built (findLasso, fairComponents, checkProps):
+// by state, Tarjan's index and low, on, mark and the list of the states (21
+// bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
+// they grow by appending), and the copies of the components and of the
+// lasso (8 bytes); with properties, the reverse graph (4 bytes a state and
+// an edge) and checkProp's own arrays (13 bytes a state). It is a bound on
+// arrays, not a measure: the maps that strong fairness and the cycle's
+// detours keep for one component are left out.
+func (g *pgraph) analysisBytes(n, e int64) int64 {
+	b := n * (21 + 24 + 8)
+	if len(g.m.P.Props) > 0 {
+		b += n*(4+13) + e*4
+	}
+	return b
+}
+
+// reserve makes room for filing the states the workers expanded (scs): it
+// grows the graph's slices, the queue and the fingerprint map to what the
+// expansions may add, after counting the new arrays (the old ones are live
+// while they are copied), so that filing allocates nothing. It returns why
+// the graph cannot grow, or "". It also checks that the graph, once built,
+// leaves room for its analysis (the map and the queue are gone by then).
+func (b *builder) reserve(scs []*pscratch) string {
+	g := b.g
+	var states, edges, fresh, words int
+	for _, sc := range scs {
+		if sc.why != "" {
+			return "" // file reports it
+		}
+		states += len(sc.exps)
+		edges += len(sc.succ)
+		for _, su := range sc.succ {
+			if su.id == unknownID {
+				fresh++
+			}
+		}
+		words += len(sc.words)
+	}
+	// New states: at most the successors no earlier level has, and the
+	// state limit (filing stops there).
+	fresh = int(min(int64(fresh), max(b.limit-int64(len(g.parent)), 0)+1))
+	props := 0
+	if len(g.m.P.Props) > 0 {
+		props = states
+	}
+	var grow int64 // the new arrays' bytes
+	plan := func(length, capacity, add int, size int64) int {
+		c := growCap(length, capacity, add)
+		if c > capacity {
+			grow += int64(c) * size
+		}
+		return c
+	}
+	cOff := plan(len(g.off), cap(g.off), states+1, 4) // +1: the last row's end
+	cEn := plan(len(g.en), cap(g.en), states, 8)
+	cUnf := plan(len(g.unf), cap(g.unf), states, 8)
+	cProps := plan(len(g.props), cap(g.props), props, 8)
+	cTo := plan(len(g.to), cap(g.to), edges, 4)
+	cStk := plan(len(g.stk), cap(g.stk), edges, 1)
+	cKind := plan(len(g.kind), cap(g.kind), edges, 1)
+	cCh := plan(len(g.ch), cap(g.ch), edges, 4)
+	cParent := plan(len(g.parent), cap(g.parent), fresh, 4)
+	cPedge := plan(len(g.pedge), cap(g.pedge), fresh, 4)
+	cStarts := plan(len(b.nstarts), cap(b.nstarts), fresh, 8)
+	cBuf := plan(len(b.nbuf), cap(b.nbuf), words, 8)
+	// Filing in parallel takes a claim table and a slot a successor.
+	if len(scs) > 1 {
+		if c := levelSize(fresh*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
+			grow += int64(c) * levelSlotBytes
+		}
+		for _, sc := range scs {
+			if len(sc.succ) > cap(sc.slots) {
+				grow += int64(len(sc.succ)) * 8
+			}
+		}
+	}
+	ids := g.ids.sizeFor(g.ids.n + fresh)
+	if ids > len(g.ids.slots) {
+		grow += int64(ids) * idSlotBytes
+	}
+	held := b.memory(scs)
+	g.mem = max(g.mem, held)
+	// Built, the graph keeps its slices (at their new capacities): the map,
+	// the queue and the scratch go, and the analysis comes.
+	built := int64(cOff+cTo+cCh+cParent+cPedge)*4 + int64(cStk+cKind) + int64(cEn+cUnf+cProps)*8
+	n, e := int64(len(g.parent)+fresh), int64(len(g.to)+edges)
+	if held+grow > b.maxMem || built+g.analysisBytes(n, e) > b.maxMem {
+		return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.shown))
+	}
+	makeRoom(grow)
+	g.off = regrow(g.off, cOff)
+	g.en, g.unf, g.props = regrow(g.en, cEn), regrow(g.unf, cUnf), regrow(g.props, cProps)
+	g.to, g.stk, g.kind, g.ch = regrow(g.to, cTo), regrow(g.stk, cStk), regrow(g.kind, cKind), regrow(g.ch, cCh)
+	g.parent, g.pedge = regrow(g.parent, cParent), regrow(g.pedge, cPedge)
+	b.nstarts, b.nbuf = regrow(b.nstarts, cStarts), regrow(b.nbuf, cBuf)
+	if ids > len(g.ids.slots) {
+		g.ids.resize(ids)
+	}
+	return ""
+}
+
+// growCap is the capacity a slice of length length and capacity capacity
+// needs for add more elements: its own when they fit, else at least a
+// quarter more (so that growing costs amortized constant time) and at
+// least 1024.
+func growCap(length, capacity, add int) int {
+	if length+add <= capacity {
+		return capacity
+	}
+	return max(length+add, capacity+capacity/4, 1024)
+}
+
+// regrow returns s with capacity c (at least its own), copying it to a
+// new array when it has less.
+func regrow[T any](s []T, c int) []T {
+	if c <= cap(s) {
+		return s
+	}
+	t := make([]T, len(s), c)
+	copy(t, s)
+	return t
+}
 
 // expandRun expands states [a, z) into sc.
 func (b *builder) expandRun(sc *pscratch, a, z int) {
@@ -413,9 +589,22 @@ func (t *idTable) put(fp uint64, id uint32) {
 	t.n++
 }
 
-func (t *idTable) grow() {
+func (t *idTable) grow() { t.resize(t.sizeFor(t.n + 1)) }
+
+// sizeFor is the size the table needs to hold n entries (a power of two,
+// at least 1024, at most half full).
+func (t *idTable) sizeFor(n int) int {
+	size := max(1024, len(t.slots))
+	for n*2 > size {
+		size *= 2
+	}
+	return size
+}
+
+// resize rehashes the table into size slots.
+func (t *idTable) resize(size int) {
 	old := t.slots
-	t.slots = make([]idSlot, max(1024, 2*len(old)))
+	t.slots = make([]idSlot, size)
 	t.n = 0
 	for _, s := range old {
 		if s.id != 0 {
@@ -423,3 +612,6 @@ func (t *idTable) grow() {
 		}
 	}
 }
+
+// idSlotBytes is the size of an idTable slot.
+const idSlotBytes = int64(unsafe.Sizeof(idSlot{}))

@@ -102,18 +102,15 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 		return fmt.Sprintf("the graph would have more than %d states", b.limit)
 	}
 	startsBase := len(g.parent) - len(b.nstarts) // the id of nstarts[0]
-	grow := func(s []uint32, n int) []uint32 { return slices.Grow(s, n-len(s))[:n] }
-	g.parent, g.pedge = grow(g.parent, ids), grow(g.pedge, ids)
-	g.to, g.ch = grow(g.to, edges), slices.Grow(g.ch, edges-len(g.ch))[:edges]
-	g.stk, g.kind = slices.Grow(g.stk, edges-len(g.stk))[:edges], slices.Grow(g.kind, edges-len(g.kind))[:edges]
-	g.off = grow(g.off, states)
-	g.en, g.unf = slices.Grow(g.en, states-len(g.en))[:states], slices.Grow(g.unf, states-len(g.unf))[:states]
+	// reserve (progress_build.go) has made the room: no array moves here.
+	g.parent, g.pedge = extend(g.parent, ids), extend(g.pedge, ids)
+	g.to, g.ch, g.stk, g.kind = extend(g.to, edges), extend(g.ch, edges), extend(g.stk, edges), extend(g.kind, edges)
+	g.off, g.en, g.unf = extend(g.off, states), extend(g.en, states), extend(g.unf, states)
 	props := len(g.m.P.Props) > 0
 	if props {
-		g.props = slices.Grow(g.props, states-len(g.props))[:states]
+		g.props = extend(g.props, states)
 	}
-	b.nbuf = slices.Grow(b.nbuf, words-len(b.nbuf))[:words]
-	b.nstarts = slices.Grow(b.nstarts, ids-startsBase-len(b.nstarts))[:ids-startsBase]
+	b.nbuf, b.nstarts = extend(b.nbuf, words), extend(b.nstarts, ids-startsBase)
 	g.ids.reserve(ids - oldIDs)
 	// 3. own.
 	parallel(func(k int, sc *pscratch) {
@@ -164,6 +161,9 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 	clear(claim.slots) // reset expects a zeroed table
 	return ""
 }
+
+// extend returns s lengthened to n elements.
+func extend[T any](s []T, n int) []T { return slices.Grow(s, n-len(s))[:n] }
 
 // reserve grows the table, if need be, so that n more entries keep its
 // load at most a half.

@@ -340,7 +340,7 @@ func (c *checker) counterexampleOf(k vkey, ords []uint64, hunted bool) (Countere
 func (c *checker) incomplete(rep *Report, processed, created int64) string {
 	why := fmt.Sprintf("the state limit (%d)", c.opt.MaxStates)
 	if c.haltWhy == "memory" {
-		why = fmt.Sprintf("the memory limit (%s)", sizeText(c.opt.MaxMemory))
+		why = fmt.Sprintf("the memory limit (%s)", sizeText(c.limit))
 	}
 	n := int64(len(c.front.refs))
 	left := max(n-processed, 0)

@@ -23,6 +23,11 @@ type Options struct {
 	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit
 	MaxMemory     int64 // bytes; stop (incomplete) before using more; 0: default
 	NoPOR         bool  // turn partial-order reduction off (--por=off)
+	// MemoryBase is what the process holds besides the search when it
+	// starts (the program, the Go runtime, the executable's pages): it
+	// counts against MaxMemory, so that MaxMemory bounds the whole process
+	// and not only the search. 0 for a search that shares its process.
+	MemoryBase int64
 	// CheckProgress asks, after the safety search, whether every stack
 	// that is not a daemon finishes in every fair run (progress.go).
 	CheckProgress     bool

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,15 +135,6 @@ func cmdCheck(e *env, args []string) int {
 		}
 		opt.MaxMemory = n
 	}
-	// The checker counts what its tables hold; the garbage Go has not
-	// collected yet comes on top, and on a big search it made the process
-	// hold more than the limit. A soft limit for the Go runtime a tenth
-	// above it makes the collector work harder instead.
-	lim := opt.MaxMemory
-	if lim <= 0 {
-		lim = check.DefaultMaxMemory()
-	}
-	debug.SetMemoryLimit(lim + lim/10)
 	if o.workers > check.MaxWorkers {
 		fmt.Fprintf(stderr, "deck check: --workers can be at most %d\n", check.MaxWorkers)
 		return exitUsage
@@ -167,6 +159,7 @@ func cmdCheck(e *env, args []string) int {
 	if prog, ok = o.pf.apply("check", prog, stderr); !ok {
 		return exitUsage
 	}
+	limitMemory(&opt)
 	if o.sameAsLocal {
 		if o.pics.wanted() || o.graph != "" {
 			fmt.Fprintln(stderr, "deck check: --svg, --html and --graph cannot be combined with --same-as-local")
@@ -215,6 +208,39 @@ func cmdCheck(e *env, args []string) int {
 		return exitOK
 	}
 	return exitViolation
+}
+
+// limitMemory makes the memory limit (--max-memory, or the default) bound
+// the whole process, which is what the system sees: what the process holds
+// already (the program, the Go runtime, the executable's pages; its
+// resident memory) counts against the search's budget, and the Go
+// runtime's soft limit, set to the same limit less what the runtime does
+// not manage itself, makes the collector return the garbage the search
+// leaves (a table replaced by a bigger one, freed pages the runtime would
+// otherwise keep) before the process would pass the limit. The search
+// counts what it holds before allocating it (check.Options.MaxMemory), so
+// what is live stays under the runtime's limit and the collector has
+// garbage to collect, not a live heap to fight.
+func limitMemory(opt *check.Options) {
+	lim := opt.MaxMemory
+	if lim <= 0 {
+		lim = check.DefaultMaxMemory()
+	}
+	held := goHeld()
+	base := max(residentMemory(), held)
+	opt.MemoryBase = base
+	debug.SetMemoryLimit(max(lim-(base-held), 1))
+}
+
+// goHeld is the memory the Go runtime holds from the system: everything it
+// has mapped, less what it has returned.
+func goHeld() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
 type checkJSON struct {
