@@ -110,22 +110,28 @@ func BenchmarkModels(b *testing.B) {
 			if p, err = compile.Place(p, nil, 0); err != nil {
 				b.Fatal(err)
 			}
-			m := vm.New(p)
-			var states, trans int64
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				rep, err := Run(m, Options{Workers: 1, All: true})
-				if err != nil || rep.Verdict == VerdictIncomplete {
-					b.Fatalf("%v %v", err, rep.Verdict)
-				}
-				states, trans = rep.States, rep.Transitions
-			}
-			sec := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(float64(states), "states")
-			b.ReportMetric(float64(states)/sec, "states/s")
-			b.ReportMetric(float64(trans)/sec, "transitions/s")
+			benchSearch(b, vm.New(p), Options{Workers: 1, All: true}, "")
 		})
 	}
+}
+
+// benchSearch runs the search b.N times and reports its states and its
+// states and transitions a second. The verdict must be want, or any
+// complete one when want is "".
+func benchSearch(b *testing.B, m *vm.Machine, opt Options, want string) {
+	var states, trans int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := Run(m, opt)
+		if err != nil || rep.Verdict == VerdictIncomplete || want != "" && rep.Verdict != want {
+			b.Fatalf("%v %v", err, rep.Verdict)
+		}
+		states, trans = rep.States, rep.Transitions
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(states), "states")
+	b.ReportMetric(float64(states)/sec, "states/s")
+	b.ReportMetric(float64(trans)/sec, "transitions/s")
 }
 
 // BenchmarkProgress checks bench models with the progress check (weak

@@ -40,20 +40,7 @@ func BenchmarkNodesTwoPhaseCommit(b *testing.B) {
 			if p, err = compile.Place(p, nil, cs.mode); err != nil {
 				b.Fatal(err)
 			}
-			m := vm.New(p)
-			var states, trans int64
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				rep, err := Run(m, Options{Workers: 1})
-				if err != nil || rep.Verdict != VerdictOK {
-					b.Fatalf("%v %v", err, rep.Verdict)
-				}
-				states, trans = rep.States, rep.Transitions
-			}
-			sec := b.Elapsed().Seconds() / float64(b.N)
-			b.ReportMetric(float64(states), "states")
-			b.ReportMetric(float64(states)/sec, "states/s")
-			b.ReportMetric(float64(trans)/sec, "transitions/s")
+			benchSearch(b, vm.New(p), Options{Workers: 1}, VerdictOK)
 		})
 	}
 }
