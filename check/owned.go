@@ -1,6 +1,10 @@
 package check
 
-import "github.com/deck-lang/deck/card"
+import (
+	"slices"
+
+	"github.com/deck-lang/deck/card"
+)
 
 // noOwnedArrays turns the analysis off, for the test that compares.
 var noOwnedArrays = false
@@ -19,15 +23,16 @@ var noOwnedArrays = false
 //     of P indexed the same way; no constant index, no other procedure, no
 //     condition (always, eventually, leadsto) reads it;
 //   - no card of P assigns parameter k;
-//   - every spawn of P is a card of main, main is not P, the spawn runs at
-//     most once (main's card graph has no cycle through it, and it is not
-//     in an atomic body), and passes a constant for parameter k, a
-//     different one at each spawn.
+//   - every spawn of P is a card of main (not in an atomic body), main is
+//     not P, and each passes for parameter k a constant, running at most
+//     once (main's card graph has no cycle through it), or a for loop's
+//     variable; no value can be passed twice.
 //
 // A stack of P is then the only one that can touch G[v], where v is the
 // constant its spawn passed. (Calls are inlined, so a card of P is only
-// ever run by a stack spawned as P.) A for loop spawning P with its loop
-// variable would qualify too; it is left for later.
+// ever run by a stack spawned as P.) A spawn may also pass the variable of
+// a for loop around it with constant bounds (loopValues): each run then
+// passes another value, and the ranges and constants must not overlap.
 func ownedArrays(p *card.Program, reached []bool) []bool {
 	owned := make([]bool, len(p.Globals))
 	if noOwnedArrays {
@@ -167,19 +172,92 @@ func ownedArrays(p *card.Program, reached []bool) []bool {
 				continue
 			}
 			args := p.Spawns[c.B].Args
-			if c.Proc != p.Main || !reached[pc] || onCycle[pc] || int(slot) >= len(args) {
+			if c.Proc != p.Main || !reached[pc] || int(slot) >= len(args) {
 				owned[gi] = false
 				break
 			}
+			// The values this spawn passes: a constant once, or each value
+			// of a for loop's variable once.
+			var lo, hi int64
 			code := p.Exprs[args[slot]].Code
-			if len(code) != 1 || code[0].Op != card.XConst || seen[code[0].A] {
+			switch {
+			case len(code) == 1 && code[0].Op == card.XConst && !onCycle[pc]:
+				lo, hi = code[0].A, code[0].A+1
+			case len(code) == 1 && code[0].Op == card.XLocal:
+				var ok bool
+				if lo, hi, ok = loopValues(p, int32(pc), int32(code[0].A), reached, onCycle); !ok {
+					owned[gi] = false
+				}
+			default:
 				owned[gi] = false
+			}
+			for v := lo; owned[gi] && v < hi; v++ {
+				owned[gi] = !seen[v]
+				seen[v] = true
+			}
+			if !owned[gi] {
 				break
 			}
-			seen[code[0].A] = true
 		}
 	}
 	return owned
+}
+
+// maxLoopSpawns bounds the values loopValues lists.
+const maxLoopSpawns = 1 << 12
+
+// loopValues returns the values [lo, hi) that local k of main may have
+// when main takes spawn card pc, if k is the variable of a for loop around
+// it with constant bounds (`for k in lo..hi`) that nothing else assigns,
+// pc runs at most once an iteration (no cycle through it but the loop's
+// own), and the loop runs once (no cycle through its start). Then each run of pc sees another value of k. A spawn
+// reached before the loop's first test sees k = lo, which the range
+// includes.
+func loopValues(p *card.Program, pc, k int32, reached, onCycle []bool) (lo, hi int64, ok bool) {
+	main := p.Main
+	step, init := int32(-1), int32(-1)
+	for q := range p.Cards {
+		c := &p.Cards[q]
+		if c.Proc != main || !assigns(p, c, k) {
+			continue
+		}
+		switch {
+		case slices.Contains(p.LoopSteps, int32(q)) && step < 0:
+			step = int32(q)
+		case c.Op == card.Local && c.B == 0 && init < 0:
+			init = int32(q)
+		default:
+			return 0, 0, false // assigned elsewhere
+		}
+	}
+	if step < 0 || init < 0 {
+		return 0, 0, false
+	}
+	test := p.Cards[step].Next
+	// The loop starts once: its first card is on no cycle (a loop
+	// around it would start k again).
+	if test < 0 || onCycle[init] || p.Cards[init].Next != test || p.Cards[test].Op != card.Branch {
+		return 0, 0, false
+	}
+	initX, testX := p.Exprs[p.Cards[init].X].Code, p.Exprs[p.Cards[test].X].Code
+	if len(initX) != 1 || initX[0].Op != card.XConst || len(testX) != 3 ||
+		testX[0].Op != card.XLocal || int32(testX[0].A) != k || testX[1].Op != card.XConst || testX[2].Op != card.XLt {
+		return 0, 0, false
+	}
+	lo, hi = initX[0].A, max(testX[1].A, initX[0].A+1)
+	if hi-lo > maxLoopSpawns {
+		return 0, 0, false
+	}
+	// No cycle through pc once the loop's back edge is cut.
+	cut := cyclic(len(p.Cards), func(q int32) bool { return reached[q] }, func(q int32, f func(int32)) {
+		if q != step {
+			cardSucc(p, q, f)
+		}
+	})
+	if cut[pc] {
+		return 0, 0, false
+	}
+	return lo, hi, true
 }
 
 // assigns reports whether card c may write local slot.

@@ -34,6 +34,41 @@ proc main() {
     for k in 0..3 {
         spawn w(k)
     }
+}`, true},
+		{"a loop and a constant", `var meals[3]` + body + `
+proc main() {
+    for k in 0..2 {
+        spawn w(k)
+    }
+    spawn w(2)
+}`, true},
+		{"a loop and a constant it also passes", `var meals[3]` + body + `
+proc main() {
+    for k in 0..2 {
+        spawn w(k)
+    }
+    spawn w(1)
+}`, false},
+		{"two spawns an iteration", `var meals[3]` + body + `
+proc main() {
+    for k in 0..2 {
+        spawn w(k)
+        spawn w(k)
+    }
+}`, false},
+		{"a loop in a loop", `var meals[3]` + body + `
+proc main() {
+    for r in 0..2 {
+        for k in 0..3 {
+            spawn w(k)
+        }
+    }
+}`, false},
+		{"a constant in a loop", `var meals[3]` + body + `
+proc main() {
+    for k in 0..3 {
+        spawn w(1)
+    }
 }`, false},
 		{"main reads an element", `var meals[3]` + body + `
 proc main() {

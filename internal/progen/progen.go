@@ -234,9 +234,21 @@ func (g *progGen) program() string {
 		for p := 0; p < procs; p++ {
 			g.line("let h%d = spawn p%d()", p, p)
 		}
+		loopW := false
 		if g.owners {
-			g.line("let w0 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me0"))
-			g.line("let w1 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me1"))
+			if loopW = rapid.IntRange(0, 2).Draw(t, "loopw") == 0; loopW {
+				// A for loop passes 0 and 1; a third spawn may pass one
+				// of them again.
+				g.line("for k in 0..2 {")
+				g.line("    spawn w(k)")
+				g.line("}")
+				if rapid.Bool().Draw(t, "third") {
+					g.line("spawn w(%d)", rapid.IntRange(1, 2).Draw(t, "me2"))
+				}
+			} else {
+				g.line("let w0 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me0"))
+				g.line("let w1 = spawn w(%d)", rapid.IntRange(0, 2).Draw(t, "me1"))
+			}
 		}
 		if rapid.Bool().Draw(t, "mainwork") {
 			g.stmts(2, 2)
@@ -246,7 +258,7 @@ func (g *progGen) program() string {
 				g.line("join h%d", p)
 			}
 		}
-		if g.owners && rapid.Bool().Draw(t, "joinw") {
+		if g.owners && !loopW && rapid.Bool().Draw(t, "joinw") {
 			g.line("join w0")
 			g.line("join w1")
 			if rapid.Bool().Draw(t, "reado") {
