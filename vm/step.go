@@ -387,15 +387,86 @@ func (m *Machine) Kill(loc []int64, c *card.Card, next int32) {
 // Exec performs card pc for stack id, which must be ready (see Ready), on
 // shared memory sh and the stack's locals loc, and returns the card that
 // follows: -1 when the stack finished (Host.Finish was called) or at the
-// end of an atomic body. An atomic card runs its whole body. Exec is the
-// single definition of what every card does; the caller stores the next
-// pc and applies Kill.
+// end of an atomic body. An atomic card runs its whole body. Exec (with
+// execOther, which it calls for every other kind of card) is the single
+// definition of what every card does; the caller stores the next pc and
+// applies Kill.
+//
+// Exec itself takes the ordinary cards that make up most of a run (local
+// computation, stores, branches, asserts) and leaves the rest to
+// execOther, so that those cards do not pay for its large frame (the
+// buffers of print and spawn) and the spilling of every argument.
 func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
+	c := &m.P.Cards[pc]
+	switch c.Op {
+	case card.Nop, card.Await, card.SendWait:
+	case card.Local:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		switch {
+		case c.B == 0:
+			loc[c.Dst] = v
+		case c.Y == card.NoExpr:
+			// let a[N] = v: every element of a local array.
+			for k := c.Dst; k < c.Dst+c.B; k++ {
+				loc[k] = v
+			}
+		default:
+			idx, f := m.eval(c.Y, sh, loc)
+			if f.Kind != NoFault {
+				return failed(pc, f)
+			}
+			if idx < 0 || idx >= int64(c.B) {
+				return failed(pc, Fault{Kind: IndexOutOfRange, A: idx, B: int64(c.B)})
+			}
+			loc[int64(c.Dst)+idx] = v
+		}
+		return c.Next, Result{PC: pc, Value: v}
+	case card.Store:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		w, f := m.objWord(sh, loc, c)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		sh[w] = v
+	case card.Branch:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		if v == 0 {
+			return c.Target, Result{PC: pc}
+		}
+	case card.Assert:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		if v == 0 {
+			return failed(pc, Fault{Kind: AssertFailed})
+		}
+	default:
+		return m.execOther(sh, loc, id, pc, choice, h)
+	}
+	return c.Next, Result{PC: pc}
+}
+
+// failed is Exec's answer when card pc fails with f.
+func failed(pc int32, f Fault) (int32, Result) {
+	return 0, Result{Status: Failed, Fault: f, PC: pc}
+}
+
+// execOther is Exec for the cards Exec does not take itself.
+func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	p := m.P
 	c := &p.Cards[pc]
 	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
 	switch c.Op {
-	case card.Nop, card.Await, card.SendWait:
 	case card.CondWait, card.Signal, card.Broadcast:
 		return m.execCond(sh, loc, id, pc, choice, h)
 	case card.Select:
@@ -428,56 +499,6 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 				sh, loc = h.Shared(), h.Locals()
 			}
 			at = next
-		}
-	case card.Local:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		switch {
-		case c.B == 0:
-			loc[c.Dst] = v
-		case c.Y == card.NoExpr:
-			// let a[N] = v: every element of a local array.
-			for k := c.Dst; k < c.Dst+c.B; k++ {
-				loc[k] = v
-			}
-		default:
-			idx, f := m.eval(c.Y, sh, loc)
-			if f.Kind != NoFault {
-				return fail(f)
-			}
-			if idx < 0 || idx >= int64(c.B) {
-				return fail(Fault{Kind: IndexOutOfRange, A: idx, B: int64(c.B)})
-			}
-			loc[int64(c.Dst)+idx] = v
-		}
-		return c.Next, Result{PC: pc, Value: v}
-	case card.Store:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		w, f := m.objWord(sh, loc, c)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		sh[w] = v
-	case card.Branch:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		if v == 0 {
-			return c.Target, Result{PC: pc}
-		}
-	case card.Assert:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		if v == 0 {
-			return fail(Fault{Kind: AssertFailed})
 		}
 	case card.Print:
 		var buf [16]int64
