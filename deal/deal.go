@@ -14,6 +14,7 @@ package deal
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -140,7 +141,10 @@ type dealer struct {
 	tick     []trace.Move // the moves of the current tick
 	tickCPU  []uint16
 	// Whether a stack can move is cached: enVal[st] holds while
-	// enEpoch[st] == epoch. A stack's own move forgets its entry, and a
+	// enEpoch[st] == epoch, or for good (until the stack moves) when
+	// enEpoch[st] is forever: the stack stands at a card that can always
+	// be taken, or never (vm.EnabledStays), in a program not placed on
+	// nodes. A stack's own move forgets its entry, and a
 	// card that may change whether another stack can move (a write to
 	// shared memory, a synchronisation action, a spawn or a finish) starts
 	// a new epoch. Cards that only compute locals, branch, print or choose
@@ -246,15 +250,23 @@ func (d *dealer) grow() {
 // enabled reports whether stack st can take its next card, from the cache
 // when nothing has happened since it was last asked that could change it.
 func (d *dealer) enabled(st int) bool {
-	if d.enEpoch[st] == d.epoch {
+	if d.enEpoch[st] >= d.epoch { // this epoch's answer, or forever
 		return d.enVal[st]
 	}
 	return d.refresh(st)
 }
 
+// forever marks an answer of the enabled cache that holds until the stack
+// moves, whatever the epoch.
+const forever = math.MaxUint64
+
 func (d *dealer) refresh(st int) bool {
 	v := d.m.Enabled(d.s, st)
-	d.enEpoch[st], d.enVal[st] = d.epoch, v
+	e := d.epoch
+	if d.p.Net == nil && vm.EnabledStays(d.p.Cards[d.s.PC(st)].Op) {
+		e = forever
+	}
+	d.enEpoch[st], d.enVal[st] = e, v
 	return v
 }
 
