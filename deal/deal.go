@@ -656,16 +656,33 @@ func (d *dealer) endTick() {
 		return
 	}
 	d.res.Ticks++
-	if !d.opt.NoSchedule {
-		// Grow the record by doubling: append grows large slices by a
-		// quarter, which copied a long schedule over and over.
-		sch := &d.res.Schedule
+	if d.opt.NoSchedule {
+		return
+	}
+	// Grow the record by doubling: append grows large slices by a
+	// quarter, which copied a long schedule over and over. A tick of one
+	// move (every tick on one processor) is stored element by element:
+	// appending the tick's slices cost two calls of memmove a card.
+	sch := &d.res.Schedule
+	if len(d.tick) == 1 {
+		sch.Moves = push(sch.Moves, d.tick[0])
+		d.res.CPUs = push(d.res.CPUs, d.tickCPU[0])
+	} else {
 		sch.Moves = reserve(sch.Moves, len(d.tick))
-		sch.Ends = reserve(sch.Ends, 1)
 		d.res.CPUs = reserve(d.res.CPUs, len(d.tickCPU))
-		sch.Add(d.tick...)
+		sch.Moves = append(sch.Moves, d.tick...)
 		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
 	}
+	sch.Ends = push(sch.Ends, int32(len(sch.Moves))) // as Schedule.Add
+}
+
+// push appends v to s, at least doubling the capacity when it has to
+// reallocate.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 256))
+	}
+	return append(s, v)
 }
 
 // reserve makes room for n more elements, at least doubling the capacity
