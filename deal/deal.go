@@ -169,6 +169,10 @@ type dealer struct {
 	// two cycle boundaries of a cycle's replay.
 	watch             *trace.Watch
 	passMark, curMark int64
+
+	// conds: the program has invariants or properties, whose conditions
+	// are evaluated after every card.
+	conds bool
 }
 
 // netMove is a move the network can make: deliver, drop or duplicate
@@ -197,6 +201,7 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		s:     m.Init(),
 		res:   &Result{Seed: opt.Seed},
 		epoch: 1,
+		conds: len(m.P.Always)+len(m.P.Props) > 0,
 	}
 	ncpu := opt.CPUs
 	if net := m.P.Net; net != nil {
@@ -629,9 +634,11 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		d.res.Violation = trace.Fault(m, s, st, r)
 		return stepViolation
 	}
-	if k, f := m.CheckAlways(s); k >= 0 {
-		d.res.Violation = trace.Always(m, s, k, f)
-		return stepViolation
+	if d.conds {
+		if k, f := m.CheckAlways(s); k >= 0 {
+			d.res.Violation = trace.Always(m, s, k, f)
+			return stepViolation
+		}
 	}
 	if d.watch != nil {
 		if v := d.watch.Observe(s, int(d.res.Cards)); v != nil {

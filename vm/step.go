@@ -752,12 +752,7 @@ func (h *simHost) Spawn(proc int32, args []int64) (int64, bool) {
 // k-len(P.Always) (eventually, leadsto) cannot be evaluated in s: such a
 // fault is a runtime error of the state, like an invariant's, so every
 // engine stops there and the progress check never meets one.
-func (m *Machine) CheckAlways(s *State) (int, Fault) {
-	if len(m.P.Always) == 0 && len(m.P.Props) == 0 {
-		return -1, Fault{} // most programs: not even a call
-	}
-	return m.CheckAlwaysOn(s.Shared(m.P))
-}
+func (m *Machine) CheckAlways(s *State) (int, Fault) { return m.CheckAlwaysOn(s.Shared(m.P)) }
 
 // CheckAlwaysOn is CheckAlways on shared memory sh.
 func (m *Machine) CheckAlwaysOn(sh []int64) (int, Fault) {
