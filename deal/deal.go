@@ -334,13 +334,15 @@ func (d *dealer) deal() {
 					d.inQ[st] = false
 				}
 			}
-			d.queue = kept
+			d.queue = d.queue[:len(kept)]
 			d.scanned = d.epoch
 		} else {
 			// Nothing that could block or unblock a stack has happened
 			// since the last scan: the queue is still right, and the only
 			// candidates are the stacks just released.
-			slices.Sort(d.released)
+			if len(d.released) > 1 { // one, on one processor: not even a call
+				slices.Sort(d.released)
+			}
 			for _, st := range d.released {
 				if d.enabled(int(st)) {
 					d.queue = append(d.queue, st)
@@ -369,7 +371,7 @@ func (d *dealer) deal() {
 				for j := pick; j+1 < len(q); j++ {
 					q[j] = q[j+1]
 				}
-				d.queue = q[:len(q)-1]
+				d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
 				d.inQ[st] = false
 				d.cpu[k], d.used[k], d.onCPU[st] = st, 0, true
 			}
@@ -672,24 +674,27 @@ func (d *dealer) endTick() {
 	// appending the tick's slices cost two calls of memmove a card.
 	sch := &d.res.Schedule
 	if len(d.tick) == 1 {
-		sch.Moves = push(sch.Moves, d.tick[0])
-		d.res.CPUs = push(d.res.CPUs, d.tickCPU[0])
+		push(&sch.Moves, d.tick[0])
+		push(&d.res.CPUs, d.tickCPU[0])
 	} else {
 		sch.Moves = reserve(sch.Moves, len(d.tick))
 		d.res.CPUs = reserve(d.res.CPUs, len(d.tickCPU))
 		sch.Moves = append(sch.Moves, d.tick...)
 		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
 	}
-	sch.Ends = push(sch.Ends, int32(len(sch.Moves))) // as Schedule.Add
+	push(&sch.Ends, int32(len(sch.Moves))) // as Schedule.Add
 }
 
-// push appends v to s, at least doubling the capacity when it has to
-// reallocate.
-func push[T any](s []T, v T) []T {
-	if len(s) == cap(s) {
-		s = slices.Grow(s, max(len(s), 256))
+// push appends v to *s, at least doubling the capacity when it has to
+// reallocate. Through a pointer, the append stores only the new length
+// unless it reallocates: storing the whole slice would store its pointer
+// too, and while the collector marks, every pointer stored in the heap
+// costs a write barrier.
+func push[T any](s *[]T, v T) {
+	if len(*s) == cap(*s) {
+		*s = slices.Grow(*s, max(len(*s), 256))
 	}
-	return append(s, v)
+	*s = append(*s, v)
 }
 
 // reserve makes room for n more elements, at least doubling the capacity
