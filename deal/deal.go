@@ -143,7 +143,7 @@ type dealer struct {
 	// Whether a stack can move is cached: enVal[st] holds while
 	// enEpoch[st] == epoch, or for good (until the stack moves) when
 	// enEpoch[st] is forever: the stack stands at a card that can always
-	// be taken, or never (vm.EnabledStays), in a program not placed on
+	// be taken, or never (vm.EnabledByOp), in a program not placed on
 	// nodes. A stack's own move forgets its entry, and a
 	// card that may change whether another stack can move (a write to
 	// shared memory, a synchronisation action, a spawn or a finish) starts
@@ -266,12 +266,14 @@ func (d *dealer) enabled(st int) bool {
 const forever = math.MaxUint64
 
 func (d *dealer) refresh(st int) bool {
-	v := d.m.Enabled(d.s, st)
-	e := d.epoch
-	if d.p.Net == nil && vm.EnabledStays(d.p.Cards[d.s.PC(st)].Op) {
-		e = forever
+	if d.p.Net == nil {
+		if v, known := vm.EnabledByOp(d.p.Cards[d.s.PC(st)].Op); known {
+			d.enEpoch[st], d.enVal[st] = forever, v
+			return v
+		}
 	}
-	d.enEpoch[st], d.enVal[st] = e, v
+	v := d.m.Enabled(d.s, st)
+	d.enEpoch[st], d.enVal[st] = d.epoch, v
 	return v
 }
 

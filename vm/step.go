@@ -192,7 +192,7 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	if s.net && m.stackDown(s, i) {
 		return false
 	}
-	switch c.Op { // (see EnabledStays when changing these two cases)
+	switch c.Op { // (see EnabledByOp when changing these two cases)
 	case card.Done, card.Start, card.CondSleep:
 		return false
 	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
@@ -207,21 +207,23 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	return ok
 }
 
-// EnabledStays reports whether what Enabled says of a stack standing at a
-// card with operation op holds until that stack moves, in a program not
-// placed on nodes: the card can always be taken (Done: never), whatever
-// shared memory holds and whatever the other stacks do. The dealer keeps
-// such answers across the other stacks' moves. It must agree with the
-// first two cases of Enabled.
-func EnabledStays(op card.Op) bool {
+// EnabledByOp tells what Enabled says of a stack standing at a card with
+// operation op when the operation alone decides it, in a program not
+// placed on nodes: such a card can always be taken (Done: never),
+// whatever shared memory holds and whatever the other stacks do, so the
+// answer holds until that stack moves. known is false for the others. The
+// dealer keeps such answers across the other stacks' moves. It must agree
+// with the first two cases of Enabled.
+func EnabledByOp(op card.Op) (enabled, known bool) {
 	switch op {
-	case card.Done,
-		card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
+	case card.Done:
+		return false, true
+	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
 		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Return,
 		card.CondWait, card.Signal, card.Broadcast:
-		return true
+		return true, true
 	}
-	return false
+	return false, false
 }
 
 // Ready reports whether card pc of stack id can execute now, for cards
