@@ -14,6 +14,7 @@ package deal
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -140,7 +141,10 @@ type dealer struct {
 	tick     []trace.Move // the moves of the current tick
 	tickCPU  []uint16
 	// Whether a stack can move is cached: enVal[st] holds while
-	// enEpoch[st] == epoch. A stack's own move forgets its entry, and a
+	// enEpoch[st] == epoch, or for good (until the stack moves) when
+	// enEpoch[st] is forever: the stack stands at a card that can always
+	// be taken, or never (vm.EnabledByOp), in a program not placed on
+	// nodes. A stack's own move forgets its entry, and a
 	// card that may change whether another stack can move (a write to
 	// shared memory, a synchronisation action, a spawn or a finish) starts
 	// a new epoch. Cards that only compute locals, branch, print or choose
@@ -165,6 +169,10 @@ type dealer struct {
 	// two cycle boundaries of a cycle's replay.
 	watch             *trace.Watch
 	passMark, curMark int64
+
+	// conds: the program has invariants or properties, whose conditions
+	// are evaluated after every card.
+	conds bool
 }
 
 // netMove is a move the network can make: deliver, drop or duplicate
@@ -193,6 +201,7 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		s:     m.Init(),
 		res:   &Result{Seed: opt.Seed},
 		epoch: 1,
+		conds: len(m.P.Always)+len(m.P.Props) > 0,
 	}
 	ncpu := opt.CPUs
 	if net := m.P.Net; net != nil {
@@ -246,13 +255,23 @@ func (d *dealer) grow() {
 // enabled reports whether stack st can take its next card, from the cache
 // when nothing has happened since it was last asked that could change it.
 func (d *dealer) enabled(st int) bool {
-	if d.enEpoch[st] == d.epoch {
+	if d.enEpoch[st] >= d.epoch { // this epoch's answer, or forever
 		return d.enVal[st]
 	}
 	return d.refresh(st)
 }
 
+// forever marks an answer of the enabled cache that holds until the stack
+// moves, whatever the epoch.
+const forever = math.MaxUint64
+
 func (d *dealer) refresh(st int) bool {
+	if d.p.Net == nil {
+		if v, known := vm.EnabledByOp(d.p.Cards[d.s.PC(st)].Op); known {
+			d.enEpoch[st], d.enVal[st] = forever, v
+			return v
+		}
+	}
 	v := d.m.Enabled(d.s, st)
 	d.enEpoch[st], d.enVal[st] = d.epoch, v
 	return v
@@ -317,13 +336,15 @@ func (d *dealer) deal() {
 					d.inQ[st] = false
 				}
 			}
-			d.queue = kept
+			d.queue = d.queue[:len(kept)]
 			d.scanned = d.epoch
 		} else {
 			// Nothing that could block or unblock a stack has happened
 			// since the last scan: the queue is still right, and the only
 			// candidates are the stacks just released.
-			slices.Sort(d.released)
+			if len(d.released) > 1 { // one, on one processor: not even a call
+				slices.Sort(d.released)
+			}
 			for _, st := range d.released {
 				if d.enabled(int(st)) {
 					d.queue = append(d.queue, st)
@@ -352,7 +373,7 @@ func (d *dealer) deal() {
 				for j := pick; j+1 < len(q); j++ {
 					q[j] = q[j+1]
 				}
-				d.queue = q[:len(q)-1]
+				d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
 				d.inQ[st] = false
 				d.cpu[k], d.used[k], d.onCPU[st] = st, 0, true
 			}
@@ -617,9 +638,11 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		d.res.Violation = trace.Fault(m, s, st, r)
 		return stepViolation
 	}
-	if k, f := m.CheckAlways(s); k >= 0 {
-		d.res.Violation = trace.Always(m, s, k, f)
-		return stepViolation
+	if d.conds {
+		if k, f := m.CheckAlways(s); k >= 0 {
+			d.res.Violation = trace.Always(m, s, k, f)
+			return stepViolation
+		}
 	}
 	if d.watch != nil {
 		if v := d.watch.Observe(s, int(d.res.Cards)); v != nil {
@@ -644,16 +667,36 @@ func (d *dealer) endTick() {
 		return
 	}
 	d.res.Ticks++
-	if !d.opt.NoSchedule {
-		// Grow the record by doubling: append grows large slices by a
-		// quarter, which copied a long schedule over and over.
-		sch := &d.res.Schedule
+	if d.opt.NoSchedule {
+		return
+	}
+	// Grow the record by doubling: append grows large slices by a
+	// quarter, which copied a long schedule over and over. A tick of one
+	// move (every tick on one processor) is stored element by element:
+	// appending the tick's slices cost two calls of memmove a card.
+	sch := &d.res.Schedule
+	if len(d.tick) == 1 {
+		push(&sch.Moves, d.tick[0])
+		push(&d.res.CPUs, d.tickCPU[0])
+	} else {
 		sch.Moves = reserve(sch.Moves, len(d.tick))
-		sch.Ends = reserve(sch.Ends, 1)
 		d.res.CPUs = reserve(d.res.CPUs, len(d.tickCPU))
-		sch.Add(d.tick...)
+		sch.Moves = append(sch.Moves, d.tick...)
 		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
 	}
+	push(&sch.Ends, int32(len(sch.Moves))) // as Schedule.Add
+}
+
+// push appends v to *s, at least doubling the capacity when it has to
+// reallocate. Through a pointer, the append stores only the new length
+// unless it reallocates: storing the whole slice would store its pointer
+// too, and while the collector marks, every pointer stored in the heap
+// costs a write barrier.
+func push[T any](s *[]T, v T) {
+	if len(*s) == cap(*s) {
+		*s = slices.Grow(*s, max(len(*s), 256))
+	}
+	*s = append(*s, v)
 }
 
 // reserve makes room for n more elements, at least doubling the capacity

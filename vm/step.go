@@ -192,7 +192,7 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	if s.net && m.stackDown(s, i) {
 		return false
 	}
-	switch c.Op {
+	switch c.Op { // (see EnabledByOp when changing these two cases)
 	case card.Done, card.Start, card.CondSleep:
 		return false
 	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
@@ -205,6 +205,25 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	}
 	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, s.host(m.P, i))
 	return ok
+}
+
+// EnabledByOp tells what Enabled says of a stack standing at a card with
+// operation op when the operation alone decides it, in a program not
+// placed on nodes: such a card can always be taken (Done: never),
+// whatever shared memory holds and whatever the other stacks do, so the
+// answer holds until that stack moves. known is false for the others. The
+// dealer keeps such answers across the other stacks' moves. It must agree
+// with the first two cases of Enabled.
+func EnabledByOp(op card.Op) (enabled, known bool) {
+	switch op {
+	case card.Done:
+		return false, true
+	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
+		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Return,
+		card.CondWait, card.Signal, card.Broadcast:
+		return true, true
+	}
+	return false, false
 }
 
 // Ready reports whether card pc of stack id can execute now, for cards
@@ -387,15 +406,86 @@ func (m *Machine) Kill(loc []int64, c *card.Card, next int32) {
 // Exec performs card pc for stack id, which must be ready (see Ready), on
 // shared memory sh and the stack's locals loc, and returns the card that
 // follows: -1 when the stack finished (Host.Finish was called) or at the
-// end of an atomic body. An atomic card runs its whole body. Exec is the
-// single definition of what every card does; the caller stores the next
-// pc and applies Kill.
+// end of an atomic body. An atomic card runs its whole body. Exec (with
+// execOther, which it calls for every other kind of card) is the single
+// definition of what every card does; the caller stores the next pc and
+// applies Kill.
+//
+// Exec itself takes the ordinary cards that make up most of a run (local
+// computation, stores, branches, asserts) and leaves the rest to
+// execOther, so that those cards do not pay for its large frame (the
+// buffers of print and spawn) and the spilling of every argument.
 func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
+	c := &m.P.Cards[pc]
+	switch c.Op {
+	case card.Nop, card.Await, card.SendWait:
+	case card.Local:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		switch {
+		case c.B == 0:
+			loc[c.Dst] = v
+		case c.Y == card.NoExpr:
+			// let a[N] = v: every element of a local array.
+			for k := c.Dst; k < c.Dst+c.B; k++ {
+				loc[k] = v
+			}
+		default:
+			idx, f := m.eval(c.Y, sh, loc)
+			if f.Kind != NoFault {
+				return failed(pc, f)
+			}
+			if idx < 0 || idx >= int64(c.B) {
+				return failed(pc, Fault{Kind: IndexOutOfRange, A: idx, B: int64(c.B)})
+			}
+			loc[int64(c.Dst)+idx] = v
+		}
+		return c.Next, Result{PC: pc, Value: v}
+	case card.Store:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		w, f := m.objWord(sh, loc, c)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		sh[w] = v
+	case card.Branch:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		if v == 0 {
+			return c.Target, Result{PC: pc}
+		}
+	case card.Assert:
+		v, f := m.eval(c.X, sh, loc)
+		if f.Kind != NoFault {
+			return failed(pc, f)
+		}
+		if v == 0 {
+			return failed(pc, Fault{Kind: AssertFailed})
+		}
+	default:
+		return m.execOther(sh, loc, id, pc, choice, h)
+	}
+	return c.Next, Result{PC: pc}
+}
+
+// failed is Exec's answer when card pc fails with f.
+func failed(pc int32, f Fault) (int32, Result) {
+	return 0, Result{Status: Failed, Fault: f, PC: pc}
+}
+
+// execOther is Exec for the cards Exec does not take itself.
+func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	p := m.P
 	c := &p.Cards[pc]
 	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
 	switch c.Op {
-	case card.Nop, card.Await, card.SendWait:
 	case card.CondWait, card.Signal, card.Broadcast:
 		return m.execCond(sh, loc, id, pc, choice, h)
 	case card.Select:
@@ -428,56 +518,6 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 				sh, loc = h.Shared(), h.Locals()
 			}
 			at = next
-		}
-	case card.Local:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		switch {
-		case c.B == 0:
-			loc[c.Dst] = v
-		case c.Y == card.NoExpr:
-			// let a[N] = v: every element of a local array.
-			for k := c.Dst; k < c.Dst+c.B; k++ {
-				loc[k] = v
-			}
-		default:
-			idx, f := m.eval(c.Y, sh, loc)
-			if f.Kind != NoFault {
-				return fail(f)
-			}
-			if idx < 0 || idx >= int64(c.B) {
-				return fail(Fault{Kind: IndexOutOfRange, A: idx, B: int64(c.B)})
-			}
-			loc[int64(c.Dst)+idx] = v
-		}
-		return c.Next, Result{PC: pc, Value: v}
-	case card.Store:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		w, f := m.objWord(sh, loc, c)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		sh[w] = v
-	case card.Branch:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		if v == 0 {
-			return c.Target, Result{PC: pc}
-		}
-	case card.Assert:
-		v, f := m.eval(c.X, sh, loc)
-		if f.Kind != NoFault {
-			return fail(f)
-		}
-		if v == 0 {
-			return fail(Fault{Kind: AssertFailed})
 		}
 	case card.Print:
 		var buf [16]int64
@@ -779,9 +819,13 @@ func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 
 // run interprets expression code on the evaluation stack st, which must be
 // at least as deep as the expression needs. When reads is not nil, every
-// shared word the expression reads is appended to it (for Touches; the
-// engines pass nil).
-func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Fault) {
+// shared word the expression reads is noted in it (for Touches; the
+// engines pass nil); it must have room for len(code) more words. run calls
+// nothing but the runtime's panics (no growing of a slice, no write
+// barrier), so that it needs no stack frame and keeps its loop in
+// registers: when it appended to a slice, the real engine's cost per card
+// rose 15 %, though no read was ever logged on that path.
+func run(code []card.Instr, st, sh, locals []int64, reads *readLog) (int64, Fault) {
 	sp := 0
 	for k := 0; k < len(code); k++ {
 		in := &code[k]
@@ -794,7 +838,7 @@ func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Faul
 			sp++
 		case card.XGlobal:
 			if reads != nil {
-				*reads = append(*reads, int32(in.A))
+				reads.add(int32(in.A))
 			}
 			st[sp] = sh[in.A]
 			sp++
@@ -804,7 +848,7 @@ func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Faul
 				return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(in.B)}
 			}
 			if reads != nil {
-				*reads = append(*reads, int32(in.A+idx))
+				reads.add(int32(in.A + idx))
 			}
 			st[sp-1] = sh[in.A+idx]
 		case card.XLocalAt:
@@ -832,57 +876,87 @@ func run(code []card.Instr, st, sh, locals []int64, reads *[]int32) (int64, Faul
 			} else {
 				sp--
 			}
-		default:
+		// The binary operations pop y and replace x with x op y. Each is a
+		// case of its own: a second switch inside a shared case cost a
+		// second jump through a table for every operation.
+		case card.XAdd:
 			sp--
 			x, y := st[sp-1], st[sp]
-			var r int64
-			switch in.Op {
-			case card.XAdd:
-				r = x + y
-				if (x^r)&(y^r) < 0 {
-					return 0, Fault{Kind: Overflow}
-				}
-			case card.XSub:
-				r = x - y
-				if (x^y)&(x^r) < 0 {
-					return 0, Fault{Kind: Overflow}
-				}
-			case card.XMul:
-				r = x * y
-				if x != 0 && (r/x != y || (x == -1 && y == math.MinInt64)) {
-					return 0, Fault{Kind: Overflow}
-				}
-			case card.XDiv, card.XMod:
-				if y == 0 {
-					return 0, Fault{Kind: DivByZero}
-				}
-				// The smallest integer divided by -1 does not fit; its
-				// remainder, 0, does.
-				if x == math.MinInt64 && y == -1 && in.Op == card.XDiv {
-					return 0, Fault{Kind: Overflow}
-				}
-				if in.Op == card.XDiv {
-					r = x / y
-				} else {
-					r = x % y
-				}
-			case card.XEq:
-				r = b2i(x == y)
-			case card.XNe:
-				r = b2i(x != y)
-			case card.XLt:
-				r = b2i(x < y)
-			case card.XLe:
-				r = b2i(x <= y)
-			case card.XGt:
-				r = b2i(x > y)
-			case card.XGe:
-				r = b2i(x >= y)
+			r := x + y
+			if (x^r)&(y^r) < 0 {
+				return 0, Fault{Kind: Overflow}
 			}
 			st[sp-1] = r
+		case card.XSub:
+			sp--
+			x, y := st[sp-1], st[sp]
+			r := x - y
+			if (x^y)&(x^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XMul:
+			sp--
+			x, y := st[sp-1], st[sp]
+			r := x * y
+			if x != 0 && (r/x != y || (x == -1 && y == math.MinInt64)) {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XDiv:
+			sp--
+			x, y := st[sp-1], st[sp]
+			if y == 0 {
+				return 0, Fault{Kind: DivByZero}
+			}
+			// The smallest integer divided by -1 does not fit.
+			if x == math.MinInt64 && y == -1 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = x / y
+		case card.XMod:
+			sp--
+			x, y := st[sp-1], st[sp]
+			if y == 0 {
+				return 0, Fault{Kind: DivByZero}
+			}
+			// The smallest integer modulo -1 is 0; Go's % gives it too.
+			st[sp-1] = x % y
+		case card.XEq:
+			sp--
+			st[sp-1] = b2i(st[sp-1] == st[sp])
+		case card.XNe:
+			sp--
+			st[sp-1] = b2i(st[sp-1] != st[sp])
+		case card.XLt:
+			sp--
+			st[sp-1] = b2i(st[sp-1] < st[sp])
+		case card.XLe:
+			sp--
+			st[sp-1] = b2i(st[sp-1] <= st[sp])
+		case card.XGt:
+			sp--
+			st[sp-1] = b2i(st[sp-1] > st[sp])
+		case card.XGe:
+			sp--
+			st[sp-1] = b2i(st[sp-1] >= st[sp])
 		}
 	}
 	return st[0], Fault{}
+}
+
+// readLog is where run notes the shared words an expression reads: buf
+// holds n of them and has room for the rest (see run).
+type readLog struct {
+	buf []int32
+	n   int
+}
+
+// add notes word w. It stores no pointer (a write barrier is a call) and
+// never grows buf (growing is a call too).
+func (l *readLog) add(w int32) {
+	l.buf[l.n] = w
+	l.n++
 }
 
 func b2i(b bool) int64 {

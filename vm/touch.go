@@ -1,6 +1,10 @@
 package vm
 
-import "github.com/deck-lang/deck/card"
+import (
+	"slices"
+
+	"github.com/deck-lang/deck/card"
+)
 
 // Touches tells what the card stack i stands at would do to shared
 // variables if it ran now, without running it: the words its expressions
@@ -54,6 +58,9 @@ func (m *Machine) Touches(s *State, i int, reads []int32) (_ []int32, write int3
 // logReads evaluates e, appending the shared words it reads.
 func (m *Machine) logReads(e card.Expr, sh, loc []int64, reads []int32) ([]int32, bool) {
 	var st [MaxEvalDepth]int64
-	_, f := run(m.P.Exprs[e].Code, st[:], sh, loc, &reads)
-	return reads, f.Kind == NoFault
+	code := m.P.Exprs[e].Code
+	reads = slices.Grow(reads, len(code)) // at most one word an instruction
+	log := readLog{buf: reads[:cap(reads)], n: len(reads)}
+	_, f := run(code, st[:], sh, loc, &log)
+	return log.buf[:log.n], f.Kind == NoFault
 }
