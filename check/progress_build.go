@@ -273,48 +273,59 @@ func (b *builder) reserve(scs []*pscratch) string {
 	if len(g.m.P.Props) > 0 {
 		props = states
 	}
+	// Arrays grow by doubling, which copies each element about once; when
+	// that does not fit in the budget, by a quarter (more copying, less
+	// memory). ok reports whether the plan fits.
 	var grow int64 // the new arrays' bytes
-	plan := func(length, capacity, add int, size int64) int {
-		c := growCap(length, capacity, add)
-		if c > capacity {
-			grow += int64(c) * size
-		}
-		return c
-	}
-	cOff := plan(len(g.off), cap(g.off), states+1, 4) // +1: the last row's end
-	cEn := plan(len(g.en), cap(g.en), states, 8)
-	cUnf := plan(len(g.unf), cap(g.unf), states, 8)
-	cProps := plan(len(g.props), cap(g.props), props, 8)
-	cTo := plan(len(g.to), cap(g.to), edges, 4)
-	cStk := plan(len(g.stk), cap(g.stk), edges, 1)
-	cKind := plan(len(g.kind), cap(g.kind), edges, 1)
-	cCh := plan(len(g.ch), cap(g.ch), edges, 4)
-	cParent := plan(len(g.parent), cap(g.parent), fresh, 4)
-	cPedge := plan(len(g.pedge), cap(g.pedge), fresh, 4)
-	cStarts := plan(len(b.nstarts), cap(b.nstarts), fresh, 8)
-	cBuf := plan(len(b.nbuf), cap(b.nbuf), words, 8)
-	// Filing in parallel takes a claim table and a slot a successor.
-	if len(scs) > 1 {
-		if c := levelSize(fresh*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
-			grow += int64(c) * levelSlotBytes
-		}
-		for _, sc := range scs {
-			if len(sc.succ) > cap(sc.slots) {
-				grow += int64(len(sc.succ)) * 8
-			}
-		}
-	}
-	ids := g.ids.sizeFor(g.ids.n + fresh)
-	if ids > len(g.ids.slots) {
-		grow += int64(ids) * idSlotBytes
-	}
+	var cOff, cEn, cUnf, cProps, cTo, cStk, cKind, cCh, cParent, cPedge, cStarts, cBuf, ids int
 	held := b.memory(scs)
 	g.mem = max(g.mem, held)
-	// Built, the graph keeps its slices (at their new capacities): the map,
-	// the queue and the scratch go, and the analysis comes.
-	built := int64(cOff+cTo+cCh+cParent+cPedge)*4 + int64(cStk+cKind) + int64(cEn+cUnf+cProps)*8
-	n, e := int64(len(g.parent)+fresh), int64(len(g.to)+edges)
-	if held+grow > b.maxMem || built+g.analysisBytes(n, e) > b.maxMem {
+	fits := false
+	for _, quarter := range []bool{false, true} {
+		grow = 0
+		plan := func(length, capacity, add int, size int64) int {
+			c := growCap(length, capacity, add, quarter)
+			if c > capacity {
+				grow += int64(c) * size
+			}
+			return c
+		}
+		cOff = plan(len(g.off), cap(g.off), states+1, 4) // +1: the last row's end
+		cEn = plan(len(g.en), cap(g.en), states, 8)
+		cUnf = plan(len(g.unf), cap(g.unf), states, 8)
+		cProps = plan(len(g.props), cap(g.props), props, 8)
+		cTo = plan(len(g.to), cap(g.to), edges, 4)
+		cStk = plan(len(g.stk), cap(g.stk), edges, 1)
+		cKind = plan(len(g.kind), cap(g.kind), edges, 1)
+		cCh = plan(len(g.ch), cap(g.ch), edges, 4)
+		cParent = plan(len(g.parent), cap(g.parent), fresh, 4)
+		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4)
+		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8)
+		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8)
+		// Filing in parallel takes a claim table and a slot a successor.
+		if len(scs) > 1 {
+			if c := levelSize(fresh*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
+				grow += int64(c) * levelSlotBytes
+			}
+			for _, sc := range scs {
+				if len(sc.succ) > cap(sc.slots) {
+					grow += int64(len(sc.succ)) * 8
+				}
+			}
+		}
+		ids = g.ids.sizeFor(g.ids.n + fresh)
+		if ids > len(g.ids.slots) {
+			grow += int64(ids) * idSlotBytes
+		}
+		// Built, the graph keeps its slices (at their new capacities): the
+		// map, the queue and the scratch go, and the analysis comes.
+		built := int64(cOff+cTo+cCh+cParent+cPedge)*4 + int64(cStk+cKind) + int64(cEn+cUnf+cProps)*8
+		n, e := int64(len(g.parent)+fresh), int64(len(g.to)+edges)
+		if fits = held+grow <= b.maxMem && built+g.analysisBytes(n, e) <= b.maxMem; fits {
+			break
+		}
+	}
+	if !fits {
 		return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.shown))
 	}
 	makeRoom(grow)
@@ -330,14 +341,18 @@ func (b *builder) reserve(scs []*pscratch) string {
 }
 
 // growCap is the capacity a slice of length length and capacity capacity
-// needs for add more elements: its own when they fit, else at least a
-// quarter more (so that growing costs amortized constant time) and at
-// least 1024.
-func growCap(length, capacity, add int) int {
+// needs for add more elements: its own when they fit, else twice it (or a
+// quarter more, when quarter is set: growing still costs amortized
+// constant time), and at least 1024.
+func growCap(length, capacity, add int, quarter bool) int {
 	if length+add <= capacity {
 		return capacity
 	}
-	return max(length+add, capacity+capacity/4, 1024)
+	more := capacity
+	if quarter {
+		more = capacity / 4
+	}
+	return max(length+add, capacity+more, 1024)
 }
 
 // regrow returns s with capacity c (at least its own), copying it to a
