@@ -213,7 +213,7 @@ func (g *pgraph) build(opt Options) string {
 	if k, _ := m.CheckAlways(init); k >= 0 {
 		return ""
 	}
-	g.foldable = progressFoldable(p, opt.NoPOR)
+	g.foldable = progressFoldable(p, opt.NoPOR, opt.Fairness != FairNone)
 	g.scratch = g.newScratch()
 	shown := opt.MaxMemory
 	if shown <= 0 {
@@ -241,7 +241,9 @@ var noProgressFold = false
 //   - with reduction, ample cards (ample.go) that only read and write
 //     variables, with one choice, writing nothing a condition reads: in
 //     practice a card whose every shared access is under a mutex that its
-//     stack holds and that every conflicting access holds too.
+//     stack holds and that every conflicting access holds too, or is to
+//     an owned array (owned.go);
+//   - with reduction and a fairness (fair), an ample return.
 //
 // An ample card of the second kind is taken by its stack sooner or later in
 // every weakly fair run (nothing can disable it), commutes with every card
@@ -252,9 +254,10 @@ var noProgressFold = false
 // sees, so fair cycles are kept; and without fairness, a stack that never
 // takes it stays unfinished past it as before it (it is not a return). Sync
 // cards (an unlock can enable a waiting stack, and folding it would hide a
-// stack that is disabled now and then: a starving lock taker), return,
-// print and choices are never folded.
-func progressFoldable(p *card.Program, noPOR bool) []bool {
+// stack that is disabled now and then: a starving lock taker), print and
+// choices are never folded, and a return only under a fairness (see the
+// case below).
+func progressFoldable(p *card.Program, noPOR, fair bool) []bool {
 	fold := make([]bool, len(p.Cards))
 	if noProgressFold {
 		return fold
@@ -283,6 +286,14 @@ func progressFoldable(p *card.Program, noPOR bool) []bool {
 			if ample[pc] && !p.WritesAny(int32(pc), read) {
 				fold[pc] = true
 			}
+		case card.Return:
+			// An ample return (it sends no done message) lets joins of
+			// its stack go on, for good. Under a fairness it is taken
+			// sooner or later (nothing disables it), so a joiner merely
+			// becomes able to move a few moves sooner, once. Without
+			// fairness a stack may stand at its return forever, unfinished,
+			// which folding would hide.
+			fold[pc] = fair && ample[pc]
 		}
 	}
 	return fold

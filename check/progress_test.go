@@ -360,3 +360,34 @@ func TestProgressGraphWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnFoldNeedsFairness: an ample return folds into the move before
+// it only under a fairness. Without one, w may stand at its return forever
+// while the daemon it woke goes round: a violation that folding the return
+// would hide (w would be finished at once).
+func TestReturnFoldNeedsFairness(t *testing.T) {
+	const src = `var x = 0
+var t = 0
+daemon proc d() {
+    await x == 1
+    while true { t = 1 - t }
+}
+proc w() {
+    x = 1
+}
+proc main() {
+    spawn d()
+    spawn w()
+}
+`
+	m := mustCompile(t, "retnone.deck", src)
+	for _, tt := range []struct {
+		fair  Fairness
+		kinds []string
+	}{{FairNone, []string{KindStarvation}}, {FairWeak, nil}, {FairStrong, nil}} {
+		rep := mustRun(t, m, Options{Workers: 1, CheckProgress: true, Fairness: tt.fair})
+		if got := kinds(rep); !slices.Equal(got, tt.kinds) {
+			t.Errorf("fairness %s: violations %v, want %v", tt.fair, got, tt.kinds)
+		}
+	}
+}

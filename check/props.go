@@ -1,6 +1,8 @@
 package check
 
 import (
+	"strings"
+
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
@@ -179,6 +181,12 @@ func (g *pgraph) checkProp(k int, fair Fairness, roff, rin []uint32) (Counterexa
 	if err != nil {
 		return Counterexample{}, false, err
 	}
-	return Counterexample{Violation: trace.Property(g.m, s, k, upto.Len(), len(cyc) > 0), Schedule: sch,
-		Steps: steps(res, sch)}, true, nil
+	viol := trace.Property(g.m, s, k, upto.Len(), len(cyc) > 0)
+	// The replay judged the properties card by card (trace.Watch): where
+	// folded cards follow the one that made p hold, it names that card,
+	// which the graph's state after the fold cannot.
+	if rv := res.Violation; rv != nil && rv.Kind == viol.Kind && strings.HasPrefix(rv.Message, pr.Src+":") {
+		viol = rv
+	}
+	return Counterexample{Violation: viol, Schedule: sch, Steps: steps(res, sch)}, true, nil
 }

@@ -253,7 +253,7 @@ func TestProgressReductionRandom(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.ProgressProgram(rt)
 		m := mustCompile(rt, "rand.deck", src)
-		reduced, full := progressFoldable(m.P, false), progressFoldable(m.P, true)
+		reduced, full := progressFoldable(m.P, false, true), progressFoldable(m.P, true, true)
 		if slices.Equal(reduced, full) {
 			stats["nothing more to fold"]++
 		} else {

@@ -34,7 +34,7 @@ func TestMaxMemoryBoundsProcess(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	racy := writeFile(t, dir, "racy.deck", racyCounter(5, 5)) // hunt_test.go's
-	phil := filepath.Join("..", "..", "bench", "models", "phil_n5_r3.deck")
+	phil := filepath.Join("..", "..", "bench", "models", "phil_n6_r2.deck")
 	const limit = 96 << 20
 	for _, tc := range []struct {
 		name string
