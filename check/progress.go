@@ -86,7 +86,7 @@ const (
 )
 
 // DefaultMaxProgressStates bounds the graph of the progress check.
-const DefaultMaxProgressStates = 2_000_000
+const DefaultMaxProgressStates = 10_000_000
 
 // Progress check results (ProgressReport.Status).
 const (
