@@ -47,6 +47,8 @@ func ownedArrays(p *card.Program, reached []bool) []bool {
 	if !arrays {
 		return owned
 	}
+	// The spawns are counted in main's cards, which run once: the
+	// compiler lets no one call or spawn main.
 	// The owner of each expression: the procedure of the cards that use it
 	// (-1: none yet; -2: not a stack's, or several procedures').
 	exprProc := make([]int32, len(p.Exprs))

@@ -267,7 +267,8 @@ func (b *builder) reserve(scs []*pscratch) string {
 		words += len(sc.words)
 	}
 	// New states: at most the successors no earlier level has, and the
-	// state limit (filing stops there).
+	// state limit (filing stops there). The claim table takes them all.
+	unknown := fresh
 	fresh = int(min(int64(fresh), max(b.limit-int64(len(g.parent)), 0)+1))
 	props := 0
 	if len(g.m.P.Props) > 0 {
@@ -304,7 +305,7 @@ func (b *builder) reserve(scs []*pscratch) string {
 		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8)
 		// Filing in parallel takes a claim table and a slot a successor.
 		if len(scs) > 1 {
-			if c := levelSize(fresh*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
+			if c := levelSize(unknown*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
 				grow += int64(c) * levelSlotBytes
 			}
 			for _, sc := range scs {
