@@ -243,7 +243,7 @@ var noProgressFold = false
 //     practice a card whose every shared access is under a mutex that its
 //     stack holds and that every conflicting access holds too, or is to
 //     an owned array (owned.go);
-//   - with reduction and a fairness (fair), an ample return.
+//   - with reduction and a fairness (fair), an ample return or spawn.
 //
 // An ample card of the second kind is taken by its stack sooner or later in
 // every weakly fair run (nothing can disable it), commutes with every card
@@ -293,6 +293,14 @@ func progressFoldable(p *card.Program, noPOR, fair bool) []bool {
 			// becomes able to move a few moves sooner, once. Without
 			// fairness a stack may stand at its return forever, unfinished,
 			// which folding would hide.
+			fold[pc] = fair && ample[pc]
+		case card.Spawn:
+			// Ample when only main spawns: it commutes with the other
+			// stacks' cards, so the states after it are the same either
+			// way. A state where a stack stands at a spawn is on no fair
+			// cycle: the spawn cannot be undone (the stacks only grow), so
+			// on a cycle the stack would stand there, able to move, for
+			// ever.
 			fold[pc] = fair && ample[pc]
 		}
 	}

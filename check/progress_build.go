@@ -35,7 +35,7 @@ type pscratch struct {
 	trans int64
 	nstk  int
 	why   string
-	touch uint64 // keeps resolve's touching loads from being optimised away
+	touch uint64 // keeps resolve's and file's touching loads from being optimised away
 	// fileParallel's: each successor's claim-table slot, the successors
 	// this worker owns and their words, and where its ids, edges, states
 	// and words start.
@@ -428,15 +428,12 @@ func (b *builder) file(sc *pscratch, v int) string {
 			g.props = append(g.props, e.props)
 		}
 	}
-	touchSink = acc
+	sc.touch += acc
 	return ""
 }
 
 // fileAhead is how far ahead file touches the id table.
 const fileAhead = 8
-
-// touchSink keeps the touching loads of file from being optimised away.
-var touchSink uint64
 
 // expand expands state v into sc. It returns false when the graph cannot
 // be built (sc.why says why).
