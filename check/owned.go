@@ -6,16 +6,17 @@ import (
 	"github.com/deck-lang/deck/card"
 )
 
-// noOwnedArrays turns the analysis off, for the test that compares.
-var noOwnedArrays = false
-
 // Arrays owned element by element: `meals[i]` where i is a parameter of
 // the procedure and every stack of that procedure is spawned with a
 // different i. No two stacks then ever touch the same element, so an
 // access to such an array is independent of every card another stack can
-// take, as a local's is (ample.go).
-//
-// ownedArrays finds them, conservatively. A var array G is owned when
+// take, as a local's is (ample.go), and no race.
+
+// noOwnedArrays turns the analysis off, for the test that compares.
+var noOwnedArrays = false
+
+// ownedArrays finds the owned arrays, conservatively. A var array G is
+// owned when
 //
 //   - every expression that reads G belongs to a card of one procedure P
 //     and indexes G by P's parameter k itself (the instruction before the
@@ -47,8 +48,9 @@ func ownedArrays(p *card.Program, reached []bool) []bool {
 	if !arrays {
 		return owned
 	}
-	// The spawns are counted in main's cards, which run once: the
-	// compiler lets no one call or spawn main.
+	// (The spawns are counted in main's cards, which run once: the
+	// compiler lets no one call or spawn main.)
+	//
 	// The owner of each expression: the procedure of the cards that use it
 	// (-1: none yet; -2: not a stack's, or several procedures').
 	exprProc := make([]int32, len(p.Exprs))
