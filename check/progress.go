@@ -339,6 +339,20 @@ func (sc *pscratch) fold(g *pgraph, t *vm.State, i int, sch *trace.Schedule) {
 	}
 }
 
+// settle lets each stack from the from-th on, just spawned by the move in
+// t, take the foldable cards at its start (fold), in the same edge: a
+// stack created standing at `let r = 0` or at the test of `for r in 0..R`
+// would otherwise be a state of its own for every stack a spawn makes. It
+// is fold's argument again, the spawn being the new stack's move before
+// those cards: they are always enabled, nobody else can tell when they
+// run, and the stack stays unfinished past them. With sch it adds a move
+// for each card taken.
+func (sc *pscratch) settle(g *pgraph, t *vm.State, from int, sch *trace.Schedule) {
+	for j := from; j < t.NumStacks(); j++ {
+		sc.fold(g, t, j, sch)
+	}
+}
+
 // tarjan finds strongly connected components, iteratively.
 type tarjan struct {
 	g      *pgraph
@@ -751,8 +765,10 @@ func (g *pgraph) moves(sch *trace.Schedule, path []uint32, split int) int {
 			// g.stk is the stack for a card.
 			i := int(g.stk[e])
 			sch.Add(trace.Move{Stack: int32(i), Choice: ch})
+			n := s.NumStacks()
 			g.m.Step(s, i, int(ch))
 			g.fold(s, i, sch)
+			g.scratch.settle(g, s, n, sch)
 			continue
 		}
 		mv := trace.Move{Stack: kind, Choice: ch}

@@ -490,6 +490,7 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 				continue
 			}
 			sc.fold(g, t, i, nil)
+			sc.settle(g, t, n, nil)
 			add(uint8(i), 0, int32(ch))
 		}
 	}

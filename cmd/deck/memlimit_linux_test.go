@@ -34,7 +34,7 @@ func TestMaxMemoryBoundsProcess(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	racy := writeFile(t, dir, "racy.deck", racyCounter(5, 5)) // hunt_test.go's
-	phil := filepath.Join("..", "..", "bench", "models", "phil_n6_r2.deck")
+	big := filepath.Join("..", "..", "bench", "models", "filter_n4_r1.deck")
 	const limit = 96 << 20
 	for _, tc := range []struct {
 		name string
@@ -43,7 +43,7 @@ func TestMaxMemoryBoundsProcess(t *testing.T) {
 	}{
 		{"bfs1", []string{racy, "--search", "bfs", "--progress", "off", "--workers", "1"}, "verdict: incomplete: stopped by the memory limit (96 MiB)"},
 		{"bfs2", []string{racy, "--search", "bfs", "--progress", "off", "--workers", "2"}, "verdict: incomplete: stopped by the memory limit (96 MiB)"},
-		{"progress", []string{phil, "--workers", "2"}, "progress: unchecked: stopped: the graph would take more than 96 MiB (--max-memory)"},
+		{"progress", []string{big, "--workers", "2"}, "progress: unchecked: stopped: the graph would take more than 96 MiB (--max-memory)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(bin, append([]string{"check", "--max-memory", "96MiB"}, tc.args...)...)
