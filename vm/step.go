@@ -192,13 +192,12 @@ func (m *Machine) Enabled(s *State, i int) bool {
 	if s.net && m.stackDown(s, i) {
 		return false
 	}
-	switch c.Op { // (see EnabledByOp when changing these two cases)
-	case card.Done, card.Start, card.CondSleep:
+	if v, known := EnabledByOp(c.Op); known {
+		return v
+	}
+	switch c.Op {
+	case card.Start, card.CondSleep:
 		return false
-	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
-		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Return,
-		card.CondWait, card.Signal, card.Broadcast:
-		return true
 	case card.Either:
 		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
 		return ok
@@ -213,17 +212,23 @@ func (m *Machine) Enabled(s *State, i int) bool {
 // whatever shared memory holds and whatever the other stacks do, so the
 // answer holds until that stack moves. known is false for the others. The
 // dealer keeps such answers across the other stacks' moves. It must agree
-// with the first two cases of Enabled.
+// with Enabled, which asks it first.
 func EnabledByOp(op card.Op) (enabled, known bool) {
-	switch op {
-	case card.Done:
-		return false, true
-	case card.Local, card.Nop, card.Store, card.Branch, card.Assert, card.Print,
-		card.Unlock, card.Release, card.Notify, card.Spawn, card.Choose, card.Return,
-		card.CondWait, card.Signal, card.Broadcast:
-		return true, true
+	if int(op) >= len(enabledByOp) {
+		return false, false
 	}
-	return false, false
+	v := enabledByOp[op]
+	return v > 0, v != 0
+}
+
+// enabledByOp is EnabledByOp as a table: 1 can always be taken, -1 never
+// (Done), 0 it depends.
+var enabledByOp = [...]int8{
+	card.Done:  -1,
+	card.Local: 1, card.Nop: 1, card.Store: 1, card.Branch: 1, card.Assert: 1, card.Print: 1,
+	card.Unlock: 1, card.Release: 1, card.Notify: 1, card.Spawn: 1, card.Choose: 1, card.Return: 1,
+	card.CondWait: 1, card.Signal: 1, card.Broadcast: 1,
+	card.Select: 0, // the last op: the table covers them all
 }
 
 // Ready reports whether card pc of stack id can execute now, for cards
