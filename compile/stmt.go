@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/syntax"
@@ -298,4 +299,210 @@ func (pc *procCompiler) checkBool(x *ir, e syntax.Expr, what string) {
 	if x.typ.t != card.TBool {
 		pc.c.errorf(e.Pos(), "%s needs a bool condition, not %s", what, an(x.typ.t))
 	}
+}
+
+func (pc *procCompiler) forStmt(s *syntax.ForStmt) {
+	c := pc.c
+	lo := pc.translate(s.Lo)
+	hi := pc.translate(s.Hi)
+	if lo.typ.t != card.TInt || hi.typ.t != card.TInt {
+		c.errorf(s.Lo.Pos(), "a for range needs ints")
+	}
+	pc.pushScope()
+	defer pc.popScope()
+	v := pc.declareLocal(s.Var, tInt)
+	pc.readOnly[v] = true
+	name := pc.slots[v]
+	lo = pc.lower(lo, 1)
+	pc.emitLocal(v, lo, s.At)
+	end := hi
+	if hi.kind != irConst {
+		// The bound is evaluated once, before the first iteration.
+		hi = pc.lower(hi, 1)
+		slot := pc.newSlot(name+".end", tInt, s.Hi.Pos())
+		pc.emitLocal(slot, hi, s.Hi.Pos())
+		end = &ir{kind: irLocal, typ: tInt, val: int64(slot), name: pc.slots[slot], prec: 9}
+	}
+	var start int32 = -1
+	pc.labels = append(pc.labels, &start)
+	vx := &ir{kind: irLocal, typ: tInt, val: int64(v), name: name, prec: 9}
+	cond := &ir{kind: irBinary, op: card.XLt, opTxt: "<", typ: tBool, x: vx, y: end, prec: 3}
+	br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "for "+cond.src())
+	pc.block(s.Body, true)
+	inc := &ir{kind: irBinary, op: card.XAdd, opTxt: "+", typ: tInt, x: vx, y: constIR(1, tInt, s.At), prec: 4}
+	step := pc.emitLocal(v, inc, s.At)
+	c.prog.LoopSteps = append(c.prog.LoopSteps, step)
+	for _, f := range pc.pending {
+		f(start)
+	}
+	pc.pending = []patch{pc.targetPatch(br)}
+}
+
+func (pc *procCompiler) print(s *syntax.PrintStmt) {
+	c := pc.c
+	var xs []*ir
+	last := -1 // the last argument that reads shared memory keeps its last read
+	for k, a := range s.Args {
+		if _, ok := a.(*syntax.StringLit); ok {
+			xs = append(xs, nil)
+			continue
+		}
+		x := pc.translate(a)
+		if x.typ.t == card.TVoid {
+			c.errorf(a.Pos(), "%s has no value", x.src())
+		}
+		if x.reads > 0 {
+			last = k
+		}
+		xs = append(xs, x)
+	}
+	var args []card.PrintArg
+	var srcs []string
+	for k, a := range s.Args {
+		if str, ok := a.(*syntax.StringLit); ok {
+			args = append(args, card.PrintArg{Str: str.Value, X: card.NoExpr})
+			srcs = append(srcs, quote(str.Value))
+			continue
+		}
+		keep := 0
+		if k == last {
+			keep = 1
+		}
+		x := pc.lower(xs[k], keep)
+		args = append(args, card.PrintArg{X: pc.exprCode(x), Type: x.typ.t})
+		srcs = append(srcs, x.src())
+	}
+	cd := pc.newCard(card.Print, s.At, card.NoExpr)
+	cd.A = int32(len(c.prog.Prints))
+	c.prog.Prints = append(c.prog.Prints, args)
+	pc.emit(cd, "print "+strings.Join(srcs, ", "))
+}
+
+func (pc *procCompiler) atomic(s *syntax.AtomicStmt) {
+	if pc.inAtomic {
+		pc.block(s.Body, true) // an atomic block inside one is just its statements
+		return
+	}
+	stmts := s.Body.Stmts
+	guard := card.NoExpr
+	label := "atomic"
+	if len(stmts) > 0 {
+		if aw, ok := stmts[0].(*syntax.AwaitStmt); ok {
+			x := pc.translate(aw.Cond)
+			pc.checkBool(x, aw.Cond, "await")
+			guard = pc.exprCode(x)
+			label = "atomic await " + x.src()
+			stmts = stmts[1:]
+		}
+	}
+	a := pc.emit(pc.newCard(card.Atomic, s.At, guard), label)
+	saved := pc.pending
+	var body []int32
+	pc.body = &body
+	p := pc.c.prog
+	p.Cards[a].A = -1
+	pc.pending = []patch{func(to int32) { p.Cards[a].A = to }}
+	pc.inAtomic = true
+	pc.pushScope()
+	for _, st := range stmts {
+		pc.stmt(st)
+	}
+	pc.popScope()
+	for _, f := range pc.pending {
+		f(-1) // the end of the body
+	}
+	pc.inAtomic = false
+	pc.body = nil
+	pc.bodies[a] = body
+	pc.pending = saved
+}
+
+var syncOps = [...]struct {
+	op     card.Op
+	kind   card.GlobalKind
+	blocks bool
+}{
+	syntax.SyncLock:    {card.Lock, card.GMutex, true},
+	syntax.SyncUnlock:  {card.Unlock, card.GMutex, false},
+	syntax.SyncAcquire: {card.Acquire, card.GSem, true},
+	syntax.SyncRelease: {card.Release, card.GSem, false},
+	syntax.SyncNotify:  {card.Notify, card.GEvent, false},
+	syntax.SyncWait:    {card.Wait, card.GEvent, true},
+}
+
+func (pc *procCompiler) sync(s *syntax.SyncStmt) {
+	if pc.syncExtra(s) {
+		return
+	}
+	so := syncOps[s.Op]
+	if pc.inAtomic && so.blocks {
+		pc.c.errorf(s.At, "%s may block, so it cannot be inside atomic", s.Op)
+		return
+	}
+	o, ok := pc.object(s.Target, so.kind)
+	if !ok {
+		return
+	}
+	cd := pc.newCard(so.op, s.At, card.NoExpr)
+	cd.Obj, cd.Y = o.obj, o.index
+	pc.emit(cd, s.Op.String()+" "+o.label)
+}
+
+func (pc *procCompiler) send(s *syntax.SendStmt) {
+	c := pc.c
+	if pc.inAtomic {
+		c.errorf(s.At, "send may block, so it cannot be inside atomic")
+		return
+	}
+	o, ok := pc.object(s.Chan, card.GChan)
+	if !ok {
+		return
+	}
+	v := pc.translate(s.Value)
+	if v.typ.t != card.TInt {
+		c.errorf(s.Value.Pos(), "channels carry ints, not %s", an(v.typ.t))
+	}
+	v = pc.lower(v, 0)
+	cd := pc.newCard(card.Send, s.At, pc.exprCode(v))
+	cd.Obj, cd.Y = o.obj, o.index
+	pc.emit(cd, "send "+o.label+", "+v.src())
+	if o.g.Cap == 0 {
+		// A rendezvous: the value is offered, then the sender waits until a
+		// receiver has taken it.
+		w := pc.newCard(card.SendWait, s.At, card.NoExpr)
+		w.Obj, w.Y = o.obj, o.index
+		pc.emit(w, "send "+o.label+" (until taken)")
+	}
+}
+
+func (pc *procCompiler) exprStmt(s *syntax.ExprStmt) {
+	if effectName(s.X) != "" {
+		pc.effect(s.X, -1, false)
+		return
+	}
+	x := pc.translate(s.X)
+	pc.c.errorf(s.X.Pos(), "%s is not a statement: its value would be lost", x.src())
+}
+
+func (pc *procCompiler) either(s *syntax.EitherStmt) {
+	c := pc.c
+	if pc.inAtomic {
+		c.errorf(s.At, "either chooses, so it cannot be inside atomic")
+		return
+	}
+	p := c.prog
+	ai := int32(len(p.Eithers))
+	p.Eithers = append(p.Eithers, make([]int32, len(s.Branches)))
+	branches, label := pc.eitherGuards(s, ai)
+	cd := pc.newCard(card.Either, s.At, card.NoExpr)
+	cd.A = ai
+	pc.emit(cd, label)
+	var after []patch
+	for k, b := range branches {
+		k := k
+		pc.pending = []patch{func(to int32) { p.Eithers[ai][k] = to }}
+		pc.block(b, true)
+		after = append(after, pc.pending...)
+	}
+	pc.pending = after
 }
