@@ -80,3 +80,71 @@ func TestEnabledCache(t *testing.T) {
 		t.Errorf("only %d ticks checked", ticks)
 	}
 }
+
+// TestDealOneSameAsGeneral: on one processor with a quantum of one card,
+// dealOne must deal exactly the shuffle the general loop deals for the same
+// seed (same schedule, cards, violation and final state), for every
+// example, both dealers that give the processor away, and runs cut short
+// by the tick limit.
+func TestDealOneSameAsGeneral(t *testing.T) {
+	files, err := filepath.Glob("../examples/*.deck")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	defer func() { forceGeneral = false }()
+	runs := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compile.Source(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = compile.Place(p, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		if p.Net != nil {
+			continue // placed: dealOne never runs
+		}
+		m := vm.New(p)
+		for _, dealer := range []Kind{Random, RoundRobin} {
+			for seed := uint64(0); seed < 8; seed++ {
+				opt := Options{Dealer: dealer, CPUs: 1, Seed: seed, MaxTicks: 400 + int64(seed)*300, Steps: seed%2 == 0}
+				forceGeneral = true
+				want, err1 := Run(m, opt)
+				forceGeneral = false
+				got, err2 := Run(m, opt)
+				if (err1 == nil) != (err2 == nil) {
+					t.Fatalf("%s: errors differ: %v / %v", file, err1, err2)
+				}
+				name := fmt.Sprintf("%s %s seed=%d", filepath.Base(file), dealer, seed)
+				if fmt.Sprint(got.Schedule.Ends, got.CPUs) != fmt.Sprint(want.Schedule.Ends, want.CPUs) {
+					t.Fatalf("%s: ticks end at %v on processors %v, want %v on %v", name,
+						got.Schedule.Ends, got.CPUs, want.Schedule.Ends, want.CPUs)
+				}
+				if g, w := got.Schedule.String(), want.Schedule.String(); g != w {
+					t.Fatalf("%s: schedule\n%s\nwant\n%s", name, g, w)
+				}
+				if got.Cards != want.Cards || got.Ticks != want.Ticks || got.Stopped != want.Stopped ||
+					fmt.Sprint(got.Taken) != fmt.Sprint(want.Taken) || len(got.Steps) != len(want.Steps) {
+					t.Fatalf("%s: cards %d/%d ticks %d/%d stopped %q/%q taken %v/%v steps %d/%d", name,
+						got.Cards, want.Cards, got.Ticks, want.Ticks, got.Stopped, want.Stopped,
+						got.Taken, want.Taken, len(got.Steps), len(want.Steps))
+				}
+				if (got.Violation == nil) != (want.Violation == nil) ||
+					got.Violation != nil && got.Violation.Message != want.Violation.Message {
+					t.Fatalf("%s: violation %+v, want %+v", name, got.Violation, want.Violation)
+				}
+				if fmt.Sprint(got.Final.W) != fmt.Sprint(want.Final.W) {
+					t.Fatalf("%s: final state %v, want %v", name, got.Final.W, want.Final.W)
+				}
+				runs++
+			}
+		}
+	}
+	if runs < 100 {
+		t.Fatalf("only %d runs compared", runs)
+	}
+}

@@ -234,8 +234,11 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		err = d.replayCycle()
 	} else if opt.Replay != nil {
 		err = d.replay()
-	} else {
+	} else if forceGeneral || !d.oneCardTicks() {
 		d.deal()
+	} else {
+		d.dealOne()
+		d.oneCardEnds()
 	}
 	d.res.Final = d.s
 	return d.res, err
@@ -438,6 +441,129 @@ func (d *dealer) deal() {
 			return
 		}
 	}
+}
+
+// forceGeneral, when a test sets it, makes every run take the general loop
+// (deal), so that dealOne can be compared with it.
+var forceGeneral bool
+
+// oneCardTicks reports whether every tick of this run moves one stack and
+// then frees the processor: one processor, a quantum of one card, a dealer
+// that gives the processor away when the quantum is up, and no nodes. That
+// is what deck run does unless told otherwise.
+func (d *dealer) oneCardTicks() bool {
+	return len(d.cpu) == 1 && d.cpuNode == nil && d.opt.Quantum == 1 && d.opt.Dealer != Sequential
+}
+
+// dealOne is deal when oneCardTicks holds. There the general loop's work
+// around the processors (which to release, which to fill, in what order
+// they take their cards, each processor's slice) always comes to the same
+// thing: the stack that took the last card goes back to the queue if it
+// can still move, and one stack is drawn from the queue. dealOne does only
+// that, in the same order with the same random draws, so a seed deals the
+// same shuffle as the general loop would (TestDealOneSameAsGeneral); it
+// costs a card less.
+func (d *dealer) dealOne() {
+	s, m := d.s, d.m
+	random := d.opt.Dealer == Random
+	last := -1 // the stack that took the previous card
+	d.grow()
+	for {
+		if d.res.Ticks >= d.opt.MaxTicks {
+			d.res.Stopped = "max-ticks"
+			return
+		}
+		if d.opt.Stop != nil && d.res.Ticks%stopPoll == 0 {
+			select {
+			case <-d.opt.Stop:
+				d.res.Stopped = "interrupted"
+				return
+			default:
+			}
+		}
+		if d.epoch != d.scanned {
+			// Something may have blocked or unblocked a stack: runnable
+			// stacks join the queue in stack order (the last one too),
+			// and stacks that can no longer move leave it.
+			for st := 0; st < s.NumStacks(); st++ {
+				if !d.inQ[st] && d.enabled(st) {
+					d.queue = append(d.queue, int32(st))
+					d.inQ[st] = true
+				}
+			}
+			kept := d.queue[:0]
+			for _, st := range d.queue {
+				if d.enabled(int(st)) {
+					kept = append(kept, st)
+				} else {
+					d.inQ[st] = false
+				}
+			}
+			d.queue = d.queue[:len(kept)]
+			d.scanned = d.epoch
+		} else if last >= 0 && d.enabled(last) {
+			d.queue = append(d.queue, int32(last))
+			d.inQ[last] = true
+		}
+		if checkTick != nil {
+			checkTick(d)
+		}
+		if len(d.queue) == 0 {
+			if d.allFinished() {
+				d.ended()
+			} else if !d.onlyDaemons() {
+				d.res.Violation = trace.Deadlock(m, s)
+			} else {
+				d.ended()
+			}
+			return
+		}
+		pick := 0
+		if random {
+			pick = d.rng.IntN(len(d.queue))
+		}
+		st := d.queue[pick]
+		q := d.queue
+		for j := pick; j+1 < len(q); j++ {
+			q[j] = q[j+1]
+		}
+		d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
+		d.inQ[st] = false
+		last = int(st)
+		choice := 0
+		if vm.MayChoose(d.p.Cards[s.PC(last)].Op) {
+			if c := m.Choices(s, last); c > 1 {
+				choice = d.rng.IntN(c)
+			}
+		}
+		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
+		status := d.step(last, choice, 0)
+		if len(d.tick) == 1 { // endTick, less what oneCardEnds does at the end
+			d.res.Ticks++
+			if !d.opt.NoSchedule {
+				push(&d.res.Schedule.Moves, d.tick[0])
+			}
+		}
+		if status == stepViolation {
+			return
+		}
+	}
+}
+
+// oneCardEnds completes the schedule dealOne recorded: every tick was one
+// move on processor 0, so the ends of the ticks and the processors of the
+// moves are written in one pass at the end instead of a card at a time.
+func (d *dealer) oneCardEnds() {
+	if d.opt.NoSchedule {
+		return
+	}
+	sch := &d.res.Schedule
+	n := len(sch.Moves)
+	sch.Ends = slices.Grow(sch.Ends[:0], n)[:n]
+	for i := range sch.Ends {
+		sch.Ends[i] = int32(i + 1)
+	}
+	d.res.CPUs = make([]uint16, n)
 }
 
 // pickOnNode picks, by the dealer's rule, the index in the queue of a

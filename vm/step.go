@@ -323,11 +323,20 @@ const MaxChoices = 1 << 20
 // of a choose range or the number of either branches; 1 for other cards.
 func (m *Machine) Choices(s *State, i int) int {
 	pc := s.PC(i)
-	switch m.P.Cards[pc].Op {
-	case card.Choose, card.Either, card.Signal, card.Select:
+	if MayChoose(m.P.Cards[pc].Op) {
 		return m.ChoicesAt(s.Shared(m.P), s.Locals(i), pc)
 	}
 	return 1
+}
+
+// MayChoose reports whether a card with operation op can have more than
+// one alternative (Choices above 1); for every other card Choices is 1.
+func MayChoose(op card.Op) bool {
+	switch op {
+	case card.Choose, card.Either, card.Signal, card.Select:
+		return true
+	}
+	return false
 }
 
 // ChoicesAt is Choices for card pc with the given memory. A choose whose
