@@ -940,6 +940,7 @@ func (w *worker) collect(slots []levelSlot) {
 	w.pairs = w.pairs[:0]
 	main := c.main
 	var acc uint64
+	placed := int64(0)
 	for i := range slots {
 		// Touch the visited-set slot of a fingerprint collectAhead
 		// entries on, so that its cache miss overlaps this one's (the
@@ -952,7 +953,9 @@ func (w *worker) collect(slots []levelSlot) {
 		if s.fp == 0 {
 			continue
 		}
-		main.insert(s.fp)
+		if main.place(s.fp) {
+			placed++
+		}
 		key := s.key1 - 1
 		if s.ref&refFlag != 0 {
 			words := c.words(s.ref &^ refFlag)
@@ -965,6 +968,7 @@ func (w *worker) collect(slots []levelSlot) {
 		}
 		*s = levelSlot{} // leave the table empty for the next pass
 	}
+	main.count.Add(placed)
 	w.touchSink = acc
 	w.noteScratch()
 }
