@@ -14,10 +14,6 @@ import (
 // of which stacks can move agrees with vm.Enabled, and that the queue holds
 // exactly the runnable stacks without a processor.
 func TestEnabledCache(t *testing.T) {
-	files, err := filepath.Glob("../examples/*.deck")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no examples: %v", err)
-	}
 	var problem string
 	ticks := 0
 	checkTick = func(d *dealer) {
@@ -51,16 +47,8 @@ func TestEnabledCache(t *testing.T) {
 		}
 	}
 	defer func() { checkTick = nil }()
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := compile.Source(file, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := vm.New(p)
+	for _, ex := range exampleMachines(t) {
+		file, m := ex.file, ex.m
 		for _, dealer := range []Kind{Random, RoundRobin, Sequential} {
 			for cpus := 1; cpus <= 3; cpus++ {
 				for seed := uint64(0); seed < 3; seed++ {
@@ -87,28 +75,10 @@ func TestEnabledCache(t *testing.T) {
 // example, both dealers that give the processor away, and runs cut short
 // by the tick limit.
 func TestDealOneSameAsGeneral(t *testing.T) {
-	files, err := filepath.Glob("../examples/*.deck")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no examples: %v", err)
-	}
 	defer func() { forceGeneral = false }()
 	runs := 0
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := compile.Source(file, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p, err = compile.Place(p, nil, 0); err != nil {
-			t.Fatal(err)
-		}
-		if p.Net != nil {
-			continue // placed: dealOne never runs
-		}
-		m := vm.New(p)
+	for _, ex := range exampleMachines(t) {
+		file, m := ex.file, ex.m
 		for _, dealer := range []Kind{Random, RoundRobin} {
 			for seed := uint64(0); seed < 8; seed++ {
 				opt := Options{Dealer: dealer, CPUs: 1, Seed: seed, MaxTicks: 400 + int64(seed)*300, Steps: seed%2 == 0}
@@ -147,4 +117,31 @@ func TestDealOneSameAsGeneral(t *testing.T) {
 	if runs < 100 {
 		t.Fatalf("only %d runs compared", runs)
 	}
+}
+
+type exampleMachine struct {
+	file string
+	m    *vm.Machine
+}
+
+// exampleMachines compiles every example, each on one machine: place
+// declarations take effect only through compile.Place, which is not called.
+func exampleMachines(t *testing.T) []exampleMachine {
+	files, err := filepath.Glob("../examples/*.deck")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	var out []exampleMachine
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compile.Source(file, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, exampleMachine{file, vm.New(p)})
+	}
+	return out
 }

@@ -325,22 +325,7 @@ func (d *dealer) deal() {
 		// Runnable stacks without a processor join the round-robin queue,
 		// in stack order, and stacks that can no longer move leave it.
 		if d.epoch != d.scanned {
-			for st := 0; st < s.NumStacks(); st++ {
-				if !d.onCPU[st] && !d.inQ[st] && d.enabled(st) {
-					d.queue = append(d.queue, int32(st))
-					d.inQ[st] = true
-				}
-			}
-			kept := d.queue[:0]
-			for _, st := range d.queue {
-				if d.enabled(int(st)) {
-					kept = append(kept, st)
-				} else {
-					d.inQ[st] = false
-				}
-			}
-			d.queue = d.queue[:len(kept)]
-			d.scanned = d.epoch
+			d.rescan()
 		} else {
 			// Nothing that could block or unblock a stack has happened
 			// since the last scan: the queue is still right, and the only
@@ -482,25 +467,7 @@ func (d *dealer) dealOne() {
 			}
 		}
 		if d.epoch != d.scanned {
-			// Something may have blocked or unblocked a stack: runnable
-			// stacks join the queue in stack order (the last one too),
-			// and stacks that can no longer move leave it.
-			for st := 0; st < s.NumStacks(); st++ {
-				if !d.inQ[st] && d.enabled(st) {
-					d.queue = append(d.queue, int32(st))
-					d.inQ[st] = true
-				}
-			}
-			kept := d.queue[:0]
-			for _, st := range d.queue {
-				if d.enabled(int(st)) {
-					kept = append(kept, st)
-				} else {
-					d.inQ[st] = false
-				}
-			}
-			d.queue = d.queue[:len(kept)]
-			d.scanned = d.epoch
+			d.rescan() // the last stack too: it holds no processor here
 		} else if last >= 0 && d.enabled(last) {
 			d.queue = append(d.queue, int32(last))
 			d.inQ[last] = true
@@ -564,6 +531,28 @@ func (d *dealer) oneCardEnds() {
 		sch.Ends[i] = int32(i + 1)
 	}
 	d.res.CPUs = make([]uint16, n)
+}
+
+// rescan brings the queue up to date after something may have blocked or
+// unblocked a stack: runnable stacks without a processor join it in stack
+// order, and stacks that can no longer move leave it.
+func (d *dealer) rescan() {
+	for st := 0; st < d.s.NumStacks(); st++ {
+		if !d.onCPU[st] && !d.inQ[st] && d.enabled(st) {
+			d.queue = append(d.queue, int32(st))
+			d.inQ[st] = true
+		}
+	}
+	kept := d.queue[:0]
+	for _, st := range d.queue {
+		if d.enabled(int(st)) {
+			kept = append(kept, st)
+		} else {
+			d.inQ[st] = false
+		}
+	}
+	d.queue = d.queue[:len(kept)]
+	d.scanned = d.epoch
 }
 
 // pickOnNode picks, by the dealer's rule, the index in the queue of a
