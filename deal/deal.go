@@ -143,8 +143,9 @@ type dealer struct {
 	// Whether a stack can move is cached: enVal[st] holds while
 	// enEpoch[st] == epoch, or for good (until the stack moves) when
 	// enEpoch[st] is forever: the stack stands at a card that can always
-	// be taken, or never (vm.EnabledByOp), in a program not placed on
-	// nodes. A stack's own move forgets its entry, and a
+	// be taken, or never (vm.EnabledByOp), or at a join on a handle in
+	// its locals until a stack finishes (joinWaiters), in a program not
+	// placed on nodes. A stack's own move forgets its entry, and a
 	// card that may change whether another stack can move (a write to
 	// shared memory, a synchronisation action, a spawn or a finish) starts
 	// a new epoch. Cards that only compute locals, branch, print or choose
@@ -152,7 +153,10 @@ type dealer struct {
 	enEpoch []uint64
 	enVal   []bool
 	epoch   uint64
-	scanned uint64 // the epoch of the last full scan for runnable stacks
+	// joinWaiters lists the stacks whose answer is cached for good while
+	// they wait at a join (see refresh); a finish or a spawn forgets them.
+	joinWaiters []int32
+	scanned     uint64 // the epoch of the last full scan for runnable stacks
 
 	// A placed program has Options.CPUs processors per node: processor k
 	// belongs to node cpuNode[k] and takes only that node's stacks.
@@ -270,8 +274,19 @@ const forever = math.MaxUint64
 
 func (d *dealer) refresh(st int) bool {
 	if d.p.Net == nil {
-		if v, known := vm.EnabledByOp(d.p.Cards[d.s.PC(st)].Op); known {
+		c := &d.p.Cards[d.s.PC(st)]
+		if v, known := vm.EnabledByOp(c.Op); known {
 			d.enEpoch[st], d.enVal[st] = forever, v
+			return v
+		}
+		if c.Op == card.Join && !readsShared(d.p, c.X) {
+			// A join on a handle held in the stack's own locals waits
+			// for that stack to finish, and for nothing else: its answer
+			// holds until a stack finishes (or one is spawned, which
+			// may make a handle valid), when moved forgets it.
+			v := d.m.Enabled(d.s, st)
+			d.enEpoch[st], d.enVal[st] = forever, v
+			d.joinWaiters = append(d.joinWaiters, int32(st))
 			return v
 		}
 	}
@@ -280,9 +295,28 @@ func (d *dealer) refresh(st int) bool {
 	return v
 }
 
+// readsShared reports whether expression x reads shared memory.
+func readsShared(p *card.Program, x card.Expr) bool {
+	if x == card.NoExpr {
+		return false
+	}
+	for _, in := range p.Exprs[x].Code {
+		if in.Op == card.XGlobal || in.Op == card.XGlobalAt {
+			return true
+		}
+	}
+	return false
+}
+
 // moved updates the cache after stack st took a card with operation op.
 func (d *dealer) moved(st int, op card.Op) {
 	d.enEpoch[st] = 0
+	if op == card.Return || op == card.Spawn {
+		for _, w := range d.joinWaiters {
+			d.enEpoch[w] = 0
+		}
+		d.joinWaiters = d.joinWaiters[:0]
+	}
 	switch op {
 	case card.Local, card.Nop, card.Branch, card.Assert, card.Print, card.Choose, card.Either,
 		card.Await, card.Wait, card.SendWait, card.Join:
