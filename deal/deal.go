@@ -280,9 +280,13 @@ func (d *dealer) refresh(st int) bool {
 	return v
 }
 
-// moved updates the cache after stack st took a card with operation op.
-func (d *dealer) moved(st int, op card.Op) {
+// moved updates the cache after stack st took card pc.
+func (d *dealer) moved(st int, pc int32) {
 	d.enEpoch[st] = 0
+	op := d.p.Cards[pc].Op
+	if op == card.Either && card.HasBodies(d.p, pc) {
+		op = card.Atomic // a branch's atomic body may have written anything
+	}
 	switch op {
 	case card.Local, card.Nop, card.Branch, card.Assert, card.Print, card.Choose, card.Either,
 		card.Await, card.Wait, card.SendWait, card.Join:
@@ -737,7 +741,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		return stepBlocked
 	}
 	d.grow()
-	d.moved(st, d.p.Cards[pc].Op)
+	d.moved(st, pc)
 	d.tick = append(d.tick, trace.Move{Stack: int32(st), Choice: int32(choice)})
 	d.tickCPU = append(d.tickCPU, uint16(cpu))
 	d.res.Cards++
