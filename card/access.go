@@ -128,12 +128,9 @@ func CardAccesses(p *Program, pc int32) []Access {
 			}
 		}
 	}
-	c := &p.Cards[pc]
-	one(c)
-	if c.Op == Atomic {
-		for _, b := range AtomicBody(p, pc) {
-			one(&p.Cards[b])
-		}
+	one(&p.Cards[pc])
+	for _, b := range AtomicBody(p, pc) {
+		one(&p.Cards[b])
 	}
 	return out
 }
@@ -150,10 +147,30 @@ func elemOf(p *Program, y Expr) int32 {
 	return -1
 }
 
-// AtomicBody lists the body cards of atomic card pc, in card order.
+// AtomicBody lists the body cards of atomic card pc, in card order; for an
+// either card, the body cards of all its branches (see EitherBodies); for
+// any other card, none.
 func AtomicBody(p *Program, pc int32) []int32 {
+	c := &p.Cards[pc]
+	switch c.Op {
+	case Atomic:
+		return BodyFrom(p, c.A)
+	case Either:
+		var body []int32
+		for _, start := range EitherBodies(p, c.A) {
+			body = append(body, BodyFrom(p, start)...)
+		}
+		sort.Slice(body, func(i, j int) bool { return body[i] < body[j] })
+		return body
+	}
+	return nil
+}
+
+// BodyFrom lists, in card order, the cards of the atomic body that starts
+// at card start (none when start is -1).
+func BodyFrom(p *Program, start int32) []int32 {
 	seen := map[int32]bool{}
-	work := []int32{p.Cards[pc].A}
+	work := []int32{start}
 	var body []int32
 	for len(work) > 0 {
 		at := work[len(work)-1]

@@ -45,7 +45,9 @@ import (
 //	Join      X (handle), Dst (or -1)        local[Dst] = its return value             it has not finished
 //	Choose    X (lo), Y (hi), Dst            local[Dst] = lo + choice                  -
 //	Either    A (either index)               pc = Eithers[A][choice]            no guard holds
-//	                                         (choice counts open branches: see Guards)
+//	                                         (choice counts open branches: see Guards;
+//	                                         a branch's atomic body runs first: see
+//	                                         GuardBodies)
 //	Return    X (or none)                    finish the stack with value X
 //	Done      -                              never executed: the stack has finished
 //	Start     -                              never executed: a stack spawned on another
@@ -317,16 +319,23 @@ type Program struct {
 	// branch is unguarded); Guards[A] is nil when no branch is guarded.
 	// See choice.go.
 	Guards [][]Expr
+	// GuardBodies[A][k] is the first card of the atomic body that branch
+	// k of either A runs in the same step as its choice, when the branch
+	// begins with `atomic { await G; ... }` (-1 when it has none);
+	// GuardBodies[A] is nil when no branch has one. See choice.go.
+	GuardBodies [][]int32
 
 	// Selects[A] are the cases of select card A, in source order. See
 	// select.go.
 	Selects [][]SelectCase
 
 	// Accesses[pc] lists what card pc reads and writes in shared memory
-	// (an atomic card lists everything its body may touch).
+	// (an atomic card lists everything its body may touch, and so does an
+	// either whose branches run atomic bodies).
 	Accesses [][]Access
 	// Numbers[pc] is card pc's number within its procedure: "3", or
-	// "3.1" for the first body card of atomic card 3.
+	// "3.1" for the first body card of atomic card 3 (or of either card 3
+	// with atomic bodies).
 	Numbers []string
 	// Labels[pc] is a short human description of card pc, e.g. "read x",
 	// "x = t1 + 1", "lock m": what `deck cards` and traces show.

@@ -121,7 +121,7 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 		case card.CondWait:
 			// wait c, m lets go of m until its Lock card takes it again.
 			out &^= globalBits(c.B)
-		case card.Atomic:
+		case card.Atomic, card.Either: // an either's atomic bodies too
 			for _, b := range card.AtomicBody(p, pc) {
 				if bc := &p.Cards[b]; bc.Op == card.Unlock {
 					out &^= globalBits(bc.Obj)
@@ -182,7 +182,7 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			mainSpawns = false
 		case c.Op == card.Join && len(p.Accesses[pc]) > 0:
 			mainSpawns = false
-		case c.Op == card.Atomic:
+		case c.Op == card.Atomic || card.HasBodies(p, int32(pc)):
 			for _, b := range card.AtomicBody(p, int32(pc)) {
 				if p.Cards[b].Op == card.Spawn {
 					mainSpawns = false
@@ -214,6 +214,8 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			continue
 		case card.Guarded(p, int32(pc)) && len(p.Accesses[pc]) > 0:
 			continue // its guards read shared state: it may be disabled by others
+		case card.HasBodies(p, int32(pc)):
+			continue // an atomic body: never ample, as an atomic card is not
 		}
 		ok := true
 		for _, a := range p.Accesses[pc] {

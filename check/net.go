@@ -121,11 +121,9 @@ func sendsMessage(p *card.Program, pc int32) bool {
 		c := &p.Cards[pc]
 		return net.Remote[pc] || c.Op == card.Return && net.DoneTo[c.Proc] != 0 || c.Op == card.Recv
 	}
-	if p.Cards[pc].Op == card.Atomic {
-		for _, b := range card.AtomicBody(p, pc) {
-			if one(b) {
-				return true
-			}
+	for _, b := range card.AtomicBody(p, pc) { // an atomic card's, or an either's
+		if one(b) {
+			return true
 		}
 	}
 	return one(pc)

@@ -17,7 +17,8 @@ const maxRacyCards = 8192
 // at least one shared var, and are not sync cards, except atomic blocks. An
 // atomic block races with a plain card of another stack on the same
 // variable (one of them writing, nothing ordering them), as a Go atomic
-// races with a plain access; two atomic blocks never race.
+// races with a plain access; two atomic blocks never race. An either whose
+// branches run atomic bodies counts as an atomic block, with its guards.
 type raceTable struct {
 	p   *card.Program
 	idx []int32 // by pc: index among the racy cards, or -1
@@ -34,7 +35,7 @@ func newRaceTable(p *card.Program) *raceTable {
 	rt := &raceTable{p: p, idx: make([]int32, len(p.Cards)), owned: ownedArrays(p, reachedCards(p))}
 	for pc := range p.Cards {
 		rt.idx[pc] = -1
-		if card.SyncCard(p, int32(pc)) && p.Cards[pc].Op != card.Atomic {
+		if card.SyncCard(p, int32(pc)) && !atomicLike(p, int32(pc)) {
 			continue
 		}
 		for _, a := range p.Accesses[pc] {
@@ -52,10 +53,16 @@ func newRaceTable(p *card.Program) *raceTable {
 	return rt
 }
 
+// atomicLike reports whether card pc runs an atomic body: an atomic card,
+// or an either with a branch that begins with a guarded atomic block.
+func atomicLike(p *card.Program, pc int32) bool {
+	return p.Cards[pc].Op == card.Atomic || card.HasBodies(p, pc)
+}
+
 // access returns the first pair of accesses of cards a and b that race.
 func (rt *raceTable) access(a, b int32) (card.Access, card.Access, bool) {
 	p := rt.p
-	if p.Cards[a].Op == card.Atomic && p.Cards[b].Op == card.Atomic {
+	if atomicLike(p, a) && atomicLike(p, b) {
 		return card.Access{}, card.Access{}, false
 	}
 	for _, x := range p.Accesses[a] {

@@ -139,10 +139,9 @@ func TestOneAccessPerCard(t *testing.T) {
 			}
 			body := map[int32]bool{}
 			for pc := range p.Cards {
-				if p.Cards[pc].Op == card.Atomic {
-					for _, b := range card.AtomicBody(p, int32(pc)) {
-						body[b] = true
-					}
+				// An atomic card's body, or an either's guarded atomic branches'.
+				for _, b := range card.AtomicBody(p, int32(pc)) {
+					body[b] = true
 				}
 			}
 			for pc := range p.Cards {

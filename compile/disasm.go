@@ -11,15 +11,15 @@ import (
 )
 
 // numberCards gives every card its number within its procedure: top-level
-// cards 1, 2, 3 in order; the body cards of an atomic card 3.1, 3.2.
+// cards 1, 2, 3 in order; the body cards of an atomic card 3.1, 3.2 (and
+// those of an either whose branches run atomic bodies: see
+// card.EitherBodies).
 func numberCards(p *card.Program) {
 	p.Numbers = make([]string, len(p.Cards))
 	body := map[int32]bool{}
 	for pc := range p.Cards {
-		if p.Cards[pc].Op == card.Atomic {
-			for _, b := range card.AtomicBody(p, int32(pc)) {
-				body[b] = true
-			}
+		for _, b := range card.AtomicBody(p, int32(pc)) { // an atomic card's, or an either's
+			body[b] = true
 		}
 	}
 	count := make([]int, len(p.Procs))
@@ -30,10 +30,8 @@ func numberCards(p *card.Program) {
 		}
 		count[c.Proc]++
 		p.Numbers[pc] = fmt.Sprint(count[c.Proc])
-		if c.Op == card.Atomic {
-			for k, b := range card.AtomicBody(p, int32(pc)) {
-				p.Numbers[b] = fmt.Sprintf("%d.%d", count[c.Proc], k+1)
-			}
+		for k, b := range card.AtomicBody(p, int32(pc)) {
+			p.Numbers[b] = fmt.Sprintf("%d.%d", count[c.Proc], k+1)
 		}
 	}
 }
@@ -172,12 +170,17 @@ func flow(p *card.Program, c *card.Card, follow int32) string {
 	case c.Op == card.Either:
 		var ts []string
 		gs := card.EitherGuards(p, c.A)
+		bs := card.EitherBodies(p, c.A)
 		for k, t := range p.Eithers[c.A] {
+			dest := "→ " + to(t)
+			if bs != nil && bs[k] >= 0 {
+				dest = "→ " + to(bs[k]) + " " + dest // the atomic body, then the target
+			}
 			if gs != nil && gs[k] != card.NoExpr {
-				ts = append(ts, p.Exprs[gs[k]].Src+" → "+to(t))
+				ts = append(ts, p.Exprs[gs[k]].Src+" "+dest)
 				continue
 			}
-			ts = append(ts, "→ "+to(t))
+			ts = append(ts, dest)
 		}
 		return strings.Join(ts, " | ")
 	case c.Op == card.Select:

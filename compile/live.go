@@ -108,12 +108,14 @@ func (pc *procCompiler) finish() {
 			out := newBitset(n)
 			if p.Cards[idx].Op == card.Select {
 				selectOut(p, idx, out, liveIn)
+			} else if card.HasBodies(p, idx) {
+				eitherOut(p, idx, n, out, liveIn)
 			} else {
 				for _, s := range successors(p, idx) {
 					out.or(liveIn(s))
 				}
 			}
-			if body := pc.bodies[idx]; len(body) > 0 {
+			if body := pc.bodies[idx]; len(body) > 0 && p.Cards[idx].Op == card.Atomic {
 				// What is live before an atomic block is what its body
 				// reads before setting it, on some path, and what is live
 				// after it and not set on every path: a local the body
@@ -333,6 +335,21 @@ func cardDefs(p *card.Program, idx int32, d, w bitset) {
 			d.add(k)
 		}
 		w.add(k)
+	}
+}
+
+// eitherOut sets out to what is live after either card idx has tested its
+// guards: for each branch, what is live at its target, or, for a branch
+// that runs an atomic body first, what is live before that body.
+func eitherOut(p *card.Program, idx int32, n int, out bitset, liveIn func(int32) bitset) {
+	a := p.Cards[idx].A
+	starts := card.EitherBodies(p, a)
+	for k, t := range p.Eithers[a] {
+		if starts[k] < 0 {
+			out.or(liveIn(t))
+			continue
+		}
+		out.or(bodyLive(p, card.BodyFrom(p, starts[k]), n, liveIn(t), t, liveIn))
 	}
 }
 

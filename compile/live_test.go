@@ -77,6 +77,46 @@ proc w() {
 }
 proc main() { spawn w() }
 `, "atomic", nil, false},
+		{"set and read inside the atomic body of an either's branch", `var x = 0
+proc w() {
+    let t = 0
+    while true {
+        either {
+            atomic { await x < 5; t = x; x = t + 1 }
+        } or {
+            await x >= 5
+        }
+        await x > 3
+    }
+}
+proc main() { spawn w() }
+`, "either (atomic await x < 5 | await x >= 5)", []string{"t"}, false},
+		{"set in an either's atomic body and read after it stays live", `var x = 0
+proc w() {
+    let t = 0
+    either {
+        atomic { await x < 5; t = x; x = t + 1 }
+    } or {
+        await x >= 5
+    }
+    x = t
+}
+proc main() { spawn w() }
+`, "either (atomic await x < 5 | await x >= 5)", nil, false},
+		{"read only in an either's atomic body stays live before it", `var x = 0
+proc w() {
+    let u = 2
+    while true {
+        either {
+            atomic { await x < 3; x = x + u }
+        } or {
+            await x >= 3
+            x = 0
+        }
+    }
+}
+proc main() { spawn w() }
+`, "let u = 2", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

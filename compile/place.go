@@ -312,7 +312,7 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 		net.NotifyTo = append(net.NotifyTo, nil)
 	}
 	for pc := range q.Cards {
-		if c := &q.Cards[pc]; c.Op == card.Wait || c.Op == card.Notify || c.Op == card.Atomic {
+		if c := &q.Cards[pc]; c.Op == card.Wait || c.Op == card.Notify || c.Op == card.Atomic || card.HasBodies(&q, int32(pc)) {
 			q.Accesses[pc] = card.CardAccesses(&q, int32(pc))
 		}
 	}

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/deck-lang/deck/card"
@@ -396,12 +397,21 @@ func (pc *procCompiler) atomic(s *syntax.AtomicStmt) {
 		}
 	}
 	a := pc.emit(pc.newCard(card.Atomic, s.At, guard), label)
-	saved := pc.pending
-	var body []int32
-	pc.body = &body
 	p := pc.c.prog
 	p.Cards[a].A = -1
-	pc.pending = []patch{func(to int32) { p.Cards[a].A = to }}
+	saved := pc.pending
+	pc.atomicBody(a, stmts, func(to int32) { p.Cards[a].A = to })
+	pc.pending = saved
+}
+
+// atomicBody compiles stmts as an atomic body of card a (an atomic card,
+// or an either whose branch begins with a guarded atomic block): its cards
+// go to pc.bodies[a], start is told the first (or -1 for an empty body),
+// and the body's last cards end it (Next -1). It leaves pc.pending empty.
+func (pc *procCompiler) atomicBody(a int32, stmts []syntax.Stmt, start patch) {
+	body := pc.bodies[a]
+	pc.body = &body
+	pc.pending = []patch{start}
 	pc.inAtomic = true
 	pc.pushScope()
 	for _, st := range stmts {
@@ -411,10 +421,10 @@ func (pc *procCompiler) atomic(s *syntax.AtomicStmt) {
 	for _, f := range pc.pending {
 		f(-1) // the end of the body
 	}
+	pc.pending = nil
 	pc.inAtomic = false
 	pc.body = nil
 	pc.bodies[a] = body
-	pc.pending = saved
 }
 
 var syncOps = [...]struct {
@@ -493,10 +503,27 @@ func (pc *procCompiler) either(s *syntax.EitherStmt) {
 	p := c.prog
 	ai := int32(len(p.Eithers))
 	p.Eithers = append(p.Eithers, make([]int32, len(s.Branches)))
-	branches, label := pc.eitherGuards(s, ai)
+	branches, atomics, label := pc.eitherGuards(s, ai)
 	cd := pc.newCard(card.Either, s.At, card.NoExpr)
 	cd.A = ai
-	pc.emit(cd, label)
+	e := pc.emit(cd, label)
+	if atomics != nil {
+		// The atomic bodies of branches that begin with a guarded atomic
+		// block, listed right after the either card (e.1, e.2, ...).
+		starts := make([]int32, len(s.Branches))
+		for k, stmts := range atomics {
+			starts[k] = -1
+			if stmts != nil {
+				pc.atomicBody(e, stmts, func(to int32) { starts[k] = to })
+			}
+		}
+		if slices.ContainsFunc(starts, func(t int32) bool { return t >= 0 }) {
+			for len(p.GuardBodies) <= int(ai) {
+				p.GuardBodies = append(p.GuardBodies, nil)
+			}
+			p.GuardBodies[ai] = starts
+		}
+	}
 	var after []patch
 	for k, b := range branches {
 		k := k

@@ -308,10 +308,16 @@ func readsShared(p *card.Program, x card.Expr) bool {
 	return false
 }
 
-// moved updates the cache after stack st took a card with operation op.
-func (d *dealer) moved(st int, op card.Op) {
+// moved updates the cache after stack st took card pc.
+func (d *dealer) moved(st int, pc int32) {
 	d.enEpoch[st] = 0
-	if op == card.Return || op == card.Spawn {
+	op := d.p.Cards[pc].Op
+	if op == card.Either && card.HasBodies(d.p, pc) {
+		op = card.Atomic // a branch's atomic body may have written anything
+	}
+	if op == card.Return || op == card.Spawn || op == card.Atomic {
+		// A stack finished or was spawned (an atomic body may spawn): the
+		// answers cached for stacks waiting at joins may have changed.
 		for _, w := range d.joinWaiters {
 			d.enEpoch[w] = 0
 		}
@@ -771,7 +777,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		return stepBlocked
 	}
 	d.grow()
-	d.moved(st, d.p.Cards[pc].Op)
+	d.moved(st, pc)
 	d.tick = append(d.tick, trace.Move{Stack: int32(st), Choice: int32(choice)})
 	d.tickCPU = append(d.tickCPU, uint16(cpu))
 	d.res.Cards++

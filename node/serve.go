@@ -406,7 +406,12 @@ func (r *rt) step(st *nstack) bool {
 		m.Kill(st.loc, c, next)
 	}
 	switch c.Op {
-	case card.Local, card.Nop, card.Branch, card.Assert, card.Choose, card.Either, card.Print:
+	case card.Local, card.Nop, card.Branch, card.Assert, card.Choose, card.Print:
+	case card.Either:
+		if card.HasBodies(m.P, pc) { // a branch's atomic body: as below
+			r.deliver()
+			r.wakeAll()
+		}
 	default:
 		// Something another stack waits for may have changed, and a
 		// channel may have room for a message from the network.

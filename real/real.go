@@ -410,10 +410,8 @@ func (r *runner) prepare() {
 			}
 		}
 		ops := []card.Op{c.Op}
-		if c.Op == card.Atomic {
-			for _, b := range card.AtomicBody(p, int32(pc)) {
-				ops = append(ops, p.Cards[b].Op)
-			}
+		for _, b := range card.AtomicBody(p, int32(pc)) { // an atomic card's, or an either's
+			ops = append(ops, p.Cards[b].Op)
 		}
 		for _, op := range ops {
 			switch op {

@@ -53,18 +53,18 @@ func (m *Machine) eitherChoices(sh, loc []int64, c *card.Card) int {
 	return max(n, 1)
 }
 
-// eitherBranch returns the first card of the branch that choice takes: the
-// choice-th open branch (the first open one when choice is out of range).
-func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int32, Fault) {
-	ts := m.P.Eithers[c.A]
+// eitherBranch returns the branch that choice takes (its position among
+// all the branches): the choice-th open branch (the first open one when
+// choice is out of range).
+func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int, Fault) {
 	gs := card.EitherGuards(m.P, c.A)
 	if gs == nil {
-		if choice < 0 || choice >= len(ts) {
+		if choice < 0 || choice >= len(m.P.Eithers[c.A]) {
 			choice = 0
 		}
-		return ts[choice], Fault{}
+		return choice, Fault{}
 	}
-	first, k := int32(-1), 0
+	first, k := -1, 0
 	for b, g := range gs {
 		if g != card.NoExpr {
 			v, f := m.eval(g, sh, loc)
@@ -76,15 +76,15 @@ func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int32
 			}
 		}
 		if k == choice {
-			return ts[b], Fault{}
+			return b, Fault{}
 		}
 		if first < 0 {
-			first = ts[b]
+			first = b
 		}
 		k++
 	}
 	if first < 0 {
-		first = ts[0] // no branch is open: callers test readiness first
+		first = 0 // no branch is open: callers test readiness first
 	}
 	return first, Fault{}
 }
@@ -98,17 +98,12 @@ func (m *Machine) EitherBranch(s *State, i int, choice int) int {
 		return -1
 	}
 	sh, loc := s.Shared(m.P), s.Locals(i)
-	to, f := m.eitherBranch(sh, loc, c, choice)
+	b, f := m.eitherBranch(sh, loc, c, choice)
 	if f.Kind != NoFault {
 		return -1
 	}
 	if ok, _ := m.eitherReady(sh, loc, c); !ok {
 		return -1
 	}
-	for b, t := range m.P.Eithers[c.A] {
-		if t == to {
-			return b
-		}
-	}
-	return -1
+	return b
 }

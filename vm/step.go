@@ -370,8 +370,8 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	sh, loc := s.Shared(m.P), s.Locals(i)
 	var h Host // only the cards that reach other stacks or the output need it
 	switch c.Op {
-	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic, card.Signal, card.Broadcast:
-		h = s.host(m.P, i)
+	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic, card.Either, card.Signal, card.Broadcast:
+		h = s.host(m.P, i) // (an either: for the atomic body of a branch)
 	default:
 		if m.P.Net != nil {
 			h = s.host(m.P, i)
@@ -518,20 +518,8 @@ func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Hos
 		sh[w]++
 	case card.Atomic:
 		// The guard held; run the body to its end as one step.
-		n := 0
-		for at := c.A; at >= 0; n++ {
-			if n == MaxAtomicSteps {
-				return fail(Fault{Kind: AtomicTooLong, A: MaxAtomicSteps})
-			}
-			op := p.Cards[at].Op
-			next, r := m.Exec(sh, loc, id, at, 0, h)
-			if r.Status != OK {
-				return 0, r
-			}
-			if op == card.Spawn || op == card.Print {
-				sh, loc = h.Shared(), h.Locals()
-			}
-			at = next
+		if r := m.runBody(sh, loc, id, pc, c.A, h); r.Status != OK {
+			return 0, r
 		}
 	case card.Print:
 		var buf [16]int64
@@ -657,11 +645,18 @@ func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Hos
 		loc[c.Dst] = lo + int64(choice)
 		return c.Next, Result{PC: pc, Value: loc[c.Dst]}
 	case card.Either:
-		to, f := m.eitherBranch(sh, loc, c, choice)
+		b, f := m.eitherBranch(sh, loc, c, choice)
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		return to, Result{PC: pc}
+		if bs := card.EitherBodies(p, c.A); bs != nil && bs[b] >= 0 {
+			// A branch that begins with a guarded atomic block: its guard
+			// held, and its body runs in this step too.
+			if r := m.runBody(sh, loc, id, pc, bs[b], h); r.Status != OK {
+				return 0, r
+			}
+		}
+		return p.Eithers[c.A][b], Result{PC: pc}
 	case card.Return:
 		var v int64
 		if c.X != card.NoExpr {
@@ -675,6 +670,31 @@ func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Hos
 		return -1, Result{PC: pc}
 	}
 	return c.Next, Result{PC: pc}
+}
+
+// runBody runs the atomic body that starts at card start (-1: an empty
+// one) to its end, for card pc (an atomic card, or an either whose chosen
+// branch begins with a guarded atomic block), as part of one step. A body
+// card that fails ends it with that card's fault; a body that runs more
+// than MaxAtomicSteps cards fails at pc.
+func (m *Machine) runBody(sh, loc []int64, id int, pc, start int32, h Host) Result {
+	p := m.P
+	n := 0
+	for at := start; at >= 0; n++ {
+		if n == MaxAtomicSteps {
+			return Result{Status: Failed, Fault: Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
+		}
+		op := p.Cards[at].Op
+		next, r := m.Exec(sh, loc, id, at, 0, h)
+		if r.Status != OK {
+			return r
+		}
+		if op == card.Spawn || op == card.Print {
+			sh, loc = h.Shared(), h.Locals()
+		}
+		at = next
+	}
+	return Result{PC: pc}
 }
 
 // simHost is the simulator's Host: stack i of a state vector.

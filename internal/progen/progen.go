@@ -1,7 +1,8 @@
 // Package progen draws small random deck programs for property tests that
 // hold the engines to each other: the checker against brute force and the
 // dealer, the real workers against the checker. The programs mix racy and
-// protected updates, atomic blocks, choices (guarded or not), asserts,
+// protected updates, atomic blocks, choices (guarded by an await or by an
+// atomic block's first await, or not), asserts,
 // awaits, runtime errors, locks, loops and an occasional always invariant,
 // and stay small enough for an exhaustive search.
 package progen
@@ -140,20 +141,33 @@ func (g *progGen) stmt(depth int) {
 			g.line("}")
 		} else {
 			// Guarded choice: a branch that begins with await is open
-			// only while its guard holds.
+			// only while its guard holds; one that begins with
+			// `atomic { await G; ... }` also runs the block in the
+			// either's card.
 			guards := rapid.IntRange(0, 3).Draw(g.t, "guards")
+			atomics := rapid.IntRange(0, 3).Draw(g.t, "atomic guards")
+			guard := func(bit int, cond string) {
+				switch {
+				case guards&bit == 0:
+				case atomics&bit != 0:
+					g.line("atomic {")
+					g.block(depth, func() {
+						g.line("await %s", cond)
+						g.atomicStmts()
+					})
+					g.line("}")
+				default:
+					g.line("await %s", cond)
+				}
+			}
 			g.line("either {")
 			g.block(depth, func() {
-				if guards&1 != 0 {
-					g.line("await %s > 0", v)
-				}
+				guard(1, v+" > 0")
 				g.stmts(depth+1, 2)
 			})
 			g.line("} or {")
 			g.block(depth, func() {
-				if guards&2 != 0 {
-					g.line("await %s == 0", w)
-				}
+				guard(2, w+" == 0")
 				g.stmts(depth+1, 2)
 			})
 			g.line("}")
@@ -164,6 +178,38 @@ func (g *progGen) stmt(depth int) {
 		g.line("while %s != %d {", v, rapid.IntRange(0, 2).Draw(g.t, "until"))
 		g.block(depth, func() { g.stmts(depth+1, 2) })
 		g.line("}")
+	}
+}
+
+// atomicStmts draws the rest of an atomic block that begins with await:
+// one or two statements that may not block (updates, a print, an assert,
+// runtime errors).
+func (g *progGen) atomicStmts() {
+	vars := sharedVars
+	if g.inM > 0 {
+		vars = []string{"a", "b", "c[0]", "p", "p"}
+	}
+	if g.inW {
+		vars = append(vars[:len(vars):len(vars)], "o[me]", "o[me]")
+	}
+	n := rapid.IntRange(1, 2).Draw(g.t, "atomic n")
+	for i := 0; i < n; i++ {
+		v := rapid.SampledFrom(vars).Draw(g.t, "atomic var")
+		w := rapid.SampledFrom(vars).Draw(g.t, "atomic var2")
+		switch rapid.IntRange(0, 5).Draw(g.t, "atomic stmt") {
+		case 0:
+			g.line("%s = %s", v, g.add(v, "1"))
+		case 1:
+			g.line("%s = %s", v, g.add(v, w))
+		case 2:
+			g.line("print \"%s\", %s", strings.Trim(v, "[]01"), v)
+		case 3:
+			g.line("c[%s] = 1", rapid.SampledFrom([]string{"a", "b"}).Draw(g.t, "atomic index"))
+		case 4:
+			g.line("%s = 6 / (%s - 1)", v, w)
+		case 5:
+			g.line("assert %s < %d, \"bound\"", v, rapid.IntRange(1, 4).Draw(g.t, "atomic bound"))
+		}
 	}
 }
 

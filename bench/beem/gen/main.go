@@ -223,11 +223,13 @@ func szymanskiDeck(n int) string {
                 if j == N {                              // p6
                     atomic { s[me] = 1; j = 0 }
                     more = 2
-                    while more == 2 {                    // p61: a[j] is 0 or 1
-                        if j < N {
-                            atomic { if a[j] == 0 { j = j + 1 } else { s[me] = 0; more = 1 } }  // -> p61 | p7
-                        } else {
-                            atomic { w[me] = 0; j = 0 }
+                    while more == 2 {                    // p61
+                        either {
+                            atomic { await j < N && a[j] == 0; j = j + 1 }
+                        } or {
+                            atomic { await j < N && a[j] == 1; s[me] = 0; more = 1 }  // -> p7
+                        } or {
+                            atomic { await j == N; w[me] = 0; j = 0 }
                             while j < N { await w[j] == 0; j = j + 1 }  // p64
                             more = 1                     // -> p7
                         }
@@ -337,14 +339,17 @@ func lamportDeck(n int) string {
     while true {
         b[me] = 1                                        // NCS
         x = me                                           // q1
-        atomic { if y != 255 { b[x] = 0; c = 1 } }       // q2 (BEEM writes b[x], not b[me])
-        if c == 1 {
-            c = 0
+        either {                                         // q2
+            atomic { await y != 255; b[x] = 0 }          // (BEEM writes b[x], not b[me])
             await y == 255                               // q22 -> NCS
-        } else {
+        } or {
+            await y == 255
             y = me                                       // p
-            atomic { if x != me { b[me] = 0; j = 0; c = 1 } else { c = 2 } }   // q3
-            if c == 1 {
+            either {                                     // q3
+                await x == me
+                c = 2                                    // -> CS
+            } or {
+                atomic { await x != me; b[me] = 0; j = 0 }
                 while j < N { await b[j] == 0; j = j + 1 }   // q4
                 either {                                 // q5
                     await y == me

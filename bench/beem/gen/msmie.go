@@ -26,23 +26,31 @@ func align(line string) string {
 	return code + strings.Repeat(" ", max(1, 57-len(code))) + "//" + comment
 }
 
-// msmieEither is a guarded either over the buffers: one branch per buffer i
-// whose guard is b[i] == from and whose body is b[i] = to, and a last branch
-// guarded by "no buffer is from" whose body is last (lines, or nothing).
-func msmieEither(b *strings.Builder, nb, from, to int, indent, comment string, last ...string) {
+// msmieEither is a guarded either over the buffers: one branch per buffer i,
+// `atomic { await b[i] == from; b[i] = to }` (Promela's
+// `d_step {b[i]==from; b[i] = to}`: the test, the choice and the write are
+// one card), and a last branch guarded by "no buffer is from", whose
+// effect, if any, is in the same card (an atomic block: Promela's
+// `d_step {none; effect}`), followed by after (lines, or nothing).
+func msmieEither(b *strings.Builder, nb, from, to int, indent, comment, effect string, after ...string) {
 	fmt.Fprintf(b, "%seither {%s\n", indent, comment)
 	for i := 0; i < nb; i++ {
 		if i > 0 {
 			fmt.Fprintf(b, "%s} or {\n", indent)
 		}
-		fmt.Fprintf(b, "%s    await b[%d] == %d\n%s    b[%d] = %d\n", indent, i, from, indent, i, to)
+		extra := ""
 		if to == 3 {
-			fmt.Fprintf(b, "%s    m = 1\n", indent)
+			extra = "; m = 1"
 		}
+		fmt.Fprintf(b, "%s    atomic { await b[%d] == %d; b[%d] = %d%s }\n", indent, i, from, i, to, extra)
 	}
-	fmt.Fprintf(b, "%s} or {\n%s    await %s\n", indent, indent,
-		joinf(nb, " && ", func(i int) string { return fmt.Sprintf("b[%d] != %d", i, from) }))
-	for _, l := range last {
+	none := joinf(nb, " && ", func(i int) string { return fmt.Sprintf("b[%d] != %d", i, from) })
+	if effect == "" {
+		fmt.Fprintf(b, "%s} or {\n%s    await %s\n", indent, indent, none)
+	} else {
+		fmt.Fprintf(b, "%s} or {\n%s    atomic { await %s; %s }\n", indent, indent, none, effect)
+	}
+	for _, l := range after {
 		fmt.Fprintf(b, "%s\n", align(indent+"    "+l))
 	}
 	fmt.Fprintf(b, "%s}\n", indent)
@@ -68,9 +76,9 @@ proc Slave() {
     while true {
         atomic { await bsem == 1; bsem = 0 }             // idle
 `, ns, nm, nb, header, nb)
-	msmieEither(&b, nb, 1, 0, "        ", "                                         // q0: empty the full buffer, if any")
-	msmieEither(&b, nb, 2, 1, "        ", "                                         // q1: the written buffer is full", "await false // error_state")
-	msmieEither(&b, nb, 0, 2, "        ", "                                         // q2: take a free buffer to write", "await false // error_state")
+	msmieEither(&b, nb, 1, 0, "        ", "                                         // q0: empty the full buffer, if any", "")
+	msmieEither(&b, nb, 2, 1, "        ", "                                         // q1: the written buffer is full", "", "await false // error_state")
+	msmieEither(&b, nb, 0, 2, "        ", "                                         // q2: take a free buffer to write", "", "await false // error_state")
 	b.WriteString(`        bsem = 1                                         // q3
     }
 }
@@ -88,7 +96,7 @@ proc Master() {
             await `)
 	b.WriteString(joinf(nb, " && ", func(i int) string { return fmt.Sprintf("b[%d] != 3", i) }))
 	b.WriteString(" // -> no_master\n")
-	msmieEither(&b, nb, 1, 3, "            ", "                                     // no_master: read the full buffer", "bsem = 1 // -> idle", "m = 0")
+	msmieEither(&b, nb, 1, 3, "            ", "                                     // no_master: read the full buffer (the last branch: -> idle)", "bsem = 1; m = 0")
 	b.WriteString(`        }
         if m == 1 {
             atomic { readers = readers + 1; bsem = 1 }   // master
