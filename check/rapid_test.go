@@ -2,6 +2,7 @@ package check
 
 import (
 	"slices"
+	"sort"
 	"testing"
 
 	"github.com/deck-lang/deck/card"
@@ -269,7 +270,7 @@ func TestProgressReductionRandom(t *testing.T) {
 				continue
 			}
 			stats[rep.Progress.Status]++
-			if rep.Progress.Status != ref.Progress.Status || !slices.Equal(kinds(rep), kinds(ref)) {
+			if rep.Progress.Status != ref.Progress.Status || !slices.Equal(lassoKinds(rep), lassoKinds(ref)) {
 				rt.Fatalf("fairness %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, src,
 					rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
 			}
@@ -278,4 +279,23 @@ func TestProgressReductionRandom(t *testing.T) {
 			}
 		}
 	})
+}
+
+// lassoKinds is kinds with livelock and starvation as one: the progress
+// check reports the fair component whose first state comes first in
+// breadth-first order, and a program that both livelocks and starves
+// (one stack looping, another waiting for a value nobody will set) may
+// show either first, depending on the graph, which reduction changes.
+func lassoKinds(rep *Report) []string {
+	var ks []string
+	for _, k := range kinds(rep) {
+		if k == KindLivelock || k == KindStarvation {
+			k = "livelock or starvation"
+		}
+		if !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	sort.Strings(ks)
+	return ks
 }
