@@ -181,6 +181,13 @@ type pgraph struct {
 	nstk     int       // the most stacks a state has had
 	mem      int64     // the most memory the graph took so far (see memory)
 	trans    int64
+	// hintStates and hintEdges: the states and transitions the safety
+	// search found, which build sizes the graph's arrays for (0: none).
+	hintStates, hintEdges int64
+	// levels[k] is the first state of BFS level k (ids are BFS order);
+	// workers is how many goroutines the analysis may use (trim).
+	levels  []uint32
+	workers int
 }
 
 func (g *pgraph) n() int { return len(g.en) }
@@ -228,6 +235,13 @@ func (g *pgraph) build(opt Options) string {
 		workers = 1 // links are numbered as they are met (linkEntity)
 	}
 	b := &builder{g: g, limit: limit, maxMem: maxMem, shown: shown, stop: opt.Stop}
+	if g.hintStates > 0 {
+		// A quarter more than the safety search found: the progress
+		// graph has about its states (docs/performance.md), a few more
+		// where its folds differ from the reduction's.
+		b.hintStates = int(min(g.hintStates+g.hintStates/4, limit+1))
+		b.hintEdges = int(min(g.hintEdges+g.hintEdges/4, 1<<31))
+	}
 	return b.run(init, workers)
 }
 
@@ -673,7 +687,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	pr := &ProgressReport{Fairness: opt.Fairness}
 	rep.Progress = pr
 	defer func() { pr.Elapsed = time.Since(start) }()
-	g := &pgraph{m: m}
+	g := &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions}
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
 	g.mem = max(g.mem, g.memory())

@@ -34,8 +34,10 @@ type pscratch struct {
 	words []int64
 	trans int64
 	nstk  int
-	why   string
-	touch uint64 // keeps resolve's and file's touching loads from being optimised away
+	// unknown counts the successors in succ that no earlier level has.
+	unknown int
+	why     string
+	touch   uint64 // keeps resolve's and file's touching loads from being optimised away
 	// fileParallel's: each successor's claim-table slot, the successors
 	// this worker owns and their words, and where its ids, edges, states
 	// and words start.
@@ -78,6 +80,13 @@ type builder struct {
 	// bits, its successors and their words), in bytes.
 	perState int64
 	stop     <-chan struct{}
+	// hintStates and hintEdges are what the graph will probably hold: the
+	// safety search's states and transitions (0: no hint). reserve sizes
+	// the graph's arrays for them at once when the budget allows, since
+	// growing them by doubling copies each element again and rehashes
+	// the id table, all of it on one core.
+	hintStates, hintEdges int
+	workers               int // how many goroutines expand and file (pool)
 	// The queue: the words of the level being expanded, in id order
 	// (state base+k starts at buf[starts[k]]), and those of the next level
 	// as file finds them. At the end of a level the next becomes the
@@ -259,11 +268,7 @@ func (b *builder) reserve(scs []*pscratch) string {
 		}
 		states += len(sc.exps)
 		edges += len(sc.succ)
-		for _, su := range sc.succ {
-			if su.id == unknownID {
-				fresh++
-			}
-		}
+		fresh += sc.unknown
 		words += len(sc.words)
 	}
 	// New states: at most the successors no earlier level has, and the
@@ -282,27 +287,38 @@ func (b *builder) reserve(scs []*pscratch) string {
 	held := b.memory(scs)
 	g.mem = max(g.mem, held)
 	fits := false
-	for _, quarter := range []bool{false, true} {
+	// The first plan sizes the graph's arrays for the states and edges the
+	// safety search suggests (hint), so that they need not grow again; the
+	// others grow them by doubling, then by a quarter.
+	for _, mode := range []growMode{growHint, growDouble, growQuarter} {
+		if mode == growHint && b.hintStates <= 0 {
+			continue
+		}
 		grow = 0
-		plan := func(length, capacity, add int, size int64) int {
-			c := growCap(length, capacity, add, quarter)
+		plan := func(length, capacity, add int, size int64, hint int) int {
+			c := growCap(length, capacity, add, mode == growQuarter)
+			if mode == growHint && hint > capacity && length+add > capacity {
+				c = max(length+add, hint) // once: past the hint, doubling
+			}
 			if c > capacity {
 				grow += int64(c) * size
 			}
 			return c
 		}
-		cOff = plan(len(g.off), cap(g.off), states+1, 4) // +1: the last row's end
-		cEn = plan(len(g.en), cap(g.en), states, 8)
-		cUnf = plan(len(g.unf), cap(g.unf), states, 8)
-		cProps = plan(len(g.props), cap(g.props), props, 8)
-		cTo = plan(len(g.to), cap(g.to), edges, 4)
-		cStk = plan(len(g.stk), cap(g.stk), edges, 1)
-		cKind = plan(len(g.kind), cap(g.kind), edges, 1)
-		cCh = plan(len(g.ch), cap(g.ch), edges, 4)
-		cParent = plan(len(g.parent), cap(g.parent), fresh, 4)
-		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4)
-		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8)
-		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8)
+		he := b.hintEdges
+		cOff = plan(len(g.off), cap(g.off), states+1, 4, b.hintStates+1) // +1: the last row's end
+		cEn = plan(len(g.en), cap(g.en), states, 8, b.hintStates)
+		cUnf = plan(len(g.unf), cap(g.unf), states, 8, b.hintStates)
+		cProps = plan(len(g.props), cap(g.props), props, 8, b.hintStates)
+		cTo = plan(len(g.to), cap(g.to), edges, 4, he)
+		cStk = plan(len(g.stk), cap(g.stk), edges, 1, he)
+		cKind = plan(len(g.kind), cap(g.kind), edges, 1, he)
+		cCh = plan(len(g.ch), cap(g.ch), edges, 4, he)
+		cParent = plan(len(g.parent), cap(g.parent), fresh, 4, b.hintStates)
+		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4, b.hintStates)
+		// The queue holds a level, not the graph: no hint.
+		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8, 0)
+		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8, 0)
 		// Filing in parallel takes a claim table and a slot a successor.
 		if len(scs) > 1 {
 			if c := levelSize(unknown*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
@@ -315,6 +331,9 @@ func (b *builder) reserve(scs []*pscratch) string {
 			}
 		}
 		ids = g.ids.sizeFor(g.ids.n + fresh)
+		if mode == growHint && ids > len(g.ids.slots) {
+			ids = g.ids.sizeFor(max(g.ids.n+fresh, b.hintStates))
+		}
 		if ids > len(g.ids.slots) {
 			grow += int64(ids) * idSlotBytes
 		}
@@ -340,6 +359,15 @@ func (b *builder) reserve(scs []*pscratch) string {
 	}
 	return ""
 }
+
+// growMode is how reserve grows the graph's arrays.
+type growMode uint8
+
+const (
+	growHint    growMode = iota // to the size the safety search suggests
+	growDouble                  // twice over
+	growQuarter                 // by a quarter
+)
 
 // growCap is the capacity a slice of length length and capacity capacity
 // needs for add more elements: its own when they fit, else twice it (or a
@@ -549,6 +577,7 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 			su.id = id
 			continue
 		}
+		sc.unknown++
 		at, n := int(su.at), 1+int(sc.words[su.at])
 		if at != w {
 			copy(sc.words[w:w+n], sc.words[at:at+n])

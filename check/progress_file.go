@@ -46,11 +46,7 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 	}
 	unknown := 0
 	for _, sc := range scs {
-		for k := range sc.succ {
-			if sc.succ[k].id == unknownID {
-				unknown++
-			}
-		}
+		unknown += sc.unknown
 	}
 	claim := &b.claim
 	size := levelSize(unknown*maxLoadDen/maxLoadNum + 16)
