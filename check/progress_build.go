@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/deck-lang/deck/trace"
@@ -115,9 +116,16 @@ func (b *builder) run(init *vm.State, workers int) string {
 	g.parent, g.pedge = []uint32{0}, []uint32{0}
 	b.buf = append([]int64(nil), init.W...)
 	b.starts = []int{0}
+	// A chunk is cut in pieces, several a worker, which the workers take
+	// as they come (pool): a worker slowed down (a page fault, another
+	// process on its core) holds the others up at the end of the chunk
+	// for a piece, not for its share. Each piece has its own scratch.
+	b.workers = workers
 	scs := []*pscratch{g.scratch}
-	for len(scs) < workers {
-		scs = append(scs, g.newScratch())
+	if workers > 1 {
+		for len(scs) < workers*piecesPerWorker {
+			scs = append(scs, g.newScratch())
+		}
 	}
 	defer func() {
 		g.off = append(g.off, uint32(len(g.to)))
@@ -138,26 +146,19 @@ func (b *builder) run(init *vm.State, workers int) string {
 			if to-from < parallelFileMin {
 				n = 1
 			}
-			var wg sync.WaitGroup
 			per := (to - from + n - 1) / n
-			for k := 0; k < n; k++ {
-				a, z := from+k*per, min(to, from+(k+1)*per)
-				sc := scs[k]
-				sc.exps, sc.succ, sc.words, sc.why = sc.exps[:0], sc.succ[:0], sc.words[:0], ""
-				if a >= z {
-					continue
-				}
-				if n == 1 {
-					b.expandRun(sc, a, z)
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					b.expandRun(sc, a, z)
-				}()
+			for _, sc := range scs[:n] {
+				sc.exps, sc.succ, sc.words, sc.why, sc.unknown = sc.exps[:0], sc.succ[:0], sc.words[:0], "", 0
 			}
-			wg.Wait()
+			if n == 1 {
+				b.expandRun(scs[0], from, to)
+			} else {
+				b.pool(n, func(k int) {
+					if a, z := from+k*per, min(to, from+(k+1)*per); a < z {
+						b.expandRun(scs[k], a, z)
+					}
+				})
+			}
 			b.noteScratch(scs[:n], to-from)
 			if why := b.reserve(scs[:n]); why != "" {
 				return why
@@ -184,6 +185,30 @@ func (b *builder) run(init *vm.State, workers int) string {
 		lo = hi
 	}
 	return ""
+}
+
+// piecesPerWorker is how many pieces a chunk is cut in, per worker.
+const piecesPerWorker = 4
+
+// pool calls f(k) for each k in [0, n), on at most b.workers goroutines
+// (the caller's one of them), which take the ks as they come.
+func (b *builder) pool(n int, f func(k int)) {
+	var next atomic.Int32
+	run := func() {
+		for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+			f(k)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(b.workers, n) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	run()
+	wg.Wait()
 }
 
 // chunkStates is how many states are expanded before their successors are

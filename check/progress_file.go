@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -52,16 +51,7 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 	size := levelSize(unknown*maxLoadDen/maxLoadNum + 16)
 	claim.reset(size)
 	parallel := func(f func(k int, sc *pscratch)) {
-		var wg sync.WaitGroup
-		for k := 1; k < n; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				f(k, scs[k])
-			}()
-		}
-		f(0, scs[0])
-		wg.Wait()
+		b.pool(n, func(k int) { f(k, scs[k]) })
 	}
 	// 1. claim.
 	parallel(func(k int, sc *pscratch) {
@@ -154,7 +144,11 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 		}
 	})
 	g.ids.n += ids - oldIDs
-	clear(claim.slots) // reset expects a zeroed table
+	// reset expects a zeroed table; each worker clears a part.
+	parallel(func(k int, _ *pscratch) {
+		per := (len(claim.slots) + n - 1) / n
+		clear(claim.slots[min(k*per, len(claim.slots)):min((k+1)*per, len(claim.slots))])
+	})
 	return ""
 }
 
