@@ -36,7 +36,9 @@ import (
 //     Options.MaxProgressStates: above it progress is reported
 //     "unchecked", never ok.
 //  2. It splits the graph into strongly connected components (Tarjan's
-//     algorithm, iterative). An infinite run stays, from some point on,
+//     algorithm, iterative), after the workers have trimmed away the
+//     states from which every path ends (trim, progress_trim.go: all of
+//     them when every run ends). An infinite run stays, from some point on,
 //     inside one non-trivial component and may visit all of it, so a
 //     component holds a fair violating run exactly when it is fair and
 //     some non-daemon stack is unfinished in it (finished stacks never
@@ -51,9 +53,9 @@ import (
 // The violation reported is the fair component whose first state in BFS
 // order is shallowest; its prefix is the BFS path there, and its cycle is
 // the shortest cycle back to that state, lengthened by detours through
-// the moves and states that fairness asks for. The search is sequential:
-// it runs after the parallel safety search and costs a few times its
-// time on the same state space (docs/performance.md).
+// the moves and states that fairness asks for. The graph is built and
+// trimmed by the workers; Tarjan's algorithm and the lasso are sequential
+// (docs/performance.md has the costs).
 
 // Fairness is what a run must grant the stacks to count as fair.
 type Fairness uint8
@@ -231,6 +233,7 @@ func (g *pgraph) build(opt Options) string {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	g.workers = workers // the analysis may use them all
 	if p.Net != nil {
 		workers = 1 // links are numbered as they are met (linkEntity)
 	}
@@ -448,7 +451,7 @@ type lasso struct {
 // whose first state in BFS order is shallowest, or nil.
 func (g *pgraph) findLasso(fair Fairness) *lasso {
 	var best *lasso
-	g.fairComponents(g.allStates(), nil, fair, func(set []uint32) {
+	g.fairComponents(nil, fair, func(set []uint32) {
 		if g.unf[set[0]] == 0 {
 			return
 		}
@@ -459,22 +462,17 @@ func (g *pgraph) findLasso(fair Fairness) *lasso {
 	return best
 }
 
-func (g *pgraph) allStates() []uint32 {
-	all := make([]uint32, g.n())
-	for v := range all {
-		all[v] = uint32(v)
-	}
-	return all
-}
-
 // fairComponents calls emit with each fair component of the subgraph of
-// the states in nodes (in, when not nil, must hold for exactly them): a
-// set of states that a fair run can stay in forever, visiting all of it.
-func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairness, emit func([]uint32)) {
+// the states where in holds (nil: every state): a set of states that a
+// fair run can stay in forever, visiting all of it. Tarjan's algorithm
+// only splits what trim leaves (see progress_trim.go).
+func (g *pgraph) fairComponents(in func(uint32) bool, fair Fairness, emit func([]uint32)) {
 	n := g.n()
-	if in == nil {
-		in = func(uint32) bool { return true }
+	nodes, out := g.trim(in)
+	if len(nodes) == 0 {
+		return
 	}
+	in = func(v uint32) bool { return out[v>>6]&(1<<(v&63)) == 0 }
 	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
 	mark := make([]uint32, n)
 	gen := uint32(0)

@@ -133,6 +133,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 	}()
 	for lo := 0; lo < len(g.parent); {
 		hi := len(g.parent)
+		g.levels = append(g.levels, uint32(lo))
 		// Expand [lo, hi) in chunks small enough to file and forget
 		// soon, large enough to share among the workers.
 		for from := lo; from < hi; {
@@ -263,15 +264,15 @@ func (b *builder) memory(scs []*pscratch) int64 {
 
 // analysisBytes bounds what the analysis of a graph of n states and e edges
 // allocates once the graph is built (findLasso, fairComponents, checkProps):
-// by state, Tarjan's index and low, on, mark and the list of the states (21
-// bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
+// by state, Tarjan's index and low, on, mark, trim's bit set and the list
+// of the states it keeps (22 bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
 // they grow by appending), and the copies of the components and of the
 // lasso (8 bytes); with properties, the reverse graph (4 bytes a state and
 // an edge) and checkProp's own arrays (13 bytes a state). It is a bound on
 // arrays, not a measure: the maps that strong fairness and the cycle's
 // detours keep for one component are left out.
 func (g *pgraph) analysisBytes(n, e int64) int64 {
-	b := n * (21 + 24 + 8)
+	b := n * (22 + 24 + 8)
 	if len(g.m.P.Props) > 0 {
 		b += n*(4+13) + e*4
 	}
