@@ -372,23 +372,33 @@ func (sc *pscratch) settle(g *pgraph, t *vm.State, from int, sch *trace.Schedule
 
 // tarjan finds strongly connected components, iteratively.
 type tarjan struct {
-	g      *pgraph
-	index  []int32 // 0: not visited
-	low    []int32
-	on     []bool
+	g *pgraph
+	// num[v]: v's index (0: not visited) and low link, side by side so
+	// that an edge costs one load; a low link of offStack marks a state
+	// whose component has been emitted.
+	num    []tnum
+	out    []uint64 // for run with in nil: the states outside (bit set)
 	stack  []uint32
 	calls  []tcall
 	counts int32
 }
 
+type tnum struct{ index, low int32 }
+
+const offStack = -1
+
 type tcall struct{ v, e uint32 }
 
+func newTarjan(g *pgraph) *tarjan { return &tarjan{g: g, num: make([]tnum, g.n())} }
+
 // run splits the subgraph of the states in nodes (in(v) must hold for
-// exactly them) and calls emit with each component.
+// exactly them; when in is nil, t.out must leave exactly them) and calls
+// emit with each component.
 func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) {
 	g := t.g
+	num := t.num
 	for _, root := range nodes {
-		if t.index[root] != 0 {
+		if num[root].index != 0 {
 			continue
 		}
 		t.push(root)
@@ -398,29 +408,33 @@ func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) 
 			if top.e < g.off[v+1] {
 				w := g.to[top.e]
 				top.e++
-				if !in(w) {
+				if in == nil {
+					if t.out[w>>6]&(1<<(w&63)) != 0 {
+						continue
+					}
+				} else if !in(w) {
 					continue
 				}
-				if t.index[w] == 0 {
+				if nw := num[w]; nw.index == 0 {
 					t.push(w)
-				} else if t.on[w] {
-					t.low[v] = min(t.low[v], t.index[w])
+				} else if nw.low != offStack {
+					num[v].low = min(num[v].low, nw.index)
 				}
 				continue
 			}
 			t.calls = t.calls[:len(t.calls)-1]
 			if len(t.calls) > 0 {
 				u := t.calls[len(t.calls)-1].v
-				t.low[u] = min(t.low[u], t.low[v])
+				num[u].low = min(num[u].low, num[v].low)
 			}
-			if t.low[v] == t.index[v] {
+			if num[v].low == num[v].index {
 				k := len(t.stack) - 1
 				for t.stack[k] != v {
 					k--
 				}
 				comp := t.stack[k:]
 				for _, w := range comp {
-					t.on[w] = false
+					num[w].low = offStack
 				}
 				emit(comp)
 				t.stack = t.stack[:k]
@@ -428,14 +442,13 @@ func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) 
 		}
 	}
 	for _, v := range nodes {
-		t.index[v], t.low[v] = 0, 0
+		num[v] = tnum{}
 	}
 }
 
 func (t *tarjan) push(v uint32) {
 	t.counts++
-	t.index[v], t.low[v] = t.counts, t.counts
-	t.on[v] = true
+	t.num[v] = tnum{t.counts, t.counts}
 	t.stack = append(t.stack, v)
 	t.calls = append(t.calls, tcall{v, t.g.off[v]})
 }
@@ -472,8 +485,8 @@ func (g *pgraph) fairComponents(in func(uint32) bool, fair Fairness, emit func([
 	if len(nodes) == 0 {
 		return
 	}
-	in = func(v uint32) bool { return out[v>>6]&(1<<(v&63)) == 0 }
-	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
+	t := newTarjan(g)
+	t.out = out
 	mark := make([]uint32, n)
 	gen := uint32(0)
 	// moves returns the stacks enabled in every state of set, those
@@ -496,18 +509,22 @@ func (g *pgraph) fairComponents(in func(uint32) bool, fair Fairness, emit func([
 		}
 		return
 	}
-	var comps [][]uint32
-	t.run(nodes, in, func(c []uint32) {
-		if len(c) > 1 || g.selfLoop(c[0]) {
-			comps = append(comps, append([]uint32(nil), c...))
+	// judge emits a component that is fair, keeps one of which a part may
+	// be for another split (strong fairness), and forgets the others. It
+	// is handed Tarjan's stack, copied only when kept: a busy-waiting lock
+	// makes hundreds of thousands of small unfair components.
+	type split struct {
+		set []uint32
+		bad uint64
+	}
+	var again []split
+	judge := func(set []uint32) {
+		if len(set) == 1 && !g.selfLoop(set[0]) {
+			return // one state without a loop: no infinite run stays here
 		}
-	})
-	for len(comps) > 0 {
-		set := comps[len(comps)-1]
-		comps = comps[:len(comps)-1]
 		allEn, anyEn, moved, edges := moves(set)
 		if !edges {
-			continue // one state without a loop: no infinite run stays here
+			return
 		}
 		weak, bad := g.owed(fair, allEn, anyEn, moved)
 		switch {
@@ -517,23 +534,25 @@ func (g *pgraph) fairComponents(in func(uint32) bool, fair Fairness, emit func([
 		case bad == 0:
 			emit(set)
 		default:
-			// A fair run cannot visit infinitely often the states where
-			// a stack that never moves inside the set is enabled: drop
-			// them and split what is left again.
-			keep := make(map[uint32]bool, len(set))
-			var kept []uint32
-			for _, v := range set {
-				if g.en[v]&bad == 0 {
-					keep[v] = true
-					kept = append(kept, v)
-				}
-			}
-			t.run(kept, func(v uint32) bool { return keep[v] }, func(c []uint32) {
-				if len(c) > 1 || keep[c[0]] && g.selfLoop(c[0]) {
-					comps = append(comps, append([]uint32(nil), c...))
-				}
-			})
+			again = append(again, split{append([]uint32(nil), set...), bad})
 		}
+	}
+	t.run(nodes, nil, judge)
+	for len(again) > 0 {
+		sp := again[len(again)-1]
+		again = again[:len(again)-1]
+		// A fair run cannot visit infinitely often the states where a
+		// stack that never moves inside the set is enabled: drop them and
+		// split what is left again.
+		keep := make(map[uint32]bool, len(sp.set))
+		var kept []uint32
+		for _, v := range sp.set {
+			if g.en[v]&sp.bad == 0 {
+				keep[v] = true
+				kept = append(kept, v)
+			}
+		}
+		t.run(kept, func(v uint32) bool { return keep[v] }, judge)
 	}
 }
 

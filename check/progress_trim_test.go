@@ -58,11 +58,11 @@ func leadsToCycle(g *pgraph, in func(uint32) bool) []uint32 {
 }
 
 // components returns the non-trivial strongly connected components of
-// the subgraph of the states in nodes (where in holds), each sorted, in
-// order, found by Tarjan's algorithm alone.
-func components(g *pgraph, nodes []uint32, in func(uint32) bool) [][]uint32 {
-	n := g.n()
-	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
+// the subgraph of the states in nodes (where in holds, or when in is nil,
+// those out leaves), each sorted, in order, found by Tarjan's algorithm.
+func components(g *pgraph, nodes []uint32, in func(uint32) bool, out []uint64) [][]uint32 {
+	t := newTarjan(g)
+	t.out = out
 	var comps [][]uint32
 	t.run(nodes, in, func(c []uint32) {
 		if len(c) > 1 || g.selfLoop(c[0]) {
@@ -84,24 +84,29 @@ func TestTrim(t *testing.T) {
 		n      int
 		edges  []E
 		levels []uint32
-		want   []uint32
+		want   []uint32   // what trim keeps
+		comps  [][]uint32 // the non-trivial components
 	}{
-		{"empty graph of one state", 1, nil, []uint32{0}, nil},
-		{"self-loop", 1, []E{{0, 0}}, []uint32{0}, []uint32{0}},
-		{"chain", 4, []E{{0, 1}, {1, 2}, {2, 3}}, []uint32{0, 1, 2, 3}, nil},
-		{"diamond", 4, []E{{0, 1}, {0, 2}, {1, 3}, {2, 3}}, []uint32{0, 1, 3}, nil},
-		{"edge inside a level, to a lower id", 4, []E{{0, 1}, {0, 2}, {2, 1}, {1, 3}}, []uint32{0, 1, 3}, nil},
-		{"edge back to an earlier level, no cycle", 5, []E{{0, 1}, {0, 2}, {1, 3}, {3, 2}, {2, 4}}, []uint32{0, 1, 3, 4}, nil},
-		{"cycle at the end", 5, []E{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 3}}, []uint32{0, 1, 2, 3, 5}, []uint32{0, 1, 2, 3, 4}},
-		{"cycle and a dead end", 6, []E{{0, 1}, {0, 2}, {1, 3}, {2, 4}, {3, 1}, {4, 5}}, []uint32{0, 1, 3, 5}, []uint32{0, 1, 3}},
-		{"two cycles, one behind a dead branch", 7, []E{{0, 1}, {0, 2}, {1, 0}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 5}}, []uint32{0, 1, 3, 4, 5, 6}, []uint32{0, 1, 2, 3, 4, 5, 6}},
-		{"no levels", 3, []E{{0, 1}, {1, 2}, {2, 1}}, nil, []uint32{0, 1, 2}},
+		{"empty graph of one state", 1, nil, []uint32{0}, nil, nil},
+		{"self-loop", 1, []E{{0, 0}}, []uint32{0}, []uint32{0}, [][]uint32{{0}}},
+		{"chain", 4, []E{{0, 1}, {1, 2}, {2, 3}}, []uint32{0, 1, 2, 3}, nil, nil},
+		{"diamond", 4, []E{{0, 1}, {0, 2}, {1, 3}, {2, 3}}, []uint32{0, 1, 3}, nil, nil},
+		{"edge inside a level, to a lower id", 4, []E{{0, 1}, {0, 2}, {2, 1}, {1, 3}}, []uint32{0, 1, 3}, nil, nil},
+		{"edge back to an earlier level, no cycle", 5, []E{{0, 1}, {0, 2}, {1, 3}, {3, 2}, {2, 4}}, []uint32{0, 1, 3, 4}, nil, nil},
+		{"cycle at the end", 5, []E{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 3}}, []uint32{0, 1, 2, 3, 5}, []uint32{0, 1, 2, 3, 4}, [][]uint32{{3, 4}}},
+		{"cycle and a dead end", 6, []E{{0, 1}, {0, 2}, {1, 3}, {2, 4}, {3, 1}, {4, 5}}, []uint32{0, 1, 3, 5}, []uint32{0, 1, 3}, [][]uint32{{1, 3}}},
+		{"two cycles, one behind a dead branch", 7, []E{{0, 1}, {0, 2}, {1, 0}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 5}}, []uint32{0, 1, 3, 4, 5, 6}, []uint32{0, 1, 2, 3, 4, 5, 6}, [][]uint32{{0, 1}, {5, 6}}},
+		{"nested cycles and a tail", 6, []E{{0, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 3}, {3, 4}, {4, 5}}, []uint32{0, 1, 2, 3, 4, 5}, []uint32{0, 1, 2, 3}, [][]uint32{{0, 1, 2}, {3}}},
+		{"no levels", 3, []E{{0, 1}, {1, 2}, {2, 1}}, nil, []uint32{0, 1, 2}, [][]uint32{{1, 2}}},
 	} {
 		for _, workers := range []int{1, 2, 3} {
 			g := graphOf(tt.n, tt.edges, tt.levels, workers)
-			got, _ := g.trim(nil)
+			got, out := g.trim(nil)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("%s, %d workers: trim keeps %v, want %v", tt.name, workers, got, tt.want)
+			}
+			if comps := components(g, got, nil, out); !slices.EqualFunc(comps, tt.comps, slices.Equal) {
+				t.Errorf("%s, %d workers: components %v, want %v", tt.name, workers, comps, tt.comps)
 			}
 		}
 	}
@@ -158,7 +163,7 @@ func TestTrimRandom(t *testing.T) {
 				nodes = append(nodes, uint32(v))
 			}
 		}
-		want := components(ref, nodes, cmpIn(in, all))
+		want := components(ref, nodes, cmpIn(in, all), nil)
 		fix := leadsToCycle(ref, in)
 		for _, workers := range []int{1, 2, 3} {
 			g := graphOf(n, edges, levels, workers)
@@ -177,9 +182,12 @@ func TestTrimRandom(t *testing.T) {
 					t.Fatalf("%s: state %d kept and out", name, v)
 				}
 			}
-			got := components(g, kept, func(v uint32) bool { return out[v>>6]&(1<<(v&63)) == 0 })
+			got := components(g, kept, nil, out)
 			if !slices.EqualFunc(got, want, slices.Equal) {
 				t.Fatalf("%s: components %v after trim, %v without", name, got, want)
+			}
+			if found := components(g, kept, func(v uint32) bool { return out[v>>6]&(1<<(v&63)) == 0 }, nil); !slices.EqualFunc(found, want, slices.Equal) {
+				t.Fatalf("%s: components %v with a func, %v without trim", name, found, want)
 			}
 		}
 	}
