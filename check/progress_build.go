@@ -17,10 +17,12 @@ import (
 // filed in order. Expanding a state (stepping its stacks, folding local
 // cards, hashing the successors) is most of the work and needs nothing
 // but the state; filing (the fingerprint map, new ids, the rows) is
-// cheap. So each level is expanded by the workers in parallel, each into
-// its own list, with the fingerprint map read only to resolve the states
-// of earlier levels; then one goroutine files the lists in state order.
-// The graph is the same whatever the number of workers.
+// cheaper. So each level is cut in chunks and each chunk in pieces, which
+// the workers expand in parallel, each piece into its own list, with the
+// fingerprint map read only to resolve the states of earlier levels; then
+// the workers file the lists, piece by piece, as one goroutine would in
+// state order (fileParallel, progress_file.go). The graph is the same
+// whatever the number of workers.
 
 // pscratch is one worker's scratch space for expanding states.
 type pscratch struct {
@@ -129,7 +131,8 @@ func (b *builder) run(init *vm.State, workers int) string {
 	}
 	defer func() {
 		g.off = append(g.off, uint32(len(g.to)))
-		g.ids = idTable{} // not needed any more
+		freeSlots(g.ids.mapped)
+		g.ids = idTable{} // not needed any more (nor its mapping)
 	}()
 	for lo := 0; lo < len(g.parent); {
 		hi := len(g.parent)
@@ -619,8 +622,9 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 // A lookup is one cache line where Go's map was several; it may be read by
 // several goroutines while nobody writes.
 type idTable struct {
-	slots []idSlot
-	n     int
+	slots  []idSlot
+	n      int
+	mapped []byte // the mapping slots lives in, when not on the Go heap (newSlots)
 }
 
 type idSlot struct {
@@ -672,14 +676,15 @@ func (t *idTable) sizeFor(n int) int {
 
 // resize rehashes the table into size slots.
 func (t *idTable) resize(size int) {
-	old := t.slots
-	t.slots = make([]idSlot, size)
+	old, oldMap := t.slots, t.mapped
+	t.slots, t.mapped = newSlots(size)
 	t.n = 0
 	for _, s := range old {
 		if s.id != 0 {
 			t.put(s.fp, s.id-1)
 		}
 	}
+	freeSlots(oldMap)
 }
 
 // idSlotBytes is the size of an idTable slot.

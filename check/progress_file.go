@@ -11,7 +11,8 @@ import (
 // file (progress_build.go) gives new states their ids in the order in which
 // they first appear among the successors, state after state, and appends
 // the rows of edges in that order. fileParallel makes exactly the same
-// graph with every worker filing the states it expanded:
+// graph with the workers filing the pieces they expanded (below, "a
+// worker" is a piece, whichever goroutine takes it in each step):
 //
 //  1. claim: each successor not known yet is entered in a claim table (the
 //     safety search's level table) with its position in that order; the
