@@ -36,7 +36,9 @@ import (
 //     Options.MaxProgressStates: above it progress is reported
 //     "unchecked", never ok.
 //  2. It splits the graph into strongly connected components (Tarjan's
-//     algorithm, iterative). An infinite run stays, from some point on,
+//     algorithm, iterative), after the workers have trimmed away the
+//     states from which every path ends (trim, progress_trim.go: all of
+//     them when every run ends). An infinite run stays, from some point on,
 //     inside one non-trivial component and may visit all of it, so a
 //     component holds a fair violating run exactly when it is fair and
 //     some non-daemon stack is unfinished in it (finished stacks never
@@ -51,9 +53,9 @@ import (
 // The violation reported is the fair component whose first state in BFS
 // order is shallowest; its prefix is the BFS path there, and its cycle is
 // the shortest cycle back to that state, lengthened by detours through
-// the moves and states that fairness asks for. The search is sequential:
-// it runs after the parallel safety search and costs a few times its
-// time on the same state space (docs/performance.md).
+// the moves and states that fairness asks for. The graph is built and
+// trimmed by the workers; Tarjan's algorithm and the lasso are sequential
+// (docs/performance.md has the costs).
 
 // Fairness is what a run must grant the stacks to count as fair.
 type Fairness uint8
@@ -181,6 +183,13 @@ type pgraph struct {
 	nstk     int       // the most stacks a state has had
 	mem      int64     // the most memory the graph took so far (see memory)
 	trans    int64
+	// hintStates and hintEdges: the states and transitions the safety
+	// search found, which build sizes the graph's arrays for (0: none).
+	hintStates, hintEdges int64
+	// levels[k] is the first state of BFS level k (ids are BFS order);
+	// workers is how many goroutines the analysis may use (trim).
+	levels  []uint32
+	workers int
 }
 
 func (g *pgraph) n() int { return len(g.en) }
@@ -224,10 +233,18 @@ func (g *pgraph) build(opt Options) string {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	g.workers = workers // the analysis may use them all
 	if p.Net != nil {
 		workers = 1 // links are numbered as they are met (linkEntity)
 	}
 	b := &builder{g: g, limit: limit, maxMem: maxMem, shown: shown, stop: opt.Stop}
+	if g.hintStates > 0 {
+		// A quarter more than the safety search found: the progress
+		// graph has about its states (docs/performance.md), a few more
+		// where its folds differ from the reduction's.
+		b.hintStates = int(min(g.hintStates+g.hintStates/4, limit+1))
+		b.hintEdges = int(min(g.hintEdges+g.hintEdges/4, 1<<31))
+	}
 	return b.run(init, workers)
 }
 
@@ -355,23 +372,33 @@ func (sc *pscratch) settle(g *pgraph, t *vm.State, from int, sch *trace.Schedule
 
 // tarjan finds strongly connected components, iteratively.
 type tarjan struct {
-	g      *pgraph
-	index  []int32 // 0: not visited
-	low    []int32
-	on     []bool
+	g *pgraph
+	// num[v]: v's index (0: not visited) and low link, side by side so
+	// that an edge costs one load; a low link of offStack marks a state
+	// whose component has been emitted.
+	num    []tnum
+	out    []uint64 // for run with in nil: the states outside (bit set)
 	stack  []uint32
 	calls  []tcall
 	counts int32
 }
 
+type tnum struct{ index, low int32 }
+
+const offStack = -1
+
 type tcall struct{ v, e uint32 }
 
+func newTarjan(g *pgraph) *tarjan { return &tarjan{g: g, num: make([]tnum, g.n())} }
+
 // run splits the subgraph of the states in nodes (in(v) must hold for
-// exactly them) and calls emit with each component.
+// exactly them; when in is nil, t.out must leave exactly them) and calls
+// emit with each component.
 func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) {
 	g := t.g
+	num := t.num
 	for _, root := range nodes {
-		if t.index[root] != 0 {
+		if num[root].index != 0 {
 			continue
 		}
 		t.push(root)
@@ -381,29 +408,33 @@ func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) 
 			if top.e < g.off[v+1] {
 				w := g.to[top.e]
 				top.e++
-				if !in(w) {
+				if in == nil {
+					if t.out[w>>6]&(1<<(w&63)) != 0 {
+						continue
+					}
+				} else if !in(w) {
 					continue
 				}
-				if t.index[w] == 0 {
+				if nw := num[w]; nw.index == 0 {
 					t.push(w)
-				} else if t.on[w] {
-					t.low[v] = min(t.low[v], t.index[w])
+				} else if nw.low != offStack {
+					num[v].low = min(num[v].low, nw.index)
 				}
 				continue
 			}
 			t.calls = t.calls[:len(t.calls)-1]
 			if len(t.calls) > 0 {
 				u := t.calls[len(t.calls)-1].v
-				t.low[u] = min(t.low[u], t.low[v])
+				num[u].low = min(num[u].low, num[v].low)
 			}
-			if t.low[v] == t.index[v] {
+			if num[v].low == num[v].index {
 				k := len(t.stack) - 1
 				for t.stack[k] != v {
 					k--
 				}
 				comp := t.stack[k:]
 				for _, w := range comp {
-					t.on[w] = false
+					num[w].low = offStack
 				}
 				emit(comp)
 				t.stack = t.stack[:k]
@@ -411,14 +442,13 @@ func (t *tarjan) run(nodes []uint32, in func(uint32) bool, emit func([]uint32)) 
 		}
 	}
 	for _, v := range nodes {
-		t.index[v], t.low[v] = 0, 0
+		num[v] = tnum{}
 	}
 }
 
 func (t *tarjan) push(v uint32) {
 	t.counts++
-	t.index[v], t.low[v] = t.counts, t.counts
-	t.on[v] = true
+	t.num[v] = tnum{t.counts, t.counts}
 	t.stack = append(t.stack, v)
 	t.calls = append(t.calls, tcall{v, t.g.off[v]})
 }
@@ -434,7 +464,7 @@ type lasso struct {
 // whose first state in BFS order is shallowest, or nil.
 func (g *pgraph) findLasso(fair Fairness) *lasso {
 	var best *lasso
-	g.fairComponents(g.allStates(), nil, fair, func(set []uint32) {
+	g.fairComponents(nil, fair, func(set []uint32) {
 		if g.unf[set[0]] == 0 {
 			return
 		}
@@ -445,23 +475,18 @@ func (g *pgraph) findLasso(fair Fairness) *lasso {
 	return best
 }
 
-func (g *pgraph) allStates() []uint32 {
-	all := make([]uint32, g.n())
-	for v := range all {
-		all[v] = uint32(v)
-	}
-	return all
-}
-
 // fairComponents calls emit with each fair component of the subgraph of
-// the states in nodes (in, when not nil, must hold for exactly them): a
-// set of states that a fair run can stay in forever, visiting all of it.
-func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairness, emit func([]uint32)) {
+// the states where in holds (nil: every state): a set of states that a
+// fair run can stay in forever, visiting all of it. Tarjan's algorithm
+// only splits what trim leaves (see progress_trim.go).
+func (g *pgraph) fairComponents(in func(uint32) bool, fair Fairness, emit func([]uint32)) {
 	n := g.n()
-	if in == nil {
-		in = func(uint32) bool { return true }
+	nodes, out := g.trim(in)
+	if len(nodes) == 0 {
+		return
 	}
-	t := &tarjan{g: g, index: make([]int32, n), low: make([]int32, n), on: make([]bool, n)}
+	t := newTarjan(g)
+	t.out = out
 	mark := make([]uint32, n)
 	gen := uint32(0)
 	// moves returns the stacks enabled in every state of set, those
@@ -484,18 +509,22 @@ func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairn
 		}
 		return
 	}
-	var comps [][]uint32
-	t.run(nodes, in, func(c []uint32) {
-		if len(c) > 1 || g.selfLoop(c[0]) {
-			comps = append(comps, append([]uint32(nil), c...))
+	// judge emits a component that is fair, keeps one of which a part may
+	// be for another split (strong fairness), and forgets the others. It
+	// is handed Tarjan's stack, copied only when kept: a busy-waiting lock
+	// makes hundreds of thousands of small unfair components.
+	type split struct {
+		set []uint32
+		bad uint64
+	}
+	var again []split
+	judge := func(set []uint32) {
+		if len(set) == 1 && !g.selfLoop(set[0]) {
+			return // one state without a loop: no infinite run stays here
 		}
-	})
-	for len(comps) > 0 {
-		set := comps[len(comps)-1]
-		comps = comps[:len(comps)-1]
 		allEn, anyEn, moved, edges := moves(set)
 		if !edges {
-			continue // one state without a loop: no infinite run stays here
+			return
 		}
 		weak, bad := g.owed(fair, allEn, anyEn, moved)
 		switch {
@@ -505,23 +534,25 @@ func (g *pgraph) fairComponents(nodes []uint32, in func(uint32) bool, fair Fairn
 		case bad == 0:
 			emit(set)
 		default:
-			// A fair run cannot visit infinitely often the states where
-			// a stack that never moves inside the set is enabled: drop
-			// them and split what is left again.
-			keep := make(map[uint32]bool, len(set))
-			var kept []uint32
-			for _, v := range set {
-				if g.en[v]&bad == 0 {
-					keep[v] = true
-					kept = append(kept, v)
-				}
-			}
-			t.run(kept, func(v uint32) bool { return keep[v] }, func(c []uint32) {
-				if len(c) > 1 || keep[c[0]] && g.selfLoop(c[0]) {
-					comps = append(comps, append([]uint32(nil), c...))
-				}
-			})
+			again = append(again, split{append([]uint32(nil), set...), bad})
 		}
+	}
+	t.run(nodes, nil, judge)
+	for len(again) > 0 {
+		sp := again[len(again)-1]
+		again = again[:len(again)-1]
+		// A fair run cannot visit infinitely often the states where a
+		// stack that never moves inside the set is enabled: drop them and
+		// split what is left again.
+		keep := make(map[uint32]bool, len(sp.set))
+		var kept []uint32
+		for _, v := range sp.set {
+			if g.en[v]&sp.bad == 0 {
+				keep[v] = true
+				kept = append(kept, v)
+			}
+		}
+		t.run(kept, func(v uint32) bool { return keep[v] }, judge)
 	}
 }
 
@@ -673,7 +704,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	pr := &ProgressReport{Fairness: opt.Fairness}
 	rep.Progress = pr
 	defer func() { pr.Elapsed = time.Since(start) }()
-	g := &pgraph{m: m}
+	g := &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions}
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
 	g.mem = max(g.mem, g.memory())

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/deck-lang/deck/trace"
@@ -16,10 +17,12 @@ import (
 // filed in order. Expanding a state (stepping its stacks, folding local
 // cards, hashing the successors) is most of the work and needs nothing
 // but the state; filing (the fingerprint map, new ids, the rows) is
-// cheap. So each level is expanded by the workers in parallel, each into
-// its own list, with the fingerprint map read only to resolve the states
-// of earlier levels; then one goroutine files the lists in state order.
-// The graph is the same whatever the number of workers.
+// cheaper. So each level is cut in chunks and each chunk in pieces, which
+// the workers expand in parallel, each piece into its own list, with the
+// fingerprint map read only to resolve the states of earlier levels; then
+// the workers file the lists, piece by piece, as one goroutine would in
+// state order (fileParallel, progress_file.go). The graph is the same
+// whatever the number of workers.
 
 // pscratch is one worker's scratch space for expanding states.
 type pscratch struct {
@@ -34,8 +37,10 @@ type pscratch struct {
 	words []int64
 	trans int64
 	nstk  int
-	why   string
-	touch uint64 // keeps resolve's and file's touching loads from being optimised away
+	// unknown counts the successors in succ that no earlier level has.
+	unknown int
+	why     string
+	touch   uint64 // keeps resolve's and file's touching loads from being optimised away
 	// fileParallel's: each successor's claim-table slot, the successors
 	// this worker owns and their words, and where its ids, edges, states
 	// and words start.
@@ -78,6 +83,13 @@ type builder struct {
 	// bits, its successors and their words), in bytes.
 	perState int64
 	stop     <-chan struct{}
+	// hintStates and hintEdges are what the graph will probably hold: the
+	// safety search's states and transitions (0: no hint). reserve sizes
+	// the graph's arrays for them at once when the budget allows, since
+	// growing them by doubling copies each element again and rehashes
+	// the id table, all of it on one core.
+	hintStates, hintEdges int
+	workers               int // how many goroutines expand and file (pool)
 	// The queue: the words of the level being expanded, in id order
 	// (state base+k starts at buf[starts[k]]), and those of the next level
 	// as file finds them. At the end of a level the next becomes the
@@ -106,16 +118,25 @@ func (b *builder) run(init *vm.State, workers int) string {
 	g.parent, g.pedge = []uint32{0}, []uint32{0}
 	b.buf = append([]int64(nil), init.W...)
 	b.starts = []int{0}
+	// A chunk is cut in pieces, several a worker, which the workers take
+	// as they come (pool): a worker slowed down (a page fault, another
+	// process on its core) holds the others up at the end of the chunk
+	// for a piece, not for its share. Each piece has its own scratch.
+	b.workers = workers
 	scs := []*pscratch{g.scratch}
-	for len(scs) < workers {
-		scs = append(scs, g.newScratch())
+	if workers > 1 {
+		for len(scs) < workers*piecesPerWorker {
+			scs = append(scs, g.newScratch())
+		}
 	}
 	defer func() {
 		g.off = append(g.off, uint32(len(g.to)))
-		g.ids = idTable{} // not needed any more
+		freeSlots(g.ids.mapped)
+		g.ids = idTable{} // not needed any more (nor its mapping)
 	}()
 	for lo := 0; lo < len(g.parent); {
 		hi := len(g.parent)
+		g.levels = append(g.levels, uint32(lo))
 		// Expand [lo, hi) in chunks small enough to file and forget
 		// soon, large enough to share among the workers.
 		for from := lo; from < hi; {
@@ -129,26 +150,19 @@ func (b *builder) run(init *vm.State, workers int) string {
 			if to-from < parallelFileMin {
 				n = 1
 			}
-			var wg sync.WaitGroup
 			per := (to - from + n - 1) / n
-			for k := 0; k < n; k++ {
-				a, z := from+k*per, min(to, from+(k+1)*per)
-				sc := scs[k]
-				sc.exps, sc.succ, sc.words, sc.why = sc.exps[:0], sc.succ[:0], sc.words[:0], ""
-				if a >= z {
-					continue
-				}
-				if n == 1 {
-					b.expandRun(sc, a, z)
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					b.expandRun(sc, a, z)
-				}()
+			for _, sc := range scs[:n] {
+				sc.exps, sc.succ, sc.words, sc.why, sc.unknown = sc.exps[:0], sc.succ[:0], sc.words[:0], "", 0
 			}
-			wg.Wait()
+			if n == 1 {
+				b.expandRun(scs[0], from, to)
+			} else {
+				b.pool(n, func(k int) {
+					if a, z := from+k*per, min(to, from+(k+1)*per); a < z {
+						b.expandRun(scs[k], a, z)
+					}
+				})
+			}
 			b.noteScratch(scs[:n], to-from)
 			if why := b.reserve(scs[:n]); why != "" {
 				return why
@@ -175,6 +189,30 @@ func (b *builder) run(init *vm.State, workers int) string {
 		lo = hi
 	}
 	return ""
+}
+
+// piecesPerWorker is how many pieces a chunk is cut in, per worker.
+const piecesPerWorker = 4
+
+// pool calls f(k) for each k in [0, n), on at most b.workers goroutines
+// (the caller's one of them), which take the ks as they come.
+func (b *builder) pool(n int, f func(k int)) {
+	var next atomic.Int32
+	run := func() {
+		for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+			f(k)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(b.workers, n) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run()
+		}()
+	}
+	run()
+	wg.Wait()
 }
 
 // chunkStates is how many states are expanded before their successors are
@@ -229,15 +267,15 @@ func (b *builder) memory(scs []*pscratch) int64 {
 
 // analysisBytes bounds what the analysis of a graph of n states and e edges
 // allocates once the graph is built (findLasso, fairComponents, checkProps):
-// by state, Tarjan's index and low, on, mark and the list of the states (21
-// bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
+// by state, Tarjan's index and low, on, mark, trim's bit set and the list
+// of the states it keeps (22 bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
 // they grow by appending), and the copies of the components and of the
 // lasso (8 bytes); with properties, the reverse graph (4 bytes a state and
 // an edge) and checkProp's own arrays (13 bytes a state). It is a bound on
 // arrays, not a measure: the maps that strong fairness and the cycle's
 // detours keep for one component are left out.
 func (g *pgraph) analysisBytes(n, e int64) int64 {
-	b := n * (21 + 24 + 8)
+	b := n * (22 + 24 + 8)
 	if len(g.m.P.Props) > 0 {
 		b += n*(4+13) + e*4
 	}
@@ -259,11 +297,7 @@ func (b *builder) reserve(scs []*pscratch) string {
 		}
 		states += len(sc.exps)
 		edges += len(sc.succ)
-		for _, su := range sc.succ {
-			if su.id == unknownID {
-				fresh++
-			}
-		}
+		fresh += sc.unknown
 		words += len(sc.words)
 	}
 	// New states: at most the successors no earlier level has, and the
@@ -282,27 +316,38 @@ func (b *builder) reserve(scs []*pscratch) string {
 	held := b.memory(scs)
 	g.mem = max(g.mem, held)
 	fits := false
-	for _, quarter := range []bool{false, true} {
+	// The first plan sizes the graph's arrays for the states and edges the
+	// safety search suggests (hint), so that they need not grow again; the
+	// others grow them by doubling, then by a quarter.
+	for _, mode := range []growMode{growHint, growDouble, growQuarter} {
+		if mode == growHint && b.hintStates <= 0 {
+			continue
+		}
 		grow = 0
-		plan := func(length, capacity, add int, size int64) int {
-			c := growCap(length, capacity, add, quarter)
+		plan := func(length, capacity, add int, size int64, hint int) int {
+			c := growCap(length, capacity, add, mode == growQuarter)
+			if mode == growHint && hint > capacity && length+add > capacity {
+				c = max(length+add, hint) // once: past the hint, doubling
+			}
 			if c > capacity {
 				grow += int64(c) * size
 			}
 			return c
 		}
-		cOff = plan(len(g.off), cap(g.off), states+1, 4) // +1: the last row's end
-		cEn = plan(len(g.en), cap(g.en), states, 8)
-		cUnf = plan(len(g.unf), cap(g.unf), states, 8)
-		cProps = plan(len(g.props), cap(g.props), props, 8)
-		cTo = plan(len(g.to), cap(g.to), edges, 4)
-		cStk = plan(len(g.stk), cap(g.stk), edges, 1)
-		cKind = plan(len(g.kind), cap(g.kind), edges, 1)
-		cCh = plan(len(g.ch), cap(g.ch), edges, 4)
-		cParent = plan(len(g.parent), cap(g.parent), fresh, 4)
-		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4)
-		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8)
-		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8)
+		he := b.hintEdges
+		cOff = plan(len(g.off), cap(g.off), states+1, 4, b.hintStates+1) // +1: the last row's end
+		cEn = plan(len(g.en), cap(g.en), states, 8, b.hintStates)
+		cUnf = plan(len(g.unf), cap(g.unf), states, 8, b.hintStates)
+		cProps = plan(len(g.props), cap(g.props), props, 8, b.hintStates)
+		cTo = plan(len(g.to), cap(g.to), edges, 4, he)
+		cStk = plan(len(g.stk), cap(g.stk), edges, 1, he)
+		cKind = plan(len(g.kind), cap(g.kind), edges, 1, he)
+		cCh = plan(len(g.ch), cap(g.ch), edges, 4, he)
+		cParent = plan(len(g.parent), cap(g.parent), fresh, 4, b.hintStates)
+		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4, b.hintStates)
+		// The queue holds a level, not the graph: no hint.
+		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8, 0)
+		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8, 0)
 		// Filing in parallel takes a claim table and a slot a successor.
 		if len(scs) > 1 {
 			if c := levelSize(unknown*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
@@ -315,6 +360,9 @@ func (b *builder) reserve(scs []*pscratch) string {
 			}
 		}
 		ids = g.ids.sizeFor(g.ids.n + fresh)
+		if mode == growHint && ids > len(g.ids.slots) {
+			ids = g.ids.sizeFor(max(g.ids.n+fresh, b.hintStates))
+		}
 		if ids > len(g.ids.slots) {
 			grow += int64(ids) * idSlotBytes
 		}
@@ -340,6 +388,15 @@ func (b *builder) reserve(scs []*pscratch) string {
 	}
 	return ""
 }
+
+// growMode is how reserve grows the graph's arrays.
+type growMode uint8
+
+const (
+	growHint    growMode = iota // to the size the safety search suggests
+	growDouble                  // twice over
+	growQuarter                 // by a quarter
+)
 
 // growCap is the capacity a slice of length length and capacity capacity
 // needs for add more elements: its own when they fit, else twice it (or a
@@ -549,6 +606,7 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 			su.id = id
 			continue
 		}
+		sc.unknown++
 		at, n := int(su.at), 1+int(sc.words[su.at])
 		if at != w {
 			copy(sc.words[w:w+n], sc.words[at:at+n])
@@ -564,8 +622,9 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 // A lookup is one cache line where Go's map was several; it may be read by
 // several goroutines while nobody writes.
 type idTable struct {
-	slots []idSlot
-	n     int
+	slots  []idSlot
+	n      int
+	mapped []byte // the mapping slots lives in, when not on the Go heap (newSlots)
 }
 
 type idSlot struct {
@@ -617,14 +676,15 @@ func (t *idTable) sizeFor(n int) int {
 
 // resize rehashes the table into size slots.
 func (t *idTable) resize(size int) {
-	old := t.slots
-	t.slots = make([]idSlot, size)
+	old, oldMap := t.slots, t.mapped
+	t.slots, t.mapped = newSlots(size)
 	t.n = 0
 	for _, s := range old {
 		if s.id != 0 {
 			t.put(s.fp, s.id-1)
 		}
 	}
+	freeSlots(oldMap)
 }
 
 // idSlotBytes is the size of an idTable slot.

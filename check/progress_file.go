@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -12,7 +11,8 @@ import (
 // file (progress_build.go) gives new states their ids in the order in which
 // they first appear among the successors, state after state, and appends
 // the rows of edges in that order. fileParallel makes exactly the same
-// graph with every worker filing the states it expanded:
+// graph with the workers filing the pieces they expanded (below, "a
+// worker" is a piece, whichever goroutine takes it in each step):
 //
 //  1. claim: each successor not known yet is entered in a claim table (the
 //     safety search's level table) with its position in that order; the
@@ -46,26 +46,13 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 	}
 	unknown := 0
 	for _, sc := range scs {
-		for k := range sc.succ {
-			if sc.succ[k].id == unknownID {
-				unknown++
-			}
-		}
+		unknown += sc.unknown
 	}
 	claim := &b.claim
 	size := levelSize(unknown*maxLoadDen/maxLoadNum + 16)
 	claim.reset(size)
 	parallel := func(f func(k int, sc *pscratch)) {
-		var wg sync.WaitGroup
-		for k := 1; k < n; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				f(k, scs[k])
-			}()
-		}
-		f(0, scs[0])
-		wg.Wait()
+		b.pool(n, func(k int) { f(k, scs[k]) })
 	}
 	// 1. claim.
 	parallel(func(k int, sc *pscratch) {
@@ -158,7 +145,11 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 		}
 	})
 	g.ids.n += ids - oldIDs
-	clear(claim.slots) // reset expects a zeroed table
+	// reset expects a zeroed table; each worker clears a part.
+	parallel(func(k int, _ *pscratch) {
+		per := (len(claim.slots) + n - 1) / n
+		clear(claim.slots[min(k*per, len(claim.slots)):min((k+1)*per, len(claim.slots))])
+	})
 	return ""
 }
 

@@ -329,7 +329,8 @@ func TestProgressFoldKeepsVerdicts(t *testing.T) {
 }
 
 // TestProgressGraphWorkers: the progress graph built by several workers is
-// the one built by one, id for id and edge for edge.
+// the one built by one, id for id and edge for edge, however its arrays
+// were sized.
 func TestProgressGraphWorkers(t *testing.T) {
 	// File even small chunks in parallel, so that the examples test it.
 	defer func(old int) { parallelFileMin = old }(parallelFileMin)
@@ -342,7 +343,9 @@ func TestProgressGraphWorkers(t *testing.T) {
 		m := mustCompile(t, name, string(src))
 		var graphs []*pgraph
 		for _, w := range []int{1, 2, 3} {
-			g := &pgraph{m: m}
+			// Sized for a few states and edges (then doubling), or many:
+			// the graph is the same.
+			g := &pgraph{m: m, hintStates: int64([]int{0, 100, 100_000}[w-1]), hintEdges: int64([]int{0, 300, 400_000}[w-1])}
 			if why := g.build(Options{Workers: w, MaxProgressStates: 200_000}); why != "" {
 				graphs = nil
 				break

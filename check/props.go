@@ -112,7 +112,7 @@ func (g *pgraph) checkProp(k int, fair Fairness, roff, rin []uint32) (Counterexa
 	// where a run ends; 0 for neither.
 	comp := make([]int32, n)
 	var comps [][]uint32
-	g.fairComponents(nodes, waiting, fair, func(set []uint32) {
+	g.fairComponents(waiting, fair, func(set []uint32) {
 		comps = append(comps, sortedCopy(set))
 		for _, v := range set {
 			comp[v] = int32(len(comps))
