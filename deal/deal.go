@@ -338,17 +338,8 @@ func (d *dealer) deal() {
 	s, m := d.s, d.m
 	for {
 		d.grow()
-		if d.res.Ticks >= d.opt.MaxTicks {
-			d.res.Stopped = "max-ticks"
+		if d.stopped() {
 			return
-		}
-		if d.opt.Stop != nil && d.res.Ticks%stopPoll == 0 {
-			select {
-			case <-d.opt.Stop:
-				d.res.Stopped = "interrupted"
-				return
-			default:
-			}
 		}
 		// Release processors whose stack cannot go on, or whose slice is up.
 		d.released = d.released[:0]
@@ -480,6 +471,25 @@ func (d *dealer) oneCardTicks() bool {
 	return len(d.cpu) == 1 && d.cpuNode == nil && d.opt.Quantum == 1 && d.opt.Dealer != Sequential
 }
 
+// stopped reports, and records in the result, whether a dealt run must
+// stop before its next tick: the tick limit is reached, or Options.Stop
+// is closed (polled every stopPoll ticks).
+func (d *dealer) stopped() bool {
+	if d.res.Ticks >= d.opt.MaxTicks {
+		d.res.Stopped = "max-ticks"
+		return true
+	}
+	if d.opt.Stop != nil && d.res.Ticks%stopPoll == 0 {
+		select {
+		case <-d.opt.Stop:
+			d.res.Stopped = "interrupted"
+			return true
+		default:
+		}
+	}
+	return false
+}
+
 // dealOne is deal when oneCardTicks holds. There the general loop's work
 // around the processors (which to release, which to fill, in what order
 // they take their cards, each processor's slice) always comes to the same
@@ -494,17 +504,8 @@ func (d *dealer) dealOne() {
 	last := -1 // the stack that took the previous card
 	d.grow()
 	for {
-		if d.res.Ticks >= d.opt.MaxTicks {
-			d.res.Stopped = "max-ticks"
+		if d.stopped() {
 			return
-		}
-		if d.opt.Stop != nil && d.res.Ticks%stopPoll == 0 {
-			select {
-			case <-d.opt.Stop:
-				d.res.Stopped = "interrupted"
-				return
-			default:
-			}
 		}
 		if d.epoch != d.scanned {
 			d.rescan() // the last stack too: it holds no processor here
