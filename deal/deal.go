@@ -385,15 +385,7 @@ func (d *dealer) deal() {
 				} else if d.opt.Dealer == Random {
 					pick = d.rng.IntN(len(d.queue))
 				}
-				st := d.queue[pick]
-				// Remove queue[pick], keeping the order (a loop: the queue
-				// is short, and a memmove call cost more than the shift).
-				q := d.queue
-				for j := pick; j+1 < len(q); j++ {
-					q[j] = q[j+1]
-				}
-				d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
-				d.inQ[st] = false
+				st := d.takeQueued(pick)
 				d.cpu[k], d.used[k], d.onCPU[st] = st, 0, true
 			}
 			if d.cpu[k] >= 0 {
@@ -432,10 +424,7 @@ func (d *dealer) deal() {
 		stop := false
 		for _, k := range d.order[:n] {
 			st := int(d.cpu[k])
-			choice := 0
-			if c := m.Choices(s, st); c > 1 {
-				choice = d.rng.IntN(c)
-			}
+			choice := d.drawChoice(st)
 			switch d.step(st, choice, k) {
 			case stepBlocked:
 				continue // an earlier card of this tick blocked it: it idles
@@ -530,20 +519,8 @@ func (d *dealer) dealOne() {
 		if random {
 			pick = d.rng.IntN(len(d.queue))
 		}
-		st := d.queue[pick]
-		q := d.queue
-		for j := pick; j+1 < len(q); j++ {
-			q[j] = q[j+1]
-		}
-		d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
-		d.inQ[st] = false
-		last = int(st)
-		choice := 0
-		if vm.MayChoose(d.p.Cards[s.PC(last)].Op) {
-			if c := m.Choices(s, last); c > 1 {
-				choice = d.rng.IntN(c)
-			}
-		}
+		last = int(d.takeQueued(pick))
+		choice := d.drawChoice(last)
 		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 		status := d.step(last, choice, 0)
 		if len(d.tick) == 1 { // endTick, less what oneCardEnds does at the end
@@ -572,6 +549,32 @@ func (d *dealer) oneCardEnds() {
 		sch.Ends[i] = int32(i + 1)
 	}
 	d.res.CPUs = make([]uint16, n)
+}
+
+// takeQueued removes the stack at index pick of the queue, keeping the
+// others' order, and returns it. (A loop: the queue is short, and a
+// memmove call cost more than the shift.)
+func (d *dealer) takeQueued(pick int) int32 {
+	q := d.queue
+	st := q[pick]
+	for j := pick; j+1 < len(q); j++ {
+		q[j] = q[j+1]
+	}
+	d.queue = d.queue[:len(q)-1] // the length alone: no write barrier
+	d.inQ[st] = false
+	return st
+}
+
+// drawChoice draws which alternative stack st's next card takes (0 for a
+// card with one; the random number is drawn only when there are more).
+func (d *dealer) drawChoice(st int) int {
+	if !vm.MayChoose(d.p.Cards[d.s.PC(st)].Op) {
+		return 0 // no call: most cards have one alternative
+	}
+	if c := d.m.Choices(d.s, st); c > 1 {
+		return d.rng.IntN(c)
+	}
+	return 0
 }
 
 // rescan brings the queue up to date after something may have blocked or
