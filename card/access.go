@@ -51,6 +51,20 @@ func (p *Program) ConditionGlobals() []bool {
 	return read
 }
 
+// ReadsShared reports whether expression x reads shared memory (false for
+// NoExpr).
+func (p *Program) ReadsShared(x Expr) bool {
+	if x == NoExpr {
+		return false
+	}
+	for _, in := range p.Exprs[x].Code {
+		if in.Op == XGlobal || in.Op == XGlobalAt {
+			return true
+		}
+	}
+	return false
+}
+
 // WritesAny reports whether card pc may write one of the globals in set
 // (an atomic card: anything its body may write).
 func (p *Program) WritesAny(pc int32, set []bool) bool {

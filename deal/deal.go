@@ -279,7 +279,7 @@ func (d *dealer) refresh(st int) bool {
 			d.enEpoch[st], d.enVal[st] = forever, v
 			return v
 		}
-		if c.Op == card.Join && !readsShared(d.p, c.X) {
+		if c.Op == card.Join && !d.p.ReadsShared(c.X) {
 			// A join on a handle held in the stack's own locals waits
 			// for that stack to finish, and for nothing else: its answer
 			// holds until a stack finishes (or one is spawned, which
@@ -293,19 +293,6 @@ func (d *dealer) refresh(st int) bool {
 	v := d.m.Enabled(d.s, st)
 	d.enEpoch[st], d.enVal[st] = d.epoch, v
 	return v
-}
-
-// readsShared reports whether expression x reads shared memory.
-func readsShared(p *card.Program, x card.Expr) bool {
-	if x == card.NoExpr {
-		return false
-	}
-	for _, in := range p.Exprs[x].Code {
-		if in.Op == card.XGlobal || in.Op == card.XGlobalAt {
-			return true
-		}
-	}
-	return false
 }
 
 // moved updates the cache after stack st took card pc.
