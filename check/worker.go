@@ -313,7 +313,11 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end
 	m := c.m
 	t := &w.t
 	w.trans++
-	t.CopyFrom(s)
+	// The successor is made in place at the end of w.pendW, where flush
+	// will look for it, so that its words are copied once, not twice.
+	off := len(w.pendW)
+	w.pendW = append(w.pendW, s.W...)
+	t.CopyWith(s, w.pendW[off:])
 	var r vm.Result
 	flag := uint64(0)
 	// The conditions (invariants, properties) held in s: they can change
@@ -327,6 +331,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end
 		r, flag = w.move(t, i, ch, nil)
 	}
 	if r.Status != vm.OK {
+		w.pendW = w.pendW[:off]
 		if r.Status == vm.Failed {
 			kind := vError
 			if r.Fault.Kind == vm.AssertFailed {
@@ -341,8 +346,12 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end
 			flag = refFlag
 		}
 	}
-	off := len(w.pendW)
-	w.pendW = append(w.pendW, t.W...)
+	if n := len(t.W); n <= cap(w.pendW)-off && n > 0 && &w.pendW[:off+n][off] == &t.W[0] {
+		w.pendW = w.pendW[:off+n]
+	} else {
+		// A card grew the vector past the buffer's capacity, so it moved.
+		w.pendW = append(w.pendW[:off], t.W...)
+	}
 	w.pend = append(w.pend, pendingState{fp: fingerprint(t.W), pk: pk, flag: flag, off: int32(off), n: int32(len(t.W))})
 	return flag != 0
 }

@@ -81,6 +81,22 @@ func (s *State) CopyFrom(o *State) {
 	}
 }
 
+// CopyWith makes s a copy of o whose word vector is w, which the caller
+// has already filled with o's words: a caller that keeps the copy's words
+// in a buffer of its own (the checker's successors waiting to be filed)
+// saves copying them twice. Cards that grow the vector append to w in
+// place while its capacity lasts.
+func (s *State) CopyWith(o *State, w []int64) {
+	s.W = w
+	s.off = append(s.off[:0], o.off...)
+	s.net, s.hdr = o.net, o.hdr
+	s.HashOutput = o.HashOutput
+	if s.Track = o.Track; o.Track {
+		s.Sent = o.Sent
+		s.Tags = append(s.Tags[:0], o.Tags...)
+	}
+}
+
 // Clone returns an independent copy of s.
 func (s *State) Clone() *State {
 	c := &State{}
