@@ -553,7 +553,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			inv := &p.Always[k]
 			msg := "always " + inv.Src + " is false at the end of the run"
 			if f.Kind != vm.NoFault {
-				msg = "always " + inv.Src + " failed at the end of the run: " + c.m.FaultMessage(nil, 0, vm.Result{Status: vm.Failed, Fault: f})
+				msg = "always " + inv.Src + " failed at the end of the run: " + c.m.FaultMessage(nil, 0, vm.Failure(0, f))
 			}
 			res.Violation = &Violation{Kind: "always", Pos: p.Position(inv.Pos), Message: msg}
 		}

@@ -370,7 +370,7 @@ func (r *rt) step(st *nstack) bool {
 	case c.Op.MayWait():
 		ok, f := m.Ready(r.sh, st.loc, int(st.h), pc, h)
 		if f.Kind != vm.NoFault {
-			r.fail(st, vm.Result{Status: vm.Failed, Fault: f, PC: pc})
+			r.fail(st, vm.Failure(pc, f))
 			return false
 		}
 		if !ok {

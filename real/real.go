@@ -777,7 +777,7 @@ func (w *worker) stepShared(st *stack, pc int32, ci *cardInfo) stepStatus {
 			w.unlock(ci)
 			w.cards++
 			st.taken++
-			r.fail(failure{stack: st.id, res: vm.Result{Status: vm.Failed, Fault: f, PC: pc}, always: -1, ticket: ticket})
+			r.fail(failure{stack: st.id, res: vm.Failure(pc, f), always: -1, ticket: ticket})
 			return stepGone
 		}
 		if !ok {

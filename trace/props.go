@@ -49,7 +49,7 @@ func Property(m *vm.Machine, s *vm.State, k, asked int, forever bool) *Violation
 func PropertyFault(m *vm.Machine, s *vm.State, k int, f vm.Fault) *Violation {
 	p := m.P
 	pr := &p.Props[k]
-	msg := pr.Src + ": " + m.FaultMessage(s, 0, vm.Result{Status: vm.Failed, Fault: f, PC: 0})
+	msg := pr.Src + ": " + m.FaultMessage(s, 0, vm.Failure(0, f))
 	return &Violation{Kind: pr.Kind, Message: msg, Pos: p.Position(pr.Pos)}
 }
 

@@ -84,7 +84,7 @@ func Always(m *vm.Machine, s *vm.State, k int, f vm.Fault) *Violation {
 	inv := &p.Always[k]
 	msg := "always " + inv.Src + " does not hold"
 	if f.Kind != vm.NoFault {
-		msg = "always " + inv.Src + ": " + m.FaultMessage(s, 0, vm.Result{Status: vm.Failed, Fault: f, PC: 0})
+		msg = "always " + inv.Src + ": " + m.FaultMessage(s, 0, vm.Failure(0, f))
 	}
 	return &Violation{Kind: KindAlways, Message: msg, Pos: p.Position(inv.Pos)}
 }

@@ -53,7 +53,7 @@ func (m *Machine) elemWord(sh, loc []int64, gi int32, y card.Expr) (int32, Fault
 // (see Exec).
 func (m *Machine) execCond(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	c := &m.P.Cards[pc]
-	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
+	fail := func(f Fault) (int32, Result) { return failed(pc, f) }
 	w, f := m.objWord(sh, loc, c)
 	if f.Kind != NoFault {
 		return fail(f)

@@ -171,7 +171,10 @@ func (v *VarValue) JSONValue() any {
 func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
 	p := m.P
 	c := &p.Cards[r.PC]
-	f := r.Fault
+	var f Fault
+	if r.Fault != nil {
+		f = *r.Fault
+	}
 	switch f.Kind {
 	case AssertFailed:
 		if msg := p.Messages[c.A]; msg != "" {

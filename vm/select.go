@@ -85,7 +85,7 @@ func (m *Machine) selectChoices(sh, loc []int64, c *card.Card) int {
 // of the case choice takes, then on to that case's body.
 func (m *Machine) execSelect(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	c := &m.P.Cards[pc]
-	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
+	fail := func(f Fault) (int32, Result) { return failed(pc, f) }
 	j, f := m.selectPick(sh, loc, c, choice)
 	if f.Kind != NoFault {
 		return fail(f)

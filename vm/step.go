@@ -156,11 +156,17 @@ type Fault struct {
 }
 
 // Result is the outcome of Step.
+//
+// It is kept to four fields of at most 32 bytes, so that the compiler
+// passes it in registers from call to call: a larger Result went through
+// the stack at every card, spilled in pieces and read back whole, which
+// stalls the processor (a store it cannot forward to the wider load). The
+// fault, needed only when a card fails, is therefore behind a pointer.
 type Result struct {
 	Status Status
-	Fault  Fault
-	PC     int32 // the card that failed (inside an atomic block: the body card)
-	Value  int64 // the value the card stored in a local, for traces
+	PC     int32  // the card that failed (inside an atomic block: the body card)
+	Value  int64  // the value the card stored in a local, for traces
+	Fault  *Fault // what went wrong, when Status is Failed; nil otherwise
 }
 
 // Host is what a card needs beyond shared memory and its own stack's
@@ -384,7 +390,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	case op.MayWait():
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
-			return Result{Status: Failed, Fault: f, PC: pc}
+			return Failure(pc, f)
 		}
 		if !ok {
 			return Result{Status: Blocked, PC: pc}
@@ -491,14 +497,24 @@ func (m *Machine) Exec(sh, loc []int64, id int, pc int32, choice int, h Host) (i
 
 // failed is Exec's answer when card pc fails with f.
 func failed(pc int32, f Fault) (int32, Result) {
-	return 0, Result{Status: Failed, Fault: f, PC: pc}
+	return 0, Failure(pc, f)
+}
+
+// Failure is the Result of card pc failing with f. It must not be
+// inlined: the fault goes to the heap, and inlined into a caller that
+// holds f in a variable, that variable would go to the heap on every
+// card, not only when one fails.
+//
+//go:noinline
+func Failure(pc int32, f Fault) Result {
+	return Result{Status: Failed, Fault: &f, PC: pc}
 }
 
 // execOther is Exec for the cards Exec does not take itself.
 func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Host) (int32, Result) {
 	p := m.P
 	c := &p.Cards[pc]
-	fail := func(f Fault) (int32, Result) { return 0, Result{Status: Failed, Fault: f, PC: pc} }
+	fail := func(f Fault) (int32, Result) { return failed(pc, f) }
 	switch c.Op {
 	case card.CondWait, card.Signal, card.Broadcast:
 		return m.execCond(sh, loc, id, pc, choice, h)
@@ -682,7 +698,7 @@ func (m *Machine) runBody(sh, loc []int64, id int, pc, start int32, h Host) Resu
 	n := 0
 	for at := start; at >= 0; n++ {
 		if n == MaxAtomicSteps {
-			return Result{Status: Failed, Fault: Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
+			return Result{Status: Failed, Fault: &Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
 		}
 		op := p.Cards[at].Op
 		next, r := m.Exec(sh, loc, id, at, 0, h)
