@@ -23,6 +23,8 @@ type ExprCode struct {
 //	Add .. Ge                   x y -> x op y        (+ - * / % error on overflow or zero divisor)
 //	AndJump   A = skip          x -> x and jump A if x is false, else pop
 //	OrJump    A = skip          x -> x and jump A if x is true, else pop
+//	AddK .. GeK A = value       x -> x op A          (only in the vm's own
+//	                                                  fused code, see vm.fuse)
 type XOp uint8
 
 const (
@@ -46,10 +48,23 @@ const (
 	XAndJump
 	XOrJump
 	XLocalAt
+	// The binary operations with a constant right operand. The compiler
+	// never emits them: the vm fuses a Const and the operation after it
+	// into one, to dispatch one instruction instead of two.
+	XAddK
+	XSubK
+	XModK
+	XEqK
+	XNeK
+	XLtK
+	XLeK
+	XGtK
+	XGeK
 )
 
 var xopNames = [...]string{"const", "local", "global", "global@", "neg", "not", "add", "sub", "mul",
-	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump", "local@"}
+	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump", "local@",
+	"add#", "sub#", "mod#", "eq#", "ne#", "lt#", "le#", "gt#", "ge#"}
 
 func (op XOp) String() string {
 	if int(op) < len(xopNames) {

@@ -21,10 +21,28 @@ const MaxAtomicSteps = 1 << 20
 // one Machine may serve many goroutines at once.
 type Machine struct {
 	P *card.Program
+	// code is what eval runs for each expression: the compiler's code
+	// with constants fused into the operations that take them (fuse).
+	// A Machine made without New runs the compiler's code.
+	code [][]card.Instr
 }
 
 // New returns a machine for p.
-func New(p *card.Program) *Machine { return &Machine{P: p} }
+func New(p *card.Program) *Machine {
+	m := &Machine{P: p, code: make([][]card.Instr, len(p.Exprs))}
+	for e := range p.Exprs {
+		m.code[e] = fuse(p.Exprs[e].Code)
+	}
+	return m
+}
+
+// exprCode returns the code eval runs for expression e.
+func (m *Machine) exprCode(e card.Expr) []card.Instr {
+	if m.code != nil {
+		return m.code[e]
+	}
+	return m.P.Exprs[e].Code
+}
 
 // Init returns the initial state: shared memory at its initial values and
 // one stack, main, at its first card.
@@ -848,7 +866,7 @@ const smallEval = 8
 // MaxEvalDepth array on every card was a measurable share of a run.
 func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 	x := &m.P.Exprs[e]
-	code := x.Code
+	code := m.exprCode(e)
 	if len(code) == 1 {
 		switch in := &code[0]; in.Op {
 		case card.XConst:
@@ -972,6 +990,38 @@ func run(code []card.Instr, st, sh, locals []int64, reads *readLog) (int64, Faul
 			}
 			// The smallest integer modulo -1 is 0; Go's % gives it too.
 			st[sp-1] = x % y
+		// The fused forms (see fuse): the right operand is in.A.
+		case card.XAddK:
+			x, y := st[sp-1], in.A
+			r := x + y
+			if (x^r)&(y^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XSubK:
+			x, y := st[sp-1], in.A
+			r := x - y
+			if (x^y)&(x^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XModK:
+			if in.A == 0 {
+				return 0, Fault{Kind: DivByZero}
+			}
+			st[sp-1] %= in.A
+		case card.XEqK:
+			st[sp-1] = b2i(st[sp-1] == in.A)
+		case card.XNeK:
+			st[sp-1] = b2i(st[sp-1] != in.A)
+		case card.XLtK:
+			st[sp-1] = b2i(st[sp-1] < in.A)
+		case card.XLeK:
+			st[sp-1] = b2i(st[sp-1] <= in.A)
+		case card.XGtK:
+			st[sp-1] = b2i(st[sp-1] > in.A)
+		case card.XGeK:
+			st[sp-1] = b2i(st[sp-1] >= in.A)
 		case card.XEq:
 			sp--
 			st[sp-1] = b2i(st[sp-1] == st[sp])

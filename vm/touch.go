@@ -58,7 +58,7 @@ func (m *Machine) Touches(s *State, i int, reads []int32) (_ []int32, write int3
 // logReads evaluates e, appending the shared words it reads.
 func (m *Machine) logReads(e card.Expr, sh, loc []int64, reads []int32) ([]int32, bool) {
 	var st [MaxEvalDepth]int64
-	code := m.P.Exprs[e].Code
+	code := m.exprCode(e)
 	reads = slices.Grow(reads, len(code)) // at most one word an instruction
 	log := readLog{buf: reads[:cap(reads)], n: len(reads)}
 	_, f := run(code, st[:], sh, loc, &log)

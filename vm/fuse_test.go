@@ -1,0 +1,118 @@
+package vm
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
+)
+
+func TestFuse(t *testing.T) {
+	c := func(v int64) card.Instr { return card.Instr{Op: card.XConst, A: v} }
+	l := func(s int64) card.Instr { return card.Instr{Op: card.XLocal, A: s} }
+	op := func(o card.XOp) card.Instr { return card.Instr{Op: o} }
+	k := func(o card.XOp, v int64) card.Instr { return card.Instr{Op: o, A: v} }
+	jmp := func(o card.XOp, a int64) card.Instr { return card.Instr{Op: o, A: a} }
+	tests := []struct {
+		name string
+		code []card.Instr
+		want []card.Instr
+		same bool // fuse leaves the code as it is
+	}{
+		{"x + 1", []card.Instr{l(0), c(1), op(card.XAdd)}, []card.Instr{l(0), k(card.XAddK, 1)}, false},
+		{"x * 2 is not fused", []card.Instr{l(0), c(2), op(card.XMul)}, nil, true},
+		{"a lone constant", []card.Instr{c(7)}, nil, true},
+		{"constant on the left", []card.Instr{c(1), l(0), op(card.XSub)}, nil, true},
+		{
+			// x == 0 && y < 3: the jump skips the second comparison and
+			// must be renumbered after it shrinks.
+			"a jump over fused code",
+			[]card.Instr{l(0), c(0), op(card.XEq), jmp(card.XAndJump, 3), l(1), c(3), op(card.XLt)},
+			[]card.Instr{l(0), k(card.XEqK, 0), jmp(card.XAndJump, 2), l(1), k(card.XLtK, 3)},
+			false,
+		},
+		{
+			// A jump landing on the operation after a constant: the top
+			// of the stack there is not always the constant.
+			"a jump lands on the operation",
+			[]card.Instr{l(0), jmp(card.XOrJump, 1), c(5), op(card.XEq)},
+			nil, true,
+		},
+	}
+	for _, tt := range tests {
+		got := fuse(tt.code)
+		want := tt.want
+		if tt.same {
+			want = tt.code
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: fuse gives %v, want %v", tt.name, got, want)
+		}
+	}
+}
+
+// TestFusedSameAsCompiled evaluates every expression of every example and
+// bench model, as the compiler wrote it and fused, on random shared memory
+// and locals, and wants the same value and the same fault.
+func TestFusedSameAsCompiled(t *testing.T) {
+	var files []string
+	for _, pat := range []string{"../examples/*.deck", "../bench/models/*.deck", "../bench/beem/models/*.deck"} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
+	if len(files) < 50 {
+		t.Fatalf("found %d programs, want the examples and bench models", len(files))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []int64{0, 1, -1, 2, 3, 5, math.MaxInt64, math.MinInt64}
+	draw := func() int64 {
+		if rng.IntN(4) == 0 {
+			return values[rng.IntN(len(values))]
+		}
+		return rng.Int64N(9) - 2
+	}
+	fused, exprs := 0, 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := compile.Source(f, src)
+		if err != nil {
+			continue // an example that shows a compile error
+		}
+		m := New(p)
+		sh := make([]int64, p.SharedWords+1)
+		loc := make([]int64, 64)
+		for e := range p.Exprs {
+			code, fast := p.Exprs[e].Code, m.exprCode(card.Expr(e))
+			exprs++
+			if len(fast) < len(code) {
+				fused++
+			}
+			for try := 0; try < 20; try++ {
+				for i := range sh {
+					sh[i] = draw()
+				}
+				for i := range loc {
+					loc[i] = draw()
+				}
+				var st1, st2 [MaxEvalDepth]int64
+				v1, f1 := run(code, st1[:], sh, loc, nil)
+				v2, f2 := run(fast, st2[:], sh, loc, nil)
+				if v1 != v2 || f1 != f2 {
+					t.Fatalf("%s: %q: compiled gives %d %+v, fused %d %+v\ncode  %v\nfused %v", f, p.Exprs[e].Src, v1, f1, v2, f2, code, fast)
+				}
+			}
+		}
+	}
+	if fused == 0 {
+		t.Fatalf("no expression of %d was fused", exprs)
+	}
+	t.Logf("%d of %d expressions fused", fused, exprs)
+}
