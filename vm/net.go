@@ -166,35 +166,48 @@ func (s *State) FindMsg(tag int32) int {
 
 // post puts a message in flight at its canonical place.
 func (s *State) post(p *card.Program, msg Message) {
-	if p.Net.Faulty() && s.lost(msg) {
-		if s.Track {
-			s.Sent++ // it has a number, though nobody will receive it
-		}
-		return
-	}
 	if s.Track {
-		s.Sent++
+		s.Sent++ // a lost message has a number too, though nobody receives it
+	}
+	if s.lost(msg) { // (false at once when the placement allows no fault)
+		return
 	}
 	s.insert(p, msg.words(), s.Sent)
 }
 
 // insert puts a message's words at their canonical place, with its number
-// when the state tracks numbers.
+// when the state tracks numbers. The messages are the last words but the
+// output section, so the place is opened by growing W by a message and
+// moving what follows it, without resize's walk of the stack index.
 func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
-	n := s.NumMsgs()
+	at0 := int(s.netStart())
+	n := int(s.W[at0])
+	base := at0 + int(s.hdr)
+	msgs := s.W[base : base+n*MsgWords]
 	at := n
-	unordered := p.Net.Mode&card.Unordered != 0
-	for k := 0; k < n; k++ {
-		w := s.msgWords(k)
-		if !unordered && linkOf(w) > linkOf(rec[:]) || unordered && less(rec[:], w) {
-			at = k
-			break
+	if p.Net.Mode&card.Unordered == 0 {
+		// Grouped by link, in send order within a link: after the last
+		// message of its link.
+		link := uint64(rec[0]) >> 52
+		for k := 0; k < n; k++ {
+			if uint64(msgs[k*MsgWords])>>52 > link {
+				at = k
+				break
+			}
+		}
+	} else {
+		for k := 0; k < n; k++ {
+			if less(rec[:], msgs[k*MsgWords:k*MsgWords+MsgWords]) {
+				at = k
+				break
+			}
 		}
 	}
-	start := s.netStart() + s.hdr + int32(at*MsgWords)
-	s.resize(start, 0, MsgWords, len(s.off)-1)
+	start := base + at*MsgWords
+	s.W = append(s.W, rec[:]...) // room for one more message
+	copy(s.W[start+MsgWords:], s.W[start:len(s.W)-MsgWords])
 	copy(s.W[start:], rec[:])
-	s.W[s.netStart()]++
+	s.W[at0]++
 	if s.Track {
 		s.Tags = append(s.Tags, 0)
 		copy(s.Tags[at+1:], s.Tags[at:])
@@ -211,11 +224,14 @@ func less(a, b []int64) bool {
 	return a[1] < b[1]
 }
 
-// removeMsg takes message k out of the network.
+// removeMsg takes message k out of the network: the words after it (the
+// later messages and the output) move back by a message.
 func (s *State) removeMsg(k int) {
-	start := s.netStart() + s.hdr + int32(k*MsgWords)
-	s.resize(start, MsgWords, 0, len(s.off)-1)
-	s.W[s.netStart()]--
+	at0 := int(s.netStart())
+	start := at0 + int(s.hdr) + k*MsgWords
+	copy(s.W[start:], s.W[start+MsgWords:])
+	s.W = s.W[:len(s.W)-MsgWords]
+	s.W[at0]--
 	if s.Track && k < len(s.Tags) {
 		s.Tags = append(s.Tags[:k], s.Tags[k+1:]...)
 	}
