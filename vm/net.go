@@ -303,19 +303,29 @@ const (
 // a duplicate and a drop, as Deliverable, Duplicable and Droppable say, in
 // one pass over the messages (the checker asks this of every state). On an
 // unordered network a message equal to the one before it, word for word,
-// is skipped: its moves are the same.
-func (m *Machine) MessageMoves(s *State, out []int32) []int32 {
-	n := s.NumMsgs()
-	if n == 0 {
-		return out
+// is skipped: its moves are the same. signal is the first message that can
+// be delivered and is not a channel value (a start, done, notify or
+// acknowledgement), or -1: the checker's reduction delivers such a
+// message alone.
+func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int) {
+	signal = -1
+	if !s.net {
+		return out, signal
 	}
-	net := m.P.Net
-	mode := net.Mode
+	at0 := int(s.netStart())
+	n := int(s.W[at0])
+	if n == 0 {
+		return out, signal
+	}
+	p := m.P
+	mode := p.Net.Mode
 	unordered := mode&card.Unordered != 0
 	lossy, dup := mode&card.Lossy != 0, mode&card.Dup != 0
 	cut := s.Cut()
-	sh := s.Shared(m.P)
-	base := int(s.netStart()) + int(s.hdr)
+	// A channel message needs room (ChanRoom), asked here without the
+	// calls: the shared section starts at word 1.
+	wordGlobal, globals := p.Net.WordGlobal, p.Globals
+	base := at0 + int(s.hdr)
 	msgs := s.W[base : base+n*MsgWords]
 	prevLink := ^uint64(0)
 	for k := 0; k < n; k++ {
@@ -335,10 +345,19 @@ func (m *Machine) MessageMoves(s *State, out []int32) []int32 {
 			}
 		}
 		if deliverable && kind == MsgChan {
-			deliverable = m.ChanRoom(sh, int32(aOf(w)))
+			a := aOf(w)
+			held := s.W[1+a]
+			if c := globals[wordGlobal[a]].Cap; c == 0 {
+				deliverable = held == 0
+			} else {
+				deliverable = held < int64(c)
+			}
 		}
 		if deliverable {
 			out = append(out, MoveDeliver, int32(k))
+			if signal < 0 && kind != MsgChan {
+				signal = k
+			}
 		}
 		if dup && deliverable && kind == MsgChan && w[0]&dupFlag == 0 {
 			out = append(out, MoveDup, int32(k))
@@ -347,7 +366,7 @@ func (m *Machine) MessageMoves(s *State, out []int32) []int32 {
 			out = append(out, MoveDrop, int32(k))
 		}
 	}
-	return out
+	return out, signal
 }
 
 // MsgKindAt returns the kind of message k, without decoding the rest.
