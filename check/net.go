@@ -37,11 +37,7 @@ import (
 // it): with reduction, when no stack stands at an ample card, expand
 // delivers it alone (see above).
 func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal int) {
-	from := len(out)
 	out, signal = m.MessageMoves(s, out)
-	for e := from; e < len(out); e += 2 {
-		out[e] = netKind[out[e]]
-	}
 	if net := m.P.Net; net.Faulty() {
 		signal = -1 // a crash or a split may lose it: it does not commute
 		for n := int32(0); n < int32(len(net.Nodes)); n++ {
@@ -59,8 +55,10 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 	return out, signal
 }
 
-// netKind maps vm's message moves to the schedule's.
-var netKind = [...]int32{vm.MoveDeliver: trace.NetDeliver, vm.MoveDup: trace.NetDup, vm.MoveDrop: trace.NetDrop}
+// vm numbers its message moves as the schedule does (netMoves takes them
+// as they are): this index is out of range, and does not compile, if the
+// numbers ever part.
+var _ = [1]struct{}{}[(vm.MoveDeliver-trace.NetDeliver)|(vm.MoveDup-trace.NetDup)|(vm.MoveDrop-trace.NetDrop)]
 
 // implicitDrops reports whether drops are left implicit: on an unordered
 // lossy network, a state where no stack can move is a deadlock.

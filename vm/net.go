@@ -291,11 +291,13 @@ func (m *Machine) Duplicable(s *State, k int) bool {
 	return kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
-// Message moves, as MessageMoves lists them.
+// Message moves, as MessageMoves lists them. They have the numbers a
+// schedule gives them (trace.NetDeliver, NetDrop, NetDup), so that the
+// checker takes the list as it is.
 const (
-	MoveDeliver int32 = iota
-	MoveDup
-	MoveDrop
+	MoveDeliver int32 = -1
+	MoveDrop    int32 = -2
+	MoveDup     int32 = -3
 )
 
 // MessageMoves appends to out, as (move, message index) pairs, each move
