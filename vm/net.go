@@ -204,10 +204,11 @@ func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 		}
 	}
 	start := base + at*MsgWords
-	s.W = append(s.W, rec[:]...) // room for one more message
-	copy(s.W[start+MsgWords:], s.W[start:len(s.W)-MsgWords])
-	copy(s.W[start:], rec[:])
-	s.W[at0]++
+	w := append(s.W, 0, 0) // room for one more message (MsgWords)
+	shiftWords(w[start:], MsgWords)
+	w[start], w[start+1] = rec[0], rec[1]
+	w[at0]++
+	s.W = w
 	if s.Track {
 		s.Tags = append(s.Tags, 0)
 		copy(s.Tags[at+1:], s.Tags[at:])
@@ -229,11 +230,38 @@ func less(a, b []int64) bool {
 func (s *State) removeMsg(k int) {
 	at0 := int(s.netStart())
 	start := at0 + int(s.hdr) + k*MsgWords
-	copy(s.W[start:], s.W[start+MsgWords:])
+	shiftWords(s.W[start:], -MsgWords)
 	s.W = s.W[:len(s.W)-MsgWords]
 	s.W[at0]--
 	if s.Track && k < len(s.Tags) {
 		s.Tags = append(s.Tags[:k], s.Tags[k+1:]...)
+	}
+}
+
+// shiftWords moves the words of w by d places, up (d > 0: the last d are
+// lost, the first d keep their old values) or down (d < 0). What follows
+// a message in a state is a few words (the later messages, and in the
+// checker's states the output's two), so they move one by one: a memmove
+// call costs more than it moves, and its choice of code by length
+// mispredicts as the lengths vary from state to state. A long tail (a
+// dealt run's output records) still goes to copy.
+func shiftWords(w []int64, d int) {
+	if len(w) > 16 {
+		if d > 0 {
+			copy(w[d:], w)
+		} else {
+			copy(w, w[-d:])
+		}
+		return
+	}
+	if d > 0 {
+		for j := len(w) - 1; j >= d; j-- {
+			w[j] = w[j-d]
+		}
+	} else {
+		for j := 0; j < len(w)+d; j++ {
+			w[j] = w[j-d]
+		}
 	}
 }
 
