@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/deck-lang/deck/card"
 )
@@ -112,18 +113,18 @@ func (m Message) words() [MsgWords]int64 {
 	return [MsgWords]int64{int64(head), m.Value}
 }
 
-// linkOf, kindOf and aOf read a message's head.
-func linkOf(w []int64) uint64  { return uint64(w[0]) >> 52 }
-func kindOf(w []int64) MsgKind { return MsgKind(uint64(w[0]) >> 49 & 7) }
-func aOf(w []int64) int64      { return int64(uint64(w[0]) & 0xffffffff) }
-func nodesOf(w []int64) (int32, int32) {
-	return int32(uint64(w[0]) >> 58), int32(uint64(w[0]) >> 52 & 63)
+// linkOf, kindOf, aOf and nodesOf read a message's head (its first word).
+func linkOf(head int64) uint64  { return uint64(head) >> 52 }
+func kindOf(head int64) MsgKind { return MsgKind(uint64(head) >> 49 & 7) }
+func aOf(head int64) int64      { return int64(uint64(head) & 0xffffffff) }
+func nodesOf(head int64) (int32, int32) {
+	return int32(uint64(head) >> 58), int32(uint64(head) >> 52 & 63)
 }
 
 func decode(w []int64) Message {
 	return Message{
-		Kind: kindOf(w), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
-		A: aOf(w), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
+		Kind: kindOf(w[0]), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
+		A: aOf(w[0]), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
 	}
 }
 
@@ -188,9 +189,9 @@ func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 	if p.Net.Mode&card.Unordered == 0 {
 		// Grouped by link, in send order within a link: after the last
 		// message of its link.
-		link := uint64(rec[0]) >> 52
+		link := linkOf(rec[0])
 		for k := 0; k < n; k++ {
-			if uint64(msgs[k*MsgWords])>>52 > link {
+			if linkOf(msgs[k*MsgWords]) > link {
 				at = k
 				break
 			}
@@ -270,16 +271,16 @@ func shiftWords(w []int64, d int) {
 // needs room in the channel.
 func (m *Machine) Deliverable(s *State, k int) bool {
 	w := s.msgWords(k)
-	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k-1)) == linkOf(w) {
+	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k - 1)[0]) == linkOf(w[0]) {
 		return false
 	}
 	if cut := s.Cut(); cut != 0 {
-		if from, to := nodesOf(w); crosses(cut, from, to) {
+		if from, to := nodesOf(w[0]); crosses(cut, from, to) {
 			return false // it waits for the network to heal
 		}
 	}
-	if kindOf(w) == MsgChan {
-		return m.chanRoom(s, int32(aOf(w)))
+	if kindOf(w[0]) == MsgChan {
+		return m.chanRoom(s, int32(aOf(w[0])))
 	}
 	return true
 }
@@ -292,10 +293,10 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 // message when the network is also unordered.
 func (m *Machine) Droppable(s *State, k int) bool {
 	mode := m.P.Net.Mode
-	if mode&card.Lossy == 0 || !LossyKind(kindOf(s.msgWords(k))) {
+	if mode&card.Lossy == 0 || !LossyKind(kindOf(s.msgWords(k)[0])) {
 		return false
 	}
-	return mode&card.Unordered != 0 || k == 0 || linkOf(s.msgWords(k-1)) != linkOf(s.msgWords(k))
+	return mode&card.Unordered != 0 || k == 0 || linkOf(s.msgWords(k - 1)[0]) != linkOf(s.msgWords(k)[0])
 }
 
 // LossyKind reports whether a lossy network may lose messages of kind k:
@@ -316,7 +317,7 @@ func (m *Machine) Duplicable(s *State, k int) bool {
 		return false
 	}
 	w := s.msgWords(k)
-	return kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
+	return kindOf(w[0]) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
 // Message moves, as MessageMoves lists them. They have the numbers a
@@ -350,32 +351,35 @@ func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int
 	p := m.P
 	mode := p.Net.Mode
 	unordered := mode&card.Unordered != 0
-	lossy, dup := mode&card.Lossy != 0, mode&card.Dup != 0
 	cut := s.Cut()
 	// A channel message needs room (ChanRoom), asked here without the
 	// calls: the shared section starts at word 1.
 	wordGlobal, globals := p.Net.WordGlobal, p.Globals
 	base := at0 + int(s.hdr)
 	msgs := s.W[base : base+n*MsgWords]
+	// Room for every move first (three a message at most), so that the
+	// loop calls nothing and keeps its values in registers.
+	out = slices.Grow(out, 6*n)
+	o := len(out)
+	buf := out[:cap(out)]
 	prevLink := ^uint64(0)
 	for k := 0; k < n; k++ {
-		w := msgs[k*MsgWords : k*MsgWords+MsgWords]
-		link := linkOf(w)
+		head := msgs[2*k]
+		link := linkOf(head)
 		first := link != prevLink // the oldest of its link
-		if unordered && k > 0 && w[0] == msgs[k*MsgWords-MsgWords] && w[1] == msgs[k*MsgWords-MsgWords+1] {
-			prevLink = link
+		prevLink = link
+		if unordered && k > 0 && head == msgs[2*k-2] && msgs[2*k+1] == msgs[2*k-1] {
 			continue
 		}
-		prevLink = link
-		kind := kindOf(w)
+		kind := kindOf(head)
 		deliverable := unordered || first
 		if deliverable && cut != 0 {
-			if from, to := nodesOf(w); crosses(cut, from, to) {
+			if from, to := nodesOf(head); crosses(cut, from, to) {
 				deliverable = false
 			}
 		}
 		if deliverable && kind == MsgChan {
-			a := aOf(w)
+			a := aOf(head)
 			held := s.W[1+a]
 			if c := globals[wordGlobal[a]].Cap; c == 0 {
 				deliverable = held == 0
@@ -384,23 +388,26 @@ func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int
 			}
 		}
 		if deliverable {
-			out = append(out, MoveDeliver, int32(k))
+			buf[o], buf[o+1] = MoveDeliver, int32(k)
+			o += 2
 			if signal < 0 && kind != MsgChan {
 				signal = k
 			}
 		}
-		if dup && deliverable && kind == MsgChan && w[0]&dupFlag == 0 {
-			out = append(out, MoveDup, int32(k))
+		if mode&card.Dup != 0 && deliverable && kind == MsgChan && head&dupFlag == 0 {
+			buf[o], buf[o+1] = MoveDup, int32(k)
+			o += 2
 		}
-		if lossy && LossyKind(kind) && (unordered || first) {
-			out = append(out, MoveDrop, int32(k))
+		if mode&card.Lossy != 0 && LossyKind(kind) && (unordered || first) {
+			buf[o], buf[o+1] = MoveDrop, int32(k)
+			o += 2
 		}
 	}
-	return out, signal
+	return buf[:o], signal
 }
 
 // MsgKindAt returns the kind of message k, without decoding the rest.
-func (s *State) MsgKindAt(k int) MsgKind { return kindOf(s.msgWords(k)) }
+func (s *State) MsgKindAt(k int) MsgKind { return kindOf(s.msgWords(k)[0]) }
 
 // chanRoom reports whether the channel element at shared word w has room
 // for a value from the network.
