@@ -31,14 +31,15 @@ import (
 
 // netMoves appends the network's moves in s as (kind, message index)
 // pairs: every move the mode allows, drops included; expand skips the
-// drops it leaves implicit (skipNet), but they keep their numbers.
-func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
-	from := len(out)
-	out = m.MessageMoves(s, out)
-	for e := from; e < len(out); e += 2 {
-		out[e] = netKind[out[e]]
-	}
+// drops it leaves implicit (skipNet), but they keep their numbers. signal
+// is the first start, done, notify or acknowledgement message that can be
+// delivered, found in the same pass, or -1 (also when a fault may lose
+// it): with reduction, when no stack stands at an ample card, expand
+// delivers it alone (see above).
+func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal int) {
+	out, signal = m.MessageMoves(s, out)
 	if net := m.P.Net; net.Faulty() {
+		signal = -1 // a crash or a split may lose it: it does not commute
 		for n := int32(0); n < int32(len(net.Nodes)); n++ {
 			if m.CanCrash(s, n) {
 				out = append(out, trace.NetCrash, n)
@@ -51,11 +52,13 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) []int32 {
 			out = append(out, trace.NetHeal, 0)
 		}
 	}
-	return out
+	return out, signal
 }
 
-// netKind maps vm's message moves to the schedule's.
-var netKind = [...]int32{vm.MoveDeliver: trace.NetDeliver, vm.MoveDup: trace.NetDup, vm.MoveDrop: trace.NetDrop}
+// vm numbers its message moves as the schedule does (netMoves takes them
+// as they are): this index is out of range, and does not compile, if the
+// numbers ever part.
+var _ = [1]struct{}{}[(vm.MoveDeliver-trace.NetDeliver)|(vm.MoveDup-trace.NetDup)|(vm.MoveDrop-trace.NetDrop)]
 
 // implicitDrops reports whether drops are left implicit: on an unordered
 // lossy network, a state where no stack can move is a deadlock.
@@ -80,21 +83,6 @@ func reliablePending(m *vm.Machine, s *vm.State) bool {
 		}
 	}
 	return false
-}
-
-// ampleMsg returns the index of a start, done, notify or acknowledgement
-// message that can be delivered in s, or -1. nets are s's network moves
-// (netMoves): a message can be delivered when it has a delivery there.
-func ampleMsg(m *vm.Machine, s *vm.State, nets []int32) int {
-	if m.P.Net.Faulty() {
-		return -1 // a crash or a split may lose it: it does not commute
-	}
-	for e := 0; e < len(nets); e += 2 {
-		if nets[e] == trace.NetDeliver && s.MsgKindAt(int(nets[e+1])) != vm.MsgChan {
-			return int(nets[e+1])
-		}
-	}
-	return -1
 }
 
 // applyNet makes network move kind on message k of s.

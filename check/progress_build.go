@@ -555,7 +555,7 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 		// The network's moves: every delivery, duplicate, drop and
 		// fault the mode allows (none is left implicit here). One
 		// worker only: links are numbered as they are met.
-		sc.nets = netMoves(m, s, sc.nets[:0])
+		sc.nets, _ = netMoves(m, s, sc.nets[:0])
 		for j := 0; j < len(sc.nets); j += 2 {
 			kind, k := sc.nets[j], int(sc.nets[j+1])
 			ent := uint8(noEntity)

@@ -152,10 +152,11 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 	mv.moves = mv.total
 	if p.Net != nil && live {
 		mv.lost = mv.stuck >= 0 && mv.total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0)
-		mv.nets = netMoves(m, s, mv.nets)
+		var signal int
+		mv.nets, signal = netMoves(m, s, mv.nets)
 		w.nets = mv.nets
 		if c.por && mv.amp < 0 {
-			mv.netAmp = ampleMsg(m, s, mv.nets)
+			mv.netAmp = signal
 		}
 		nets := mv.nets
 		for e := 0; e < len(nets); e += 2 {

@@ -41,9 +41,19 @@ func (m *Machine) Stopped(s *State, i int) bool {
 // when the placement allows no crash).
 func (m *Machine) StackDown(s *State, i int) bool { return m.stackDown(s, i) }
 
-// stackDown reports whether stack i runs on a crashed node.
+// stackDown reports whether stack i runs on a crashed node. It is asked
+// of every stack of a placed program (Enabled, Step): the test of the
+// header alone inlines, and answers it when the placement allows no crash.
 func (m *Machine) stackDown(s *State, i int) bool {
-	return s.hdr == FaultHeader && s.W[s.netStart()+netDown] != 0 && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
+	return s.hdr == FaultHeader && m.onDownNode(s, i)
+}
+
+// onDownNode is stackDown for a state whose header has the faults. It is
+// kept out of line so that stackDown stays small enough to inline.
+//
+//go:noinline
+func (m *Machine) onDownNode(s *State, i int) bool {
+	return s.W[s.netStart()+netDown] != 0 && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
 }
 
 // CanCrash reports whether node n may crash now.

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/deck-lang/deck/card"
 )
@@ -112,18 +113,18 @@ func (m Message) words() [MsgWords]int64 {
 	return [MsgWords]int64{int64(head), m.Value}
 }
 
-// linkOf, kindOf and aOf read a message's head.
-func linkOf(w []int64) uint64  { return uint64(w[0]) >> 52 }
-func kindOf(w []int64) MsgKind { return MsgKind(uint64(w[0]) >> 49 & 7) }
-func aOf(w []int64) int64      { return int64(uint64(w[0]) & 0xffffffff) }
-func nodesOf(w []int64) (int32, int32) {
-	return int32(uint64(w[0]) >> 58), int32(uint64(w[0]) >> 52 & 63)
+// linkOf, kindOf, aOf and nodesOf read a message's head (its first word).
+func linkOf(head int64) uint64  { return uint64(head) >> 52 }
+func kindOf(head int64) MsgKind { return MsgKind(uint64(head) >> 49 & 7) }
+func aOf(head int64) int64      { return int64(uint64(head) & 0xffffffff) }
+func nodesOf(head int64) (int32, int32) {
+	return int32(uint64(head) >> 58), int32(uint64(head) >> 52 & 63)
 }
 
 func decode(w []int64) Message {
 	return Message{
-		Kind: kindOf(w), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
-		A: aOf(w), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
+		Kind: kindOf(w[0]), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
+		A: aOf(w[0]), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
 	}
 }
 
@@ -166,35 +167,49 @@ func (s *State) FindMsg(tag int32) int {
 
 // post puts a message in flight at its canonical place.
 func (s *State) post(p *card.Program, msg Message) {
-	if p.Net.Faulty() && s.lost(msg) {
-		if s.Track {
-			s.Sent++ // it has a number, though nobody will receive it
-		}
-		return
-	}
 	if s.Track {
-		s.Sent++
+		s.Sent++ // a lost message has a number too, though nobody receives it
+	}
+	if s.lost(msg) { // (false at once when the placement allows no fault)
+		return
 	}
 	s.insert(p, msg.words(), s.Sent)
 }
 
 // insert puts a message's words at their canonical place, with its number
-// when the state tracks numbers.
+// when the state tracks numbers. The messages are the last words but the
+// output section, so the place is opened by growing W by a message and
+// moving what follows it, without resize's walk of the stack index.
 func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
-	n := s.NumMsgs()
+	at0 := int(s.netStart())
+	n := int(s.W[at0])
+	base := at0 + int(s.hdr)
+	msgs := s.W[base : base+n*MsgWords]
 	at := n
-	unordered := p.Net.Mode&card.Unordered != 0
-	for k := 0; k < n; k++ {
-		w := s.msgWords(k)
-		if !unordered && linkOf(w) > linkOf(rec[:]) || unordered && less(rec[:], w) {
-			at = k
-			break
+	if p.Net.Mode&card.Unordered == 0 {
+		// Grouped by link, in send order within a link: after the last
+		// message of its link.
+		link := linkOf(rec[0])
+		for k := 0; k < n; k++ {
+			if linkOf(msgs[k*MsgWords]) > link {
+				at = k
+				break
+			}
+		}
+	} else {
+		for k := 0; k < n; k++ {
+			if less(rec[:], msgs[k*MsgWords:k*MsgWords+MsgWords]) {
+				at = k
+				break
+			}
 		}
 	}
-	start := s.netStart() + s.hdr + int32(at*MsgWords)
-	s.resize(start, 0, MsgWords, len(s.off)-1)
-	copy(s.W[start:], rec[:])
-	s.W[s.netStart()]++
+	start := base + at*MsgWords
+	w := append(s.W, 0, 0) // room for one more message (MsgWords)
+	shiftWords(w[start:], MsgWords)
+	w[start], w[start+1] = rec[0], rec[1]
+	w[at0]++
+	s.W = w
 	if s.Track {
 		s.Tags = append(s.Tags, 0)
 		copy(s.Tags[at+1:], s.Tags[at:])
@@ -211,13 +226,43 @@ func less(a, b []int64) bool {
 	return a[1] < b[1]
 }
 
-// removeMsg takes message k out of the network.
+// removeMsg takes message k out of the network: the words after it (the
+// later messages and the output) move back by a message.
 func (s *State) removeMsg(k int) {
-	start := s.netStart() + s.hdr + int32(k*MsgWords)
-	s.resize(start, MsgWords, 0, len(s.off)-1)
-	s.W[s.netStart()]--
+	at0 := int(s.netStart())
+	start := at0 + int(s.hdr) + k*MsgWords
+	shiftWords(s.W[start:], -MsgWords)
+	s.W = s.W[:len(s.W)-MsgWords]
+	s.W[at0]--
 	if s.Track && k < len(s.Tags) {
 		s.Tags = append(s.Tags[:k], s.Tags[k+1:]...)
+	}
+}
+
+// shiftWords moves the words of w by d places, up (d > 0: the last d are
+// lost, the first d keep their old values) or down (d < 0). What follows
+// a message in a state is a few words (the later messages, and in the
+// checker's states the output's two), so they move one by one: a memmove
+// call costs more than it moves, and its choice of code by length
+// mispredicts as the lengths vary from state to state. A long tail (a
+// dealt run's output records) still goes to copy.
+func shiftWords(w []int64, d int) {
+	if len(w) > 16 {
+		if d > 0 {
+			copy(w[d:], w)
+		} else {
+			copy(w, w[-d:])
+		}
+		return
+	}
+	if d > 0 {
+		for j := len(w) - 1; j >= d; j-- {
+			w[j] = w[j-d]
+		}
+	} else {
+		for j := 0; j < len(w)+d; j++ {
+			w[j] = w[j-d]
+		}
 	}
 }
 
@@ -226,16 +271,16 @@ func (s *State) removeMsg(k int) {
 // needs room in the channel.
 func (m *Machine) Deliverable(s *State, k int) bool {
 	w := s.msgWords(k)
-	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k-1)) == linkOf(w) {
+	if m.P.Net.Mode&card.Unordered == 0 && k > 0 && linkOf(s.msgWords(k - 1)[0]) == linkOf(w[0]) {
 		return false
 	}
 	if cut := s.Cut(); cut != 0 {
-		if from, to := nodesOf(w); crosses(cut, from, to) {
+		if from, to := nodesOf(w[0]); crosses(cut, from, to) {
 			return false // it waits for the network to heal
 		}
 	}
-	if kindOf(w) == MsgChan {
-		return m.chanRoom(s, int32(aOf(w)))
+	if kindOf(w[0]) == MsgChan {
+		return m.chanRoom(s, int32(aOf(w[0])))
 	}
 	return true
 }
@@ -248,10 +293,10 @@ func (m *Machine) Deliverable(s *State, k int) bool {
 // message when the network is also unordered.
 func (m *Machine) Droppable(s *State, k int) bool {
 	mode := m.P.Net.Mode
-	if mode&card.Lossy == 0 || !LossyKind(kindOf(s.msgWords(k))) {
+	if mode&card.Lossy == 0 || !LossyKind(kindOf(s.msgWords(k)[0])) {
 		return false
 	}
-	return mode&card.Unordered != 0 || k == 0 || linkOf(s.msgWords(k-1)) != linkOf(s.msgWords(k))
+	return mode&card.Unordered != 0 || k == 0 || linkOf(s.msgWords(k - 1)[0]) != linkOf(s.msgWords(k)[0])
 }
 
 // LossyKind reports whether a lossy network may lose messages of kind k:
@@ -272,14 +317,16 @@ func (m *Machine) Duplicable(s *State, k int) bool {
 		return false
 	}
 	w := s.msgWords(k)
-	return kindOf(w) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
+	return kindOf(w[0]) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
-// Message moves, as MessageMoves lists them.
+// Message moves, as MessageMoves lists them. They have the numbers a
+// schedule gives them (trace.NetDeliver, NetDrop, NetDup), so that the
+// checker takes the list as it is.
 const (
-	MoveDeliver int32 = iota
-	MoveDup
-	MoveDrop
+	MoveDeliver int32 = -1
+	MoveDrop    int32 = -2
+	MoveDup     int32 = -3
 )
 
 // MessageMoves appends to out, as (move, message index) pairs, each move
@@ -287,55 +334,80 @@ const (
 // a duplicate and a drop, as Deliverable, Duplicable and Droppable say, in
 // one pass over the messages (the checker asks this of every state). On an
 // unordered network a message equal to the one before it, word for word,
-// is skipped: its moves are the same.
-func (m *Machine) MessageMoves(s *State, out []int32) []int32 {
-	n := s.NumMsgs()
-	if n == 0 {
-		return out
+// is skipped: its moves are the same. signal is the first message that can
+// be delivered and is not a channel value (a start, done, notify or
+// acknowledgement), or -1: the checker's reduction delivers such a
+// message alone.
+func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int) {
+	signal = -1
+	if !s.net {
+		return out, signal
 	}
-	net := m.P.Net
-	mode := net.Mode
+	at0 := int(s.netStart())
+	n := int(s.W[at0])
+	if n == 0 {
+		return out, signal
+	}
+	p := m.P
+	mode := p.Net.Mode
 	unordered := mode&card.Unordered != 0
-	lossy, dup := mode&card.Lossy != 0, mode&card.Dup != 0
 	cut := s.Cut()
-	sh := s.Shared(m.P)
-	base := int(s.netStart()) + int(s.hdr)
+	// A channel message needs room (ChanRoom), asked here without the
+	// calls: the shared section starts at word 1.
+	wordGlobal, globals := p.Net.WordGlobal, p.Globals
+	base := at0 + int(s.hdr)
 	msgs := s.W[base : base+n*MsgWords]
+	// Room for every move first (three a message at most), so that the
+	// loop calls nothing and keeps its values in registers.
+	out = slices.Grow(out, 6*n)
+	o := len(out)
+	buf := out[:cap(out)]
 	prevLink := ^uint64(0)
 	for k := 0; k < n; k++ {
-		w := msgs[k*MsgWords : k*MsgWords+MsgWords]
-		link := linkOf(w)
+		head := msgs[2*k]
+		link := linkOf(head)
 		first := link != prevLink // the oldest of its link
-		if unordered && k > 0 && w[0] == msgs[k*MsgWords-MsgWords] && w[1] == msgs[k*MsgWords-MsgWords+1] {
-			prevLink = link
+		prevLink = link
+		if unordered && k > 0 && head == msgs[2*k-2] && msgs[2*k+1] == msgs[2*k-1] {
 			continue
 		}
-		prevLink = link
-		kind := kindOf(w)
+		kind := kindOf(head)
 		deliverable := unordered || first
 		if deliverable && cut != 0 {
-			if from, to := nodesOf(w); crosses(cut, from, to) {
+			if from, to := nodesOf(head); crosses(cut, from, to) {
 				deliverable = false
 			}
 		}
 		if deliverable && kind == MsgChan {
-			deliverable = m.ChanRoom(sh, int32(aOf(w)))
+			a := aOf(head)
+			held := s.W[1+a]
+			if c := globals[wordGlobal[a]].Cap; c == 0 {
+				deliverable = held == 0
+			} else {
+				deliverable = held < int64(c)
+			}
 		}
 		if deliverable {
-			out = append(out, MoveDeliver, int32(k))
+			buf[o], buf[o+1] = MoveDeliver, int32(k)
+			o += 2
+			if signal < 0 && kind != MsgChan {
+				signal = k
+			}
 		}
-		if dup && deliverable && kind == MsgChan && w[0]&dupFlag == 0 {
-			out = append(out, MoveDup, int32(k))
+		if mode&card.Dup != 0 && deliverable && kind == MsgChan && head&dupFlag == 0 {
+			buf[o], buf[o+1] = MoveDup, int32(k)
+			o += 2
 		}
-		if lossy && LossyKind(kind) && (unordered || first) {
-			out = append(out, MoveDrop, int32(k))
+		if mode&card.Lossy != 0 && LossyKind(kind) && (unordered || first) {
+			buf[o], buf[o+1] = MoveDrop, int32(k)
+			o += 2
 		}
 	}
-	return out
+	return buf[:o], signal
 }
 
 // MsgKindAt returns the kind of message k, without decoding the rest.
-func (s *State) MsgKindAt(k int) MsgKind { return kindOf(s.msgWords(k)) }
+func (s *State) MsgKindAt(k int) MsgKind { return kindOf(s.msgWords(k)[0]) }
 
 // chanRoom reports whether the channel element at shared word w has room
 // for a value from the network.
