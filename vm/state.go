@@ -71,14 +71,7 @@ func (s *State) OutputStart() int {
 
 // CopyFrom makes s an independent copy of o, reusing s's memory.
 func (s *State) CopyFrom(o *State) {
-	s.W = append(s.W[:0], o.W...)
-	s.off = append(s.off[:0], o.off...)
-	s.net, s.hdr = o.net, o.hdr
-	s.HashOutput = o.HashOutput
-	if s.Track = o.Track; o.Track {
-		s.Sent = o.Sent
-		s.Tags = append(s.Tags[:0], o.Tags...)
-	}
+	s.CopyWith(o, append(s.W[:0], o.W...))
 }
 
 // CopyWith makes s a copy of o whose word vector is w, which the caller
