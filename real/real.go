@@ -469,11 +469,19 @@ func (r *runner) finish(why ending) {
 	r.q.close()
 }
 
-// fail records a violation (the first one wins) and stops the run.
+// fail records a violation and stops the run. The first to report wins,
+// but for a failure that took effect before it (an earlier ticket).
 func (r *runner) fail(f failure) {
 	r.endMu.Lock()
-	if r.end == running {
+	switch {
+	case r.end == running:
 		r.end = endFailed
+		r.failure = f
+	case r.end == endFailed && f.ticket > 0 && f.ticket < r.failure.ticket:
+		// Two stacks failed at once, and the one that took effect first
+		// (its ticket) reported second. Its failure is the run's: the
+		// schedule ends at the failure's ticket, and a replay that met
+		// the earlier failing card before the end would stop there.
 		r.failure = f
 	}
 	r.endMu.Unlock()
