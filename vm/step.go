@@ -716,7 +716,7 @@ func (m *Machine) runBody(sh, loc []int64, id int, pc, start int32, h Host) Resu
 	n := 0
 	for at := start; at >= 0; n++ {
 		if n == MaxAtomicSteps {
-			return Result{Status: Failed, Fault: &Fault{Kind: AtomicTooLong, A: MaxAtomicSteps}, PC: pc}
+			return Failure(pc, Fault{Kind: AtomicTooLong, A: MaxAtomicSteps})
 		}
 		op := p.Cards[at].Op
 		next, r := m.Exec(sh, loc, id, at, 0, h)
