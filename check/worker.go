@@ -3,6 +3,7 @@ package check
 import (
 	"sync/atomic"
 
+	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
@@ -123,31 +124,34 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 	n := s.NumStacks()
 	mv := stateMoves{en: w.en[:0], nets: w.nets[:0], amp: -1, netAmp: -1, stuck: -1}
 	live := false
+	// Each stack's card is read once: the questions below all start
+	// from it, and this loop runs for every stack of every state.
 	for i := 0; i < n; i++ {
-		if s.Finished(p, i) || p.Net != nil && m.StackDown(s, i) {
+		pc := s.PC(i)
+		cd := &p.Cards[pc]
+		if cd.Op == card.Done || p.Net != nil && m.StackDown(s, i) {
 			continue
 		}
 		live = true
-		if mv.stuck < 0 && !p.Procs[s.ProcOf(p, i)].Daemon {
+		if mv.stuck < 0 && !p.Procs[cd.Proc].Daemon {
 			mv.stuck = i
 		}
-		if !m.Enabled(s, i) {
+		if !m.EnabledAt(s, i, pc) {
 			continue
 		}
-		k := m.Choices(s, i)
+		k := 1
+		if vm.MayChoose(cd.Op) {
+			k = m.ChoicesAt(s.Shared(p), s.Locals(i), pc)
+		}
+		// With reduction, a stack standing at an ample card moves
+		// alone: the first such stack.
+		if mv.amp < 0 && c.ample != nil && c.ample[pc] {
+			mv.amp = len(mv.en)
+		}
 		mv.en = append(mv.en, int32(i), int32(k))
 		mv.total += k
 	}
 	w.en = mv.en
-	// With reduction, a stack standing at an ample card moves alone.
-	if c.ample != nil {
-		for e := 0; e < len(mv.en); e += 2 {
-			if c.ample[s.PC(int(mv.en[e]))] {
-				mv.amp = e
-				break
-			}
-		}
-	}
 	// The network's moves (see net.go): numbered after the stacks'.
 	mv.moves = mv.total
 	if p.Net != nil && live {

@@ -210,8 +210,11 @@ type Host interface {
 }
 
 // Enabled reports whether stack i can take its next card now.
-func (m *Machine) Enabled(s *State, i int) bool {
-	pc := s.PC(i)
+func (m *Machine) Enabled(s *State, i int) bool { return m.EnabledAt(s, i, s.PC(i)) }
+
+// EnabledAt is Enabled for a caller that has read stack i's card already:
+// pc must be s.PC(i). The checker asks it of every stack of every state.
+func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 	c := &m.P.Cards[pc]
 	if s.net && m.stackDown(s, i) {
 		return false
@@ -226,7 +229,13 @@ func (m *Machine) Enabled(s *State, i int) bool {
 		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
 		return ok
 	}
-	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, s.host(m.P, i))
+	// Only a join, and a send on nodes, ask the host: the others are
+	// spared making one.
+	var h Host
+	if c.Op == card.Join || s.net && (c.Op == card.Send || c.Op == card.SendWait) {
+		h = s.host(m.P, i)
+	}
+	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, h)
 	return ok
 }
 
@@ -397,7 +406,9 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic, card.Either, card.Signal, card.Broadcast:
 		h = s.host(m.P, i) // (an either: for the atomic body of a branch)
 	default:
-		if m.P.Net != nil {
+		// On nodes a synchronisation card may post a message; the
+		// cards that only compute on memory never use the host.
+		if m.P.Net != nil && !memoryOnly(c.Op) {
 			h = s.host(m.P, i)
 		}
 	}
@@ -425,6 +436,16 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		m.Kill(s.Locals(i), c, next)
 	}
 	return r
+}
+
+// memoryOnly reports whether Ready and Exec of operation op read and
+// write memory only, and so never use the host.
+func memoryOnly(op card.Op) bool {
+	switch op {
+	case card.Nop, card.Await, card.Local, card.Store, card.Branch, card.Assert, card.Choose:
+		return true
+	}
+	return false
 }
 
 // Kill zeroes the locals that are dead once card c has gone to next.
