@@ -398,9 +398,12 @@ func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
 // of a choose or either card (0 otherwise). When the card is blocked, Step
 // returns Blocked and leaves s unchanged.
 func (m *Machine) Step(s *State, i int, choice int) Result {
-	pc := s.PC(i)
+	// The stack's words are found once here (Step runs for every card the
+	// checker and the dealer take): its card, its locals, shared memory.
+	w, off, end := s.W, s.off[i], s.off[i+1]
+	pc := int32(w[off])
 	c := &m.P.Cards[pc]
-	sh, loc := s.Shared(m.P), s.Locals(i)
+	sh, loc := w[1:1+m.P.SharedWords], w[off+2:end]
 	var h Host // only the cards that reach other stacks or the output need it
 	switch c.Op {
 	case card.Join, card.Spawn, card.Print, card.Return, card.Atomic, card.Either, card.Signal, card.Broadcast:
@@ -432,8 +435,15 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		return r
 	}
 	if next >= 0 {
-		s.W[s.off[i]] = int64(next)
-		m.Kill(s.Locals(i), c, next)
+		if h == nil {
+			// Without the host a card can only write memory: the
+			// stack's words have not moved.
+			w[off] = int64(next)
+			m.Kill(loc, c, next)
+		} else {
+			s.W[s.off[i]] = int64(next)
+			m.Kill(s.Locals(i), c, next)
+		}
 	}
 	return r
 }
