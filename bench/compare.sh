@@ -85,27 +85,34 @@ best() {
 sec() { awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }'; }
 rate() { awk -v n="$1" -v ms="$2" -v w="${3:-1}" 'BEGIN { if (ms < 1) ms = 1; r = n / (ms / 1000) / w; if (r >= 1e6) printf "%.2fM", r / 1e6; else printf "%.0fk", r / 1e3 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) b = 1; printf "%.2f", a / b }'; }
+# rate_num N MS: N per second, as a plain number; tper T S: T/S to 2 places
+rate_num() { awk -v n="$1" -v ms="$2" 'BEGIN { if (ms < 1) ms = 1; printf "%.0f", n / (ms / 1000) }'; }
+tper() { awk -v t="$1" -v s="$2" 'BEGIN { if (s < 1) s = 1; printf "%.2f", t / s }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 # human N: 1234567 -> 1,234,567
 human() { printf "%s" "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 
-# deck_parse FILE: sets DV (verdict), DS (states), DK (first violation kind),
-# DL (cards in the first counterexample).
+# deck_parse FILE: sets DV (verdict), DS (states), DT (transitions), DK
+# (first violation kind), DL (cards in the first counterexample).
 deck_parse() {
 	DV=$(grep -m1 '^  "verdict":' "$1" | sed 's/.*: *"\([a-z]*\)".*/\1/')
 	DS=$(grep -m1 '^  "states":' "$1" | sed 's/[^0-9]//g')
+	DT=$(grep -m1 '^  "transitions":' "$1" | sed 's/[^0-9]//g')
 	DK=$(grep -m1 '"kind":' "$1" | sed 's/.*: *"\([a-z]*\)".*/\1/')
 	DL=$(grep -m1 '"schedule":' "$1" | sed 's/.*: *"\(.*\)".*/\1/' |
 		awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { k = split($i, p, "*"); n += (k == 2 ? p[2] : 1) } print n }')
 	[ -n "$DV" ] || DV=none
 	[ -n "$DS" ] || DS=0
+	[ -n "$DT" ] || DT=0
 }
 
 # spin_parse FILE: sets SV (ok|violation|truncated|none), SS (states stored),
-# SD (depth of the error trail), SMEM (pan's total memory, MB).
+# ST (transitions), SD (depth of the error trail), SMEM (pan's total memory,
+# MB).
 spin_parse() {
 	local errs
 	SS=$(grep -m1 'states, stored' "$1" | awk '{ printf "%d", $1 }')
+	ST=$(grep -m1 'transitions (= stored+matched)' "$1" | awk '{ printf "%d", $1 }')
 	errs=$(grep -m1 'errors:' "$1" | sed 's/.*errors: *\([0-9]*\).*/\1/')
 	SD=$(grep -m1 'at depth' "$1" | sed 's/.*at depth \([0-9]*\).*/\1/')
 	SMEM=$(grep -m1 'total actual memory usage' "$1" | awk '{ printf "%.0f", $1 }')
@@ -119,6 +126,7 @@ spin_parse() {
 		SV=violation
 	fi
 	[ -n "$SS" ] || SS=0
+	[ -n "$ST" ] || ST=0
 }
 
 # spin_build DIR PML BIN CFLAGS...: spin -a and gcc, timed together (best of
@@ -135,9 +143,10 @@ spin_build() {
 
 CSV=$OUT/results.csv
 MD=$OUT/results.md
-echo "model,size,expected,deck_verdict,deck_states,deck_ms_w1,deck_ms_w2,deck_rss_kb_w1,deck_rss_kb_w2,spin_verdict,spin_states,spin_build_ms,spin_search_ms,spin_rss_kb,spin_trail_depth,deck_cex_cards,deck_nopor_states,deck_nopor_ms,spin_nr_states,spin_nr_build_ms,spin_nr_search_ms,agree" >"$CSV"
+echo "model,size,expected,deck_verdict,deck_states,deck_ms_w1,deck_ms_w2,deck_rss_kb_w1,deck_rss_kb_w2,spin_verdict,spin_states,spin_build_ms,spin_search_ms,spin_rss_kb,spin_trail_depth,deck_cex_cards,deck_nopor_states,deck_nopor_ms,spin_nr_states,spin_nr_build_ms,spin_nr_search_ms,agree,deck_transitions,spin_transitions,deck_nopor_transitions,spin_nr_transitions" >"$CSV"
 
 MAIN=()
+TRANS=()
 NR=()
 BUG=()
 FAIL=0
@@ -171,7 +180,7 @@ while read -r model rest; do
 	best "$WORK/d1.json" "$DECK" check --progress off --search bfs --workers 1 --json "$deckf"
 	d1ms=$MS d1rss=$RSS d1rc=$RC
 	deck_parse "$WORK/d1.json"
-	dv1=$DV ds1=$DS dk=$DK dl=$DL
+	dv1=$DV ds1=$DS dt1=$DT dk=$DK dl=$DL
 	best "$WORK/d2.json" "$DECK" check --progress off --search bfs --workers 2 --json "$deckf"
 	d2ms=$MS d2rss=$RSS d2rc=$RC
 	deck_parse "$WORK/d2.json"
@@ -185,7 +194,7 @@ while read -r model rest; do
 	(cd "$sdir" && best search.log ./pan -m"$SPIN_DEPTH"; echo "$MS $RSS" >ms)
 	read -r ssms ssrss <"$sdir/ms"
 	spin_parse "$sdir/search.log"
-	sv=$SV ss=$SS sd=$SD
+	sv=$SV ss=$SS st=$ST sd=$SD
 	echo "   spin: $sv $ss states, build $(sec "$sbms") s, search $(sec "$ssms") s" >&2
 
 	# verdicts: both deck runs and Spin must give the expected verdict
@@ -202,10 +211,11 @@ while read -r model rest; do
 		grep -h -m3 -E 'error|violat|too small' "$sdir/search.log" "$WORK/d1.json.err" >&2 || true
 	fi
 
-	dnps= dnpms= snrs= snrb= snrms=
+	dnps= dnpms= snrs= snrb= snrms= dnpt= snrt=
 	if [ "$expect" = ok ] && [ "$agree" = yes ]; then
 		spintot=$((sbms + ssms))
 		MAIN+=("| $model | $size | $(human "$ds1") | $(sec "$d1ms") | $(sec "$d2ms") | $(rate "$ds1" "$d1ms") | $(rate "$ds1" "$d2ms" 2) | $(mb "$d1rss") | $(human "$ss") | $(sec "$sbms") | $(sec "$ssms") | $(sec "$spintot") | $(rate "$ss" "$ssms") | $(mb "$ssrss") | $(ratio "$d1ms" "$spintot") | $(ratio "$d2ms" "$spintot") |")
+		TRANS+=("| $model | $size | $(human "$ds1") | $(human "$dt1") | $(tper "$dt1" "$ds1") | $(rate "$dt1" "$d1ms") | $(human "$ss") | $(human "$st") | $(tper "$st" "$ss") | $(rate "$st" "$ssms") | $(ratio "$(rate_num "$dt1" "$d1ms")" "$(rate_num "$st" "$ssms")") |")
 	elif [ "$expect" = violation ]; then
 		spintot=$((sbms + ssms))
 		BUG+=("| $model | $size | $dk, $dl cards | $(human "$ds1") | $(sec "$d1ms") | $(sec "$d2ms") | assert, depth $sd | $(human "$ss") | $(sec "$sbms") | $(sec "$ssms") | $(sec "$spintot") | $(ratio "$d1ms" "$spintot") | $agree |")
@@ -216,21 +226,21 @@ while read -r model rest; do
 		best "$WORK/dn.json" "$DECK" check --progress off --search bfs --workers 1 --por=off --json "$deckf"
 		dnpms=$MS
 		deck_parse "$WORK/dn.json"
-		dnps=$DS
+		dnps=$DS dnpt=$DT
 		[ "$DV" = "$expect" ] || { FAIL=1; agree=NO; echo "   deck --por=off says $DV" >&2; }
 		spin_build "$sdir" "$pmlf" pannr -DNOREDUCE
 		snrb=$MS
 		(cd "$sdir" && best searchnr.log ./pannr -m"$SPIN_DEPTH"; echo "$MS $RSS" >ms)
 		read -r snrms _ <"$sdir/ms"
 		spin_parse "$sdir/searchnr.log"
-		snrs=$SS
+		snrs=$SS snrt=$ST
 		[ "$SV" = "$expect" ] || { FAIL=1; agree=NO; echo "   spin -DNOREDUCE says $SV" >&2; }
 		echo "   no reduction: deck $dnps states $(sec "$dnpms") s; spin $snrs states, search $(sec "$snrms") s" >&2
-		NR+=("| $model | $size | $(human "$dnps") | $(sec "$dnpms") | $(rate "$dnps" "$dnpms") | $(human "$snrs") | $(sec "$snrb") | $(sec "$snrms") | $(sec $((snrb + snrms))) | $(rate "$snrs" "$snrms") | $(ratio "$dnpms" $((snrb + snrms))) |")
+		NR+=("| $model | $size | $(human "$dnps") | $(sec "$dnpms") | $(rate "$dnps" "$dnpms") | $(rate "$dnpt" "$dnpms") | $(human "$snrs") | $(sec "$snrb") | $(sec "$snrms") | $(sec $((snrb + snrms))) | $(rate "$snrs" "$snrms") | $(rate "$snrt" "$snrms") | $(ratio "$dnpms" $((snrb + snrms))) |")
 		;;
 	esac; fi
 
-	echo "$model,$size,$expect,$dv1,$ds1,$d1ms,$d2ms,$d1rss,$d2rss,$sv,$ss,$sbms,$ssms,$ssrss,$sd,$dl,$dnps,$dnpms,$snrs,$snrb,$snrms,$agree" >>"$CSV"
+	echo "$model,$size,$expect,$dv1,$ds1,$d1ms,$d2ms,$d1rss,$d2rss,$sv,$ss,$sbms,$ssms,$ssrss,$sd,$dl,$dnps,$dnpms,$snrs,$snrb,$snrms,$agree,$dt1,$st,$dnpt,$snrt" >>"$CSV"
 done <bench/sizes.txt
 
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -251,11 +261,21 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 		printf '%s\n' "${MAIN[@]}"
 		echo
 	fi
+	if [ ${#TRANS[@]} -gt 0 ]; then
+		echo "### Transitions, correct models (deck 1 worker; Spin's search)"
+		echo
+		echo "A transition is one move of the search: a deck transition folds one or more cards, a Spin transition is one statement. deck's reduction stores fewer states, each left by more transitions, so its states per second undercount the work done; transitions per second compare the two engines' speed more closely."
+		echo
+		echo "| model | size | deck states | deck transitions | deck transitions/state | deck transitions/s | Spin states | Spin transitions | Spin transitions/state | Spin transitions/s | deck / Spin transitions/s |"
+		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		printf '%s\n' "${TRANS[@]}"
+		echo
+	fi
 	if [ ${#NR[@]} -gt 0 ]; then
 		echo "### Without reduction (deck --por=off, 1 worker; Spin -DNOREDUCE)"
 		echo
-		echo "| model | size | deck states | deck (s) | deck states/s | Spin states | Spin build (s) | Spin search (s) | Spin total (s) | Spin states/s | deck / Spin total |"
-		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		echo "| model | size | deck states | deck (s) | deck states/s | deck transitions/s | Spin states | Spin build (s) | Spin search (s) | Spin total (s) | Spin states/s | Spin transitions/s | deck / Spin total |"
+		echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 		printf '%s\n' "${NR[@]}"
 		echo
 	fi
