@@ -339,9 +339,14 @@ func (m *Machine) objWord(sh, loc []int64, c *card.Card) (int32, Fault) {
 	if c.Y == card.NoExpr {
 		return g.Base, Fault{}
 	}
-	idx, f := m.eval(c.Y, sh, loc)
-	if f.Kind != NoFault {
-		return 0, f
+	var idx int64
+	if code := m.exprCode(c.Y); len(code) == 1 && code[0].Op == card.XLocal {
+		idx = loc[code[0].A] // fork[first]: the common index, without a call
+	} else {
+		var f Fault
+		if idx, f = m.eval(c.Y, sh, loc); f.Kind != NoFault {
+			return 0, f
+		}
 	}
 	if idx < 0 || idx >= int64(g.Len) {
 		return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(g.Len)}
@@ -896,7 +901,6 @@ const smallEval = 8
 // shallow expressions use a small array, because zeroing the full
 // MaxEvalDepth array on every card was a measurable share of a run.
 func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
-	x := &m.P.Exprs[e]
 	code := m.exprCode(e)
 	if len(code) == 1 {
 		switch in := &code[0]; in.Op {
@@ -908,7 +912,7 @@ func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 			return sh[in.A], Fault{}
 		}
 	}
-	if x.Depth <= smallEval {
+	if m.P.Exprs[e].Depth <= smallEval {
 		var st [smallEval]int64
 		return run(code, st[:], sh, locals, nil)
 	}
