@@ -25,6 +25,11 @@ type ExprCode struct {
 //	OrJump    A = skip          x -> x and jump A if x is true, else pop
 //	AddK .. GeK A = value       x -> x op A          (only in the vm's own
 //	                                                  fused code, see vm.fuse)
+//	AddL .. GeL A = slot        x -> x op locals[A]  (fused too)
+//	AddLK .. GeLK A = value, B = slot
+//	                            -> locals[B] op A    (fused too)
+//	GlobalAtL A = base | slot<<32, B = len
+//	                            -> sh[base+locals[slot]] (fused too)
 type XOp uint8
 
 const (
@@ -60,11 +65,37 @@ const (
 	XLeK
 	XGtK
 	XGeK
+	// The binary operations with a local as their right operand (x op
+	// locals[A]), fused from a Local and the operation after it.
+	XAddL
+	XSubL
+	XEqL
+	XNeL
+	XLtL
+	XLeL
+	XGtL
+	XGeL
+	// A local and a constant as one operation, pushed (locals[B] op A),
+	// fused from a Local, a Const and the operation after them.
+	XAddLK
+	XSubLK
+	XEqLK
+	XNeLK
+	XLtLK
+	XLeLK
+	XGtLK
+	XGeLK
+	// An element of a shared array indexed by a local, pushed: the array
+	// starts at word A&0xffffffff, has B elements, and the index is
+	// locals[A>>32]; fused from a Local and a GlobalAt.
+	XGlobalAtL
 )
 
 var xopNames = [...]string{"const", "local", "global", "global@", "neg", "not", "add", "sub", "mul",
 	"div", "mod", "eq", "ne", "lt", "le", "gt", "ge", "andjump", "orjump", "local@",
-	"add#", "sub#", "mod#", "eq#", "ne#", "lt#", "le#", "gt#", "ge#"}
+	"add#", "sub#", "mod#", "eq#", "ne#", "lt#", "le#", "gt#", "ge#",
+	"add$", "sub$", "eq$", "ne$", "lt$", "le$", "gt$", "ge$",
+	"$add#", "$sub#", "$eq#", "$ne#", "$lt#", "$le#", "$gt#", "$ge#", "global@$"}
 
 func (op XOp) String() string {
 	if int(op) < len(xopNames) {

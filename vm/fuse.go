@@ -16,13 +16,52 @@ var fusedK = [...]card.XOp{
 	card.XGe:  card.XGeK,
 }
 
-// fuse returns the code the vm runs for an expression: code with every
-// Const followed by a binary operation it covers made into one
-// instruction that takes the constant as its operand (`i + 1`, `x == 0`
-// and `k < N` are most of a program's expressions, and each fusion saves
-// a dispatch and a push). Jumps are renumbered. A Const is left alone when
-// a jump lands on the operation after it: there the stack's top is not
-// always the constant. The analyses (card's accesses, the checker's
+// fusedL maps a binary operation to its form with a local as the right
+// operand, and fusedLK to its form with a local on the left and a
+// constant on the right (0: none).
+var fusedL = [...]card.XOp{
+	card.XAdd: card.XAddL,
+	card.XSub: card.XSubL,
+	card.XEq:  card.XEqL,
+	card.XNe:  card.XNeL,
+	card.XLt:  card.XLtL,
+	card.XLe:  card.XLeL,
+	card.XGt:  card.XGtL,
+	card.XGe:  card.XGeL,
+}
+
+var fusedLK = [...]card.XOp{
+	card.XAdd: card.XAddLK,
+	card.XSub: card.XSubLK,
+	card.XEq:  card.XEqLK,
+	card.XNe:  card.XNeLK,
+	card.XLt:  card.XLtLK,
+	card.XLe:  card.XLeLK,
+	card.XGt:  card.XGtLK,
+	card.XGe:  card.XGeLK,
+}
+
+// fusedOp returns table[op], or 0 when op is outside the table.
+func fusedOp(table []card.XOp, op card.XOp) card.XOp {
+	if int(op) < len(table) {
+		return table[op]
+	}
+	return 0
+}
+
+// fuse returns the code the vm runs for an expression: the common pairs
+// and triples of instructions made into one (`i + 1`, `x == 0` and `k < N`
+// are most of a program's expressions, and each fusion saves a dispatch
+// and a push):
+//
+//	Local Const op  ->  opLK   (k < N)
+//	Local GlobalAt  ->  GlobalAtL  (pos[k])
+//	Local op        ->  opL    (x < j)
+//	Const op        ->  opK    (x + 1)
+//
+// Jumps are renumbered. Nothing is fused across a place a jump lands on
+// (but its first instruction): there the stack is not always what the
+// instructions before leave. The analyses (card's accesses, the checker's
 // reductions, dead locals) keep reading the compiler's code, which this
 // leaves unchanged; only the vm's evaluation runs the fused form.
 func fuse(code []card.Instr) []card.Instr {
@@ -37,13 +76,39 @@ func fuse(code []card.Instr) []card.Instr {
 	for k := 0; k < len(code); k++ {
 		at[k] = len(out)
 		in := code[k]
-		if in.Op == card.XConst && k+1 < len(code) && !landing[k+1] {
-			if op := code[k+1].Op; int(op) < len(fusedK) && fusedK[op] != 0 {
-				out = append(out, card.Instr{Op: fusedK[op], A: in.A})
+		// free(n): the n instructions after k may be fused with it.
+		free := func(n int) bool {
+			if k+n >= len(code) {
+				return false
+			}
+			for j := k + 1; j <= k+n; j++ {
+				if landing[j] {
+					return false
+				}
+			}
+			return true
+		}
+		var f card.Instr
+		n := 0 // instructions taken with k
+		switch {
+		case in.Op == card.XLocal && free(2) && code[k+1].Op == card.XConst && fusedOp(fusedLK[:], code[k+2].Op) != 0 &&
+			in.A == int64(int32(in.A)):
+			f, n = card.Instr{Op: fusedOp(fusedLK[:], code[k+2].Op), A: code[k+1].A, B: int32(in.A)}, 2
+		case in.Op == card.XLocal && free(1) && code[k+1].Op == card.XGlobalAt &&
+			in.A >= 0 && in.A < 1<<31 && code[k+1].A >= 0 && code[k+1].A < 1<<32:
+			f, n = card.Instr{Op: card.XGlobalAtL, A: code[k+1].A | in.A<<32, B: code[k+1].B}, 1
+		case in.Op == card.XLocal && free(1) && fusedOp(fusedL[:], code[k+1].Op) != 0:
+			f, n = card.Instr{Op: fusedOp(fusedL[:], code[k+1].Op), A: in.A}, 1
+		case in.Op == card.XConst && free(1) && fusedOp(fusedK[:], code[k+1].Op) != 0:
+			f, n = card.Instr{Op: fusedOp(fusedK[:], code[k+1].Op), A: in.A}, 1
+		}
+		if n > 0 {
+			out = append(out, f)
+			for ; n > 0; n-- {
 				k++
 				at[k] = len(out) - 1
-				continue
 			}
+			continue
 		}
 		out = append(out, in)
 	}

@@ -1057,6 +1057,76 @@ func run(code []card.Instr, st, sh, locals []int64, reads *readLog) (int64, Faul
 			st[sp-1] = b2i(st[sp-1] > in.A)
 		case card.XGeK:
 			st[sp-1] = b2i(st[sp-1] >= in.A)
+		case card.XAddL:
+			x, y := st[sp-1], locals[in.A]
+			r := x + y
+			if (x^r)&(y^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XSubL:
+			x, y := st[sp-1], locals[in.A]
+			r := x - y
+			if (x^y)&(x^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp-1] = r
+		case card.XEqL:
+			st[sp-1] = b2i(st[sp-1] == locals[in.A])
+		case card.XNeL:
+			st[sp-1] = b2i(st[sp-1] != locals[in.A])
+		case card.XLtL:
+			st[sp-1] = b2i(st[sp-1] < locals[in.A])
+		case card.XLeL:
+			st[sp-1] = b2i(st[sp-1] <= locals[in.A])
+		case card.XGtL:
+			st[sp-1] = b2i(st[sp-1] > locals[in.A])
+		case card.XGeL:
+			st[sp-1] = b2i(st[sp-1] >= locals[in.A])
+		case card.XAddLK:
+			x, y := locals[in.B], in.A
+			r := x + y
+			if (x^r)&(y^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp] = r
+			sp++
+		case card.XSubLK:
+			x, y := locals[in.B], in.A
+			r := x - y
+			if (x^y)&(x^r) < 0 {
+				return 0, Fault{Kind: Overflow}
+			}
+			st[sp] = r
+			sp++
+		case card.XEqLK:
+			st[sp] = b2i(locals[in.B] == in.A)
+			sp++
+		case card.XNeLK:
+			st[sp] = b2i(locals[in.B] != in.A)
+			sp++
+		case card.XLtLK:
+			st[sp] = b2i(locals[in.B] < in.A)
+			sp++
+		case card.XLeLK:
+			st[sp] = b2i(locals[in.B] <= in.A)
+			sp++
+		case card.XGtLK:
+			st[sp] = b2i(locals[in.B] > in.A)
+			sp++
+		case card.XGeLK:
+			st[sp] = b2i(locals[in.B] >= in.A)
+			sp++
+		case card.XGlobalAtL:
+			base, idx := in.A&0xffffffff, locals[in.A>>32]
+			if idx < 0 || idx >= int64(in.B) {
+				return 0, Fault{Kind: IndexOutOfRange, A: idx, B: int64(in.B)}
+			}
+			if reads != nil {
+				reads.add(int32(base + idx))
+			}
+			st[sp] = sh[base+idx]
+			sp++
 		case card.XEq:
 			sp--
 			st[sp-1] = b2i(st[sp-1] == st[sp])
