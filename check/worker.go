@@ -136,12 +136,21 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 		if mv.stuck < 0 && !p.Procs[cd.Proc].Daemon {
 			mv.stuck = i
 		}
-		if !m.EnabledAt(s, i, pc) {
-			continue
+		// An either's guards decide both whether it can move and its
+		// choices (MovesAt evaluates them once); other cards ask
+		// EnabledAt directly, a call less.
+		k := 0
+		switch {
+		case cd.Op == card.Either:
+			k = m.MovesAt(s, i, pc)
+		case m.EnabledAt(s, i, pc):
+			k = 1
+			if vm.MayChoose(cd.Op) {
+				k = m.ChoicesAt(s.Shared(p), s.Locals(i), pc)
+			}
 		}
-		k := 1
-		if vm.MayChoose(cd.Op) {
-			k = m.ChoicesAt(s.Shared(p), s.Locals(i), pc)
+		if k == 0 {
+			continue
 		}
 		// With reduction, a stack standing at an ample card moves
 		// alone: the first such stack.

@@ -28,6 +28,30 @@ func (m *Machine) eitherReady(sh, loc []int64, c *card.Card) (bool, Fault) {
 	return false, Fault{}
 }
 
+// eitherMoves is eitherReady and eitherChoices in one pass over the
+// guards: the number of open branches, 0 when none is open, and 1 when a
+// guard fails to evaluate (Exec then reports the error).
+func (m *Machine) eitherMoves(sh, loc []int64, c *card.Card) int {
+	gs := card.EitherGuards(m.P, c.A)
+	if gs == nil {
+		return len(m.P.Eithers[c.A])
+	}
+	n := 0
+	for _, g := range gs {
+		if g != card.NoExpr {
+			v, f := m.eval(g, sh, loc)
+			if f.Kind != NoFault {
+				return 1
+			}
+			if v == 0 {
+				continue
+			}
+		}
+		n++
+	}
+	return n
+}
+
 // eitherChoices is the number of open branches of either card c (1 when a
 // guard fails, or none is open: Exec then reports the error, and Step
 // reports a closed card as blocked before asking).

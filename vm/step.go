@@ -239,6 +239,27 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 	return ok
 }
 
+// MovesAt returns how many moves stack i has: 0 when Enabled says it
+// cannot move, and otherwise what Choices says. pc must be s.PC(i). An
+// either's guards are evaluated once for both answers; the checker asks
+// this of every stack of every state.
+func (m *Machine) MovesAt(s *State, i int, pc int32) int {
+	c := &m.P.Cards[pc]
+	if c.Op == card.Either {
+		if s.net && m.stackDown(s, i) {
+			return 0
+		}
+		return m.eitherMoves(s.Shared(m.P), s.Locals(i), c)
+	}
+	if !m.EnabledAt(s, i, pc) {
+		return 0
+	}
+	if MayChoose(c.Op) {
+		return m.ChoicesAt(s.Shared(m.P), s.Locals(i), pc)
+	}
+	return 1
+}
+
 // EnabledByOp tells what Enabled says of a stack standing at a card with
 // operation op when the operation alone decides it, in a program not
 // placed on nodes: such a card can always be taken (Done: never),
