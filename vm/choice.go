@@ -81,26 +81,36 @@ func (m *Machine) eitherChoices(sh, loc []int64, c *card.Card) int {
 // all the branches): the choice-th open branch (the first open one when
 // choice is out of range).
 func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int, Fault) {
+	b, _, f := m.eitherPick(sh, loc, c, choice)
+	return b, f
+}
+
+// eitherPick is eitherBranch that also tells whether any branch is open:
+// when none is, the card is blocked (and b is 0). Step asks it instead of
+// eitherReady and eitherBranch, so that the guards are evaluated once: the
+// guards before the first open one are those eitherReady evaluates, so the
+// same fault is found.
+func (m *Machine) eitherPick(sh, loc []int64, c *card.Card, choice int) (b int, open bool, f Fault) {
 	gs := card.EitherGuards(m.P, c.A)
 	if gs == nil {
 		if choice < 0 || choice >= len(m.P.Eithers[c.A]) {
 			choice = 0
 		}
-		return choice, Fault{}
+		return choice, true, Fault{}
 	}
 	first, k := -1, 0
 	for b, g := range gs {
 		if g != card.NoExpr {
 			v, f := m.eval(g, sh, loc)
 			if f.Kind != NoFault {
-				return 0, f
+				return 0, true, f
 			}
 			if v == 0 {
 				continue
 			}
 		}
 		if k == choice {
-			return b, Fault{}
+			return b, true, Fault{}
 		}
 		if first < 0 {
 			first = b
@@ -108,9 +118,9 @@ func (m *Machine) eitherBranch(sh, loc []int64, c *card.Card, choice int) (int, 
 		k++
 	}
 	if first < 0 {
-		first = 0 // no branch is open: callers test readiness first
+		return 0, false, Fault{}
 	}
-	return first, Fault{}
+	return first, true, Fault{}
 }
 
 // EitherBranch returns which branch (its position among all branches of

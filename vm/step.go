@@ -445,6 +445,8 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		return Result{Status: Blocked, PC: pc}
 	}
 	switch op := c.Op; {
+	case op == card.Either:
+		return m.stepEither(s, i, pc, c, sh, loc, choice, h)
 	case op.MayWait():
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
@@ -472,6 +474,45 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 		}
 	}
 	return r
+}
+
+// stepEither is Step for an either card c at pc. Ready and Exec would
+// each evaluate the guards: the branch is picked once, and the card is
+// blocked when none is open. It is a function of its own so that Step's
+// path for the other cards stays as it was.
+func (m *Machine) stepEither(s *State, i int, pc int32, c *card.Card, sh, loc []int64, choice int, h Host) Result {
+	b, open, f := m.eitherPick(sh, loc, c, choice)
+	if f.Kind != NoFault {
+		return Failure(pc, f)
+	}
+	if !open {
+		return Result{Status: Blocked, PC: pc}
+	}
+	next, r := m.execEither(sh, loc, i, pc, c, b, h)
+	if r.Status != OK {
+		return r
+	}
+	if next >= 0 {
+		// A branch's atomic body may spawn or print, which moves the
+		// words: find the stack again.
+		s.W[s.off[i]] = int64(next)
+		m.Kill(s.Locals(i), c, next)
+	}
+	return r
+}
+
+// execEither takes branch b of either card c (at pc) for stack id: it
+// runs the branch's atomic body, when the branch begins with a guarded
+// one, and returns the card the branch starts at.
+func (m *Machine) execEither(sh, loc []int64, id int, pc int32, c *card.Card, b int, h Host) (int32, Result) {
+	if bs := card.EitherBodies(m.P, c.A); bs != nil && bs[b] >= 0 {
+		// A branch that begins with a guarded atomic block: its guard
+		// held, and its body runs in this step too.
+		if r := m.runBody(sh, loc, id, pc, bs[b], h); r.Status != OK {
+			return 0, r
+		}
+	}
+	return m.P.Eithers[c.A][b], Result{PC: pc}
 }
 
 // memoryOnly reports whether Ready and Exec of operation op read and
@@ -740,14 +781,7 @@ func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Hos
 		if f.Kind != NoFault {
 			return fail(f)
 		}
-		if bs := card.EitherBodies(p, c.A); bs != nil && bs[b] >= 0 {
-			// A branch that begins with a guarded atomic block: its guard
-			// held, and its body runs in this step too.
-			if r := m.runBody(sh, loc, id, pc, bs[b], h); r.Status != OK {
-				return 0, r
-			}
-		}
-		return p.Eithers[c.A][b], Result{PC: pc}
+		return m.execEither(sh, loc, id, pc, c, b, h)
 	case card.Return:
 		var v int64
 		if c.X != card.NoExpr {
