@@ -958,6 +958,9 @@ const smallEval = 8
 func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 	code := m.exprCode(e)
 	if len(code) == 1 {
+		// The one-instruction expressions, without run's loop: a
+		// variable, and (fused) a local compared with a constant, the
+		// condition of most loops.
 		switch in := &code[0]; in.Op {
 		case card.XConst:
 			return in.A, Fault{}
@@ -965,6 +968,18 @@ func (m *Machine) eval(e card.Expr, sh, locals []int64) (int64, Fault) {
 			return locals[in.A], Fault{}
 		case card.XGlobal:
 			return sh[in.A], Fault{}
+		case card.XEqLK:
+			return b2i(locals[in.B] == in.A), Fault{}
+		case card.XNeLK:
+			return b2i(locals[in.B] != in.A), Fault{}
+		case card.XLtLK:
+			return b2i(locals[in.B] < in.A), Fault{}
+		case card.XLeLK:
+			return b2i(locals[in.B] <= in.A), Fault{}
+		case card.XGtLK:
+			return b2i(locals[in.B] > in.A), Fault{}
+		case card.XGeLK:
+			return b2i(locals[in.B] >= in.A), Fault{}
 		}
 	}
 	if m.P.Exprs[e].Depth <= smallEval {
