@@ -10,17 +10,20 @@ import (
 	"github.com/deck-lang/deck/compile"
 )
 
-// TestMovesAtSameAsEnabledAndChoices walks every example and bench model
-// at random and asks, in every state it passes, each stack's moves both
-// ways: MovesAt must be 0 where Enabled says no and Choices elsewhere.
-func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
+// walkExamples walks every example and bench model at random, five walks
+// of up to 300 cards each, and calls visit with every state passed and
+// every stack in it.
+func walkExamples(t *testing.T, visit func(f string, m *Machine, s *State, i int)) {
+	t.Helper()
 	var files []string
 	for _, pat := range []string{"../examples/*.deck", "../bench/models/*.deck", "../bench/beem/models/*.deck"} {
 		m, _ := filepath.Glob(pat)
 		files = append(files, m...)
 	}
+	if len(files) < 50 {
+		t.Fatalf("found %d programs, want the examples and bench models", len(files))
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	asked, eithers := 0, 0
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -28,7 +31,7 @@ func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
 		}
 		p, err := compile.Source(f, src)
 		if err != nil {
-			continue
+			continue // an example that shows a compile error
 		}
 		m := New(p)
 		for walk := 0; walk < 5; walk++ {
@@ -36,17 +39,9 @@ func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
 			for step := 0; step < 300; step++ {
 				var ready []int
 				for i := 0; i < s.NumStacks(); i++ {
-					want := 0
+					visit(f, m, s, i)
 					if m.Enabled(s, i) {
-						want = m.Choices(s, i)
 						ready = append(ready, i)
-					}
-					if got := m.MovesAt(s, i, s.PC(i)); got != want {
-						t.Fatalf("%s: stack %d at card %d: MovesAt %d, Enabled and Choices %d", f, i, s.PC(i), got, want)
-					}
-					asked++
-					if p.Cards[s.PC(i)].Op == card.Either {
-						eithers++
 					}
 				}
 				if len(ready) == 0 {
@@ -59,8 +54,67 @@ func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMovesAtSameAsEnabledAndChoices: MovesAt is 0 where Enabled says no
+// and Choices elsewhere.
+func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
+	asked, eithers := 0, 0
+	walkExamples(t, func(f string, m *Machine, s *State, i int) {
+		want := 0
+		if m.Enabled(s, i) {
+			want = m.Choices(s, i)
+		}
+		if got := m.MovesAt(s, i, s.PC(i)); got != want {
+			t.Fatalf("%s: stack %d at card %d: MovesAt %d, Enabled and Choices %d", f, i, s.PC(i), got, want)
+		}
+		asked++
+		if m.P.Cards[s.PC(i)].Op == card.Either {
+			eithers++
+		}
+	})
 	if eithers == 0 {
 		t.Fatal("no stack stood at an either")
 	}
 	t.Logf("asked %d stacks, %d at an either", asked, eithers)
+}
+
+// TestEnabledAtSameAsReady: EnabledAt's shortcuts (locks, semaphores,
+// events, channels and joins answered from the state's words) say what
+// Ready says.
+func TestEnabledAtSameAsReady(t *testing.T) {
+	shortcut := 0
+	walkExamples(t, func(f string, m *Machine, s *State, i int) {
+		p := m.P
+		pc := s.PC(i)
+		c := &p.Cards[pc]
+		var want bool
+		if v, known := EnabledByOp(c.Op); known {
+			want = v
+		} else {
+			switch c.Op {
+			case card.Start, card.CondSleep:
+			case card.Either:
+				want, _ = m.eitherReady(s.Shared(p), s.Locals(i), c)
+			default:
+				want, _ = m.Ready(s.Shared(p), s.Locals(i), i, pc, s.host(p, i))
+			}
+		}
+		if s.net && m.stackDown(s, i) {
+			want = false
+		}
+		if got := m.EnabledAt(s, i, pc); got != want {
+			t.Fatalf("%s: stack %d at card %d (%v): EnabledAt %v, Ready %v", f, i, pc, c.Op, got, want)
+		}
+		switch c.Op {
+		case card.Lock, card.Acquire, card.Wait, card.Recv, card.Join:
+			if !s.net {
+				shortcut++
+			}
+		}
+	})
+	if shortcut < 1000 {
+		t.Fatalf("only %d stacks stood at a card with a shortcut", shortcut)
+	}
+	t.Logf("%d stacks at a card with a shortcut", shortcut)
 }

@@ -229,6 +229,46 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
 		return ok
 	}
+	if !s.net {
+		// The commonest waits answered from the state's words, as Ready
+		// answers them (TestEnabledAtSameAsReady): a lock, semaphore,
+		// event or channel named directly or by a local index, and a
+		// join on a handle in a local.
+		switch c.Op {
+		case card.Lock, card.Acquire, card.Wait, card.Recv:
+			g := &m.P.Globals[c.Obj]
+			w, simple := g.Base, true
+			if c.Y != card.NoExpr {
+				code := m.exprCode(c.Y)
+				simple = len(code) == 1 && code[0].Op == card.XLocal
+				if simple {
+					idx := s.Locals(i)[code[0].A]
+					if idx < 0 || idx >= int64(g.Len) {
+						return true // Step reports the index
+					}
+					w += int32(idx) * g.Stride
+				}
+			}
+			if simple {
+				v := s.W[1+w]
+				switch c.Op {
+				case card.Lock:
+					return v == 0
+				case card.Acquire:
+					return v > 0
+				}
+				return v != 0
+			}
+		case card.Join:
+			if code := m.exprCode(c.X); len(code) == 1 && code[0].Op == card.XLocal {
+				hd := s.Locals(i)[code[0].A]
+				if hd < 0 || hd >= int64(s.NumStacks()) {
+					return true // Step reports the bad handle
+				}
+				return s.Finished(m.P, int(hd))
+			}
+		}
+	}
 	// Only a join, and a send on nodes, ask the host: the others are
 	// spared making one.
 	var h Host
