@@ -80,8 +80,8 @@ func TestMovesAtSameAsEnabledAndChoices(t *testing.T) {
 }
 
 // TestEnabledAtSameAsReady: EnabledAt's shortcuts (locks, semaphores,
-// events, channels and joins answered from the state's words) say what
-// Ready says.
+// events, channels and joins answered from the state's words) and Step's
+// (simpleWait) say what Ready says.
 func TestEnabledAtSameAsReady(t *testing.T) {
 	shortcut := 0
 	walkExamples(t, func(f string, m *Machine, s *State, i int) {
@@ -106,8 +106,14 @@ func TestEnabledAtSameAsReady(t *testing.T) {
 		if got := m.EnabledAt(s, i, pc); got != want {
 			t.Fatalf("%s: stack %d at card %d (%v): EnabledAt %v, Ready %v", f, i, pc, c.Op, got, want)
 		}
+		// Step's shortcut.
+		if ok, known := m.simpleWait(c, s.Shared(p), s.Locals(i)); known && ok != want {
+			t.Fatalf("%s: stack %d at card %d (%v): simpleWait %v, Ready %v", f, i, pc, c.Op, ok, want)
+		}
 		switch c.Op {
-		case card.Lock, card.Acquire, card.Wait, card.Recv, card.Join:
+		case card.Lock, card.Acquire, card.Wait, card.Recv:
+			shortcut++
+		case card.Join:
 			if !s.net {
 				shortcut++
 			}

@@ -229,44 +229,43 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
 		return ok
 	}
-	if !s.net {
-		// The commonest waits answered from the state's words, as Ready
-		// answers them (TestEnabledAtSameAsReady): a lock, semaphore,
-		// event or channel named directly or by a local index, and a
-		// join on a handle in a local.
-		switch c.Op {
-		case card.Lock, card.Acquire, card.Wait, card.Recv:
-			g := &m.P.Globals[c.Obj]
-			w, simple := g.Base, true
-			if c.Y != card.NoExpr {
-				code := m.exprCode(c.Y)
-				simple = len(code) == 1 && code[0].Op == card.XLocal
-				if simple {
-					idx := s.Locals(i)[code[0].A]
-					if idx < 0 || idx >= int64(g.Len) {
-						return true // Step reports the index
-					}
-					w += int32(idx) * g.Stride
-				}
-			}
+	// The commonest waits answered from the state's words, as Ready
+	// answers them (TestEnabledAtSameAsReady): a lock, semaphore, event
+	// or channel named directly or by a local index (simpleWait, written
+	// out here: a call for every stack of every state cost more than it
+	// saved), and, off nodes, a join on a handle in a local.
+	switch c.Op {
+	case card.Lock, card.Acquire, card.Wait, card.Recv:
+		g := &m.P.Globals[c.Obj]
+		w, simple := g.Base, true
+		if c.Y != card.NoExpr {
+			code := m.exprCode(c.Y)
+			simple = len(code) == 1 && code[0].Op == card.XLocal
 			if simple {
-				v := s.W[1+w]
-				switch c.Op {
-				case card.Lock:
-					return v == 0
-				case card.Acquire:
-					return v > 0
+				idx := s.Locals(i)[code[0].A]
+				if idx < 0 || idx >= int64(g.Len) {
+					return true // Step reports the index
 				}
-				return v != 0
+				w += int32(idx) * g.Stride
 			}
-		case card.Join:
-			if code := m.exprCode(c.X); len(code) == 1 && code[0].Op == card.XLocal {
-				hd := s.Locals(i)[code[0].A]
-				if hd < 0 || hd >= int64(s.NumStacks()) {
-					return true // Step reports the bad handle
-				}
-				return s.Finished(m.P, int(hd))
+		}
+		if simple {
+			v := s.W[1+w]
+			switch c.Op {
+			case card.Lock:
+				return v == 0
+			case card.Acquire:
+				return v > 0
 			}
+			return v != 0
+		}
+	case card.Join:
+		if code := m.exprCode(c.X); !s.net && len(code) == 1 && code[0].Op == card.XLocal {
+			hd := s.Locals(i)[code[0].A]
+			if hd < 0 || hd >= int64(s.NumStacks()) {
+				return true // Step reports the bad handle
+			}
+			return s.Finished(m.P, int(hd))
 		}
 	}
 	// Only a join, and a send on nodes, ask the host: the others are
@@ -277,6 +276,40 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 	}
 	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, h)
 	return ok
+}
+
+// simpleWait answers Ready for a lock, a semaphore's acquire, an event's
+// wait or a channel's receive whose object is named directly or by a
+// local index in range, from shared memory sh and the stack's locals
+// loc: ok is whether the stack may go on. known is false for every other
+// card, and for an index out of range (Ready reports the fault).
+func (m *Machine) simpleWait(c *card.Card, sh, loc []int64) (ok, known bool) {
+	switch c.Op {
+	case card.Lock, card.Acquire, card.Wait, card.Recv:
+	default:
+		return false, false
+	}
+	g := &m.P.Globals[c.Obj]
+	w := g.Base
+	if c.Y != card.NoExpr {
+		code := m.exprCode(c.Y)
+		if len(code) != 1 || code[0].Op != card.XLocal {
+			return false, false
+		}
+		idx := loc[code[0].A]
+		if idx < 0 || idx >= int64(g.Len) {
+			return false, false
+		}
+		w += int32(idx) * g.Stride
+	}
+	switch v := sh[w]; c.Op {
+	case card.Lock:
+		return v == 0, true
+	case card.Acquire:
+		return v > 0, true
+	default:
+		return v != 0, true
+	}
 }
 
 // MovesAt returns how many moves stack i has: 0 when Enabled says it
@@ -488,6 +521,12 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	case op == card.Either:
 		return m.stepEither(s, i, pc, c, sh, loc, choice, h)
 	case op.MayWait():
+		if ok, known := m.simpleWait(c, sh, loc); known {
+			if !ok {
+				return Result{Status: Blocked, PC: pc}
+			}
+			break
+		}
 		ok, f := m.Ready(sh, loc, i, pc, h)
 		if f.Kind != NoFault {
 			return Failure(pc, f)
