@@ -24,16 +24,8 @@ fi
 a=$1 b=$2
 shift 2
 rounds=${ROUNDS:-7}
-tmp=$(mktemp -d)
-trap 'git worktree remove --force "$tmp/src" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-
-build() { # build REV OUT
-	git worktree add --detach "$tmp/src" "$1" >/dev/null 2>&1
-	(cd "$tmp/src" && go build -o "$2" ./cmd/deck)
-	git worktree remove --force "$tmp/src" >/dev/null
-}
-build "$a" "$tmp/deck.a"
-build "$b" "$tmp/deck.b"
+# shellcheck source=internal/ab.sh
+. bench/internal/ab.sh
 
 for model in "$@"; do
 	: >"$tmp/times"

@@ -10,7 +10,7 @@
 #
 # Why instructions: on the 2-core virtual machine the time of the same run
 # moves by 5-50 % with the other work on the host, while the instruction
-# count of a one-worker run is the same from run to run (the collector is
+# count of a one-worker run moves by less than 0.1 % (the collector is
 # off, GOGC=off, so its work does not vary). The checker's inner loop runs
 # at three or more instructions a cycle, so fewer instructions is less
 # time, though a change that trades instructions for cache misses needs
@@ -26,16 +26,8 @@ fi
 command -v valgrind >/dev/null || { echo "ir_ab.sh: valgrind not found (apt-get install valgrind)" >&2; exit 2; }
 a=$1 b=$2
 shift 2
-tmp=$(mktemp -d)
-trap 'git worktree remove --force "$tmp/src" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-
-build() { # build REV OUT
-	git worktree add --detach "$tmp/src" "$1" >/dev/null 2>&1
-	(cd "$tmp/src" && go build -o "$2" ./cmd/deck)
-	git worktree remove --force "$tmp/src" >/dev/null
-}
-build "$a" "$tmp/deck.a"
-build "$b" "$tmp/deck.b"
+# shellcheck source=internal/ab.sh
+. bench/internal/ab.sh
 
 # count BIN MODEL: prints "instructions states transitions".
 count() {

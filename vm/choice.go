@@ -56,25 +56,7 @@ func (m *Machine) eitherMoves(sh, loc []int64, c *card.Card) int {
 // guard fails, or none is open: Exec then reports the error, and Step
 // reports a closed card as blocked before asking).
 func (m *Machine) eitherChoices(sh, loc []int64, c *card.Card) int {
-	gs := card.EitherGuards(m.P, c.A)
-	if gs == nil {
-		return len(m.P.Eithers[c.A])
-	}
-	n := 0
-	for _, g := range gs {
-		if g == card.NoExpr {
-			n++
-			continue
-		}
-		v, f := m.eval(g, sh, loc)
-		if f.Kind != NoFault {
-			return 1
-		}
-		if v != 0 {
-			n++
-		}
-	}
-	return max(n, 1)
+	return max(m.eitherMoves(sh, loc, c), 1)
 }
 
 // eitherBranch returns the branch that choice takes (its position among

@@ -3,13 +3,10 @@ package vm
 import (
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/deck-lang/deck/card"
-	"github.com/deck-lang/deck/compile"
 )
 
 func TestFuse(t *testing.T) {
@@ -72,14 +69,6 @@ func TestFuse(t *testing.T) {
 // bench model, as the compiler wrote it and fused, on random shared memory
 // and locals, and wants the same value and the same fault.
 func TestFusedSameAsCompiled(t *testing.T) {
-	var files []string
-	for _, pat := range []string{"../examples/*.deck", "../bench/models/*.deck", "../bench/beem/models/*.deck"} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	if len(files) < 50 {
-		t.Fatalf("found %d programs, want the examples and bench models", len(files))
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	values := []int64{0, 1, -1, 2, 3, 5, math.MaxInt64, math.MinInt64}
 	draw := func() int64 {
@@ -89,15 +78,8 @@ func TestFusedSameAsCompiled(t *testing.T) {
 		return rng.Int64N(9) - 2
 	}
 	fused, exprs := 0, 0
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := compile.Source(f, src)
-		if err != nil {
-			continue // an example that shows a compile error
-		}
+	for _, ex := range examplePrograms(t) {
+		f, p := ex.file, ex.p
 		m := New(p)
 		sh := make([]int64, p.SharedWords+1)
 		loc := make([]int64, 64)

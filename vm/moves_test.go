@@ -2,12 +2,9 @@ package vm
 
 import (
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/deck-lang/deck/card"
-	"github.com/deck-lang/deck/compile"
 )
 
 // walkExamples walks every example and bench model at random, five walks
@@ -15,24 +12,9 @@ import (
 // every stack in it.
 func walkExamples(t *testing.T, visit func(f string, m *Machine, s *State, i int)) {
 	t.Helper()
-	var files []string
-	for _, pat := range []string{"../examples/*.deck", "../bench/models/*.deck", "../bench/beem/models/*.deck"} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
-	if len(files) < 50 {
-		t.Fatalf("found %d programs, want the examples and bench models", len(files))
-	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := compile.Source(f, src)
-		if err != nil {
-			continue // an example that shows a compile error
-		}
+	for _, ex := range examplePrograms(t) {
+		f, p := ex.file, ex.p
 		m := New(p)
 		for walk := 0; walk < 5; walk++ {
 			s := m.Init()
