@@ -114,6 +114,9 @@ type stateMoves struct {
 	total  int     // every move numbered
 	stuck  int     // the first unfinished stack that is not a daemon, or -1
 	lost   bool    // no stack can move, and losing what is in flight is a deadlock
+	// ready: the stacks (below 64) that EnabledAt found enabled without
+	// a fault, whose first card a transition takes with vm.StepReady.
+	ready uint64
 }
 
 // listMoves lists the moves of state s, using w's scratch slices. expand
@@ -140,13 +143,15 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 		// choices (MovesAt evaluates them once); other cards ask
 		// EnabledAt directly, a call less.
 		k := 0
-		switch {
-		case cd.Op == card.Either:
+		if cd.Op == card.Either {
 			k = m.MovesAt(s, i, pc)
-		case m.EnabledAt(s, i, pc):
+		} else if ok, clean := m.EnabledAt(s, i, pc); ok {
 			k = 1
 			if vm.MayChoose(cd.Op) {
 				k = m.ChoicesAt(s.Shared(p), s.Locals(i), pc)
+			}
+			if clean && i < 64 {
+				mv.ready |= 1 << i
 			}
 		}
 		if k == 0 {
@@ -246,8 +251,9 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 				ord += uint64(k)
 				continue
 			}
+			ready := mv.ready>>i&1 != 0
 			for ch := 0; ch < k; ch++ {
-				sink = w.transition(s, i, ch, parent|ord, depth) || sink
+				sink = w.transition(s, i, ch, parent|ord, depth, ready) || sink
 				ord++
 			}
 		}
@@ -256,7 +262,7 @@ func (w *worker) expand(id, key uint64, words []int64) bool {
 				ord++
 				continue
 			}
-			sink = w.transition(s, int(nets[e]), int(nets[e+1]), parent|ord, depth) || sink
+			sink = w.transition(s, int(nets[e]), int(nets[e+1]), parent|ord, depth, false) || sink
 			ord++
 		}
 		// An ample transition that ends its path (a failure, a broken
@@ -332,7 +338,9 @@ func (w *worker) flush() bool {
 // state s, folding what follows, and either records a violation or queues
 // the resulting state for flush to file. It reports whether the path ends
 // there (a failure, or a state that breaks an invariant).
-func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end bool) {
+// ready says that EnabledAt found stack i enabled in s without a fault
+// (stateMoves.ready), so that its card is taken with vm.StepReady.
+func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, ready bool) (end bool) {
 	c := w.c
 	m := c.m
 	t := &w.t
@@ -352,7 +360,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32) (end
 		w.touched = false
 		applyNet(m, t, int32(i), ch)
 	} else {
-		r, flag = w.move(t, i, ch, nil)
+		r, flag = w.move(t, i, ch, nil, ready)
 	}
 	if r.Status != vm.OK {
 		w.pendW = w.pendW[:off]
@@ -412,15 +420,22 @@ func (s *cardSet) take(pc int32) bool {
 // what folds into the same transition: the cards that follow it (fold),
 // and the first cards of the stacks it spawned while they are constant
 // local cards (settle). Moves are added to sched when it is not nil.
+// ready: listMoves found the stack enabled in t without a fault (see
+// stateMoves.ready), so its first card need not be decided again.
 // Every search that numbers transitions as expand does (expand, the
 // replay of a path, the hunt) moves with it.
-func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule) (vm.Result, uint64) {
+func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule, ready bool) (vm.Result, uint64) {
 	c := w.c
 	// The conditions (invariants, properties) held before: they can
 	// change only when a card writes a variable they read.
 	w.touched = c.always && c.condWrites[t.PC(i)]
 	n0 := t.NumStacks()
-	r := c.m.Step(t, i, ch)
+	var r vm.Result
+	if ready {
+		r = c.m.StepReady(t, i, ch)
+	} else {
+		r = c.m.Step(t, i, ch)
+	}
 	var flag uint64
 	if r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
 		r, flag = w.fold(t, i, sched)

@@ -2,9 +2,11 @@ package vm
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
 )
 
 // walkExamples walks every example and bench model at random, five walks
@@ -85,8 +87,17 @@ func TestEnabledAtSameAsReady(t *testing.T) {
 		if s.net && m.stackDown(s, i) {
 			want = false
 		}
-		if got := m.EnabledAt(s, i, pc); got != want {
-			t.Fatalf("%s: stack %d at card %d (%v): EnabledAt %v, Ready %v", f, i, pc, c.Op, got, want)
+		got, clean := m.EnabledAt(s, i, pc)
+		if got != want || clean && !got {
+			t.Fatalf("%s: stack %d at card %d (%v): EnabledAt %v (clean %v), Ready %v", f, i, pc, c.Op, got, clean, want)
+		}
+		// A clean answer: StepReady takes the card as Step does.
+		if clean {
+			a, b := s.Clone(), s.Clone()
+			ra, rb := m.Step(a, i, 0), m.StepReady(b, i, 0)
+			if ra.Status != rb.Status || ra.PC != rb.PC || ra.Value != rb.Value || !slices.Equal(a.W, b.W) {
+				t.Fatalf("%s: stack %d at card %d (%v): Step %+v, StepReady %+v", f, i, pc, c.Op, ra, rb)
+			}
 		}
 		// Step's shortcut.
 		if ok, known := m.simpleWait(c, s.Shared(p), s.Locals(i)); known && ok != want {
@@ -105,4 +116,35 @@ func TestEnabledAtSameAsReady(t *testing.T) {
 		t.Fatalf("only %d stacks stood at a card with a shortcut", shortcut)
 	}
 	t.Logf("%d stacks at a card with a shortcut", shortcut)
+}
+
+// TestEnabledAtNotCleanOnFault: a card whose readiness cannot be decided
+// without a fault (a guard dividing by zero, an index out of range) is
+// enabled, so that Step reports the fault, but not clean, so
+// that the checker does not take it with StepReady (which would skip the
+// fault).
+func TestEnabledAtNotCleanOnFault(t *testing.T) {
+	for _, src := range []string{
+		"var x = 0\nproc main() {\n await 1 / x == 1\n}\n",
+		"mutex m[2]\nproc main() {\n let i = 5\n lock m[i]\n}\n",
+	} {
+		p, err := compile.Source("t.deck", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := New(p)
+		s := m.Init()
+		for k := 0; k < 10 && !p.Cards[s.PC(0)].Op.MayWait(); k++ {
+			if r := m.Step(s, 0, 0); r.Status != OK {
+				t.Fatalf("%q: %+v before the waiting card", src, r)
+			}
+		}
+		ok, clean := m.EnabledAt(s, 0, s.PC(0))
+		if !ok || clean {
+			t.Errorf("%q: EnabledAt %v, clean %v; want enabled, not clean", src, ok, clean)
+		}
+		if r := m.Step(s, 0, 0); r.Status != Failed {
+			t.Errorf("%q: Step %+v, want a fault", src, r)
+		}
+	}
 }

@@ -210,24 +210,29 @@ type Host interface {
 }
 
 // Enabled reports whether stack i can take its next card now.
-func (m *Machine) Enabled(s *State, i int) bool { return m.EnabledAt(s, i, s.PC(i)) }
+func (m *Machine) Enabled(s *State, i int) bool {
+	ok, _ := m.EnabledAt(s, i, s.PC(i))
+	return ok
+}
 
 // EnabledAt is Enabled for a caller that has read stack i's card already:
 // pc must be s.PC(i). The checker asks it of every stack of every state.
-func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
+// clean is true when the card is enabled and deciding it met no fault:
+// then StepReady may take it in this state without deciding again.
+func (m *Machine) EnabledAt(s *State, i int, pc int32) (ok, clean bool) {
 	c := &m.P.Cards[pc]
 	if s.net && m.stackDown(s, i) {
-		return false
+		return false, false
 	}
 	if v, known := EnabledByOp(c.Op); known {
-		return v
+		return v, v
 	}
 	switch c.Op {
 	case card.Start, card.CondSleep:
-		return false
+		return false, false
 	case card.Either:
-		ok, _ := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
-		return ok
+		ok, f := m.eitherReady(s.Shared(m.P), s.Locals(i), c)
+		return ok, ok && f.Kind == NoFault
 	}
 	// The commonest waits answered from the state's words, as Ready
 	// answers them (TestEnabledAtSameAsReady): a lock, semaphore, event
@@ -244,28 +249,31 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 			if simple {
 				idx := s.Locals(i)[code[0].A]
 				if idx < 0 || idx >= int64(g.Len) {
-					return true // Step reports the index
+					return true, false // Step reports the index
 				}
 				w += int32(idx) * g.Stride
 			}
 		}
 		if simple {
-			v := s.W[1+w]
-			switch c.Op {
+			var ok bool
+			switch v := s.W[1+w]; c.Op {
 			case card.Lock:
-				return v == 0
+				ok = v == 0
 			case card.Acquire:
-				return v > 0
+				ok = v > 0
+			default:
+				ok = v != 0
 			}
-			return v != 0
+			return ok, ok
 		}
 	case card.Join:
 		if code := m.exprCode(c.X); !s.net && len(code) == 1 && code[0].Op == card.XLocal {
 			hd := s.Locals(i)[code[0].A]
 			if hd < 0 || hd >= int64(s.NumStacks()) {
-				return true // Step reports the bad handle
+				return true, false // Step reports the bad handle
 			}
-			return s.Finished(m.P, int(hd))
+			ok := s.Finished(m.P, int(hd))
+			return ok, ok
 		}
 	}
 	// Only a join, and a send on nodes, ask the host: the others are
@@ -274,8 +282,8 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) bool {
 	if c.Op == card.Join || s.net && (c.Op == card.Send || c.Op == card.SendWait) {
 		h = s.host(m.P, i)
 	}
-	ok, _ := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, h)
-	return ok
+	ok, f := m.Ready(s.Shared(m.P), s.Locals(i), i, pc, h)
+	return ok, ok && f.Kind == NoFault
 }
 
 // simpleWait answers Ready for a lock, a semaphore's acquire, an event's
@@ -324,7 +332,7 @@ func (m *Machine) MovesAt(s *State, i int, pc int32) int {
 		}
 		return m.eitherMoves(s.Shared(m.P), s.Locals(i), c)
 	}
-	if !m.EnabledAt(s, i, pc) {
+	if ok, _ := m.EnabledAt(s, i, pc); !ok {
 		return 0
 	}
 	if MayChoose(c.Op) {
@@ -496,7 +504,16 @@ func (m *Machine) ChoicesAt(sh, loc []int64, pc int32) int {
 // Step lets stack i take its next card, with choice picking the alternative
 // of a choose or either card (0 otherwise). When the card is blocked, Step
 // returns Blocked and leaves s unchanged.
-func (m *Machine) Step(s *State, i int, choice int) Result {
+func (m *Machine) Step(s *State, i int, choice int) Result { return m.step(s, i, choice, false) }
+
+// StepReady is Step for a stack that EnabledAt found enabled, and clean,
+// in this very state: it does not decide again whether the card may go
+// on (an await's guard, a join's stack), and otherwise does what Step
+// does. The checker takes the first card of every transition with it.
+func (m *Machine) StepReady(s *State, i int, choice int) Result { return m.step(s, i, choice, true) }
+
+// step is Step, and StepReady when ready is true.
+func (m *Machine) step(s *State, i int, choice int, ready bool) Result {
 	// The stack's words are found once here (Step runs for every card the
 	// checker and the dealer take): its card, its locals, shared memory.
 	w, off, end := s.W, s.off[i], s.off[i+1]
@@ -520,6 +537,7 @@ func (m *Machine) Step(s *State, i int, choice int) Result {
 	switch op := c.Op; {
 	case op == card.Either:
 		return m.stepEither(s, i, pc, c, sh, loc, choice, h)
+	case ready:
 	case op.MayWait():
 		if ok, known := m.simpleWait(c, sh, loc); known {
 			if !ok {
