@@ -287,28 +287,19 @@ func (m *Machine) EnabledAt(s *State, i int, pc int32) (ok, clean bool) {
 }
 
 // simpleWait answers Ready for a lock, a semaphore's acquire, an event's
-// wait or a channel's receive whose object is named directly or by a
-// local index in range, from shared memory sh and the stack's locals
-// loc: ok is whether the stack may go on. known is false for every other
-// card, and for an index out of range (Ready reports the fault).
+// wait or a channel's receive, from shared memory sh and the stack's
+// locals loc, with the same object word (objWord): ok is whether the
+// stack may go on. known is false for every other card, and when finding
+// the object faults (Ready reports the fault).
 func (m *Machine) simpleWait(c *card.Card, sh, loc []int64) (ok, known bool) {
 	switch c.Op {
 	case card.Lock, card.Acquire, card.Wait, card.Recv:
 	default:
 		return false, false
 	}
-	g := &m.P.Globals[c.Obj]
-	w := g.Base
-	if c.Y != card.NoExpr {
-		code := m.exprCode(c.Y)
-		if len(code) != 1 || code[0].Op != card.XLocal {
-			return false, false
-		}
-		idx := loc[code[0].A]
-		if idx < 0 || idx >= int64(g.Len) {
-			return false, false
-		}
-		w += int32(idx) * g.Stride
+	w, f := m.objWord(sh, loc, c)
+	if f.Kind != NoFault {
+		return false, false
 	}
 	switch v := sh[w]; c.Op {
 	case card.Lock:
