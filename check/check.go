@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,8 +147,9 @@ type checker struct {
 
 	workers []*worker
 	hunt    *huntState // the depth-first hunt (hunt.go); nil without one
-	bounds  []int      // order: scratch
 	ph      phaseArgs  // the arguments of the phase parallel runs
+	ranks   []int      // publish: the first parent rank of each bucket
+	starts  []int      // publish: where each bucket's states start in next
 
 	// pass coordination
 	claim      atomic.Int64
@@ -680,26 +679,16 @@ func (c *checker) barrier() {
 		c.main.grow(size)
 		releaseOld(old)
 	}
-	// Publish the fingerprints and collect the new states, in parallel
-	// over slices of the level table.
-	slots := c.level.slots
-	workers := c.nw
-	if len(slots) < parallelSlots {
-		workers = 1
-	}
-	c.ph.per = (len(slots) + workers - 1) / workers
 	// The new states move into the visited set: forget them as created
 	// first, so that states() (which progress reads meanwhile) counts
 	// each once at most, never twice.
 	for _, w := range c.workers {
 		w.created.Store(0)
 	}
-	c.parallel(workers, func(c *checker, k int) {
-		slots, per := c.level.slots, c.ph.per
-		c.workers[k].collect(slots[min(k*per, len(slots)):min((k+1)*per, len(slots))])
-	})
-
-	c.order(n, workers)
+	c.publish(n)
+	if c.err != nil {
+		return
+	}
 
 	c.merge()
 	c.notePeak()
@@ -745,7 +734,9 @@ func (c *checker) levelNeed(created int64, n int) int64 {
 	}
 	var pairs int64
 	for _, w := range c.workers {
-		pairs += int64(cap(w.pairs))
+		for _, b := range w.buckets {
+			pairs += int64(cap(b))
+		}
 		if cap(w.counts) < n {
 			need += int64(n) * 4
 		}
@@ -773,15 +764,6 @@ func resize(s []uint64, n int) []uint64 {
 	return s[:n]
 }
 
-type pair struct{ key, ref uint64 }
-
-// phaseArgs are what the phases of a barrier pass to parallel's functions.
-type phaseArgs struct {
-	n, per, total int
-	base          uint64
-	lr            levelRec
-}
-
 // parallel runs f(c, 0), ..., f(c, k-1), each on a goroutine of its own
 // when k > 1. f takes what it needs from c (c.ph holds a phase's
 // arguments), so that it can be a function literal that captures nothing:
@@ -804,177 +786,6 @@ func (c *checker) parallel(k int, f func(*checker, int)) {
 	f(c, 0)
 	wg.Wait()
 }
-
-// order turns the pairs the workers collected into the next frontier, in
-// parent-key order, and stores the level's parents. It is a counting sort
-// on the parent's rank (each worker counts and scatters its own pairs),
-// then a sort by transition number within each parent, then the packing:
-// every step but a prefix sum over the parents runs on all workers.
-func (c *checker) order(n, workers int) {
-	ws := c.workers[:workers]
-	total := 0
-	for _, w := range ws {
-		total += len(w.pairs)
-	}
-	if workers > 1 && total < parallelOrder {
-		for _, w := range ws[1:] {
-			ws[0].pairs = append(ws[0].pairs, w.pairs...)
-		}
-		workers, ws = 1, ws[:1]
-	}
-	base := c.front.base
-	c.ph.n, c.ph.base = n, base
-	c.parallel(workers, func(c *checker, k int) {
-		w, n, base := c.workers[k], c.ph.n, c.ph.base
-		if cap(w.counts) < n {
-			w.counts = make([]int32, n)
-		}
-		w.counts = w.counts[:n]
-		clear(w.counts)
-		w.maxOrd = 0
-		for _, pr := range w.pairs {
-			w.counts[(pr.key>>ordBits)-base]++
-			w.maxOrd = max(w.maxOrd, pr.key&ordMask)
-		}
-	})
-	// Prefix sums: worker k's pairs of parent r go after those of parent
-	// r-1 and after those of workers before k.
-	var maxOrdSeen uint64
-	at := int32(0)
-	for r := 0; r < n; r++ {
-		for _, w := range ws {
-			cnt := w.counts[r]
-			w.counts[r] = at
-			at += cnt
-		}
-	}
-	for _, w := range ws {
-		maxOrdSeen = max(maxOrdSeen, w.maxOrd)
-	}
-	nx := &c.next
-	nx.base = base + uint64(n)
-	nx.refs = resize(nx.refs, total)
-	nx.keys = resize(nx.keys, total)
-	c.parallel(workers, func(c *checker, k int) {
-		w, nx, base := c.workers[k], &c.next, c.ph.base
-		for _, pr := range w.pairs {
-			r := (pr.key >> ordBits) - base
-			i := w.counts[r]
-			w.counts[r]++
-			nx.refs[i] = pr.ref
-			nx.keys[i] = pr.key
-		}
-	})
-	// Order each parent's entries by transition number, on ranges that
-	// start at a new parent.
-	c.bounds = slices.Grow(c.bounds[:0], workers+1)[:workers+1]
-	bounds := c.bounds
-	bounds[workers] = total
-	for k := 1; k < workers; k++ {
-		b := max(total*k/workers, bounds[k-1])
-		for b < total && b > 0 && nx.keys[b]>>ordBits == nx.keys[b-1]>>ordBits {
-			b++
-		}
-		bounds[k] = b
-	}
-	c.parallel(workers, func(c *checker, k int) {
-		nx, bounds := &c.next, c.bounds
-		sortGroups(nx.keys[bounds[k]:bounds[k+1]], nx.refs[bounds[k]:bounds[k+1]])
-	})
-	// Pack the parents, on ranges of whole multiples of 64 entries so that
-	// no two goroutines write the same word.
-	if c.parents.end != nx.base {
-		c.fail(internalError("level %d starts at id %d, the parent store at %d", c.depth+1, nx.base, c.parents.end))
-		return
-	}
-	c.ph.lr = c.parents.add(uint64(total), uint64(max(n-1, 0)), maxOrdSeen, workers > 1)
-	c.ph.per = ((total+workers-1)/workers + 63) &^ 63
-	c.ph.total = total
-	c.parallel(workers, func(c *checker, k int) {
-		nx, lr, base, per, total := &c.next, &c.ph.lr, c.ph.base, c.ph.per, c.ph.total
-		for i := k * per; i < min((k+1)*per, total); i++ {
-			key := nx.keys[i]
-			lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)
-		}
-	})
-}
-
-// sortGroups orders runs of equal parents by transition number.
-func sortGroups(keys, refs []uint64) {
-	for lo := 0; lo < len(keys); {
-		hi := lo + 1
-		for hi < len(keys) && keys[hi]>>ordBits == keys[lo]>>ordBits {
-			hi++
-		}
-		if hi-lo > 32 {
-			sort.Sort(byKey{keys[lo:hi], refs[lo:hi]})
-		} else {
-			for i := lo + 1; i < hi; i++ {
-				k, r := keys[i], refs[i]
-				j := i
-				for j > lo && keys[j-1] > k {
-					keys[j], refs[j] = keys[j-1], refs[j-1]
-					j--
-				}
-				keys[j], refs[j] = k, r
-			}
-		}
-		lo = hi
-	}
-}
-
-type byKey struct{ keys, refs []uint64 }
-
-func (b byKey) Len() int           { return len(b.keys) }
-func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
-func (b byKey) Swap(i, j int) {
-	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
-	b.refs[i], b.refs[j] = b.refs[j], b.refs[i]
-}
-
-// collect publishes the fingerprints of a slice of the level table and
-// gathers its states; states that break an invariant are violations, not
-// frontier.
-func (w *worker) collect(slots []levelSlot) {
-	c := w.c
-	w.pairs = w.pairs[:0]
-	main := c.main
-	var acc uint64
-	placed := int64(0)
-	for i := range slots {
-		// Touch the visited-set slot of a fingerprint collectAhead
-		// entries on, so that its cache miss overlaps this one's (the
-		// level table itself is read in order, which the processor's
-		// own prefetching covers). Atomically: other workers insert.
-		if j := i + collectAhead; j < len(slots) {
-			acc += atomic.LoadUint64(&main.slots[slots[j].fp&main.mask])
-		}
-		s := &slots[i]
-		if s.fp == 0 {
-			continue
-		}
-		if main.place(s.fp) {
-			placed++
-		}
-		key := s.key1 - 1
-		if s.ref&refFlag != 0 {
-			words := c.words(s.ref &^ refFlag)
-			st := vm.State{W: words}
-			if k, _ := c.m.CheckAlways(&st); k >= 0 {
-				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
-			}
-		} else {
-			w.pairs = append(w.pairs, pair{key, s.ref})
-		}
-		*s = levelSlot{} // leave the table empty for the next pass
-	}
-	main.count.Add(placed)
-	w.touchSink = acc
-	w.noteScratch()
-}
-
-// collectAhead is how far ahead collect touches the visited set.
-const collectAhead = 16
 
 // words returns the word vector an arena reference points to.
 func (c *checker) words(ref uint64) []int64 {

@@ -43,12 +43,15 @@ type worker struct {
 	rseen []uint64 // race pairs already looked at, one bit each
 	races [][2]int32
 
-	viols  map[vkey]inst
-	outs   map[string]*orec
-	pairs  []pair
-	counts []int32 // counting sort: this worker's pairs per parent
-	maxOrd uint64
-	// scratch is what pairs, counts and the outcomes found in this pass
+	viols map[vkey]inst
+	outs  map[string]*orec
+	// publish's scratch: this worker's new states by bucket of parent
+	// ranks, how many it found per parent, and their largest transition
+	// number.
+	buckets [][]pair
+	counts  []int32
+	maxOrd  uint64
+	// scratch is what buckets, counts and the outcomes found in this pass
 	// hold, for checker.memory.
 	scratch atomic.Int64
 	outMem  int64 // the outcomes' part of scratch
@@ -583,9 +586,13 @@ func outcomeBytes(key string, o vm.Outcome) int64 {
 	return b
 }
 
-// noteScratch updates scratch after pairs or counts grew.
+// noteScratch updates scratch after buckets or counts grew.
 func (w *worker) noteScratch() {
-	w.scratch.Store(int64(cap(w.pairs))*16 + int64(cap(w.counts))*4 + w.outMem)
+	b := int64(cap(w.counts))*4 + w.outMem
+	for _, p := range w.buckets {
+		b += int64(cap(p)) * 16
+	}
+	w.scratch.Store(b)
 }
 
 // checkRaces records every pair of stacks of state w.s whose next cards

@@ -1,0 +1,285 @@
+package check
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+	"sync/atomic"
+
+	"github.com/deck-lang/deck/vm"
+)
+
+// Publishing a level
+//
+// At the barrier, once the visited set has room, the level table becomes
+// the next frontier in two parallel phases:
+//
+//  1. collect: each worker takes a slice of the level table, inserts its
+//     fingerprints into the visited set and sorts its new states into
+//     buckets by parent rank, one bucket per worker (bucket b holds the
+//     ranks in [ranks[b], ranks[b+1])), counting them per rank as it goes.
+//  2. order: worker b turns the counts of its ranks (every worker's) into
+//     positions, moves every worker's bucket b there, orders each parent's
+//     states by transition number and packs their parents.
+//
+// In between, one goroutine adds up the buckets' sizes. Since the buckets
+// are ranges of whole parents, each worker of the second phase writes a
+// range of the frontier of its own. Two phases, not more, because on a
+// virtual machine waking a goroutine on the other processor costs tens of
+// microseconds, about what ordering a small level costs: with four phases
+// (count, scatter, sort, pack, each over every worker's pairs) ordering took
+// as long on two workers as on one, and a scatter from interleaved parents
+// wrote both workers' cache lines.
+
+type pair struct{ key, ref uint64 }
+
+// phaseArgs are what the phases of a barrier pass to parallel's functions.
+type phaseArgs struct {
+	n       int    // states in the frontier expanded
+	per     int    // level-table slots a worker collects
+	buckets int    // workers that collect, and buckets of parent ranks
+	base    uint64 // id of the frontier's first state
+	recip   uint64 // bucketOf's multiplier
+	lr      levelRec
+}
+
+// bucketRecip returns the multiplier with which bucketOf spreads the ranks
+// [0, n) over k buckets: k/n as a 64-bit fraction, rounded up (at most
+// just under 1, when there are fewer ranks than buckets).
+func bucketRecip(k, n int) uint64 {
+	if k >= n {
+		return math.MaxUint64
+	}
+	q, rem := bits.Div64(uint64(k), 0, uint64(n))
+	if rem != 0 {
+		q++
+	}
+	return q
+}
+
+// bucketOf returns the bucket of parent rank r: the high word of a
+// multiplication, not a division or a branch per state.
+func bucketOf(r, recip uint64, k int) int {
+	hi, _ := bits.Mul64(r, recip)
+	return min(int(hi), k-1)
+}
+
+// bucketStart returns the first rank of bucket b (n when it is empty):
+// the least r with r*recip >= b<<64.
+func bucketStart(b int, recip uint64, n int) uint64 {
+	q, rem := bits.Div64(uint64(b), 0, recip)
+	if rem != 0 {
+		q++
+	}
+	return min(q, uint64(n))
+}
+
+// publish turns the level table into the next frontier and stores the
+// level's parents. n is the size of the frontier just expanded.
+func (c *checker) publish(n int) {
+	slots := c.level.slots
+	k := c.nw
+	if len(slots) < parallelSlots {
+		k = 1
+	}
+	c.ph.n, c.ph.base, c.ph.buckets = n, c.front.base, k
+	c.ph.per = (len(slots) + k - 1) / k
+	c.ph.recip = bucketRecip(k, n)
+	c.parallel(k, func(c *checker, i int) {
+		slots, per := c.level.slots, c.ph.per
+		c.workers[i].collect(slots[min(i*per, len(slots)):min((i+1)*per, len(slots))])
+	})
+
+	// The buckets' sizes give each its place in the frontier.
+	ws := c.workers[:k]
+	c.ranks = resizeInts(c.ranks, k+1)
+	c.starts = resizeInts(c.starts, k+1)
+	total := 0
+	var maxOrdSeen uint64
+	for b := 0; b < k; b++ {
+		c.ranks[b] = int(bucketStart(b, c.ph.recip, n))
+		c.starts[b] = total
+		for _, w := range ws {
+			total += len(w.buckets[b])
+		}
+	}
+	c.ranks[k], c.starts[k] = n, total
+	for _, w := range ws {
+		maxOrdSeen = max(maxOrdSeen, w.maxOrd)
+	}
+	nx := &c.next
+	nx.base = c.ph.base + uint64(n)
+	nx.refs = resize(nx.refs, total)
+	nx.keys = resize(nx.keys, total)
+	if c.parents.end != nx.base {
+		c.fail(internalError("level %d starts at id %d, the parent store at %d", c.depth+1, nx.base, c.parents.end))
+		return
+	}
+	// Workers pack whole multiples of 64 records (the level then starts
+	// on a word of its own), so that no two write the same word; the few
+	// records at the buckets' edges are packed after.
+	c.ph.lr = c.parents.add(uint64(total), uint64(max(n-1, 0)), maxOrdSeen, k > 1)
+	if k > 1 && total >= parallelOrder {
+		c.parallel(k, (*checker).orderBucket)
+	} else {
+		for b := 0; b < k; b++ {
+			c.orderBucket(b)
+		}
+	}
+	for b := 0; b < k; b++ {
+		lo, hi := c.starts[b], c.starts[b+1]
+		a, z := packed(lo, hi)
+		c.pack(lo, a)
+		c.pack(z, hi)
+	}
+}
+
+// packed returns the records of [lo, hi) that orderBucket packs: whole
+// multiples of 64 (an empty range at hi when there are none).
+func packed(lo, hi int) (a, z int) {
+	a, z = (lo+63)&^63, hi&^63
+	if a >= z {
+		return hi, hi
+	}
+	return a, z
+}
+
+// orderBucket places bucket b's states in the next frontier, in parent-key
+// order, and packs their parents.
+func (c *checker) orderBucket(b int) {
+	ws := c.workers[:c.ph.buckets]
+	nx, base := &c.next, c.ph.base
+	// Counts become positions: worker k's states of parent r go after
+	// those of parent r-1 and after those of workers before k.
+	at := int32(c.starts[b])
+	for r := c.ranks[b]; r < c.ranks[b+1]; r++ {
+		for _, w := range ws {
+			cnt := w.counts[r]
+			w.counts[r] = at
+			at += cnt
+		}
+	}
+	for _, w := range ws {
+		for _, pr := range w.buckets[b] {
+			r := (pr.key >> ordBits) - base
+			i := w.counts[r]
+			w.counts[r]++
+			nx.refs[i] = pr.ref
+			nx.keys[i] = pr.key
+		}
+	}
+	lo, hi := c.starts[b], c.starts[b+1]
+	sortGroups(nx.keys[lo:hi], nx.refs[lo:hi])
+	a, z := packed(lo, hi)
+	c.pack(a, z)
+}
+
+// pack stores the parents of the next frontier's states [lo, hi).
+func (c *checker) pack(lo, hi int) {
+	nx, lr, base := &c.next, &c.ph.lr, c.ph.base
+	for i := lo; i < hi; i++ {
+		key := nx.keys[i]
+		lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)
+	}
+}
+
+func resizeInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+// sortGroups orders runs of equal parents by transition number.
+func sortGroups(keys, refs []uint64) {
+	for lo := 0; lo < len(keys); {
+		hi := lo + 1
+		for hi < len(keys) && keys[hi]>>ordBits == keys[lo]>>ordBits {
+			hi++
+		}
+		if hi-lo > 32 {
+			sort.Sort(byKey{keys[lo:hi], refs[lo:hi]})
+		} else {
+			for i := lo + 1; i < hi; i++ {
+				k, r := keys[i], refs[i]
+				j := i
+				for j > lo && keys[j-1] > k {
+					keys[j], refs[j] = keys[j-1], refs[j-1]
+					j--
+				}
+				keys[j], refs[j] = k, r
+			}
+		}
+		lo = hi
+	}
+}
+
+type byKey struct{ keys, refs []uint64 }
+
+func (b byKey) Len() int           { return len(b.keys) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+	b.refs[i], b.refs[j] = b.refs[j], b.refs[i]
+}
+
+// collect publishes the fingerprints of a slice of the level table and
+// buckets its new states by parent rank, counting them per rank; states
+// that break an invariant are violations, not frontier.
+func (w *worker) collect(slots []levelSlot) {
+	c := w.c
+	nb, n, base, recip := c.ph.buckets, c.ph.n, c.ph.base, c.ph.recip
+	if len(w.buckets) < nb {
+		w.buckets = make([][]pair, c.nw)
+	}
+	for b := range w.buckets[:nb] {
+		w.buckets[b] = w.buckets[b][:0]
+	}
+	if cap(w.counts) < n {
+		w.counts = make([]int32, n)
+	}
+	w.counts = w.counts[:n]
+	clear(w.counts)
+	maxOrd := uint64(0)
+	main := c.main
+	var acc uint64
+	placed := int64(0)
+	for i := range slots {
+		// Touch the visited-set slot of a fingerprint collectAhead
+		// entries on, so that its cache miss overlaps this one's (the
+		// level table itself is read in order, which the processor's
+		// own prefetching covers). Atomically: other workers insert.
+		if j := i + collectAhead; j < len(slots) {
+			acc += atomic.LoadUint64(&main.slots[slots[j].fp&main.mask])
+		}
+		s := &slots[i]
+		if s.fp == 0 {
+			continue
+		}
+		if main.place(s.fp) {
+			placed++
+		}
+		key := s.key1 - 1
+		if s.ref&refFlag != 0 {
+			words := c.words(s.ref &^ refFlag)
+			st := vm.State{W: words}
+			if k, _ := c.m.CheckAlways(&st); k >= 0 {
+				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
+			}
+		} else {
+			r := (key >> ordBits) - base
+			w.counts[r]++
+			maxOrd = max(maxOrd, key&ordMask)
+			b := bucketOf(r, recip, nb)
+			w.buckets[b] = append(w.buckets[b], pair{key, s.ref})
+		}
+		*s = levelSlot{} // leave the table empty for the next pass
+	}
+	w.maxOrd = maxOrd
+	main.count.Add(placed)
+	w.touchSink = acc
+	w.noteScratch()
+}
+
+// collectAhead is how far ahead collect touches the visited set.
+const collectAhead = 16
