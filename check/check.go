@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -235,40 +236,82 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 const exactStates = 1 << 18
 
 // exactCounterexamples makes the counterexamples of a search with
-// reduction shortest. A reduced search finds shortest paths in its coarser
-// graph, and shorten removes the cards they do not need, which leaves a
-// few percent of them longer than the shortest shuffle (measured on random
-// programs). A breadth-first search without reduction, where a transition
-// is one card, finds shortest ones by construction: run it, bounded by
-// exactStates, and take its counterexample for every violation it finds
-// (a violation found before the bound stopped it is still at its shortest
-// depth, since every shallower level was complete).
-func exactCounterexamples(m *vm.Machine, opt Options, rep *Report, bound int64) {
+// reduction shortest, or says that it could not. A reduced search finds
+// shortest paths in its coarser graph, and shorten removes the cards they
+// do not need, which leaves a few percent of them longer than the shortest
+// shuffle (measured on random programs). A breadth-first search without
+// reduction, where a transition is one card, finds shortest ones by
+// construction. It runs bounded by bound states and by depth: a
+// counterexample of n cards is shortest once every level up to n-1 has been
+// expanded without finding a shorter one, so the search stops after the
+// level one card short of the longest counterexample. It replaces every
+// counterexample it finds shorter (or that a walk found), proves the
+// others whose levels it completed, and marks the rest Unproven. (An
+// outcome that depends on the shuffle, under Options.Deterministic, is
+// not a violation it looks for.) It returns the states it stored.
+func exactCounterexamples(m *vm.Machine, opt Options, rep *Report, bound int64) int64 {
+	longest := 0
+	for i := range rep.Violations {
+		if cx := &rep.Violations[i]; !cx.Progress && cx.Violation.Kind != KindOutcome {
+			longest = max(longest, cx.Schedule.Len())
+		}
+	}
+	if longest == 0 {
+		return 0 // nothing is shorter than a violation of the initial state
+	}
 	o := opt
 	o.NoPOR, o.All, o.Deterministic, o.Progress, o.CheckProgress = true, true, false, nil, false
 	o.Search = SearchBFS
+	o.maxDepth = max(longest-1, 1)
 	if o.MaxStates <= 0 || o.MaxStates > bound {
 		o.MaxStates = bound
 	}
+	// complete: every violation of at most this many cards was found.
+	complete := -1
+	var exact *Report
 	c, err := newChecker(m, o)
-	if err != nil || c.search() != nil {
-		return
-	}
-	exact, err := c.report()
-	if err != nil {
-		return
+	if err == nil && c.search() == nil {
+		switch {
+		case c.haltWhy != "":
+			// Stopped while expanding level c.depth: the levels before
+			// it are complete, and with them the violations up to it
+			// but for deadlocks of its own states.
+			complete = c.depth - 1
+		case c.depth > o.maxDepth:
+			complete = o.maxDepth
+		default:
+			complete = math.MaxInt // the whole graph
+		}
+		if exact, err = c.report(); err != nil {
+			complete, exact = -1, nil
+		}
 	}
 	shortest := map[string]*Counterexample{}
-	for i := range exact.Violations {
-		cx := &exact.Violations[i]
-		shortest[cx.Violation.Key()] = cx
+	if exact != nil {
+		for i := range exact.Violations {
+			cx := &exact.Violations[i]
+			shortest[cx.Violation.Key()] = cx
+		}
 	}
 	for i := range rep.Violations {
 		cx := &rep.Violations[i]
+		if cx.Progress || cx.Violation.Kind == KindOutcome {
+			continue
+		}
 		if e := shortest[cx.Violation.Key()]; e != nil && (e.Schedule.Len() < cx.Schedule.Len() || cx.Hunted) {
 			*cx = *e
+			continue
+		}
+		if cx.Schedule.Len()-1 <= complete {
+			cx.Hunted, cx.Unproven = false, false
+		} else if !cx.Hunted {
+			cx.Unproven = true
 		}
 	}
+	if c == nil {
+		return 0
+	}
+	return c.states()
 }
 
 func newChecker(m *vm.Machine, opt Options) (*checker, error) {
@@ -443,7 +486,7 @@ func (c *checker) search() error {
 			return c.err
 		}
 		c.depth++
-		if c.stop.Load() {
+		if c.stop.Load() || c.opt.maxDepth > 0 && c.depth > c.opt.maxDepth {
 			return nil
 		}
 		if !c.opt.All && (len(c.viols) > 0 || c.opt.Deterministic && len(c.outs) > 1) {

@@ -49,6 +49,10 @@ type Options struct {
 	HuntAfter int64
 	// HuntSeed varies the hunt's random orders.
 	HuntSeed uint64
+
+	// maxDepth > 0 stops the search once it has expanded every level up
+	// to maxDepth (exactCounterexamples).
+	maxDepth int
 }
 
 // Progress is a snapshot of a running exploration.
@@ -106,6 +110,11 @@ type Counterexample struct {
 	// Hunted: a depth-first walk found it (see hunt.go), and replays
 	// shortened it; it is not proven shortest.
 	Hunted bool
+	// Unproven: a search with reduction found it and shortened it, and
+	// the search without reduction that confirms its length stopped at
+	// its bound before that length (exactCounterexamples): it may be a
+	// few cards longer than the shortest.
+	Unproven bool
 }
 
 // Outcome is one distinct outcome of the terminal states, with a shortest

@@ -273,9 +273,11 @@ type huntJSON struct {
 type checkViolationJSON struct {
 	trace.ViolationJSON
 	Trace []trace.StepJSON `json:"trace"`
-	// Shortest: found by the breadth-first safety search (false: by the
-	// depth-first hunt, shortened by replays, not proven shortest; or by
-	// the progress check, whose cycle or wait need not be shortest).
+	// Shortest: proven shortest, found by the breadth-first safety search
+	// and, with reduction, confirmed by the search without it (false: by
+	// the depth-first hunt, shortened by replays, not proven shortest; by
+	// a reduced search whose confirmation stopped at its bound; or by the
+	// progress check, whose cycle or wait need not be shortest).
 	Shortest bool `json:"shortest"`
 	// A progress violation's lasso: the schedule to the cycle, and the
 	// cycle (the whole schedule is "prefix,(cycle)").
@@ -324,7 +326,7 @@ func checkReportJSON(rep *check.Report) checkJSON {
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
 		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
 	for _, cx := range rep.Violations {
-		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress}
+		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress && !cx.Unproven}
 		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
 		if v.Trace == nil {
 			v.Trace = []trace.StepJSON{}
@@ -445,6 +447,8 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		switch {
 		case cx.Hunted:
 			fmt.Fprintf(w, "a shuffle that shows it, found by a depth-first walk and shortened to %s; not proven shortest:\n", countOf(int64(n), "card"))
+		case cx.Unproven:
+			fmt.Fprintf(w, "a shuffle that shows it (%s), not proven shortest: the search without reduction that confirms lengths stopped at its bound first:\n", countOf(int64(n), "card"))
 		case cx.Progress:
 			// The path to where the property is asked for is shortest,
 			// the wait after it need not be.
