@@ -280,7 +280,7 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 		echo
 	fi
 	if [ ${#BUG[@]} -gt 0 ]; then
-		echo "### Time to the first counterexample, buggy model (deck: breadth-first, shortest; Spin: depth-first, first found)"
+		echo "### Time to the first counterexample, buggy model (deck: breadth-first, its counterexample shortened; Spin: depth-first, first found)"
 		echo
 		echo "| model | size | deck finds | deck states | deck 1w (s) | deck 2w (s) | Spin finds | Spin states | Spin build (s) | Spin search (s) | Spin total (s) | deck 1w / Spin total | both found it |"
 		echo "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"
