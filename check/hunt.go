@@ -544,7 +544,7 @@ func (h *hunter) step(mv hmove) bool {
 	if mv.i < 0 {
 		applyNet(m, t, mv.i, int(mv.ch))
 	} else {
-		r, flag = h.w.move(t, int(mv.i), int(mv.ch), nil, false)
+		r, flag = h.w.move(t, int(mv.i), int(mv.ch), nil, false, &h.s)
 	}
 	if r.Status != vm.OK {
 		if r.Status == vm.Failed {

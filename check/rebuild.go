@@ -95,7 +95,7 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 		}
 		rp.sched.Add(trace.Move{Stack: int32(i), Choice: int32(ch)})
 		rp.stack = i
-		r, flag := w.move(s, i, ch, &rp.sched, false)
+		r, flag := w.move(s, i, ch, &rp.sched, false, nil)
 		rp.last = r
 		if r.Status != vm.OK || flag != 0 {
 			if idx != len(ords)-1 {

@@ -36,9 +36,11 @@ type worker struct {
 	processed int64        // frontier states expanded in this pass
 	trans     int64
 
-	taken   cardSet  // fold proviso: the cards the current fold (or settle) took
-	undo    vm.State // the state a fold returns to when it must be undone
-	touched bool     // the transition so far wrote a variable the conditions read
+	taken   cardSet   // fold proviso: the cards the current fold (or settle) took
+	undo    vm.State  // the state a fold returns to when it must be undone
+	pre     *vm.State // the state before the move, when the fold may rebuild from it (move)
+	redo    int       // the cards an undone fold keeps (fold)
+	touched bool      // the transition so far wrote a variable the conditions read
 
 	rseen []uint64 // race pairs already looked at, one bit each
 	races [][2]int32
@@ -363,7 +365,7 @@ func (w *worker) transition(s *vm.State, i, ch int, pk uint64, depth int32, read
 		w.touched = false
 		applyNet(m, t, int32(i), ch)
 	} else {
-		r, flag = w.move(t, i, ch, nil, ready)
+		r, flag = w.move(t, i, ch, nil, ready, s)
 	}
 	if r.Status != vm.OK {
 		w.pendW = w.pendW[:off]
@@ -425,9 +427,12 @@ func (s *cardSet) take(pc int32) bool {
 // local cards (settle). Moves are added to sched when it is not nil.
 // ready: listMoves found the stack enabled in t without a fault (see
 // stateMoves.ready), so its first card need not be decided again.
+// pre, when not nil, is t as it was before the move (the caller made t a
+// copy of it): a fold that must be undone (see fold) is then rebuilt from
+// it instead of from a copy taken in every fold that might fail.
 // Every search that numbers transitions as expand does (expand, the
 // replay of a path, the hunt) moves with it.
-func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule, ready bool) (vm.Result, uint64) {
+func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule, ready bool, pre *vm.State) (vm.Result, uint64) {
 	c := w.c
 	// The conditions (invariants, properties) held before: they can
 	// change only when a card writes a variable they read.
@@ -441,7 +446,26 @@ func (w *worker) move(t *vm.State, i, ch int, sched *trace.Schedule, ready bool)
 	}
 	var flag uint64
 	if r.Status == vm.OK && c.por && c.foldable[t.PC(i)] {
+		w.pre = nil
+		if sched == nil {
+			w.pre = pre
+		}
 		r, flag = w.fold(t, i, sched)
+		if flag == redoFlag {
+			// Undo the fold back to its first visible card: the
+			// move again, then the w.redo cards before that card.
+			// They went through before, and go the same way again.
+			flag = 0
+			t.CopyFrom(pre)
+			if ready {
+				c.m.StepReady(t, i, ch)
+			} else {
+				c.m.Step(t, i, ch)
+			}
+			for range w.redo {
+				c.m.Step(t, i, 0)
+			}
+		}
 	}
 	if r.Status == vm.OK && flag == 0 && c.por {
 		for j := n0; j < t.NumStacks(); j++ {
@@ -486,8 +510,13 @@ func (w *worker) settle(t *vm.State, j int, sched *trace.Schedule) {
 // through a visible ample card, the fold is undone back to the first such
 // card and ends there: that state is stored, and its expansion, as in the
 // search without this folding, explores every stack from it (an ample
-// transition that fails does not reduce). Moves are appended to sched when
-// it is not nil. flag is refFlag when the invariant check failed.
+// transition that fails does not reduce). When w.pre is set, fold leaves
+// the undoing to its caller, which has the state before the move (see
+// move): it returns redoFlag, with the number of its cards that came
+// before that first visible card in w.redo, and copies nothing; failures
+// are rare, and the copy was made in every fold that reached a visible
+// card. Moves are appended to sched when it is not nil (then w.pre is
+// nil). flag is refFlag when the invariant check failed.
 func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uint64) {
 	c := w.c
 	if c.always && (w.touched || sched != nil) {
@@ -503,8 +532,11 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 			break
 		}
 		if !saved && c.visible[pc] {
-			w.undo.CopyFrom(t)
 			saved = true
+			w.redo = n
+			if w.pre == nil {
+				w.undo.CopyFrom(t)
+			}
 			if sched != nil {
 				ticks = sched.NumTicks()
 			}
@@ -515,18 +547,24 @@ func (w *worker) fold(t *vm.State, i int, sched *trace.Schedule) (vm.Result, uin
 		w.touched = w.touched || c.always && c.condWrites[pc]
 		r := c.m.Step(t, i, 0)
 		if r.Status != vm.OK {
-			if saved {
-				t.CopyFrom(&w.undo)
-				if sched != nil {
-					sched.Truncate(ticks)
-				}
-				return vm.Result{}, 0
+			if !saved {
+				return r, 0
 			}
-			return r, 0
+			if w.pre != nil {
+				return vm.Result{}, redoFlag
+			}
+			t.CopyFrom(&w.undo)
+			if sched != nil {
+				sched.Truncate(ticks)
+			}
+			return vm.Result{}, 0
 		}
 	}
 	return vm.Result{}, 0
 }
+
+// redoFlag is fold's answer that its caller must undo it (see fold).
+const redoFlag = refFlag >> 1
 
 // reserve makes sure the level table has room for need more entries from
 // this worker, growing it (with every worker parked) when it has not.
