@@ -808,9 +808,11 @@ func releaseOld(bytes int64) {
 	}
 }
 
-func resize(s []uint64, n int) []uint64 {
+// resize returns s with length n, reusing its memory when it can (the
+// contents are not kept).
+func resize[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]uint64, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/vm"
 )
 
@@ -36,29 +35,30 @@ proc main() {
 `
 
 // TestFoldUndoLazySameAsCopy takes every move of every state reachable
-// (up to a bound) in every example and in undoProgram twice: once with the
+// (up to a bound) in every example, in each configuration its header
+// names, and in undoProgram twice: once with the
 // state before the move at hand, so that a fold that must be undone is
 // rebuilt from it (as expand and the hunt move), and once without, so that
 // the fold copies the state at its first visible card (as a replay does).
 // The two must leave the same state and result; and undoProgram must undo
 // a fold at least once, or the test would not test the rebuilding.
 func TestFoldUndoLazySameAsCopy(t *testing.T) {
-	files, _ := filepath.Glob("../examples/*.deck")
 	type prog struct {
 		name string
 		m    *vm.Machine
 	}
 	progs := []prog{{"undo.deck", mustCompile(t, "undo.deck", undoProgram)}}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
+	files, _ := filepath.Glob("../examples/*.deck")
+	for _, path := range files {
+		src, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := compile.Source(f, src)
-		if err != nil {
-			continue // placed by its header, or made to fail
+		// Every configuration the example's header names, placed ones too.
+		for _, sec := range parseSections(t, path) {
+			name := filepath.Base(path) + " " + sec.with
+			progs = append(progs, prog{name, placedMachine(t, name, string(src), sec)})
 		}
-		progs = append(progs, prog{filepath.Base(f), vm.New(p)})
 	}
 	for _, pg := range progs {
 		c, err := newChecker(pg.m, Options{Workers: 1})

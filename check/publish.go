@@ -92,8 +92,8 @@ func (c *checker) publish(n int) {
 
 	// The buckets' sizes give each its place in the frontier.
 	ws := c.workers[:k]
-	c.ranks = resizeInts(c.ranks, k+1)
-	c.starts = resizeInts(c.starts, k+1)
+	c.ranks = resize(c.ranks, k+1)
+	c.starts = resize(c.starts, k+1)
 	total := 0
 	var maxOrdSeen uint64
 	for b := 0; b < k; b++ {
@@ -181,13 +181,6 @@ func (c *checker) pack(lo, hi int) {
 		key := nx.keys[i]
 		lr.set(uint64(i), (key>>ordBits)-base, key&ordMask)
 	}
-}
-
-func resizeInts(s []int, n int) []int {
-	if cap(s) < n {
-		return make([]int, n)
-	}
-	return s[:n]
 }
 
 // sortGroups orders runs of equal parents by transition number.
