@@ -44,11 +44,20 @@ import (
 
 const maxAmpleCards = 20000 // larger programs skip the (quadratic) analysis
 
-func ampleCards(p *card.Program, visible []bool) []bool {
+// lockSets are the mutexes a stack must hold at each card (must-locksets),
+// as bits: one for each mutex word, up to 64 of them.
+type lockSets struct {
+	held    []uint64 // by pc: held before the card
+	reached []bool   // by pc: reached from a procedure's entry
+	// takes[pc]: the mutex a lock card takes, when its index is known.
+	takes []uint64
+}
+
+// mustLocks computes the must-locksets by a fixpoint over the card graph
+// from every procedure's entry. Unreached cards (atomic bodies, dead code)
+// keep reached == false.
+func mustLocks(p *card.Program) *lockSets {
 	n := len(p.Cards)
-	if n == 0 || n > maxAmpleCards {
-		return nil
-	}
 	// Bits for mutex words (scalar mutexes and elements of mutex arrays).
 	lockBit := map[int32]uint{}
 	for gi := range p.Globals {
@@ -90,9 +99,6 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 		return 1 << b, true
 	}
 	succ := func(pc int32, f func(int32)) { cardSucc(p, pc, f) }
-	// Must-locksets: locks held before each card, by a fixpoint over the
-	// card graph from every procedure's entry. Unreached cards (atomic
-	// bodies, dead code) keep reached == false.
 	held := make([]uint64, n)
 	reached := make([]bool, n)
 	var work []int32
@@ -138,6 +144,23 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			}
 		})
 	}
+	takes := make([]uint64, n)
+	for pc := range p.Cards {
+		if c := &p.Cards[pc]; c.Op == card.Lock {
+			takes[pc], _ = objBit(c)
+		}
+	}
+	return &lockSets{held: held, reached: reached, takes: takes}
+}
+
+func ampleCards(p *card.Program, visible []bool) []bool {
+	n := len(p.Cards)
+	if n == 0 || n > maxAmpleCards {
+		return nil
+	}
+	ls := mustLocks(p)
+	held, reached := ls.held, ls.reached
+	succ := func(pc int32, f func(int32)) { cardSucc(p, pc, f) }
 	// Variables the invariants read.
 	invRead := map[int32]bool{}
 	for _, inv := range p.Always {
