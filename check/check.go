@@ -132,8 +132,18 @@ type checker struct {
 	// foldable, by pc: a transition that reaches the card may go on through
 	// it: it is invisible, or (with ample cards) ample and choice-free.
 	foldable []bool
-	races    *raceTable
-	start    time.Time
+	// sleep: sleep sets prune transitions (sleep.go), with each card's
+	// footprint in feet. sleepGate decides, level by level, whether the
+	// level being expanded makes them.
+	sleep     bool
+	feet      []cardFoot
+	sleepGate sleepGate
+	// frontWakes: the frontier's states carry their wakes, a word after
+	// their words in the arena (the pass that found them made sleep
+	// sets); nextWakes: so will the next frontier's.
+	frontWakes, nextWakes bool
+	races                 *raceTable
+	start                 time.Time
 
 	main    *fpTable
 	level   levelTable
@@ -367,6 +377,12 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		}
 	}
 	c.races = newRaceTable(c.p)
+	if c.por && c.p.Net == nil && !opt.NoSleepSets {
+		c.feet = cardFeet(c.p, c.condWrites)
+		c.sleep = mayCommute(c.p, c.feet, c.foldable)
+		c.sleepGate.on = c.sleep
+		c.level.sleep = c.sleep
+	}
 	c.main = newFPTable(1 << 10)
 	for i := 0; i < c.nw; i++ {
 		w := &worker{c: c, id: i, viols: map[vkey]inst{}, outs: map[string]*orec{}}
@@ -495,6 +511,7 @@ func (c *checker) search() error {
 			return nil
 		}
 		c.front, c.next = c.next, c.front
+		c.frontWakes = c.nextWakes
 	}
 	return nil
 }
@@ -600,16 +617,16 @@ func (c *checker) pass() {
 	// now). An oversized table costs only its scan at the barrier.
 	est := min(float64(n)*min(max(c.growth[0], c.growth[1], c.growth[2])*1.25, 8), 1<<40) + 16
 	size := levelSize(int(est * maxLoadDen / maxLoadNum))
-	for size > minLevelSlots && size > cap(c.level.mem) && c.memory()+4*int64(size)*levelSlotBytes > c.opt.MaxMemory {
+	for size > minLevelSlots && size > cap(c.level.mem) && c.memory()+4*int64(size)*c.level.slotBytes() > c.opt.MaxMemory {
 		size >>= 1
 	}
-	if size > cap(c.level.mem) && c.memory()+int64(size)*levelSlotBytes > c.opt.MaxMemory {
+	if size > cap(c.level.mem) && c.memory()+int64(size)*c.level.slotBytes() > c.opt.MaxMemory {
 		c.halt("memory")
 		return
 	}
 	old := c.level.bytes()
 	if size > cap(c.level.mem) {
-		makeRoom(int64(size) * levelSlotBytes)
+		makeRoom(int64(size) * c.level.slotBytes())
 	}
 	if c.level.reset(size) {
 		releaseOld(old)
@@ -666,11 +683,11 @@ func (c *checker) park(target int64) {
 func (c *checker) grow() {
 	if c.growTarget > c.levelLimit.Load() {
 		size := levelSize(int(c.growTarget * 2))
-		if c.memory()+int64(size)*levelSlotBytes > c.opt.MaxMemory {
+		if c.memory()+int64(size)*c.level.slotBytes() > c.opt.MaxMemory {
 			c.halt("memory")
 		} else {
 			old := c.level.bytes()
-			makeRoom(int64(size) * levelSlotBytes)
+			makeRoom(int64(size) * c.level.slotBytes())
 			c.level.grow(size)
 			releaseOld(old)
 			c.levelLimit.Store(int64(size) * maxLoadNum / maxLoadDen)
@@ -697,6 +714,10 @@ func (c *checker) barrier() {
 	var created int64
 	for _, w := range c.workers {
 		created += w.created.Load()
+	}
+	c.nextWakes = c.sleep && c.sleepGate.on
+	if c.sleep {
+		c.gateSleep()
 	}
 	n := len(c.front.refs)
 	if n > 0 {

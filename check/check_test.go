@@ -595,7 +595,7 @@ func TestNoAllocPerTransition(t *testing.T) {
 		w.arenas[1].reset()
 		w.budget = 0
 		c.reserved.Store(0)
-		w.expand(0, noParent, words)
+		w.expand(0, noParent, allAwake, words)
 		w.flush()
 	}
 	expand()

@@ -87,7 +87,11 @@ func (c *checker) publish(n int) {
 	c.ph.recip = bucketRecip(k, n)
 	c.parallel(k, func(c *checker, i int) {
 		slots, per := c.level.slots, c.ph.per
-		c.workers[i].collect(slots[min(i*per, len(slots)):min((i+1)*per, len(slots))])
+		lo, hi := min(i*per, len(slots)), min((i+1)*per, len(slots))
+		if c.nextWakes {
+			c.placeWakes(slots[lo:hi], c.level.wakes[lo:hi])
+		}
+		c.workers[i].collect(slots[lo:hi])
 	})
 
 	// The buckets' sizes give each its place in the frontier.
@@ -255,6 +259,9 @@ func (w *worker) collect(slots []levelSlot) {
 		key := s.key1 - 1
 		if s.ref&refFlag != 0 {
 			words := c.words(s.ref &^ refFlag)
+			if c.nextWakes {
+				words = words[:len(words)-1] // the wake (placeWakes)
+			}
 			st := vm.State{W: words}
 			if k, _ := c.m.CheckAlways(&st); k >= 0 {
 				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
@@ -272,6 +279,23 @@ func (w *worker) collect(slots []levelSlot) {
 	main.count.Add(placed)
 	w.touchSink = acc
 	w.noteScratch()
+}
+
+// placeWakes writes the wake of each new state of a slice of the level
+// table (wakes, the same slice of its wakes) into the word after the
+// state's words in the arena, where expand finds it, and clears the
+// wakes for the next pass. It runs before collect, which clears the
+// slots, and only after a pass that made sleep sets (sleep.go), so that
+// collect's loop stays as it is for the others.
+func (c *checker) placeWakes(slots []levelSlot, wakes []uint32) {
+	for i := range slots {
+		s := &slots[i]
+		if s.fp != 0 {
+			words := c.words(s.ref &^ refFlag)
+			words[len(words)-1] = int64(wakes[i])
+			wakes[i] = 0
+		}
+	}
 }
 
 // collectAhead is how far ahead collect touches the visited set.

@@ -23,6 +23,10 @@ type Options struct {
 	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit
 	MaxMemory     int64 // bytes; stop (incomplete) before using more; 0: default
 	NoPOR         bool  // turn partial-order reduction off (--por=off)
+	// NoSleepSets keeps the rest of the reduction but takes every
+	// transition it allows: the same states, more transitions (sleep.go).
+	// For tests and measurements.
+	NoSleepSets bool
 	// MemoryBase is what the process holds besides the search when it
 	// starts (the program, the Go runtime, the executable's pages): it
 	// counts against MaxMemory, so that MaxMemory bounds the whole process

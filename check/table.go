@@ -147,6 +147,12 @@ type levelTable struct {
 	mem   []levelSlot // the allocation, reused from level to level
 	slots []levelSlot // the table in use: a power-of-two prefix of mem
 	mask  uint64
+	// In a pass that makes sleep sets (sleep.go), wakes[i] holds the
+	// stacks that must move from slot i's state: the complement of its
+	// sleep set, an OR over the transitions that reached it. Beside the
+	// slots, not in them, so that other passes keep 24-byte slots.
+	wakes, wmem []uint32
+	sleep       bool // the search may make sleep sets: keep wakes
 }
 
 // reset empties the table, giving it size slots (a power of two), and
@@ -155,16 +161,30 @@ type levelTable struct {
 func (t *levelTable) reset(size int) bool {
 	grew := cap(t.mem) < size
 	if grew {
-		t.mem = nil // let the old allocation go before making the new one
+		t.mem, t.wmem = nil, nil // let the old allocation go before making the new one
 		t.mem = make([]levelSlot, size)
 	}
+	if t.sleep && cap(t.wmem) < size {
+		t.wmem = make([]uint32, cap(t.mem))
+	}
 	t.slots = t.mem[:size]
+	if t.sleep {
+		t.wakes = t.wmem[:size]
+	}
 	t.mask = uint64(size - 1)
 	return grew
 }
 
 // levelSlotBytes is the size of a level-table slot.
 const levelSlotBytes = int64(unsafe.Sizeof(levelSlot{}))
+
+// slotBytes is what one slot of the table takes, with its wake if any.
+func (t *levelTable) slotBytes() int64 {
+	if t.sleep {
+		return levelSlotBytes + 4
+	}
+	return levelSlotBytes
+}
 
 // minLevelSlots is the smallest level table. It is small on purpose: a
 // pass scans its whole table at the barrier, and a deep, narrow search
@@ -221,11 +241,27 @@ func casMin(p *uint64, v uint64) {
 // it, though the whole search measured the same within the noise after.)
 func (t *levelTable) setRef(slot, ref uint64) { t.slots[slot].ref = ref }
 
+// addWake adds the stacks in wake to those that must move from the
+// entry's state. The OR is a locked instruction, which waits for the
+// worker's earlier stores (the state's words) to leave the store buffer:
+// it is skipped when the entry has those stacks already, as it mostly
+// has.
+func (t *levelTable) addWake(slot uint64, wake uint32) {
+	p := &t.wakes[slot]
+	if old := atomic.LoadUint32(p); old|wake != old {
+		atomic.OrUint32(p, wake)
+	}
+}
+
 // grow rehashes into a table of the given size; every worker is parked.
 func (t *levelTable) grow(size int) {
 	mem := make([]levelSlot, size)
+	var wmem []uint32
+	if t.sleep {
+		wmem = make([]uint32, size)
+	}
 	mask := uint64(size - 1)
-	for _, s := range t.slots {
+	for k, s := range t.slots {
 		if s.fp == 0 {
 			continue
 		}
@@ -234,11 +270,24 @@ func (t *levelTable) grow(size int) {
 			i = (i + 1) & mask
 		}
 		mem[i] = s
+		if t.sleep {
+			wmem[i] = t.wakes[k]
+		}
 	}
 	t.mem, t.slots, t.mask = mem, mem, mask
+	t.wmem, t.wakes = wmem, wmem
 }
 
-func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * levelSlotBytes }
+// find returns the slot of fp, which the table holds.
+func (t *levelTable) find(fp uint64) uint64 {
+	i := fp & t.mask
+	for atomic.LoadUint64(&t.slots[i].fp) != fp {
+		i = (i + 1) & t.mask
+	}
+	return i
+}
+
+func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * t.slotBytes() }
 
 func nextPow2(n int) int {
 	c := 1024

@@ -1,0 +1,404 @@
+package check
+
+import (
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/vm"
+)
+
+// Partial-order reduction, third part: sleep sets.
+//
+// Folding and ample cards make fewer states; sleep sets make fewer
+// transitions between the same states. At a state s where every enabled
+// stack moves (no ample card), expand takes the stacks in order. Say
+// stack u has been taken, and then stack t is. If u's move and t's move
+// commute, then u(t(s)) = t(u(s)), and t(u(s)) is reached from u(s)
+// anyway: so u "sleeps" in t(s), where its move would only reach that
+// state again. It keeps sleeping in the states after t(s) as long as the
+// moves made there commute with it too. The search skips a sleeping
+// stack's moves.
+//
+// Three rules keep every state reached, at the depth a search without
+// sleep sets finds it, so that state counts, verdicts, outcomes and
+// shortest counterexamples do not change (TestSleepSetsKeepStates,
+// TestSleepSetsRandom):
+//
+//   - u is put to sleep after t only when u's moves from s reached states
+//     where every enabled stack moves (so that t is taken from u(s)): u's
+//     stack stands at a card that is not ample, it has not finished, it
+//     spawned no stack, and its move broke no invariant (see fullAfter).
+//   - The search is breadth-first and finishes a level before it expands
+//     the next, so a state can collect every transition that reaches it in
+//     its level before it is expanded. It sleeps only in what all of them
+//     put to sleep. A sleep set is stored as its complement, the stacks
+//     that must move ("wake"), so that the level table ORs them: its zero
+//     means none recorded yet, and the OR of two is the intersection of
+//     the sleep sets. A state reached again in a later level is not
+//     expanded again; the shorter path that reached it first is as good.
+//   - A state that breaks an invariant ends its path, so the argument
+//     above fails when t(u(s)) breaks one and t(s) does not: two cards
+//     that may both write what an invariant reads never commute (condBit).
+//
+// Which moves commute is decided from footprints: what the card a stack
+// stands at reads and writes in shared memory, as bits of a 64-bit mask
+// (below). A transition also folds the cards after its first one, but
+// those are invisible or ample: nothing another stack does conflicts with
+// them. Two footprints that share a bit where one of them writes conflict;
+// a mask may share bits between different words (word w is bit w mod 61),
+// which costs pruning, never soundness. Cards whose effect a mask cannot
+// describe (spawn, join, return, channels, condition variables, atomic
+// blocks, either, select) conflict with everything. Only programs without
+// nodes use sleep sets: a delivery is not a stack's move.
+
+const (
+	// sleepStacks: stacks from this one on never sleep (a wake mask has
+	// one bit a stack).
+	sleepStacks = 32
+	allAwake    = ^uint32(0)
+
+	wordBits = 61      // shared word w is footprint bit w % wordBits
+	condBit  = 1 << 61 // written by every card that may write a variable an invariant reads
+	outBit   = 1 << 62 // the output: every print writes it
+	// anyBit is read by every footprint and written by the cards whose
+	// effect a footprint cannot describe, so that they conflict with all.
+	anyBit = 1 << 63
+)
+
+// foot is what a move reads and writes, as footprint bits.
+type foot struct{ r, w uint64 }
+
+// conflicts reports whether two moves may not commute: one writes a bit
+// the other reads or writes.
+func (a foot) conflicts(b foot) bool {
+	return a.w&(b.r|b.w)|b.w&a.r != 0
+}
+
+// cardFoot is what a card touches: the bits of foot whatever the state,
+// and, when indexed, one word more that depends on a local: base +
+// locals[slot]*stride for an index in [0, n) (lock fork[first]), written
+// when write. Out of range, the card fails, and conflicts with all.
+type cardFoot struct {
+	foot
+	indexed, write        bool
+	slot, base, stride, n int32
+}
+
+// everything is the footprint of a card that conflicts with all.
+var everything = foot{r: anyBit, w: ^uint64(0)}
+
+func wordBit(word int32) uint64 { return 1 << (uint32(word) % wordBits) }
+
+// globalBits returns the bits of every element of global g.
+func globalBits(g *card.Global) uint64 {
+	if g.Elems() >= wordBits {
+		return 1<<wordBits - 1
+	}
+	var bits uint64
+	for e := int32(0); e < int32(g.Elems()); e++ {
+		bits |= wordBit(g.Base + e*g.Stride)
+	}
+	return bits
+}
+
+// cardFeet finds every card's footprint. condWrites (nil: none) marks the
+// cards that may write a variable an invariant reads: two such cards
+// conflict even when they write different words. (A state that breaks an
+// invariant ends its path. If u and t both change what an invariant reads,
+// u(t(s)) may break it where t(s) does not; a path that took t, then u
+// later, would reach states that the path through u(s) and t, where t(u(s))
+// ends, does not. TestSleepSetsRandom found it: always a + b < 2, one
+// stack adding to a, another to b.)
+func cardFeet(p *card.Program, condWrites []bool) []cardFoot {
+	feet := make([]cardFoot, len(p.Cards))
+	for pc := range p.Cards {
+		feet[pc] = cardFootOf(p, int32(pc))
+		if condWrites != nil && condWrites[pc] {
+			feet[pc].w |= condBit
+		}
+	}
+	return feet
+}
+
+func cardFootOf(p *card.Program, pc int32) cardFoot {
+	c := &p.Cards[pc]
+	switch c.Op {
+	case card.Local, card.Branch, card.Assert, card.Choose, card.Store, card.Print, card.Nop, card.Await,
+		card.Lock, card.Unlock, card.Acquire, card.Notify, card.Wait:
+	case card.Release:
+		if c.X != card.NoExpr {
+			return cardFoot{foot: everything} // a condition variable's release
+		}
+	default:
+		return cardFoot{foot: everything}
+	}
+	f := cardFoot{foot: foot{r: anyBit}}
+	if c.Op == card.Print {
+		f.w |= outBit
+	}
+	for _, a := range p.Accesses[pc] {
+		g := &p.Globals[a.Global]
+		// The object a card changes or waits on is recorded as a write;
+		// a wait only reads it.
+		write := a.Write && c.Op != card.Wait
+		var bits uint64
+		switch {
+		case a.Elem >= 0:
+			bits = wordBit(g.Base + a.Elem*g.Stride)
+		case a.Write && a.Global == c.Obj && !f.indexed && localIndex(p, c.Y) >= 0:
+			// The object, indexed by a local: its word is found per state.
+			f.indexed, f.write = true, write
+			f.slot, f.base, f.stride, f.n = localIndex(p, c.Y), g.Base, g.Stride, int32(g.Elems())
+			continue
+		default:
+			bits = globalBits(g)
+		}
+		if write {
+			f.w |= bits
+		} else {
+			f.r |= bits
+		}
+	}
+	return f
+}
+
+// localIndex returns the local slot that index expression y is, or -1.
+func localIndex(p *card.Program, y card.Expr) int32 {
+	if y == card.NoExpr {
+		return -1
+	}
+	if code := p.Exprs[y].Code; len(code) == 1 && code[0].Op == card.XLocal {
+		return int32(code[0].A)
+	}
+	return -1
+}
+
+// at returns the footprint of the card for a stack with these locals.
+func (f *cardFoot) at(locals []int64) foot {
+	if !f.indexed {
+		return f.foot
+	}
+	idx := locals[f.slot]
+	if idx < 0 || idx >= int64(f.n) {
+		return everything
+	}
+	bit := wordBit(f.base + int32(idx)*f.stride)
+	if f.write {
+		return foot{r: f.r, w: f.w | bit}
+	}
+	return foot{r: f.r | bit, w: f.w}
+}
+
+// mayCommute reports whether two stacks can stand at cards that commute,
+// both able to move: cards that no move folds (where stacks stand in the
+// states stored), not both under the same mutex (two stacks cannot hold
+// it) and neither a lock of a mutex the other holds (it would wait). When
+// no two can, sleep sets would only cost: the mutex counter, whose
+// workers' only cards that commute are the lock and the store under it.
+// Programs with more than maxCommuteCards such cards are not searched.
+func mayCommute(p *card.Program, feet []cardFoot, foldable []bool) bool {
+	var stand []int
+	for pc := range p.Cards {
+		if !foldable[pc] {
+			stand = append(stand, pc)
+		}
+	}
+	if len(stand) > maxCommuteCards {
+		return true
+	}
+	var ls *lockSets
+	if len(p.Cards) <= maxAmpleCards {
+		ls = mustLocks(p)
+	}
+	for x, a := range stand {
+		for _, b := range stand[x:] {
+			if feet[a].foot.conflicts(feet[b].foot) {
+				continue
+			}
+			if ls != nil {
+				if !ls.reached[a] || !ls.reached[b] {
+					continue
+				}
+				ha, hb := ls.held[a], ls.held[b]
+				if ha&hb != 0 || ls.takes[a]&hb != 0 || ls.takes[b]&ha != 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// maxCommuteCards bounds the cards mayCommute compares pairwise.
+const maxCommuteCards = 2048
+
+// sleepFeet finds the footprint of every enabled stack of the state being
+// expanded, w.s, into w.feet (by index in w.en over two).
+func (w *worker) sleepFeet() {
+	s, feet := &w.s, w.c.feet
+	n := len(w.en) / 2
+	if cap(w.feet) < n {
+		w.feet = make([]foot, n)
+	}
+	w.feet = w.feet[:n]
+	for k := range w.feet {
+		i := int(w.en[2*k])
+		f := &feet[s.PC(i)]
+		if f.indexed {
+			w.feet[k] = f.at(s.Locals(i))
+		} else {
+			w.feet[k] = f.foot
+		}
+	}
+}
+
+// independent returns the stacks of cand, among the enabled ones, whose
+// moves commute with that of the enabled stack w.en[2k].
+func (w *worker) independent(k int, cand uint32) uint32 {
+	if cand == 0 {
+		return 0
+	}
+	a := w.feet[k]
+	var mask uint32
+	for j, b := range w.feet {
+		i := uint(w.en[2*j])
+		if j == k || i >= sleepStacks || cand>>i&1 == 0 {
+			continue
+		}
+		if !a.conflicts(b) {
+			mask |= 1 << i
+		}
+	}
+	return mask
+}
+
+// fullAfter reports whether state t, made by a move of stack i from the
+// state being expanded (where every enabled stack moves, and the number
+// of stacks is stacks), is sure to be one where every enabled stack moves
+// too.
+// Another stack can stand at an enabled ample card in t only if it did in
+// s, where none did, or if i's move enabled it; the only ample cards that
+// can wait are a join, which waits for a stack to finish, and cards that
+// wait under a mutex their stack holds, which no other stack can change.
+// So it is enough that i still runs, spawned nothing, and does not stand
+// at an ample card.
+func (c *checker) fullAfter(t *vm.State, stacks, i int) bool {
+	if t.NumStacks() != stacks || t.Finished(c.p, i) {
+		return false
+	}
+	return c.ample == nil || !c.ample[t.PC(i)]
+}
+
+// expandSleepy is expand's loop for a state where every enabled stack
+// moves, two of them at least: it takes the stacks in order, skipping
+// those asleep (not in wake), and passes on to each successor the stacks
+// that sleep there.
+func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent uint64, depth int32) {
+	c, en := w.c, mv.en
+	making := c.sleepGate.on
+	if making {
+		w.sleepFeet()
+		w.sleepStates++
+	}
+	stacks := s.NumStacks()
+	done := uint32(0) // stacks taken whose every move reached a state expanded fully
+	ord := uint64(0)
+	for e := 0; e < len(en); e += 2 {
+		i, k := int(en[e]), int(en[e+1])
+		if i < sleepStacks && wake>>i&1 == 0 {
+			ord += uint64(k)
+			w.pruned += int64(k)
+			continue
+		}
+		if !making {
+			w.wake = allAwake
+			ready := mv.ready>>i&1 != 0
+			for ch := 0; ch < k; ch++ {
+				w.transition(s, i, ch, parent|ord, depth, ready)
+				ord++
+			}
+			continue
+		}
+		// The stacks asleep here, and those taken before, sleep after
+		// i's move when they commute with it.
+		w.wake = ^w.independent(e/2, ^wake|done)
+		ready := mv.ready>>i&1 != 0
+		full := i < sleepStacks
+		for ch := 0; ch < k; ch++ {
+			end := w.transition(s, i, ch, parent|ord, depth, ready)
+			full = full && !end && c.fullAfter(&w.t, stacks, i)
+			ord++
+		}
+		if full {
+			done |= 1 << i
+		}
+	}
+	w.wake = allAwake
+}
+
+// sleepGate turns the making of sleep sets on and off, level by level.
+// Making them costs at every state where two stacks or more move (their
+// footprints, which of them commute), and pays only where a transition is
+// skipped: in programs where little commutes it costs more than it saves.
+// So the checker measures. The sleep sets made in a level are honoured in
+// the next one: at its barrier, the transitions skipped there over the
+// states that made them in the level before say whether making them pays;
+// while it does, they are made. While they are off, a probe makes them in
+// two levels in a row, so that the next barrier can measure; probes come
+// every minSleepProbe levels at first, and further apart (up to
+// maxSleepProbe) each time one does not pay. The decisions depend only on
+// each level's
+// sums, so every number of workers takes the same transitions. Honouring
+// the sleep sets a state has is never turned off: it is what saves.
+type sleepGate struct {
+	on       bool  // the level being expanded makes sleep sets
+	prevOn   bool  // the level before it did
+	prevMade int64 // the states that made them in the level before
+	// probe: the levels from one probe to the next; it doubles each time
+	// a probe finds they do not pay (up to maxSleepProbe), so that a
+	// program where they never do pays for few probes.
+	probe, nextProbe int
+}
+
+// A level's sleep sets pay when the next level skips at least
+// sleepPaysNum/sleepPaysDen transitions for each state that made them:
+// skipping a transition saves its cards, its hash and its probe (1,000 to
+// 1,700 instructions on the bench models), and making a state's sleep sets
+// costs 250 to 450 (docs/performance.md).
+const (
+	sleepPaysNum, sleepPaysDen = 3, 8
+	minSleepProbe              = 16
+	maxSleepProbe              = 256
+)
+
+// gateSleep decides at a barrier whether the next level makes sleep sets.
+func (c *checker) gateSleep() {
+	g := &c.sleepGate
+	var made, pruned int64
+	for _, w := range c.workers {
+		made += w.sleepStates
+		pruned += w.pruned
+		w.sleepStates, w.pruned = 0, 0
+	}
+	if g.probe == 0 {
+		g.probe = minSleepProbe
+	}
+	next := false
+	switch {
+	case g.prevOn && g.prevMade > 0:
+		next = pruned*sleepPaysDen >= g.prevMade*sleepPaysNum
+		if next {
+			g.probe = minSleepProbe
+		} else if !g.on {
+			// A probe that did not pay: wait longer for the next.
+			g.probe = min(2*g.probe, maxSleepProbe)
+		}
+		if !next {
+			g.nextProbe = c.depth + 1 + g.probe
+		}
+	case g.on && !g.prevOn:
+		next = true // a probe: the next barrier measures it
+	default:
+		next = c.depth+1 >= g.nextProbe
+	}
+	g.prevOn, g.prevMade, g.on = g.on, made, next
+}
