@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/deck-lang/deck/internal/progen"
@@ -52,12 +53,20 @@ func TestSleepSetsKeepStates(t *testing.T) {
 			sameAsWithoutSleep(t, name+" "+sec.with, rep, mustRun(t, m, opt))
 		}
 	}
+	// The philosophers come first: on them sleep sets must prune. The
+	// short run (CI's race detector) takes the small ones only.
 	models := []string{
-		"../bench/models/phil_n5_r3.deck", "../bench/models/counter_n6_r3.deck",
-		"../bench/models/filter_n3_r3.deck", "../bench/models/buffer_n2_s3_i4.deck",
-		"../bench/beem/models/peterson_n3.deck", "../bench/beem/models/szymanski_n3.deck",
-		"../bench/beem/models/lamport_n3.deck", "../bench/beem/models/at_n3.deck",
-		"../bench/beem/models/anderson_n4.deck", "../bench/beem/models/msmie_s4_m4_b4.deck",
+		"../bench/models/phil_n4_r4.deck", "../bench/beem/models/peterson_n3.deck",
+		"../bench/beem/models/lamport_n3.deck", "../bench/beem/models/anderson_n4.deck",
+	}
+	workers := []int{2}
+	if !testing.Short() {
+		models = append(models,
+			"../bench/models/phil_n5_r3.deck", "../bench/models/counter_n6_r3.deck",
+			"../bench/models/filter_n3_r3.deck", "../bench/models/buffer_n2_s3_i4.deck",
+			"../bench/beem/models/szymanski_n3.deck", "../bench/beem/models/at_n3.deck",
+			"../bench/beem/models/msmie_s4_m4_b4.deck")
+		workers = []int{1, 2}
 	}
 	for _, path := range models {
 		src, err := os.ReadFile(path)
@@ -65,14 +74,14 @@ func TestSleepSetsKeepStates(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := mustCompile(t, filepath.Base(path), string(src))
-		for _, workers := range []int{1, 2} {
-			opt := Options{Workers: workers, All: true}
+		for _, nw := range workers {
+			opt := Options{Workers: nw, All: true}
 			rep := mustRun(t, m, opt)
 			opt.NoSleepSets = true
 			full := mustRun(t, m, opt)
 			sameAsWithoutSleep(t, path, rep, full)
-			if filepath.Base(path) == "phil_n5_r3.deck" && rep.Transitions*10 > full.Transitions*7 {
-				t.Errorf("phil: sleep sets left %d of %d transitions, want under 70 %%", rep.Transitions, full.Transitions)
+			if strings.HasPrefix(filepath.Base(path), "phil_") && rep.Transitions*10 > full.Transitions*8 {
+				t.Errorf("%s: sleep sets left %d of %d transitions, want under 80 %%", path, rep.Transitions, full.Transitions)
 			}
 		}
 	}

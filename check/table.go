@@ -278,15 +278,6 @@ func (t *levelTable) grow(size int) {
 	t.wmem, t.wakes = wmem, wmem
 }
 
-// find returns the slot of fp, which the table holds.
-func (t *levelTable) find(fp uint64) uint64 {
-	i := fp & t.mask
-	for atomic.LoadUint64(&t.slots[i].fp) != fp {
-		i = (i + 1) & t.mask
-	}
-	return i
-}
-
 func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * t.slotBytes() }
 
 func nextPow2(n int) int {
