@@ -2,6 +2,7 @@ package check
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -174,6 +175,20 @@ func parseSections(t *testing.T, path string) []section {
 		out = append(out, section{with: s.With, sec: s, header: toHeader(s.Header)})
 	}
 	return out
+}
+
+// eachExample calls f with every example of examples/ in every placement
+// its header states (sections), compiled and placed.
+func eachExample(t *testing.T, f func(name string, sec section, m *vm.Machine)) {
+	t.Helper()
+	files, _ := filepath.Glob("../examples/*.deck")
+	for _, path := range files {
+		name := filepath.Base(path)
+		src, _ := os.ReadFile(path)
+		for _, sec := range parseSections(t, path) {
+			f(name, sec, placedMachine(t, name, string(src), sec))
+		}
+	}
 }
 
 // placedMachine compiles src and places it as the section says.

@@ -2,7 +2,6 @@ package check
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -16,28 +15,22 @@ import (
 // and with every kill list removed: the verdict, the violation kinds and
 // the outcomes must be the same, and the states no more.
 func TestDeadLocalsChangeNothing(t *testing.T) {
-	files, _ := filepath.Glob("../examples/*.deck")
-	for _, path := range files {
-		name := filepath.Base(path)
-		src, _ := os.ReadFile(path)
-		for _, sec := range parseSections(t, path) {
-			m := placedMachine(t, name, string(src), sec)
-			full := withoutKills(m)
-			opt := Options{Workers: 2, All: true, MaxStates: 300_000}
-			a := mustRun(t, m, opt)
-			b := mustRun(t, full, opt)
-			if a.Verdict == VerdictIncomplete || b.Verdict == VerdictIncomplete {
-				continue
-			}
-			if a.Verdict != b.Verdict || !slices.Equal(kinds(a), kinds(b)) || !slices.Equal(outcomeKeys(a), outcomeKeys(b)) {
-				t.Errorf("%s %s: with dead locals zeroed %s %v %v, without %s %v %v", name, sec.with,
-					a.Verdict, kinds(a), outcomeKeys(a), b.Verdict, kinds(b), outcomeKeys(b))
-			}
-			if a.States > b.States {
-				t.Errorf("%s %s: zeroing dead locals made more states (%d > %d)", name, sec.with, a.States, b.States)
-			}
+	eachExample(t, func(name string, sec section, m *vm.Machine) {
+		full := withoutKills(m)
+		opt := Options{Workers: 2, All: true, MaxStates: 300_000}
+		a := mustRun(t, m, opt)
+		b := mustRun(t, full, opt)
+		if a.Verdict == VerdictIncomplete || b.Verdict == VerdictIncomplete {
+			return
 		}
-	}
+		if a.Verdict != b.Verdict || !slices.Equal(kinds(a), kinds(b)) || !slices.Equal(outcomeKeys(a), outcomeKeys(b)) {
+			t.Errorf("%s %s: with dead locals zeroed %s %v %v, without %s %v %v", name, sec.with,
+				a.Verdict, kinds(a), outcomeKeys(a), b.Verdict, kinds(b), outcomeKeys(b))
+		}
+		if a.States > b.States {
+			t.Errorf("%s %s: zeroing dead locals made more states (%d > %d)", name, sec.with, a.States, b.States)
+		}
+	})
 }
 
 // TestDeadLocalsChangeNothingBEEM is TestDeadLocalsChangeNothing on the

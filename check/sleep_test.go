@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/deck-lang/deck/internal/progen"
+	"github.com/deck-lang/deck/vm"
 	"pgregory.net/rapid"
 )
 
@@ -38,21 +39,15 @@ func sameAsWithoutSleep(t tb, what string, rep, full *Report) {
 // its depth, and so are the verdicts, counterexamples and outcomes. On
 // the dining philosophers, where stacks mostly commute, they must prune.
 func TestSleepSetsKeepStates(t *testing.T) {
-	files, _ := filepath.Glob("../examples/*.deck")
-	for _, path := range files {
-		name := filepath.Base(path)
-		src, _ := os.ReadFile(path)
-		for _, sec := range parseSections(t, path) {
-			m := placedMachine(t, name, string(src), sec)
-			opt := Options{Workers: 2, All: true, MaxStates: 300_000}
-			rep := mustRun(t, m, opt)
-			if rep.Verdict == VerdictIncomplete {
-				continue
-			}
-			opt.NoSleepSets = true
-			sameAsWithoutSleep(t, name+" "+sec.with, rep, mustRun(t, m, opt))
+	eachExample(t, func(name string, sec section, m *vm.Machine) {
+		opt := Options{Workers: 2, All: true, MaxStates: 300_000}
+		rep := mustRun(t, m, opt)
+		if rep.Verdict == VerdictIncomplete {
+			return
 		}
-	}
+		opt.NoSleepSets = true
+		sameAsWithoutSleep(t, name+" "+sec.with, rep, mustRun(t, m, opt))
+	})
 	// The philosophers come first: on them sleep sets must prune. The
 	// short run (CI's race detector) takes the small ones only.
 	models := []string{
