@@ -360,9 +360,12 @@ func (w *worker) flush() bool {
 		if !isNew {
 			continue
 		}
-		if !w.fileNew(next, slot, p) {
+		ref, ok := next.put(w.pendW[p.off : p.off+p.n])
+		if !ok {
+			c.halt("memory")
 			return false
 		}
+		level.setRef(slot, ref|p.flag)
 		created++
 	}
 	w.budget -= created
@@ -391,24 +394,15 @@ func (w *worker) fileWaking(pend []pendingState) (created int64, ok bool) {
 		if !isNew {
 			continue
 		}
-		if !w.fileNew(next, slot, p) {
+		ref, ok := next.put(w.pendW[p.off : p.off+p.n])
+		if !ok {
+			c.halt("memory")
 			return created, false
 		}
+		level.setRef(slot, ref|p.flag)
 		created++
 	}
 	return created, true
-}
-
-// fileNew stores the words of p, a new state in slot, in the next level's
-// arena. It returns false when the search must stop.
-func (w *worker) fileNew(next *arena, slot uint64, p *pendingState) bool {
-	ref, ok := next.put(w.pendW[p.off : p.off+p.n])
-	if !ok {
-		w.c.halt("memory")
-		return false
-	}
-	w.c.level.setRef(slot, ref|p.flag)
-	return true
 }
 
 // transition lets stack i take its next card with the given choice from
