@@ -49,7 +49,7 @@ import (
 // a wide one does.
 //
 // A transition is one stack taking one card, with one alternative of a
-// choose or either. Partial-order reduction (unless Options.NoPOR) has two
+// choose or either. Partial-order reduction (unless Options.NoPOR) has three
 // parts. Folding: after its move the stack also takes, in the same
 // transition, the cards that follow and that nobody else can observe
 // (locals, branches, yield, asserts on locals), up to a card it has taken
@@ -57,8 +57,10 @@ import (
 // Ample cards (see ample.go): a stack standing at a card that is
 // independent of everything other stacks can do meanwhile moves alone, and
 // a transition that reaches such a card folds it too (unless it makes a
-// choice), so the state in between is not even stored.
-// Both keep every deadlock, outcome, failed assert, runtime error, broken
+// choice), so the state in between is not even stored. Sleep sets (see
+// sleep.go) store the same states and skip the transitions that would only
+// reach a state reached anyway.
+// All three keep every deadlock, outcome, failed assert, runtime error, broken
 // invariant and race; the tests compare them with the full search and with
 // a brute-force search on every example and on random programs.
 
