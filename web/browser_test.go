@@ -133,12 +133,25 @@ func schedIs(s string) string {
 }
 
 // click deals the move of one button and waits for the schedule the page
-// should then show.
+// should then show. The page may draw the buttons again between finding
+// one and clicking it (a loaded example is drawn, then drawn again when
+// the server's answer comes); chromedp then reports the node gone, and
+// the click is tried again on the button drawn since. (CI saw it once,
+// on a loaded machine.)
 func (pg *page) click(move, sched string) {
 	pg.t.Helper()
-	cctx, cancel := context.WithTimeout(pg.ctx, 10*time.Second)
-	defer cancel()
-	if err := chromedp.Do(cctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button.move[data-move=%q]`, move)))); err != nil {
+	sel := chromedp.CSS(fmt.Sprintf(`button.move[data-move=%q]`, move))
+	var err error
+	for try := 0; try < 5; try++ {
+		cctx, cancel := context.WithTimeout(pg.ctx, 10*time.Second)
+		err = chromedp.Do(cctx, chromedp.Click(sel))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
 		pg.t.Fatalf("click move %s after %q: %v", move, pg.text("#schedule"), err)
 	}
 	pg.waitFor("schedule "+sched, schedIs(sched))
