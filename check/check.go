@@ -382,7 +382,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	if c.por && c.p.Net == nil && !opt.NoSleepSets {
 		c.feet = cardFeet(c.p, c.condWrites)
 		c.sleep = mayCommute(c.p, c.feet, c.foldable)
-		c.sleepGate.on = c.sleep
+		c.sleepGate = sleepGate{on: c.sleep, probe: minSleepProbe}
 		c.level.sleep = c.sleep
 	}
 	c.main = newFPTable(1 << 10)

@@ -191,9 +191,11 @@ func (f *cardFoot) at(locals []int64) foot {
 // both able to move: cards that no move folds (where stacks stand in the
 // states stored), not both under the same mutex (two stacks cannot hold
 // it) and neither a lock of a mutex the other holds (it would wait). When
-// no two can, sleep sets would only cost: the mutex counter, whose
-// workers' only cards that commute are the lock and the store under it.
-// Programs with more than maxCommuteCards such cards are not searched.
+// no two can, sleep sets would only cost. (The workers of a mutex counter
+// pass as they are: the lock and the store under it never both move. Its
+// main's last assert and a worker's lock would pass the test, though, so
+// the gate, not this, keeps the counter's sleep sets off.) Programs with
+// more than maxCommuteCards such cards are not searched.
 func mayCommute(p *card.Program, feet []cardFoot, foldable []bool) bool {
 	var stand []int
 	for pc := range p.Cards {
@@ -274,8 +276,7 @@ func (w *worker) independent(k int, cand uint32) uint32 {
 // fullAfter reports whether state t, made by a move of stack i from the
 // state being expanded (where every enabled stack moves, and the number
 // of stacks is stacks), is sure to be one where every enabled stack moves
-// too.
-// Another stack can stand at an enabled ample card in t only if it did in
+// too. Another stack can stand at an enabled ample card in t only if it did in
 // s, where none did, or if i's move enabled it; the only ample cards that
 // can wait are a join, which waits for a stack to finish, and cards that
 // wait under a mutex their stack holds, which no other stack can change.
@@ -309,20 +310,15 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 			w.pruned += int64(k)
 			continue
 		}
-		if !making {
-			w.wake = allAwake
-			ready := mv.ready>>i&1 != 0
-			for ch := 0; ch < k; ch++ {
-				w.transition(s, i, ch, parent|ord, depth, ready)
-				ord++
-			}
-			continue
-		}
 		// The stacks asleep here, and those taken before, sleep after
-		// i's move when they commute with it.
-		w.wake = ^w.independent(e/2, ^wake|done)
+		// i's move when they commute with it (in a level that makes
+		// sleep sets; in others the state only honours its own).
+		w.wake = allAwake
+		if making {
+			w.wake = ^w.independent(e/2, ^wake|done)
+		}
 		ready := mv.ready>>i&1 != 0
-		full := i < sleepStacks
+		full := making && i < sleepStacks
 		for ch := 0; ch < k; ch++ {
 			end := w.transition(s, i, ch, parent|ord, depth, ready)
 			full = full && !end && c.fullAfter(&w.t, stacks, i)
@@ -346,8 +342,8 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 // two levels in a row, so that the next barrier can measure; probes come
 // every minSleepProbe levels at first, and further apart (up to
 // maxSleepProbe) each time one does not pay. The decisions depend only on
-// each level's
-// sums, so every number of workers takes the same transitions. Honouring
+// each level's sums, so every number of workers takes the same
+// transitions. Honouring
 // the sleep sets a state has is never turned off: it is what saves.
 type sleepGate struct {
 	on       bool  // the level being expanded makes sleep sets
@@ -361,9 +357,11 @@ type sleepGate struct {
 
 // A level's sleep sets pay when the next level skips at least
 // sleepPaysNum/sleepPaysDen transitions for each state that made them:
-// skipping a transition saves its cards, its hash and its probe (1,000 to
-// 1,700 instructions on the bench models), and making a state's sleep sets
-// costs 250 to 450 (docs/performance.md).
+// making a state's sleep sets costs a few hundred instructions (its
+// stacks' footprints, which of them commute), and the transitions skipped
+// save less than an average one, their successors being found in the
+// level table at once. Of 1/8, 1/4, 3/8 and 1/2, 3/8 did best on the
+// bench models (docs/performance.md, "Sleep sets, eleventh session").
 const (
 	sleepPaysNum, sleepPaysDen = 3, 8
 	minSleepProbe              = 16
@@ -378,9 +376,6 @@ func (c *checker) gateSleep() {
 		made += w.sleepStates
 		pruned += w.pruned
 		w.sleepStates, w.pruned = 0, 0
-	}
-	if g.probe == 0 {
-		g.probe = minSleepProbe
 	}
 	next := false
 	switch {
