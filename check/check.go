@@ -203,6 +203,7 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer c.release()
 	if opt.Search == SearchHunt {
 		return huntReport(c)
 	}
@@ -226,6 +227,7 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err := c.addHunted(rep); err != nil {
 		return nil, err
 	}
+	c.release() // before the searches below, which make their own
 	if c.por && len(rep.Violations) > 0 && !rep.Violations[0].Hunted {
 		exactCounterexamples(m, opt, rep, exactStates)
 	}
@@ -284,6 +286,9 @@ func exactCounterexamples(m *vm.Machine, opt Options, rep *Report, bound int64) 
 	complete := -1
 	var exact *Report
 	c, err := newChecker(m, o)
+	if err == nil {
+		defer c.release()
+	}
 	if err == nil && c.search() == nil {
 		switch {
 		case c.haltWhy != "":
@@ -861,6 +866,21 @@ func (c *checker) parallel(k int, f func(*checker, int)) {
 	}
 	f(c, 0)
 	wg.Wait()
+}
+
+// release gives back the memory of the search that lives outside the Go
+// heap (the tables and arena slabs hugeSlice mapped) once the report is
+// made: the Go runtime cannot collect it. Nothing reads a table or a
+// frontier state afterwards.
+func (c *checker) release() {
+	c.main.free()
+	c.level.free()
+	for _, w := range c.workers {
+		for k := range w.arenas {
+			w.arenas[k].free()
+		}
+		w.s.W = nil
+	}
 }
 
 // words returns the word vector an arena reference points to.

@@ -9,7 +9,21 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"unsafe"
 )
+
+// hugeSlice returns a zeroed slice of n elements and, when it is mapped
+// outside the Go heap (at least a huge page, where the system allows: see
+// mapHuge), its mapping, which the owner gives back with unmapHuge when it
+// drops the slice. T must hold no pointers: the garbage collector does not
+// look inside a mapping.
+func hugeSlice[T any](n int) ([]T, []byte) {
+	var zero T
+	if p, m := mapHuge(n * int(unsafe.Sizeof(zero))); p != nil {
+		return unsafe.Slice((*T)(p), n), m
+	}
+	return make([]T, n), nil
+}
 
 // DefaultMaxMemory is the memory budget of a search when Options.MaxMemory
 // is 0: half of the physical memory (MemTotal in /proc/meminfo), or of the

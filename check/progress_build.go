@@ -131,7 +131,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 	}
 	defer func() {
 		g.off = append(g.off, uint32(len(g.to)))
-		freeSlots(g.ids.mapped)
+		unmapHuge(g.ids.mapped)
 		g.ids = idTable{} // not needed any more (nor its mapping)
 	}()
 	for lo := 0; lo < len(g.parent); {
@@ -624,7 +624,7 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 type idTable struct {
 	slots  []idSlot
 	n      int
-	mapped []byte // the mapping slots lives in, when not on the Go heap (newSlots)
+	mapped []byte // the mapping slots lives in, when not on the Go heap (hugeSlice)
 }
 
 type idSlot struct {
@@ -677,14 +677,14 @@ func (t *idTable) sizeFor(n int) int {
 // resize rehashes the table into size slots.
 func (t *idTable) resize(size int) {
 	old, oldMap := t.slots, t.mapped
-	t.slots, t.mapped = newSlots(size)
+	t.slots, t.mapped = hugeSlice[idSlot](size)
 	t.n = 0
 	for _, s := range old {
 		if s.id != 0 {
 			t.put(s.fp, s.id-1)
 		}
 	}
-	freeSlots(oldMap)
+	unmapHuge(oldMap)
 }
 
 // idSlotBytes is the size of an idTable slot.

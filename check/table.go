@@ -28,14 +28,17 @@ const maxLoadNum, maxLoadDen = 3, 4
 // workers at once with compare-and-swap, after the table has been grown to
 // keep its load at most 3/4.
 type fpTable struct {
-	slots []uint64
-	mask  uint64
-	count atomic.Int64
+	slots  []uint64
+	mapped []byte // the mapping slots lives in, if any (hugeSlice)
+	mask   uint64
+	count  atomic.Int64
 }
 
 func newFPTable(capacity int) *fpTable {
 	c := nextPow2(capacity)
-	return &fpTable{slots: make([]uint64, c), mask: uint64(c - 1)}
+	t := &fpTable{mask: uint64(c - 1)}
+	t.slots, t.mapped = hugeSlice[uint64](c)
+	return t
 }
 
 // contains reports whether fp is in the table. It is called only while no
@@ -104,8 +107,9 @@ func capacityFor(n int64) int {
 // the new table's pages, and two goroutines faulting pages in the same
 // address space measured slower than one (see docs/performance.md).
 func (t *fpTable) grow(size int) {
-	old := t.slots
-	t.slots, t.mask = make([]uint64, size), uint64(size-1)
+	old, oldMap := t.slots, t.mapped
+	t.slots, t.mapped = hugeSlice[uint64](size)
+	t.mask = uint64(size - 1)
 	slots, mask := t.slots, t.mask
 	for _, v := range old {
 		if v == 0 {
@@ -117,6 +121,14 @@ func (t *fpTable) grow(size int) {
 		}
 		slots[i] = v
 	}
+	unmapHuge(oldMap)
+}
+
+// free gives back the table's mapping, if it has one. Nothing may use the
+// table afterwards.
+func (t *fpTable) free() {
+	unmapHuge(t.mapped)
+	t.slots, t.mapped = nil, nil
 }
 
 // put inserts a fingerprint known to be absent (concurrently safe).
@@ -153,6 +165,8 @@ type levelTable struct {
 	// slots, not in them, so that other passes keep 24-byte slots.
 	wakes, wmem []uint32
 	sleep       bool // the search may make sleep sets: keep wakes
+	// The mappings mem and wmem live in, if any (hugeSlice).
+	memMap, wmemMap []byte
 }
 
 // reset empties the table, giving it size slots (a power of two), and
@@ -161,11 +175,12 @@ type levelTable struct {
 func (t *levelTable) reset(size int) bool {
 	grew := cap(t.mem) < size
 	if grew {
-		t.mem, t.wmem = nil, nil // let the old allocation go before making the new one
-		t.mem = make([]levelSlot, size)
+		t.free() // let the old allocation go before making the new one
+		t.mem, t.memMap = hugeSlice[levelSlot](size)
 	}
 	if t.sleep && cap(t.wmem) < size {
-		t.wmem = make([]uint32, cap(t.mem))
+		unmapHuge(t.wmemMap)
+		t.wmem, t.wmemMap = hugeSlice[uint32](cap(t.mem))
 	}
 	t.slots = t.mem[:size]
 	if t.sleep {
@@ -255,10 +270,11 @@ func (t *levelTable) addWake(slot uint64, wake uint32) {
 
 // grow rehashes into a table of the given size; every worker is parked.
 func (t *levelTable) grow(size int) {
-	mem := make([]levelSlot, size)
+	mem, memMap := hugeSlice[levelSlot](size)
 	var wmem []uint32
+	var wmemMap []byte
 	if t.sleep {
-		wmem = make([]uint32, size)
+		wmem, wmemMap = hugeSlice[uint32](size)
 	}
 	mask := uint64(size - 1)
 	for k, s := range t.slots {
@@ -274,8 +290,17 @@ func (t *levelTable) grow(size int) {
 			wmem[i] = t.wakes[k]
 		}
 	}
-	t.mem, t.slots, t.mask = mem, mem, mask
-	t.wmem, t.wakes = wmem, wmem
+	t.free()
+	t.mem, t.slots, t.mask, t.memMap = mem, mem, mask, memMap
+	t.wmem, t.wakes, t.wmemMap = wmem, wmem, wmemMap
+}
+
+// free gives back the table's mappings, if it has any, and forgets its
+// memory. Nothing may use the table afterwards.
+func (t *levelTable) free() {
+	unmapHuge(t.memMap)
+	unmapHuge(t.wmemMap)
+	t.mem, t.slots, t.wmem, t.wakes, t.memMap, t.wmemMap = nil, nil, nil, nil, nil, nil
 }
 
 func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * t.slotBytes() }

@@ -1,0 +1,79 @@
+//go:build linux && !race
+
+package check
+
+import (
+	"math"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// hugePage is the size of a transparent huge page on the processors deck
+// runs on (x86-64, and arm64 with 4 KiB base pages).
+const hugePage = 2 << 20
+
+// mapHuge returns n zeroed bytes (n at least hugePage) in a mapping of their
+// own outside the Go heap, aligned to 2 MiB and advised to be backed by
+// huge pages, and the mapping, for unmapHuge. It returns nil when n is
+// smaller or the mapping fails: the caller then allocates on the heap.
+//
+// The memory deck maps this way (hugeSlice) is its hash tables, looked up
+// at random (with 4 KiB pages nearly every lookup missed the TLB as well
+// as the cache, and the page walks do not overlap the way cache misses
+// do), and the frontier's arena slabs, written from end to end. Every
+// 4 KiB page written for the first time is a page fault, 10-15 µs each on
+// the virtual machines deck is measured on: before the search's memory was
+// mapped this way, faults took a tenth to a fifth of a search
+// (docs/performance.md, "Huge pages"). The Go heap gives neither the
+// alignment nor the advice (it reuses pages an earlier search touched). The Go runtime does not see the mapping, so its
+// soft memory limit (see makeRoom) is lowered by the mapping's size while
+// it lives, and the process stays within --max-memory as before. Race
+// builds keep everything on the heap, where the race detector sees it.
+func mapHuge(n int) (unsafe.Pointer, []byte) {
+	if n < hugePage {
+		return nil, nil
+	}
+	m, err := syscall.Mmap(-1, 0, n+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return nil, nil
+	}
+	p := unsafe.Pointer(unsafe.SliceData(m))
+	at := (hugePage - uintptr(p)%hugePage) % hugePage
+	body := m[at : at+uintptr(n)]
+	_ = syscall.Madvise(body, syscall.MADV_HUGEPAGE) // only advice
+	adjustLimit(-int64(len(m)))
+	mappedBytes.Add(int64(len(m)))
+	return unsafe.Pointer(unsafe.SliceData(body)), m
+}
+
+// unmapHuge unmaps what mapHuge mapped; nothing may use it afterwards.
+func unmapHuge(m []byte) {
+	if m == nil {
+		return
+	}
+	if syscall.Munmap(m) == nil {
+		adjustLimit(int64(len(m)))
+		mappedBytes.Add(-int64(len(m)))
+	}
+}
+
+// mappedBytes is what mapHuge holds mapped now, in the whole process: the
+// tests check that a finished search gave everything back.
+var mappedBytes atomic.Int64
+
+// limitMu makes adjustLimit's read and write one step (checks may run
+// side by side, in deck serve).
+var limitMu sync.Mutex
+
+// adjustLimit moves the Go runtime's soft memory limit by d bytes, when
+// there is one.
+func adjustLimit(d int64) {
+	limitMu.Lock()
+	defer limitMu.Unlock()
+	if lim := debug.SetMemoryLimit(-1); lim != math.MaxInt64 {
+		debug.SetMemoryLimit(max(lim+d, 1))
+	}
+}

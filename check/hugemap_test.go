@@ -1,0 +1,103 @@
+//go:build linux && !race
+
+package check
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+// TestHugeSliceMapsAndGivesBack: a slice of a huge page or more lives in a
+// mapping of its own, zeroed and writable, lowers the Go runtime's soft
+// memory limit while it lives and gives everything back when unmapped; a
+// smaller one is on the heap.
+func TestHugeSliceMapsAndGivesBack(t *testing.T) {
+	const limit = 1 << 40
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+	before := mappedBytes.Load()
+	if s, m := hugeSlice[uint64](1 << 10); m != nil || len(s) != 1<<10 {
+		t.Fatalf("a small slice: mapping %d bytes, length %d", len(m), len(s))
+	}
+	s, m := hugeSlice[uint64](3 << 18) // 6 MiB
+	if m == nil {
+		t.Skip("the system gave no mapping") // hugeSlice falls back to the heap
+	}
+	if len(s) != 3<<18 {
+		t.Fatalf("length %d", len(s))
+	}
+	for i := range s {
+		if s[i] != 0 {
+			t.Fatalf("word %d is %d, not zero", i, s[i])
+		}
+		s[i] = uint64(i)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit-int64(len(m)) {
+		t.Fatalf("memory limit %d while mapped, want %d", got, limit-int64(len(m)))
+	}
+	if got := mappedBytes.Load() - before; got != int64(len(m)) {
+		t.Fatalf("%d bytes counted as mapped, want %d", got, len(m))
+	}
+	unmapHuge(m)
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Fatalf("memory limit %d after unmapping, want %d", got, limit)
+	}
+	if got := mappedBytes.Load(); got != before {
+		t.Fatalf("%d bytes mapped after unmapping, want %d", got, before)
+	}
+}
+
+// TestSearchGivesBackItsMappings: a search large enough to map its visited
+// set, level table and arena slabs holds mappings while it runs, and Run
+// leaves none behind, with the soft memory limit where it was.
+func TestSearchGivesBackItsMappings(t *testing.T) {
+	const limit = 1 << 40
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+	// Five stacks counting to 3 on their own: 211,111 states without
+	// reduction, in levels of thousands, each state made large by an
+	// array nobody writes: enough to map the visited set, the level table
+	// and arena slabs.
+	var b strings.Builder
+	b.WriteString("var pad[300]\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "proc p%d() {\n    let x = 0\n    while x < 3 { x = x + 1 }\n}\n", i)
+	}
+	b.WriteString("proc main() {\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "    spawn p%d()\n", i)
+	}
+	b.WriteString("}\n")
+	m := mustCompile(t, "count.deck", b.String())
+	before := mappedBytes.Load()
+	c, err := newChecker(m, Options{Workers: 1, NoPOR: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.search(); err != nil {
+		t.Fatal(err)
+	}
+	if c.states() != 211_111 {
+		t.Fatalf("only %d states", c.states())
+	}
+	if len(c.main.mapped) == 0 || len(c.workers[0].arenas[0].mapped)+len(c.workers[0].arenas[1].mapped) == 0 {
+		t.Fatalf("the visited set (%d slots) or the arenas were not mapped", len(c.main.slots))
+	}
+	if mappedBytes.Load() == before {
+		t.Fatal("nothing mapped during the search")
+	}
+	c.release()
+	if got := mappedBytes.Load(); got != before {
+		t.Fatalf("%d bytes still mapped after release", got-before)
+	}
+	rep, err := Run(m, Options{Workers: 2, NoPOR: true})
+	if err != nil || rep.States != c.states() {
+		t.Fatalf("Run: %v, %d states, want %d", err, rep.States, c.states())
+	}
+	if got := mappedBytes.Load(); got != before {
+		t.Fatalf("%d bytes still mapped after Run", got-before)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Fatalf("memory limit %d after Run, want %d", got, limit)
+	}
+}
