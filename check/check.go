@@ -837,10 +837,13 @@ func releaseOld(bytes int64) {
 }
 
 // resize returns s with length n, reusing its memory when it can (the
-// contents are not kept).
+// contents are not kept). A new allocation has room to grow by half
+// again: the frontier's arrays grow level after level while a search
+// widens, and an allocation of exactly n at every level wrote fresh
+// memory each time, a page fault per 4 KiB (see hugeSlice).
 func resize[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]T, n)
+		return make([]T, n, n+n/2)
 	}
 	return s[:n]
 }

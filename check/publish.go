@@ -232,10 +232,7 @@ func (w *worker) collect(slots []levelSlot) {
 	for b := range w.buckets[:nb] {
 		w.buckets[b] = w.buckets[b][:0]
 	}
-	if cap(w.counts) < n {
-		w.counts = make([]int32, n)
-	}
-	w.counts = w.counts[:n]
+	w.counts = resize(w.counts, n)
 	clear(w.counts)
 	maxOrd := uint64(0)
 	main := c.main
