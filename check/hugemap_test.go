@@ -50,18 +50,20 @@ func TestHugeSliceMapsAndGivesBack(t *testing.T) {
 
 // TestSearchGivesBackItsMappings: a search large enough to map its visited
 // set, level table and arena slabs holds mappings while it runs, and Run
-// leaves none behind, with the soft memory limit where it was.
+// leaves none behind, with the soft memory limit where it was; so does the
+// progress check, with its graph.
 func TestSearchGivesBackItsMappings(t *testing.T) {
 	const limit = 1 << 40
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
-	// Five stacks counting to 3 on their own: 211,111 states without
-	// reduction, in levels of thousands, each state made large by an
-	// array nobody writes: enough to map the visited set, the level table
-	// and arena slabs.
+	// Five stacks counting to 2 in shared variables: 125,479 states
+	// without reduction, in levels of thousands, each state made large
+	// by an array nobody writes; enough to map the visited set and arena
+	// slabs, and in the progress check the graph's edge arrays and the
+	// successors' words.
 	var b strings.Builder
 	b.WriteString("var pad[300]\n")
 	for i := range 5 {
-		fmt.Fprintf(&b, "proc p%d() {\n    let x = 0\n    while x < 3 { x = x + 1 }\n}\n", i)
+		fmt.Fprintf(&b, "var x%d = 0\nproc p%d() {\n    while x%d < 2 { x%d = x%d + 1 }\n}\n", i, i, i, i, i)
 	}
 	b.WriteString("proc main() {\n")
 	for i := range 5 {
@@ -77,7 +79,7 @@ func TestSearchGivesBackItsMappings(t *testing.T) {
 	if err := c.search(); err != nil {
 		t.Fatal(err)
 	}
-	if c.states() != 211_111 {
+	if c.states() != 125_479 {
 		t.Fatalf("only %d states", c.states())
 	}
 	if len(c.main.mapped) == 0 || len(c.workers[0].arenas[0].mapped)+len(c.workers[0].arenas[1].mapped) == 0 {
@@ -99,5 +101,17 @@ func TestSearchGivesBackItsMappings(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Fatalf("memory limit %d after Run, want %d", got, limit)
+	}
+	// The progress check maps its graph's arrays and its scratch, and
+	// gives them back too.
+	rep, err = Run(m, Options{Workers: 2, NoPOR: true, CheckProgress: true})
+	if err != nil || rep.Progress == nil || rep.Progress.Status != ProgressOK || rep.Progress.States != 125_479 {
+		t.Fatalf("Run with progress: %v, %+v", err, rep.Progress)
+	}
+	if got := mappedBytes.Load(); got != before {
+		t.Fatalf("%d bytes still mapped after the progress check", got-before)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Fatalf("memory limit %d after the progress check, want %d", got, limit)
 	}
 }

@@ -25,6 +25,47 @@ func hugeSlice[T any](n int) ([]T, []byte) {
 	return make([]T, n), nil
 }
 
+// hugeMaps holds the mappings of the slices an owner got from hugeSlice,
+// by the address of their first element, so that each is given back when
+// its slice is replaced (regrowMapped) or the owner is done (free).
+type hugeMaps struct {
+	m map[unsafe.Pointer][]byte
+}
+
+// regrowMapped returns s with capacity c (at least its own), copying it to
+// a new array from hugeSlice when it has less, and gives back the mapping
+// of the old array if it had one.
+func regrowMapped[T any](h *hugeMaps, s []T, c int) []T {
+	if c <= cap(s) {
+		return s
+	}
+	t, m := hugeSlice[T](c)
+	t = t[:len(s)]
+	copy(t, s)
+	if m != nil {
+		if h.m == nil {
+			h.m = map[unsafe.Pointer][]byte{}
+		}
+		h.m[unsafe.Pointer(unsafe.SliceData(t))] = m
+	}
+	if cap(s) > 0 {
+		old := unsafe.Pointer(unsafe.SliceData(s))
+		if m, ok := h.m[old]; ok {
+			delete(h.m, old)
+			unmapHuge(m)
+		}
+	}
+	return t
+}
+
+// free gives back every mapping; nothing may use the slices afterwards.
+func (h *hugeMaps) free() {
+	for p, m := range h.m {
+		delete(h.m, p)
+		unmapHuge(m)
+	}
+}
+
 // DefaultMaxMemory is the memory budget of a search when Options.MaxMemory
 // is 0: half of the physical memory (MemTotal in /proc/meminfo), or of the
 // cgroup limit when that is lower, and at most 64 GiB. Where neither can be

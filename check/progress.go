@@ -190,6 +190,17 @@ type pgraph struct {
 	// workers is how many goroutines the analysis may use (trim).
 	levels  []uint32
 	workers int
+	// maps holds the mappings of the arrays above that live outside the
+	// Go heap (reserve), for free.
+	maps hugeMaps
+}
+
+// free gives back the graph's arrays that live outside the Go heap and
+// forgets them all: the graph is done with.
+func (g *pgraph) free() {
+	g.maps.free()
+	g.parent, g.pedge, g.off, g.to, g.stk, g.kind, g.ch = nil, nil, nil, nil, nil, nil, nil
+	g.en, g.unf, g.props = nil, nil, nil
 }
 
 func (g *pgraph) n() int { return len(g.en) }
@@ -705,6 +716,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	rep.Progress = pr
 	defer func() { pr.Elapsed = time.Since(start) }()
 	g := &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions}
+	defer g.free()
 	why := g.build(opt)
 	pr.States, pr.Transitions = int64(g.n()), g.trans
 	g.mem = max(g.mem, g.memory())

@@ -47,6 +47,7 @@ type pscratch struct {
 	slots                                 []uint64
 	owners, ownWords                      int
 	idBase, edgeBase, stateBase, wordBase int
+	maps                                  hugeMaps // words' mapping, if any
 }
 
 // pexp is one expanded state.
@@ -133,6 +134,10 @@ func (b *builder) run(init *vm.State, workers int) string {
 		g.off = append(g.off, uint32(len(g.to)))
 		unmapHuge(g.ids.mapped)
 		g.ids = idTable{} // not needed any more (nor its mapping)
+		for _, sc := range scs {
+			sc.maps.free()
+			sc.exps, sc.succ, sc.words = nil, nil, nil
+		}
 	}()
 	for lo := 0; lo < len(g.parent); {
 		hi := len(g.parent)
@@ -378,11 +383,15 @@ func (b *builder) reserve(scs []*pscratch) string {
 		return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.shown))
 	}
 	makeRoom(grow)
-	g.off = regrow(g.off, cOff)
-	g.en, g.unf, g.props = regrow(g.en, cEn), regrow(g.unf, cUnf), regrow(g.props, cProps)
-	g.to, g.stk, g.kind, g.ch = regrow(g.to, cTo), regrow(g.stk, cStk), regrow(g.kind, cKind), regrow(g.ch, cCh)
-	g.parent, g.pedge = regrow(g.parent, cParent), regrow(g.pedge, cPedge)
-	b.nstarts, b.nbuf = regrow(b.nstarts, cStarts), regrow(b.nbuf, cBuf)
+	// The arrays are written once from end to end: in huge pages where the
+	// system allows (hugeSlice), since a page fault for every 4 KiB took
+	// a third of the progress check (docs/performance.md, "Huge pages").
+	h := &g.maps
+	g.off = regrowMapped(h, g.off, cOff)
+	g.en, g.unf, g.props = regrowMapped(h, g.en, cEn), regrowMapped(h, g.unf, cUnf), regrowMapped(h, g.props, cProps)
+	g.to, g.stk, g.kind, g.ch = regrowMapped(h, g.to, cTo), regrowMapped(h, g.stk, cStk), regrowMapped(h, g.kind, cKind), regrowMapped(h, g.ch, cCh)
+	g.parent, g.pedge = regrowMapped(h, g.parent, cParent), regrowMapped(h, g.pedge, cPedge)
+	b.nstarts, b.nbuf = regrowMapped(h, b.nstarts, cStarts), regrowMapped(h, b.nbuf, cBuf)
 	if ids > len(g.ids.slots) {
 		g.ids.resize(ids)
 	}
@@ -411,17 +420,6 @@ func growCap(length, capacity, add int, quarter bool) int {
 		more = capacity / 4
 	}
 	return max(length+add, capacity+more, 1024)
-}
-
-// regrow returns s with capacity c (at least its own), copying it to a
-// new array when it has less.
-func regrow[T any](s []T, c int) []T {
-	if c <= cap(s) {
-		return s
-	}
-	t := make([]T, len(s), c)
-	copy(t, s)
-	return t
 }
 
 // expandRun expands states [a, z) into sc.
@@ -521,6 +519,11 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	// until then each keeps its words.
 	add := func(ent uint8, kind int8, ch int32) {
 		su := psucc{ent: ent, kind: kind, ch: ch, fp: fingerprint(t.W), id: unknownID, at: int32(len(sc.words))}
+		if need := len(sc.words) + 1 + len(t.W); need > cap(sc.words) {
+			// The words of a chunk's successors take tens of MiB: in huge
+			// pages, like the graph's arrays (see reserve).
+			sc.words = regrowMapped(&sc.maps, sc.words, max(need, 2*cap(sc.words), 1024))
+		}
 		sc.words = append(sc.words, int64(len(t.W)))
 		sc.words = append(sc.words, t.W...)
 		sc.succ = append(sc.succ, su)
