@@ -79,10 +79,10 @@ func (a *arena) put(w []int64) (uint64, bool) {
 }
 
 // newSlab returns an empty slab of the given capacity. A slab of a huge
-// page or more is mapped on its own in huge pages where the system allows (mapHuge): a
-// search writes each slab from end to end, and with 4 KiB pages each page
-// written for the first time was a page fault, a fifth of a search's
-// time on the machines deck is measured on.
+// page or more is mapped on its own in huge pages where the system allows
+// (hugeSlice): a search writes each slab from end to end, and with 4 KiB
+// pages each page written for the first time was a page fault, up to a
+// fifth of a search's time on the machines deck is measured on.
 func (a *arena) newSlab(size int) []int64 {
 	slab, m := hugeSlice[int64](size)
 	if m != nil {

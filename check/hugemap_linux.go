@@ -23,15 +23,17 @@ const hugePage = 2 << 20
 // The memory deck maps this way (hugeSlice) is its hash tables, looked up
 // at random (with 4 KiB pages nearly every lookup missed the TLB as well
 // as the cache, and the page walks do not overlap the way cache misses
-// do), and the frontier's arena slabs, written from end to end. Every
+// do), and arrays written from end to end: the frontier's arena slabs,
+// the progress graph and its scratch. Every
 // 4 KiB page written for the first time is a page fault, 10-15 µs each on
 // the virtual machines deck is measured on: before the search's memory was
 // mapped this way, faults took a tenth to a fifth of a search
 // (docs/performance.md, "Huge pages"). The Go heap gives neither the
-// alignment nor the advice (it reuses pages an earlier search touched). The Go runtime does not see the mapping, so its
-// soft memory limit (see makeRoom) is lowered by the mapping's size while
-// it lives, and the process stays within --max-memory as before. Race
-// builds keep everything on the heap, where the race detector sees it.
+// alignment nor the advice (it reuses pages an earlier search touched).
+// The Go runtime does not see the mapping, so its soft memory limit (see
+// makeRoom) is lowered by the mapping's size while it lives, and the
+// process stays within --max-memory as before. Race builds keep
+// everything on the heap, where the race detector sees it.
 func mapHuge(n int) (unsafe.Pointer, []byte) {
 	if n < hugePage {
 		return nil, nil
