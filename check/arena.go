@@ -82,7 +82,7 @@ func (a *arena) put(w []int64) (uint64, bool) {
 // page or more is mapped on its own in huge pages where the system allows
 // (hugeSlice): a search writes each slab from end to end, and with 4 KiB
 // pages each page written for the first time was a page fault, up to a
-// fifth of a search's time on the machines deck is measured on.
+// quarter of a search's time on the machines deck is measured on.
 func (a *arena) newSlab(size int) []int64 {
 	slab, m := hugeSlice[int64](size)
 	if m != nil {

@@ -27,7 +27,7 @@ const hugePage = 2 << 20
 // the progress graph and its scratch. Every
 // 4 KiB page written for the first time is a page fault, 10-15 µs each on
 // the virtual machines deck is measured on: before the search's memory was
-// mapped this way, faults took a tenth to a fifth of a search
+// mapped this way, faults took up to a quarter of a search
 // (docs/performance.md, "Huge pages"). The Go heap gives neither the
 // alignment nor the advice (it reuses pages an earlier search touched).
 // The Go runtime does not see the mapping, so its soft memory limit (see
