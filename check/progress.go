@@ -125,9 +125,19 @@ const (
 	noEntity   = 255 // 1<<noEntity is 0 in a uint64
 )
 
-// linkEntity returns the entity of the link from one node to another,
-// numbering links from the top down as they are met.
+// linkEntity returns the entity of the link from one node to another.
+// When every link of the placement fits in the entities (staticLinks),
+// each has its own from the top down, in the order of its nodes: then
+// linkEntity only reads, and the workers may expand side by side. Else
+// links are numbered from the top down as they are met, on one worker.
 func (g *pgraph) linkEntity(from, to int32) (uint8, string) {
+	if g.staticLinks > 0 {
+		k := int(from)*(g.nodes-1) + int(to)
+		if to > from {
+			k-- // no link from a node to itself
+		}
+		return uint8(healEntity - 1 - k), ""
+	}
 	key := uint64(from)<<32 | uint64(to)
 	if e, ok := g.links[key]; ok {
 		return e, ""
@@ -176,6 +186,11 @@ type pgraph struct {
 	// (links: see linkEntity); links numbers the links seen so far.
 	strong uint64
 	links  map[uint64]uint8
+	// staticLinks, when not 0, is how many links the placement has, each
+	// numbered by its nodes (see linkEntity); nodes is how many nodes.
+	// linksAsMet asks for the numbering as met even when they would fit.
+	staticLinks, nodes int
+	linksAsMet         bool
 	// foldable[pc]: card pc is local (no shared access, no choice, never
 	// blocks), so a stack's move goes on through such cards (see fold).
 	foldable []bool
@@ -246,7 +261,18 @@ func (g *pgraph) build(opt Options) string {
 	}
 	g.workers = workers // the analysis may use them all
 	if p.Net != nil {
-		workers = 1 // links are numbered as they are met (linkEntity)
+		// Links numbered by their nodes leave the expansion parallel; they
+		// must leave room for the heal and a stack, and when a state has
+		// more stacks than the room left, the graph is built again with
+		// links numbered as met (checkProgress).
+		if nodes := len(p.Net.Nodes); !g.linksAsMet && !progressLinksAsMet && nodes*(nodes-1)+2 <= maxProgressStacks {
+			g.nodes, g.staticLinks = nodes, nodes*(nodes-1)
+			for k := range g.staticLinks {
+				g.strong |= 1 << (healEntity - 1 - k)
+			}
+		} else {
+			workers = 1 // links are numbered as they are met (linkEntity)
+		}
 	}
 	b := &builder{g: g, limit: limit, maxMem: maxMem, shown: shown, stop: opt.Stop}
 	if g.hintStates > 0 {
@@ -261,6 +287,10 @@ func (g *pgraph) build(opt Options) string {
 
 // noProgressFold turns fold off, for the test that compares the two.
 var noProgressFold = false
+
+// progressLinksAsMet numbers links as met even when they would fit by
+// their nodes, for the test that compares the two.
+var progressLinksAsMet = false
 
 // progressFoldable returns the cards a stack's move goes on through in the
 // progress graph (see fold):
@@ -716,8 +746,15 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	rep.Progress = pr
 	defer func() { pr.Elapsed = time.Since(start) }()
 	g := &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions}
-	defer g.free()
+	defer func() { g.free() }()
 	why := g.build(opt)
+	if why == whyStaticLinksFull {
+		// A state has more stacks than the links numbered by their nodes
+		// left room for: number them as met, on one worker.
+		g.free()
+		g = &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions, linksAsMet: true}
+		why = g.build(opt)
+	}
 	pr.States, pr.Transitions = int64(g.n()), g.trans
 	g.mem = max(g.mem, g.memory())
 	pr.Memory = g.mem

@@ -487,6 +487,11 @@ func (b *builder) file(sc *pscratch, v int) string {
 	return ""
 }
 
+// whyStaticLinksFull is why a build with links numbered by their nodes
+// stops: a state has more stacks than they left room for. checkProgress
+// builds the graph again with links numbered as met; nobody sees it.
+const whyStaticLinksFull = "the stacks and the links numbered by their nodes would be more than the entities"
+
 // fileAhead is how far ahead file touches the id table.
 const fileAhead = 8
 
@@ -505,12 +510,19 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	s.Reindex(p)
 	n := s.NumStacks()
 	sc.nstk = max(sc.nstk, n)
-	if p.Net != nil {
-		g.nstk = max(g.nstk, n) // one worker: linkEntity reads it
-	}
-	if n+len(g.links)+1 > maxProgressStacks {
-		sc.why = fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
-		return false
+	if g.staticLinks > 0 {
+		if n+g.staticLinks+1 > maxProgressStacks {
+			sc.why = whyStaticLinksFull
+			return false
+		}
+	} else {
+		if p.Net != nil {
+			g.nstk = max(g.nstk, n) // one worker: linkEntity reads it
+		}
+		if n+len(g.links)+1 > maxProgressStacks {
+			sc.why = fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
+			return false
+		}
 	}
 	e := pexp{succ: len(sc.succ)}
 	wordsAt := len(sc.words)
@@ -556,8 +568,8 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	}
 	if p.Net != nil {
 		// The network's moves: every delivery, duplicate, drop and
-		// fault the mode allows (none is left implicit here). One
-		// worker only: links are numbered as they are met.
+		// fault the mode allows (none is left implicit here). Links
+		// numbered as they are met take one worker (linkEntity).
 		sc.nets, _ = netMoves(m, s, sc.nets[:0])
 		for j := 0; j < len(sc.nets); j += 2 {
 			kind, k := sc.nets[j], int(sc.nets[j+1])

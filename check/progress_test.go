@@ -1,12 +1,14 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/vm"
 )
@@ -391,6 +393,137 @@ proc main() {
 		rep := mustRun(t, m, Options{Workers: 1, CheckProgress: true, Fairness: tt.fair})
 		if got := kinds(rep); !slices.Equal(got, tt.kinds) {
 			t.Errorf("fairness %s: violations %v, want %v", tt.fair, got, tt.kinds)
+		}
+	}
+}
+
+// TestProgressPlacedWorkers: with links numbered by their nodes, the
+// progress graph of a placed program built by several workers is the one
+// built by one, and the verdicts and counterexamples are those of links
+// numbered as met (on one worker, as before), in every network mode.
+func TestProgressPlacedWorkers(t *testing.T) {
+	defer func(old int) { parallelFileMin = old }(parallelFileMin)
+	parallelFileMin = 2
+	files, _ := filepath.Glob("../examples/*.deck")
+	files = append(files, "../bench/models/tpc_n3.deck")
+	placed := 0
+	for _, path := range files {
+		src, _ := os.ReadFile(path)
+		if !strings.Contains(string(src), "\nplace ") {
+			continue
+		}
+		placed++
+		for _, mode := range []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy} {
+			name := fmt.Sprintf("%s/%v", filepath.Base(path), mode)
+			p, err := compile.Source(filepath.Base(path), src)
+			if err == nil {
+				p, err = compile.Place(p, nil, mode)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			m := vm.New(p)
+			var graphs []*pgraph
+			for _, w := range []int{1, 2, 3} {
+				g := &pgraph{m: m}
+				if why := g.build(Options{Workers: w, MaxProgressStates: 200_000}); why != "" {
+					t.Fatalf("%s, %d workers: %s", name, w, why)
+				}
+				if g.staticLinks == 0 {
+					t.Fatalf("%s: links numbered as met", name)
+				}
+				graphs = append(graphs, g)
+			}
+			a := graphs[0]
+			for _, g := range graphs[1:] {
+				if a.n() != g.n() || a.trans != g.trans || !slices.Equal(a.off, g.off) || !slices.Equal(a.to, g.to) ||
+					!slices.Equal(a.stk, g.stk) || !slices.Equal(a.kind, g.kind) || !slices.Equal(a.ch, g.ch) ||
+					!slices.Equal(a.en, g.en) || !slices.Equal(a.unf, g.unf) || !slices.Equal(a.parent, g.parent) {
+					t.Errorf("%s: the graphs of 1 and %d workers differ", name, g.workers)
+				}
+			}
+			for _, fair := range []Fairness{FairWeak, FairStrong} {
+				opt := Options{Workers: 2, CheckProgress: true, Fairness: fair, MaxProgressStates: 200_000}
+				byNodes := mustRun(t, m, opt)
+				progressLinksAsMet = true
+				asMet := mustRun(t, m, opt)
+				progressLinksAsMet = false
+				if got, want := progressSummary(byNodes), progressSummary(asMet); got != want {
+					t.Errorf("%s, %s: links by nodes give\n%s\nas met\n%s", name, fair, got, want)
+				}
+			}
+		}
+	}
+	if placed < 5 {
+		t.Fatalf("only %d placed programs", placed)
+	}
+}
+
+// progressSummary is what a report says of progress: the verdict, the
+// graph's size and each progress violation with its schedule.
+func progressSummary(rep *Report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %d %d", rep.Verdict, rep.Progress.Status, rep.Progress.States, rep.Progress.Transitions)
+	for _, v := range rep.Violations {
+		if v.Progress {
+			fmt.Fprintf(&b, "\n%s %s", v.Violation.Describe(), v.Schedule.String())
+		}
+	}
+	return b.String()
+}
+
+// TestProgressLinksFallBack: when a state has more stacks than the links
+// numbered by their nodes leave room for (eight nodes take 56 entities),
+// the graph is built again with links numbered as met, and the check
+// still gives its verdict.
+func TestProgressLinksFallBack(t *testing.T) {
+	var b strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&b, "var done%d = 0\nplace w%d on N%d\nproc w%d() {\n    done%d = 1\n}\n", i, i, i, i, i)
+	}
+	b.WriteString("proc main() {\n")
+	for i := range 7 {
+		fmt.Fprintf(&b, "    spawn w%d()\n", i)
+	}
+	b.WriteString("}\n")
+	p, err := compile.Source("eight.deck", []byte(b.String()))
+	if err == nil {
+		p, err = compile.Place(p, nil, 0)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := vm.New(p)
+	g := &pgraph{m: m}
+	if why := g.build(Options{Workers: 2}); why != whyStaticLinksFull {
+		t.Fatalf("links numbered by their nodes: %q, want the fallback", why)
+	}
+	rep := mustRun(t, m, Options{Workers: 2, CheckProgress: true})
+	progressLinksAsMet = true
+	asMet := mustRun(t, m, Options{Workers: 2, CheckProgress: true})
+	progressLinksAsMet = false
+	if rep.Progress.Status != ProgressOK || progressSummary(rep) != progressSummary(asMet) {
+		t.Fatalf("after the fallback:\n%s\nas met:\n%s", progressSummary(rep), progressSummary(asMet))
+	}
+}
+
+// TestLinkEntitiesByNodes: links numbered by their nodes each get an
+// entity of their own, above the stacks and below the heal.
+func TestLinkEntitiesByNodes(t *testing.T) {
+	for nodes := 2; nodes*(nodes-1)+2 <= maxProgressStacks; nodes++ {
+		g := &pgraph{nodes: nodes, staticLinks: nodes * (nodes - 1)}
+		seen := map[uint8]bool{}
+		for from := range int32(nodes) {
+			for to := range int32(nodes) {
+				if from == to {
+					continue
+				}
+				e, why := g.linkEntity(from, to)
+				if why != "" || seen[e] || int(e) >= healEntity || int(e) < healEntity-g.staticLinks {
+					t.Fatalf("%d nodes: link %d->%d has entity %d (%q)", nodes, from, to, e, why)
+				}
+				seen[e] = true
+			}
 		}
 	}
 }
