@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -449,4 +450,14 @@ func safetyOnly(rep *Report) *Report {
 		}
 	}
 	return &r
+}
+
+// writeSpawnMain writes a main that spawns the procedures named prefix0
+// to prefix(n-1), one after the other.
+func writeSpawnMain(b *strings.Builder, prefix string, n int) {
+	b.WriteString("proc main() {\n")
+	for i := range n {
+		fmt.Fprintf(b, "    spawn %s%d()\n", prefix, i)
+	}
+	b.WriteString("}\n")
 }

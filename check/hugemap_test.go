@@ -65,11 +65,7 @@ func TestSearchGivesBackItsMappings(t *testing.T) {
 	for i := range 5 {
 		fmt.Fprintf(&b, "var x%d = 0\nproc p%d() {\n    while x%d < 2 { x%d = x%d + 1 }\n}\n", i, i, i, i, i)
 	}
-	b.WriteString("proc main() {\n")
-	for i := range 5 {
-		fmt.Fprintf(&b, "    spawn p%d()\n", i)
-	}
-	b.WriteString("}\n")
+	writeSpawnMain(&b, "p", 5)
 	m := mustCompile(t, "count.deck", b.String())
 	before := mappedBytes.Load()
 	c, err := newChecker(m, Options{Workers: 1, NoPOR: true})

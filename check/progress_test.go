@@ -481,11 +481,7 @@ func TestProgressLinksFallBack(t *testing.T) {
 	for i := range 7 {
 		fmt.Fprintf(&b, "var done%d = 0\nplace w%d on N%d\nproc w%d() {\n    done%d = 1\n}\n", i, i, i, i, i)
 	}
-	b.WriteString("proc main() {\n")
-	for i := range 7 {
-		fmt.Fprintf(&b, "    spawn w%d()\n", i)
-	}
-	b.WriteString("}\n")
+	writeSpawnMain(&b, "w", 7)
 	p, err := compile.Source("eight.deck", []byte(b.String()))
 	if err == nil {
 		p, err = compile.Place(p, nil, 0)
