@@ -631,7 +631,7 @@ func (c *checker) pass() {
 		c.halt("memory")
 		return
 	}
-	old := c.level.bytes()
+	old := c.level.heapBytes()
 	if size > cap(c.level.mem) {
 		makeRoom(int64(size) * c.level.slotBytes())
 	}
@@ -693,7 +693,7 @@ func (c *checker) grow() {
 		if c.memory()+int64(size)*c.level.slotBytes() > c.opt.MaxMemory {
 			c.halt("memory")
 		} else {
-			old := c.level.bytes()
+			old := c.level.heapBytes()
 			makeRoom(int64(size) * c.level.slotBytes())
 			c.level.grow(size)
 			releaseOld(old)
@@ -753,7 +753,7 @@ func (c *checker) barrier() {
 			c.halt("memory")
 			return
 		}
-		old := c.main.bytes()
+		old := c.main.heapBytes()
 		makeRoom(int64(size)*8 + need)
 		c.main.grow(size)
 		releaseOld(old)
@@ -829,7 +829,8 @@ func (c *checker) levelNeed(created int64, n int) int64 {
 
 // releaseOld collects a large table that was just replaced, so that the
 // heap does not hold the old and the new one for long: the memory budget
-// counts only what the search holds.
+// counts only what the search holds. bytes is what the old table held on
+// the heap: a mapped one was given back already (hugeSlice).
 func releaseOld(bytes int64) {
 	if bytes >= 64<<20 {
 		runtime.GC()

@@ -276,12 +276,12 @@ func (w *worker) independent(k int, cand uint32) uint32 {
 // fullAfter reports whether state t, made by a move of stack i from the
 // state being expanded (where every enabled stack moves, and the number
 // of stacks is stacks), is sure to be one where every enabled stack moves
-// too. Another stack can stand at an enabled ample card in t only if it did in
-// s, where none did, or if i's move enabled it; the only ample cards that
-// can wait are a join, which waits for a stack to finish, and cards that
-// wait under a mutex their stack holds, which no other stack can change.
-// So it is enough that i still runs, spawned nothing, and does not stand
-// at an ample card.
+// too. Another stack can stand at an enabled ample card in t only if it
+// did in s, where none did, or if i's move enabled it; the only ample
+// cards that can wait are a join, which waits for a stack to finish, and
+// cards that wait under a mutex their stack holds, which no other stack
+// can change. So it is enough that i still runs, spawned nothing, and
+// does not stand at an ample card.
 func (c *checker) fullAfter(t *vm.State, stacks, i int) bool {
 	if t.NumStacks() != stacks || t.Finished(c.p, i) {
 		return false
@@ -343,8 +343,8 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 // every minSleepProbe levels at first, and further apart (up to
 // maxSleepProbe) each time one does not pay. The decisions depend only on
 // each level's sums, so every number of workers takes the same
-// transitions. Honouring
-// the sleep sets a state has is never turned off: it is what saves.
+// transitions. Honouring the sleep sets a state has is never turned off:
+// it is what saves.
 type sleepGate struct {
 	on       bool  // the level being expanded makes sleep sets
 	prevOn   bool  // the level before it did

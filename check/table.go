@@ -142,6 +142,14 @@ func (t *fpTable) put(fp uint64) {
 
 func (t *fpTable) bytes() int64 { return int64(len(t.slots)) * 8 }
 
+// heapBytes is what the table holds on the Go heap: nothing when mapped.
+func (t *fpTable) heapBytes() int64 {
+	if t.mapped != nil {
+		return 0
+	}
+	return t.bytes()
+}
+
 // levelSlot is one entry of the level table: a fingerprint, the smallest
 // parent key seen for it plus one (0: none yet), and where its word vector
 // is stored.
@@ -304,6 +312,19 @@ func (t *levelTable) free() {
 }
 
 func (t *levelTable) bytes() int64 { return int64(cap(t.mem)) * t.slotBytes() }
+
+// heapBytes is what the table holds on the Go heap: nothing of what is
+// mapped.
+func (t *levelTable) heapBytes() int64 {
+	var b int64
+	if t.memMap == nil {
+		b += int64(cap(t.mem)) * levelSlotBytes
+	}
+	if t.wmemMap == nil {
+		b += int64(cap(t.wmem)) * 4
+	}
+	return b
+}
 
 func nextPow2(n int) int {
 	c := 1024
