@@ -1,4 +1,4 @@
-# ab.sh: sourced by bench/cpu_ab.sh and bench/ir_ab.sh. Given $a and $b
+# ab.sh: sourced by bench/cpu_ab.sh, bench/ir_ab.sh and bench/wall_ab.sh. Given $a and $b
 # (two revisions), it makes a temporary directory $tmp (removed on exit)
 # and builds deck at each revision into $tmp/deck.a and $tmp/deck.b.
 tmp=$(mktemp -d)
