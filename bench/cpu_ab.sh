@@ -17,12 +17,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ $# -lt 3 ]; then
-	echo "usage: bench/cpu_ab.sh REV_A REV_B MODEL.deck..." >&2
-	exit 2
-fi
-a=$1 b=$2
-shift 2
 rounds=${ROUNDS:-7}
 # shellcheck source=internal/ab.sh
 . bench/internal/ab.sh
@@ -36,11 +30,5 @@ for model in "$@"; do
 		done
 	done
 	echo "$model"
-	for v in a b; do
-		rev=$a
-		[ "$v" = b ] && rev=$b
-		grep "^$v " "$tmp/times" | awk '{print $2}' | sort -n | awk -v rev="$rev" '
-			{ t[NR] = $1; line = line " " $1 }
-			END { printf "  %-12s median %.2f s  (%s )\n", rev, (NR % 2 ? t[(NR+1)/2] : (t[NR/2] + t[NR/2+1]) / 2), line }'
-	done
+	report "$tmp/times"
 done

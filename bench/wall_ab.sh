@@ -17,12 +17,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ $# -lt 3 ]; then
-	echo "usage: bench/wall_ab.sh REV_A REV_B MODEL.deck..." >&2
-	exit 2
-fi
-a=$1 b=$2
-shift 2
 rounds=${ROUNDS:-5}
 flags=${FLAGS:---search bfs --progress off}
 # shellcheck source=internal/ab.sh
@@ -38,11 +32,5 @@ for model in "$@"; do
 		done
 	done
 	echo "$model"
-	for v in a b; do
-		rev=$a
-		[ "$v" = b ] && rev=$b
-		grep "^$v " "$tmp/times" | sort -k2 -n | awk -v rev="$rev" '
-			{ t[NR] = $2; line = line " " $2; faults = $3 }
-			END { printf "  %-12s median %.2f s  (%s )  page faults %s\n", rev, (NR % 2 ? t[(NR+1)/2] : (t[NR/2] + t[NR/2+1]) / 2), line, faults }'
-	done
+	report "$tmp/times"
 done
