@@ -91,8 +91,20 @@ func (c *checker) publish(n int) {
 		if c.nextWakes {
 			c.placeWakes(slots[lo:hi], c.level.wakes[lo:hi])
 		}
-		c.workers[i].collect(slots[lo:hi])
+		c.workers[i].collect(slots[lo:hi], uint64(lo), uint64(hi))
 	})
+	// The fingerprints collect left (their probes ran out of the worker's
+	// stripes of the visited set), now that nobody else writes it.
+	var placed int64
+	for _, w := range c.workers[:k] {
+		for _, fp := range w.left {
+			if c.main.place(fp) {
+				placed++
+			}
+		}
+		w.left = w.left[:0]
+	}
+	c.main.count.Add(placed)
 
 	// The buckets' sizes give each its place in the frontier.
 	ws := c.workers[:k]
@@ -220,10 +232,13 @@ func (b byKey) Swap(i, j int) {
 	b.refs[i], b.refs[j] = b.refs[j], b.refs[i]
 }
 
-// collect publishes the fingerprints of a slice of the level table and
-// buckets its new states by parent rank, counting them per rank; states
-// that break an invariant are violations, not frontier.
-func (w *worker) collect(slots []levelSlot) {
+// collect publishes the fingerprints of a slice of the level table, its
+// slots [lo, hi), and buckets its new states by parent rank, counting them
+// per rank; states that break an invariant are violations, not frontier.
+// It inserts into the visited set's stripes that match its slice
+// (placeOwn) and leaves in w.left the fingerprints it could not insert
+// there.
+func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 	c := w.c
 	nb, n, base, recip := c.ph.buckets, c.ph.n, c.ph.base, c.ph.recip
 	if len(w.buckets) < nb {
@@ -238,19 +253,35 @@ func (w *worker) collect(slots []levelSlot) {
 	main := c.main
 	var acc uint64
 	placed := int64(0)
+	// The stripes are this worker's alone when the visited set is at
+	// least as big as the level table (else a stripe is all of it).
+	lmask := c.level.mask
+	own := main.mask >= lmask
 	for i := range slots {
 		// Touch the visited-set slot of a fingerprint collectAhead
 		// entries on, so that its cache miss overlaps this one's (the
 		// level table itself is read in order, which the processor's
-		// own prefetching covers). Atomically: other workers insert.
+		// own prefetching covers). Only in this worker's stripes, which
+		// no one else writes, unless the set is smaller than the level
+		// table (and then atomically: other workers insert).
 		if j := i + collectAhead; j < len(slots) {
-			acc += atomic.LoadUint64(&main.slots[slots[j].fp&main.mask])
+			if h := slots[j].fp & main.mask; !own {
+				acc += atomic.LoadUint64(&main.slots[h])
+			} else if r := h & lmask; r >= lo && r < hi {
+				acc += main.slots[h]
+			}
 		}
 		s := &slots[i]
 		if s.fp == 0 {
 			continue
 		}
-		if main.place(s.fp) {
+		if !own {
+			if main.place(s.fp) {
+				placed++
+			}
+		} else if done, isNew := main.placeOwn(s.fp, lo, hi, lmask); !done {
+			w.left = append(w.left, s.fp)
+		} else if isNew {
 			placed++
 		}
 		key := s.key1 - 1

@@ -89,6 +89,34 @@ func (t *fpTable) place(fp uint64) bool {
 	}
 }
 
+// placeOwn adds fp with plain loads and stores when its home and its
+// whole probe lie in the caller's stripes of the table: the slots i with
+// lo <= i&lmask < hi. In publish each worker collects the level-table
+// slots [lo, hi) of a table of lmask+1 slots (no more than this one's),
+// and the fingerprints there have their homes in those stripes, which no
+// other worker touches meanwhile. A locked compare-and-swap (place) waits
+// for its cache line to be this processor's alone, one line after the
+// other; plain stores queue, and their lines are fetched side by side. It
+// reports whether it dealt with fp, and whether fp was new; the caller
+// leaves what it could not to place, once the workers are done.
+func (t *fpTable) placeOwn(fp, lo, hi, lmask uint64) (done, isNew bool) {
+	i := fp & t.mask
+	for {
+		if r := i & lmask; r < lo || r >= hi {
+			return false, false
+		}
+		v := t.slots[i]
+		if v == fp {
+			return true, false
+		}
+		if v == 0 {
+			t.slots[i] = fp
+			return true, true
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
 // fits reports whether n more entries keep the load at most 3/4.
 func (t *fpTable) fits(n int64) bool {
 	return (t.count.Load()+n)*maxLoadDen <= int64(len(t.slots))*maxLoadNum

@@ -53,6 +53,7 @@ type worker struct {
 	buckets [][]pair
 	counts  []int32
 	maxOrd  uint64
+	left    []uint64 // fingerprints collect left to publish to insert
 	// scratch is what buckets, counts and the outcomes found in this pass
 	// hold, for checker.memory.
 	scratch atomic.Int64
