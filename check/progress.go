@@ -196,7 +196,7 @@ type pgraph struct {
 	foldable []bool
 	scratch  *pscratch // fold's, for the sequential parts
 	nstk     int       // the most stacks a state has had
-	mem      int64     // the most memory the graph took so far (see memory)
+	mem      int64     // the most memory the graph took so far (see builder.inUse)
 	trans    int64
 	// hintStates and hintEdges: the states and transitions the safety
 	// search found, which build sizes the graph's arrays for (0: none).
@@ -224,9 +224,23 @@ func (g *pgraph) n() int { return len(g.en) }
 // built, builder.memory adds the fingerprint map, the queue and the
 // workers' scratch.)
 func (g *pgraph) memory() int64 {
-	b := int64(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch)) * 4
-	b += int64(cap(g.stk) + cap(g.kind))
-	return b + int64(cap(g.en)+cap(g.unf)+cap(g.props))*8
+	return graphBytes(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch), cap(g.stk)+cap(g.kind), cap(g.en)+cap(g.unf)+cap(g.props))
+}
+
+// inUse is what the graph's slices hold at their lengths. The memory
+// limit counts their capacities (memory), which the graph may fill; but
+// the part of a capacity not written yet takes no memory (the arrays are
+// mapped, or fresh from the system), and the capacities run ahead of the
+// graph by up to twice. The report shows this figure: showing the
+// capacities, deck said the graph took more than the whole process.
+func (g *pgraph) inUse() int64 {
+	return graphBytes(len(g.parent)+len(g.pedge)+len(g.off)+len(g.to)+len(g.ch), len(g.stk)+len(g.kind), len(g.en)+len(g.unf)+len(g.props))
+}
+
+// graphBytes is the bytes of the graph's slices, given how many elements
+// of 4, 1 and 8 bytes they have.
+func graphBytes(four, one, eight int) int64 {
+	return int64(four)*4 + int64(one) + int64(eight)*8
 }
 
 // build explores the reachable states. It returns "" or why it stopped.
@@ -756,7 +770,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 		why = g.build(opt)
 	}
 	pr.States, pr.Transitions = int64(g.n()), g.trans
-	g.mem = max(g.mem, g.memory())
+	g.mem = max(g.mem, g.inUse())
 	pr.Memory = g.mem
 	if why != "" {
 		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why

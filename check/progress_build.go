@@ -270,6 +270,18 @@ func (b *builder) memory(scs []*pscratch) int64 {
 	return m
 }
 
+// inUse is what the graph and the builder hold, counting the graph's
+// slices and the queue at their lengths (see pgraph.inUse): what the
+// report shows.
+func (b *builder) inUse(scs []*pscratch) int64 {
+	m := b.g.inUse() + int64(len(b.g.ids.slots))*idSlotBytes
+	m += int64(len(b.buf)+len(b.nbuf))*8 + int64(len(b.starts)+len(b.nstarts))*8 + b.claim.bytes()
+	for _, sc := range scs {
+		m += sc.bytes()
+	}
+	return m
+}
+
 // analysisBytes bounds what the analysis of a graph of n states and e edges
 // allocates once the graph is built (findLasso, fairComponents, checkProps):
 // by state, Tarjan's index and low, on, mark, trim's bit set and the list
@@ -319,7 +331,7 @@ func (b *builder) reserve(scs []*pscratch) string {
 	var grow int64 // the new arrays' bytes
 	var cOff, cEn, cUnf, cProps, cTo, cStk, cKind, cCh, cParent, cPedge, cStarts, cBuf, ids int
 	held := b.memory(scs)
-	g.mem = max(g.mem, held)
+	g.mem = max(g.mem, b.inUse(scs))
 	fits := false
 	// The first plan sizes the graph's arrays for the states and edges the
 	// safety search suggests (hint), so that they need not grow again; the
