@@ -38,6 +38,8 @@ func mapHuge(n int) (unsafe.Pointer, []byte) {
 	if n < hugePage {
 		return nil, nil
 	}
+	// Whole huge pages, so that moveHuge moves whole pages.
+	n = (n + hugePage - 1) &^ (hugePage - 1)
 	m, err := syscall.Mmap(-1, 0, n+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
 	if err != nil {
 		return nil, nil
@@ -49,6 +51,43 @@ func mapHuge(n int) (unsafe.Pointer, []byte) {
 	adjustLimit(-int64(len(m)))
 	mappedBytes.Add(int64(len(m)))
 	return unsafe.Pointer(unsafe.SliceData(body)), m
+}
+
+// moveHuge returns a mapping of n bytes, as mapHuge does, whose first
+// bytes are those of old (a mapping from mapHuge, whose data start at
+// body), and unmaps old; or nil, leaving old as it was, when the system
+// will not. The kernel moves old's pages into the new mapping (mremap)
+// instead of copying them: a growing array (the progress graph's, its
+// queue) was copied, into pages faulted in for the copy, each time it
+// doubled, a tenth of the progress check on one worker (docs/performance.md).
+func moveHuge(body unsafe.Pointer, old []byte, n int) (unsafe.Pointer, []byte) {
+	p, m := mapHuge(n)
+	if p == nil {
+		return nil, nil
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(old)))
+	start := uintptr(body)
+	size := uintptr(len(old)) - hugePage // the old body, whole huge pages (mapHuge)
+	// MREMAP_FIXED puts the pages at p, in place of the new mapping's
+	// first pages; both ends are 2 MiB aligned, so huge pages move whole.
+	const mremapMayMove, mremapFixed = 1, 2
+	r, _, errno := syscall.Syscall6(syscall.SYS_MREMAP, start, size, size, mremapMayMove|mremapFixed, uintptr(p), 0)
+	if errno != 0 || r != uintptr(p) {
+		unmapHuge(m)
+		return nil, nil
+	}
+	// Unmap what is left of old: the space before its body and after
+	// it. Not old as a whole: the range the body left is free now, and
+	// another thread may have mapped something there.
+	if start > base {
+		_ = syscall.Munmap(old[:start-base])
+	}
+	if end := start + size - base; end < uintptr(len(old)) {
+		_ = syscall.Munmap(old[end:])
+	}
+	adjustLimit(int64(len(old)))
+	mappedBytes.Add(-int64(len(old)))
+	return p, m
 }
 
 // unmapHuge unmaps what mapHuge mapped; nothing may use it afterwards.

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestHugeSliceMapsAndGivesBack: a slice of a huge page or more lives in a
@@ -45,6 +46,57 @@ func TestHugeSliceMapsAndGivesBack(t *testing.T) {
 	}
 	if got := mappedBytes.Load(); got != before {
 		t.Fatalf("%d bytes mapped after unmapping, want %d", got, before)
+	}
+}
+
+// TestMoveHugeKeepsData: a mapped slice grown by regrowMapped keeps its
+// elements, moved by the kernel rather than copied (moveHuge), gets zeroes
+// after them, and leaves the old mapping given back, in the count of
+// mapped bytes and in the soft memory limit.
+func TestMoveHugeKeepsData(t *testing.T) {
+	const limit = 1 << 40
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+	before := mappedBytes.Load()
+	s, m := hugeSlice[uint64](3<<18 + 5) // 6 MiB and a bit: not whole huge pages
+	if m == nil {
+		t.Skip("the system gave no mapping")
+	}
+	for i := range s {
+		s[i] = uint64(i) + 1
+	}
+	p, nm := moveHuge(unsafe.Pointer(unsafe.SliceData(s)), m, 5<<21)
+	if p == nil {
+		t.Fatal("moveHuge did not move the mapping")
+	}
+	s2 := unsafe.Slice((*uint64)(p), 5<<18)
+	for i := range s2 {
+		want := uint64(0)
+		if i < len(s) {
+			want = uint64(i) + 1
+		}
+		if s2[i] != want {
+			t.Fatalf("word %d is %d after the move, want %d", i, s2[i], want)
+		}
+		s2[i] = 7 // writable
+	}
+	if got := mappedBytes.Load() - before; got != int64(len(nm)) {
+		t.Fatalf("%d bytes counted as mapped, want the new mapping's %d", got, len(nm))
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit-int64(len(nm)) {
+		t.Fatalf("memory limit %d, want %d", got, limit-int64(len(nm)))
+	}
+	// Through regrowMapped, as the progress graph grows its arrays.
+	h := &hugeMaps{m: map[unsafe.Pointer][]byte{p: nm}}
+	s3 := regrowMapped(h, s2[:100], 9<<18)
+	if len(s3) != 100 || cap(s3) != 9<<18 || s3[99] != 7 || s3[:cap(s3)][9<<18-1] != 0 || len(h.m) != 1 {
+		t.Fatalf("regrown: length %d, capacity %d, word 99 %d, last %d, %d mappings", len(s3), cap(s3), s3[99], s3[:cap(s3)][9<<18-1], len(h.m))
+	}
+	h.free()
+	if got := mappedBytes.Load(); got != before {
+		t.Fatalf("%d bytes mapped after freeing, want %d", got, before)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Fatalf("memory limit %d after freeing, want %d", got, limit)
 	}
 }
 

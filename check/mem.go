@@ -32,12 +32,25 @@ type hugeMaps struct {
 	m map[unsafe.Pointer][]byte
 }
 
-// regrowMapped returns s with capacity c (at least its own), copying it to
-// a new array from hugeSlice when it has less, and gives back the mapping
-// of the old array if it had one.
+// regrowMapped returns s with capacity c (at least its own), moving it to
+// a new array from hugeSlice when it has less: by moving the pages of its
+// mapping when it has one (moveHuge), else by copying. It gives back the
+// mapping of the old array if it had one.
 func regrowMapped[T any](h *hugeMaps, s []T, c int) []T {
 	if c <= cap(s) {
 		return s
+	}
+	var zero T
+	if cap(s) > 0 {
+		old := unsafe.Pointer(unsafe.SliceData(s))
+		if m, ok := h.m[old]; ok {
+			// Mapped: let the kernel move the pages rather than copy them.
+			if p, nm := moveHuge(old, m, c*int(unsafe.Sizeof(zero))); p != nil {
+				delete(h.m, old)
+				h.m[p] = nm
+				return unsafe.Slice((*T)(p), c)[:len(s)]
+			}
+		}
 	}
 	t, m := hugeSlice[T](c)
 	t = t[:len(s)]
