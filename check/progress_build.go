@@ -261,21 +261,18 @@ func (sc *pscratch) bytes() int64 {
 
 // memory is what the graph and the builder hold: the graph's slices, the
 // fingerprint map, the queue and the workers' scratch, at their capacities.
-func (b *builder) memory(scs []*pscratch) int64 {
-	m := b.g.memory() + int64(len(b.g.ids.slots))*idSlotBytes
-	m += int64(cap(b.buf)+cap(b.nbuf))*8 + int64(cap(b.starts)+cap(b.nstarts))*8 + b.claim.bytes()
-	for _, sc := range scs {
-		m += sc.bytes()
-	}
-	return m
-}
+func (b *builder) memory(scs []*pscratch) int64 { return b.held(scs, false) }
 
-// inUse is what the graph and the builder hold, counting the graph's
-// slices and the queue at their lengths (see pgraph.inUse): what the
-// report shows.
-func (b *builder) inUse(scs []*pscratch) int64 {
-	m := b.g.inUse() + int64(len(b.g.ids.slots))*idSlotBytes
-	m += int64(len(b.buf)+len(b.nbuf))*8 + int64(len(b.starts)+len(b.nstarts))*8 + b.claim.bytes()
+// inUse is the same, counting the graph's slices and the queue at their
+// lengths (see pgraph.inUse): what the report shows.
+func (b *builder) inUse(scs []*pscratch) int64 { return b.held(scs, true) }
+
+func (b *builder) held(scs []*pscratch, lengths bool) int64 {
+	m := b.g.memory() + int64(cap(b.buf)+cap(b.nbuf))*8 + int64(cap(b.starts)+cap(b.nstarts))*8
+	if lengths {
+		m = b.g.inUse() + int64(len(b.buf)+len(b.nbuf))*8 + int64(len(b.starts)+len(b.nstarts))*8
+	}
+	m += int64(len(b.g.ids.slots))*idSlotBytes + b.claim.bytes()
 	for _, sc := range scs {
 		m += sc.bytes()
 	}
