@@ -78,13 +78,18 @@ func moveHuge(body unsafe.Pointer, old []byte, n int) (unsafe.Pointer, []byte) {
 	}
 	// Unmap what is left of old: the space before its body and after
 	// it. Not old as a whole: the range the body left is free now, and
-	// another thread may have mapped something there.
-	if start > base {
-		_ = syscall.Munmap(old[:start-base])
+	// another thread may have mapped something there. With the system
+	// call itself: syscall.Munmap takes only a whole mapping it made
+	// (its record of old stays behind, harmless: it is looked up by
+	// old's last byte, which no mapping of its own can have until old's
+	// tail is gone).
+	munmap := func(addr, n uintptr) {
+		if n > 0 {
+			_, _, _ = syscall.Syscall(syscall.SYS_MUNMAP, addr, n, 0)
+		}
 	}
-	if end := start + size - base; end < uintptr(len(old)) {
-		_ = syscall.Munmap(old[end:])
-	}
+	munmap(base, start-base)
+	munmap(start+size, base+uintptr(len(old))-(start+size))
 	adjustLimit(int64(len(old)))
 	mappedBytes.Add(-int64(len(old)))
 	return p, m

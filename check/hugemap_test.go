@@ -4,6 +4,7 @@ package check
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -64,9 +65,23 @@ func TestMoveHugeKeepsData(t *testing.T) {
 	for i := range s {
 		s[i] = uint64(i) + 1
 	}
+	oldLo := uintptr(unsafe.Pointer(unsafe.SliceData(m)))
+	oldHi := oldLo + uintptr(len(m))
 	p, nm := moveHuge(unsafe.Pointer(unsafe.SliceData(s)), m, 5<<21)
 	if p == nil {
 		t.Fatal("moveHuge did not move the mapping")
+	}
+	// Nothing of the old mapping is left: not its body, not the space
+	// around it.
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, line := range strings.Split(string(maps), "\n") {
+		var lo, hi uintptr
+		if _, err := fmt.Sscanf(line, "%x-%x", &lo, &hi); err == nil && lo < oldHi && hi > oldLo {
+			t.Fatalf("%x-%x of the old mapping %x-%x is still mapped: %s", max(lo, oldLo), min(hi, oldHi), oldLo, oldHi, line)
+		}
 	}
 	s2 := unsafe.Slice((*uint64)(p), 5<<18)
 	for i := range s2 {
