@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // hugePage is the size of a transparent huge page on the processors deck
@@ -40,12 +42,18 @@ func mapHuge(n int) (unsafe.Pointer, []byte) {
 	}
 	// Whole huge pages, so that moveHuge moves whole pages.
 	n = (n + hugePage - 1) &^ (hugePage - 1)
-	m, err := syscall.Mmap(-1, 0, n+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	// Mapped with x/sys/unix, not syscall.Mmap: that one keeps a record
+	// of each mapping until the whole mapping is unmapped through it, and
+	// moveHuge unmaps a mapping in pieces (a record would stay behind for
+	// every array moved, in a process that checks again and again: deck
+	// serve).
+	size := uintptr(n + hugePage)
+	at0, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		return nil, nil
 	}
-	p := unsafe.Pointer(unsafe.SliceData(m))
-	at := (hugePage - uintptr(p)%hugePage) % hugePage
+	m := unsafe.Slice((*byte)(at0), size)
+	at := (hugePage - uintptr(at0)%hugePage) % hugePage
 	body := m[at : at+uintptr(n)]
 	_ = syscall.Madvise(body, syscall.MADV_HUGEPAGE) // only advice
 	adjustLimit(-int64(len(m)))
@@ -65,31 +73,24 @@ func moveHuge(body unsafe.Pointer, old []byte, n int) (unsafe.Pointer, []byte) {
 	if p == nil {
 		return nil, nil
 	}
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(old)))
-	start := uintptr(body)
+	base := unsafe.Pointer(unsafe.SliceData(old))
 	size := uintptr(len(old)) - hugePage // the old body, whole huge pages (mapHuge)
 	// MREMAP_FIXED puts the pages at p, in place of the new mapping's
 	// first pages; both ends are 2 MiB aligned, so huge pages move whole.
-	const mremapMayMove, mremapFixed = 1, 2
-	r, _, errno := syscall.Syscall6(syscall.SYS_MREMAP, start, size, size, mremapMayMove|mremapFixed, uintptr(p), 0)
-	if errno != 0 || r != uintptr(p) {
+	r, err := unix.MremapPtr(body, size, p, size, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED)
+	if err != nil || r != p {
 		unmapHuge(m)
 		return nil, nil
 	}
 	// Unmap what is left of old: the space before its body and after
 	// it. Not old as a whole: the range the body left is free now, and
-	// another thread may have mapped something there. With the system
-	// call itself: syscall.Munmap takes only a whole mapping it made
-	// (its record of old stays behind, harmless: it is looked up by
-	// old's last byte, which no mapping of its own can have until old's
-	// tail is gone).
-	munmap := func(addr, n uintptr) {
-		if n > 0 {
-			_, _, _ = syscall.Syscall(syscall.SYS_MUNMAP, addr, n, 0)
-		}
+	// another thread may have mapped something there.
+	if before := uintptr(body) - uintptr(base); before > 0 {
+		_ = unix.MunmapPtr(base, before)
 	}
-	munmap(base, start-base)
-	munmap(start+size, base+uintptr(len(old))-(start+size))
+	if after := uintptr(len(old)) - (uintptr(body) - uintptr(base)) - size; after > 0 {
+		_ = unix.MunmapPtr(unsafe.Add(body, size), after)
+	}
 	adjustLimit(int64(len(old)))
 	mappedBytes.Add(-int64(len(old)))
 	return p, m
@@ -100,7 +101,7 @@ func unmapHuge(m []byte) {
 	if m == nil {
 		return
 	}
-	if syscall.Munmap(m) == nil {
+	if unix.MunmapPtr(unsafe.Pointer(unsafe.SliceData(m)), uintptr(len(m))) == nil {
 		adjustLimit(int64(len(m)))
 		mappedBytes.Add(-int64(len(m)))
 	}
