@@ -85,10 +85,11 @@ func moveHuge(body unsafe.Pointer, old []byte, n int) (unsafe.Pointer, []byte) {
 	// Unmap what is left of old: the space before its body and after
 	// it. Not old as a whole: the range the body left is free now, and
 	// another thread may have mapped something there.
-	if before := uintptr(body) - uintptr(base); before > 0 {
+	before := uintptr(body) - uintptr(base)
+	if before > 0 {
 		_ = unix.MunmapPtr(base, before)
 	}
-	if after := uintptr(len(old)) - (uintptr(body) - uintptr(base)) - size; after > 0 {
+	if after := uintptr(len(old)) - before - size; after > 0 {
 		_ = unix.MunmapPtr(unsafe.Add(body, size), after)
 	}
 	adjustLimit(int64(len(old)))

@@ -40,16 +40,19 @@ func regrowMapped[T any](h *hugeMaps, s []T, c int) []T {
 	if c <= cap(s) {
 		return s
 	}
-	var zero T
+	var old unsafe.Pointer
+	var om []byte // old's mapping, if it has one
 	if cap(s) > 0 {
-		old := unsafe.Pointer(unsafe.SliceData(s))
-		if m, ok := h.m[old]; ok {
-			// Mapped: let the kernel move the pages rather than copy them.
-			if p, nm := moveHuge(old, m, c*int(unsafe.Sizeof(zero))); p != nil {
-				delete(h.m, old)
-				h.m[p] = nm
-				return unsafe.Slice((*T)(p), c)[:len(s)]
-			}
+		old = unsafe.Pointer(unsafe.SliceData(s))
+		om = h.m[old]
+	}
+	var zero T
+	if om != nil {
+		// Mapped: let the kernel move the pages rather than copy them.
+		if p, nm := moveHuge(old, om, c*int(unsafe.Sizeof(zero))); p != nil {
+			delete(h.m, old)
+			h.m[p] = nm
+			return unsafe.Slice((*T)(p), c)[:len(s)]
 		}
 	}
 	t, m := hugeSlice[T](c)
@@ -61,12 +64,9 @@ func regrowMapped[T any](h *hugeMaps, s []T, c int) []T {
 		}
 		h.m[unsafe.Pointer(unsafe.SliceData(t))] = m
 	}
-	if cap(s) > 0 {
-		old := unsafe.Pointer(unsafe.SliceData(s))
-		if m, ok := h.m[old]; ok {
-			delete(h.m, old)
-			unmapHuge(m)
-		}
+	if om != nil {
+		delete(h.m, old)
+		unmapHuge(om)
 	}
 	return t
 }

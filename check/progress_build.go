@@ -519,19 +519,17 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	s.Reindex(p)
 	n := s.NumStacks()
 	sc.nstk = max(sc.nstk, n)
-	if g.staticLinks > 0 {
-		if n+g.staticLinks+1 > maxProgressStacks {
+	if p.Net != nil && g.staticLinks == 0 {
+		g.nstk = max(g.nstk, n) // one worker: linkEntity reads it
+	}
+	// Links numbered by their nodes are all there from the start (and
+	// g.links stays empty); links numbered as met are those seen so far.
+	if n+g.staticLinks+len(g.links)+1 > maxProgressStacks {
+		sc.why = fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
+		if g.staticLinks > 0 {
 			sc.why = whyStaticLinksFull
-			return false
 		}
-	} else {
-		if p.Net != nil {
-			g.nstk = max(g.nstk, n) // one worker: linkEntity reads it
-		}
-		if n+len(g.links)+1 > maxProgressStacks {
-			sc.why = fmt.Sprintf("a state has more than %d stacks and links", maxProgressStacks-1)
-			return false
-		}
+		return false
 	}
 	e := pexp{succ: len(sc.succ)}
 	wordsAt := len(sc.words)
