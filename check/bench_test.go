@@ -115,6 +115,30 @@ func BenchmarkModels(b *testing.B) {
 	}
 }
 
+// BenchmarkTwoWorkers checks the bench models whose tables fit in the
+// caches, and phil N=6 R=3, safety only, on 1 and 2 workers: what two
+// processors that do not share a cache cost (docs/performance.md, "Two
+// workers that do not share a cache"). Runs on two workers vary from
+// minute to minute on a virtual machine; compare two builds by
+// alternating them, a process each:
+//
+//	go test -c -o /tmp/a.test ./check   # at each commit
+//	/tmp/a.test -test.run '^$' -test.bench 'TwoWorkers/filter' -test.benchtime 5x
+func BenchmarkTwoWorkers(b *testing.B) {
+	for _, name := range []string{"filter_n4_r1", "buffer_n3_s2_i3", "counter_n7_r4", "phil_n6_r3"} {
+		src, err := os.ReadFile("../bench/models/" + name + ".deck")
+		if err != nil {
+			b.Skip(err)
+		}
+		m := mustCompile(b, name+".deck", string(src))
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+				benchSearch(b, m, Options{Workers: workers, All: true}, "")
+			})
+		}
+	}
+}
+
 // benchSearch runs the search b.N times and reports its states and its
 // states and transitions a second. The verdict must be want, or any
 // complete one when want is "".
