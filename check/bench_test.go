@@ -125,16 +125,22 @@ func BenchmarkModels(b *testing.B) {
 //	go test -c -o /tmp/a.test ./check   # at each commit
 //	/tmp/a.test -test.run '^$' -test.bench 'TwoWorkers/filter' -test.benchtime 5x
 func BenchmarkTwoWorkers(b *testing.B) {
-	for _, name := range []string{"filter_n4_r1", "buffer_n3_s2_i3", "counter_n7_r4", "phil_n6_r3"} {
+	benchModelsWorkers(b, []string{"filter_n4_r1", "buffer_n3_s2_i3", "counter_n7_r4", "phil_n6_r3"}, func(b *testing.B, m *vm.Machine, workers int) {
+		benchSearch(b, m, Options{Workers: workers, All: true}, "")
+	})
+}
+
+// benchModelsWorkers runs f as a sub-benchmark for each bench model named
+// and for 1 and 2 workers.
+func benchModelsWorkers(b *testing.B, names []string, f func(b *testing.B, m *vm.Machine, workers int)) {
+	for _, name := range names {
 		src, err := os.ReadFile("../bench/models/" + name + ".deck")
 		if err != nil {
 			b.Skip(err)
 		}
 		m := mustCompile(b, name+".deck", string(src))
 		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
-				benchSearch(b, m, Options{Workers: workers, All: true}, "")
-			})
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) { f(b, m, workers) })
 		}
 	}
 }
@@ -165,30 +171,21 @@ func benchSearch(b *testing.B, m *vm.Machine, opt Options, want string) {
 //
 //	go test ./check -run '^$' -bench Progress -benchtime 1x -count 3
 func BenchmarkProgress(b *testing.B) {
-	for _, name := range []string{"phil_n5_r3", "counter_n6_r3", "filter_n3_r3"} {
-		src, err := os.ReadFile("../bench/models/" + name + ".deck")
-		if err != nil {
-			b.Skip(err)
+	benchModelsWorkers(b, []string{"phil_n5_r3", "counter_n6_r3", "filter_n3_r3"}, func(b *testing.B, m *vm.Machine, workers int) {
+		var rep *Report
+		var prog, total float64
+		for i := 0; i < b.N; i++ {
+			var err error
+			rep, err = Run(m, Options{Workers: workers, CheckProgress: true})
+			if err != nil || rep.Progress == nil || rep.Progress.Status != ProgressOK {
+				b.Fatalf("%v %+v", err, rep.Progress)
+			}
+			prog += rep.Progress.Elapsed.Seconds()
+			total += rep.Elapsed.Seconds() // the safety search alone
 		}
-		m := mustCompile(b, name+".deck", string(src))
-		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
-				var rep *Report
-				var prog, total float64
-				for i := 0; i < b.N; i++ {
-					var err error
-					rep, err = Run(m, Options{Workers: workers, CheckProgress: true})
-					if err != nil || rep.Progress == nil || rep.Progress.Status != ProgressOK {
-						b.Fatalf("%v %+v", err, rep.Progress)
-					}
-					prog += rep.Progress.Elapsed.Seconds()
-					total += rep.Elapsed.Seconds() // the safety search alone
-				}
-				n := float64(b.N)
-				b.ReportMetric(float64(rep.Progress.States), "pstates")
-				b.ReportMetric(prog/n, "progress-s")
-				b.ReportMetric(prog/total, "progress/safety")
-			})
-		}
-	}
+		n := float64(b.N)
+		b.ReportMetric(float64(rep.Progress.States), "pstates")
+		b.ReportMetric(prog/n, "progress-s")
+		b.ReportMetric(prog/total, "progress/safety")
+	})
 }
