@@ -13,9 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hugePage is the size of a transparent huge page on the processors deck
-// runs on (x86-64, and arm64 with 4 KiB base pages).
-const hugePage = 2 << 20
+// hugeMapping: mapHuge maps here.
+const hugeMapping = true
 
 // mapHuge returns n zeroed bytes (n at least hugePage) in a mapping of their
 // own outside the Go heap, aligned to 2 MiB and advised to be backed by
@@ -33,7 +32,7 @@ const hugePage = 2 << 20
 // (docs/performance.md, "Huge pages"). The Go heap gives neither the
 // alignment nor the advice (it reuses pages an earlier search touched).
 // The Go runtime does not see the mapping, so its soft memory limit (see
-// makeRoom) is lowered by the mapping's size while it lives, and the
+// makeRoom) is lowered by the mapping's body while it lives, and the
 // process stays within --max-memory as before. Race builds keep
 // everything on the heap, where the race detector sees it.
 func mapHuge(n int) (unsafe.Pointer, []byte) {
@@ -56,7 +55,7 @@ func mapHuge(n int) (unsafe.Pointer, []byte) {
 	at := (hugePage - uintptr(at0)%hugePage) % hugePage
 	body := m[at : at+uintptr(n)]
 	_ = syscall.Madvise(body, syscall.MADV_HUGEPAGE) // only advice
-	adjustLimit(-int64(len(m)))
+	adjustLimit(-bodyBytes(m))
 	mappedBytes.Add(int64(len(m)))
 	return unsafe.Pointer(unsafe.SliceData(body)), m
 }
@@ -92,7 +91,7 @@ func moveHuge(body unsafe.Pointer, old []byte, n int) (unsafe.Pointer, []byte) {
 	if after := uintptr(len(old)) - before - size; after > 0 {
 		_ = unix.MunmapPtr(unsafe.Add(body, size), after)
 	}
-	adjustLimit(int64(len(old)))
+	adjustLimit(bodyBytes(old))
 	mappedBytes.Add(-int64(len(old)))
 	return p, m
 }
@@ -103,7 +102,7 @@ func unmapHuge(m []byte) {
 		return
 	}
 	if unix.MunmapPtr(unsafe.Pointer(unsafe.SliceData(m)), uintptr(len(m))) == nil {
-		adjustLimit(int64(len(m)))
+		adjustLimit(bodyBytes(m))
 		mappedBytes.Add(-int64(len(m)))
 	}
 }
@@ -111,6 +110,11 @@ func unmapHuge(m []byte) {
 // mappedBytes is what mapHuge holds mapped now, in the whole process: the
 // tests check that a finished search gave everything back.
 var mappedBytes atomic.Int64
+
+// bodyBytes is the size of a mapping from mapHuge less the huge page it
+// maps beyond its body, for alignment, and never touches: what the Go
+// runtime's soft memory limit is lowered by while the mapping lives.
+func bodyBytes(m []byte) int64 { return int64(len(m)) - hugePage }
 
 // limitMu makes adjustLimit's read and write one step (checks may run
 // side by side, in deck serve).

@@ -4,6 +4,9 @@ package check
 
 import "unsafe"
 
+// hugeMapping: mapHuge does not map here.
+const hugeMapping = false
+
 // mapHuge maps nothing here: callers allocate on the Go heap (see
 // hugemap_linux.go).
 func mapHuge(n int) (unsafe.Pointer, []byte) { return nil, nil }

@@ -12,6 +12,10 @@ import (
 	"unsafe"
 )
 
+// hugePage is the size of a transparent huge page on the processors deck
+// runs on (x86-64, and arm64 with 4 KiB base pages).
+const hugePage = 2 << 20
+
 // hugeSlice returns a zeroed slice of n elements and, when it is mapped
 // outside the Go heap (at least a huge page, where the system allows: see
 // mapHuge), its mapping, which the owner gives back with unmapHuge when it
@@ -96,6 +100,25 @@ func DefaultMaxMemory() int64 {
 		return fallback
 	}
 	return min(total/2, 64<<30)
+}
+
+// ResidentMemory is the memory the process holds now (its resident set
+// size, from /proc/self/statm), in bytes; 0 where the system does not say
+// (the Go runtime's own count stands in for it: see Options.MemoryBase).
+func ResidentMemory() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 func memTotal() int64 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -220,18 +221,10 @@ func (g *pgraph) free() {
 
 func (g *pgraph) n() int { return len(g.en) }
 
-// Memory of the progress graph's slices, at their capacities. (While it is
-// built, builder.memory adds the fingerprint map, the queue and the
-// workers' scratch.)
-func (g *pgraph) memory() int64 {
-	return graphBytes(cap(g.parent)+cap(g.pedge)+cap(g.off)+cap(g.to)+cap(g.ch), cap(g.stk)+cap(g.kind), cap(g.en)+cap(g.unf)+cap(g.props))
-}
-
-// inUse is what the graph's slices hold at their lengths. The memory
-// limit counts their capacities (memory), which the graph may fill; but
-// the part of a capacity not written yet takes no memory (the arrays are
-// mapped, or fresh from the system), and the capacities run ahead of the
-// graph by up to twice. The report shows this figure: showing the
+// inUse is what the graph's slices hold at their lengths: the figure the
+// report shows. (The memory limit counts the huge pages written, see
+// progress_memory.go.) Their capacities run ahead of the graph by up to
+// twice, but the part not written yet takes no memory: counting
 // capacities, deck said the graph took more than the whole process.
 func (g *pgraph) inUse() int64 {
 	return graphBytes(len(g.parent)+len(g.pedge)+len(g.off)+len(g.to)+len(g.ch), len(g.stk)+len(g.kind), len(g.en)+len(g.unf)+len(g.props))
@@ -758,6 +751,26 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	start := time.Now()
 	pr := &ProgressReport{Fairness: opt.Fairness}
 	rep.Progress = pr
+	if opt.MemoryBase > 0 {
+		// The process has grown since the safety search began, beyond the
+		// search's own memory, which is given back by now: code run for
+		// the first time, the report, the heap's garbage. What it holds
+		// now is the base of the graph's budget: with the base of before,
+		// deck check passed its limit by 9 MiB at --max-memory 250MiB
+		// (phil N=6 R=3). When the limit may stop the graph, the garbage
+		// is given back first, so that it does not count; not for every
+		// check, since that takes a collection (5 ms).
+		limit := opt.MaxMemory
+		if limit <= 0 {
+			limit = DefaultMaxMemory()
+		}
+		base := ResidentMemory()
+		if 2*(base+graphGuess(rep.States, rep.Transitions)) > limit {
+			debug.FreeOSMemory()
+			base = ResidentMemory()
+		}
+		opt.MemoryBase = max(opt.MemoryBase, base)
+	}
 	defer func() { pr.Elapsed = time.Since(start) }()
 	g := &pgraph{m: m, hintStates: rep.States, hintEdges: rep.Transitions}
 	defer func() { g.free() }()

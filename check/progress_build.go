@@ -97,8 +97,11 @@ type builder struct {
 	// current one and the current one's memory is reused for the next.
 	buf, nbuf       []int64
 	starts, nstarts []int
-	base            int
-	claim           levelTable // fileParallel's
+	// How many elements of each queue array have been written, in this
+	// level or an earlier one: the pages stay resident (see resident).
+	bufWritten, nbufWritten, startsWritten, nstartsWritten int
+	base                                                   int
+	claim                                                  levelTable // fileParallel's
 }
 
 // words returns the words of state v, which must be in the level being
@@ -188,8 +191,11 @@ func (b *builder) run(init *vm.State, workers int) string {
 			from = to
 		}
 		// The next level becomes the one to expand.
+		b.nbufWritten, b.nstartsWritten = max(b.nbufWritten, len(b.nbuf)), max(b.nstartsWritten, len(b.nstarts))
 		b.buf, b.nbuf = b.nbuf, b.buf[:0]
 		b.starts, b.nstarts = b.nstarts, b.starts[:0]
+		b.bufWritten, b.nbufWritten = b.nbufWritten, b.bufWritten
+		b.startsWritten, b.nstartsWritten = b.nstartsWritten, b.startsWritten
 		b.base = hi
 		lo = hi
 	}
@@ -223,213 +229,6 @@ func (b *builder) pool(n int, f func(k int)) {
 // chunkStates is how many states are expanded before their successors are
 // filed.
 const chunkStates = 8192
-
-// chunk returns how many states to expand next: chunkStates, or fewer when
-// the scratch they would take (at the most an expanded state has taken,
-// twice over since the scratch grows by appending) does not fit in the
-// budget. Expanding comes before filing, where reserve checks the budget,
-// so a chunk's scratch must fit before it is taken: 8192 states of a big
-// program take tens of MiB.
-func (b *builder) chunk(scs []*pscratch) int {
-	if b.perState == 0 {
-		return chunkStates
-	}
-	var scratch int64
-	for _, sc := range scs {
-		scratch += sc.bytes()
-	}
-	room := b.maxMem - (b.memory(scs) - scratch)
-	return int(max(min(room/(2*b.perState), chunkStates), 64))
-}
-
-// noteScratch records the scratch the expansion of states states took.
-func (b *builder) noteScratch(scs []*pscratch, states int) {
-	var used int64
-	for _, sc := range scs {
-		used += int64(len(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(len(sc.succ))*int64(unsafe.Sizeof(psucc{})) + int64(len(sc.words))*8
-	}
-	if states > 0 {
-		b.perState = max(b.perState, (used+int64(states)-1)/int64(states))
-	}
-}
-
-// bytes is the scratch's memory, at its capacities.
-func (sc *pscratch) bytes() int64 {
-	return int64(cap(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(cap(sc.succ))*int64(unsafe.Sizeof(psucc{})) +
-		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8
-}
-
-// memory is what the graph and the builder hold: the graph's slices, the
-// fingerprint map, the queue and the workers' scratch, at their capacities.
-func (b *builder) memory(scs []*pscratch) int64 { return b.held(scs, false) }
-
-// inUse is the same, counting the graph's slices and the queue at their
-// lengths (see pgraph.inUse): what the report shows.
-func (b *builder) inUse(scs []*pscratch) int64 { return b.held(scs, true) }
-
-func (b *builder) held(scs []*pscratch, lengths bool) int64 {
-	m := b.g.memory() + int64(cap(b.buf)+cap(b.nbuf))*8 + int64(cap(b.starts)+cap(b.nstarts))*8
-	if lengths {
-		m = b.g.inUse() + int64(len(b.buf)+len(b.nbuf))*8 + int64(len(b.starts)+len(b.nstarts))*8
-	}
-	m += int64(len(b.g.ids.slots))*idSlotBytes + b.claim.bytes()
-	for _, sc := range scs {
-		m += sc.bytes()
-	}
-	return m
-}
-
-// analysisBytes bounds what the analysis of a graph of n states and e edges
-// allocates once the graph is built (findLasso, fairComponents, checkProps):
-// by state, Tarjan's index and low, on, mark, trim's bit set and the list
-// of the states it keeps (22 bytes), Tarjan's stack and calls (at most 12 bytes, up to twice that as
-// they grow by appending), and the copies of the components and of the
-// lasso (8 bytes); with properties, the reverse graph (4 bytes a state and
-// an edge) and checkProp's own arrays (13 bytes a state). It is a bound on
-// arrays, not a measure: the maps that strong fairness and the cycle's
-// detours keep for one component are left out.
-func (g *pgraph) analysisBytes(n, e int64) int64 {
-	b := n * (22 + 24 + 8)
-	if len(g.m.P.Props) > 0 {
-		b += n*(4+13) + e*4
-	}
-	return b
-}
-
-// reserve makes room for filing the states the workers expanded (scs): it
-// grows the graph's slices, the queue and the fingerprint map to what the
-// expansions may add, after counting the new arrays (the old ones are live
-// while they are copied), so that filing allocates nothing. It returns why
-// the graph cannot grow, or "". It also checks that the graph, once built,
-// leaves room for its analysis (the map and the queue are gone by then).
-func (b *builder) reserve(scs []*pscratch) string {
-	g := b.g
-	var states, edges, fresh, words int
-	for _, sc := range scs {
-		if sc.why != "" {
-			return "" // file reports it
-		}
-		states += len(sc.exps)
-		edges += len(sc.succ)
-		fresh += sc.unknown
-		words += len(sc.words)
-	}
-	// New states: at most the successors no earlier level has, and the
-	// state limit (filing stops there). The claim table takes them all.
-	unknown := fresh
-	fresh = int(min(int64(fresh), max(b.limit-int64(len(g.parent)), 0)+1))
-	props := 0
-	if len(g.m.P.Props) > 0 {
-		props = states
-	}
-	// Arrays grow by doubling, which copies each element about once; when
-	// that does not fit in the budget, by a quarter (more copying, less
-	// memory). ok reports whether the plan fits.
-	var grow int64 // the new arrays' bytes
-	var cOff, cEn, cUnf, cProps, cTo, cStk, cKind, cCh, cParent, cPedge, cStarts, cBuf, ids int
-	held := b.memory(scs)
-	g.mem = max(g.mem, b.inUse(scs))
-	fits := false
-	// The first plan sizes the graph's arrays for the states and edges the
-	// safety search suggests (hint), so that they need not grow again; the
-	// others grow them by doubling, then by a quarter.
-	for _, mode := range []growMode{growHint, growDouble, growQuarter} {
-		if mode == growHint && b.hintStates <= 0 {
-			continue
-		}
-		grow = 0
-		plan := func(length, capacity, add int, size int64, hint int) int {
-			c := growCap(length, capacity, add, mode == growQuarter)
-			if mode == growHint && hint > capacity && length+add > capacity {
-				c = max(length+add, hint) // once: past the hint, doubling
-			}
-			if c > capacity {
-				grow += int64(c) * size
-			}
-			return c
-		}
-		he := b.hintEdges
-		cOff = plan(len(g.off), cap(g.off), states+1, 4, b.hintStates+1) // +1: the last row's end
-		cEn = plan(len(g.en), cap(g.en), states, 8, b.hintStates)
-		cUnf = plan(len(g.unf), cap(g.unf), states, 8, b.hintStates)
-		cProps = plan(len(g.props), cap(g.props), props, 8, b.hintStates)
-		cTo = plan(len(g.to), cap(g.to), edges, 4, he)
-		cStk = plan(len(g.stk), cap(g.stk), edges, 1, he)
-		cKind = plan(len(g.kind), cap(g.kind), edges, 1, he)
-		cCh = plan(len(g.ch), cap(g.ch), edges, 4, he)
-		cParent = plan(len(g.parent), cap(g.parent), fresh, 4, b.hintStates)
-		cPedge = plan(len(g.pedge), cap(g.pedge), fresh, 4, b.hintStates)
-		// The queue holds a level, not the graph: no hint.
-		cStarts = plan(len(b.nstarts), cap(b.nstarts), fresh, 8, 0)
-		cBuf = plan(len(b.nbuf), cap(b.nbuf), words, 8, 0)
-		// Filing in parallel takes a claim table and a slot a successor.
-		if len(scs) > 1 {
-			if c := levelSize(unknown*maxLoadDen/maxLoadNum + 16); c > cap(b.claim.mem) {
-				grow += int64(c) * levelSlotBytes
-			}
-			for _, sc := range scs {
-				if len(sc.succ) > cap(sc.slots) {
-					grow += int64(len(sc.succ)) * 8
-				}
-			}
-		}
-		ids = g.ids.sizeFor(g.ids.n + fresh)
-		if mode == growHint && ids > len(g.ids.slots) {
-			ids = g.ids.sizeFor(max(g.ids.n+fresh, b.hintStates))
-		}
-		if ids > len(g.ids.slots) {
-			grow += int64(ids) * idSlotBytes
-		}
-		// Built, the graph keeps its slices (at their new capacities): the
-		// map, the queue and the scratch go, and the analysis comes.
-		built := int64(cOff+cTo+cCh+cParent+cPedge)*4 + int64(cStk+cKind) + int64(cEn+cUnf+cProps)*8
-		n, e := int64(len(g.parent)+fresh), int64(len(g.to)+edges)
-		if fits = held+grow <= b.maxMem && built+g.analysisBytes(n, e) <= b.maxMem; fits {
-			break
-		}
-	}
-	if !fits {
-		return fmt.Sprintf("the graph would take more than %s (--max-memory)", sizeText(b.shown))
-	}
-	makeRoom(grow)
-	// The arrays are written once from end to end: in huge pages where the
-	// system allows (hugeSlice), since a page fault for every 4 KiB took
-	// a third of the progress check (docs/performance.md, "Huge pages").
-	h := &g.maps
-	g.off = regrowMapped(h, g.off, cOff)
-	g.en, g.unf, g.props = regrowMapped(h, g.en, cEn), regrowMapped(h, g.unf, cUnf), regrowMapped(h, g.props, cProps)
-	g.to, g.stk, g.kind, g.ch = regrowMapped(h, g.to, cTo), regrowMapped(h, g.stk, cStk), regrowMapped(h, g.kind, cKind), regrowMapped(h, g.ch, cCh)
-	g.parent, g.pedge = regrowMapped(h, g.parent, cParent), regrowMapped(h, g.pedge, cPedge)
-	b.nstarts, b.nbuf = regrowMapped(h, b.nstarts, cStarts), regrowMapped(h, b.nbuf, cBuf)
-	if ids > len(g.ids.slots) {
-		g.ids.resize(ids)
-	}
-	return ""
-}
-
-// growMode is how reserve grows the graph's arrays.
-type growMode uint8
-
-const (
-	growHint    growMode = iota // to the size the safety search suggests
-	growDouble                  // twice over
-	growQuarter                 // by a quarter
-)
-
-// growCap is the capacity a slice of length length and capacity capacity
-// needs for add more elements: its own when they fit, else twice it (or a
-// quarter more, when quarter is set: growing still costs amortized
-// constant time), and at least 1024.
-func growCap(length, capacity, add int, quarter bool) int {
-	if length+add <= capacity {
-		return capacity
-	}
-	more := capacity
-	if quarter {
-		more = capacity / 4
-	}
-	return max(length+add, capacity+more, 1024)
-}
 
 // expandRun expands states [a, z) into sc.
 func (b *builder) expandRun(sc *pscratch, a, z int) {

@@ -227,7 +227,7 @@ func limitMemory(opt *check.Options) {
 		lim = check.DefaultMaxMemory()
 	}
 	held := goHeld()
-	base := max(residentMemory(), held)
+	base := max(check.ResidentMemory(), held)
 	opt.MemoryBase = base
 	debug.SetMemoryLimit(max(lim-(base-held), 1))
 }

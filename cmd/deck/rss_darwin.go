@@ -11,7 +11,3 @@ func peakMemory() int64 {
 	}
 	return int64(ru.Maxrss) // macOS counts bytes
 }
-
-// residentMemory is the memory the process holds now; 0: not known here
-// (the Go runtime's own count stands in for it).
-func residentMemory() int64 { return 0 }

@@ -28,21 +28,3 @@ func peakMemory() int64 {
 	}
 	return int64(ru.Maxrss) << 10 // Linux counts KiB
 }
-
-// residentMemory is the memory the process holds now (its resident set
-// size), in bytes; 0 when the system does not say.
-func residentMemory() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0
-	}
-	pages, err := strconv.ParseInt(f[1], 10, 64)
-	if err != nil {
-		return 0
-	}
-	return pages * int64(os.Getpagesize())
-}
