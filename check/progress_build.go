@@ -97,6 +97,11 @@ type builder struct {
 	// current one and the current one's memory is reused for the next.
 	buf, nbuf       []int64
 	starts, nstarts []int
+	view            queueView // where expand finds a state's words
+	// spare is the other set of pieces' scratch when the build is
+	// pipelined: the chunk being filed has one, the chunk being expanded
+	// the other.
+	spare []*pscratch
 	// How many elements of each queue array have been written, in this
 	// level or an earlier one: the pages stay resident (see resident).
 	bufWritten, nbufWritten, startsWritten, nstartsWritten int
@@ -104,15 +109,16 @@ type builder struct {
 	claim                                                  levelTable // fileParallel's
 }
 
-// words returns the words of state v, which must be in the level being
-// expanded.
+// words returns the words of state v, which must be in the view of the
+// queue (queueView).
 func (b *builder) words(v int) []int64 {
-	k := v - b.base
-	end := len(b.buf)
-	if k+1 < len(b.starts) {
-		end = b.starts[k+1]
+	q := &b.view
+	k := v - q.base
+	end := len(q.buf)
+	if k+1 < len(q.starts) {
+		end = q.starts[k+1]
 	}
-	return b.buf[b.starts[k]:end]
+	return q.buf[q.starts[k]:end]
 }
 
 // run explores from init with the given number of workers.
@@ -122,6 +128,7 @@ func (b *builder) run(init *vm.State, workers int) string {
 	g.parent, g.pedge = []uint32{0}, []uint32{0}
 	b.buf = append([]int64(nil), init.W...)
 	b.starts = []int{0}
+	b.view = queueView{buf: b.buf, starts: b.starts}
 	// A chunk is cut in pieces, several a worker, which the workers take
 	// as they come (pool): a worker slowed down (a page fault, another
 	// process on its core) holds the others up at the end of the chunk
@@ -133,62 +140,76 @@ func (b *builder) run(init *vm.State, workers int) string {
 			scs = append(scs, g.newScratch())
 		}
 	}
+	// With two or three workers a chunk is filed on this goroutine while
+	// the others expand the next chunk (see pipelineWorkers), each
+	// chunk in a set of pieces of its own.
+	if pipelined := workers > 1 && workers <= pipelineWorkers; pipelined {
+		for range scs {
+			b.spare = append(b.spare, g.newScratch())
+		}
+	}
 	defer func() {
 		g.off = append(g.off, uint32(len(g.to)))
 		unmapHuge(g.ids.mapped)
 		g.ids = idTable{} // not needed any more (nor its mapping)
-		for _, sc := range scs {
+		for _, sc := range append(scs, b.spare...) {
 			sc.maps.free()
 			sc.exps, sc.succ, sc.words = nil, nil, nil
 		}
 	}()
+	var pend filing // a chunk expanded and not filed yet (pipelined)
+	ahead := 0      // the states of the level expanded before it began (pend's)
 	for lo := 0; lo < len(g.parent); {
 		hi := len(g.parent)
 		g.levels = append(g.levels, uint32(lo))
 		// Expand [lo, hi) in chunks small enough to file and forget
 		// soon, large enough to share among the workers.
-		for from := lo; from < hi; {
+		for from := lo + ahead; from < hi; {
 			select {
 			case <-b.stop:
 				return "interrupted"
 			default:
 			}
 			to := min(hi, from+b.chunk(scs))
-			n := len(scs)
-			if to-from < parallelFileMin {
-				n = 1
-			}
-			per := (to - from + n - 1) / n
-			for _, sc := range scs[:n] {
-				sc.exps, sc.succ, sc.words, sc.why, sc.unknown = sc.exps[:0], sc.succ[:0], sc.words[:0], "", 0
-			}
-			if n == 1 {
-				b.expandRun(scs[0], from, to)
-			} else {
-				b.pool(n, func(k int) {
-					if a, z := from+k*per, min(to, from+(k+1)*per); a < z {
-						b.expandRun(scs[k], a, z)
-					}
-				})
-			}
-			b.noteScratch(scs[:n], to-from)
-			if why := b.reserve(scs[:n]); why != "" {
+			cut, why := b.expandChunk(scs, from, to, pend)
+			if why != "" {
 				return why
 			}
-			if n == 1 {
+			if why := b.reserve(cut.scs); why != "" {
+				return why
+			}
+			switch {
+			case b.spare != nil:
+				pend = cut
+				scs, b.spare = b.spare, scs
+			case len(cut.scs) == 1:
 				if why := b.file(scs[0], from); why != "" {
 					return why
 				}
-			} else {
-				firsts := make([]int, 0, n)
-				for k := 0; k < n && from+k*per < to; k++ {
-					firsts = append(firsts, from+k*per)
-				}
-				if why := b.fileParallel(scs[:len(firsts)], firsts); why != "" {
+			default:
+				if why := b.fileParallel(cut.scs, cut.firsts()); why != "" {
 					return why
 				}
 			}
 			from = to
+		}
+		// Pipelined, the level's last chunk is filed while the others
+		// expand the first states of the next level, those the level's
+		// other chunks have filed: with levels of one or two chunks, as
+		// in most programs, filing would otherwise overlap nothing.
+		ahead = 0
+		var next filing
+		if filed := len(g.parent); pend.scs != nil && filed > hi {
+			b.view = queueView{buf: b.nbuf, starts: b.nstarts, base: hi}
+			var why string
+			if next, why = b.expandChunk(scs, hi, min(filed, hi+b.chunk(scs)), pend); why != "" {
+				return why
+			}
+			ahead = next.to - hi
+		} else if pend.scs != nil {
+			if why := pend.file(); why != "" {
+				return why
+			}
 		}
 		// The next level becomes the one to expand.
 		b.nbufWritten, b.nstartsWritten = max(b.nbufWritten, len(b.nbuf)), max(b.nstartsWritten, len(b.nstarts))
@@ -197,38 +218,150 @@ func (b *builder) run(init *vm.State, workers int) string {
 		b.bufWritten, b.nbufWritten = b.nbufWritten, b.bufWritten
 		b.startsWritten, b.nstartsWritten = b.nstartsWritten, b.startsWritten
 		b.base = hi
+		b.view = queueView{buf: b.buf, starts: b.starts, base: b.base}
+		pend = filing{}
+		if next.scs != nil {
+			// Its successors go to the queue's next level, which only
+			// now has its room.
+			if why := b.reserve(next.scs); why != "" {
+				return why
+			}
+			pend = next
+			scs, b.spare = b.spare, scs
+		}
 		lo = hi
 	}
 	return ""
 }
 
+// expandChunk expands the states [from, to) into the pieces of scs it
+// cuts them in, with every worker; when pend holds a chunk, this
+// goroutine files it first (the others expanding meanwhile). It returns
+// the chunk to file, or why the graph cannot be built.
+func (b *builder) expandChunk(scs []*pscratch, from, to int, pend filing) (filing, string) {
+	n := len(scs)
+	if to-from < parallelFileMin {
+		n = 1
+	}
+	per := (to - from + n - 1) / n
+	for _, sc := range scs[:n] {
+		sc.exps, sc.succ, sc.words, sc.why, sc.unknown = sc.exps[:0], sc.succ[:0], sc.words[:0], "", 0
+	}
+	piece := func(k int) {
+		if a, z := from+k*per, min(to, from+(k+1)*per); a < z {
+			b.expandRun(scs[k], a, z)
+		}
+	}
+	switch {
+	case pend.scs != nil:
+		if why := b.poolAfter(n, piece, pend.file); why != "" {
+			return filing{}, why
+		}
+	case n == 1:
+		b.expandRun(scs[0], from, to)
+	default:
+		b.pool(n, piece)
+	}
+	b.noteScratch(scs[:n], to-from)
+	return filing{b: b, scs: scs[:n], from: from, to: to, per: per}, ""
+}
+
+// queueView is where expand finds the words of the states it expands:
+// the level being expanded, or, while its last chunk is filed, the part of
+// the next level filed before (a copy of the slices, which filing appends
+// to meanwhile, within their capacity).
+type queueView struct {
+	buf    []int64
+	starts []int
+	base   int
+}
+
 // piecesPerWorker is how many pieces a chunk is cut in, per worker.
 const piecesPerWorker = 4
 
+// pipelineWorkers is the most workers that build the graph pipelined: one
+// of them files a chunk (file, on one goroutine) while the others expand
+// the next chunk of the level, and then helps them. Filing in parallel
+// (fileParallel) takes five passes over a chunk's successors, and on two
+// workers it took longer than filing on one: pipelined, filing costs the
+// others nothing as long as they expand more slowly than one files, which
+// holds up to three workers or so (expanding a state takes about three
+// times as long as filing it). With more, the chunks are filed in
+// parallel, after their expansion.
+const pipelineWorkers = 3
+
+// filing is a chunk of the level expanded into scs, the states [from, to)
+// cut in pieces of per states, to be filed.
+type filing struct {
+	b             *builder
+	scs           []*pscratch
+	from, to, per int
+}
+
+// firsts is the first state of each piece (fileParallel's).
+func (f filing) firsts() []int {
+	firsts := make([]int, 0, len(f.scs))
+	for k := 0; k < len(f.scs) && f.from+k*f.per < f.to; k++ {
+		firsts = append(firsts, f.from+k*f.per)
+	}
+	return firsts
+}
+
+// file files the pieces in order on this goroutine: the graph is the one
+// a single worker makes. It returns why the graph cannot be built, or "".
+func (f filing) file() string {
+	for k, first := range f.firsts() {
+		if why := f.b.file(f.scs[k], first); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
 // pool calls f(k) for each k in [0, n), on at most b.workers goroutines
 // (the caller's one of them), which take the ks as they come.
-func (b *builder) pool(n int, f func(k int)) {
+func (b *builder) pool(n int, f func(k int)) { b.poolAfter(n, f, nil) }
+
+// poolAfter is pool, but the caller first runs first (when not nil), the
+// other goroutines taking the ks meanwhile, and then takes what is left
+// of them, unless first failed. It returns what first returned.
+func (b *builder) poolAfter(n int, f func(k int), first func() string) string {
 	var next atomic.Int32
 	run := func() {
 		for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
 			f(k)
 		}
 	}
+	helpers := min(b.workers, n) - 1
+	if first != nil {
+		helpers = min(b.workers-1, n)
+	}
 	var wg sync.WaitGroup
-	for range min(b.workers, n) - 1 {
+	for range helpers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			run()
 		}()
 	}
-	run()
+	var why string
+	if first != nil {
+		why = first()
+	}
+	if why == "" {
+		run()
+	}
 	wg.Wait()
+	return why
 }
 
 // chunkStates is how many states are expanded before their successors are
 // filed.
 const chunkStates = 8192
+
+// progressChunk is chunkStates, but a variable: the tests cut levels in
+// small chunks to pipeline the build of small graphs.
+var progressChunk = chunkStates
 
 // expandRun expands states [a, z) into sc.
 func (b *builder) expandRun(sc *pscratch, a, z int) {
@@ -416,7 +549,7 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 		mask := uint64(len(g.ids.slots) - 1)
 		var acc uint64
 		for k := range succ {
-			acc += g.ids.slots[succ[k].fp&mask].fp
+			acc += uint64(atomic.LoadUint32(&g.ids.slots[succ[k].fp&mask].id))
 		}
 		sc.touch = acc
 	}
@@ -440,8 +573,12 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 
 // idTable maps a state's fingerprint to its id: open addressing with
 // linear probing, the fingerprint (already a good hash) picking the slot.
-// A lookup is one cache line where Go's map was several; it may be read by
-// several goroutines while nobody writes.
+// A lookup is one cache line where Go's map was several. Lookups (get) may
+// run beside one put, which fills a slot's fingerprint before publishing
+// its id (an atomic store, which get loads first): a lookup that meets a
+// slot being filled misses it, which the expansion's lookups may (filing
+// looks a successor up again), and a put never grows the table then
+// (reserve sized it).
 type idTable struct {
 	slots  []idSlot
 	n      int
@@ -460,11 +597,12 @@ func (t *idTable) get(fp uint64) (uint32, bool) {
 	mask := uint64(len(t.slots) - 1)
 	for i := fp & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.id == 0 {
+		id := atomic.LoadUint32(&s.id)
+		if id == 0 {
 			return 0, false
 		}
 		if s.fp == fp {
-			return s.id - 1, true
+			return id - 1, true
 		}
 	}
 }
@@ -479,7 +617,8 @@ func (t *idTable) put(fp uint64, id uint32) {
 	for t.slots[i].id != 0 {
 		i = (i + 1) & mask
 	}
-	t.slots[i] = idSlot{fp, id + 1}
+	t.slots[i].fp = fp
+	atomic.StoreUint32(&t.slots[i].id, id+1)
 	t.n++
 }
 

@@ -172,7 +172,7 @@ func (t *idTable) putShared(fp uint64, id uint32) {
 	for i := fp & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if atomic.LoadUint64(&s.fp) == 0 && atomic.CompareAndSwapUint64(&s.fp, 0, fp) {
-			s.id = id + 1
+			atomic.StoreUint32(&s.id, id+1)
 			return
 		}
 	}

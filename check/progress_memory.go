@@ -30,14 +30,14 @@ import (
 // program take tens of MiB.
 func (b *builder) chunk(scs []*pscratch) int {
 	if b.perState == 0 {
-		return chunkStates
+		return progressChunk
 	}
 	var scratch int64
 	for _, sc := range scs {
 		scratch += sc.bytes()
 	}
 	room := b.maxMem - (b.resident(scs) - scratch)
-	return int(max(min(room/(2*b.perState), chunkStates), 64))
+	return int(max(min(room/(2*b.perState), int64(progressChunk)), min(64, int64(progressChunk))))
 }
 
 // noteScratch records the scratch the expansion of states states took.
@@ -67,7 +67,7 @@ func (b *builder) resident(scs []*pscratch) int64 {
 		a := &arrays[i]
 		m += residentBytes(a.written, a.capacity, a.size, a.mapped)
 	}
-	return m + b.tables() + scratchBytes(scs)
+	return m + b.tables() + scratchBytes(scs) + scratchBytes(b.spare)
 }
 
 // inUse is what the graph's slices and the queue hold at their lengths
@@ -75,7 +75,7 @@ func (b *builder) resident(scs []*pscratch) int64 {
 // shows.
 func (b *builder) inUse(scs []*pscratch) int64 {
 	m := b.g.inUse() + int64(len(b.buf)+len(b.nbuf))*8 + int64(len(b.starts)+len(b.nstarts))*8
-	return m + b.tables() + scratchBytes(scs)
+	return m + b.tables() + scratchBytes(scs) + scratchBytes(b.spare)
 }
 
 // tables is the id table's and the claim table's memory.
@@ -259,8 +259,9 @@ func (b *builder) reserve(scs []*pscratch) string {
 	g.mem = max(g.mem, b.inUse(scs))
 	arrays := b.arrays(states, props, edges, fresh, words)
 	var caps [arrCount]int
-	// The tables and the scratch, as filing will find them.
-	tables := scratchBytes(scs)
+	// The tables and the scratch (both sets when pipelined), as filing
+	// will find them.
+	tables := scratchBytes(scs) + scratchBytes(b.spare)
 	if len(scs) > 1 {
 		// Filing in parallel takes a claim table (the old one is freed
 		// first) and a slot a successor.

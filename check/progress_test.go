@@ -349,9 +349,11 @@ func TestProgressFoldKeepsVerdicts(t *testing.T) {
 // the one built by one, id for id and edge for edge, however its arrays
 // were sized.
 func TestProgressGraphWorkers(t *testing.T) {
-	// File even small chunks in parallel, so that the examples test it.
-	defer func(old int) { parallelFileMin = old }(parallelFileMin)
-	parallelFileMin = 2
+	// File even small chunks in parallel, and cut levels in small chunks,
+	// so that the examples test filing in parallel (four workers) and
+	// pipelined (two and three).
+	defer func(old, chunk int) { parallelFileMin, progressChunk = old, chunk }(parallelFileMin, progressChunk)
+	parallelFileMin, progressChunk = 2, 37
 	files, _ := filepath.Glob("../examples/*.deck")
 	files = append(files, "../bench/models/phil_n4_r4.deck", "../bench/models/counter_n5_r3.deck")
 	for _, path := range files {
@@ -359,10 +361,10 @@ func TestProgressGraphWorkers(t *testing.T) {
 		src, _ := os.ReadFile(path)
 		m := mustCompile(t, name, string(src))
 		var graphs []*pgraph
-		for _, w := range []int{1, 2, 3} {
+		for _, w := range []int{1, 2, 3, 4} {
 			// Sized for a few states and edges (then doubling), or many:
 			// the graph is the same.
-			g := &pgraph{m: m, hintStates: int64([]int{0, 100, 100_000}[w-1]), hintEdges: int64([]int{0, 300, 400_000}[w-1])}
+			g := &pgraph{m: m, hintStates: int64([]int{0, 100, 100_000, 100}[w-1]), hintEdges: int64([]int{0, 300, 400_000, 300}[w-1])}
 			if why := g.build(Options{Workers: w, MaxProgressStates: 200_000}); why != "" {
 				graphs = nil
 				break
