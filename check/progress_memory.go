@@ -22,22 +22,25 @@ import (
 // phil N=6 R=3 at --max-memory 300MiB ("the graph would take more than
 // 300 MiB") in a process that, with a larger limit, peaked at 270 MiB.
 
-// chunk returns how many states to expand next: chunkStates, or fewer when
-// the scratch they would take (at the most an expanded state has taken,
-// twice over since the scratch grows by appending) does not fit in the
-// budget. Expanding comes before filing, where reserve checks the budget,
-// so a chunk's scratch must fit before it is taken: 8192 states of a big
-// program take tens of MiB.
+// chunk returns how many states to expand next: chunkStates (half as
+// many when the build is pipelined, so that the two sets of scratch take
+// what one took), or fewer when the scratch they would take (at the most
+// an expanded state has taken, twice over since the scratch grows by
+// appending) does not fit in the budget. Expanding comes before filing,
+// where reserve checks the budget, so a chunk's scratch must fit before it
+// is taken: 8192 states of a big program take tens of MiB. A chunk filed
+// meanwhile (pipelined: its scratch is spare) will write about what its
+// scratch holds into the graph and the queue: that is counted too.
 func (b *builder) chunk(scs []*pscratch) int {
+	most := int64(progressChunk)
+	if b.spare != nil {
+		most = max(most/2, 1)
+	}
 	if b.perState == 0 {
-		return progressChunk
+		return int(most)
 	}
-	var scratch int64
-	for _, sc := range scs {
-		scratch += sc.bytes()
-	}
-	room := b.maxMem - (b.resident(scs) - scratch)
-	return int(max(min(room/(2*b.perState), int64(progressChunk)), min(64, int64(progressChunk))))
+	room := b.maxMem - (b.resident(scs) - scratchBytes(scs)) - scratchBytes(b.spare)
+	return int(max(min(room/(2*b.perState), most), min(64, most)))
 }
 
 // noteScratch records the scratch the expansion of states states took.
