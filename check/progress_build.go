@@ -401,12 +401,22 @@ func (b *builder) file(sc *pscratch, v int) string {
 		if k+1 < len(sc.exps) {
 			end = sc.exps[k+1].succ
 		}
-		for j := e.succ; j < end; j++ {
-			// Touch the id table where a successor fileAhead on will
-			// probe, so that its cache miss overlaps this one's.
-			if a := j + fileAhead; a < len(sc.succ) && sc.succ[a].id == unknownID && len(g.ids.slots) > 0 {
-				acc += g.ids.slots[sc.succ[a].fp&uint64(len(g.ids.slots)-1)].fp
+		if k%fileGroup == 0 && len(g.ids.slots) > 0 {
+			// Touch the id table where the successors not known yet of
+			// the next fileGroup states will probe, so that their cache
+			// misses overlap.
+			mask := uint64(len(g.ids.slots) - 1)
+			last := len(sc.succ)
+			if k+fileGroup < len(sc.exps) {
+				last = sc.exps[k+fileGroup].succ
 			}
+			for _, su := range sc.succ[e.succ:last] {
+				if su.id == unknownID {
+					acc += g.ids.slots[su.fp&mask].fp
+				}
+			}
+		}
+		for j := e.succ; j < end; j++ {
 			su := sc.succ[j]
 			id := su.id
 			if id == unknownID {
@@ -444,8 +454,9 @@ func (b *builder) file(sc *pscratch, v int) string {
 // builds the graph again with links numbered as met; nobody sees it.
 const whyStaticLinksFull = "the stacks and the links numbered by their nodes would be more than the entities"
 
-// fileAhead is how far ahead file touches the id table.
-const fileAhead = 8
+// fileGroup is how many states' successors file touches the id table for
+// at a time.
+const fileGroup = 16
 
 // expand expands state v into sc. It returns false when the graph cannot
 // be built (sc.why says why).
