@@ -48,6 +48,7 @@ type pscratch struct {
 	owners, ownWords                      int
 	idBase, edgeBase, stateBase, wordBase int
 	maps                                  hugeMaps // words' mapping, if any
+	seen                                  seenSet  // the piece's successors so far (add)
 }
 
 // pexp is one expanded state.
@@ -58,12 +59,13 @@ type pexp struct {
 
 // psucc is one successor of an expanded state.
 type psucc struct {
-	ent  uint8
-	kind int8
-	ch   int32
-	fp   uint64
-	id   uint32 // its id when an earlier level has it, else unknown
-	at   int32  // else where its words start in words
+	ent   uint8
+	kind  int8
+	first bool // the first of the piece's successors with its fingerprint
+	ch    int32
+	fp    uint64
+	id    uint32 // its id when an earlier level has it, else unknown
+	at    int32  // where its words (those of the first with its fingerprint) start in words
 }
 
 const unknownID = ^uint32(0)
@@ -366,18 +368,19 @@ var progressChunk = chunkStates
 
 // expandRun expands states [a, z) into sc.
 func (b *builder) expandRun(sc *pscratch, a, z int) {
+	sc.seen.reset()
 	for v := a; v < z; {
 		// The successors of resolveGroup states are looked up in the id
 		// table together (resolve), so that their cache misses overlap:
 		// a state's own successors, looked up after it, were too few to
 		// (the lookups took a fifth of the progress check).
-		succ, words := len(sc.succ), len(sc.words)
+		succ := len(sc.succ)
 		for end := min(z, v+resolveGroup); v < end; v++ {
 			if !b.expand(sc, v) {
 				return
 			}
 		}
-		sc.resolve(b.g, succ, words)
+		sc.resolve(b.g, succ)
 	}
 }
 
@@ -497,6 +500,15 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 	// until then each keeps its words.
 	add := func(ent uint8, kind int8, ch int32) {
 		su := psucc{ent: ent, kind: kind, ch: ch, fp: fingerprint(t.W), id: unknownID, at: int32(len(sc.words))}
+		// A state the piece has reached already keeps the words it has:
+		// most successors are (a new state is reached 1.4 to 5 times
+		// from its level, nearly always from one chunk).
+		if at, seen := sc.seen.at(su.fp, su.at); seen {
+			su.at = at
+			sc.succ = append(sc.succ, su)
+			return
+		}
+		su.first = true
 		if need := len(sc.words) + 1 + len(t.W); need > cap(sc.words) {
 			// The words of a chunk's successors take tens of MiB: in huge
 			// pages, like the graph's arrays (see reserve).
@@ -566,9 +578,10 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 }
 
 // resolve gives the successors from sc.succ[from] on the ids earlier
-// levels gave them (the table is only read while workers expand), and
-// keeps the words of the others only, packed from sc.words[wordsAt] on.
-func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
+// levels gave them (the table is only read while workers expand, or
+// beside one put when the build is pipelined), and counts the others
+// (each fingerprint once: see add).
+func (sc *pscratch) resolve(g *pgraph, from int) {
 	succ := sc.succ[from:]
 	if len(g.ids.slots) > 0 {
 		// Touch every probe's first slot so the misses overlap.
@@ -579,22 +592,71 @@ func (sc *pscratch) resolve(g *pgraph, from, wordsAt int) {
 		}
 		sc.touch = acc
 	}
-	w := wordsAt
 	for k := range succ {
 		su := &succ[k]
 		if id, ok := g.ids.get(su.fp); ok {
 			su.id = id
-			continue
+		} else if su.first {
+			sc.unknown++
 		}
-		sc.unknown++
-		at, n := int(su.at), 1+int(sc.words[su.at])
-		if at != w {
-			copy(sc.words[w:w+n], sc.words[at:at+n])
-		}
-		su.at = int32(w)
-		w += n
 	}
-	sc.words = sc.words[:w]
+}
+
+// seenSet maps the fingerprints of the successors a piece has made to
+// where the words of the first of them start (add). Its entries carry the
+// generation of the piece, so that a new piece starts with an empty set
+// without clearing it.
+type seenSet struct {
+	slots []seenSlot
+	n     int
+	gen   uint32
+}
+
+type seenSlot struct {
+	fp  uint64
+	at  int32
+	gen uint32
+}
+
+// reset empties the set.
+func (t *seenSet) reset() {
+	t.n = 0
+	if t.gen++; t.gen == 0 { // wrapped: clear the old generations
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+// at returns where the words of fp start and true, when fp is in the set;
+// else it adds fp with at and returns at and false.
+func (t *seenSet) at(fp uint64, at int32) (int32, bool) {
+	if (t.n+1)*2 > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.gen != t.gen {
+			*s = seenSlot{fp, at, t.gen}
+			t.n++
+			return at, false
+		}
+		if s.fp == fp {
+			return s.at, true
+		}
+	}
+}
+
+// grow doubles the set, keeping its entries.
+func (t *seenSet) grow() {
+	old := t.slots
+	t.slots = make([]seenSlot, max(2*len(old), 1024))
+	t.n = 0
+	for _, s := range old {
+		if s.gen == t.gen {
+			t.at(s.fp, s.at)
+		}
+	}
 }
 
 // idTable maps a state's fingerprint to its id: open addressing with

@@ -58,7 +58,8 @@ func (b *builder) noteScratch(scs []*pscratch, states int) {
 // for every chunk.
 func (sc *pscratch) bytes() int64 {
 	return int64(cap(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(cap(sc.succ))*int64(unsafe.Sizeof(psucc{})) +
-		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8
+		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8 +
+		int64(cap(sc.seen.slots))*int64(unsafe.Sizeof(seenSlot{}))
 }
 
 // resident is what the graph and the builder hold in memory now (see
