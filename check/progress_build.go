@@ -602,13 +602,15 @@ func (sc *pscratch) resolve(g *pgraph, from int) {
 	}
 }
 
-// seenSet maps the fingerprints of the successors a piece has made to
-// where the words of the first of them start (add). Its entries carry the
+// seenSet remembers, for the successors a piece has made lately, where
+// the words of the first with each fingerprint start (add): a cache of
+// seenSlots slots, one per fingerprint's low bits, small enough to stay in
+// the processor's cache (a table of every successor of the piece missed
+// it, and cost more than the copies it saved). Its entries carry the
 // generation of the piece, so that a new piece starts with an empty set
 // without clearing it.
 type seenSet struct {
 	slots []seenSlot
-	n     int
 	gen   uint32
 }
 
@@ -618,45 +620,30 @@ type seenSlot struct {
 	gen uint32
 }
 
+// seenSlots is the size of a seenSet: 64 KiB.
+const seenSlots = 4096
+
 // reset empties the set.
 func (t *seenSet) reset() {
-	t.n = 0
+	if t.slots == nil {
+		t.slots = make([]seenSlot, seenSlots)
+	}
 	if t.gen++; t.gen == 0 { // wrapped: clear the old generations
 		clear(t.slots)
 		t.gen = 1
 	}
 }
 
-// at returns where the words of fp start and true, when fp is in the set;
-// else it adds fp with at and returns at and false.
+// at returns where the words of fp start and true, when the set has fp;
+// else it keeps fp with at (in place of what its slot had) and returns at
+// and false.
 func (t *seenSet) at(fp uint64, at int32) (int32, bool) {
-	if (t.n+1)*2 > len(t.slots) {
-		t.grow()
+	s := &t.slots[fp&(seenSlots-1)]
+	if s.gen == t.gen && s.fp == fp {
+		return s.at, true
 	}
-	mask := uint64(len(t.slots) - 1)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.gen != t.gen {
-			*s = seenSlot{fp, at, t.gen}
-			t.n++
-			return at, false
-		}
-		if s.fp == fp {
-			return s.at, true
-		}
-	}
-}
-
-// grow doubles the set, keeping its entries.
-func (t *seenSet) grow() {
-	old := t.slots
-	t.slots = make([]seenSlot, max(2*len(old), 1024))
-	t.n = 0
-	for _, s := range old {
-		if s.gen == t.gen {
-			t.at(s.fp, s.at)
-		}
-	}
+	*s = seenSlot{fp, at, t.gen}
+	return at, false
 }
 
 // idTable maps a state's fingerprint to its id: open addressing with
