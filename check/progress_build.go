@@ -19,10 +19,13 @@ import (
 // but the state; filing (the fingerprint map, new ids, the rows) is
 // cheaper. So each level is cut in chunks and each chunk in pieces, which
 // the workers expand in parallel, each piece into its own list, with the
-// fingerprint map read only to resolve the states of earlier levels; then
-// the workers file the lists, piece by piece, as one goroutine would in
-// state order (fileParallel, progress_file.go). The graph is the same
-// whatever the number of workers.
+// fingerprint map read only to resolve states filed before. The lists are
+// filed piece by piece, as one goroutine would in state order: on two or
+// three workers by one goroutine while the others expand the next chunk
+// (pipelineWorkers), with more by all of them (fileParallel,
+// progress_file.go). The graph is the same whatever the number of
+// workers. What all this holds counts against --max-memory as
+// progress_memory.go says.
 
 // pscratch is one worker's scratch space for expanding states.
 type pscratch struct {
