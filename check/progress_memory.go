@@ -266,9 +266,10 @@ func (b *builder) reserve(scs []*pscratch) string {
 	// The tables and the scratch (both sets when pipelined), as filing
 	// will find them.
 	tables := scratchBytes(scs) + scratchBytes(b.spare)
-	if len(scs) > 1 {
+	if len(scs) > 1 && b.spare == nil {
 		// Filing in parallel takes a claim table (the old one is freed
-		// first) and a slot a successor.
+		// first) and a slot a successor; a pipelined build files on one
+		// goroutine.
 		tables += max(b.claim.bytes(), int64(levelSize(unknown*maxLoadDen/maxLoadNum+16))*levelSlotBytes)
 		for _, sc := range scs {
 			if len(sc.succ) > cap(sc.slots) {
