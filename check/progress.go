@@ -227,13 +227,8 @@ func (g *pgraph) n() int { return len(g.en) }
 // twice, but the part not written yet takes no memory: counting
 // capacities, deck said the graph took more than the whole process.
 func (g *pgraph) inUse() int64 {
-	return graphBytes(len(g.parent)+len(g.pedge)+len(g.off)+len(g.to)+len(g.ch), len(g.stk)+len(g.kind), len(g.en)+len(g.unf)+len(g.props))
-}
-
-// graphBytes is the bytes of the graph's slices, given how many elements
-// of 4, 1 and 8 bytes they have.
-func graphBytes(four, one, eight int) int64 {
-	return int64(four)*4 + int64(one) + int64(eight)*8
+	four := len(g.parent) + len(g.pedge) + len(g.off) + len(g.to) + len(g.ch)
+	return int64(four)*4 + int64(len(g.stk)+len(g.kind)) + int64(len(g.en)+len(g.unf)+len(g.props))*8
 }
 
 // build explores the reachable states. It returns "" or why it stopped.
