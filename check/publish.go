@@ -263,12 +263,14 @@ func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 		// level table itself is read in order, which the processor's
 		// own prefetching covers). Only in this worker's stripes, which
 		// no one else writes, unless the set is smaller than the level
-		// table (and then atomically: other workers insert).
+		// table (and then atomically: other workers insert). In its
+		// stripes it fetches the line for writing: both workers probed
+		// it during the pass.
 		if j := i + collectAhead; j < len(slots) {
 			if h := slots[j].fp & main.mask; !own {
 				acc += atomic.LoadUint64(&main.slots[h])
 			} else if r := h & lmask; r >= lo && r < hi {
-				acc += main.slots[h]
+				acc += touchForWrite(&main.slots[h])
 			}
 		}
 		s := &slots[i]

@@ -2,6 +2,7 @@ package check
 
 import (
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
@@ -336,12 +337,13 @@ func (w *worker) flush() bool {
 	}
 	w.pend, w.pendW = pend[:0], w.pendW[:0]
 	// Touch each slot a probe will start at, so the loads overlap. The
-	// level table is read atomically: other workers insert into it.
+	// level table's slots are fetched for writing (cpu_amd64.go): the
+	// insert's compare-and-swap would otherwise wait, on two workers, for
+	// the line to be taken from the other processor.
 	main, level := c.main, &c.level
-	var acc uint64
+	acc := touchLevelForWrite(unsafe.Pointer(&level.slots[0]), level.mask, unsafe.Pointer(&pend[0]), len(pend))
 	for k := range pend {
-		fp := pend[k].fp
-		acc += main.slots[fp&main.mask] + atomic.LoadUint64(&level.slots[fp&level.mask].fp)
+		acc += main.slots[pend[k].fp&main.mask]
 	}
 	w.touchSink = acc
 	if c.sleepGate.on {
