@@ -161,6 +161,7 @@ type checker struct {
 	growth [3]float64
 
 	workers []*worker
+	crew    *crew      // runs parallel phases during search; nil on one worker
 	hunt    *huntState // the depth-first hunt (hunt.go); nil without one
 	ph      phaseArgs  // the arguments of the phase parallel runs
 	ranks   []int      // publish: the first parent rank of each bucket
@@ -475,6 +476,15 @@ func invisible(p *card.Program, pc int32) bool {
 // report shows every violation and outcome found so far.
 func (c *checker) search() error {
 	defer c.merge()
+	// A crew needs a processor for each of its goroutines: with fewer,
+	// its spinning would take turns with the work.
+	if c.nw > 1 && runtime.GOMAXPROCS(0) >= c.nw {
+		c.crew = newCrew(c, c.nw-1)
+		defer func() {
+			c.crew.stop()
+			c.crew = nil
+		}()
+	}
 	w0 := c.workers[0]
 	init := c.m.InitHashed()
 	fp := fingerprint(init.W)
@@ -850,14 +860,17 @@ func resize[T any](s []T, n int) []T {
 }
 
 // parallel runs f(c, 0), ..., f(c, k-1), each on a goroutine of its own
-// when k > 1. f takes what it needs from c (c.ph holds a phase's
-// arguments), so that it can be a function literal that captures nothing:
-// one level of a deep, narrow search then allocates nothing. (A team of goroutines that spin between phases was tried: on this
-// kind of virtual machine the spinning slows the working processor down
-// more than starting goroutines costs.)
+// when k > 1: the search's crew (crew.go) when it has one, else goroutines
+// started for the phase. f takes what it needs from c (c.ph holds a
+// phase's arguments), so that it can be a function literal that captures
+// nothing: one level of a deep, narrow search then allocates nothing.
 func (c *checker) parallel(k int, f func(*checker, int)) {
 	if k == 1 {
 		f(c, 0)
+		return
+	}
+	if c.crew != nil && k <= len(c.crew.hs)+1 {
+		c.crew.run(k, f)
 		return
 	}
 	var wg sync.WaitGroup
