@@ -765,7 +765,7 @@ func (c *checker) barrier() {
 		}
 		old := c.main.heapBytes()
 		makeRoom(int64(size)*8 + need)
-		c.main.grow(size)
+		c.growVisited(size)
 		releaseOld(old)
 	}
 	// The new states move into the visited set: forget them as created
@@ -781,6 +781,34 @@ func (c *checker) barrier() {
 
 	c.merge()
 	c.notePeak()
+}
+
+// parallelRehash is the smallest visited set whose growth is split over
+// the workers.
+const parallelRehash = 1 << 16
+
+// growVisited grows the visited set to size slots, rehashing on every
+// worker when the crew can and the table is large enough.
+func (c *checker) growVisited(size int) {
+	if c.crew == nil || len(c.main.slots) < parallelRehash {
+		c.main.grow(size)
+		return
+	}
+	old, oldMap := c.main.begin(size)
+	c.ph.old = old
+	c.parallel(c.nw, func(c *checker, i int) {
+		old, k := c.ph.old, c.nw
+		w := c.workers[i]
+		w.left = c.main.rehash(old, i*len(old)/k, (i+1)*len(old)/k, w.left[:0])
+	})
+	for _, w := range c.workers {
+		for _, fp := range w.left {
+			c.main.put(fp)
+		}
+		w.left = w.left[:0]
+	}
+	c.ph.old = nil
+	unmapHuge(oldMap)
 }
 
 // merge takes in what the workers found: transitions, violations and
@@ -826,7 +854,7 @@ func (c *checker) levelNeed(created int64, n int) int64 {
 		for _, b := range w.buckets {
 			pairs += int64(cap(b))
 		}
-		if cap(w.counts) < n {
+		if cap(w.counts) < n { // a bucket's ranks, at most n
 			need += int64(n) * 4
 		}
 	}

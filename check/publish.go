@@ -17,10 +17,11 @@ import (
 //  1. collect: each worker takes a slice of the level table, inserts its
 //     fingerprints into the visited set and sorts its new states into
 //     buckets by parent rank, one bucket per worker (bucket b holds the
-//     ranks in [ranks[b], ranks[b+1])), counting them per rank as it goes.
-//  2. order: worker b turns the counts of its ranks (every worker's) into
-//     positions, moves every worker's bucket b there, orders each parent's
-//     states by transition number and packs their parents.
+//     ranks in [ranks[b], ranks[b+1])).
+//  2. order: worker b counts every worker's bucket b's states per rank of
+//     its range, turns the counts into positions, moves the states there,
+//     orders each parent's states by transition number and packs their
+//     parents.
 //
 // In between, one goroutine adds up the buckets' sizes. Since the buckets
 // are ranges of whole parents, each worker of the second phase writes a
@@ -41,6 +42,7 @@ type phaseArgs struct {
 	base    uint64 // id of the frontier's first state
 	recip   uint64 // bucketOf's multiplier
 	lr      levelRec
+	old     []uint64 // the visited set's array being rehashed (growVisited)
 }
 
 // bucketRecip returns the multiplier with which bucketOf spreads the ranks
@@ -161,25 +163,32 @@ func packed(lo, hi int) (a, z int) {
 }
 
 // orderBucket places bucket b's states in the next frontier, in parent-key
-// order, and packs their parents.
+// order, and packs their parents: a counting sort by parent rank over
+// every worker's pairs of the bucket, with counts of its own ranks only,
+// then each parent's states by transition number.
 func (c *checker) orderBucket(b int) {
 	ws := c.workers[:c.ph.buckets]
 	nx, base := &c.next, c.ph.base
-	// Counts become positions: worker k's states of parent r go after
-	// those of parent r-1 and after those of workers before k.
-	at := int32(c.starts[b])
-	for r := c.ranks[b]; r < c.ranks[b+1]; r++ {
-		for _, w := range ws {
-			cnt := w.counts[r]
-			w.counts[r] = at
-			at += cnt
+	first := uint64(c.ranks[b])
+	own := c.workers[b]
+	own.counts = resize(own.counts, c.ranks[b+1]-c.ranks[b])
+	counts := own.counts
+	clear(counts)
+	for _, w := range ws {
+		for _, pr := range w.buckets[b] {
+			counts[(pr.key>>ordBits)-base-first]++
 		}
+	}
+	at := int32(c.starts[b])
+	for r, cnt := range counts {
+		counts[r] = at
+		at += cnt
 	}
 	for _, w := range ws {
 		for _, pr := range w.buckets[b] {
-			r := (pr.key >> ordBits) - base
-			i := w.counts[r]
-			w.counts[r]++
+			r := (pr.key >> ordBits) - base - first
+			i := counts[r]
+			counts[r]++
 			nx.refs[i] = pr.ref
 			nx.keys[i] = pr.key
 		}
@@ -188,6 +197,7 @@ func (c *checker) orderBucket(b int) {
 	sortGroups(nx.keys[lo:hi], nx.refs[lo:hi])
 	a, z := packed(lo, hi)
 	c.pack(a, z)
+	own.noteScratch()
 }
 
 // pack stores the parents of the next frontier's states [lo, hi).
@@ -233,22 +243,20 @@ func (b byKey) Swap(i, j int) {
 }
 
 // collect publishes the fingerprints of a slice of the level table, its
-// slots [lo, hi), and buckets its new states by parent rank, counting them
-// per rank; states that break an invariant are violations, not frontier.
+// slots [lo, hi), and buckets its new states by parent rank; states that
+// break an invariant are violations, not frontier.
 // It inserts into the visited set's stripes that match its slice
 // (placeOwn) and leaves in w.left the fingerprints it could not insert
 // there.
 func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 	c := w.c
-	nb, n, base, recip := c.ph.buckets, c.ph.n, c.ph.base, c.ph.recip
+	nb, base, recip := c.ph.buckets, c.ph.base, c.ph.recip
 	if len(w.buckets) < nb {
 		w.buckets = make([][]pair, c.nw)
 	}
 	for b := range w.buckets[:nb] {
 		w.buckets[b] = w.buckets[b][:0]
 	}
-	w.counts = resize(w.counts, n)
-	clear(w.counts)
 	maxOrd := uint64(0)
 	main := c.main
 	var acc uint64
@@ -297,10 +305,8 @@ func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
 			}
 		} else {
-			r := (key >> ordBits) - base
-			w.counts[r]++
 			maxOrd = max(maxOrd, key&ordMask)
-			b := bucketOf(r, recip, nb)
+			b := bucketOf((key>>ordBits)-base, recip, nb)
 			w.buckets[b] = append(w.buckets[b], pair{key, s.ref})
 		}
 		*s = levelSlot{} // leave the table empty for the next pass

@@ -130,26 +130,60 @@ func capacityFor(n int64) int {
 }
 
 // grow rehashes into a table of the given size. It runs at the barrier,
-// when nobody else reads or writes the table, so it uses plain stores. It
-// is sequential on purpose: the cost is dominated by the first touch of
-// the new table's pages, and two goroutines faulting pages in the same
-// address space measured slower than one (see docs/performance.md).
+// when nobody else reads or writes the table, so it uses plain stores.
 func (t *fpTable) grow(size int) {
-	old, oldMap := t.slots, t.mapped
+	old, oldMap := t.begin(size)
+	t.rehash(old, 0, len(old), nil)
+	unmapHuge(oldMap)
+}
+
+// begin gives the table a new, empty array of size slots and returns the
+// old one and its mapping, whose entries rehash must then place and whose
+// mapping the caller gives back (unmapHuge) after.
+func (t *fpTable) begin(size int) (old []uint64, oldMap []byte) {
+	old, oldMap = t.slots, t.mapped
 	t.slots, t.mapped = hugeSlice[uint64](size)
 	t.mask = uint64(size - 1)
+	return old, oldMap
+}
+
+// rehash places the entries of old whose homes there lie in [lo, hi) into
+// the table (at least twice old's size), with plain stores into the
+// stripes of the table that match that range (placeOwn with old's mask).
+// Several goroutines may rehash disjoint ranges at once; an entry whose
+// probe would leave the stripes is appended to left, to be placed once
+// they are done. The entries homed in [lo, hi) lie from lo on, up to the
+// first empty slot at or after hi (linear probing leaves no gap before
+// an entry), wrapping round the end of old.
+func (t *fpTable) rehash(old []uint64, lo, hi int, left []uint64) []uint64 {
+	omask := uint64(len(old) - 1)
+	ulo, uhi := uint64(lo), uint64(hi)
 	slots, mask := t.slots, t.mask
-	for _, v := range old {
+	for p := lo; p < lo+len(old); p++ {
+		v := old[uint64(p)&omask]
 		if v == 0 {
+			if p >= hi {
+				break
+			}
 			continue
 		}
+		if h := v & omask; h < ulo || h >= uhi {
+			continue // another range's, probed into this one
+		}
 		i := v & mask
-		for slots[i] != 0 {
+		for {
+			if r := i & omask; r < ulo || r >= uhi {
+				left = append(left, v)
+				break
+			}
+			if slots[i] == 0 {
+				slots[i] = v
+				break
+			}
 			i = (i + 1) & mask
 		}
-		slots[i] = v
 	}
-	unmapHuge(oldMap)
+	return left
 }
 
 // free gives back the table's mapping, if it has one. Nothing may use the

@@ -1,6 +1,9 @@
 package check
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestPlaceOwnStripes checks that placeOwn inserts only inside the
 // caller's stripes and hands back whatever would leave them, and that
@@ -62,5 +65,73 @@ func TestPlaceOwnStripes(t *testing.T) {
 	// With the whole level table as the slice, nothing is left.
 	if done, _ := tab.placeOwn(fpAt(end, 2), 0, levelSlots, lmask); !done || tab.slots[0] != fpAt(end, 2) {
 		t.Fatal("a lone worker's probe did not wrap")
+	}
+}
+
+// TestRehashInRanges grows tables by rehashing their old arrays in k
+// ranges, one after the other as the workers would side by side, with the
+// leftovers put after, and checks that the new table holds exactly the
+// old entries, each once, and finds every one by a probe from its home.
+// The fingerprints are clustered so that probe runs cross the ranges'
+// edges and wrap round the end of the old array.
+func TestRehashInRanges(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		oldSize     int
+		grow, parts int
+		fill        int
+	}{
+		{"double, 2 parts", 1 << 10, 2, 2, 700},
+		{"fourfold, 2 parts", 1 << 10, 4, 2, 760},
+		{"double, 3 parts", 1 << 12, 2, 3, 3000},
+		{"double, 2 parts, sparse", 1 << 12, 2, 2, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := newFPTable(tc.oldSize)
+			want := map[uint64]bool{}
+			rng := rand.New(rand.NewPCG(uint64(tc.oldSize), uint64(tc.fill)))
+			for len(want) < tc.fill {
+				// Homes crowd at the array's end and at the parts' edges.
+				var home uint64
+				switch rng.IntN(3) {
+				case 0:
+					home = uint64(tc.oldSize - 1 - rng.IntN(8))
+				case 1:
+					home = uint64(tc.oldSize/tc.parts - 1 - rng.IntN(8))
+				default:
+					home = rng.Uint64N(uint64(tc.oldSize))
+				}
+				fp := rng.Uint64()&^uint64(tc.oldSize*tc.grow-1) | home | 1<<62
+				if !want[fp] {
+					want[fp] = true
+					tab.insert(fp)
+				}
+			}
+			old, _ := tab.begin(tc.oldSize * tc.grow)
+			var left []uint64
+			for i := 0; i < tc.parts; i++ {
+				left = tab.rehash(old, i*len(old)/tc.parts, (i+1)*len(old)/tc.parts, left)
+			}
+			for _, fp := range left {
+				tab.put(fp)
+			}
+			got := 0
+			for _, v := range tab.slots {
+				if v != 0 {
+					if !want[v] {
+						t.Fatalf("%x is in the new table, not in the old", v)
+					}
+					got++
+				}
+			}
+			if got != len(want) {
+				t.Fatalf("the new table holds %d entries, want %d", got, len(want))
+			}
+			for fp := range want {
+				if !tab.contains(fp) {
+					t.Fatalf("%x not found from its home", fp)
+				}
+			}
+		})
 	}
 }

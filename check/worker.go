@@ -49,8 +49,8 @@ type worker struct {
 	viols map[vkey]inst
 	outs  map[string]*orec
 	// publish's scratch: this worker's new states by bucket of parent
-	// ranks, how many it found per parent, and their largest transition
-	// number.
+	// ranks and their largest transition number, and, when it orders a
+	// bucket, how many states each parent of the bucket's ranks has.
 	buckets [][]pair
 	counts  []int32
 	maxOrd  uint64
