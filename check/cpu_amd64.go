@@ -17,6 +17,12 @@ import "unsafe"
 //go:noescape
 func touchLevelForWrite(slots unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
 
+// touchWakesForWrite is touchLevelForWrite for the level table's wakes
+// (a pass that makes sleep sets ORs each successor's into its entry's).
+//
+//go:noescape
+func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
+
 // touchForWrite fetches the line of *p for writing, returning 0 (or, on
 // other architectures, *p).
 //

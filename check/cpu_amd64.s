@@ -24,6 +24,26 @@ done:
 	MOVQ $0, ret+32(FP)
 	RET
 
+// func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
+TEXT ·touchWakesForWrite(SB),NOSPLIT|NOFRAME,$0-40
+	MOVQ wakes+0(FP), AX
+	MOVQ mask+8(FP), BX
+	MOVQ pend+16(FP), CX
+	MOVQ n+24(FP), DX
+	TESTQ DX, DX
+	JEQ wdone
+wloop:
+	MOVQ (CX), SI           // the pending state's fingerprint
+	ANDQ BX, SI             // its home slot
+	LEAQ (AX)(SI*4), DI     // wakes + home*4
+	BYTE $0x0F; BYTE $0x0D; BYTE $0x0F
+	ADDQ $32, CX
+	DECQ DX
+	JNE wloop
+wdone:
+	MOVQ $0, ret+32(FP)
+	RET
+
 // func touchForWrite(p *uint64) uint64
 TEXT ·touchForWrite(SB),NOSPLIT|NOFRAME,$0-16
 	MOVQ p+0(FP), AX

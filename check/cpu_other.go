@@ -20,6 +20,18 @@ func touchLevelForWrite(slots unsafe.Pointer, mask uint64, pend unsafe.Pointer, 
 	return acc
 }
 
+// touchWakesForWrite loads the wake each pending state's entry starts
+// at, atomically, and returns their sum.
+func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64 {
+	ws := unsafe.Slice((*uint32)(wakes), mask+1)
+	ps := unsafe.Slice((*pendingState)(pend), n)
+	var acc uint64
+	for k := range ps {
+		acc += uint64(atomic.LoadUint32(&ws[ps[k].fp&mask]))
+	}
+	return acc
+}
+
 // touchForWrite loads *p and returns it.
 func touchForWrite(p *uint64) uint64 { return *p }
 

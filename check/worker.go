@@ -347,6 +347,7 @@ func (w *worker) flush() bool {
 	}
 	w.touchSink = acc
 	if c.sleepGate.on {
+		w.touchSink += touchWakesForWrite(unsafe.Pointer(&level.wakes[0]), level.mask, unsafe.Pointer(&pend[0]), len(pend))
 		created, ok := w.fileWaking(pend)
 		w.budget -= created
 		w.created.Add(created)
