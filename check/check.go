@@ -479,7 +479,7 @@ func (c *checker) search() error {
 	// A crew needs a processor for each of its goroutines: with fewer,
 	// its spinning would take turns with the work.
 	if c.nw > 1 && runtime.GOMAXPROCS(0) >= c.nw {
-		c.crew = newCrew(c, c.nw-1)
+		c.crew = newCrew(c.nw - 1)
 		defer func() {
 			c.crew.stop()
 			c.crew = nil
@@ -898,7 +898,7 @@ func (c *checker) parallel(k int, f func(*checker, int)) {
 		return
 	}
 	if c.crew != nil && k <= len(c.crew.hs)+1 {
-		c.crew.run(k, f)
+		c.crew.run(k, func(i int) { f(c, i) })
 		return
 	}
 	var wg sync.WaitGroup

@@ -6,8 +6,9 @@ import (
 )
 
 // crew runs the parallel phases of a breadth-first search (a level's pass,
-// collect, and ordering the next frontier: three a level) on goroutines
-// that live as long as the search.
+// collect, and ordering the next frontier: three a level), and the chunks
+// of the progress check's graph, on goroutines that live as long as the
+// search or the build.
 //
 // A goroutine started for each phase began 125-135 µs late on average on
 // the two-processor virtual machine deck is measured on (the counter
@@ -20,8 +21,7 @@ import (
 // visited set grows, or between searches' levels of a slow progress
 // report, say); starting a phase then costs 5-10 µs.
 type crew struct {
-	c     *checker
-	f     func(*checker, int)
+	f     func(part int)
 	parts int           // the parts of the phase under way; part i is helper i's
 	gen   atomic.Uint64 // bumped to start a phase
 	done  atomic.Int64  // helpers finished with the phase under way
@@ -50,8 +50,8 @@ const (
 
 // newCrew starts helpers goroutines, parts 1..helpers of every phase.
 // stop ends them.
-func newCrew(c *checker, helpers int) *crew {
-	cr := &crew{c: c}
+func newCrew(helpers int) *crew {
+	cr := &crew{}
 	for i := 0; i < helpers; i++ {
 		h := &crewHelper{wake: make(chan struct{}, 1)}
 		cr.hs = append(cr.hs, h)
@@ -69,7 +69,7 @@ func (cr *crew) help(part int, h *crewHelper) {
 			return
 		}
 		if part < cr.parts {
-			cr.f(cr.c, part)
+			cr.f(part)
 		}
 		cr.done.Add(1)
 	}
@@ -103,15 +103,15 @@ func (cr *crew) wait(h *crewHelper, seen uint64) uint64 {
 	}
 }
 
-// run runs f(c, 0), ..., f(c, parts-1), part 0 on the calling goroutine,
-// and returns when every part has. parts is at most the helpers plus one;
+// run runs f(0), ..., f(parts-1), part 0 on the calling goroutine, and
+// returns when every part has. parts is at most the helpers plus one;
 // helpers without a part of their own only report that they are done.
-func (cr *crew) run(parts int, f func(*checker, int)) {
+func (cr *crew) run(parts int, f func(part int)) {
 	cr.f, cr.parts = f, parts
 	cr.done.Store(0)
 	cr.gen.Add(1) // publishes f and parts to the helpers
 	cr.wakeSleepers()
-	f(cr.c, 0)
+	f(0)
 	for r := 1; cr.done.Load() < int64(len(cr.hs)); r++ {
 		pause(crewPause)
 		if r%crewYield == 0 {

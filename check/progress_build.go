@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -95,7 +96,8 @@ type builder struct {
 	// growing them by doubling copies each element again and rehashes
 	// the id table, all of it on one core.
 	hintStates, hintEdges int
-	workers               int // how many goroutines expand and file (pool)
+	workers               int   // how many goroutines expand and file (pool)
+	crew                  *crew // runs pool's goroutines, when it can (crew.go)
 	// The queue: the words of the level being expanded, in id order
 	// (state base+k starts at buf[starts[k]]), and those of the next level
 	// as file finds them. At the end of a level the next becomes the
@@ -139,6 +141,13 @@ func (b *builder) run(init *vm.State, workers int) string {
 	// process on its core) holds the others up at the end of the chunk
 	// for a piece, not for its share. Each piece has its own scratch.
 	b.workers = workers
+	if workers > 1 && runtime.GOMAXPROCS(0) >= workers {
+		b.crew = newCrew(workers - 1)
+		defer func() {
+			b.crew.stop()
+			b.crew = nil
+		}()
+	}
 	scs := []*pscratch{g.scratch}
 	if workers > 1 {
 		for len(scs) < workers*piecesPerWorker {
@@ -341,6 +350,18 @@ func (b *builder) poolAfter(n int, f func(k int), first func() string) string {
 	helpers := min(b.workers, n) - 1
 	if first != nil {
 		helpers = min(b.workers-1, n)
+	}
+	if b.crew != nil && helpers > 0 && helpers <= len(b.crew.hs) {
+		var why string
+		b.crew.run(helpers+1, func(part int) {
+			if part == 0 && first != nil {
+				if why = first(); why != "" {
+					return
+				}
+			}
+			run()
+		})
+		return why
 	}
 	var wg sync.WaitGroup
 	for range helpers {
