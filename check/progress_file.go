@@ -52,7 +52,7 @@ func (b *builder) fileParallel(scs []*pscratch, first []int) string {
 	size := levelSize(unknown*maxLoadDen/maxLoadNum + 16)
 	claim.reset(size)
 	parallel := func(f func(k int, sc *pscratch)) {
-		b.pool(n, func(k int) { f(k, scs[k]) })
+		b.pool(n, func(_, k int) { f(k, scs[k]) })
 	}
 	// 1. claim.
 	parallel(func(k int, sc *pscratch) {

@@ -58,8 +58,7 @@ func (b *builder) noteScratch(scs []*pscratch, states int) {
 // for every chunk.
 func (sc *pscratch) bytes() int64 {
 	return int64(cap(sc.exps))*int64(unsafe.Sizeof(pexp{})) + int64(cap(sc.succ))*int64(unsafe.Sizeof(psucc{})) +
-		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8 +
-		int64(cap(sc.seen.slots))*int64(unsafe.Sizeof(seenSlot{}))
+		int64(cap(sc.words))*8 + int64(cap(sc.nets))*4 + int64(cap(sc.slots))*8
 }
 
 // resident is what the graph and the builder hold in memory now (see
@@ -82,9 +81,13 @@ func (b *builder) inUse(scs []*pscratch) int64 {
 	return m + b.tables() + scratchBytes(scs) + scratchBytes(b.spare)
 }
 
-// tables is the id table's and the claim table's memory.
+// tables is the id table's, the claim table's and the seen sets' memory.
 func (b *builder) tables() int64 {
-	return int64(len(b.g.ids.slots))*idSlotBytes + b.claim.bytes()
+	m := int64(len(b.g.ids.slots))*idSlotBytes + b.claim.bytes()
+	for _, s := range b.seens {
+		m += int64(cap(s.slots)) * int64(unsafe.Sizeof(seenSlot{}))
+	}
+	return m
 }
 
 func scratchBytes(scs []*pscratch) int64 {
