@@ -447,7 +447,9 @@ func (b *builder) file(sc *pscratch, v int) string {
 		if k%fileGroup == 0 && len(g.ids.slots) > 0 {
 			// Touch the id table where the successors not known yet of
 			// the next fileGroup states will probe, so that their cache
-			// misses overlap.
+			// misses overlap. For writing (cpu_amd64.go): a new state's
+			// id is put there, and, pipelined, the expanding goroutines
+			// on the other processor read the table meanwhile.
 			mask := uint64(len(g.ids.slots) - 1)
 			last := len(sc.succ)
 			if k+fileGroup < len(sc.exps) {
@@ -461,7 +463,7 @@ func (b *builder) file(sc *pscratch, v int) string {
 				if su.id != unknownID {
 					i = 0
 				}
-				acc += g.ids.slots[i].fp
+				acc += touchForWrite(&g.ids.slots[i].fp)
 			}
 		}
 		for j := e.succ; j < end; j++ {
