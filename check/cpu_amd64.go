@@ -9,19 +9,14 @@ import "unsafe"
 // level table's compare-and-swap) waits for that one. PREFETCHW asks for
 // the line to write in one trip, and waits for nothing.
 
-// touchLevelForWrite fetches, for writing, the level-table slot each of
-// the n pending states (pend points at the first) will probe first. It
-// returns 0; the other architectures' version loads the slots and returns
-// their sum, which its caller keeps so the loads stay.
+// touchHomesForWrite fetches, for writing, the home slot of each of the
+// n pending states (pend points at the first) in a table of mask+1 slots
+// of size bytes from table: the level table's slots, or its wakes. It
+// returns 0; the other architectures' version loads the slots' first
+// words and returns their sum, which its caller keeps so the loads stay.
 //
 //go:noescape
-func touchLevelForWrite(slots unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
-
-// touchWakesForWrite is touchLevelForWrite for the level table's wakes
-// (a pass that makes sleep sets ORs each successor's into its entry's).
-//
-//go:noescape
-func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
+func touchHomesForWrite(table unsafe.Pointer, mask uint64, size uintptr, pend unsafe.Pointer, n int) uint64
 
 // touchForWrite fetches the line of *p for writing, returning 0 (or, on
 // other architectures, *p).

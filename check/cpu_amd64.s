@@ -3,45 +3,26 @@
 // PREFETCHW is 0F 0D /1, which Go's assembler has no name for: the bytes
 // below are PREFETCHW (DI) and PREFETCHW (AX).
 
-// func touchLevelForWrite(slots unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
-TEXT ·touchLevelForWrite(SB),NOSPLIT|NOFRAME,$0-40
-	MOVQ slots+0(FP), AX
+// func touchHomesForWrite(table unsafe.Pointer, mask uint64, size uintptr, pend unsafe.Pointer, n int) uint64
+TEXT ·touchHomesForWrite(SB),NOSPLIT|NOFRAME,$0-48
+	MOVQ table+0(FP), AX
 	MOVQ mask+8(FP), BX
-	MOVQ pend+16(FP), CX
-	MOVQ n+24(FP), DX
+	MOVQ size+16(FP), R8
+	MOVQ pend+24(FP), CX
+	MOVQ n+32(FP), DX
 	TESTQ DX, DX
 	JEQ done
 loop:
 	MOVQ (CX), SI           // the pending state's fingerprint
 	ANDQ BX, SI             // its home slot
-	LEAQ (SI)(SI*2), SI
-	LEAQ (AX)(SI*8), DI     // slots + home*24
+	IMULQ R8, SI
+	LEAQ (AX)(SI*1), DI     // table + home*size
 	BYTE $0x0F; BYTE $0x0D; BYTE $0x0F
 	ADDQ $32, CX            // the next pendingState
 	DECQ DX
 	JNE loop
 done:
-	MOVQ $0, ret+32(FP)
-	RET
-
-// func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64
-TEXT ·touchWakesForWrite(SB),NOSPLIT|NOFRAME,$0-40
-	MOVQ wakes+0(FP), AX
-	MOVQ mask+8(FP), BX
-	MOVQ pend+16(FP), CX
-	MOVQ n+24(FP), DX
-	TESTQ DX, DX
-	JEQ wdone
-wloop:
-	MOVQ (CX), SI           // the pending state's fingerprint
-	ANDQ BX, SI             // its home slot
-	LEAQ (AX)(SI*4), DI     // wakes + home*4
-	BYTE $0x0F; BYTE $0x0D; BYTE $0x0F
-	ADDQ $32, CX
-	DECQ DX
-	JNE wloop
-wdone:
-	MOVQ $0, ret+32(FP)
+	MOVQ $0, ret+40(FP)
 	RET
 
 // func touchForWrite(p *uint64) uint64

@@ -7,27 +7,19 @@ import (
 	"unsafe"
 )
 
-// touchLevelForWrite loads the level-table slot each pending state will
-// probe first (atomically: other workers insert), so that the misses
-// overlap, and returns their sum. See cpu_amd64.go.
-func touchLevelForWrite(slots unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64 {
-	ls := unsafe.Slice((*levelSlot)(slots), mask+1)
+// touchHomesForWrite loads the first word of each pending state's home
+// slot (atomically: other workers insert), so that the misses overlap,
+// and returns their sum. See cpu_amd64.go.
+func touchHomesForWrite(table unsafe.Pointer, mask uint64, size uintptr, pend unsafe.Pointer, n int) uint64 {
 	ps := unsafe.Slice((*pendingState)(pend), n)
 	var acc uint64
 	for k := range ps {
-		acc += atomic.LoadUint64(&ls[ps[k].fp&mask].fp)
-	}
-	return acc
-}
-
-// touchWakesForWrite loads the wake each pending state's entry starts
-// at, atomically, and returns their sum.
-func touchWakesForWrite(wakes unsafe.Pointer, mask uint64, pend unsafe.Pointer, n int) uint64 {
-	ws := unsafe.Slice((*uint32)(wakes), mask+1)
-	ps := unsafe.Slice((*pendingState)(pend), n)
-	var acc uint64
-	for k := range ps {
-		acc += uint64(atomic.LoadUint32(&ws[ps[k].fp&mask]))
+		p := unsafe.Add(table, uintptr(ps[k].fp&mask)*size)
+		if size >= 8 {
+			acc += atomic.LoadUint64((*uint64)(p))
+		} else {
+			acc += uint64(atomic.LoadUint32((*uint32)(p)))
+		}
 	}
 	return acc
 }

@@ -341,13 +341,13 @@ func (w *worker) flush() bool {
 	// insert's compare-and-swap would otherwise wait, on two workers, for
 	// the line to be taken from the other processor.
 	main, level := c.main, &c.level
-	acc := touchLevelForWrite(unsafe.Pointer(&level.slots[0]), level.mask, unsafe.Pointer(&pend[0]), len(pend))
+	acc := touchHomesForWrite(unsafe.Pointer(&level.slots[0]), level.mask, unsafe.Sizeof(levelSlot{}), unsafe.Pointer(&pend[0]), len(pend))
 	for k := range pend {
 		acc += main.slots[pend[k].fp&main.mask]
 	}
 	w.touchSink = acc
 	if c.sleepGate.on {
-		w.touchSink += touchWakesForWrite(unsafe.Pointer(&level.wakes[0]), level.mask, unsafe.Pointer(&pend[0]), len(pend))
+		w.touchSink += touchHomesForWrite(unsafe.Pointer(&level.wakes[0]), level.mask, 4, unsafe.Pointer(&pend[0]), len(pend))
 		created, ok := w.fileWaking(pend)
 		w.budget -= created
 		w.created.Add(created)
