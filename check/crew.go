@@ -16,10 +16,11 @@ import (
 // the other processor sleeps between phases, and waking it takes the
 // host that long. collect and ordering split their work in fixed halves,
 // so the whole phase waited for the late half. A crew's helpers instead
-// spin between phases, a millisecond or so, which is longer than most
-// gaps between two phases of a level, and sleep after that (when the
-// visited set grows, or between searches' levels of a slow progress
-// report, say); starting a phase then costs 5-10 µs.
+// spin between phases, 0.2 ms, which is longer than most gaps between
+// two phases of a level, and sleep after that (while the visited set
+// grows on one goroutine, say); starting a phase then costs about 10 µs. The goroutine that starts a phase waits for the helpers
+// the same way, spinning and then sleeping: on a machine with other work,
+// a spinning goroutine would hold a processor a late helper needs.
 type crew struct {
 	f     func(part int)
 	parts int           // the parts of the phase under way; part i is helper i's
@@ -27,10 +28,13 @@ type crew struct {
 	done  atomic.Int64  // helpers finished with the phase under way
 	quit  atomic.Bool
 	hs    []*crewHelper
+	// The starter's own sleep while it waits for the helpers: asleep
+	// says it sleeps on wake, which the last helper to finish sends to.
+	starter crewHelper
 }
 
-// crewHelper is what a helper's starter and the helper share to put it to
-// sleep and wake it.
+// crewHelper is what a goroutine that waits (a helper, or the starter of
+// a phase) shares with the one that wakes it.
 type crewHelper struct {
 	_      [64]byte // its own cache line: the starter swaps asleep every phase
 	asleep atomic.Bool
@@ -39,11 +43,16 @@ type crewHelper struct {
 }
 
 // crewSpins is how many times a waiting goroutine pauses (crewPause
-// PAUSE instructions, about 0.3 µs) before a helper sleeps: about 1.3 ms.
+// PAUSE instructions, about 0.3 µs) before it sleeps: about 0.2 ms. With
+// 1.3 ms, helpers slept 3-4 times a search instead of 17-27 (counter N=7
+// R=4, phil N=6 R=3), for the same times alone; but two checks of two
+// workers each run side by side on two processors took 3.45-3.66 s
+// against 3.05-3.22 s with 0.2 ms (3.36-3.47 s before the crew): spinning
+// holds a processor the other process could use.
 // crewYield is how often it lets the Go scheduler run something else, for
 // the hunter's goroutine and for GOMAXPROCS below the workers.
 const (
-	crewSpins = 4000
+	crewSpins = 600
 	crewPause = 16
 	crewYield = 64
 )
@@ -51,7 +60,7 @@ const (
 // newCrew starts helpers goroutines, parts 1..helpers of every phase.
 // stop ends them.
 func newCrew(helpers int) *crew {
-	cr := &crew{}
+	cr := &crew{starter: crewHelper{wake: make(chan struct{}, 1)}}
 	for i := 0; i < helpers; i++ {
 		h := &crewHelper{wake: make(chan struct{}, 1)}
 		cr.hs = append(cr.hs, h)
@@ -71,7 +80,9 @@ func (cr *crew) help(part int, h *crewHelper) {
 		if part < cr.parts {
 			cr.f(part)
 		}
-		cr.done.Add(1)
+		if cr.done.Add(1) == int64(len(cr.hs)) && cr.starter.asleep.Swap(false) {
+			cr.starter.wake <- struct{}{}
+		}
 	}
 }
 
@@ -112,11 +123,28 @@ func (cr *crew) run(parts int, f func(part int)) {
 	cr.gen.Add(1) // publishes f and parts to the helpers
 	cr.wakeSleepers()
 	f(0)
-	for r := 1; cr.done.Load() < int64(len(cr.hs)); r++ {
-		pause(crewPause)
-		if r%crewYield == 0 {
-			runtime.Gosched()
+	all := int64(len(cr.hs))
+	for r := 1; cr.done.Load() < all; r++ {
+		if r < crewSpins {
+			pause(crewPause)
+			if r%crewYield == 0 {
+				runtime.Gosched()
+			}
+			continue
 		}
+		st := &cr.starter
+		st.asleep.Store(true)
+		if cr.done.Load() == all {
+			// The last helper finished meanwhile; if it saw the
+			// starter asleep, it sent a wake, which must not wake the
+			// next wait.
+			if !st.asleep.Swap(false) {
+				<-st.wake
+			}
+			return
+		}
+		<-st.wake
+		return
 	}
 }
 

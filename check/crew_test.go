@@ -10,8 +10,9 @@ import (
 // TestCrewRunsEveryPartOnce starts phases on crews of one to three
 // helpers, with every number of parts they allow, some right after the
 // last phase (the helpers still spinning) and some after a gap longer
-// than their spin (asleep), and checks that each part ran exactly once
-// per phase and that run returned only after all of them. Then stop must
+// than their spin (asleep), some whose helpers take longer than the
+// starter's spin (it sleeps too), and checks that each part ran exactly
+// once per phase and that run returned only after all of them. Then stop must
 // end the helpers, spinning (one helper, three) or asleep (two).
 func TestCrewRunsEveryPartOnce(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
@@ -32,7 +33,11 @@ func TestCrewRunsEveryPartOnce(t *testing.T) {
 					t.Errorf("part %d of %d ran", part, parts)
 					return
 				}
-				time.Sleep(time.Duration(part) * 50 * time.Microsecond)
+				d := time.Duration(part) * 50 * time.Microsecond
+				if phase%10 == 4 && part > 0 {
+					d = 3 * time.Millisecond // past the starter's spin: it sleeps
+				}
+				time.Sleep(d)
 				ran[part].Add(1)
 				finished.Add(1)
 			})
