@@ -124,6 +124,7 @@ func (cr *crew) run(parts int, f func(part int)) {
 	cr.wakeSleepers()
 	f(0)
 	all := int64(len(cr.hs))
+	st := &cr.starter
 	for r := 1; cr.done.Load() < all; r++ {
 		if r < crewSpins {
 			pause(crewPause)
@@ -132,7 +133,6 @@ func (cr *crew) run(parts int, f func(part int)) {
 			}
 			continue
 		}
-		st := &cr.starter
 		st.asleep.Store(true)
 		if cr.done.Load() == all {
 			// The last helper finished meanwhile; if it saw the
@@ -143,8 +143,11 @@ func (cr *crew) run(parts int, f func(part int)) {
 			}
 			return
 		}
+		// A wake says only that some helper finished some phase: the
+		// last helper of the phase before may send it late, after this
+		// phase's starter went to sleep. So look again.
 		<-st.wake
-		return
+		r = 0
 	}
 }
 
