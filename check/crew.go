@@ -57,6 +57,11 @@ const (
 	crewYield = 64
 )
 
+// crewLateWake, when a test sets it, runs between a helper's report that
+// it is done and its wake of a sleeping starter: a late wake can then
+// reach the starter of the next phase (TestCrewLateWake).
+var crewLateWake func()
+
 // newCrew starts helpers goroutines, parts 1..helpers of every phase.
 // stop ends them.
 func newCrew(helpers int) *crew {
@@ -80,7 +85,11 @@ func (cr *crew) help(part int, h *crewHelper) {
 		if part < cr.parts {
 			cr.f(part)
 		}
-		if cr.done.Add(1) == int64(len(cr.hs)) && cr.starter.asleep.Swap(false) {
+		last := cr.done.Add(1) == int64(len(cr.hs))
+		if crewLateWake != nil {
+			crewLateWake()
+		}
+		if last && cr.starter.asleep.Swap(false) {
 			cr.starter.wake <- struct{}{}
 		}
 	}

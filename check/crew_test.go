@@ -63,3 +63,32 @@ func TestCrewRunsEveryPartOnce(t *testing.T) {
 		t.Fatalf("%d goroutines after stop, %d before the crews", n, before)
 	}
 }
+
+// TestCrewLateWake delays every helper between its report that it is done
+// and its wake of a sleeping starter, longer than a starter's spin: the
+// starter of an even phase sees the helper done while it spins and
+// returns, the next phase's starter spins in vain (its helper is still in
+// the delay, and its part is slow) and sleeps, and then the late wake of
+// the phase before arrives. The starter must not take it for its own
+// phase's.
+func TestCrewLateWake(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("a crew needs a processor a goroutine")
+	}
+	crewLateWake = func() { time.Sleep(time.Millisecond) }
+	defer func() { crewLateWake = nil }()
+	cr := newCrew(1)
+	defer cr.stop()
+	for phase := 0; phase < 30; phase++ {
+		var finished atomic.Int32
+		cr.run(2, func(part int) {
+			if part == 1 && phase%2 == 1 {
+				time.Sleep(2 * time.Millisecond)
+			}
+			finished.Add(1)
+		})
+		if got := finished.Load(); got != 2 {
+			t.Fatalf("phase %d: run returned after %d of 2 parts", phase, got)
+		}
+	}
+}
