@@ -31,6 +31,11 @@ type crew struct {
 	// The starter's own sleep while it waits for the helpers: asleep
 	// says it sleeps on wake, which the last helper to finish sends to.
 	starter crewHelper
+	// lateWake, when a test sets it (before the first run), runs between
+	// a helper's report that it is done and its wake of a sleeping
+	// starter: a late wake can then reach the starter of the next phase
+	// (TestCrewLateWake).
+	lateWake func()
 }
 
 // crewHelper is what a goroutine that waits (a helper, or the starter of
@@ -57,11 +62,6 @@ const (
 	crewYield = 64
 )
 
-// crewLateWake, when a test sets it, runs between a helper's report that
-// it is done and its wake of a sleeping starter: a late wake can then
-// reach the starter of the next phase (TestCrewLateWake).
-var crewLateWake func()
-
 // newCrew starts helpers goroutines, parts 1..helpers of every phase.
 // stop ends them.
 func newCrew(helpers int) *crew {
@@ -86,8 +86,8 @@ func (cr *crew) help(part int, h *crewHelper) {
 			cr.f(part)
 		}
 		last := cr.done.Add(1) == int64(len(cr.hs))
-		if crewLateWake != nil {
-			crewLateWake()
+		if cr.lateWake != nil {
+			cr.lateWake()
 		}
 		if last && cr.starter.asleep.Swap(false) {
 			cr.starter.wake <- struct{}{}

@@ -75,10 +75,9 @@ func TestCrewLateWake(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("a crew needs a processor a goroutine")
 	}
-	crewLateWake = func() { time.Sleep(time.Millisecond) }
-	defer func() { crewLateWake = nil }()
 	cr := newCrew(1)
 	defer cr.stop()
+	cr.lateWake = func() { time.Sleep(time.Millisecond) }
 	for phase := 0; phase < 30; phase++ {
 		var finished atomic.Int32
 		cr.run(2, func(part int) {
