@@ -102,11 +102,7 @@ func (cr *crew) wait(h *crewHelper, seen uint64) uint64 {
 		if g := cr.gen.Load(); g != seen {
 			return g
 		}
-		if r < crewSpins {
-			pause(crewPause)
-			if r%crewYield == 0 {
-				runtime.Gosched()
-			}
+		if spin(r) {
 			continue
 		}
 		h.asleep.Store(true)
@@ -123,6 +119,19 @@ func (cr *crew) wait(h *crewHelper, seen uint64) uint64 {
 	}
 }
 
+// spin is round r of a wait: it pauses and reports true while the wait
+// should go on spinning, and reports false once it should sleep.
+func spin(r int) bool {
+	if r >= crewSpins {
+		return false
+	}
+	pause(crewPause)
+	if r%crewYield == 0 {
+		runtime.Gosched()
+	}
+	return true
+}
+
 // run runs f(0), ..., f(parts-1), part 0 on the calling goroutine, and
 // returns when every part has. parts is at most the helpers plus one;
 // helpers without a part of their own only report that they are done.
@@ -135,11 +144,7 @@ func (cr *crew) run(parts int, f func(part int)) {
 	all := int64(len(cr.hs))
 	st := &cr.starter
 	for r := 1; cr.done.Load() < all; r++ {
-		if r < crewSpins {
-			pause(crewPause)
-			if r%crewYield == 0 {
-				runtime.Gosched()
-			}
+		if spin(r) {
 			continue
 		}
 		st.asleep.Store(true)
