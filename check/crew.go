@@ -18,9 +18,10 @@ import (
 // so the whole phase waited for the late half. A crew's helpers instead
 // spin between phases, 0.2 ms, which is longer than most gaps between
 // two phases of a level, and sleep after that (while the visited set
-// grows on one goroutine, say); starting a phase then costs about 10 µs. The goroutine that starts a phase waits for the helpers
-// the same way, spinning and then sleeping: on a machine with other work,
-// a spinning goroutine would hold a processor a late helper needs.
+// grows on one goroutine, say); starting a phase then costs about 10 µs.
+// The goroutine that starts a phase waits for the helpers the same way,
+// spinning and then sleeping: on a machine with other work, a spinning
+// goroutine would hold a processor a late helper needs.
 type crew struct {
 	f     func(part int)
 	parts int           // the parts of the phase under way; part i is helper i's
@@ -54,8 +55,8 @@ type crewHelper struct {
 // workers each run side by side on two processors took 3.45-3.66 s
 // against 3.05-3.22 s with 0.2 ms (3.36-3.47 s before the crew): spinning
 // holds a processor the other process could use.
-// crewYield is how often it lets the Go scheduler run something else, for
-// the hunter's goroutine and for GOMAXPROCS below the workers.
+// crewYield is how often it lets the Go scheduler run something else,
+// such as the hunter's goroutine (hunt.go).
 const (
 	crewSpins = 600
 	crewPause = 16
