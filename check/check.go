@@ -888,29 +888,16 @@ func resize[T any](s []T, n int) []T {
 }
 
 // parallel runs f(c, 0), ..., f(c, k-1), each on a goroutine of its own
-// when k > 1: the search's crew (crew.go) when it has one, else goroutines
-// started for the phase. f takes what it needs from c (c.ph holds a
-// phase's arguments), so that it can be a function literal that captures
-// nothing: one level of a deep, narrow search then allocates nothing.
+// when k > 1: the search's crew (crew.go) when it has one (runParts). f
+// takes what it needs from c (c.ph holds a phase's arguments), so that it
+// can be a function literal that captures nothing: one level of a deep,
+// narrow search, whose phases run on one goroutine, allocates nothing.
 func (c *checker) parallel(k int, f func(*checker, int)) {
 	if k == 1 {
 		f(c, 0)
 		return
 	}
-	if c.crew != nil && k <= len(c.crew.hs)+1 {
-		c.crew.run(k, func(i int) { f(c, i) })
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 1; i < k; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(c, i)
-		}()
-	}
-	f(c, 0)
-	wg.Wait()
+	runParts(c.crew, k, func(i int) { f(c, i) })
 }
 
 // release gives back the memory of the search that lives outside the Go

@@ -2,6 +2,7 @@ package check
 
 import (
 	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -117,6 +118,29 @@ func (cr *crew) wait(h *crewHelper, seen uint64) uint64 {
 		}
 		<-h.wake
 		r = 0
+	}
+}
+
+// runParts runs f(0), ..., f(parts-1), part 0 on the calling goroutine,
+// on cr's helpers, or, when cr is nil (or has too few), on goroutines
+// started for the purpose; it returns when every part has.
+func runParts(cr *crew, parts int, f func(part int)) {
+	switch {
+	case parts == 1:
+		f(0)
+	case cr != nil && parts <= len(cr.hs)+1:
+		cr.run(parts, f)
+	default:
+		var wg sync.WaitGroup
+		for i := 1; i < parts; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f(i)
+			}()
+		}
+		f(0)
+		wg.Wait()
 	}
 }
 

@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -364,34 +363,15 @@ func (b *builder) poolAfter(n int, f func(part, k int), first func() string) str
 	if first != nil {
 		helpers = min(b.workers-1, n)
 	}
-	if b.crew != nil && helpers > 0 && helpers <= len(b.crew.hs) {
-		var why string
-		b.crew.run(helpers+1, func(part int) {
-			if part == 0 && first != nil {
-				if why = first(); why != "" {
-					return
-				}
-			}
-			run(part)
-		})
-		return why
-	}
-	var wg sync.WaitGroup
-	for i := range helpers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(i + 1)
-		}()
-	}
 	var why string
-	if first != nil {
-		why = first()
-	}
-	if why == "" {
-		run(0)
-	}
-	wg.Wait()
+	runParts(b.crew, helpers+1, func(part int) {
+		if part == 0 && first != nil {
+			if why = first(); why != "" {
+				return
+			}
+		}
+		run(part)
+	})
 	return why
 }
 

@@ -2,7 +2,6 @@ package check
 
 import (
 	"math/bits"
-	"sync"
 	"sync/atomic"
 )
 
@@ -109,19 +108,11 @@ func (g *pgraph) trimRange(out []uint64, lo, hi, workers int) int {
 		return max(lo, (hi-k*per)&^63)
 	}
 	counts := make([]int, workers)
-	var wg sync.WaitGroup
-	for k := range workers {
-		a, z := bound(k+1), bound(k)
-		if a >= z {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	runParts(nil, workers, func(k int) {
+		if a, z := bound(k+1), bound(k); a < z {
 			counts[k] = g.trimRun(out, a, z)
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	removed := 0
 	for _, c := range counts {
 		removed += c
