@@ -225,6 +225,9 @@ func ampleCards(p *card.Program, visible []bool) []bool {
 			// A join that can go on is independent of every other card:
 			// a finished stack stays finished, its result fixed.
 		case c.Op == card.Spawn && mainSpawns:
+			if startRaces(p, int32(pc), reached) {
+				continue
+			}
 		case c.Op == card.Return && (p.Net == nil || p.Net.DoneTo[c.Proc] == 0):
 			// A stack's last card touches nothing another stack can see:
 			// it only lets joins of it go on, which cannot happen before
@@ -400,4 +403,25 @@ func cyclic(n int, in func(int32) bool, succ func(int32, func(int32))) []bool {
 		}
 	}
 	return res
+}
+
+// startRaces reports whether spawn card pc, on a placed program's ordered
+// network, sends a start message that other messages may race with on its
+// link: another procedure on main's node may send messages too. Their
+// order on the link matters (a channel value that cannot be delivered yet
+// holds back the start message behind it), so such a spawn does not
+// commute with those cards and is not ample.
+func startRaces(p *card.Program, pc int32, reached []bool) bool {
+	net := p.Net
+	if net == nil || !net.Remote[pc] || net.Mode&card.Unordered != 0 {
+		return false
+	}
+	node := net.ProcNode[p.Cards[pc].Proc]
+	for q := range p.Cards {
+		c := &p.Cards[q]
+		if reached[q] && c.Proc >= 0 && c.Proc != p.Cards[pc].Proc && net.ProcNode[c.Proc] == node && sendsMessage(p, int32(q)) {
+			return true
+		}
+	}
+	return false
 }

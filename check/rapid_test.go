@@ -161,6 +161,12 @@ func TestCrossEnginePlaced(t *testing.T) {
 	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy, card.Dup, card.Unordered | card.Dup | card.Lossy}
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.Program(rt)
+		if rapid.Bool().Draw(rt, "chans") {
+			// Stacks that send each other channel values: their
+			// deliveries cross the network.
+			src = progen.ChanProgram(rt)
+			stats["channels"]++
+		}
 		p, err := compile.Source("rand.deck", []byte(src))
 		if err != nil {
 			rt.Fatalf("does not compile: %v\n%s", err, src)

@@ -646,14 +646,19 @@ func (d *dealer) netTick(must bool) bool {
 	if d.opt.Dealer == Random && d.p.Net.Faulty() && d.fault(must) {
 		return true
 	}
-	if len(mv) == 0 {
-		return false
-	}
 	var pick netMove
 	switch {
+	case len(mv) == 0 && d.opt.Dealer == Random:
+		return false
 	case d.opt.Dealer != Random:
 		if deliverable == 0 {
-			return false
+			// Nothing else can move: a lossy network loses its oldest
+			// message that it may drop, which may let the one behind it
+			// through (the checker takes that drop as a move too).
+			if !must || !d.oldestDrop(&pick) {
+				return false
+			}
+			break
 		}
 		pick = mv[0]
 		for _, c := range mv[:deliverable] {
@@ -675,6 +680,19 @@ func (d *dealer) netTick(must bool) bool {
 	}
 	d.netStep(pick)
 	return true
+}
+
+// oldestDrop sets pick to the drop of the oldest message the network may
+// drop now, and reports whether there is one.
+func (d *dealer) oldestDrop(pick *netMove) bool {
+	m, s := d.m, d.s
+	found := false
+	for k := 0; k < s.NumMsgs(); k++ {
+		if m.Droppable(s, k) && (!found || s.Tags[k] < s.Tags[pick.k]) {
+			*pick, found = netMove{trace.NetDrop, k}, true
+		}
+	}
+	return found
 }
 
 // fault lets the random dealer crash a node or split the network (one tick
@@ -974,7 +992,10 @@ func (d *dealer) replay() error {
 	switch {
 	case d.allFinished():
 		d.ended()
-	case d.anyEnabled() || (d.p.Net != nil && (m.NetEnabled(s) || m.CanHeal(s) && s.NumMsgs() > 0)):
+	case d.anyEnabled() || (d.p.Net != nil && (m.NetEnabled(s) || m.NetDroppable(s) || m.CanHeal(s) && s.NumMsgs() > 0)):
+		// The network could still move: on a lossy network a drop may let
+		// the message behind it through, so the checker takes it as a
+		// move, and a replay that stops before it shows no deadlock.
 		d.res.Stopped = "replay-ended"
 	case d.onlyDaemons():
 		// Daemons left blocked once every other stack has finished.

@@ -113,6 +113,10 @@ func (m Message) words() [MsgWords]int64 {
 	return [MsgWords]int64{int64(head), m.Value}
 }
 
+// Link numbers the link from node from to node to as a message's head
+// does (linkOf): messages sort by it.
+func Link(from, to int32) uint32 { return uint32(from)<<6 | uint32(to) }
+
 // linkOf, kindOf, aOf and nodesOf read a message's head (its first word).
 func linkOf(head int64) uint64  { return uint64(head) >> 52 }
 func kindOf(head int64) MsgKind { return MsgKind(uint64(head) >> 49 & 7) }
@@ -152,6 +156,24 @@ func (s *State) Msg(k int) Message {
 		msg.Tag = s.Tags[k]
 	}
 	return msg
+}
+
+// MsgAt returns message k's link (Link), its kind and the stack or shared
+// word it acts on, without decoding the rest.
+func (s *State) MsgAt(k int) (link uint32, kind MsgKind, a int64) {
+	head := s.msgWords(k)[0]
+	return uint32(linkOf(head)), kindOf(head), aOf(head)
+}
+
+// OnlyChanMsgs reports whether every message in flight carries a channel
+// value: none is a start, done, notify or acknowledgement.
+func (s *State) OnlyChanMsgs() bool {
+	for k := 0; k < s.NumMsgs(); k++ {
+		if kindOf(s.msgWords(k)[0]) != MsgChan {
+			return false
+		}
+	}
+	return true
 }
 
 // FindMsg returns the index of the message numbered tag, or -1. It needs a
@@ -489,6 +511,20 @@ func (m *Machine) Drop(s *State, k int) { s.removeMsg(k) }
 func (m *Machine) NetEnabled(s *State) bool {
 	for k := s.NumMsgs() - 1; k >= 0; k-- {
 		if m.Deliverable(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// NetDroppable reports whether the network may drop a message now (a
+// lossy network, as Droppable says).
+func (m *Machine) NetDroppable(s *State) bool {
+	if m.P.Net == nil || m.P.Net.Mode&card.Lossy == 0 {
+		return false
+	}
+	for k := s.NumMsgs() - 1; k >= 0; k-- {
+		if m.Droppable(s, k) {
 			return true
 		}
 	}
