@@ -139,6 +139,7 @@ type checker struct {
 	// level being expanded makes them.
 	sleep     bool
 	feet      []cardFoot
+	links     sleepLinks
 	sleepGate sleepGate
 	// frontWakes: the frontier's states carry their wakes, a word after
 	// their words in the arena (the pass that found them made sleep
@@ -385,9 +386,12 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		}
 	}
 	c.races = newRaceTable(c.p)
-	if c.por && c.p.Net == nil && !opt.NoSleepSets {
+	if c.por && (c.p.Net == nil || !c.p.Net.Faulty()) && !opt.NoSleepSets {
 		c.feet = cardFeet(c.p, c.condWrites)
-		c.sleep = mayCommute(c.p, c.feet, c.foldable)
+		c.links = newSleepLinks(c.p)
+		// A placed program's deliveries of channel values may commute with
+		// the stacks' moves and with each other, whatever the cards do.
+		c.sleep = mayCommute(c.p, c.feet, c.foldable) || c.p.Net != nil && sendsValues(c.p)
 		c.sleepGate = sleepGate{on: c.sleep, probe: minSleepProbe}
 		c.level.sleep = c.sleep
 	}

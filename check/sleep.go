@@ -2,6 +2,7 @@ package check
 
 import (
 	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
 )
 
@@ -47,13 +48,31 @@ import (
 // which costs pruning, never soundness. Cards whose effect a mask cannot
 // describe (spawn, join, return, channels, condition variables, atomic
 // blocks, either, select) conflict with everything. Only programs without
-// nodes use sleep sets: a delivery is not a stack's move.
+// nodes and placed ones without node faults use sleep sets.
+//
+// In a placed program the network's moves take part too. A card that
+// sends a channel value to another node writes its link (linkBit: one
+// footprint bit a link), not the channel: two sends on one link keep
+// their order there, so they conflict, but a send commutes with the
+// delivery of the oldest message of its own link (the send goes behind
+// it). Delivering a channel value writes the channel. So on an ordered
+// network the delivery on a link has an identity that the moves which
+// commute with it cannot change, the link: it sleeps as a stack does,
+// under a bit of its own in the wake mask (sleepLinks). On an unordered
+// network a delivery has its footprint but no bit: it puts others to
+// sleep and never sleeps itself. Every other network move (a drop, a
+// duplicate) and every card that sends any other message conflict with
+// all. The start, done, notify and acknowledgement messages are
+// delivered alone (net.go), so a state where one is in flight is never
+// one that makes sleep sets (fullAfter).
 
 const (
 	// sleepStacks: stacks from this one on never sleep (a wake mask has
-	// one bit a stack).
+	// one bit a stack), less the bits links take (sleepLinks).
 	sleepStacks = 32
-	allAwake    = ^uint32(0)
+	// maxSleepLinks bounds the links whose deliveries may sleep.
+	maxSleepLinks = 16
+	allAwake      = ^uint32(0)
 
 	wordBits = 61      // shared word w is footprint bit w % wordBits
 	condBit  = 1 << 61 // written by every card that may write a variable an invariant reads
@@ -120,13 +139,27 @@ func cardFeet(p *card.Program, condWrites []bool) []cardFoot {
 
 func cardFootOf(p *card.Program, pc int32) cardFoot {
 	c := &p.Cards[pc]
+	net := p.Net
+	remote := false // a send whose value goes to another node
 	switch c.Op {
 	case card.Local, card.Branch, card.Assert, card.Choose, card.Store, card.Print, card.Nop, card.Await,
-		card.Lock, card.Unlock, card.Acquire, card.Notify, card.Wait:
+		card.Lock, card.Unlock, card.Acquire, card.Wait:
+	case card.Notify:
+		if net != nil && len(net.NotifyTo[pc]) > 0 {
+			return cardFoot{foot: everything} // it tells other nodes
+		}
 	case card.Release:
 		if c.X != card.NoExpr {
 			return cardFoot{foot: everything} // a condition variable's release
 		}
+	case card.Send, card.Recv:
+		// A buffered channel's words are its own; a rendezvous (which
+		// waits for its receiver, or acknowledges a sender on another
+		// node) conflicts with all.
+		if p.Globals[c.Obj].Cap == 0 {
+			return cardFoot{foot: everything}
+		}
+		remote = c.Op == card.Send && net != nil && net.Remote[pc]
 	default:
 		return cardFoot{foot: everything}
 	}
@@ -134,8 +167,14 @@ func cardFootOf(p *card.Program, pc int32) cardFoot {
 	if c.Op == card.Print {
 		f.w |= outBit
 	}
+	if remote {
+		f.w |= linkBit(p, vm.Link(net.ProcNode[c.Proc], net.GlobalNode[c.Obj]))
+	}
 	for _, a := range p.Accesses[pc] {
 		g := &p.Globals[a.Global]
+		if remote && a.Write && a.Global == c.Obj {
+			continue // it writes its link, not the channel
+		}
 		// The object a card changes or waits on is recorded as a write;
 		// a wait only reads it.
 		write := a.Write && c.Op != card.Wait
@@ -158,6 +197,13 @@ func cardFootOf(p *card.Program, pc int32) cardFoot {
 		}
 	}
 	return f
+}
+
+// linkBit is the footprint bit of a link that carries channel values: the
+// words of the shared section come first, so that a link shares a bit
+// with a word only in a program of many.
+func linkBit(p *card.Program, link uint32) uint64 {
+	return wordBit(p.SharedWords + int32(link))
 }
 
 // localIndex returns the local slot that index expression y is, or -1.
@@ -233,41 +279,128 @@ func mayCommute(p *card.Program, feet []cardFoot, foldable []bool) bool {
 // maxCommuteCards bounds the cards mayCommute compares pairwise.
 const maxCommuteCards = 2048
 
-// sleepFeet finds the footprint of every enabled stack of the state being
-// expanded, w.s, into w.feet (by index in w.en over two).
-func (w *worker) sleepFeet() {
-	s, feet := &w.s, w.c.feet
-	n := len(w.en) / 2
-	if cap(w.feet) < n {
-		w.feet = make([]foot, n)
+// sleepLinks are the wake-mask bits of a placed program's links: bit[link]
+// (by vm.Link) is the bit of the delivery on that link, 0 for none. Only
+// an ordered network gives them (see above), to the links that can carry
+// channel values, maxSleepLinks at most, from bit 31 down; stacks keeps
+// the bits below them for the stacks.
+type sleepLinks struct {
+	bit    []uint32
+	stacks int
+}
+
+// newSleepLinks numbers the links of p's sends of channel values.
+func newSleepLinks(p *card.Program) sleepLinks {
+	l := sleepLinks{stacks: sleepStacks}
+	net := p.Net
+	if net == nil || net.Mode&card.Unordered != 0 {
+		return l
 	}
-	w.feet = w.feet[:n]
-	for k := range w.feet {
-		i := int(w.en[2*k])
-		f := &feet[s.PC(i)]
-		if f.indexed {
-			w.feet[k] = f.at(s.Locals(i))
-		} else {
-			w.feet[k] = f.foot
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		if c.Op != card.Send || !net.Remote[pc] || p.Globals[c.Obj].Cap == 0 || sleepStacks-l.stacks == maxSleepLinks {
+			continue
 		}
+		if l.bit == nil {
+			l.bit = make([]uint32, 1<<12) // every link of 64 nodes
+		}
+		if link := vm.Link(net.ProcNode[c.Proc], net.GlobalNode[c.Obj]); l.bit[link] == 0 {
+			l.stacks--
+			l.bit[link] = 1 << l.stacks
+		}
+	}
+	return l
+}
+
+// stackBit is stack i's bit in a wake mask, or 0 when it never sleeps.
+func (c *checker) stackBit(i int) uint32 {
+	if i < c.links.stacks {
+		return 1 << i
+	}
+	return 0
+}
+
+// netFoot returns the footprint of network move kind on message k of s,
+// and its bit in a wake mask (0: it never sleeps). Delivering a channel
+// value writes the channel (its first word, as the cards that use it);
+// every other move conflicts with all.
+func (c *checker) netFoot(s *vm.State, kind, k int32) (foot, uint32) {
+	if kind != trace.NetDeliver {
+		return everything, 0
+	}
+	link, mk, word := s.MsgAt(int(k))
+	if mk != vm.MsgChan {
+		return everything, 0
+	}
+	var bit uint32
+	if c.links.bit != nil {
+		bit = c.links.bit[link]
+	}
+	return foot{r: anyBit, w: wordBit(int32(word))}, bit
+}
+
+// sleepFeet finds the footprint and the wake bit of every move of the
+// state being expanded, w.s: the enabled stacks' (by index in w.en over
+// two), then the network's (after them, by index in w.nets over two).
+func (w *worker) sleepFeet(mv *stateMoves) {
+	s, c := &w.s, w.c
+	feet := c.feet
+	ns := len(mv.en) / 2
+	n := ns + len(mv.nets)/2
+	if cap(w.movers) < n {
+		w.movers = make([]mover, n)
+	}
+	w.movers = w.movers[:n]
+	movers, lim := w.movers[:ns], c.links.stacks
+	for k := range movers {
+		i := int(mv.en[2*k])
+		f := &feet[s.PC(i)]
+		m := &movers[k]
+		if f.indexed {
+			m.foot = f.at(s.Locals(i))
+		} else {
+			m.foot = f.foot
+		}
+		m.bit = 0 // c.stackBit(i), with the limit loaded once
+		if i < lim {
+			m.bit = 1 << i
+		}
+	}
+	for e := 0; e < len(mv.nets); e += 2 {
+		m := &w.movers[ns+e/2]
+		m.foot, m.bit = c.netFoot(s, mv.nets[e], mv.nets[e+1])
 	}
 }
 
-// independent returns the stacks of cand, among the enabled ones, whose
-// moves commute with that of the enabled stack w.en[2k].
+// mover is a move of the state being expanded, as sleep sets see it: its
+// footprint and its bit in a wake mask (0: it never sleeps).
+type mover struct {
+	foot
+	bit uint32
+}
+
+// independent returns the moves of cand (as wake bits), among those of
+// the state being expanded, that commute with its move k (as sleepFeet
+// numbers them).
+//
+// It is kept out of line: inlined, it made expandSleepy's loop over the
+// stacks slower (registers), for the dining philosophers 1 % more
+// instructions a state.
+//
+//go:noinline
 func (w *worker) independent(k int, cand uint32) uint32 {
 	if cand == 0 {
 		return 0
 	}
-	a := w.feet[k]
+	a := w.movers[k].foot
 	var mask uint32
-	for j, b := range w.feet {
-		i := uint(w.en[2*j])
-		if j == k || i >= sleepStacks || cand>>i&1 == 0 {
+	for j := range w.movers {
+		b := &w.movers[j]
+		if j == k || cand&b.bit == 0 {
 			continue
 		}
-		if !a.conflicts(b) {
-			mask |= 1 << i
+		if !a.conflicts(b.foot) {
+			mask |= b.bit
 		}
 	}
 	return mask
@@ -281,7 +414,8 @@ func (w *worker) independent(k int, cand uint32) uint32 {
 // cards that can wait are a join, which waits for a stack to finish, and
 // cards that wait under a mutex their stack holds, which no other stack
 // can change. So it is enough that i still runs, spawned nothing, and
-// does not stand at an ample card.
+// does not stand at an ample card (and, in a placed program, sent no
+// message that is delivered alone: expandSleepy asks that).
 func (c *checker) fullAfter(t *vm.State, stacks, i int) bool {
 	if t.NumStacks() != stacks || t.Finished(c.p, i) {
 		return false
@@ -289,28 +423,53 @@ func (c *checker) fullAfter(t *vm.State, stacks, i int) bool {
 	return c.ample == nil || !c.ample[t.PC(i)]
 }
 
-// expandSleepy is expand's loop for a state where every enabled stack
-// moves, two of them at least: it takes the stacks in order, skipping
-// those asleep (not in wake), and passes on to each successor the stacks
-// that sleep there.
+// fullAfterNet is fullAfter for a delivery of a channel value: it may
+// have let a stack waiting at an ample card (a receive) go on.
+func (c *checker) fullAfterNet(t *vm.State) bool {
+	if !t.OnlyChanMsgs() {
+		return false
+	}
+	if c.ample == nil {
+		return true
+	}
+	for j := 0; j < t.NumStacks(); j++ {
+		if pc := t.PC(j); c.ample[pc] && c.p.Cards[pc].Op != card.Done {
+			if ok, _ := c.m.EnabledAt(t, j, pc); ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// expandSleepy is expand's loop for a state where every enabled stack and
+// every network move moves, two of them at least: it takes the moves in
+// order, skipping those asleep (not in wake), and passes on to each
+// successor the moves that sleep there.
 func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent uint64, depth int32) {
-	c, en := w.c, mv.en
+	c, en, nets := w.c, mv.en, mv.nets
 	making := c.sleepGate.on
 	if making {
-		w.sleepFeet()
+		w.sleepFeet(mv)
 		w.sleepStates++
 	}
 	stacks := s.NumStacks()
-	done := uint32(0) // stacks taken whose every move reached a state expanded fully
+	placed := c.p.Net != nil
+	lim := c.links.stacks
+	done := uint32(0) // moves taken whose every transition reached a state expanded fully
 	ord := uint64(0)
 	for e := 0; e < len(en); e += 2 {
 		i, k := int(en[e]), int(en[e+1])
-		if i < sleepStacks && wake>>i&1 == 0 {
+		bit := uint32(0) // c.stackBit(i), with the limit loaded once
+		if i < lim {
+			bit = 1 << i
+		}
+		if bit != 0 && wake&bit == 0 {
 			ord += uint64(k)
 			w.pruned += int64(k)
 			continue
 		}
-		// The stacks asleep here, and those taken before, sleep after
+		// The moves asleep here, and those taken before, sleep after
 		// i's move when they commute with it (in a level that makes
 		// sleep sets; in others the state only honours its own).
 		w.wake = allAwake
@@ -318,14 +477,46 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 			w.wake = ^w.independent(e/2, ^wake|done)
 		}
 		ready := mv.ready>>i&1 != 0
-		full := making && i < sleepStacks
+		full := making && bit != 0
 		for ch := 0; ch < k; ch++ {
 			end := w.transition(s, i, ch, parent|ord, depth, ready)
-			full = full && !end && c.fullAfter(&w.t, stacks, i)
+			full = full && !end && c.fullAfter(&w.t, stacks, i) && (!placed || w.t.OnlyChanMsgs())
 			ord++
 		}
 		if full {
-			done |= 1 << i
+			done |= bit
+		}
+	}
+	if len(nets) == 0 {
+		w.wake = allAwake
+		return
+	}
+	ns := len(en) / 2
+	for e := 0; e < len(nets); e += 2 {
+		kind, k := nets[e], nets[e+1]
+		if c.skipNet(kind, k, -1) {
+			ord++
+			continue
+		}
+		var bit uint32
+		if making {
+			bit = w.movers[ns+e/2].bit
+		} else {
+			_, bit = c.netFoot(s, kind, k)
+		}
+		if bit != 0 && wake&bit == 0 {
+			ord++
+			w.pruned++
+			continue
+		}
+		w.wake = allAwake
+		if making {
+			w.wake = ^w.independent(ns+e/2, ^wake|done)
+		}
+		end := w.transition(s, int(kind), int(k), parent|ord, depth, false)
+		ord++
+		if making && bit != 0 && !end && c.fullAfterNet(&w.t) {
+			done |= bit
 		}
 	}
 	w.wake = allAwake
@@ -396,4 +587,16 @@ func (c *checker) gateSleep() {
 		next = c.depth+1 >= g.nextProbe
 	}
 	g.prevOn, g.prevMade, g.on = g.on, made, next
+}
+
+// sendsValues reports whether a card of placed program p sends channel
+// values to another node (their deliveries are network moves with a
+// footprint).
+func sendsValues(p *card.Program) bool {
+	for pc := range p.Cards {
+		if c := &p.Cards[pc]; c.Op == card.Send && p.Net.Remote[pc] && p.Globals[c.Obj].Cap > 0 {
+			return true
+		}
+	}
+	return false
 }

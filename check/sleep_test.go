@@ -1,12 +1,15 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/deck-lang/deck/card"
+	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/internal/progen"
 	"github.com/deck-lang/deck/vm"
 	"pgregory.net/rapid"
@@ -108,6 +111,52 @@ func TestSleepSetsRandom(t *testing.T) {
 			pruned++
 		}
 	})
+}
+
+// TestSleepSetsPlacedRandom draws programs whose stacks send channel
+// values to each other (progen.ChanProgram), places them on random nodes
+// in a random network mode without faults, and checks that sleep sets,
+// which there put deliveries to sleep as well as stacks, change nothing
+// but the transitions, on 1 and 3 workers alike. Some of them must prune.
+func TestSleepSetsPlacedRandom(t *testing.T) {
+	forceParallel(t)
+	pruned, placed := 0, 0
+	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy, card.Dup, card.Lossy | card.Dup}
+	rapid.Check(t, func(rt *rapid.T) {
+		src := progen.ChanProgram(rt)
+		p, err := compile.Source("chans.deck", []byte(src))
+		if err != nil {
+			rt.Fatalf("does not compile: %v\n%s", err, src)
+		}
+		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
+		pairs := progen.Placement(rt, p)
+		if p, err = compile.Place(p, pairs, mode); err != nil {
+			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
+		}
+		m := vm.New(p)
+		opt := Options{All: true, Workers: 1, MaxStates: 100000}
+		rep := mustRun(rt, m, opt)
+		if rep.Incomplete != "" {
+			rt.Skip("state space too large")
+		}
+		three := opt
+		three.Workers = 3
+		sameCounts(rt, rep, mustRun(rt, m, three))
+		opt.NoSleepSets = true
+		full := mustRun(rt, m, opt)
+		what := fmt.Sprintf("%s\nplaced %v, network %s", src, pairs, mode)
+		sameAsWithoutSleep(rt, what, rep, full)
+		if p.Net != nil {
+			placed++
+			if rep.Transitions < full.Transitions {
+				pruned++
+			}
+		}
+	})
+	t.Logf("placed programs: %d, where sleep sets pruned: %d", placed, pruned)
+	if pruned == 0 {
+		t.Errorf("sleep sets pruned in none of %d placed programs", placed)
+	}
 }
 
 // TestFootprints checks what cardFootOf makes of the cards that matter:

@@ -62,11 +62,11 @@ type worker struct {
 
 	touchSink uint64 // keeps flush's touching loads from being optimised away
 
-	// Sleep sets (sleep.go): the stacks the successor being made must
-	// move, and the footprints of the enabled stacks of the state being
-	// expanded.
-	wake uint32
-	feet []foot
+	// Sleep sets (sleep.go): the moves the successor being made must
+	// make, and the footprints and wake bits of the moves of the state
+	// being expanded.
+	wake   uint32
+	movers []mover
 	// In the level being expanded: the states that made sleep sets, and
 	// the transitions skipped because their stack slept (sleepGate).
 	sleepStates, pruned int64
@@ -265,11 +265,11 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 	}
 	parent := id << ordBits
 	w.wake = allAwake
-	// Only a state where every enabled stack moves, two of them at least,
-	// passes sleep sets on (sleep.go); the successors of any other wake
-	// every stack. A state with an ample card ignores its own: the ample
-	// stack must move.
-	if c.sleep && amp < 0 && len(en) > 2 && (wake != allAwake || c.sleepGate.on) {
+	// Only a state where every enabled stack and network move moves, two
+	// of them at least, passes sleep sets on (sleep.go); the successors of
+	// any other wake every move. A state with an ample card or a message
+	// delivered alone ignores its own: that move must be made.
+	if c.sleep && amp < 0 && netAmp < 0 && len(en)+len(nets) > 2 && (wake != allAwake || c.sleepGate.on) {
 		w.expandSleepy(s, &mv, wake, parent, depth)
 		return true
 	}
