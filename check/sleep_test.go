@@ -95,22 +95,30 @@ func TestSleepSetsRandom(t *testing.T) {
 	defer func() { t.Logf("programs where sleep sets pruned: %d", pruned) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.Program(rt)
-		m := mustCompile(rt, "rand.deck", src)
-		opt := Options{All: true, Workers: 1, MaxStates: 100000}
-		rep := mustRun(rt, m, opt)
-		if rep.Incomplete != "" {
-			rt.Skip("state space too large")
-		}
-		three := opt
-		three.Workers = 3
-		sameCounts(rt, rep, mustRun(rt, m, three))
-		opt.NoSleepSets = true
-		full := mustRun(rt, m, opt)
-		sameAsWithoutSleep(rt, src, rep, full)
+		rep, full := sleepAgainstFull(rt, mustCompile(rt, "rand.deck", src), src)
 		if rep.Transitions < full.Transitions {
 			pruned++
 		}
 	})
+}
+
+// sleepAgainstFull searches a random program (what describes it) with
+// sleep sets on 1 and 3 workers and without them on 1, checks that the
+// three agree (sameCounts, sameAsWithoutSleep), and returns the first
+// and the last search. A program too large for a test is skipped.
+func sleepAgainstFull(rt *rapid.T, m *vm.Machine, what string) (rep, full *Report) {
+	opt := Options{All: true, Workers: 1, MaxStates: 100000}
+	rep = mustRun(rt, m, opt)
+	if rep.Incomplete != "" {
+		rt.Skip("state space too large")
+	}
+	three := opt
+	three.Workers = 3
+	sameCounts(rt, rep, mustRun(rt, m, three))
+	opt.NoSleepSets = true
+	full = mustRun(rt, m, opt)
+	sameAsWithoutSleep(rt, what, rep, full)
+	return rep, full
 }
 
 // TestSleepSetsPlacedRandom draws programs whose stacks send channel
@@ -133,19 +141,7 @@ func TestSleepSetsPlacedRandom(t *testing.T) {
 		if p, err = compile.Place(p, pairs, mode); err != nil {
 			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
 		}
-		m := vm.New(p)
-		opt := Options{All: true, Workers: 1, MaxStates: 100000}
-		rep := mustRun(rt, m, opt)
-		if rep.Incomplete != "" {
-			rt.Skip("state space too large")
-		}
-		three := opt
-		three.Workers = 3
-		sameCounts(rt, rep, mustRun(rt, m, three))
-		opt.NoSleepSets = true
-		full := mustRun(rt, m, opt)
-		what := fmt.Sprintf("%s\nplaced %v, network %s", src, pairs, mode)
-		sameAsWithoutSleep(rt, what, rep, full)
+		rep, full := sleepAgainstFull(rt, vm.New(p), fmt.Sprintf("%s\nplaced %v, network %s", src, pairs, mode))
 		if p.Net != nil {
 			placed++
 			if rep.Transitions < full.Transitions {
