@@ -22,7 +22,9 @@ import (
 //     other stack can take a conflicting card while i holds that mutex.
 //
 //   - join (when it can go on: its stack has finished, which nothing can
-//     undo), and spawn when only main spawns (see mainSpawns);
+//     undo), and spawn when only main spawns (see mainSpawns), unless on
+//     nodes its start message races with another procedure's messages on
+//     its link (startRaces);
 //   - return, unless it sends a done message to another node.
 //
 // Other sync cards and print are never ample: among them the cards
