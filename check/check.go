@@ -129,8 +129,11 @@ type checker struct {
 	// implicitDrops: on an unordered lossy network, drops are not moves
 	// (see net.go).
 	implicitDrops bool
-	visible       []bool // by pc: another stack could observe the card
-	ample         []bool // by pc: a stack there may move alone (nil: none)
+	// quiet, by global: a channel whose values can be delivered alone
+	// when it is empty (quietChans; nil: none).
+	quiet   []bool
+	visible []bool // by pc: another stack could observe the card
+	ample   []bool // by pc: a stack there may move alone (nil: none)
 	// foldable, by pc: a transition that reaches the card may go on through
 	// it: it is invisible, or (with ample cards) ample and choice-free.
 	foldable []bool
@@ -364,6 +367,9 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		}
 	}
 	c.implicitDrops = implicitDrops(c.p)
+	if c.por {
+		c.quiet = quietChans(c.p)
+	}
 	c.gcond = sync.NewCond(&c.gmu)
 	c.viols = map[vkey]inst{}
 	c.outs = map[string]*orec{}
@@ -387,8 +393,8 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	}
 	c.races = newRaceTable(c.p)
 	if c.por && (c.p.Net == nil || !c.p.Net.Faulty()) && !opt.NoSleepSets {
-		c.feet = cardFeet(c.p, c.condWrites)
-		c.links = newSleepLinks(c.p)
+		c.feet = cardFeet(c.p, c.condWrites, c.quiet)
+		c.links = newSleepLinks(c.p, c.quiet)
 		// A placed program's deliveries of channel values may commute with
 		// the stacks' moves and with each other, whatever the cards do.
 		c.sleep = mayCommute(c.p, c.feet, c.foldable) || c.p.Net != nil && sendsValues(c.p)

@@ -358,10 +358,9 @@ func bruteForce(m *vm.Machine, limit int) *brute {
 			if m.CanHeal(s) {
 				faults = append(faults, m.Heal)
 			}
+			// Taken even where nothing else can move (a deadlock): a
+			// crash may still end the run with an outcome.
 			for _, f := range faults {
-				if !any {
-					break // nothing else can move: a deadlock, whatever crashes or splits come
-				}
 				tt := s.Clone()
 				f(tt)
 				b.transitions++

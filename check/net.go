@@ -26,8 +26,9 @@ import (
 //     acts on, and delivering it disables nothing. With reduction on, such
 //     a message, when no stack stands at an ample card, is delivered (or,
 //     on a lossy network, dropped) alone: its moves are an ample set. A
-//     channel message is not, since local sends and receives change the
-//     room it needs.
+//     channel message in general is not, since local sends and receives
+//     change the room it needs and what its receiver finds; but a value
+//     for an empty channel that only it can fill next is (quietChans).
 
 // netMoves appends the network's moves in s as (kind, message index)
 // pairs: every move the mode allows, drops included; expand skips the
@@ -53,6 +54,89 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 		}
 	}
 	return out, signal
+}
+
+// quietChans finds, for a placed program on a network that is ordered and
+// neither loses nor duplicates messages nor has faults, the channels whose
+// values can be delivered alone: buffered ones, every send into which is a
+// remote send from one node (so every value in flight for the channel is on
+// one link, in order), and which no card but a receive touches otherwise.
+// While such a channel is empty, nothing can happen to it before the value
+// at the head of its link arrives: its receivers wait, no other value can
+// overtake that one, and delivering it disables nothing. So that delivery
+// commutes with every other move and forms an ample set of its own, like
+// a start or done message (quietDelivery). It returns nil when no channel
+// qualifies.
+func quietChans(p *card.Program) []bool {
+	net := p.Net
+	if net == nil || net.Mode != 0 || net.Faulty() { // ordered, no loss, no copies
+		return nil
+	}
+	from := make([]int32, len(p.Globals)) // the one sending node + 1; -1: more than one, or a local use
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		for _, a := range p.Accesses[pc] {
+			g := a.Global
+			if p.Globals[g].Kind != card.GChan || from[g] < 0 {
+				continue
+			}
+			switch {
+			case c.Op == card.Recv && c.Obj == g:
+			case c.Op == card.Send && c.Obj == g && net.Remote[pc]:
+				if n := net.ProcNode[c.Proc] + 1; from[g] == 0 || from[g] == n {
+					from[g] = n
+				} else {
+					from[g] = -1
+				}
+			default:
+				from[g] = -1 // a local send, a select, an atomic block...
+			}
+		}
+	}
+	var quiet []bool
+	for g := range p.Globals {
+		if from[g] > 0 && p.Globals[g].Cap > 0 {
+			if quiet == nil {
+				quiet = make([]bool, len(p.Globals))
+			}
+			quiet[g] = true
+		}
+	}
+	return quiet
+}
+
+// quietDelivery returns the message of s, among the network moves nets,
+// whose delivery can be made alone (see quietChans): a channel value for a
+// quiet channel that is empty, at the head of its link. It returns -1
+// when there is none.
+func (c *checker) quietDelivery(s *vm.State, nets []int32) int {
+	wordGlobal := c.p.Net.WordGlobal
+	for e := 0; e < len(nets); e += 2 {
+		if nets[e] != trace.NetDeliver {
+			continue
+		}
+		k := int(nets[e+1])
+		if _, kind, word := s.MsgAt(k); kind == vm.MsgChan && c.quiet[wordGlobal[word]] && s.W[1+word] == 0 {
+			return k
+		}
+	}
+	return -1
+}
+
+// quietPending reports whether s has a message quietDelivery would
+// deliver alone (so that s is not a state where every move is made).
+func (c *checker) quietPending(s *vm.State) bool {
+	wordGlobal := c.p.Net.WordGlobal
+	prev := ^uint32(0)
+	for k := 0; k < s.NumMsgs(); k++ {
+		link, kind, word := s.MsgAt(k)
+		head := link != prev // the oldest of its link
+		prev = link
+		if head && kind == vm.MsgChan && c.quiet[wordGlobal[word]] && s.W[1+word] == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // vm numbers its message moves as the schedule does (netMoves takes them

@@ -1,7 +1,9 @@
 package check
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/deck-lang/deck/card"
@@ -119,6 +121,66 @@ proc main() {
 }
 `,
 		place: [][2]string{{"p0", "B"}, {"p1", "home"}, {"p2", "home"}, {"main", "A"}},
+	}, {
+		// q1 is quiet (only p0, on home, sends into it). p1's receive
+		// empties it; p0's second send then puts a value at the head of
+		// its link that is delivered alone. Their footprints once said
+		// the receive and the send commute, and a sleep set skipped a
+		// state that only the order receive-then-send reaches.
+		name: "a quiet channel emptied",
+		src: `
+var x0 = 0
+chan q0(1)
+var x1 = 0
+chan q1(1)
+proc p0() {
+    either {
+        send q1, 1
+    } or {
+        x0 = x0 + 2
+    }
+    send q1, 1
+}
+proc p1() {
+    let t1 = recv q1
+    x1 = x1 + t1
+    send q0, 1
+}
+proc main() {
+    let h0 = spawn p0()
+    let h1 = spawn p1()
+    join h0
+}
+`,
+		place: [][2]string{{"p0", "home"}, {"p1", "A"}, {"main", "A"}},
+	}, {
+		// p1 (home) sends 2 to p0 (on A, which may crash) and returns;
+		// when p0 has taken it, A crashes, and the run ends with
+		// x0=2. The return is folded into p1's send, after which
+		// only a crash can happen: a deadlock, where the crash used to
+		// be left untaken, so the reduced search lost that ending.
+		name: "a crash after a deadlock",
+		src: `
+var x0 = 0
+chan q0(1)
+proc p0() {
+    let t1 = recv q0
+    x0 = x0 + t1
+    let t2 = recv q0
+    x0 = x0 + t2
+}
+proc p1() {
+    send q0, 2
+}
+proc main() {
+    let h0 = spawn p0()
+    let h1 = spawn p1()
+    join h0
+}
+`,
+		place: [][2]string{{"p0", "A"}, {"p1", "home"}, {"main", "A"}},
+		mode:  card.Lossy,
+		crash: []string{"A"},
 	}}
 	for _, tc := range cases {
 		p, err := compile.Source(tc.name+".deck", []byte(tc.src))
@@ -151,5 +213,48 @@ proc main() {
 			compareBrute(t, tc.name+" reduced", rep, b, true)
 			compareBrute(t, tc.name+" full", full, b, false)
 		}
+	}
+}
+
+// TestQuietChans checks which channels quietChans lets deliver alone: in
+// the two-phase commit each participant's prepare and decision channels
+// (main on home is their only sender), not the votes channel (every
+// participant sends to it, each from its own node); none on a network that
+// may reorder or lose; and a channel loses it when a stack on its own node
+// sends into it too.
+func TestQuietChans(t *testing.T) {
+	src, err := os.ReadFile("../bench/models/tpc_n5.deck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quietNames := func(src string, mode card.NetMode) []string {
+		p, err := compile.Source("tpc.deck", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = compile.Place(p, nil, mode); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for g, q := range quietChans(p) {
+			if q {
+				names = append(names, p.Globals[g].Name)
+			}
+		}
+		return names
+	}
+	want := []string{"prep0", "dec0", "prep1", "dec1", "prep2", "dec2", "prep3", "dec3", "prep4", "dec4"}
+	if got := quietNames(string(src), 0); !slices.Equal(got, want) {
+		t.Errorf("ordered: quiet %q, want %q", got, want)
+	}
+	for _, mode := range []card.NetMode{card.Unordered, card.Lossy, card.Dup} {
+		if got := quietNames(string(src), mode); got != nil {
+			t.Errorf("%s: quiet %q, want none", mode, got)
+		}
+	}
+	// part0 sends itself a value first: prep0 has a local sender now.
+	local := strings.Replace(string(src), "proc part0() {\n", "proc part0() {\n    send prep0, 7\n", 1)
+	if got := quietNames(local, 0); slices.Contains(got, "prep0") || !slices.Contains(got, "dec0") {
+		t.Errorf("with a local send into prep0: quiet %q, want dec0 but not prep0", got)
 	}
 }

@@ -62,9 +62,9 @@ import (
 // network a delivery has its footprint but no bit: it puts others to
 // sleep and never sleeps itself. Every other network move (a drop, a
 // duplicate) and every card that sends any other message conflict with
-// all. The start, done, notify and acknowledgement messages are
-// delivered alone (net.go), so a state where one is in flight is never
-// one that makes sleep sets (fullAfter).
+// all. The start, done, notify and acknowledgement messages, and values
+// for quiet channels, are delivered alone (net.go), so a state where one
+// is waiting is never one that makes sleep sets (fullNet).
 
 const (
 	// sleepStacks: stacks from this one on never sleep (a wake mask has
@@ -126,10 +126,10 @@ func globalBits(g *card.Global) uint64 {
 // later, would reach states that the path through u(s) and t, where t(u(s))
 // ends, does not. TestSleepSetsRandom found it: always a + b < 2, one
 // stack adding to a, another to b.)
-func cardFeet(p *card.Program, condWrites []bool) []cardFoot {
+func cardFeet(p *card.Program, condWrites, quiet []bool) []cardFoot {
 	feet := make([]cardFoot, len(p.Cards))
 	for pc := range p.Cards {
-		feet[pc] = cardFootOf(p, int32(pc))
+		feet[pc] = cardFootOf(p, int32(pc), quiet)
 		if condWrites != nil && condWrites[pc] {
 			feet[pc].w |= condBit
 		}
@@ -137,7 +137,7 @@ func cardFeet(p *card.Program, condWrites []bool) []cardFoot {
 	return feet
 }
 
-func cardFootOf(p *card.Program, pc int32) cardFoot {
+func cardFootOf(p *card.Program, pc int32, quiet []bool) cardFoot {
 	c := &p.Cards[pc]
 	net := p.Net
 	remote := false // a send whose value goes to another node
@@ -172,8 +172,13 @@ func cardFootOf(p *card.Program, pc int32) cardFoot {
 	}
 	for _, a := range p.Accesses[pc] {
 		g := &p.Globals[a.Global]
-		if remote && a.Write && a.Global == c.Obj {
-			continue // it writes its link, not the channel
+		if remote && a.Write && a.Global == c.Obj && (quiet == nil || !quiet[c.Obj]) {
+			// It writes its link, not the channel. (A send into a quiet
+			// channel keeps the channel too: with its value at the head
+			// of the link, whether the channel is empty decides whether
+			// the value is delivered alone, and so whether a state makes
+			// sleep sets at all; receives and deliveries change that.)
+			continue
 		}
 		// The object a card changes or waits on is recorded as a write;
 		// a wait only reads it.
@@ -284,17 +289,33 @@ const maxCommuteCards = 2048
 // an ordered network gives them (see above), to the links that can carry
 // channel values, maxSleepLinks at most, from bit 31 down; stacks keeps
 // the bits below them for the stacks.
+//
+// quiet[link] marks the links that carry values for quiet channels
+// (quietChans): a delivery on such a link writes the link's footprint bit
+// too, since it may bring a quiet channel's value to the head of the link
+// (a send on it may too, and it writes that bit): whether such a value
+// waits at a head decides whether a state makes sleep sets.
 type sleepLinks struct {
 	bit    []uint32
 	stacks int
+	quiet  []bool
 }
 
-// newSleepLinks numbers the links of p's sends of channel values.
-func newSleepLinks(p *card.Program) sleepLinks {
+// newSleepLinks numbers the links of p's sends of channel values, and
+// marks those of its sends into the quiet channels.
+func newSleepLinks(p *card.Program, quietChans []bool) sleepLinks {
 	l := sleepLinks{stacks: sleepStacks}
 	net := p.Net
 	if net == nil || net.Mode&card.Unordered != 0 {
 		return l
+	}
+	if quietChans != nil {
+		l.quiet = make([]bool, 1<<12)
+		for pc := range p.Cards {
+			if c := &p.Cards[pc]; c.Op == card.Send && net.Remote[pc] && quietChans[c.Obj] {
+				l.quiet[vm.Link(net.ProcNode[c.Proc], net.GlobalNode[c.Obj])] = true
+			}
+		}
 	}
 	for pc := range p.Cards {
 		c := &p.Cards[pc]
@@ -336,7 +357,11 @@ func (c *checker) netFoot(s *vm.State, kind, k int32) (foot, uint32) {
 	if c.links.bit != nil {
 		bit = c.links.bit[link]
 	}
-	return foot{r: anyBit, w: wordBit(int32(word))}, bit
+	f := foot{r: anyBit, w: wordBit(int32(word))}
+	if c.links.quiet != nil && c.links.quiet[link] {
+		f.w |= linkBit(c.p, link)
+	}
+	return f, bit
 }
 
 // sleepFeet finds the footprint and the wake bit of every move of the
@@ -426,7 +451,7 @@ func (c *checker) fullAfter(t *vm.State, stacks, i int) bool {
 // fullAfterNet is fullAfter for a delivery of a channel value: it may
 // have let a stack waiting at an ample card (a receive) go on.
 func (c *checker) fullAfterNet(t *vm.State) bool {
-	if !t.OnlyChanMsgs() {
+	if !c.fullNet(t) {
 		return false
 	}
 	if c.ample == nil {
@@ -440,6 +465,13 @@ func (c *checker) fullAfterNet(t *vm.State) bool {
 		}
 	}
 	return true
+}
+
+// fullNet reports whether no message of placed state t is delivered
+// alone: no start, done, notify or acknowledgement is in flight, and no
+// value for a quiet channel waits at the head of its link (quietDelivery).
+func (c *checker) fullNet(t *vm.State) bool {
+	return t.OnlyChanMsgs() && (c.quiet == nil || !c.quietPending(t))
 }
 
 // expandSleepy is expand's loop for a state where every enabled stack and
@@ -480,7 +512,7 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 		full := making && bit != 0
 		for ch := 0; ch < k; ch++ {
 			end := w.transition(s, i, ch, parent|ord, depth, ready)
-			full = full && !end && c.fullAfter(&w.t, stacks, i) && (!placed || w.t.OnlyChanMsgs())
+			full = full && !end && c.fullAfter(&w.t, stacks, i) && (!placed || c.fullNet(&w.t))
 			ord++
 		}
 		if full {

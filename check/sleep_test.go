@@ -181,7 +181,7 @@ proc main() {
 }
 `)
 	p := m.P
-	feet := cardFeet(p, nil)
+	feet := cardFeet(p, nil, nil)
 	at := func(label string) *cardFoot {
 		for pc := range p.Cards {
 			if p.Labels[pc] == label {

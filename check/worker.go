@@ -196,6 +196,9 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 		w.nets = mv.nets
 		if c.por && mv.amp < 0 {
 			mv.netAmp = signal
+			if signal < 0 && c.quiet != nil {
+				mv.netAmp = c.quietDelivery(s, mv.nets)
+			}
 		}
 		nets := mv.nets
 		for e := 0; e < len(nets); e += 2 {
@@ -244,12 +247,19 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 	if mv.moves == 0 {
 		// Daemons left blocked once every other stack has finished: the
 		// run is over, not stuck.
-		if stuck >= 0 {
-			w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
-		} else {
+		if stuck < 0 {
 			w.terminal(inst{depth, key})
+			return true
 		}
-		return true
+		w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
+		// A crash or a split can still happen. It lets nothing move, but
+		// a crash ends its node's stacks, and the run may end with an
+		// outcome then: those moves are taken (below). Taking them also
+		// keeps the reduction sound: an ample or folded card after which
+		// only faults are left does not take the faults away.
+		if len(nets) == 0 {
+			return true
+		}
 	}
 	if total > maxOrd {
 		c.fail(errTooManyChoices)
