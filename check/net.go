@@ -56,21 +56,36 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 	return out, signal
 }
 
-// quietChans finds, for a placed program on a network that is ordered and
-// neither loses nor duplicates messages nor has faults, the channels whose
-// values can be delivered alone: buffered ones, every send into which is a
-// remote send from one node (so every value in flight for the channel is on
-// one link, in order), and which no card but a receive touches otherwise.
-// While such a channel is empty, nothing can happen to it before the value
-// at the head of its link arrives: its receivers wait, no other value can
-// overtake that one, and delivering it disables nothing. So that delivery
-// commutes with every other move and forms an ample set of its own, like
-// a start or done message (quietDelivery). It returns nil when no channel
-// qualifies.
+// quietChans finds, for a placed program on an ordered network without
+// faults, the channels whose values can be delivered alone: buffered ones,
+// every send into which is a remote send from one node (so every value in
+// flight for the channel is on one link, in order), and which no card but
+// a receive touches otherwise. While such a channel is empty, nothing can
+// happen to it before the value at the head of its link arrives: its
+// receivers wait, no other value can overtake that one, and delivering it
+// disables nothing. So the moves of that message (its delivery, and on a
+// lossy or dup network its drop and its copy) commute with every other
+// move and form an ample set of their own, like a start or done message's
+// (quietDelivery). An unordered network lets a later value overtake it,
+// and a crash or a split may lose it: none is quiet there. It returns nil
+// when no channel qualifies.
+//
+// On an unordered network a channel is quiet only if, besides, it is sent
+// one value in the whole run: one card sends into it, in main (which runs
+// once: nothing spawns it), on no cycle of the card graph. Then no later
+// value can overtake the one in flight.
 func quietChans(p *card.Program) []bool {
 	net := p.Net
-	if net == nil || net.Mode != 0 || net.Faulty() { // ordered, no loss, no copies
+	if net == nil || net.Faulty() || implicitDrops(p) {
+		// (On an unordered lossy network a drop is not a move; a value
+		// delivered alone would make its drop one, and more states.)
 		return nil
+	}
+	unordered := net.Mode&card.Unordered != 0
+	var once []bool // by pc, on an unordered network: the card runs once at most
+	sends := make([]int, len(p.Globals))
+	if unordered {
+		once = onceCards(p)
 	}
 	from := make([]int32, len(p.Globals)) // the one sending node + 1; -1: more than one, or a local use
 	for pc := range p.Cards {
@@ -83,7 +98,9 @@ func quietChans(p *card.Program) []bool {
 			switch {
 			case c.Op == card.Recv && c.Obj == g:
 			case c.Op == card.Send && c.Obj == g && net.Remote[pc]:
-				if n := net.ProcNode[c.Proc] + 1; from[g] == 0 || from[g] == n {
+				if sends[g]++; unordered && (sends[g] > 1 || !once[pc]) {
+					from[g] = -1 // two values could overtake each other
+				} else if n := net.ProcNode[c.Proc] + 1; from[g] == 0 || from[g] == n {
 					from[g] = n
 				} else {
 					from[g] = -1
@@ -105,10 +122,26 @@ func quietChans(p *card.Program) []bool {
 	return quiet
 }
 
+// onceCards marks the cards that run once at most in any run: main's
+// cards on no cycle of the card graph, when nothing spawns main.
+func onceCards(p *card.Program) []bool {
+	once := make([]bool, len(p.Cards))
+	for pc := range p.Cards {
+		if c := &p.Cards[pc]; c.Op == card.Spawn && c.A == p.Main {
+			return once
+		}
+	}
+	onCycle := cyclic(len(p.Cards), func(int32) bool { return true }, func(pc int32, f func(int32)) { cardSucc(p, pc, f) })
+	for pc := range p.Cards {
+		once[pc] = p.Cards[pc].Proc == p.Main && !onCycle[pc]
+	}
+	return once
+}
+
 // quietDelivery returns the message of s, among the network moves nets,
 // whose delivery can be made alone (see quietChans): a channel value for a
-// quiet channel that is empty, at the head of its link. It returns -1
-// when there is none.
+// quiet channel that is empty, deliverable (on an ordered network, at the
+// head of its link). It returns -1 when there is none.
 func (c *checker) quietDelivery(s *vm.State, nets []int32) int {
 	wordGlobal := c.p.Net.WordGlobal
 	for e := 0; e < len(nets); e += 2 {
@@ -127,10 +160,11 @@ func (c *checker) quietDelivery(s *vm.State, nets []int32) int {
 // deliver alone (so that s is not a state where every move is made).
 func (c *checker) quietPending(s *vm.State) bool {
 	wordGlobal := c.p.Net.WordGlobal
+	unordered := c.p.Net.Mode&card.Unordered != 0
 	prev := ^uint32(0)
 	for k := 0; k < s.NumMsgs(); k++ {
 		link, kind, word := s.MsgAt(k)
-		head := link != prev // the oldest of its link
+		head := link != prev || unordered // deliverable: the oldest of its link, or any
 		prev = link
 		if head && kind == vm.MsgChan && c.quiet[wordGlobal[word]] && s.W[1+word] == 0 {
 			return true

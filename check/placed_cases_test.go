@@ -219,9 +219,10 @@ proc main() {
 // TestQuietChans checks which channels quietChans lets deliver alone: in
 // the two-phase commit each participant's prepare and decision channels
 // (main on home is their only sender), not the votes channel (every
-// participant sends to it, each from its own node); none on a network that
-// may reorder or lose; and a channel loses it when a stack on its own node
-// sends into it too.
+// participant sends to it, each from its own node), on every network but
+// an unordered lossy one; a channel loses it when a stack on its own node
+// sends into it too, and, on an unordered network, when it may be sent
+// two values.
 func TestQuietChans(t *testing.T) {
 	src, err := os.ReadFile("../bench/models/tpc_n5.deck")
 	if err != nil {
@@ -247,10 +248,27 @@ func TestQuietChans(t *testing.T) {
 	if got := quietNames(string(src), 0); !slices.Equal(got, want) {
 		t.Errorf("ordered: quiet %q, want %q", got, want)
 	}
-	for _, mode := range []card.NetMode{card.Unordered, card.Lossy, card.Dup} {
-		if got := quietNames(string(src), mode); got != nil {
-			t.Errorf("%s: quiet %q, want none", mode, got)
+	for _, mode := range []card.NetMode{card.Lossy, card.Dup, card.Lossy | card.Dup, card.Unordered, card.Unordered | card.Dup} {
+		if got := quietNames(string(src), mode); !slices.Equal(got, want) {
+			t.Errorf("%s: quiet %q, want %q", mode, got, want)
 		}
+	}
+	if got := quietNames(string(src), card.Unordered|card.Lossy); got != nil {
+		t.Errorf("unordered, lossy: quiet %q, want none", got)
+	}
+	// main sends prep0 a second value: the two may overtake each other
+	// on an unordered network, not on an ordered one.
+	twice := strings.Replace(string(src), "    send prep0, 1\n", "    send prep0, 1\n    send prep0, 1\n", 1)
+	if got := quietNames(twice, card.Unordered); slices.Contains(got, "prep0") || !slices.Contains(got, "prep1") {
+		t.Errorf("unordered, two sends into prep0: quiet %q, want prep1 but not prep0", got)
+	}
+	if got := quietNames(twice, 0); !slices.Contains(got, "prep0") {
+		t.Errorf("ordered, two sends into prep0: quiet %q, want prep0", got)
+	}
+	// The same send in a loop: on an unordered network not quiet.
+	loop := strings.Replace(string(src), "    send prep0, 1\n", "    for i in 0..2 {\n        send prep0, 1\n    }\n", 1)
+	if got := quietNames(loop, card.Unordered); slices.Contains(got, "prep0") {
+		t.Errorf("unordered, a send into prep0 in a loop: quiet %q, want not prep0", got)
 	}
 	// part0 sends itself a value first: prep0 has a local sender now.
 	local := strings.Replace(string(src), "proc part0() {\n", "proc part0() {\n    send prep0, 7\n", 1)

@@ -8,7 +8,7 @@ import (
 // each worker procedure k has a variable x<k> and a channel q<k> of its
 // own, which only it receives from, and sends to the others' channels and
 // to r, an array of channels only main receives from (indexed by a local
-// now and then). Now and then two workers share the variable a, or an
+// now and then); main may send the workers values too. Now and then two workers share the variable a, or an
 // invariant reads the x's. So Placement (which groups procedures that
 // share a variable or receive from one channel) puts the workers on
 // different nodes, and their sends cross the network: these are the
@@ -41,6 +41,18 @@ func ChanProgram(t *rapid.T) string {
 	g.block(0, func() {
 		for k := 0; k < procs; k++ {
 			g.line("let h%d = spawn p%d()", k, k)
+		}
+		// main may send the workers values too: once each (which on an
+		// unordered network can make a channel quiet), or in a loop.
+		for i := rapid.IntRange(0, 2).Draw(t, "main sends"); i > 0; i-- {
+			q := rapid.IntRange(0, procs-1).Draw(t, "main to")
+			if rapid.IntRange(0, 3).Draw(t, "main loop") == 0 {
+				g.line("for k in 0..2 {")
+				g.line("    send q%d, k", q)
+				g.line("}")
+			} else {
+				g.line("send q%d, %d", q, rapid.IntRange(1, 2).Draw(t, "main value"))
+			}
 		}
 		for i := rapid.IntRange(0, 2).Draw(t, "main recvs"); i > 0; i-- {
 			g.line("let %s = recv r[%d]", g.local(), rapid.IntRange(0, 1).Draw(t, "r"))
