@@ -12,10 +12,11 @@ import (
 )
 
 // BenchmarkNodesTwoPhaseCommit checks bench/models/tpc_n6.deck (two-phase
-// commit, six participants each on its own node, ordered network; 1.16 M
-// states with reduction) and, for comparison, the same program on one node
-// (every procedure placed on home: 114 K states). bench/nodes.sh measures
-// the whole process; this isolates the search for profiling:
+// commit, six participants each on its own node, ordered network; 594 K
+// states with reduction, 1.16 M before quiet channels) and, for comparison,
+// the same program on one node (every procedure placed on home: 103 K
+// states). bench/nodes.sh measures the whole process; this isolates the
+// search for profiling:
 //
 //	go test ./check -run '^$' -bench NodesTwoPhaseCommit -benchtime 1x -cpuprofile /tmp/tpc.prof
 func BenchmarkNodesTwoPhaseCommit(b *testing.B) {
