@@ -100,7 +100,7 @@ func (m *Machine) execSelect(sh, loc []int64, id int, pc int32, choice int, h Ho
 		w, _ := m.elemWord(sh, loc, sc.Obj, sc.Y)
 		v := m.take(sh, w, sc.Obj, c.Proc, h)
 		if sc.Dst >= 0 {
-			loc[sc.Dst] = v
+			afterPost(loc, h)[sc.Dst] = v
 		}
 		res.Value = v
 	case card.CaseSend:

@@ -194,7 +194,8 @@ type Result struct {
 // return, so ordinary cards never pay for the indirection.
 type Host interface {
 	// Shared and Locals return shared memory and the running stack's
-	// locals again after Spawn or Print, which may have moved them.
+	// locals again after Spawn or Print, or a card that sent a message,
+	// which may have moved them.
 	Shared() []int64
 	Locals() []int64
 	// StackDone reports whether stack h exists, whether it has finished,
@@ -613,6 +614,17 @@ func memoryOnly(op card.Op) bool {
 	return false
 }
 
+// afterPost returns the locals of the stack whose card may just have sent
+// a message: sending grows the state's words, which may move them, so that
+// loc, taken before, would be a copy nobody reads any more. With a host the
+// stack's locals are found again; without one nothing was sent.
+func afterPost(loc []int64, h Host) []int64 {
+	if h != nil {
+		return h.Locals()
+	}
+	return loc
+}
+
 // Kill zeroes the locals that are dead once card c has gone to next.
 func (m *Machine) Kill(loc []int64, c *card.Card, next int32) {
 	k := c.KillNext
@@ -810,7 +822,7 @@ func (m *Machine) execOther(sh, loc []int64, id int, pc int32, choice int, h Hos
 			// rendezvous value was taken.
 			v := m.take(sh, w, c.Obj, c.Proc, h)
 			if c.Dst >= 0 {
-				loc[c.Dst] = v
+				afterPost(loc, h)[c.Dst] = v
 			}
 			return c.Next, Result{PC: pc, Value: v}
 		}
@@ -902,7 +914,8 @@ func (m *Machine) runBody(sh, loc []int64, id int, pc, start int32, h Host) Resu
 		if r.Status != OK {
 			return r
 		}
-		if op == card.Spawn || op == card.Print {
+		if op == card.Spawn || op == card.Print || p.Net != nil && !memoryOnly(op) {
+			// (On nodes a notify may have sent messages: afterPost.)
 			sh, loc = h.Shared(), h.Locals()
 		}
 		at = next

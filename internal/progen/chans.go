@@ -4,23 +4,24 @@ import (
 	"pgregory.net/rapid"
 )
 
-// ChanProgram draws a program whose stacks talk over buffered channels:
-// each worker procedure k has a variable x<k> and a channel q<k> of its
-// own, which only it receives from, and sends to the others' channels and
-// to r, an array of channels only main receives from (indexed by a local
-// now and then); main may send the workers values too. Now and then two workers share the variable a, or an
-// invariant reads the x's. So Placement (which groups procedures that
-// share a variable or receive from one channel) puts the workers on
-// different nodes, and their sends cross the network: these are the
-// programs that exercise deliveries of channel values. Many of them
-// deadlock, a receive waiting for a send that never comes; that is an
-// outcome like any other.
+// ChanProgram draws a program whose stacks talk over channels: each
+// worker procedure k has a variable x<k> and a channel q<k> of its own
+// (buffered, or a rendezvous one, whose sender on another node waits for
+// an acknowledgement), which only it receives from, and sends to the
+// others' channels and to r, an array of channels only main receives from
+// (indexed by a local now and then); main may send the workers values
+// too. Now and then two workers share the variable a, or an invariant
+// reads the x's. So Placement (which groups procedures that share a
+// variable or receive from one channel) puts the workers on different
+// nodes, and their sends cross the network: these are the programs that
+// exercise deliveries of channel values. Many of them deadlock, a receive
+// waiting for a send that never comes; that is an ending like any other.
 func ChanProgram(t *rapid.T) string {
 	g := &progGen{t: t}
 	procs := rapid.IntRange(2, 3).Draw(t, "procs")
 	for k := 0; k < procs; k++ {
 		g.line("var x%d = 0", k)
-		g.line("chan q%d(%d)", k, rapid.IntRange(1, 2).Draw(t, "cap"))
+		g.line("chan q%d(%d)", k, rapid.IntRange(0, 2).Draw(t, "cap"))
 	}
 	g.line("var a = 0")
 	g.line("chan r[2](1)")
