@@ -66,14 +66,13 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 // disables nothing. So the moves of that message (its delivery, and on a
 // lossy or dup network its drop and its copy) commute with every other
 // move and form an ample set of their own, like a start or done message's
-// (quietDelivery). An unordered network lets a later value overtake it,
-// and a crash or a split may lose it: none is quiet there. It returns nil
-// when no channel qualifies.
+// (quietDelivery). A crash or a split may lose the value: with faults no
+// channel is quiet. It returns nil when no channel qualifies.
 //
-// On an unordered network a channel is quiet only if, besides, it is sent
-// one value in the whole run: one card sends into it, in main (which runs
-// once: nothing spawns it), on no cycle of the card graph. Then no later
-// value can overtake the one in flight.
+// An unordered network lets a later value overtake the one in flight, so
+// there a channel is quiet only if, besides, it is sent one value in the
+// whole run: one card sends into it, in main (which runs once: nothing
+// spawns it), on no cycle of the card graph.
 func quietChans(p *card.Program) []bool {
 	net := p.Net
 	if net == nil || net.Faulty() || implicitDrops(p) {
