@@ -142,30 +142,32 @@ func onceCards(p *card.Program) []bool {
 // quiet channel that is empty, deliverable (on an ordered network, at the
 // head of its link). It returns -1 when there is none.
 func (c *checker) quietDelivery(s *vm.State, nets []int32) int {
-	wordGlobal := c.p.Net.WordGlobal
 	for e := 0; e < len(nets); e += 2 {
-		if nets[e] != trace.NetDeliver {
-			continue
-		}
-		k := int(nets[e+1])
-		if _, kind, word := s.MsgAt(k); kind == vm.MsgChan && c.quiet[wordGlobal[word]] && s.W[1+word] == 0 {
-			return k
+		if k := int(nets[e+1]); nets[e] == trace.NetDeliver {
+			if _, kind, word := s.MsgAt(k); c.quietValue(s, kind, word) {
+				return k
+			}
 		}
 	}
 	return -1
 }
 
+// quietValue reports whether a message of this kind, acting on this
+// shared word, is a value for a quiet channel that is empty now.
+func (c *checker) quietValue(s *vm.State, kind vm.MsgKind, word int64) bool {
+	return kind == vm.MsgChan && c.quiet[c.p.Net.WordGlobal[word]] && s.W[1+word] == 0
+}
+
 // quietPending reports whether s has a message quietDelivery would
 // deliver alone (so that s is not a state where every move is made).
 func (c *checker) quietPending(s *vm.State) bool {
-	wordGlobal := c.p.Net.WordGlobal
 	unordered := c.p.Net.Mode&card.Unordered != 0
 	prev := ^uint32(0)
 	for k := 0; k < s.NumMsgs(); k++ {
 		link, kind, word := s.MsgAt(k)
 		head := link != prev || unordered // deliverable: the oldest of its link, or any
 		prev = link
-		if head && kind == vm.MsgChan && c.quiet[wordGlobal[word]] && s.W[1+word] == 0 {
+		if head && c.quietValue(s, kind, word) {
 			return true
 		}
 	}

@@ -333,9 +333,10 @@ func newSleepLinks(p *card.Program, quietChans []bool) sleepLinks {
 	return l
 }
 
-// stackBit is stack i's bit in a wake mask, or 0 when it never sleeps.
-func (c *checker) stackBit(i int) uint32 {
-	if i < c.links.stacks {
+// stackBit is stack i's bit in a wake mask, or 0 when it never sleeps:
+// stacks from lim on (sleepLinks.stacks) have none.
+func stackBit(i, lim int) uint32 {
+	if i < lim {
 		return 1 << i
 	}
 	return 0
@@ -386,10 +387,7 @@ func (w *worker) sleepFeet(mv *stateMoves) {
 		} else {
 			m.foot = f.foot
 		}
-		m.bit = 0 // c.stackBit(i), with the limit loaded once
-		if i < lim {
-			m.bit = 1 << i
-		}
+		m.bit = stackBit(i, lim)
 	}
 	for e := 0; e < len(mv.nets); e += 2 {
 		m := &w.movers[ns+e/2]
@@ -492,10 +490,7 @@ func (w *worker) expandSleepy(s *vm.State, mv *stateMoves, wake uint32, parent u
 	ord := uint64(0)
 	for e := 0; e < len(en); e += 2 {
 		i, k := int(en[e]), int(en[e+1])
-		bit := uint32(0) // c.stackBit(i), with the limit loaded once
-		if i < lim {
-			bit = 1 << i
-		}
+		bit := stackBit(i, lim)
 		if bit != 0 && wake&bit == 0 {
 			ord += uint64(k)
 			w.pruned += int64(k)
