@@ -412,7 +412,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 		}
 		w.taken = newCardSet(len(c.p.Cards))
 		if c.races != nil {
-			w.rseen = make([]uint64, (c.races.k*c.races.k+63)/64)
+			w.rseen = alone[uint64]((c.races.k*c.races.k + 63) / 64)
 		}
 		c.workers = append(c.workers, w)
 	}

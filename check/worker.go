@@ -486,7 +486,7 @@ type cardSet struct {
 	gen  uint32
 }
 
-func newCardSet(cards int) cardSet { return cardSet{mark: make([]uint32, cards)} }
+func newCardSet(cards int) cardSet { return cardSet{mark: alone[uint32](cards)} }
 
 // reset empties the set.
 func (s *cardSet) reset() {
@@ -756,4 +756,23 @@ func (w *worker) checkRaces() {
 			w.races = append(w.races, [2]int32{rt.pcs[ka], rt.pcs[kb]})
 		}
 	}
+}
+
+// cacheLine is the size of the processor's cache line (64 bytes on the
+// machines deck runs on).
+const cacheLine = 64
+
+// alone returns a slice of n zero values that shares no cache line with
+// another object: it is cut from a larger allocation with at least a line
+// to spare on each side. Per-worker scratch that is written on every
+// transition and made before the workers start (on one goroutine, so that
+// the workers' arrays of a size would lie side by side in one span of the
+// allocator) is made with it: on two workers, the line where one's array
+// ended and the other's began went back and forth between the processors.
+func alone[T any](n int) []T {
+	var zero T
+	size := max(int(unsafe.Sizeof(zero)), 1)
+	pad := (cacheLine + size - 1) / size
+	buf := make([]T, n+2*pad)
+	return buf[pad : pad+n : pad+n]
 }
