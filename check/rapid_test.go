@@ -24,6 +24,12 @@ func TestCrossEngine(t *testing.T) {
 	defer func() { t.Logf("programs drawn: %v", stats) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.Program(rt)
+		if rapid.IntRange(0, 2).Draw(rt, "chans") == 0 {
+			// Stacks that send each other values over buffered and
+			// rendezvous channels, with choose and either.
+			src = progen.ChanProgram(rt)
+			stats["channels"]++
+		}
 		m := mustCompile(rt, "rand.deck", src)
 		limit := Options{All: true, Workers: 2, MaxStates: 100000}
 		rep := mustRun(rt, m, limit)

@@ -25,6 +25,12 @@ func TestCrossEngine(t *testing.T) {
 	defer func() { t.Logf("real runs: %v", stats) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.Program(rt)
+		if rapid.IntRange(0, 2).Draw(rt, "chans") == 0 {
+			// Stacks that send each other values over buffered and
+			// rendezvous channels: real goroutines block and wake on them.
+			src = progen.ChanProgram(rt)
+			stats["channels"]++
+		}
 		p, err := compile.Source("rand.deck", []byte(src))
 		if err != nil {
 			rt.Fatalf("compile: %v\n%s", err, src)
