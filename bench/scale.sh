@@ -2,17 +2,30 @@
 # scale.sh: how much faster two workers reach the verdict than one (issue
 # 14's "2 workers at least 1.8x one"). It builds deck from this checkout
 # (or uses DECK), then runs `deck check --progress off --search bfs` on
-# each model with --workers 1 and --workers 2, alternated ROUNDS times,
-# and prints for each the wall-clock seconds, sorted, and the ratio of the
-# bests and of the medians.
+# each model, ROUNDS times, each round four runs back to back: one worker
+# pinned to processor 0, one worker pinned to processor 1 (taskset), one
+# worker unpinned and two workers, and prints the times and speed-ups.
 #
 #   bench/scale.sh MODEL.deck... [ROUNDS=8 in the environment]
 #   bench/scale.sh bench/models/phil_n6_r3.deck bench/models/counter_n7_r4.deck
 #
-# Wall-clock, since that is what two workers save; on the 2-core virtual
-# machine it wanders by 20-50 % from run to run with the host's load, so
-# one run proves nothing and the two counts are alternated: the best of
-# each is the run least disturbed, and the medians say how typical it is.
+# Why the pinned runs: on the 2-core virtual machine the two processors
+# are not equally fast for memory-bound work, and which one is slower
+# changes from minute to minute with the host's other work (one worker
+# on one processor took 1.45-1.58 s on phil N=6 R=3 while the other
+# processor took 1.03-1.16 s; a few minutes later they had swapped). Two
+# workers can at best run at the sum of the two processors' speeds, so
+# the plain speed-up (one unpinned worker against two) says as much about
+# which processor the one-worker run was given as about deck. The
+# speed-up "against the mean processor" divides two workers' time into
+# the time one worker takes at the mean of the two processors' speeds in
+# the same round, 2 / (1/t0 + 1/t1): on equal processors it is the plain
+# speed-up, and 2.0 is perfect. Each round's runs follow each other
+# within seconds, so each round's ratio compares like with like; the
+# script prints the median and the best of the rounds.
+#
+# Times are the search's own, as deck prints them ("in 1.02s"), not the
+# process's: loading and compiling the model are the same for both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +33,8 @@ if [ $# -lt 1 ]; then
 	echo "usage: bench/scale.sh MODEL.deck..." >&2
 	exit 2
 fi
+command -v taskset >/dev/null || { echo "scale.sh: taskset not found (util-linux)" >&2; exit 2; }
+[ "$(nproc)" -ge 2 ] || { echo "scale.sh: needs two processors" >&2; exit 2; }
 rounds=${ROUNDS:-8}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -29,23 +44,33 @@ if [ -z "$deck" ]; then
 	go build -o "$deck" ./cmd/deck
 fi
 
+# secs ARGS...: the search's seconds as deck check prints them.
+secs() {
+	"$@" | sed -n 's/^explored .* in \([0-9.]*\)\(m\?s\) .*/\1 \2/p' |
+		awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }'
+}
+
 for model in "$@"; do
-	: >"$tmp/times"
-	for _ in $(seq "$rounds"); do
-		for w in 1 2; do
-			/usr/bin/time -f "$w %e" -a -o "$tmp/times" \
-				"$deck" check --workers "$w" --progress off --search bfs "$model" >/dev/null || true
-		done
-	done
 	echo "$model"
-	for w in 1 2; do
-		awk -v w="$w" '$1 == w { print $2 }' "$tmp/times" | sort -n >"$tmp/w$w"
-		echo "  $w worker(s): $(tr '\n' ' ' <"$tmp/w$w")"
+	printf '  %-6s %8s %8s %8s %8s %9s %9s\n' round cpu0 cpu1 "1w" "2w" "1w/2w" "mean/2w"
+	: >"$tmp/rows"
+	for r in $(seq "$rounds"); do
+		run=("$deck" check --progress off --search bfs "$model")
+		t0=$(secs taskset -c 0 "${run[@]}" --workers 1)
+		t1=$(secs taskset -c 1 "${run[@]}" --workers 1)
+		tu=$(secs "${run[@]}" --workers 1)
+		t2=$(secs "${run[@]}" --workers 2)
+		awk -v r="$r" -v t0="$t0" -v t1="$t1" -v tu="$tu" -v t2="$t2" 'BEGIN {
+			mean = 2 / (1 / t0 + 1 / t1)
+			printf "  %-6s %8.3f %8.3f %8.3f %8.3f %8.2fx %8.2fx\n", r, t0, t1, tu, t2, tu / t2, mean / t2
+		}' | tee -a "$tmp/rows"
 	done
-	# best and median of a sorted column
-	stats() { awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m }' "$1"; }
-	read -r b1 m1 <<<"$(stats "$tmp/w1")"
-	read -r b2 m2 <<<"$(stats "$tmp/w2")"
-	awk -v b1="$b1" -v m1="$m1" -v b2="$b2" -v m2="$m2" \
-		'BEGIN { printf "  two workers / one: %.2fx (bests), %.2fx (medians)\n", b1 / b2, m1 / m2 }'
+	for col in 6 7; do
+		awk -v c="$col" '{ sub(/x$/, "", $c); print $c }' "$tmp/rows" | sort -n >"$tmp/col$col"
+	done
+	stats() { awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[NR] }' "$1"; }
+	read -r m6 b6 <<<"$(stats "$tmp/col6")"
+	read -r m7 b7 <<<"$(stats "$tmp/col7")"
+	echo "  two workers / one unpinned worker: median ${m6}x, best ${b6}x"
+	echo "  two workers / one worker on the mean processor: median ${m7}x, best ${b7}x"
 done
