@@ -579,7 +579,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 // replay merges the run's recordings into a schedule and checks that the
 // simulator, dealing it, ends as the real run did.
 func (c *coord) replay(logs [][]logEvent, res *RunResult) {
-	sch, err := merge(c.p, logs)
+	sch, err := merge(c.p, logs, res.Violation != nil && res.Violation.Kind == "deadlock")
 	res.Schedule = sch
 	if err != nil {
 		res.ReplayNote = err.Error()

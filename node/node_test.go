@@ -309,6 +309,11 @@ func TestCrossEngineReal(t *testing.T) {
 	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy | card.Dup}
 	gen := rapid.Custom(func(rt *rapid.T) drawn {
 		src := progen.Program(rt)
+		if rapid.Bool().Draw(rt, "chans") {
+			// Stacks that send each other channel values, which then
+			// cross the bus between the nodes' processes.
+			src = progen.ChanProgram(rt)
+		}
 		p, err := compile.Source("r.deck", []byte(src))
 		if err != nil {
 			rt.Fatalf("%v", err)

@@ -19,7 +19,14 @@ import (
 // sends), and writes the moves: a card as its stack, a delivery as m (d
 // for the first of two copies), a message the lossy network lost as x as
 // soon as the simulator may drop it.
-func merge(p *card.Program, logs [][]logEvent) (*trace.Schedule, error) {
+//
+// A run that ended in a deadlock ends its schedule with drops of the
+// messages still in flight that a lossy network may lose: the real
+// network never delivered them, and the simulator (like the checker,
+// whose counterexamples end the same way) calls a state a deadlock only
+// once no message can still be dropped, since on an ordered link a drop
+// may let the message behind it through.
+func merge(p *card.Program, logs [][]logEvent, deadlocked bool) (*trace.Schedule, error) {
 	type ev struct {
 		node int32
 		idx  int
@@ -119,6 +126,15 @@ func merge(p *card.Program, logs [][]logEvent) (*trace.Schedule, error) {
 			}
 		}
 		dropLost()
+	}
+	if deadlocked {
+		for k := 0; k < s.NumMsgs(); k++ {
+			if m.Droppable(s, k) {
+				sch.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Msg(k).Tag})
+				m.Drop(s, k)
+				k = -1 // a drop may make the message behind it droppable
+			}
+		}
 	}
 	return sch, nil
 }
