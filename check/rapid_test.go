@@ -265,6 +265,10 @@ func TestProgressReductionRandom(t *testing.T) {
 	defer func() { t.Logf("programs drawn: %v", stats) }()
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.ProgressProgram(rt)
+		if rapid.IntRange(0, 2).Draw(rt, "chans") == 0 {
+			src = progen.ChanProgram(rt) // stacks that wait for values
+			stats["channels"]++
+		}
 		m := mustCompile(rt, "rand.deck", src)
 		reduced, full := progressFoldable(m.P, false, true), progressFoldable(m.P, true, true)
 		if slices.Equal(reduced, full) {
@@ -314,4 +318,49 @@ func lassoKinds(rep *Report) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// TestProgressPlacedRandom draws programs, places them on random nodes
+// with a random network mode, and checks that the progress check finds
+// the same verdict and violation kinds with reduction as without.
+func TestProgressPlacedRandom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("random placed programs twice each: a full run covers them (the race run is -short)")
+	}
+	stats := map[string]int{}
+	defer func() { t.Logf("programs drawn: %v", stats) }()
+	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy, card.Dup}
+	rapid.Check(t, func(rt *rapid.T) {
+		src := progen.ProgressProgram(rt)
+		if rapid.Bool().Draw(rt, "chans") {
+			src = progen.ChanProgram(rt)
+			stats["channels"]++
+		}
+		p, err := compile.Source("rand.deck", []byte(src))
+		if err != nil {
+			rt.Fatalf("does not compile: %v\n%s", err, src)
+		}
+		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
+		pairs := progen.Placement(rt, p)
+		placed, err := compile.Place(p, pairs, mode)
+		if err != nil {
+			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
+		}
+		m := vm.New(placed)
+		fair := []Fairness{FairWeak, FairStrong, FairNone}[rapid.IntRange(0, 2).Draw(rt, "fair")]
+		opt := Options{All: true, Workers: 1, MaxStates: 50000, CheckProgress: true, Fairness: fair, MaxProgressStates: 50000}
+		rep := mustRun(rt, m, opt)
+		opt.NoPOR = true
+		ref := mustRun(rt, m, opt)
+		if rep.Progress == nil || ref.Progress == nil || ref.Progress.Status == ProgressUnchecked || rep.Progress.Status == ProgressUnchecked ||
+			rep.Incomplete != "" || ref.Incomplete != "" {
+			stats["unchecked"]++
+			return
+		}
+		stats[rep.Progress.Status]++
+		if rep.Progress.Status != ref.Progress.Status || !slices.Equal(lassoKinds(rep), lassoKinds(ref)) {
+			rt.Fatalf("fairness %s, placement %v, %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, pairs, mode, src,
+				rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
+		}
+	})
 }
