@@ -17,7 +17,8 @@ import (
 //
 // The search is a level-synchronous breadth-first search. A pass expands
 // every state of one level (in parallel: workers claim chunks of 64
-// frontier states) and builds the next level; then a barrier publishes the
+// frontier states, first those whose states they stored themselves:
+// homeChunks) and builds the next level; then a barrier publishes the
 // new level. A pass always completes unless a memory or state limit stops
 // the search, so the states, transitions, violations and outcomes found do
 // not depend on the number of workers or on how they race; the default
@@ -172,7 +173,12 @@ type checker struct {
 	starts  []int      // publish: where each bucket's states start in next
 
 	// pass coordination
-	claim      atomic.Int64
+	claim atomic.Int64
+	// On two or more workers, each worker's home chunks of the frontier
+	// and how far the claims have gone in each list (homeChunks).
+	homes      [][]int32
+	homeAt     []chunkCursor
+	byHome     bool
 	stop       atomic.Bool
 	growReq    atomic.Bool
 	reserved   atomic.Int64
@@ -680,6 +686,10 @@ func (c *checker) pass() {
 	}
 	c.active = workers
 	c.parked = 0
+	c.byHome = workers > 1
+	if c.byHome {
+		c.homeChunks(n)
+	}
 	c.parallel(workers, func(c *checker, k int) { c.workers[k].run() })
 }
 
