@@ -81,6 +81,11 @@ type Network struct {
 	GlobalNode []int32
 	// WordGlobal maps a word of the shared section to its global.
 	WordGlobal []int32
+	// WordCap is, for each word of the shared section, the buffer size of
+	// the channel it belongs to (0 for a rendezvous channel and for the
+	// words of other globals): what a delivery asks of every message
+	// without two lookups.
+	WordCap []int32
 	// Remote, by pc: the card crosses nodes (a spawn of a procedure placed
 	// elsewhere, a send to a channel another node owns, a notify of an
 	// event waited on elsewhere, a join of a stack that may run elsewhere).

@@ -131,10 +131,12 @@ type checker struct {
 	// (see net.go).
 	implicitDrops bool
 	// quiet, by global: a channel whose values can be delivered alone
-	// when it is empty (quietChans; nil: none).
-	quiet   []bool
-	visible []bool // by pc: another stack could observe the card
-	ample   []bool // by pc: a stack there may move alone (nil: none)
+	// when it is empty (quietChans; nil: none); quietWords, the same by
+	// shared word.
+	quiet      []bool
+	quietWords []bool
+	visible    []bool // by pc: another stack could observe the card
+	ample      []bool // by pc: a stack there may move alone (nil: none)
 	// foldable, by pc: a transition that reaches the card may go on through
 	// it: it is invisible, or (with ample cards) ample and choice-free.
 	foldable []bool
@@ -375,6 +377,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	c.implicitDrops = implicitDrops(c.p)
 	if c.por {
 		c.quiet = quietChans(c.p)
+		c.quietWords = wordsOf(c.p, c.quiet)
 	}
 	c.gcond = sync.NewCond(&c.gmu)
 	c.viols = map[vkey]inst{}

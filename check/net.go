@@ -36,9 +36,12 @@ import (
 // is the first start, done, notify or acknowledgement message that can be
 // delivered, found in the same pass, or -1 (also when a fault may lose
 // it): with reduction, when no stack stands at an ample card, expand
-// delivers it alone (see above).
-func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal int) {
-	out, signal = m.MessageMoves(s, out)
+// delivers it alone (see above). quiet, when not nil, marks the shared
+// words of the quiet channels (quietChans): into is then the first value
+// that can be delivered into one of them while it is empty, or -1, which
+// expand may deliver alone too.
+func netMoves(m *vm.Machine, s *vm.State, out []int32, quiet []bool) (moves []int32, signal, into int) {
+	out, signal, into = m.MessageMoves(s, out, quiet)
 	if net := m.P.Net; net.Faulty() {
 		signal = -1 // a crash or a split may lose it: it does not commute
 		for n := int32(0); n < int32(len(net.Nodes)); n++ {
@@ -53,7 +56,7 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 			out = append(out, trace.NetHeal, 0)
 		}
 	}
-	return out, signal
+	return out, signal, into
 }
 
 // quietChans finds, for a placed program on an ordered network without
@@ -66,7 +69,7 @@ func netMoves(m *vm.Machine, s *vm.State, out []int32) (moves []int32, signal in
 // disables nothing. So the moves of that message (its delivery, and on a
 // lossy or dup network its drop and its copy) commute with every other
 // move and form an ample set of their own, like a start or done message's
-// (quietDelivery). A crash or a split may lose the value: with faults no
+// (netMoves' into). A crash or a split may lose the value: with faults no
 // channel is quiet. It returns nil when no channel qualifies.
 //
 // An unordered network lets a later value overtake the one in flight, so
@@ -137,29 +140,27 @@ func onceCards(p *card.Program) []bool {
 	return once
 }
 
-// quietDelivery returns the message of s, among the network moves nets,
-// whose delivery can be made alone (see quietChans): a channel value for a
-// quiet channel that is empty, deliverable (on an ordered network, at the
-// head of its link). It returns -1 when there is none.
-func (c *checker) quietDelivery(s *vm.State, nets []int32) int {
-	for e := 0; e < len(nets); e += 2 {
-		if k := int(nets[e+1]); nets[e] == trace.NetDeliver {
-			if _, kind, word := s.MsgAt(k); c.quietValue(s, kind, word) {
-				return k
-			}
-		}
-	}
-	return -1
-}
-
 // quietValue reports whether a message of this kind, acting on this
 // shared word, is a value for a quiet channel that is empty now.
 func (c *checker) quietValue(s *vm.State, kind vm.MsgKind, word int64) bool {
-	return kind == vm.MsgChan && c.quiet[c.p.Net.WordGlobal[word]] && s.W[1+word] == 0
+	return kind == vm.MsgChan && c.quietWords[word] && s.W[1+word] == 0
 }
 
-// quietPending reports whether s has a message quietDelivery would
-// deliver alone (so that s is not a state where every move is made).
+// wordsOf returns, for marks by global, the same marks by shared word
+// (nil for nil).
+func wordsOf(p *card.Program, byGlobal []bool) []bool {
+	if byGlobal == nil {
+		return nil
+	}
+	words := make([]bool, len(p.Net.WordGlobal))
+	for w, g := range p.Net.WordGlobal {
+		words[w] = byGlobal[g]
+	}
+	return words
+}
+
+// quietPending reports whether s has a message netMoves would offer
+// expand to deliver alone (into) (so that s is not a state where every move is made).
 func (c *checker) quietPending(s *vm.State) bool {
 	unordered := c.p.Net.Mode&card.Unordered != 0
 	prev := ^uint32(0)

@@ -569,7 +569,7 @@ func (b *builder) expand(sc *pscratch, v int) bool {
 		// The network's moves: every delivery, duplicate, drop and
 		// fault the mode allows (none is left implicit here). Links
 		// numbered as they are met take one worker (linkEntity).
-		sc.nets, _ = netMoves(m, s, sc.nets[:0])
+		sc.nets, _, _ = netMoves(m, s, sc.nets[:0], nil)
 		for j := 0; j < len(sc.nets); j += 2 {
 			kind, k := sc.nets[j], int(sc.nets[j+1])
 			ent := uint8(noEntity)

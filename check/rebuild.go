@@ -53,7 +53,7 @@ func (c *checker) nth(s *vm.State, ord uint64) (int, int, bool) {
 		ord -= k
 	}
 	if c.p.Net != nil {
-		nets, _ := netMoves(c.m, s, nil)
+		nets, _, _ := netMoves(c.m, s, nil, nil)
 		if ord < uint64(len(nets)/2) {
 			return int(nets[2*ord]), int(nets[2*ord+1]), true
 		}

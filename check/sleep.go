@@ -467,7 +467,7 @@ func (c *checker) fullAfterNet(t *vm.State) bool {
 
 // fullNet reports whether no message of placed state t is delivered
 // alone: no start, done, notify or acknowledgement is in flight, and no
-// value for a quiet channel waits at the head of its link (quietDelivery).
+// value for a quiet channel waits at the head of its link (netMoves' into).
 func (c *checker) fullNet(t *vm.State) bool {
 	return t.OnlyChanMsgs() && (c.quiet == nil || !c.quietPending(t))
 }

@@ -251,13 +251,13 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 	mv.moves = mv.total
 	if p.Net != nil && live {
 		mv.lost = mv.stuck >= 0 && mv.total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0)
-		var signal int
-		mv.nets, signal = netMoves(m, s, mv.nets)
+		var signal, into int
+		mv.nets, signal, into = netMoves(m, s, mv.nets, c.quietWords)
 		w.nets = mv.nets
 		if c.por && mv.amp < 0 {
 			mv.netAmp = signal
-			if signal < 0 && c.quiet != nil {
-				mv.netAmp = c.quietDelivery(s, mv.nets)
+			if signal < 0 {
+				mv.netAmp = into
 			}
 		}
 		nets := mv.nets

@@ -317,10 +317,14 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 		}
 	}
 	net.WordGlobal = make([]int32, q.SharedWords)
+	net.WordCap = make([]int32, q.SharedWords)
 	for g := range q.Globals {
 		gl := &q.Globals[g]
 		for w := gl.Base; w < gl.Base+gl.Elems()*gl.Stride; w++ {
 			net.WordGlobal[w] = int32(g)
+			if gl.Kind == card.GChan {
+				net.WordCap[w] = gl.Cap
+			}
 		}
 	}
 	q.SetStackWords()

@@ -359,16 +359,20 @@ const (
 // is skipped: its moves are the same. signal is the first message that can
 // be delivered and is not a channel value (a start, done, notify or
 // acknowledgement), or -1: the checker's reduction delivers such a
-// message alone.
-func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int) {
-	signal = -1
+// message alone. lone, when not nil, marks shared words of channels: into
+// is then the first message that can be delivered into one of them while
+// it is empty (or -1), which the checker's reduction may deliver alone
+// too; asked here, it costs the checker no second pass.
+func (m *Machine) MessageMoves(s *State, out []int32, lone []bool) (moves []int32, signal, into int) {
+	signal, into = -1, -1
 	if !s.net {
-		return out, signal
+		return out, signal, into
 	}
-	at0 := int(s.netStart())
-	n := int(s.W[at0])
+	at0 := s.netStart()
+	w := s.W
+	n := int(w[at0])
 	if n == 0 {
-		return out, signal
+		return out, signal, into
 	}
 	p := m.P
 	mode := p.Net.Mode
@@ -376,9 +380,9 @@ func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int
 	cut := s.Cut()
 	// A channel message needs room (ChanRoom), asked here without the
 	// calls: the shared section starts at word 1.
-	wordGlobal, globals := p.Net.WordGlobal, p.Globals
-	base := at0 + int(s.hdr)
-	msgs := s.W[base : base+n*MsgWords]
+	caps := p.Net.WordCap
+	msgs := w[int(at0)+int(s.hdr):]
+	msgs = msgs[:n*MsgWords]
 	// Room for every move first (three a message at most), so that the
 	// loop calls nothing and keeps its values in registers.
 	out = slices.Grow(out, 6*n)
@@ -402,11 +406,14 @@ func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int
 		}
 		if deliverable && kind == MsgChan {
 			a := aOf(head)
-			held := s.W[1+a]
-			if c := globals[wordGlobal[a]].Cap; c == 0 {
+			held := w[1+a]
+			if c := caps[a]; c == 0 {
 				deliverable = held == 0
 			} else {
 				deliverable = held < int64(c)
+				if deliverable && held == 0 && into < 0 && lone != nil && lone[a] {
+					into = k
+				}
 			}
 		}
 		if deliverable {
@@ -425,7 +432,7 @@ func (m *Machine) MessageMoves(s *State, out []int32) (moves []int32, signal int
 			o += 2
 		}
 	}
-	return buf[:o], signal
+	return buf[:o], signal, into
 }
 
 // MsgKindAt returns the kind of message k, without decoding the rest.
