@@ -445,11 +445,10 @@ func (m *Machine) chanRoom(s *State, w int32) bool { return m.ChanRoom(s.Shared(
 // ChanRoom reports whether the channel element at word w of shared memory
 // sh has room for a value from the network.
 func (m *Machine) ChanRoom(sh []int64, w int32) bool {
-	g := &m.P.Globals[m.P.Net.WordGlobal[w]]
-	if g.Cap == 0 {
-		return sh[w] == 0
+	if c := m.P.Net.WordCap[w]; c > 0 {
+		return sh[w] < int64(c)
 	}
-	return sh[w] < int64(g.Cap)
+	return sh[w] == 0
 }
 
 // Deliver delivers message k; with keep (a duplicate) it stays in flight.
@@ -501,7 +500,7 @@ func (m *Machine) DeliverShared(sh []int64, msg Message) {
 		sh[msg.A] = 1
 	case MsgChan:
 		w := int32(msg.A)
-		if g := &m.P.Globals[m.P.Net.WordGlobal[w]]; g.Cap == 0 {
+		if m.P.Net.WordCap[w] == 0 {
 			sh[w], sh[w+1] = msg.B, msg.Value
 		} else {
 			n := int32(sh[w])
