@@ -113,6 +113,9 @@ type frontier struct {
 	base uint64   // id of refs[0]
 	refs []uint64 // arena references, in id order
 	keys []uint64 // parent key of each state
+	// wakes, when the pass that found the states made sleep sets: the
+	// stacks that must move from each (sleep.go).
+	wakes []uint32
 }
 
 type checker struct {
@@ -147,9 +150,9 @@ type checker struct {
 	feet      []cardFoot
 	links     sleepLinks
 	sleepGate sleepGate
-	// frontWakes: the frontier's states carry their wakes, a word after
-	// their words in the arena (the pass that found them made sleep
-	// sets); nextWakes: so will the next frontier's.
+	// frontWakes: the frontier's states have their wakes (front.wakes;
+	// the pass that found them made sleep sets); nextWakes: so will the
+	// next frontier's.
 	frontWakes, nextWakes bool
 	races                 *raceTable
 	start                 time.Time
@@ -596,6 +599,7 @@ func (c *checker) fail(err error) {
 func (c *checker) memory() int64 {
 	b := c.main.bytes() + c.level.bytes() + c.arenaMem.Load() + c.parents.bytes()
 	b += int64(cap(c.front.refs)+cap(c.front.keys)+cap(c.next.refs)+cap(c.next.keys)) * 8
+	b += int64(cap(c.front.wakes)+cap(c.next.wakes)) * 4
 	b += c.outMem.Load()
 	if c.hunt != nil {
 		b += c.hunt.mem.Load()
@@ -872,6 +876,9 @@ func (c *checker) levelNeed(created int64, n int) int64 {
 	if int64(cap(c.next.refs)) < created {
 		need += created * 16
 	}
+	if c.nextWakes && int64(cap(c.next.wakes)) < created {
+		need += created * 4
+	}
 	var pairs int64
 	for _, w := range c.workers {
 		for _, b := range w.buckets {
@@ -884,6 +891,9 @@ func (c *checker) levelNeed(created int64, n int) int64 {
 	if pairs < created {
 		// Pairs grow by appending: up to twice what they hold.
 		need += 2 * created * 16
+		if c.nextWakes {
+			need += 2 * created * 4 // and their wakes
+		}
 	}
 	return need
 }

@@ -17,7 +17,8 @@ import (
 //  1. collect: each worker takes a slice of the level table, inserts its
 //     fingerprints into the visited set and sorts its new states into
 //     buckets by parent rank, one bucket per worker (bucket b holds the
-//     ranks in [ranks[b], ranks[b+1])).
+//     ranks in [ranks[b], ranks[b+1])), with their wakes when the level
+//     made sleep sets.
 //  2. order: worker b counts every worker's bucket b's states per rank of
 //     its range, turns the counts into positions, moves the states there,
 //     orders each parent's states by transition number and packs their
@@ -90,10 +91,11 @@ func (c *checker) publish(n int) {
 	c.parallel(k, func(c *checker, i int) {
 		slots, per := c.level.slots, c.ph.per
 		lo, hi := min(i*per, len(slots)), min((i+1)*per, len(slots))
+		var wakes []uint32
 		if c.nextWakes {
-			c.placeWakes(slots[lo:hi], c.level.wakes[lo:hi])
+			wakes = c.level.wakes[lo:hi]
 		}
-		c.workers[i].collect(slots[lo:hi], uint64(lo), uint64(hi))
+		c.workers[i].collect(slots[lo:hi], wakes, uint64(lo), uint64(hi))
 	})
 	// The fingerprints collect left (their probes ran out of the worker's
 	// stripes of the visited set), now that nobody else writes it.
@@ -129,6 +131,11 @@ func (c *checker) publish(n int) {
 	nx.base = c.ph.base + uint64(n)
 	nx.refs = resize(nx.refs, total)
 	nx.keys = resize(nx.keys, total)
+	if c.nextWakes {
+		nx.wakes = resize(nx.wakes, total)
+	} else {
+		nx.wakes = nx.wakes[:0]
+	}
 	if c.parents.end != nx.base {
 		c.fail(internalError("level %d starts at id %d, the parent store at %d", c.depth+1, nx.base, c.parents.end))
 		return
@@ -185,6 +192,18 @@ func (c *checker) orderBucket(b int) {
 		at += cnt
 	}
 	for _, w := range ws {
+		if c.nextWakes {
+			wakes := w.wakes[b]
+			for j, pr := range w.buckets[b] {
+				r := (pr.key >> ordBits) - base - first
+				i := counts[r]
+				counts[r]++
+				nx.refs[i] = pr.ref
+				nx.keys[i] = pr.key
+				nx.wakes[i] = wakes[j]
+			}
+			continue
+		}
 		for _, pr := range w.buckets[b] {
 			r := (pr.key >> ordBits) - base - first
 			i := counts[r]
@@ -194,7 +213,11 @@ func (c *checker) orderBucket(b int) {
 		}
 	}
 	lo, hi := c.starts[b], c.starts[b+1]
-	sortGroups(nx.keys[lo:hi], nx.refs[lo:hi])
+	var wakes []uint32
+	if c.nextWakes {
+		wakes = nx.wakes[lo:hi]
+	}
+	sortGroups(nx.keys[lo:hi], nx.refs[lo:hi], wakes)
 	a, z := packed(lo, hi)
 	c.pack(a, z)
 	own.noteScratch()
@@ -209,16 +232,32 @@ func (c *checker) pack(lo, hi int) {
 	}
 }
 
-// sortGroups orders runs of equal parents by transition number.
-func sortGroups(keys, refs []uint64) {
+// sortGroups orders runs of equal parents by transition number, and
+// wakes (when not nil) with them.
+func sortGroups(keys, refs []uint64, wakes []uint32) {
 	for lo := 0; lo < len(keys); {
 		hi := lo + 1
 		for hi < len(keys) && keys[hi]>>ordBits == keys[lo]>>ordBits {
 			hi++
 		}
-		if hi-lo > 32 {
-			sort.Sort(byKey{keys[lo:hi], refs[lo:hi]})
-		} else {
+		switch {
+		case hi-lo > 32:
+			g := byKey{keys[lo:hi], refs[lo:hi], nil}
+			if wakes != nil {
+				g.wakes = wakes[lo:hi]
+			}
+			sort.Sort(g)
+		case wakes != nil:
+			for i := lo + 1; i < hi; i++ {
+				k, r, wk := keys[i], refs[i], wakes[i]
+				j := i
+				for j > lo && keys[j-1] > k {
+					keys[j], refs[j], wakes[j] = keys[j-1], refs[j-1], wakes[j-1]
+					j--
+				}
+				keys[j], refs[j], wakes[j] = k, r, wk
+			}
+		default:
 			for i := lo + 1; i < hi; i++ {
 				k, r := keys[i], refs[i]
 				j := i
@@ -233,29 +272,39 @@ func sortGroups(keys, refs []uint64) {
 	}
 }
 
-type byKey struct{ keys, refs []uint64 }
+type byKey struct {
+	keys, refs []uint64
+	wakes      []uint32 // nil when the frontier has none
+}
 
 func (b byKey) Len() int           { return len(b.keys) }
 func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
 func (b byKey) Swap(i, j int) {
 	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 	b.refs[i], b.refs[j] = b.refs[j], b.refs[i]
+	if b.wakes != nil {
+		b.wakes[i], b.wakes[j] = b.wakes[j], b.wakes[i]
+	}
 }
 
 // collect publishes the fingerprints of a slice of the level table, its
 // slots [lo, hi), and buckets its new states by parent rank; states that
-// break an invariant are violations, not frontier.
+// break an invariant are violations, not frontier. wakes, when the level
+// made sleep sets, is the same slice of the table's wakes: each new
+// state's goes into w.wakes beside its pair, and the table's is cleared.
 // It inserts into the visited set's stripes that match its slice
 // (placeOwn) and leaves in w.left the fingerprints it could not insert
 // there.
-func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
+func (w *worker) collect(slots []levelSlot, wakes []uint32, lo, hi uint64) {
 	c := w.c
 	nb, base, recip := c.ph.buckets, c.ph.base, c.ph.recip
 	if len(w.buckets) < nb {
 		w.buckets = make([][]pair, c.nw)
+		w.wakes = make([][]uint32, c.nw)
 	}
 	for b := range w.buckets[:nb] {
 		w.buckets[b] = w.buckets[b][:0]
+		w.wakes[b] = w.wakes[b][:0]
 	}
 	maxOrd := uint64(0)
 	main := c.main
@@ -296,11 +345,7 @@ func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 		}
 		key := s.key1 - 1
 		if s.ref&refFlag != 0 {
-			words := c.words(s.ref &^ refFlag)
-			if c.nextWakes {
-				words = words[:len(words)-1] // the wake (placeWakes)
-			}
-			st := vm.State{W: words}
+			st := vm.State{W: c.words(s.ref &^ refFlag)}
 			if k, _ := c.m.CheckAlways(&st); k >= 0 {
 				w.note(vkey{vAlways, int32(k)}, inst{int32(c.depth + 1), key})
 			}
@@ -308,30 +353,19 @@ func (w *worker) collect(slots []levelSlot, lo, hi uint64) {
 			maxOrd = max(maxOrd, key&ordMask)
 			b := bucketOf((key>>ordBits)-base, recip, nb)
 			w.buckets[b] = append(w.buckets[b], pair{key, s.ref})
+			if wakes != nil {
+				w.wakes[b] = append(w.wakes[b], wakes[i])
+			}
 		}
 		*s = levelSlot{} // leave the table empty for the next pass
+		if wakes != nil {
+			wakes[i] = 0
+		}
 	}
 	w.maxOrd = maxOrd
 	main.count.Add(placed)
 	w.touchSink = acc
 	w.noteScratch()
-}
-
-// placeWakes writes the wake of each new state of a slice of the level
-// table (wakes, the same slice of its wakes) into the word after the
-// state's words in the arena, where expand finds it, and clears the
-// wakes for the next pass. It runs before collect, which clears the
-// slots, and only after a pass that made sleep sets (sleep.go), so that
-// collect's loop stays as it is for the others.
-func (c *checker) placeWakes(slots []levelSlot, wakes []uint32) {
-	for i := range slots {
-		s := &slots[i]
-		if s.fp != 0 {
-			words := c.words(s.ref &^ refFlag)
-			words[len(words)-1] = int64(wakes[i])
-			wakes[i] = 0
-		}
-	}
 }
 
 // collectAhead is how far ahead collect touches the visited set.

@@ -52,6 +52,7 @@ type worker struct {
 	// ranks and their largest transition number, and, when it orders a
 	// bucket, how many states each parent of the bucket's ranks has.
 	buckets [][]pair
+	wakes   [][]uint32 // beside buckets, when the level made sleep sets: each state's wake
 	counts  []int32
 	maxOrd  uint64
 	left    []uint64 // fingerprints collect left to publish to insert
@@ -112,8 +113,7 @@ func (w *worker) run() {
 			id := c.front.base + uint64(r)
 			words, wake := c.frontWords(c.front.refs[r]), allAwake
 			if c.frontWakes {
-				wake = uint32(words[len(words)-1])
-				words = words[:len(words)-1]
+				wake = c.front.wakes[r]
 			}
 			if !w.expand(id, c.front.keys[r], wake, words) {
 				return
@@ -379,9 +379,9 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 // parent key, its flag (refFlag: it breaks an invariant), and where its
 // words are in worker.pendW. In a pass that makes sleep sets (sleep.go),
 // the last of its n words is not the state's: it holds the stacks that
-// must move from it, and goes into the arena with the state's words
-// (where placeWakes later writes what every transition of the level
-// said).
+// must move from it, which fileWaking ORs into its level-table entry.
+// (There, not in a field, so that the passes without sleep sets file
+// entries of 32 bytes.)
 type pendingState struct {
 	fp, pk, flag uint64
 	off, n       int32
@@ -448,8 +448,8 @@ func (w *worker) flush() bool {
 }
 
 // fileWaking is flush's filing loop in a pass that makes sleep sets: it
-// also ORs the stacks that must move from each successor (the word after
-// its state's words) into its level-table entry. A loop of its own, so
+// also ORs the stacks that must move from each successor into its
+// level-table entry. A loop of its own, so
 // that the passes without sleep sets run flush's loop as it was: one
 // condition more in that loop cost every search 0.4 % more instructions
 // (tpc_n5, counter, filter), and a second loop after it, probing again,
@@ -469,7 +469,7 @@ func (w *worker) fileWaking(pend []pendingState) (created int64, ok bool) {
 		if !isNew {
 			continue
 		}
-		ref, ok := next.put(w.pendW[p.off : p.off+p.n])
+		ref, ok := next.put(w.pendW[p.off : p.off+p.n-1])
 		if !ok {
 			c.halt("memory")
 			return created, false
@@ -774,6 +774,9 @@ func (w *worker) noteScratch() {
 	b := int64(cap(w.counts))*4 + w.outMem
 	for _, p := range w.buckets {
 		b += int64(cap(p)) * 16
+	}
+	for _, k := range w.wakes {
+		b += int64(cap(k)) * 4
 	}
 	w.scratch.Store(b)
 }
