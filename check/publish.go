@@ -192,24 +192,19 @@ func (c *checker) orderBucket(b int) {
 		at += cnt
 	}
 	for _, w := range ws {
+		var wakes []uint32
 		if c.nextWakes {
-			wakes := w.wakes[b]
-			for j, pr := range w.buckets[b] {
-				r := (pr.key >> ordBits) - base - first
-				i := counts[r]
-				counts[r]++
-				nx.refs[i] = pr.ref
-				nx.keys[i] = pr.key
-				nx.wakes[i] = wakes[j]
-			}
-			continue
+			wakes = w.wakes[b]
 		}
-		for _, pr := range w.buckets[b] {
+		for j, pr := range w.buckets[b] {
 			r := (pr.key >> ordBits) - base - first
 			i := counts[r]
 			counts[r]++
 			nx.refs[i] = pr.ref
 			nx.keys[i] = pr.key
+			if wakes != nil {
+				nx.wakes[i] = wakes[j]
+			}
 		}
 	}
 	lo, hi := c.starts[b], c.starts[b+1]

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"testing"
@@ -173,16 +174,7 @@ func TestCrossEnginePlaced(t *testing.T) {
 			src = progen.ChanProgram(rt)
 			stats["channels"]++
 		}
-		p, err := compile.Source("rand.deck", []byte(src))
-		if err != nil {
-			rt.Fatalf("does not compile: %v\n%s", err, src)
-		}
-		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
-		pairs := progen.Placement(rt, p)
-		placed, err := compile.Place(p, pairs, mode)
-		if err != nil {
-			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
-		}
+		placed, pairs, mode := drawPlaced(rt, src, modes)
 		if placed.Net != nil {
 			// Now and then a node may crash, or the network split.
 			var crash []string
@@ -277,23 +269,12 @@ func TestProgressReductionRandom(t *testing.T) {
 			stats["folds protected cards"]++
 		}
 		for _, fair := range []Fairness{FairWeak, FairStrong, FairNone} {
-			opt := Options{All: true, Workers: 1, MaxStates: 50000, CheckProgress: true, Fairness: fair, MaxProgressStates: 50000}
-			rep := mustRun(rt, m, opt)
-			opt.NoPOR = true
-			ref := mustRun(rt, m, opt)
-			// A search the state limit stopped after a violation still
-			// checks progress (All), but its violations are those found
-			// so far: the two cannot be compared.
-			if rep.Progress == nil || ref.Progress == nil || ref.Progress.Status == ProgressUnchecked || rep.Progress.Status == ProgressUnchecked ||
-				rep.Incomplete != "" || ref.Incomplete != "" {
+			rep, ref := progressAgrees(rt, m, fair, src)
+			if rep == nil {
 				stats["unchecked"]++
 				continue
 			}
 			stats[rep.Progress.Status]++
-			if rep.Progress.Status != ref.Progress.Status || !slices.Equal(lassoKinds(rep), lassoKinds(ref)) {
-				rt.Fatalf("fairness %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, src,
-					rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
-			}
 			if rep.Progress.States > ref.Progress.States {
 				rt.Fatalf("fairness %s: reduction made more progress states (%d > %d)\n%s", fair, rep.Progress.States, ref.Progress.States, src)
 			}
@@ -336,31 +317,51 @@ func TestProgressPlacedRandom(t *testing.T) {
 			src = progen.ChanProgram(rt)
 			stats["channels"]++
 		}
-		p, err := compile.Source("rand.deck", []byte(src))
-		if err != nil {
-			rt.Fatalf("does not compile: %v\n%s", err, src)
-		}
-		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
-		pairs := progen.Placement(rt, p)
-		placed, err := compile.Place(p, pairs, mode)
-		if err != nil {
-			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
-		}
+		placed, pairs, mode := drawPlaced(rt, src, modes)
 		m := vm.New(placed)
 		fair := []Fairness{FairWeak, FairStrong, FairNone}[rapid.IntRange(0, 2).Draw(rt, "fair")]
-		opt := Options{All: true, Workers: 1, MaxStates: 50000, CheckProgress: true, Fairness: fair, MaxProgressStates: 50000}
-		rep := mustRun(rt, m, opt)
-		opt.NoPOR = true
-		ref := mustRun(rt, m, opt)
-		if rep.Progress == nil || ref.Progress == nil || ref.Progress.Status == ProgressUnchecked || rep.Progress.Status == ProgressUnchecked ||
-			rep.Incomplete != "" || ref.Incomplete != "" {
+		rep, _ := progressAgrees(rt, m, fair, fmt.Sprintf("%s\nplaced %v, network %s", src, pairs, mode))
+		if rep == nil {
 			stats["unchecked"]++
 			return
 		}
 		stats[rep.Progress.Status]++
-		if rep.Progress.Status != ref.Progress.Status || !slices.Equal(lassoKinds(rep), lassoKinds(ref)) {
-			rt.Fatalf("fairness %s, placement %v, %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, pairs, mode, src,
-				rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
-		}
 	})
+}
+
+// progressAgrees checks m's progress under fair with reduction and
+// without, and fails when the verdicts or the kinds of violation differ.
+// It returns both reports, or nils when they cannot be compared: a
+// search the state limit stopped after a violation still checks progress
+// (All), but its violations are those found so far.
+func progressAgrees(rt *rapid.T, m *vm.Machine, fair Fairness, what string) (rep, ref *Report) {
+	opt := Options{All: true, Workers: 1, MaxStates: 50000, CheckProgress: true, Fairness: fair, MaxProgressStates: 50000}
+	rep = mustRun(rt, m, opt)
+	opt.NoPOR = true
+	ref = mustRun(rt, m, opt)
+	if rep.Progress == nil || ref.Progress == nil || ref.Progress.Status == ProgressUnchecked || rep.Progress.Status == ProgressUnchecked ||
+		rep.Incomplete != "" || ref.Incomplete != "" {
+		return nil, nil
+	}
+	if rep.Progress.Status != ref.Progress.Status || !slices.Equal(lassoKinds(rep), lassoKinds(ref)) {
+		rt.Fatalf("fairness %s: reduction changes the progress verdict:\n%s\nwith: %s %v\nwithout: %s %v", fair, what,
+			rep.Progress.Status, kinds(rep), ref.Progress.Status, kinds(ref))
+	}
+	return rep, ref
+}
+
+// drawPlaced compiles src and places it: a placement drawn as ownership
+// allows (progen.Placement) on a network of one of modes.
+func drawPlaced(rt *rapid.T, src string, modes []card.NetMode) (*card.Program, [][2]string, card.NetMode) {
+	p, err := compile.Source("rand.deck", []byte(src))
+	if err != nil {
+		rt.Fatalf("does not compile: %v\n%s", err, src)
+	}
+	mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
+	pairs := progen.Placement(rt, p)
+	placed, err := compile.Place(p, pairs, mode)
+	if err != nil {
+		rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
+	}
+	return placed, pairs, mode
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/deck-lang/deck/card"
-	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/internal/progen"
 	"github.com/deck-lang/deck/vm"
 	"pgregory.net/rapid"
@@ -132,15 +131,7 @@ func TestSleepSetsPlacedRandom(t *testing.T) {
 	modes := []card.NetMode{0, card.Unordered, card.Lossy, card.Unordered | card.Lossy, card.Dup, card.Lossy | card.Dup}
 	rapid.Check(t, func(rt *rapid.T) {
 		src := progen.ChanProgram(rt)
-		p, err := compile.Source("chans.deck", []byte(src))
-		if err != nil {
-			rt.Fatalf("does not compile: %v\n%s", err, src)
-		}
-		mode := modes[rapid.IntRange(0, len(modes)-1).Draw(rt, "mode")]
-		pairs := progen.Placement(rt, p)
-		if p, err = compile.Place(p, pairs, mode); err != nil {
-			rt.Fatalf("placement %v rejected: %v\n%s", pairs, err, src)
-		}
+		p, pairs, mode := drawPlaced(rt, src, modes)
 		rep, full := sleepAgainstFull(rt, vm.New(p), fmt.Sprintf("%s\nplaced %v, network %s", src, pairs, mode))
 		if p.Net != nil {
 			placed++
