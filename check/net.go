@@ -159,8 +159,9 @@ func wordsOf(p *card.Program, byGlobal []bool) []bool {
 	return words
 }
 
-// quietPending reports whether s has a message netMoves would offer
-// expand to deliver alone (into) (so that s is not a state where every move is made).
+// quietPending reports whether s has a value netMoves would return as
+// into, for expand to deliver alone: then s is not a state where every
+// move is made.
 func (c *checker) quietPending(s *vm.State) bool {
 	unordered := c.p.Net.Mode&card.Unordered != 0
 	prev := ^uint32(0)
