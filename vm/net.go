@@ -201,36 +201,42 @@ func (s *State) post(p *card.Program, msg Message) {
 // insert puts a message's words at their canonical place, with its number
 // when the state tracks numbers. The messages are the last words but the
 // output section, so the place is opened by growing W by a message and
-// moving what follows it, without resize's walk of the stack index.
+// moving what follows it, without resize's walk of the stack index: the
+// output first, then, from the last message back, each message that must
+// follow the new one, so that finding the place and opening it are one
+// pass (a message is mostly sent on a link of its own, or after its
+// link's others, and goes at or near the end).
 func (s *State) insert(p *card.Program, rec [MsgWords]int64, tag int32) {
 	at0 := int(s.netStart())
-	n := int(s.W[at0])
-	base := at0 + int(s.hdr)
-	msgs := s.W[base : base+n*MsgWords]
+	w := append(s.W, 0, 0) // room for one more message (MsgWords)
+	n := int(w[at0])
+	w[at0] = int64(n + 1)
+	tail := w[at0+int(s.hdr):]
+	shiftWords(tail[n*MsgWords:], MsgWords) // the output
 	at := n
 	if p.Net.Mode&card.Unordered == 0 {
 		// Grouped by link, in send order within a link: after the last
 		// message of its link.
 		link := linkOf(rec[0])
-		for k := 0; k < n; k++ {
-			if linkOf(msgs[k*MsgWords]) > link {
-				at = k
+		for ; at > 0; at-- {
+			pair := tail[2*at-2 : 2*at+2] // the message before, and the place
+			if linkOf(pair[0]) <= link {
 				break
 			}
+			pair[2], pair[3] = pair[0], pair[1]
 		}
 	} else {
-		for k := 0; k < n; k++ {
-			if less(rec[:], msgs[k*MsgWords:k*MsgWords+MsgWords]) {
-				at = k
+		// Sorted: after every message not greater than it.
+		for ; at > 0; at-- {
+			pair := tail[2*at-2 : 2*at+2]
+			if !less(rec[:], pair[:2]) {
 				break
 			}
+			pair[2], pair[3] = pair[0], pair[1]
 		}
 	}
-	start := base + at*MsgWords
-	w := append(s.W, 0, 0) // room for one more message (MsgWords)
-	shiftWords(w[start:], MsgWords)
-	w[start], w[start+1] = rec[0], rec[1]
-	w[at0]++
+	place := tail[2*at : 2*at+2]
+	place[0], place[1] = rec[0], rec[1]
 	s.W = w
 	if s.Track {
 		s.Tags = append(s.Tags, 0)
@@ -389,6 +395,36 @@ func (m *Machine) MessageMoves(s *State, out []int32, lone []bool) (moves []int3
 	o := len(out)
 	buf := out[:cap(out)]
 	prevLink := ^uint64(0)
+	if mode&(card.Unordered|card.Lossy|card.Dup) == 0 && cut == 0 {
+		// The plain ordered network, most placements' (the loop below
+		// gives the same moves): only the oldest message of each link
+		// can move, by its delivery.
+		for k := 0; k < n; k++ {
+			head := msgs[2*k]
+			link := linkOf(head)
+			if link == prevLink {
+				continue
+			}
+			prevLink = link
+			if kindOf(head) != MsgChan {
+				if signal < 0 {
+					signal = k
+				}
+			} else {
+				a := aOf(head)
+				held, c := w[1+a], int64(caps[a])
+				if c == 0 && held != 0 || c != 0 && held >= c {
+					continue
+				}
+				if held == 0 && c != 0 && into < 0 && lone != nil && lone[a] {
+					into = k
+				}
+			}
+			buf[o], buf[o+1] = MoveDeliver, int32(k)
+			o += 2
+		}
+		return buf[:o], signal, into
+	}
 	for k := 0; k < n; k++ {
 		head := msgs[2*k]
 		link := linkOf(head)
@@ -455,20 +491,24 @@ func (m *Machine) ChanRoom(sh []int64, w int32) bool {
 // The message must be deliverable.
 func (m *Machine) Deliver(s *State, k int, keep bool) {
 	p := m.P
-	msg := decode(s.msgWords(k))
-	sh := s.Shared(p)
-	switch msg.Kind {
+	rec := s.msgWords(k)
+	head := rec[0]
+	a := aOf(head)
+	switch kindOf(head) {
+	case MsgChan:
+		m.deliverChan(s.Shared(p), int32(a), int64(uint64(head)>>32&0xffff), rec[1])
 	case MsgStart:
-		at := s.off[msg.A]
+		at := s.off[a]
 		if pc := s.W[at]; p.Cards[pc].Op == card.Start {
 			s.W[at] = int64(p.Cards[pc].Next)
 		}
 	case MsgDone:
-		s.W[s.off[msg.A]+2] |= 1 << msg.To
-	case MsgNotify, MsgChan:
-		m.DeliverShared(sh, msg)
+		_, to := nodesOf(head)
+		s.W[s.off[a]+2] |= 1 << to
+	case MsgNotify:
+		s.Shared(p)[a] = 1
 	case MsgAck:
-		s.W[s.off[msg.A]+1] = 0
+		s.W[s.off[a]+1] = 0
 	}
 	if !keep {
 		s.removeMsg(k)
@@ -476,7 +516,6 @@ func (m *Machine) Deliver(s *State, k int, keep bool) {
 	}
 	// The copy left in flight may not be duplicated again. On an
 	// unordered network it moves to its sorted place.
-	rec := s.msgWords(k)
 	if p.Net.Mode&card.Unordered == 0 {
 		rec[0] |= dupFlag // it keeps its place in its link's order
 		return
@@ -499,14 +538,19 @@ func (m *Machine) DeliverShared(sh []int64, msg Message) {
 	case MsgNotify:
 		sh[msg.A] = 1
 	case MsgChan:
-		w := int32(msg.A)
-		if m.P.Net.WordCap[w] == 0 {
-			sh[w], sh[w+1] = msg.B, msg.Value
-		} else {
-			n := int32(sh[w])
-			sh[w+1+n] = msg.Value
-			sh[w] = int64(n + 1)
-		}
+		m.deliverChan(sh, int32(msg.A), msg.B, msg.Value)
+	}
+}
+
+// deliverChan puts value v, sent by stack b-1 (on a rendezvous channel;
+// b is 0 otherwise), into the channel element at shared word w.
+func (m *Machine) deliverChan(sh []int64, w int32, b, v int64) {
+	if m.P.Net.WordCap[w] == 0 {
+		sh[w], sh[w+1] = b, v
+	} else {
+		n := int32(sh[w])
+		sh[w+1+n] = v
+		sh[w] = int64(n + 1)
 	}
 }
 
