@@ -6,13 +6,16 @@
 # For every line of bench/beem/sizes.txt (or the names matching the grep
 # PATTERN), on the files bench/beem/gen writes (regenerated into a temporary
 # directory, so any size works): deck check --progress off (reduced, 2
-# workers) and --por off (1 worker); Spin with its partial-order reduction
-# (-DSAFETY) and without (-DSAFETY -DNOREDUCE). Prints a markdown table and
-# writes it, with a CSV, to bench/out/beem.{md,csv}.
+# workers and 1 worker) and --por off (1 worker); Spin with its partial-order
+# reduction (-DSAFETY) and without (-DSAFETY -DNOREDUCE). Prints a markdown
+# table of states and times, and one of speed (states a second per worker),
+# and writes them, with a CSV, to bench/out/beem.{md,csv}.
 #
 # Environment: DECK (a deck binary; default: built from this checkout), SPIN,
 # CC, REPEAT (1: best of N runs), SPIN_DEPTH (1000000), NOPOR_MAX (30000000:
-# --max-states for deck --por off; "-" skips the unreduced deck run).
+# --max-states for deck --por off; "-" skips the unreduced deck run),
+# NOREDUCE ("-" skips Spin -DNOREDUCE), SIZES (bench/beem/sizes.txt; the
+# large sizes, 1 M to 86 M states, are in bench/beem/sizes-large.txt).
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -23,6 +26,8 @@ SPIN=${SPIN:-spin}
 CC=${CC:-gcc}
 SPIN_DEPTH=${SPIN_DEPTH:-1000000}
 NOPOR_MAX=${NOPOR_MAX:-30000000}
+NOREDUCE=${NOREDUCE:-}
+SIZES=${SIZES:-bench/beem/sizes.txt}
 OUT=${OUT:-$ROOT/bench/out}
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
@@ -54,6 +59,8 @@ timed() {
 sec() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
 human() { printf "%s" "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) print "-"; else printf "%.2f", a / b }'; }
+# rate STATES MS WORKERS: states a second per worker, as 1.23M or 456k.
+rate() { awk -v s="$1" -v ms="$2" -v w="$3" 'BEGIN { if (ms < 1 || s == "") { print "-"; exit } r = s / (ms / 1000) / w; if (r >= 1e6) printf "%.2fM", r / 1e6; else printf "%.0fk", r / 1e3 }'; }
 deck_states() { grep -m1 '^  "states":' "$WORK/out" | sed 's/[^0-9]//g'; }
 deck_verdict() { grep -m1 '^  "verdict":' "$WORK/out" | sed 's/.*: *"\([a-z]*\)".*/\1/'; }
 spin_states() { grep -m1 'states, stored' "$WORK/out" | awk '{ printf "%d", $1 }'; }
@@ -61,8 +68,9 @@ spin_errors() { grep -m1 'errors:' "$WORK/out" | sed 's/.*errors: *\([0-9]*\).*/
 
 CSV=$OUT/beem.csv
 MD=$OUT/beem.md
-echo "model,size,deck_verdict,deck_states,deck_ms_w2,deck_nopor_states,deck_nopor_ms,spin_errors,spin_states,spin_build_ms,spin_search_ms,spin_nr_states,spin_nr_search_ms,beem_states" >"$CSV"
+echo "model,size,deck_verdict,deck_states,deck_ms_w2,deck_ms_w1,deck_nopor_states,deck_nopor_ms,spin_errors,spin_states,spin_build_ms,spin_search_ms,spin_nr_states,spin_nr_search_ms,beem_states" >"$CSV"
 ROWS=()
+SPEED=()
 FAIL=0
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date +%s)
@@ -95,6 +103,8 @@ while read -r model rest; do
 	timed "$DECK" check "${dflags[@]}" --workers 2 "$base.deck"
 	dv=$(deck_verdict) ds=$(deck_states) dms=$MS
 	if [ "$dv" != "$want" ]; then FAIL=1; echo "   deck says $dv, expected $want" >&2; fi
+	timed "$DECK" check "${dflags[@]}" --workers 1 "$base.deck"
+	d1ms=$MS
 	dns=- dnms=
 	if [ "$NOPOR_MAX" != - ]; then
 		timed "$DECK" check "${dflags[@]}" --workers 1 --por off --max-states "$NOPOR_MAX" "$base.deck"
@@ -102,7 +112,7 @@ while read -r model rest; do
 		# stopped by --max-states: a lower bound (a deadlock found first still reads "violation")
 		[ "${dns#>}" -ge "$NOPOR_MAX" ] 2>/dev/null && dns=">${dns#>}"
 	fi
-	echo "   deck: $dv, $ds states ($(sec "$dms") s); --por off: $dns ($(sec "${dnms:-0}") s)" >&2
+	echo "   deck: $dv, $ds states ($(sec "$dms") s on 2 workers, $(sec "$d1ms") s on 1); --por off: $dns ($(sec "${dnms:-0}") s)" >&2
 
 	sdir=$WORK/spin/$name
 	mkdir -p "$sdir"
@@ -110,18 +120,22 @@ while read -r model rest; do
 	t0=$(date +%s%N)
 	(cd "$sdir" && "$SPIN" -a model.pml >/dev/null && "$CC" -O2 -DSAFETY -DMEMLIM=16000 -o pan pan.c) || die "building pan for $name failed"
 	sbms=$((($(date +%s%N) - t0) / 1000000))
-	(cd "$sdir" && "$CC" -O2 -DSAFETY -DNOREDUCE -DMEMLIM=16000 -o pannr pan.c) || die "building pannr for $name failed"
 	timed "$sdir/pan" "${pflags[@]}"
 	se=$(spin_errors) ss=$(spin_states) ssms=$MS
 	if grep -q 'max search depth too small' "$WORK/out"; then FAIL=1; echo "   spin: depth limit reached" >&2; fi
-	timed "$sdir/pannr" "${pflags[@]}"
-	snr=$(spin_states) snrms=$MS
+	snr=- snrms=
+	if [ "$NOREDUCE" != - ]; then
+		(cd "$sdir" && "$CC" -O2 -DSAFETY -DNOREDUCE -DMEMLIM=16000 -o pannr pan.c) || die "building pannr for $name failed"
+		timed "$sdir/pannr" "${pflags[@]}"
+		snr=$(spin_states) snrms=$MS
+	fi
 	if [ "$want" = ok ] && [ "$se" != 0 ]; then FAIL=1; echo "   spin reports $se errors" >&2; fi
-	echo "   spin: $ss states (build $(sec "$sbms") s, search $(sec "$ssms") s); NOREDUCE: $snr ($(sec "$snrms") s)" >&2
+	echo "   spin: $ss states (build $(sec "$sbms") s, search $(sec "$ssms") s); NOREDUCE: $snr ($(sec "${snrms:-0}") s)" >&2
 
-	ROWS+=("| $model | $size | $(human "$ds") | $(human "${dns#>}" | sed "s/^/${dns%%[0-9]*}/") | $(human "$ss") | $(human "$snr") | ${beem:--} | $(ratio "$ds" "$snr") | $(sec "$dms") | $(sec "${dnms:-0}") | $(sec $((sbms + ssms))) ($(sec "$ssms")) | $(sec "$snrms") |")
-	echo "$model,$size,$dv,$ds,$dms,$dns,$dnms,$se,$ss,$sbms,$ssms,$snr,$snrms,$beem" >>"$CSV"
-done <bench/beem/sizes.txt
+	ROWS+=("| $model | $size | $(human "$ds") | $(human "${dns#>}" | sed "s/^/${dns%%[0-9]*}/") | $(human "$ss") | $(human "$snr") | ${beem:--} | $(ratio "$ds" "$snr") | $(sec "$dms") | $(sec "${dnms:-0}") | $(sec $((sbms + ssms))) ($(sec "$ssms")) | $(sec "${snrms:-0}") |")
+	SPEED+=("| $model | $size | $(human "$ds") | $(sec "$d1ms") | $(sec "$dms") | $(ratio "$d1ms" "$dms") | $(rate "$ds" "$d1ms" 1) | $(rate "$ds" "$dms" 2) | $(human "$ss") | $(sec "$ssms") | $(rate "$ss" "$ssms" 1) | $(ratio "$((sbms + ssms))" "$dms") |")
+	echo "$model,$size,$dv,$ds,$dms,$d1ms,$dns,$dnms,$se,$ss,$sbms,$ssms,$snr,$snrms,$beem" >>"$CSV"
+done <"$SIZES"
 
 {
 	echo "## BEEM models: deck check vs Spin"
@@ -133,6 +147,12 @@ done <bench/beem/sizes.txt
 	echo "| model | size | deck states | deck --por off | Spin states | Spin -DNOREDUCE | BEEM | deck / Spin NOREDUCE | deck 2w (s) | deck --por off 1w (s) | Spin total (search) (s) | Spin NOREDUCE search (s) |"
 	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	printf '%s\n' "${ROWS[@]}"
+	echo
+	echo "Speed: each tool's states a second per worker. deck's times are the whole process (compiling the model included), reduced, on 1 and 2 workers; Spin's are its search alone (without its build), with its reduction. The last column is Spin's build and search against deck on 2 workers."
+	echo
+	echo "| model | size | deck states | deck 1w (s) | deck 2w (s) | 2w speed-up | deck states/s 1w | deck states/s/worker 2w | Spin states | Spin search (s) | Spin states/s | Spin total / deck 2w |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	printf '%s\n' "${SPEED[@]}"
 	echo
 	echo "Whole run: $(($(date +%s) - START)) s."
 } | tee "$MD"
