@@ -15,7 +15,7 @@
 # CC, REPEAT (1: best of N runs), SPIN_DEPTH (1000000), NOPOR_MAX (30000000:
 # --max-states for deck --por off; "-" skips the unreduced deck run),
 # NOREDUCE ("-" skips Spin -DNOREDUCE), SIZES (bench/beem/sizes.txt; the
-# large sizes, 1 M to 86 M states, are in bench/beem/sizes-large.txt).
+# large sizes, 1 M to 96 M states, are in bench/beem/sizes-large.txt).
 set -uo pipefail
 
 cd "$(dirname "$0")/../.." || exit 2
@@ -57,6 +57,8 @@ timed() {
 	done
 }
 sec() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
+# osec MS: sec, or "-" for a run skipped (MS empty).
+osec() { if [ -z "$1" ]; then printf -- -; else sec "$1"; fi; }
 human() { printf "%s" "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) print "-"; else printf "%.2f", a / b }'; }
 # rate STATES MS WORKERS: states a second per worker, as 1.23M or 456k.
@@ -132,7 +134,7 @@ while read -r model rest; do
 	if [ "$want" = ok ] && [ "$se" != 0 ]; then FAIL=1; echo "   spin reports $se errors" >&2; fi
 	echo "   spin: $ss states (build $(sec "$sbms") s, search $(sec "$ssms") s); NOREDUCE: $snr ($(sec "${snrms:-0}") s)" >&2
 
-	ROWS+=("| $model | $size | $(human "$ds") | $(human "${dns#>}" | sed "s/^/${dns%%[0-9]*}/") | $(human "$ss") | $(human "$snr") | ${beem:--} | $(ratio "$ds" "$snr") | $(sec "$dms") | $(sec "${dnms:-0}") | $(sec $((sbms + ssms))) ($(sec "$ssms")) | $(sec "${snrms:-0}") |")
+	ROWS+=("| $model | $size | $(human "$ds") | $(if [ "$dns" = - ]; then printf -- -; else human "${dns#>}" | sed "s/^/${dns%%[0-9]*}/"; fi) | $(human "$ss") | $(human "$snr") | ${beem:--} | $(ratio "$ds" "$snr") | $(sec "$dms") | $(osec "$dnms") | $(sec $((sbms + ssms))) ($(sec "$ssms")) | $(osec "$snrms") |")
 	SPEED+=("| $model | $size | $(human "$ds") | $(sec "$d1ms") | $(sec "$dms") | $(ratio "$d1ms" "$dms") | $(rate "$ds" "$d1ms" 1) | $(rate "$ds" "$dms" 2) | $(human "$ss") | $(sec "$ssms") | $(rate "$ss" "$ssms" 1) | $(ratio "$((sbms + ssms))" "$dms") |")
 	echo "$model,$size,$dv,$ds,$dms,$d1ms,$dns,$dnms,$se,$ss,$sbms,$ssms,$snr,$snrms,$beem" >>"$CSV"
 done <"$SIZES"
