@@ -2,9 +2,10 @@
 # scale.sh: how much faster two workers reach the verdict than one (issue
 # 14's "2 workers at least 1.8x one"). It builds deck from this checkout
 # (or uses DECK), then runs `deck check --progress off --search bfs` on
-# each model, ROUNDS times, each round four runs back to back: one worker
+# each model, ROUNDS times, each round five runs back to back: one worker
 # pinned to processor 0, one worker pinned to processor 1 (taskset), one
-# worker unpinned and two workers, and prints the times and speed-ups.
+# worker unpinned, two workers, and two one-worker searches at once (two
+# processes), and prints the times and speed-ups.
 #
 #   bench/scale.sh MODEL.deck... [ROUNDS=8, FLAGS= in the environment]
 #   bench/scale.sh bench/models/phil_n6_r3.deck bench/models/counter_n7_r4.deck
@@ -23,6 +24,16 @@
 # speed-up, and 2.0 is perfect. Each round's runs follow each other
 # within seconds, so each round's ratio compares like with like; the
 # script prints the median and the best of the rounds.
+#
+# Why the pair of one-worker searches: it measures what the machine can
+# give two searches that share nothing at that moment. Each takes longer
+# than one alone when the two processors slow each other down (shared
+# caches or memory bandwidth, or the host's other tenants: at 00:27 UTC
+# on 2026-12-02, phil N=6 R=3 took 1.00-1.03 s alone and 1.61-1.68 s as
+# one of two, so the machine could give two searches 1.25 times one
+# search's speed; an hour before, 1.9 times). "capacity" is 2 t1w /
+# tpair, and "2w/cap" two workers' plain speed-up as a share of it:
+# 1.00 means two workers of one search lose nothing to sharing it.
 #
 # FLAGS adds flags to every run: FLAGS=--all for the BEEM models that
 # deadlock (lamport, bakery, msmie), so that the search explores every
@@ -57,7 +68,7 @@ secs() {
 
 for model in "$@"; do
 	echo "$model"
-	printf '  %-6s %8s %8s %8s %8s %9s %9s\n' round cpu0 cpu1 "1w" "2w" "1w/2w" "mean/2w"
+	printf '  %-6s %8s %8s %8s %8s %9s %9s %8s %9s %7s\n' round cpu0 cpu1 "1w" "2w" "1w/2w" "mean/2w" pair capacity "2w/cap"
 	: >"$tmp/rows"
 	for r in $(seq "$rounds"); do
 		# shellcheck disable=SC2206 # FLAGS is a list of words
@@ -66,17 +77,27 @@ for model in "$@"; do
 		t1=$(secs taskset -c 1 "${run[@]}" --workers 1)
 		tu=$(secs "${run[@]}" --workers 1)
 		t2=$(secs "${run[@]}" --workers 2)
-		awk -v r="$r" -v t0="$t0" -v t1="$t1" -v tu="$tu" -v t2="$t2" 'BEGIN {
+		secs "${run[@]}" --workers 1 >"$tmp/pair" &
+		tp=$(secs "${run[@]}" --workers 1)
+		wait
+		tq=$(cat "$tmp/pair")
+		awk -v r="$r" -v t0="$t0" -v t1="$t1" -v tu="$tu" -v t2="$t2" -v tp="$tp" -v tq="$tq" 'BEGIN {
 			mean = 2 / (1 / t0 + 1 / t1)
-			printf "  %-6s %8.3f %8.3f %8.3f %8.3f %8.2fx %8.2fx\n", r, t0, t1, tu, t2, tu / t2, mean / t2
+			pair = (tp + tq) / 2
+			cap = 2 * tu / pair
+			printf "  %-6s %8.3f %8.3f %8.3f %8.3f %8.2fx %8.2fx %8.3f %8.2fx %7.2f\n", r, t0, t1, tu, t2, tu / t2, mean / t2, pair, cap, tu / t2 / cap
 		}' | tee -a "$tmp/rows"
 	done
-	for col in 6 7; do
+	for col in 6 7 9 10; do
 		awk -v c="$col" '{ sub(/x$/, "", $c); print $c }' "$tmp/rows" | sort -n >"$tmp/col$col"
 	done
 	stats() { awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[NR] }' "$1"; }
 	read -r m6 b6 <<<"$(stats "$tmp/col6")"
 	read -r m7 b7 <<<"$(stats "$tmp/col7")"
+	read -r m9 b9 <<<"$(stats "$tmp/col9")"
+	read -r m10 b10 <<<"$(stats "$tmp/col10")"
 	echo "  two workers / one unpinned worker: median ${m6}x, best ${b6}x"
 	echo "  two workers / one worker on the mean processor: median ${m7}x, best ${b7}x"
+	echo "  what the machine gave two separate searches: median ${m9}x, best ${b9}x"
+	echo "  two workers' speed-up / that: median ${m10}, best ${b10}"
 done
