@@ -117,10 +117,12 @@ func (m Message) words() [MsgWords]int64 {
 // does (linkOf): messages sort by it.
 func Link(from, to int32) uint32 { return uint32(from)<<6 | uint32(to) }
 
-// linkOf, kindOf, aOf and nodesOf read a message's head (its first word).
+// linkOf, kindOf, aOf, bOf and nodesOf read a message's head (its first
+// word).
 func linkOf(head int64) uint64  { return uint64(head) >> 52 }
 func kindOf(head int64) MsgKind { return MsgKind(uint64(head) >> 49 & 7) }
 func aOf(head int64) int64      { return int64(uint64(head) & 0xffffffff) }
+func bOf(head int64) int64      { return int64(uint64(head) >> 32 & 0xffff) }
 func nodesOf(head int64) (int32, int32) {
 	return int32(uint64(head) >> 58), int32(uint64(head) >> 52 & 63)
 }
@@ -128,7 +130,7 @@ func nodesOf(head int64) (int32, int32) {
 func decode(w []int64) Message {
 	return Message{
 		Kind: kindOf(w[0]), From: int32(uint64(w[0]) >> 58), To: int32(uint64(w[0]) >> 52 & 63),
-		A: aOf(w[0]), Value: w[1], B: int64(uint64(w[0]) >> 32 & 0xffff),
+		A: aOf(w[0]), Value: w[1], B: bOf(w[0]),
 	}
 }
 
@@ -412,8 +414,8 @@ func (m *Machine) MessageMoves(s *State, out []int32, lone []bool) (moves []int3
 				}
 			} else {
 				a := aOf(head)
-				held, c := w[1+a], int64(caps[a])
-				if c == 0 && held != 0 || c != 0 && held >= c {
+				held, c := w[1+a], caps[a]
+				if !hasRoom(held, c) {
 					continue
 				}
 				if held == 0 && c != 0 && into < 0 && lone != nil && lone[a] {
@@ -442,14 +444,10 @@ func (m *Machine) MessageMoves(s *State, out []int32, lone []bool) (moves []int3
 		}
 		if deliverable && kind == MsgChan {
 			a := aOf(head)
-			held := w[1+a]
-			if c := caps[a]; c == 0 {
-				deliverable = held == 0
-			} else {
-				deliverable = held < int64(c)
-				if deliverable && held == 0 && into < 0 && lone != nil && lone[a] {
-					into = k
-				}
+			held, c := w[1+a], caps[a]
+			deliverable = hasRoom(held, c)
+			if deliverable && held == 0 && c != 0 && into < 0 && lone != nil && lone[a] {
+				into = k
 			}
 		}
 		if deliverable {
@@ -481,10 +479,17 @@ func (m *Machine) chanRoom(s *State, w int32) bool { return m.ChanRoom(s.Shared(
 // ChanRoom reports whether the channel element at word w of shared memory
 // sh has room for a value from the network.
 func (m *Machine) ChanRoom(sh []int64, w int32) bool {
-	if c := m.P.Net.WordCap[w]; c > 0 {
-		return sh[w] < int64(c)
+	return hasRoom(sh[w], m.P.Net.WordCap[w])
+}
+
+// hasRoom reports whether a channel element whose first word is held, in
+// a channel of buffer size c, has room for one more value: fewer than c
+// values buffered, or on a rendezvous channel (c = 0) no offer waiting.
+func hasRoom(held int64, c int32) bool {
+	if c == 0 {
+		return held == 0
 	}
-	return sh[w] == 0
+	return held < int64(c)
 }
 
 // Deliver delivers message k; with keep (a duplicate) it stays in flight.
@@ -496,7 +501,7 @@ func (m *Machine) Deliver(s *State, k int, keep bool) {
 	a := aOf(head)
 	switch kindOf(head) {
 	case MsgChan:
-		m.deliverChan(s.Shared(p), int32(a), int64(uint64(head)>>32&0xffff), rec[1])
+		m.deliverChan(s.Shared(p), int32(a), bOf(head), rec[1])
 	case MsgStart:
 		at := s.off[a]
 		if pc := s.W[at]; p.Cards[pc].Op == card.Start {
