@@ -311,9 +311,23 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("schedule %s", v.Schedule.String())
 		}
 	}
+	// Outcomes that differ only in their printed lines: the search keeps
+	// a digest of the lines, the report the lines themselves.
+	printed := mustCompile(t, "printed.deck", `
+proc a() { print "a" }
+proc b() { print "b" }
+proc main() { spawn a(); spawn b() }
+`)
+	rep := mustRun(t, printed, Options{Deterministic: true})
+	if rep.Verdict != VerdictViolation || len(rep.Violations) != 1 || rep.Violations[0].Violation.Kind != KindOutcome {
+		t.Fatalf("printed lines: verdict %s, violations %+v", rep.Verdict, rep.Violations)
+	}
+	if want := `the result depends on the shuffle: print="a" print="b" and print="b" print="a"`; rep.Violations[0].Violation.Message != want {
+		t.Errorf("message %q, want %q", rep.Violations[0].Violation.Message, want)
+	}
 	// A program with one outcome is deterministic.
 	one := mustCompile(t, "one.deck", strings.Replace(lostUpdate, "x++", "atomic { x++ }", 1))
-	rep := mustRun(t, one, Options{Deterministic: true})
+	rep = mustRun(t, one, Options{Deterministic: true})
 	if rep.Verdict != VerdictOK || len(rep.Outcomes) != 1 {
 		t.Fatalf("verdict %s, outcomes %d", rep.Verdict, len(rep.Outcomes))
 	}

@@ -212,24 +212,26 @@ func (c *checker) report() (*Report, error) {
 		add(at, ce)
 	}
 	if c.opt.Deterministic && len(outs) > 1 {
-		first, second := outs[0], outs[1]
+		// The outcomes' keys in full: outs' keys hold a digest of the
+		// printed lines (the search's), rep.Outcomes' the lines.
+		first, second := rep.Outcomes[0].Key, rep.Outcomes[1].Key
 		ce := Counterexample{
 			Violation: &trace.Violation{
 				Kind:    KindOutcome,
-				Message: fmt.Sprintf("the result depends on the shuffle: %s and %s", first.key, second.key),
+				Message: fmt.Sprintf("the result depends on the shuffle: %s and %s", first, second),
 				Pos:     c.p.File,
 			},
 			Schedule: rep.Outcomes[1].Schedule,
 		}
 		res, err := deal.Run(c.m, deal.Options{Replay: &ce.Schedule, Steps: true})
 		if err != nil {
-			return nil, internalError("the schedule of outcome %q does not replay: %v", second.key, err)
+			return nil, internalError("the schedule of outcome %q does not replay: %v", second, err)
 		}
-		if res.Violation != nil || c.m.Outcome(res.Final).Key() != second.key {
-			return nil, internalError("the schedule of outcome %q replays differently", second.key)
+		if res.Violation != nil || c.m.Outcome(res.Final).Key() != second {
+			return nil, internalError("the schedule of outcome %q replays differently", second)
 		}
 		ce.Steps = res.Steps
-		add(second.r.at, ce)
+		add(outs[1].r.at, ce)
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].at.less(cands[j].at) })
 	if !c.opt.All && len(cands) > 1 {
