@@ -221,6 +221,30 @@ proc main() {
 }
 `
 
+// pingPong: stacks on nodes A and B send each other a message a round,
+// forever: the lasso's cycle delivers messages it sent itself, which
+// every pass numbers anew.
+const pingPong = `chan c(1)
+chan d(1)
+place pa on A
+place pb on B
+proc pa() { while true { send c, 1; let v = recv d } }
+proc pb() { while true { let v = recv c; send d, 2 } }
+proc main() { spawn pa(); spawn pb() }
+`
+
+// tokenRing: two messages circle between A and B forever, so that the
+// cycle delivers a message sent before it started, and ends with one it
+// sent still in flight.
+const tokenRing = `chan c(2)
+chan d(2)
+place pa on A
+place pb on B
+proc pa() { send c, 1; send c, 1; while true { let v = recv d; send c, 1 } }
+proc pb() { while true { let v = recv c; send d, 2 } }
+proc main() { spawn pa(); spawn pb() }
+`
+
 // TestProgressPlaced: progress of programs placed on nodes, where the
 // network's deliveries are moves (and links are owed fairness).
 func TestProgressPlaced(t *testing.T) {
@@ -234,6 +258,8 @@ func TestProgressPlaced(t *testing.T) {
 		{"poll-weak", pollRemote, FairWeak, "", false},
 		{"poll-strong", pollRemote, FairStrong, "", false},
 		{"poll-none", pollRemote, FairNone, KindLivelock, false}, // the start message never arrives
+		{"ping-pong", pingPong, FairWeak, KindLivelock, true},
+		{"token-ring", tokenRing, FairWeak, KindLivelock, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -167,6 +167,13 @@ type dealer struct {
 	// (without output) at the start of its first pass.
 	loopStart, loopLen int
 	loopSnap           []int64
+	// A cycle names the messages it delivers, drops or copies by their
+	// numbers in its first pass; every pass sends new ones. loopTags and
+	// loopSent are the numbers of the messages in flight (in the state's
+	// order) and the count sent, at the first pass's start; passTags and
+	// passSent the same at the start of the pass under way (cycleTag).
+	loopTags, passTags []int32
+	loopSent, passSent int32
 
 	// watch follows the program's eventually and leadsto properties (nil
 	// when it has none); passMark and curMark are its marks at the last
@@ -925,8 +932,10 @@ func (d *dealer) loopCheck(t int) {
 		d.passMark, d.curMark = d.curMark, d.watch.Mark()
 	}
 	w := d.s.W[:d.s.OutputStart()]
+	d.passTags, d.passSent = append(d.passTags[:0], d.s.Tags...), d.s.Sent
 	if t == d.loopStart {
 		d.loopSnap = append(d.loopSnap[:0], w...)
+		d.loopTags, d.loopSent = append(d.loopTags[:0], d.s.Tags...), d.s.Sent
 		return
 	}
 	d.res.CycleRuns++
@@ -1029,6 +1038,9 @@ func (d *dealer) replayNet(t int, mv trace.Move) error {
 	if d.p.Net == nil {
 		return &ReplayError{Tick: t, Msg: fmt.Sprintf("cannot %s message %d: the program is not placed on nodes (use the same --place as the run that printed the schedule)", what, mv.Choice)}
 	}
+	if d.loopLen > 0 && t >= d.loopStart+d.loopLen {
+		mv.Choice = d.cycleTag(mv.Choice)
+	}
 	k := s.FindMsg(mv.Choice)
 	if k < 0 {
 		if mv.Choice > s.Sent {
@@ -1052,6 +1064,22 @@ func (d *dealer) replayNet(t int, mv trace.Move) error {
 	}
 	d.netStep(netMove{mv.Stack, k})
 	return nil
+}
+
+// cycleTag returns the number, in the pass of a cycle under way, of the
+// message the cycle's text numbers tag (its number in the first pass).
+// The passes start in the same state (loopCheck), so a message that was
+// in flight when the first pass began has its counterpart at the same
+// place in the state when this one began; one that the first pass sent
+// as its j-th message, this pass's j-th message.
+func (d *dealer) cycleTag(tag int32) int32 {
+	if i := slices.Index(d.loopTags, tag); i >= 0 && i < len(d.passTags) {
+		return d.passTags[i]
+	}
+	if tag > d.loopSent {
+		return d.passSent + tag - d.loopSent
+	}
+	return tag
 }
 
 // replayFault makes the node fault mv of tick t, after checking that the
