@@ -129,6 +129,11 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 	nodeOf := func(pc int) int32 { return net.ProcNode[q.Cards[pc].Proc] }
 
 	var errs syntax.ErrorList
+	// A procedure that is only ever called is not a stack: its calls
+	// run its cards in the caller's stack (the compiler puts them there),
+	// on the caller's node. Its own cards never run, so they say nothing
+	// about who uses what.
+	stack := stackProcs(&q)
 	// Ownership: who uses each global, from which node.
 	type use struct {
 		node int32
@@ -151,7 +156,7 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 	}
 	for pc := range q.Cards {
 		c := &q.Cards[pc]
-		if c.Op == card.Done {
+		if c.Op == card.Done || !stack[c.Proc] {
 			continue
 		}
 		n := nodeOf(pc)
@@ -212,7 +217,7 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 			net.GlobalNode[g] = recvNode[g].node
 		}
 	}
-	if err := placeSelects(&q, nodes, describe); err != nil {
+	if err := placeSelects(&q, nodes, stack, describe); err != nil {
 		return nil, err
 	}
 
@@ -387,4 +392,21 @@ func Faults(p *card.Program, crash []string, partitions int) error {
 	}
 	p.Net.Partitions = int32(partitions)
 	return nil
+}
+
+// stackProcs reports, for each procedure of p, whether a stack may run
+// it: main, and every procedure a card of such a stack spawns.
+func stackProcs(p *card.Program) []bool {
+	stack := make([]bool, len(p.Procs))
+	stack[p.Main] = true
+	for more := true; more; {
+		more = false
+		for pc := range p.Cards {
+			if c := &p.Cards[pc]; c.Op == card.Spawn && stack[c.Proc] && !stack[c.A] {
+				stack[c.A] = true
+				more = true
+			}
+		}
+	}
+	return stack
 }

@@ -146,10 +146,13 @@ func (pc *procCompiler) selectDst(id *syntax.Ident) (int32, bool) {
 // placeSelects refuses a select on a channel that lives on another node
 // (a channel lives on the node of its receivers): a select tests and takes
 // its cases in one step, which needs the channels in its own node's memory.
-func placeSelects(q *card.Program, nodes []string, describe func(pc int) string) error {
+func placeSelects(q *card.Program, nodes []string, stack []bool, describe func(pc int) string) error {
 	var errs syntax.ErrorList
 	for pc := range q.Cards {
 		c := &q.Cards[pc]
+		if !stack[c.Proc] {
+			continue // a procedure only called: its cards never run as they are
+		}
 		n := q.Net.ProcNode[c.Proc]
 		for _, sc := range card.SelectCases(q, c) {
 			if sc.Kind == card.CaseTimeout || q.Net.GlobalNode[sc.Obj] == n {
