@@ -27,17 +27,31 @@ func addPlaceFlags(fs *flag.FlagSet) *placeFlags {
 }
 
 // args repeats the placement flags the user gave, for replay hints:
-// " --place worker=Y --net lossy", or "".
+// " --place worker=Y --net lossy", or "". The values are written
+// as deck writes them, without the spaces a user may have put after the
+// commas, so that the hint is one word a flag and pastes into a shell.
 func (pf *placeFlags) args() string {
 	s := ""
 	if pf.place != "" {
-		s += " --place " + pf.place
+		pairs, err := compile.ParsePlacement(pf.place)
+		if err != nil { // (apply refused it already)
+			return ""
+		}
+		var items []string
+		for _, pr := range pairs {
+			items = append(items, pr[0]+"="+pr[1])
+		}
+		s += " --place " + strings.Join(items, ",")
 	}
-	if pf.net != "" && pf.net != "ordered" {
-		s += " --net " + pf.net
+	if mode, err := card.ParseNetMode(pf.net); err == nil && mode != 0 {
+		s += " --net " + strings.TrimPrefix(mode.String(), "ordered,") // ordered is the default
 	}
 	if pf.crash != "" {
-		s += " --crash " + pf.crash
+		var nodes []string
+		for _, n := range strings.Split(pf.crash, ",") {
+			nodes = append(nodes, strings.TrimSpace(n))
+		}
+		s += " --crash " + strings.Join(nodes, ",")
 	}
 	if pf.partitions != 0 {
 		s += fmt.Sprintf(" --partitions %d", pf.partitions)
