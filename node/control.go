@@ -54,6 +54,9 @@ type nodeReport struct {
 	// Away: stacks this node spawned on other nodes and has not heard
 	// finish, by node (for the report when a node dies).
 	Away map[int32][]string `json:"away,omitempty"`
+	// Names: the name of every stack this node ran or spawned, by handle,
+	// for the handles the run's printed lines hold.
+	Names map[int64]string `json:"names,omitempty"`
 }
 
 // logEvent is one event of a node's recording: a card a stack took (H is

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -475,6 +476,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		defer func() { res.Stopped += c.whatDied(res.Stopped, reports) }()
 	}
 	var prints []printRec
+	names := map[int64]string{} // every stack's name, by handle
 	vars := map[int32][]int64{}
 	logs := make([][]logEvent, len(reports))
 	for n, rep := range reports {
@@ -492,6 +494,9 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			vars[g] = v
 		}
 		prints = append(prints, rep.Prints...)
+		for h, name := range rep.Names {
+			names[h] = name
+		}
 		logs[n] = rep.Log
 		for _, st := range rep.Stacks {
 			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Waits: st.Waits, Cards: st.Cards})
@@ -528,11 +533,18 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		}
 		res.Outcome.Vars = append(res.Outcome.Vars, v)
 	}
+	var kept [][]int64 // the print records printed, for replay
 	for _, pr := range prints {
 		if len(pr.Rec) == 0 || pr.Rec[0] < 0 || int(pr.Rec[0]) >= len(p.Prints) {
 			continue
 		}
-		line, _ := c.m.FormatRecord(nil, pr.Rec)
+		kept = append(kept, pr.Rec)
+		line, _ := c.m.FormatRecordNamed(pr.Rec, func(h int64) string {
+			if name, ok := names[h]; ok {
+				return name
+			}
+			return "#" + strconv.FormatInt(h, 10)
+		})
 		res.Outcome.Output = append(res.Outcome.Output, line)
 	}
 	if res.Violation == nil && res.Stopped == "" && len(p.Always) > 0 {
@@ -560,7 +572,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	}
 	defer func() {
 		if c.opt.Record {
-			c.replay(logs, res)
+			c.replay(logs, kept, res)
 		}
 	}()
 	if res.Violation == nil && res.Stopped == "" {
@@ -578,8 +590,14 @@ func (c *coord) gather(id uint64, res *RunResult) {
 
 // replay merges the run's recordings into a schedule and checks that the
 // simulator, dealing it, ends as the real run did.
-func (c *coord) replay(logs [][]logEvent, res *RunResult) {
-	sch, err := merge(c.p, logs, res.Violation != nil && res.Violation.Kind == "deadlock")
+//
+// prints are the run's print records, in the order of its output. A real
+// stack's handle is not its number in the simulator (handleOf), so the
+// run's end is compared in the simulator's terms: every handle in a
+// variable or a printed line as the stack the merge matched it with.
+func (c *coord) replay(logs [][]logEvent, prints [][]int64, res *RunResult) {
+	simOf := map[int64]int{}
+	sch, err := merge(c.p, logs, res.Violation != nil && res.Violation.Kind == "deadlock", simOf)
 	res.Schedule = sch
 	if err != nil {
 		res.ReplayNote = err.Error()
@@ -610,7 +628,7 @@ func (c *coord) replay(logs [][]logEvent, res *RunResult) {
 		}
 	default:
 		got := c.m.Outcome(d.Final).Key()
-		res.Replayed = d.Violation == nil && got == res.Outcome.Key()
+		res.Replayed = d.Violation == nil && got == c.simOutcome(res.Outcome, prints, simOf, d.Final).Key()
 		if !res.Replayed {
 			res.ReplayNote = fmt.Sprintf("the replay ends in %q, the run in %q", got, res.Outcome.Key())
 			if d.Violation != nil {
@@ -618,6 +636,38 @@ func (c *coord) replay(logs [][]logEvent, res *RunResult) {
 			}
 		}
 	}
+}
+
+// simOutcome is the run's end o as the simulator would write it: each
+// handle (in a variable, or in the printed lines, whose records prints
+// are) replaced by the number of the stack simOf matched it with, named
+// as in final, the simulator's state at the end of the replay.
+func (c *coord) simOutcome(o vm.Outcome, prints [][]int64, simOf map[int64]int, final *vm.State) vm.Outcome {
+	sim := func(h int64) int64 {
+		if i, ok := simOf[h]; ok {
+			return int64(i)
+		}
+		return h
+	}
+	out := vm.Outcome{Output: []string{}}
+	for _, v := range o.Vars {
+		if v.Type == card.THandle {
+			vals := make([]int64, len(v.Values))
+			for k, h := range v.Values {
+				vals[k] = h
+				if h != card.NoStack {
+					vals[k] = sim(h)
+				}
+			}
+			v.Values = vals
+		}
+		out.Vars = append(out.Vars, v)
+	}
+	for _, rec := range prints {
+		line, _ := c.m.FormatRecordNamed(rec, func(h int64) string { return c.m.FormatValue(final, card.THandle, sim(h)) })
+		out.Output = append(out.Output, line)
+	}
+	return out
 }
 
 // whatDied says, as far as the other nodes know, what a node that died

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,6 +210,35 @@ func TestNodeDies(t *testing.T) {
 		if syscall.Kill(pid, 0) == nil {
 			t.Errorf("process %d still runs", pid)
 		}
+	}
+}
+
+// TestHandlesNamed: a real run names the stacks whose handles it prints
+// (worker#home.1, not the handle's number), and its recording replays to
+// the same end, handles in variables and printed lines included.
+func TestHandlesNamed(t *testing.T) {
+	const src = `var h
+proc w() { }
+proc v() { }
+proc main() {
+    h = spawn w()
+    let g = spawn v()
+    print "remote", h, "local", g
+    join h
+    join g
+}
+`
+	p := placed(t, src, "w=Y", 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "w=Y", write(t, src)}, Seed: 1, Timeout: 20 * time.Second, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if want := []string{"remote w#home.1 local v#home.2"}; !slices.Equal(r.Outcome.Output, want) {
+		t.Errorf("printed %q, want %q", r.Outcome.Output, want)
+	}
+	if !r.Replayed {
+		t.Errorf("the recording does not replay: %s", r.ReplayNote)
 	}
 }
 

@@ -26,7 +26,10 @@ import (
 // whose counterexamples end the same way) calls a state a deadlock only
 // once no message can still be dropped, since on an ordered link a drop
 // may let the message behind it through.
-func merge(p *card.Program, logs [][]logEvent, deadlocked bool) (*trace.Schedule, error) {
+//
+// simOf, filled as the merge goes, gives each real stack's handle its
+// number in the simulator.
+func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]int) (*trace.Schedule, error) {
 	type ev struct {
 		node int32
 		idx  int
@@ -52,7 +55,7 @@ func merge(p *card.Program, logs [][]logEvent, deadlocked bool) (*trace.Schedule
 	s := m.Init()
 	s.Track = true
 	mainNode := p.Net.ProcNode[p.Main]
-	simOf := map[int64]int{handleOf(0, mainNode, mainNode): 0}
+	simOf[handleOf(0, mainNode, mainNode)] = 0
 	tagOf := map[[3]uint64]int32{}
 	twice := map[int32]bool{}
 	var lost []int32

@@ -591,7 +591,12 @@ func (r *rt) report(run uint64) {
 	p := r.p
 	rep := &nodeReport{Vars: map[int32][]int64{}, Prints: r.prints, Cards: r.cards, Sent: r.sent, Recv: r.recv,
 		Faults: r.faults, Lat: r.lat, Links: map[int32][2]int64{}, Log: r.log}
+	rep.Names = map[int64]string{}
+	for h, name := range r.away {
+		rep.Names[h] = name
+	}
 	for _, st := range r.stacks {
+		rep.Names[st.h] = st.name
 		sr := stackReport{Name: st.name, Proc: st.proc, PC: st.pc, Finished: st.finished, Cards: st.cards}
 		if !st.finished {
 			sr.Waits = p.Labels[st.pc]

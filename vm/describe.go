@@ -68,6 +68,13 @@ func (m *Machine) OutputLines(s *State) []string {
 // index, then its values) and returns the words it took. s names stacks
 // for handles, and may be nil.
 func (m *Machine) FormatRecord(s *State, rec []int64) (string, int) {
+	return m.FormatRecordNamed(rec, func(v int64) string { return m.FormatValue(s, card.THandle, v) })
+}
+
+// FormatRecordNamed renders an output record as FormatRecord does, with
+// handles named by handle (the real runtime on nodes, whose handles are
+// not stack numbers, names them itself).
+func (m *Machine) FormatRecordNamed(rec []int64, handle func(v int64) string) (string, int) {
 	args := m.P.Prints[rec[0]]
 	at := 1
 	var b strings.Builder
@@ -79,7 +86,11 @@ func (m *Machine) FormatRecord(s *State, rec []int64) (string, int) {
 			b.WriteString(a.Str)
 			continue
 		}
-		b.WriteString(m.FormatValue(s, a.Type, rec[at]))
+		if a.Type == card.THandle && rec[at] != card.NoStack {
+			b.WriteString(handle(rec[at]))
+		} else {
+			b.WriteString(m.FormatValue(nil, a.Type, rec[at]))
+		}
 		at++
 	}
 	return b.String(), at
