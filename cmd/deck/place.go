@@ -27,8 +27,8 @@ func addPlaceFlags(fs *flag.FlagSet) *placeFlags {
 }
 
 // args repeats the placement flags the user gave, for replay hints:
-// " --place worker=Y --net lossy", or "". The values are written
-// as deck writes them, without the spaces a user may have put after the
+// " --place worker=Y --net lossy", or "". The values are written as the
+// user wrote them, without the spaces a user may have put around the
 // commas, so that the hint is one word a flag and pastes into a shell.
 func (pf *placeFlags) args() string {
 	s := ""
@@ -43,20 +43,26 @@ func (pf *placeFlags) args() string {
 		}
 		s += " --place " + strings.Join(items, ",")
 	}
-	if mode, err := card.ParseNetMode(pf.net); err == nil && mode != 0 {
-		s += " --net " + strings.TrimPrefix(mode.String(), "ordered,") // ordered is the default
+	if pf.net != "" && pf.net != "ordered" {
+		s += " --net " + noSpaces(pf.net)
 	}
 	if pf.crash != "" {
-		var nodes []string
-		for _, n := range strings.Split(pf.crash, ",") {
-			nodes = append(nodes, strings.TrimSpace(n))
-		}
-		s += " --crash " + strings.Join(nodes, ",")
+		s += " --crash " + noSpaces(pf.crash)
 	}
 	if pf.partitions != 0 {
 		s += fmt.Sprintf(" --partitions %d", pf.partitions)
 	}
 	return s
+}
+
+// noSpaces writes a comma-separated flag value without the spaces around
+// its items: "ordered, lossy" as "ordered,lossy".
+func noSpaces(v string) string {
+	items := strings.Split(v, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	return strings.Join(items, ",")
 }
 
 // apply places prog as the flags and the file's place declarations say.
