@@ -106,6 +106,41 @@ type Result struct {
 	Forever   bool
 }
 
+// ReplayCPUs returns the processors a replay of sch deals on: the most
+// stack moves of one tick, or, for a program placed on nodes, the most
+// moves of one node's stacks in one tick, since each node has that many
+// processors of its own (a run of one processor a node has ticks where
+// two nodes move at once). At least 1.
+func ReplayCPUs(m *vm.Machine, sch *trace.Schedule) int {
+	total := 1
+	for t := 0; t < sch.NumTicks(); t++ {
+		n := 0
+		for _, mv := range sch.Tick(t) {
+			if !mv.IsNet() {
+				n++
+			}
+		}
+		total = max(total, n)
+	}
+	if m.P.Net == nil || total == 1 {
+		return total
+	}
+	// Which node a move's stack is on shows only as the run goes: deal
+	// it with room for all, and see which of its node's processors each
+	// move took (node*CPUs + k).
+	res, _ := Run(m, Options{Replay: sch, CPUs: total})
+	if res == nil {
+		return total
+	}
+	need := 1
+	for i, mv := range res.Schedule.Moves {
+		if !mv.IsNet() && i < len(res.CPUs) {
+			need = max(need, int(res.CPUs[i])%total+1)
+		}
+	}
+	return need
+}
+
 // CyclePasses is how many times a replay plays a schedule's cycle.
 const CyclePasses = 3
 

@@ -164,18 +164,11 @@ func cmdRun(e *env, args []string) int {
 			return exitUsage
 		}
 		opt.Replay = sch
-		opt.CPUs = 1
-		for t := 0; t < sch.NumTicks(); t++ {
-			n := 0
-			for _, mv := range sch.Tick(t) {
-				if !mv.IsNet() {
-					n++
-				}
-			}
-			opt.CPUs = max(opt.CPUs, n)
-		}
 	}
 	m := vm.New(prog)
+	if opt.Replay != nil {
+		opt.CPUs = deal.ReplayCPUs(m, opt.Replay)
+	}
 	if o.runs > 0 {
 		return runManyDealt(e, m, opt, o, file+o.pf.args())
 	}
