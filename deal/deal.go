@@ -765,6 +765,7 @@ func (d *dealer) fault(must bool) bool {
 // faultStep makes a node fault happen and records it.
 func (d *dealer) faultStep(mv netMove) {
 	m, s := d.m, d.s
+	lost := len(s.Lost)
 	switch mv.kind {
 	case trace.NetCrash:
 		m.Crash(s, int32(mv.k))
@@ -777,7 +778,7 @@ func (d *dealer) faultStep(mv netMove) {
 	d.tick = append(d.tick, trace.Move{Stack: mv.kind, Choice: int32(mv.k)})
 	d.tickCPU = append(d.tickCPU, uint16(len(d.cpu)))
 	if d.opt.Steps && (d.opt.MaxSteps == 0 || len(d.res.Steps) < d.opt.MaxSteps) {
-		d.res.Steps = append(d.res.Steps, trace.RecordFault(m, mv.kind, int64(mv.k), d.res.Ticks))
+		d.res.Steps = append(d.res.Steps, trace.RecordFault(m, s, s.Lost[lost:], mv.kind, int64(mv.k), d.res.Ticks))
 	} else if d.opt.Steps {
 		d.res.StepsCut = true
 	}

@@ -168,13 +168,13 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 					st = trace.RecordNet(m, before, s, mv.Stack, j, int64(t))
 				case trace.NetCrash:
 					m.Crash(s, mv.Choice)
-					st = trace.RecordFault(m, mv.Stack, int64(mv.Choice), int64(t))
+					st = trace.RecordFault(m, s, s.Lost[len(before.Lost):], mv.Stack, int64(mv.Choice), int64(t))
 				case trace.NetSplit:
 					m.Split(s, uint64(mv.Choice))
-					st = trace.RecordFault(m, mv.Stack, int64(mv.Choice), int64(t))
+					st = trace.RecordFault(m, s, s.Lost[len(before.Lost):], mv.Stack, int64(mv.Choice), int64(t))
 				case trace.NetHeal:
 					m.Heal(s)
-					st = trace.RecordFault(m, mv.Stack, 0, int64(t))
+					st = trace.RecordFault(m, s, nil, mv.Stack, 0, int64(t))
 				}
 				st.CPU = len(r.CPURows) - 1
 			} else {

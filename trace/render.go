@@ -3,6 +3,7 @@ package trace
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/deck-lang/deck/card"
 	"io"
 	"slices"
 	"strconv"
@@ -185,6 +186,12 @@ func Progress(w io.Writer, m *vm.Machine, s *vm.State, taken []int64) {
 			if r := m.WaitReason(s, i); r != "" {
 				where = "blocked: " + r
 			}
+			if p.Net != nil && m.StackDown(s, i) {
+				where = fmt.Sprintf("stopped at card %s: %s crashed", p.Numbers[pc], m.NodeName(m.StackNode(s, i)))
+				if p.Cards[pc].Op == card.Start {
+					where = fmt.Sprintf("stopped before it started: %s crashed", m.NodeName(m.StackNode(s, i)))
+				}
+			}
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%d card%s\t%s\n", m.StackName(s, i), bar, n, Plural(int(n)), where)
 	}
@@ -338,6 +345,9 @@ func Effects(st Step) string {
 	for _, m := range st.Sent {
 		parts = append(parts, "sent "+m.String())
 	}
+	for _, m := range st.Lost {
+		parts = append(parts, "lost "+m.String())
+	}
 	if st.Failed {
 		parts = append(parts, "FAILED")
 	}
@@ -369,6 +379,7 @@ type StepJSON struct {
 	// "network"), what the network did ("deliver", "drop", "duplicate")
 	// and to which message.
 	Sent []MsgJSON `json:"sent,omitempty"`
+	Lost []MsgJSON `json:"lost,omitempty"` // in flight, lost by a crash or a split
 	Net  string    `json:"net,omitempty"`
 	Msg  *MsgJSON  `json:"message,omitempty"`
 }
@@ -379,9 +390,12 @@ type MsgJSON struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	What string `json:"what"`
+	Lost string `json:"lost,omitempty"` // a message a fault lost as it was sent: why
 }
 
-func msgJSON(e MsgEvent) MsgJSON { return MsgJSON{N: e.N, From: e.From, To: e.To, What: e.What} }
+func msgJSON(e MsgEvent) MsgJSON {
+	return MsgJSON{N: e.N, From: e.From, To: e.To, What: e.What, Lost: e.Lost}
+}
 
 func jsonValues(vs []Value) map[string]json.RawMessage {
 	if len(vs) == 0 {
@@ -418,6 +432,9 @@ func StepsJSON(steps []Step) []StepJSON {
 		}
 		for _, m := range st.Sent {
 			j.Sent = append(j.Sent, msgJSON(m))
+		}
+		for _, m := range st.Lost {
+			j.Lost = append(j.Lost, msgJSON(m))
 		}
 		if st.Net != "" {
 			j.Net = st.Net

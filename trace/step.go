@@ -45,8 +45,11 @@ type Step struct {
 	// assert that held on locals): other stacks cannot tell it happened,
 	// and a brief listing folds it away.
 	Local bool
-	// Sent lists the messages the card put in flight (placed programs).
+	// Sent lists the messages the card put in flight (placed programs),
+	// and those it sent that a fault lost at once (their Lost says why).
 	Sent []MsgEvent
+	// Lost lists the messages in flight that a crash or a split lost.
+	Lost []MsgEvent
 	// Net is set on a step of the network rather than of a stack
 	// (StackID -1): "deliver", "drop" or "duplicate", with the message.
 	Net string
@@ -58,10 +61,29 @@ type MsgEvent struct {
 	N        int32
 	From, To string
 	What     string // e.g. "start worker#1", "send c <- 3"
+	// Lost says why a fault lost the message as it was sent, or as it
+	// was in flight ("Y is down", "the network is split"); "" otherwise.
+	Lost string
 }
 
 func (e MsgEvent) String() string {
-	return fmt.Sprintf("m%d %s→%s %s", e.N, e.From, e.To, e.What)
+	s := fmt.Sprintf("m%d %s→%s %s", e.N, e.From, e.To, e.What)
+	if e.Lost != "" {
+		s += " (lost: " + e.Lost + ")"
+	}
+	return s
+}
+
+// lostEvent describes message msg, which a fault lost, in state s (after
+// the loss).
+func lostEvent(m *vm.Machine, s *vm.State, msg vm.Message) MsgEvent {
+	ev := msgEvent(m, s, msg)
+	if s.Down(msg.To) {
+		ev.Lost = m.NodeName(msg.To) + " is down"
+	} else {
+		ev.Lost = "the network is split"
+	}
+	return ev
 }
 
 // msgEvent describes message msg of state s.
@@ -100,9 +122,13 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 }
 
 // RecordFault describes a node fault: a crash of node n, a split that cuts
-// the nodes of set n off from home, or a heal.
-func RecordFault(m *vm.Machine, kind int32, n int64, tick int64) Step {
+// the nodes of set n off from home, or a heal. lost are the messages in
+// flight that it lost (after: the state after it).
+func RecordFault(m *vm.Machine, after *vm.State, lost []vm.Message, kind int32, n int64, tick int64) Step {
 	st := Step{Tick: tick, CPU: -1, StackID: -1, Stack: "network", PC: -1}
+	for _, msg := range lost {
+		st.Lost = append(st.Lost, msgEvent(m, after, msg))
+	}
 	switch kind {
 	case NetCrash:
 		st.Net = "crash"
@@ -132,6 +158,11 @@ func sentBetween(m *vm.Machine, before, after *vm.State) []MsgEvent {
 	for k := 0; k < after.NumMsgs(); k++ {
 		if msg := after.Msg(k); msg.Tag > before.Sent {
 			out = append(out, msgEvent(m, after, msg))
+		}
+	}
+	for _, msg := range after.Lost {
+		if msg.Tag > before.Sent { // lost as it was sent
+			out = append(out, lostEvent(m, after, msg))
 		}
 	}
 	slices.SortFunc(out, func(a, b MsgEvent) int { return int(a.N - b.N) })

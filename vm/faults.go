@@ -15,6 +15,8 @@ package vm
 // header keeps the crashed nodes, the cut and the number of splits so far,
 // so that the checker can bound them.
 
+import "slices"
+
 // Down reports whether node n has crashed in s.
 func (s *State) Down(n int32) bool {
 	return s.hdr == FaultHeader && s.W[s.netStart()+netDown]&(1<<n) != 0
@@ -119,9 +121,15 @@ func crosses(cut uint64, a, b int32) bool {
 
 // dropWhere loses every message in flight that pred picks.
 func (m *Machine) dropWhere(s *State, pred func(Message) bool) {
+	first := len(s.Lost)
 	for k := s.NumMsgs() - 1; k >= 0; k-- {
-		if pred(decode(s.msgWords(k))) {
+		if msg := decode(s.msgWords(k)); pred(msg) {
+			if s.Track && k < len(s.Tags) {
+				msg.Tag = s.Tags[k]
+				s.Lost = append(s.Lost, msg)
+			}
 			s.removeMsg(k)
 		}
 	}
+	slices.Reverse(s.Lost[first:]) // in the state's order
 }

@@ -195,6 +195,10 @@ func (s *State) post(p *card.Program, msg Message) {
 		s.Sent++ // a lost message has a number too, though nobody receives it
 	}
 	if s.lost(msg) { // (false at once when the placement allows no fault)
+		if s.Track {
+			msg.Tag = s.Sent
+			s.Lost = append(s.Lost, msg)
+		}
 		return
 	}
 	s.insert(p, msg.words(), s.Sent)

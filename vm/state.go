@@ -37,6 +37,11 @@ type State struct {
 	// HashOutput: the output section is [lines, digest] (InitHashed).
 	HashOutput bool
 	Tags       []int32 // the number of each message in flight (when tracking)
+	// Lost: when tracking, every message a fault has lost so far, with
+	// its number, in the order they were lost: sent to a node that had
+	// crashed or across a split, or in flight when its node crashed or
+	// the network split. Traces show them; the state's words do not.
+	Lost []Message
 }
 
 // host returns the simulator Host for stack i of s.
@@ -87,6 +92,7 @@ func (s *State) CopyWith(o *State, w []int64) {
 	if s.Track = o.Track; o.Track {
 		s.Sent = o.Sent
 		s.Tags = append(s.Tags[:0], o.Tags...)
+		s.Lost = append(s.Lost[:0], o.Lost...)
 	}
 }
 

@@ -333,9 +333,13 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 				}
 			}
 		}
-		fmt.Fprintf(w, "%s, %s on %d cpu%s per node; %s sent, %d delivered, %d dropped, %d duplicated\n",
+		lost := ""
+		if n := len(res.Final.Lost); n > 0 {
+			lost = fmt.Sprintf(", %d lost to faults", n)
+		}
+		fmt.Fprintf(w, "%s, %s on %d cpu%s per node; %s sent, %d delivered, %d dropped, %d duplicated%s\n",
 			countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs),
-			countOf(int64(res.Final.Sent), "message"), moves[0], moves[1], moves[2])
+			countOf(int64(res.Final.Sent), "message"), moves[0], moves[1], moves[2], lost)
 	} else {
 		fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
 	}
