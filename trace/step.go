@@ -121,6 +121,20 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 	return st
 }
 
+// SplitText names the two parts of a split that cuts the nodes of set cut
+// off from home: "home,A | B,C".
+func SplitText(m *vm.Machine, cut uint64) string {
+	var home, rest []string
+	for k := int32(0); k < int32(len(m.P.Net.Nodes)); k++ {
+		if cut&(1<<k) != 0 {
+			rest = append(rest, m.NodeName(k))
+		} else {
+			home = append(home, m.NodeName(k))
+		}
+	}
+	return strings.Join(home, ",") + " | " + strings.Join(rest, ",")
+}
+
 // RecordFault describes a node fault: a crash of node n, a split that cuts
 // the nodes of set n off from home, or a heal. lost are the messages in
 // flight that it lost (after: the state after it).
@@ -135,15 +149,7 @@ func RecordFault(m *vm.Machine, after *vm.State, lost []vm.Message, kind int32, 
 		st.Text = fmt.Sprintf("crash %s: its stacks stop, messages to it are lost", m.NodeName(int32(n)))
 	case NetSplit:
 		st.Net = "split"
-		var home, rest []string
-		for k := int32(0); k < int32(len(m.P.Net.Nodes)); k++ {
-			if n&(1<<k) != 0 {
-				rest = append(rest, m.NodeName(k))
-			} else {
-				home = append(home, m.NodeName(k))
-			}
-		}
-		st.Text = fmt.Sprintf("split %s | %s: messages between them are lost", strings.Join(home, ","), strings.Join(rest, ","))
+		st.Text = fmt.Sprintf("split %s: messages between them are lost", SplitText(m, uint64(n)))
 	case NetHeal:
 		st.Net = "heal"
 		st.Text = "heal: the network is whole again"

@@ -25,6 +25,7 @@ const playHelp = `You are the dealer: at every tick, pick the stack that takes t
   S      deal stack S's next card (Enter alone: the only stack that can move)
   S:K    ... taking alternative K of its choose or either
   mN     deliver message N (stacks on other nodes); xN drops it, dN delivers a copy
+  cN     crash node N (with --crash); pN split the network (with --partitions); heal heals it
   u      undo the last card
   q      stop here and print the schedule
 Break the program (a failed assert, a broken always, a deadlock) to win.`
@@ -167,6 +168,24 @@ func cmdPlay(e *env, args []string) int {
 			}
 			fmt.Fprintf(tw, "  %s\t\t%s\n", what, strings.Join(can, ", "))
 		}
+		// The node faults the flags allow now.
+		if prog.Net != nil {
+			var faults []string
+			for n := int32(0); n < int32(len(prog.Net.Nodes)); n++ {
+				if m.CanCrash(res.Final, n) {
+					faults = append(faults, fmt.Sprintf("c%d crashes %s", n, m.NodeName(n)))
+				}
+			}
+			for _, cut := range m.Cuts(res.Final) {
+				faults = append(faults, fmt.Sprintf("p%d splits %s", cut, trace.SplitText(m, cut)))
+			}
+			if m.CanHeal(res.Final) {
+				faults = append(faults, "heal heals the network")
+			}
+			if len(faults) > 0 {
+				fmt.Fprintf(tw, "  faults\t\t%s\n", strings.Join(faults, ", "))
+			}
+		}
 		tw.Flush()
 		fmt.Fprint(stdout, "> ")
 		if !in.Scan() {
@@ -213,12 +232,17 @@ func dealMoves(m *vm.Machine, moves []trace.Move) (*deal.Result, error) {
 	return deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: &sch, Steps: true})
 }
 
-// parseMove reads "S", "S:K", or a message move "m3", "x3", "d3".
+// parseMove reads "S", "S:K", a message move "m3", "x3", "d3", or a
+// fault "c2", "p6", "heal" (a schedule writes a heal "h", which play
+// keeps for help).
 func parseMove(text string) (trace.Move, error) {
-	if len(text) > 1 && strings.ContainsRune("mxd", rune(text[0])) && text[1] >= '0' && text[1] <= '9' {
+	if text == "heal" {
+		return trace.Move{Stack: trace.NetHeal}, nil
+	}
+	if len(text) > 1 && strings.ContainsRune("mxdcp", rune(text[0])) && text[1] >= '0' && text[1] <= '9' {
 		sch, err := trace.Parse(text)
 		if err != nil || sch.Len() != 1 {
-			return trace.Move{}, fmt.Errorf("%q is not a message move (m3, x3 or d3)", text)
+			return trace.Move{}, fmt.Errorf("%q is not a message move (m3, x3 or d3) or a fault (c2, p6)", text)
 		}
 		return sch.Moves[0], nil
 	}
