@@ -103,7 +103,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 	case "check":
 		fs, _ = checkFlags(io.Discard)
 	case "play":
-		fmt.Fprintln(stdout, "usage: deck play FILE [--from SCHEDULE]\n\n"+playHelp+"\n\n--from SCHEDULE starts from a schedule that run or check printed, one card a tick.")
+		fmt.Fprintln(stdout, "usage: deck play FILE [--from SCHEDULE] [--place proc=NODE,...] [--net MODE] [--crash NODE,...] [--partitions K]\n\n"+playHelp+"\n\n--from SCHEDULE starts from a schedule that run or check printed, one card a tick.\n--place, --net, --crash and --partitions place the stacks on nodes, as for run and check.")
 		return exitOK
 	case "serve":
 		fmt.Fprintln(stdout, serveHelp)
