@@ -115,7 +115,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	}
 	m := vm.New(prog)
 	if o.json {
-		writeDistJSON(stdout, m, res)
+		writeDistJSON(stdout, m, res, o.seed)
 	} else {
 		writeDistText(stdout, m, res, file+o.pf.args(), o)
 	}
@@ -236,21 +236,53 @@ func writeDistEnd(w io.Writer, st style, r *node.RunResult) {
 	}
 }
 
-type distJSON struct {
-	Startup float64              `json:"startup_ms"`
-	Runs    []distRunJSON        `json:"runs"`
-	Place   *trace.PlacementJSON `json:"placement"`
+// The JSON of a real run on nodes has the shape of a simulated run's
+// (docs/language.md): one run is {"seed", "outcome", "violation", "ticks",
+// "schedule", "trace", ...}, and --runs N is {"runs": N, "outcomes",
+// "violations"} with their counts, and "each", every run as above. A real
+// run has no ticks: "ticks" counts its cards, as for the goroutine engine;
+// "schedule" is its recording (--record) and "trace" is empty.
+type distRunJSON struct {
+	Seed      uint64             `json:"seed"`
+	Outcome   trace.OutcomeJSON  `json:"outcome"`
+	Violation *distViolationJSON `json:"violation"`
+	Ticks     int64              `json:"ticks"`
+	Cards     int64              `json:"cards"`
+	Schedule  string             `json:"schedule"` // --record
+	Trace     []trace.StepJSON   `json:"trace"`
+	Replayed  *bool              `json:"replayed,omitempty"`
+	Stopped   string             `json:"stopped,omitempty"`
+	ElapsedMS float64            `json:"elapsed_ms"`
+	Nodes     []distNodeJSON     `json:"nodes"`
+	BusFaults []string           `json:"bus_faults,omitempty"`
 }
 
-type distRunJSON struct {
-	Outcome   trace.OutcomeJSON `json:"outcome"`
-	Violation *node.Violation   `json:"violation"`
-	Stopped   string            `json:"stopped,omitempty"`
-	ElapsedMS float64           `json:"elapsed_ms"`
-	Nodes     []distNodeJSON    `json:"nodes"`
-	BusFaults []string          `json:"bus_faults,omitempty"`
-	Schedule  string            `json:"schedule,omitempty"` // --record
-	Replayed  *bool             `json:"replayed,omitempty"`
+// distOneJSON is the object of a single real run on nodes.
+type distOneJSON struct {
+	distRunJSON
+	StartupMS float64              `json:"startup_ms"`
+	Placement *trace.PlacementJSON `json:"placement"`
+}
+
+// distManyJSON is the object of --runs N.
+type distManyJSON struct {
+	Runs       int                  `json:"runs"`
+	Outcomes   []trace.OutcomeJSON  `json:"outcomes"`
+	Violations []distViolationJSON  `json:"violations"`
+	StartupMS  float64              `json:"startup_ms"`
+	Placement  *trace.PlacementJSON `json:"placement"`
+	Each       []distRunJSON        `json:"each"`
+}
+
+type distViolationJSON struct {
+	Kind     string `json:"kind"`
+	Message  string `json:"message"`
+	Pos      string `json:"pos"`
+	Node     string `json:"node,omitempty"`
+	Stack    string `json:"stack,omitempty"`
+	Card     string `json:"card,omitempty"`
+	Count    *int   `json:"count,omitempty"`    // --runs: how many runs ended in it
+	Schedule string `json:"schedule,omitempty"` // --runs: the first such run's recording
 }
 
 type distNodeJSON struct {
@@ -262,17 +294,22 @@ type distNodeJSON struct {
 	P99us float64 `json:"latency_p99_us"`
 }
 
-func writeDistJSON(w io.Writer, m *vm.Machine, res *node.Result) {
-	j := distJSON{Startup: float64(res.Startup.Microseconds()) / 1000, Runs: []distRunJSON{}, Place: trace.PlacementToJSON(m)}
-	for _, r := range res.Runs {
-		rj := distRunJSON{Outcome: trace.OutcomeToJSON(r.Outcome), Violation: r.Violation, Stopped: r.Stopped,
-			ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, BusFaults: r.BusFaults}
+func writeDistJSON(w io.Writer, m *vm.Machine, res *node.Result, seed uint64) {
+	startup := float64(res.Startup.Microseconds()) / 1000
+	var each []distRunJSON
+	for k, r := range res.Runs {
+		rj := distRunJSON{Seed: seed + uint64(k), Outcome: trace.OutcomeToJSON(r.Outcome), Trace: []trace.StepJSON{},
+			Stopped: r.Stopped, ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, BusFaults: r.BusFaults}
+		if v := r.Violation; v != nil {
+			rj.Violation = &distViolationJSON{Kind: v.Kind, Message: v.Message, Pos: v.Pos, Node: v.Node, Stack: v.Stack, Card: v.Card}
+		}
 		if r.Schedule != nil {
 			rj.Schedule = r.Schedule.String()
 			ok := r.Replayed
 			rj.Replayed = &ok
 		}
 		for _, n := range r.Nodes {
+			rj.Cards += n.Cards
 			nj := distNodeJSON{Name: n.Name, Cards: n.Cards, Sent: n.Sent, Recv: n.Recv}
 			if len(n.Latencies) > 0 {
 				l := slices.Clone(n.Latencies)
@@ -282,7 +319,45 @@ func writeDistJSON(w io.Writer, m *vm.Machine, res *node.Result) {
 			}
 			rj.Nodes = append(rj.Nodes, nj)
 		}
-		j.Runs = append(j.Runs, rj)
+		rj.Ticks = rj.Cards
+		each = append(each, rj)
+	}
+	if len(each) == 1 {
+		writeJSON(w, distOneJSON{distRunJSON: each[0], StartupMS: startup, Placement: trace.PlacementToJSON(m)})
+		return
+	}
+	j := distManyJSON{Runs: len(each), Outcomes: []trace.OutcomeJSON{}, Violations: []distViolationJSON{},
+		StartupMS: startup, Placement: trace.PlacementToJSON(m), Each: each}
+	if j.Each == nil {
+		j.Each = []distRunJSON{}
+	}
+	outs := map[string]int{} // index in Outcomes, by key
+	viols := map[string]int{}
+	for k, r := range res.Runs {
+		switch rj := each[k]; {
+		case rj.Violation != nil:
+			key := rj.Violation.Kind + "@" + rj.Violation.Pos + ": " + rj.Violation.Message
+			i, ok := viols[key]
+			if !ok {
+				i = len(j.Violations)
+				viols[key] = i
+				v := *rj.Violation
+				v.Count, v.Schedule = new(int), rj.Schedule
+				j.Violations = append(j.Violations, v)
+			}
+			*j.Violations[i].Count++
+		case rj.Stopped == "":
+			key := r.Outcome.Key()
+			i, ok := outs[key]
+			if !ok {
+				i = len(j.Outcomes)
+				outs[key] = i
+				oj := rj.Outcome
+				oj.Count = new(int)
+				j.Outcomes = append(j.Outcomes, oj)
+			}
+			*j.Outcomes[i].Count++
+		}
 	}
 	writeJSON(w, j)
 }
