@@ -177,6 +177,10 @@ func cmdRun(e *env, args []string) int {
 	// that a run that never ends cannot exhaust memory.
 	opt.Steps = true
 	opt.MaxSteps = shortRun + 1
+	if prog.Net != nil {
+		// The record holds the network's moves too: room for a few a card.
+		opt.MaxSteps = 8*shortRun + 1
+	}
 	if o.showTrace || o.json {
 		opt.MaxSteps = maxTraceCards
 	}
@@ -273,7 +277,7 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		fmt.Fprintln(w, st.bold("cards dealt:"))
 		trace.WriteSteps(w, res.Steps, trace.ListOptions{Rows: cardRows(m, opt.CPUs), Brief: o.brief})
 		if res.StepsCut {
-			fmt.Fprintf(w, "  ... (the first %d of %d cards)\n", len(res.Steps), res.Cards)
+			fmt.Fprintf(w, "  ... (the first %d steps, of a run of %d cards)\n", len(res.Steps), res.Cards)
 		}
 		fmt.Fprintln(w)
 	}
