@@ -86,6 +86,13 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	var remote []string
 	if o.remote != "" {
 		remote = strings.Split(o.remote, ",")
+		for i, r := range remote {
+			remote[i] = strings.TrimSpace(r)
+			if !slices.Contains(prog.Net.Nodes, remote[i]) {
+				fmt.Fprintf(stderr, "deck run: --remote: there is no node %s (the nodes are %s)\n", remote[i], strings.Join(prog.Net.Nodes, ", "))
+				return exitUsage
+			}
+		}
 	}
 	runs := max(o.runs, 1)
 	stop, done := e.watch()

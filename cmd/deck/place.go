@@ -82,6 +82,10 @@ func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*
 		return nil, false
 	}
 	placed, err := compile.Place(prog, pairs, mode)
+	if err == nil && placed.Net == nil && mode != 0 {
+		// As --crash and --partitions are refused without nodes.
+		err = fmt.Errorf("--net %s needs stacks on other nodes (--place proc=NODE, or place declarations in the file): on one node nothing crosses the network", noSpaces(pf.net))
+	}
 	if err == nil {
 		var crash []string
 		if pf.crash != "" {
