@@ -94,8 +94,11 @@ func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*
 		err = compile.Faults(placed, crash, pf.partitions) // placed is a copy when it has a network
 	}
 	if err != nil {
-		if _, ok := err.(syntax.ErrorList); ok {
+		if l, ok := err.(syntax.ErrorList); ok {
 			fmt.Fprint(stderr, syntax.Format(err, prog.Src))
+			if l.Count() > 1 {
+				fmt.Fprintf(stderr, "%d errors\n", l.Count())
+			}
 		} else {
 			fmt.Fprintf(stderr, "deck %s: %v\n", cmd, err)
 		}
