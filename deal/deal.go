@@ -1091,7 +1091,7 @@ func (d *dealer) replayNet(t int, mv trace.Move) error {
 		}
 	case trace.NetDrop:
 		if !m.Droppable(s, k) {
-			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be dropped: the network is %s", mv.Choice, d.p.Net.Mode)}
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be dropped: %s", mv.Choice, d.whyNoDrop(k))}
 		}
 	case trace.NetDup:
 		if !m.Duplicable(s, k) {
@@ -1159,6 +1159,19 @@ func (d *dealer) whyNot(k int) string {
 		return fmt.Sprintf("message %d was sent before it on the same link, and the network is ordered", d.s.Msg(k-1).Tag)
 	}
 	return "the channel has no room"
+}
+
+// whyNoDrop says why message k may not be dropped now.
+func (d *dealer) whyNoDrop(k int) string {
+	msg := d.s.Msg(k)
+	switch {
+	case d.p.Net.Mode&card.Lossy == 0:
+		return fmt.Sprintf("the network is %s, not lossy", d.p.Net.Mode)
+	case !vm.LossyKind(msg.Kind):
+		return fmt.Sprintf("it is deck's own %s message, which is sent again until it arrives (a lossy network loses channel values and notifications)", msg.Kind)
+	default:
+		return fmt.Sprintf("message %d was sent before it on the same link, and the network is ordered: only the oldest message of a link can be lost", d.s.Msg(k-1).Tag)
+	}
 }
 
 func (d *dealer) anyEnabled() bool {
