@@ -93,6 +93,7 @@ type StackInfo struct {
 	Node     string
 	Name     string
 	Finished bool
+	Daemon   bool // a daemon's stack: it may be left waiting at the end
 	Waits    string // what an unfinished stack waited at
 	Cards    int64
 }
@@ -499,7 +500,8 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		}
 		logs[n] = rep.Log
 		for _, st := range rep.Stacks {
-			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Waits: st.Waits, Cards: st.Cards})
+			daemon := st.Proc >= 0 && int(st.Proc) < len(p.Procs) && p.Procs[st.Proc].Daemon
+			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Daemon: daemon, Waits: st.Waits, Cards: st.Cards})
 		}
 		for _, f := range rep.Faults {
 			res.BusFaults = append(res.BusFaults, name+": "+f)
@@ -578,7 +580,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	if res.Violation == nil && res.Stopped == "" {
 		var stuck []string
 		for _, st := range res.Stacks {
-			if !st.Finished {
+			if !st.Finished && !st.Daemon { // daemons may be left waiting, as in the simulator
 				stuck = append(stuck, fmt.Sprintf("%s (on %s) waits at %s", st.Name, st.Node, st.Waits))
 			}
 		}

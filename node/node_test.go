@@ -242,6 +242,41 @@ proc main() {
 	}
 }
 
+// TestDaemonWaits: a daemon left waiting at the end of a real run on
+// nodes is no deadlock, as in the simulator, and the recording replays.
+func TestDaemonWaits(t *testing.T) {
+	const src = `chan req(1)
+chan rep(1)
+daemon proc server() {
+    while true {
+        let v = recv req
+        send rep, v * 2
+    }
+}
+proc main() {
+    spawn server()
+    send req, 21
+    let r = recv rep
+    print r
+}
+`
+	p := placed(t, src, "server=S", 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "server=S", write(t, src)}, Seed: 1, Timeout: 20 * time.Second, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if r.Violation != nil || r.Stopped != "" {
+		t.Fatalf("violation %+v, stopped %q: a waiting daemon is no deadlock", r.Violation, r.Stopped)
+	}
+	if want := []string{"42"}; !slices.Equal(r.Outcome.Output, want) {
+		t.Errorf("printed %q, want %q", r.Outcome.Output, want)
+	}
+	if !r.Replayed {
+		t.Errorf("the recording does not replay: %s", r.ReplayNote)
+	}
+}
+
 // TestTimeout stops a run that never ends.
 func TestTimeout(t *testing.T) {
 	p := placed(t, spin, "spin=Y", 0)

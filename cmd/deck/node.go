@@ -239,7 +239,17 @@ func writeDistEnd(w io.Writer, st style, r *node.RunResult) {
 	case r.Stopped != "":
 		fmt.Fprintf(w, "%s %s\n", st.red("stopped:"), r.Stopped)
 	default:
-		fmt.Fprintf(w, "%s every stack finished\n", st.green("ok:"))
+		var waiting []string
+		for _, s := range r.Stacks {
+			if !s.Finished && s.Daemon {
+				waiting = append(waiting, s.Name)
+			}
+		}
+		if len(waiting) > 0 {
+			fmt.Fprintf(w, "%s every stack finished but the daemons, which wait: %s\n", st.green("ok:"), strings.Join(waiting, ", "))
+		} else {
+			fmt.Fprintf(w, "%s every stack finished\n", st.green("ok:"))
+		}
 	}
 }
 
