@@ -93,7 +93,7 @@ type StackInfo struct {
 	Node     string
 	Name     string
 	Finished bool
-	Daemon   bool // a daemon's stack: it may be left waiting at the end
+	Daemon   bool   // a daemon's stack: it may be left waiting at the end
 	Waits    string // what an unfinished stack waited at
 	Cards    int64
 }
