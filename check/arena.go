@@ -52,7 +52,9 @@ func (a *arena) put(w []int64) (uint64, bool) {
 				return 0, false
 			}
 			// Slabs start small, so that a small search stays small, and
-			// double up to slabWords.
+			// double up to slabWords; from mapFrom on, a slab fills whole
+			// huge pages (hugeLen), so the schedule runs 32, 64, 128 KiB,
+			// then 2, 2, 2, 2, 4 and 8 MiB.
 			size := slabWords
 			if a.cur < 8 {
 				size = slabWords >> (8 - a.cur)
@@ -60,6 +62,7 @@ func (a *arena) put(w []int64) (uint64, bool) {
 			if need > size {
 				size = need
 			}
+			size = hugeLen[int64](size)
 			if a.room != nil && !a.room(int64(size)*8) {
 				return 0, false
 			}

@@ -109,6 +109,9 @@ type orec struct {
 	out vm.Outcome
 }
 
+// frontier is one breadth-first level: the next to expand (checker.front)
+// or the one being made (checker.next). Its arrays live in the checker's
+// fmaps once they are large (growFront).
 type frontier struct {
 	base uint64   // id of refs[0]
 	refs []uint64 // arena references, in id order
@@ -162,7 +165,8 @@ type checker struct {
 	parents parentStore // the parent of every state of every level
 	front   frontier
 	next    frontier
-	depth   int // the level being expanded
+	fmaps   hugeMaps // the mappings of front's and next's arrays
+	depth   int      // the level being expanded
 	// deepest is the deepest level that holds a state, counting the states
 	// that break an invariant (they are stored but never expanded).
 	deepest int
@@ -786,6 +790,10 @@ func (c *checker) barrier() {
 			// for little memory.
 			size = max(size, min(4*len(c.main.slots), 1<<20))
 		}
+		if size*8 >= mapFrom {
+			// At least a huge page (mapFrom).
+			size = max(size, hugePage/8)
+		}
 		if c.memory()+int64(size)*8+need > c.opt.MaxMemory {
 			c.halt("memory")
 			return
@@ -938,12 +946,15 @@ func (c *checker) parallel(k int, f func(*checker, int)) {
 // made: the Go runtime cannot collect it. Nothing reads a table or a
 // frontier state afterwards.
 func (c *checker) release() {
+	c.fmaps.free()
 	c.main.free()
 	c.level.free()
 	for _, w := range c.workers {
 		for k := range w.arenas {
 			w.arenas[k].free()
 		}
+		w.maps.free()
+		w.buckets, w.wakes, w.counts = nil, nil, nil
 		w.s.W = nil
 	}
 }

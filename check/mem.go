@@ -23,10 +23,41 @@ const hugePage = 2 << 20
 // look inside a mapping.
 func hugeSlice[T any](n int) ([]T, []byte) {
 	var zero T
-	if p, m := mapHuge(n * int(unsafe.Sizeof(zero))); p != nil {
+	sz := int(unsafe.Sizeof(zero))
+	b := n * sz
+	// A length from hugeLen falls short of whole huge pages by less than
+	// an element (2 MiB holds 87,381 level-table slots and 8 bytes).
+	if up := (b + hugePage - 1) &^ (hugePage - 1); up-b < sz {
+		b = up
+	}
+	if p, m := mapHuge(b); p != nil {
 		return unsafe.Slice((*T)(p), n), m
 	}
 	return make([]T, n), nil
+}
+
+// mapFrom is the smallest array that hugeLen rounds up to whole huge
+// pages, so that hugeSlice maps it. On the virtual machines deck is
+// measured on, every 4 KiB page of fresh memory costs a page fault of
+// 15-20 µs, and the faults of two threads do not overlap: a 2 MiB array
+// on the Go heap costs 512 faults, about 10 ms, where a huge page costs
+// one fault and the zeroing of 2 MiB, about 0.2 ms. Arrays that size in
+// a search are the arena's first slabs, level tables and frontiers of
+// tens of thousands of states, and they took 3,500 of the 4,900 page
+// faults of the counter N=7 R=4 on two workers (docs/performance.md).
+// Smaller arrays stay on the heap, so that a small search stays small.
+const mapFrom = 256 << 10
+
+// hugeLen returns how many elements of type T to ask hugeSlice for when
+// at least n are needed: n for an array under mapFrom bytes, else n
+// rounded up to fill whole huge pages (the mapping has them anyway).
+func hugeLen[T any](n int) int {
+	var zero T
+	sz := int(unsafe.Sizeof(zero))
+	if n*sz < mapFrom {
+		return n
+	}
+	return ((n*sz + hugePage - 1) &^ (hugePage - 1)) / sz
 }
 
 // hugeMaps holds the mappings of the slices an owner got from hugeSlice,

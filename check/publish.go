@@ -129,10 +129,10 @@ func (c *checker) publish(n int) {
 	}
 	nx := &c.next
 	nx.base = c.ph.base + uint64(n)
-	nx.refs = resize(nx.refs, total)
-	nx.keys = resize(nx.keys, total)
+	nx.refs = growFront(&c.fmaps, nx.refs, total)
+	nx.keys = growFront(&c.fmaps, nx.keys, total)
 	if c.nextWakes {
-		nx.wakes = resize(nx.wakes, total)
+		nx.wakes = growFront(&c.fmaps, nx.wakes, total)
 	} else {
 		nx.wakes = nx.wakes[:0]
 	}
@@ -159,6 +159,17 @@ func (c *checker) publish(n int) {
 	}
 }
 
+// growFront returns a frontier array of n elements: s, or, when s is too
+// small, a new array with room for half as many more, in huge pages once
+// it is large (hugeLen); h keeps the mappings. The array's old contents
+// do not matter: orderBucket writes every element.
+func growFront[T any](h *hugeMaps, s []T, n int) []T {
+	if cap(s) < n {
+		s = regrowMapped(h, s[:0], hugeLen[T](n+n/2))
+	}
+	return s[:n]
+}
+
 // packed returns the records of [lo, hi) that orderBucket packs: whole
 // multiples of 64 (an empty range at hi when there are none).
 func packed(lo, hi int) (a, z int) {
@@ -178,7 +189,7 @@ func (c *checker) orderBucket(b int) {
 	nx, base := &c.next, c.ph.base
 	first := uint64(c.ranks[b])
 	own := c.workers[b]
-	own.counts = resize(own.counts, c.ranks[b+1]-c.ranks[b])
+	own.counts = growFront(&own.maps, own.counts, c.ranks[b+1]-c.ranks[b])
 	counts := own.counts
 	clear(counts)
 	for _, w := range ws {
@@ -347,6 +358,9 @@ func (w *worker) collect(slots []levelSlot, wakes []uint32, lo, hi uint64) {
 		} else {
 			maxOrd = max(maxOrd, key&ordMask)
 			b := bucketOf((key>>ordBits)-base, recip, nb)
+			if len(w.buckets[b]) == cap(w.buckets[b]) {
+				w.growBucket(b)
+			}
 			w.buckets[b] = append(w.buckets[b], pair{key, s.ref})
 			if wakes != nil {
 				w.wakes[b] = append(w.wakes[b], wakes[i])
@@ -361,6 +375,18 @@ func (w *worker) collect(slots []levelSlot, wakes []uint32, lo, hi uint64) {
 	main.count.Add(placed)
 	w.touchSink = acc
 	w.noteScratch()
+}
+
+// growBucket doubles the room of bucket b's pairs (and their wakes), in
+// huge pages once they are large (hugeLen), so that collect's appends
+// do not fault in fresh heap pages one by one. (A level without sleep
+// sets has no wakes.)
+func (w *worker) growBucket(b int) {
+	c := 2*cap(w.buckets[b]) + 256
+	w.buckets[b] = regrowMapped(&w.maps, w.buckets[b], hugeLen[pair](c))
+	if w.c.nextWakes {
+		w.wakes[b] = regrowMapped(&w.maps, w.wakes[b], hugeLen[uint32](c))
+	}
 }
 
 // collectAhead is how far ahead collect touches the visited set.

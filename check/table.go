@@ -246,11 +246,11 @@ func (t *levelTable) reset(size int) bool {
 	grew := cap(t.mem) < size
 	if grew {
 		t.free() // let the old allocation go before making the new one
-		t.mem, t.memMap = hugeSlice[levelSlot](size)
+		t.mem, t.memMap = hugeSlice[levelSlot](hugeLen[levelSlot](size))
 	}
 	if t.sleep && cap(t.wmem) < size {
 		unmapHuge(t.wmemMap)
-		t.wmem, t.wmemMap = hugeSlice[uint32](cap(t.mem))
+		t.wmem, t.wmemMap = hugeSlice[uint32](hugeLen[uint32](cap(t.mem)))
 	}
 	t.slots = t.mem[:size]
 	if t.sleep {
@@ -340,11 +340,11 @@ func (t *levelTable) addWake(slot uint64, wake uint32) {
 
 // grow rehashes into a table of the given size; every worker is parked.
 func (t *levelTable) grow(size int) {
-	mem, memMap := hugeSlice[levelSlot](size)
+	mem, memMap := hugeSlice[levelSlot](hugeLen[levelSlot](size))
 	var wmem []uint32
 	var wmemMap []byte
 	if t.sleep {
-		wmem, wmemMap = hugeSlice[uint32](size)
+		wmem, wmemMap = hugeSlice[uint32](hugeLen[uint32](cap(mem)))
 	}
 	mask := uint64(size - 1)
 	for k, s := range t.slots {
@@ -361,8 +361,11 @@ func (t *levelTable) grow(size int) {
 		}
 	}
 	t.free()
-	t.mem, t.slots, t.mask, t.memMap = mem, mem, mask, memMap
-	t.wmem, t.wakes, t.wmemMap = wmem, wmem, wmemMap
+	t.mem, t.slots, t.mask, t.memMap = mem, mem[:size], mask, memMap
+	t.wmem, t.wmemMap = wmem, wmemMap
+	if t.sleep {
+		t.wakes = wmem[:size]
+	}
 }
 
 // free gives back the table's mappings, if it has any, and forgets its

@@ -55,6 +55,7 @@ type worker struct {
 	wakes   [][]uint32 // beside buckets, when the level made sleep sets: each state's wake
 	counts  []int32
 	maxOrd  uint64
+	maps    hugeMaps // the mappings of buckets, wakes and counts, once large
 	left    []uint64 // fingerprints collect left to publish to insert
 	// scratch is what buckets, counts and the outcomes found in this pass
 	// hold, for checker.memory.
