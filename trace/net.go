@@ -39,8 +39,13 @@ func PlacementText(m *vm.Machine) string {
 				procs = append(procs, p.Procs[i].Name)
 			}
 		}
-		if len(procs) > 0 {
+		switch {
+		case len(procs) > 0:
 			parts = append(parts, name+": "+strings.Join(procs, ", "))
+		case n == 0:
+			// Home is node 0 of a schedule's crashes (c0) even when main
+			// runs elsewhere: keep it in the list the numbers count.
+			parts = append(parts, name+": (nothing)")
 		}
 	}
 	text := fmt.Sprintf("%s  (network %s", strings.Join(parts, " · "), net.Mode)
