@@ -262,6 +262,12 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 			if err := checkProgress(m, opt, rep); err != nil {
 				return nil, err
 			}
+			if pr := rep.Progress; pr.Stopped && rep.Verdict == VerdictOK {
+				// Unchecked is not ok: the progress check stopped at a
+				// limit, and a program that can never finish would pass.
+				rep.Verdict = VerdictIncomplete
+				rep.Incomplete = "the progress check " + pr.Why + ": every shuffle is safe, but nothing is claimed about progress (--progress off checks safety alone)"
+			}
 		}
 	}
 	return rep, nil

@@ -100,8 +100,12 @@ const (
 
 // ProgressReport says what the progress check did.
 type ProgressReport struct {
-	Status      string // ProgressOK, ProgressViolation or ProgressUnchecked
-	Why         string // for unchecked: why
+	Status string // ProgressOK, ProgressViolation or ProgressUnchecked
+	Why    string // for unchecked: why
+	// Stopped: unchecked because the progress check itself stopped at a
+	// limit, after a complete safety search (the verdict is then
+	// incomplete: unchecked is not ok).
+	Stopped     bool
 	Fairness    Fairness
 	States      int64
 	Transitions int64
@@ -781,7 +785,7 @@ func checkProgress(m *vm.Machine, opt Options, rep *Report) error {
 	g.mem = max(g.mem, g.inUse())
 	pr.Memory = g.mem
 	if why != "" {
-		pr.Status, pr.Why = ProgressUnchecked, "stopped: "+why
+		pr.Status, pr.Why, pr.Stopped = ProgressUnchecked, "stopped: "+why, true
 		return nil
 	}
 	var found []Counterexample

@@ -294,6 +294,34 @@ func TestProgressPlaced(t *testing.T) {
 	}
 }
 
+// TestProgressStoppedIsIncomplete: when the progress check stops at a
+// limit after a complete, safe search, the verdict is incomplete, not ok:
+// a program that never finishes must not pass.
+func TestProgressStoppedIsIncomplete(t *testing.T) {
+	m := mustCompile(t, "many.deck", `var ready = false
+proc worker() { }
+proc waiter() { while !ready { } }
+proc main() {
+    for i in 0..64 { spawn worker() }
+    let w = spawn waiter()
+    join w
+}
+`)
+	rep := mustRun(t, m, progressOpt(FairWeak))
+	if rep.Progress == nil || !rep.Progress.Stopped || rep.Progress.Status != ProgressUnchecked {
+		t.Fatalf("progress %+v, want unchecked, stopped at the 63-stack limit", rep.Progress)
+	}
+	if rep.Verdict != VerdictIncomplete || !strings.Contains(rep.Incomplete, "the progress check stopped") {
+		t.Fatalf("verdict %s (%q), want incomplete, naming the progress check", rep.Verdict, rep.Incomplete)
+	}
+	// Safety alone has nothing to say against it.
+	opt := progressOpt(FairWeak)
+	opt.CheckProgress = false
+	if rep := mustRun(t, m, opt); rep.Verdict != VerdictOK {
+		t.Fatalf("safety alone: verdict %s", rep.Verdict)
+	}
+}
+
 // TestProgressMemory: the progress graph counts against --max-memory, and
 // the report says what it took.
 func TestProgressMemory(t *testing.T) {

@@ -472,7 +472,10 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		}
 	}
 	stoppedByViolation := safety > 0 && !opt.All
-	stoppedEarly := rep.Incomplete != "" || stoppedByViolation
+	// A progress check stopped at a limit makes the verdict incomplete,
+	// after a safety search that explored everything.
+	progressOnly := rep.Progress != nil && rep.Progress.Stopped
+	stoppedEarly := rep.Incomplete != "" && !progressOnly || stoppedByViolation
 	if stoppedEarly && len(rep.Outcomes) > 0 {
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
 	}
