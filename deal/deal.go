@@ -17,6 +17,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
@@ -954,8 +955,87 @@ func (d *dealer) replayCycle() error {
 		// never reached in the last pass, it never reaches.
 		d.res.Violation = d.watch.End(d.s, true, d.passMark)
 	}
+	if d.res.Forever && d.res.Violation == nil {
+		d.res.Violation = d.cycleViolation(sch)
+	}
 	d.res.Schedule.Cycle = 0
 	return err
+}
+
+// cycleViolation is the livelock or starvation a cycle that repeats
+// forever shows, as the progress check names them: stacks that are not
+// daemons and never finish, a livelock when one of them takes cards in
+// the cycle, a starvation when they only wait. nil when every stack but
+// the daemons has finished (or stopped with its crashed node).
+func (d *dealer) cycleViolation(sch *trace.Schedule) *trace.Violation {
+	m, s, p := d.m, d.s, d.p
+	moved := map[int]bool{}
+	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
+		for _, mv := range sch.Tick(t) {
+			if !mv.IsNet() {
+				moved[int(mv.Stack)] = true
+			}
+		}
+	}
+	var busy, waiting []string
+	first := -1
+	for i := 0; i < s.NumStacks(); i++ {
+		if s.Finished(p, i) || p.Procs[s.ProcOf(p, i)].Daemon || p.Net != nil && m.Stopped(s, i) {
+			continue
+		}
+		// Name the stack the cycle is about, as the check does: one that
+		// keeps moving, else one that waits for its own turn rather than
+		// in a join for another stack that never finishes.
+		joins := func(k int) bool { return p.Cards[s.PC(k)].Op == card.Join }
+		if moved[i] {
+			if len(busy) == 0 {
+				first = i
+			}
+			busy = append(busy, m.StackName(s, i))
+		} else {
+			if first < 0 || len(busy) == 0 && joins(first) && !joins(i) {
+				first = i
+			}
+			waiting = append(waiting, m.StackName(s, i))
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	v := &trace.Violation{Kind: "starvation"}
+	if len(busy) > 0 {
+		v.Kind = "livelock"
+		v.Message = fmt.Sprintf("%s never finish%s: %s taking cards in a cycle that repeats forever", names(busy), es(len(busy)), pick(len(busy), "it keeps", "they keep"))
+		if len(waiting) > 0 {
+			v.Message += fmt.Sprintf("; %s never finish%s either", names(waiting), es(len(waiting)))
+		}
+	} else {
+		v.Message = fmt.Sprintf("%s never finish%s: %s while the cycle repeats forever", names(waiting), es(len(waiting)), pick(len(waiting), "it only waits", "they only wait"))
+	}
+	pc := s.PC(first)
+	v.Pos = p.Position(p.Cards[pc].Pos)
+	v.Stack = m.StackName(s, first)
+	v.Card = p.Numbers[pc]
+	return v
+}
+
+// names joins stack names: "a", "a and b", "a, b and c".
+func names(ns []string) string {
+	if len(ns) <= 1 {
+		return strings.Join(ns, "")
+	}
+	return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+}
+
+// es is the verb ending for n subjects: "finishes", "finish".
+func es(n int) string { return pick(n, "es", "") }
+
+// pick chooses the singular or the plural form.
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // loopCheck, at the start of tick t of a cycle's replay, compares the

@@ -198,7 +198,7 @@ func cmdRun(e *env, args []string) int {
 		return exitUsage
 	}
 	if o.json {
-		writeRunJSON(stdout, m, res)
+		writeRunJSON(stdout, m, res, opt.Replay)
 	} else {
 		writeRunText(stdout, m, res, opt, o, file+o.pf.args())
 	}
@@ -239,8 +239,13 @@ type runJSON struct {
 	ElapsedMS float64 `json:"elapsed_ms,omitempty"`
 }
 
-func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result) {
+// writeRunJSON writes a run's object. replay is the schedule replayed, if
+// any: a lasso's is written as it was given, not its cycle played out.
+func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result, replay *trace.Schedule) {
 	sch := res.Schedule.String()
+	if replay != nil && replay.Cycle > 0 {
+		sch = replay.String()
+	}
 	j := runJSON{
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
