@@ -590,6 +590,7 @@ func TestCompileErrors(t *testing.T) {
 		{"empty choose range", "proc main() {\n    let v = choose 3..3\n}", []string{"2:13: choose from an empty range 3..3"}},
 		{"array size not constant", "var n = 2\nvar a[n]\nproc main() { }", []string{"2:7: n is a shared var, not a constant"}},
 		{"array size zero", "var a[0]\nproc main() { }", []string{"1:7: an array size must be at least 1, not 0"}},
+		{"local array over the locals", "proc main() {\n    let a[2000] = 0\n}", []string{"2:9: procedure main needs more than 1024 locals (its own, every element of its local arrays, the temporaries of hoisted shared reads, and those of inlined calls); use a shared array for a large one, split long expressions with let, or split the procedure"}},
 		{"negative semaphore", "sem s(-1)\nproc main() { }", []string{"1:7: sem s cannot start below zero (-1)"}},
 		{"always on a non-bool", "var x = 0\nalways x + 1\nproc main() { }", []string{"2:8: an always condition must be a bool, not an int"}},
 		{"different return types", "proc f(a) {\n    if a > 0 {\n        return 1\n    }\n    return true\n}\nproc main() {\n    let h = spawn f(1)\n}",

@@ -77,7 +77,7 @@ func (pc *procCompiler) newSlot(name string, t ltype, pos syntax.Pos) int32 {
 		if pc.proc < 0 {
 			what = "an always, eventually or leadsto condition"
 		}
-		pc.c.errorf(pos, "%s needs more than %d locals (its own, the temporaries of hoisted shared reads, and those of inlined calls); split long expressions with let, or the procedure", what, maxLocals)
+		pc.c.errorf(pos, "%s needs more than %d locals (its own, every element of its local arrays, the temporaries of hoisted shared reads, and those of inlined calls); use a shared array for a large one, split long expressions with let, or split the procedure", what, maxLocals)
 	}
 	pc.slots = append(pc.slots, name)
 	pc.slotTypes = append(pc.slotTypes, t)
