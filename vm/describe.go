@@ -166,6 +166,9 @@ func (v *VarValue) JSONValue() any {
 		if v.Type == card.TBool {
 			return x != 0
 		}
+		if v.Type == card.THandle && x == card.NoStack {
+			return nil // none, as the text says: not the number -1
+		}
 		return x
 	}
 	if !v.Array {
