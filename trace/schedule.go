@@ -250,7 +250,7 @@ func parseTicks(text string) (*Schedule, error) {
 		if star := strings.IndexByte(tick, '*'); star >= 0 {
 			n, err := strconv.Atoi(tick[star+1:])
 			if err != nil || n < 1 || n > maxRepeat {
-				return nil, fmt.Errorf("schedule: bad repeat count in %q", tick)
+				return nil, fmt.Errorf("schedule: bad repeat count in %q (from 1 to %d)", tick, maxRepeat)
 			}
 			repeat = n
 			tick = tick[:star]
