@@ -13,6 +13,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/deck-lang/deck/deal"
 	"slices"
 	"strings"
 
@@ -102,16 +103,7 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	}
 	ncpu := opt.CPUsPerNode
 	if ncpu <= 0 {
-		ncpu = 1
-		for t := 0; t < sch.NumTicks(); t++ {
-			n := 0
-			for _, mv := range sch.Tick(t) {
-				if !mv.IsNet() {
-					n++
-				}
-			}
-			ncpu = max(ncpu, n)
-		}
+		ncpu = deal.ReplayCPUs(m, sch) // what a replay of sch deals on
 	}
 	r := &Run{Title: opt.Title, Schedule: sch.String(), Ticks: sch.NumTicks(), Lost: map[int]string{}}
 	s := m.Init()
