@@ -938,7 +938,12 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 		}
 		waiting = append(waiting, name)
 		why := m.WaitReason(s, i)
-		if why == "" {
+		switch {
+		case why == "" && fair == FairNone:
+			// Without fairness the dealer may pass over a stack that can
+			// move for ever.
+			why = p.Labels[s.PC(i)] + " (it can take it, but the dealer never picks it: --fairness none)"
+		case why == "":
 			// Enabled here, yet never dealt its card in the cycle: the
 			// cycle passes through states where it cannot move.
 			why = p.Labels[s.PC(i)] + " (it can take it at times, but never gets its turn)"
