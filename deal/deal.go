@@ -979,14 +979,14 @@ func (d *dealer) cycleViolation(sch *trace.Schedule) *trace.Violation {
 	}
 	var busy, waiting []string
 	first := -1
+	// Name the stack the cycle is about, as the check does: one that
+	// keeps moving, else one that waits for its own turn rather than in
+	// a join for another stack that never finishes.
+	joins := func(k int) bool { return p.Cards[s.PC(k)].Op == card.Join }
 	for i := 0; i < s.NumStacks(); i++ {
 		if s.Finished(p, i) || p.Procs[s.ProcOf(p, i)].Daemon || p.Net != nil && m.Stopped(s, i) {
 			continue
 		}
-		// Name the stack the cycle is about, as the check does: one that
-		// keeps moving, else one that waits for its own turn rather than
-		// in a join for another stack that never finishes.
-		joins := func(k int) bool { return p.Cards[s.PC(k)].Op == card.Join }
 		if moved[i] {
 			if len(busy) == 0 {
 				first = i
