@@ -159,10 +159,11 @@ func (c *checker) publish(n int) {
 	}
 }
 
-// growFront returns a frontier array of n elements: s, or, when s is too
-// small, a new array with room for half as many more, in huge pages once
-// it is large (hugeLen); h keeps the mappings. The array's old contents
-// do not matter: orderBucket writes every element.
+// growFront returns an array of n elements whose old contents do not
+// matter (the frontier's arrays, which orderBucket writes whole, and its
+// counts, which it clears): s, or, when s is too small, a new array with
+// room for half as many more, in huge pages once it is large (hugeLen);
+// h keeps the mappings.
 func growFront[T any](h *hugeMaps, s []T, n int) []T {
 	if cap(s) < n {
 		s = regrowMapped(h, s[:0], hugeLen[T](n+n/2))
