@@ -360,6 +360,7 @@ func Effects(st Step) string {
 type StepJSON struct {
 	Tick   int64                      `json:"tick"`
 	CPU    int                        `json:"cpu"`
+	Node   string                     `json:"node,omitempty"` // placed programs: the stack's node
 	Stack  string                     `json:"stack"`
 	Card   string                     `json:"card"`
 	Pos    string                     `json:"pos"`
@@ -417,7 +418,7 @@ func jsonValues(vs []Value) map[string]json.RawMessage {
 func StepsJSON(steps []Step) []StepJSON {
 	out := make([]StepJSON, 0, len(steps))
 	for _, st := range steps {
-		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
+		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Node: st.Node, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
 			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed,
 			Passed: st.Passed, Tested: jsonValues(st.Tested)}
 		if len(st.Objects) > 0 {

@@ -19,6 +19,7 @@ type Value struct {
 type Step struct {
 	Tick    int64
 	CPU     int
+	Node    string // a placed program's card: the node its stack runs on
 	StackID int
 	Stack   string
 	PC      int32
@@ -184,6 +185,9 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		Tick: tick, CPU: cpu, StackID: i, Stack: m.StackName(before, i), PC: pc,
 		Card: p.Numbers[pc], Pos: p.Position(c.Pos), Text: p.Labels[pc],
 		Failed: r.Status == vm.Failed,
+	}
+	if p.Net != nil {
+		st.Node = m.NodeName(m.StackNode(before, i))
 	}
 	shB, shA := before.Shared(p), after.Shared(p)
 	if words, _, ok := m.Touches(before, i, nil); ok {
