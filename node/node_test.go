@@ -228,18 +228,26 @@ proc main() {
     join g
 }
 `
-	p := placed(t, src, "w=Y", 0)
-	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "w=Y", write(t, src)}, Seed: 1, Timeout: 20 * time.Second, Record: true})
+	r := runRecorded(t, src, "w=Y")
+	if want := []string{"remote w#home.1 local v#home.2"}; !slices.Equal(r.Outcome.Output, want) {
+		t.Errorf("printed %q, want %q", r.Outcome.Output, want)
+	}
+}
+
+// runRecorded runs src for real, placed as place says, with seed 1 and
+// recorded, and checks that its recording replays to the same end.
+func runRecorded(t *testing.T, src, place string) *node.RunResult {
+	t.Helper()
+	p := placed(t, src, place, 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", place, write(t, src)}, Seed: 1, Timeout: 20 * time.Second, Record: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := res.Runs[0]
-	if want := []string{"remote w#home.1 local v#home.2"}; !slices.Equal(r.Outcome.Output, want) {
-		t.Errorf("printed %q, want %q", r.Outcome.Output, want)
-	}
 	if !r.Replayed {
 		t.Errorf("the recording does not replay: %s", r.ReplayNote)
 	}
+	return r
 }
 
 // TestDaemonWaits: a daemon left waiting at the end of a real run on
@@ -260,20 +268,12 @@ proc main() {
     print r
 }
 `
-	p := placed(t, src, "server=S", 0)
-	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "server=S", write(t, src)}, Seed: 1, Timeout: 20 * time.Second, Record: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res.Runs[0]
+	r := runRecorded(t, src, "server=S")
 	if r.Violation != nil || r.Stopped != "" {
 		t.Fatalf("violation %+v, stopped %q: a waiting daemon is no deadlock", r.Violation, r.Stopped)
 	}
 	if want := []string{"42"}; !slices.Equal(r.Outcome.Output, want) {
 		t.Errorf("printed %q, want %q", r.Outcome.Output, want)
-	}
-	if !r.Replayed {
-		t.Errorf("the recording does not replay: %s", r.ReplayNote)
 	}
 }
 
