@@ -84,8 +84,8 @@ func ParseFairness(s string) (Fairness, error) {
 
 // Progress violation kinds.
 const (
-	KindLivelock   = "livelock"
-	KindStarvation = "starvation"
+	KindLivelock   = trace.KindLivelock
+	KindStarvation = trace.KindStarvation
 )
 
 // DefaultMaxProgressStates bounds the graph of the progress check.
@@ -951,16 +951,8 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 		waits = append(waits, name+" waits at "+why)
 	}
 	var b strings.Builder
-	if len(busy) > 0 {
-		fmt.Fprintf(&b, "%s never finish%s: %s taking cards in a cycle that can repeat forever",
-			list(busy), plural(len(busy), "es", ""), plural(len(busy), "it keeps", "they keep"))
-		if len(waiting) > 0 {
-			fmt.Fprintf(&b, "; %s never finish%s either", list(waiting), plural(len(waiting), "es", ""))
-		}
-	} else {
-		fmt.Fprintf(&b, "%s never finish%s: %s while other stacks keep moving forever",
-			list(waiting), plural(len(waiting), "es", ""), plural(len(waiting), "it only waits", "they only wait"))
-	}
+	_, msg := trace.NeverFinish(busy, waiting)
+	b.WriteString(msg)
 	if len(waits) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(waits, "; "))
 	}
@@ -973,19 +965,4 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 	v.Stack = m.StackName(s, first)
 	v.Card = p.Numbers[pc]
 	return Counterexample{Violation: v, Schedule: sch, Steps: steps(res, sch)}, nil
-}
-
-// list joins names: "a", "a and b", "a, b and c".
-func list(names []string) string {
-	if len(names) <= 1 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -17,7 +17,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/trace"
@@ -1002,40 +1001,13 @@ func (d *dealer) cycleViolation(sch *trace.Schedule) *trace.Violation {
 	if first < 0 {
 		return nil
 	}
-	v := &trace.Violation{Kind: "starvation"}
-	if len(busy) > 0 {
-		v.Kind = "livelock"
-		v.Message = fmt.Sprintf("%s never finish%s: %s taking cards in a cycle that repeats forever", names(busy), es(len(busy)), pick(len(busy), "it keeps", "they keep"))
-		if len(waiting) > 0 {
-			v.Message += fmt.Sprintf("; %s never finish%s either", names(waiting), es(len(waiting)))
-		}
-	} else {
-		v.Message = fmt.Sprintf("%s never finish%s: %s while the cycle repeats forever", names(waiting), es(len(waiting)), pick(len(waiting), "it only waits", "they only wait"))
-	}
+	v := &trace.Violation{}
+	v.Kind, v.Message = trace.NeverFinish(busy, waiting)
 	pc := s.PC(first)
 	v.Pos = p.Position(p.Cards[pc].Pos)
 	v.Stack = m.StackName(s, first)
 	v.Card = p.Numbers[pc]
 	return v
-}
-
-// names joins stack names: "a", "a and b", "a, b and c".
-func names(ns []string) string {
-	if len(ns) <= 1 {
-		return strings.Join(ns, "")
-	}
-	return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
-}
-
-// es is the verb ending for n subjects: "finishes", "finish".
-func es(n int) string { return pick(n, "es", "") }
-
-// pick chooses the singular or the plural form.
-func pick(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // loopCheck, at the start of tick t of a cycle's replay, compares the

@@ -14,7 +14,46 @@ const (
 	KindAlways   = "always"
 	KindDeadlock = "deadlock"
 	KindError    = "error"
+	// Progress: a cycle that repeats forever keeps stacks from
+	// finishing; a livelock when one of them takes cards in it, a
+	// starvation when they only wait.
+	KindLivelock   = "livelock"
+	KindStarvation = "starvation"
 )
+
+// NeverFinish says, as the progress check and a cycle's replay both
+// report it, which stacks a cycle that repeats forever keeps from
+// finishing: busy, those that take cards in it, and waiting, those that
+// only wait. It returns the kind (a livelock when busy is not empty) and
+// the message, e.g. "p#1 and p#2 never finish: they keep taking cards in
+// a cycle that can repeat forever; main never finishes either".
+func NeverFinish(busy, waiting []string) (kind, msg string) {
+	if len(busy) > 0 {
+		msg = fmt.Sprintf("%s never finish%s: %s taking cards in a cycle that can repeat forever",
+			nameList(busy), pick(len(busy), "es", ""), pick(len(busy), "it keeps", "they keep"))
+		if len(waiting) > 0 {
+			msg += fmt.Sprintf("; %s never finish%s either", nameList(waiting), pick(len(waiting), "es", ""))
+		}
+		return KindLivelock, msg
+	}
+	return KindStarvation, fmt.Sprintf("%s never finish%s: %s while other stacks keep moving forever",
+		nameList(waiting), pick(len(waiting), "es", ""), pick(len(waiting), "it only waits", "they only wait"))
+}
+
+// nameList joins names: "a", "a and b", "a, b and c".
+func nameList(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
 
 // Stuck is one stack that cannot move in a deadlock.
 type Stuck struct {
