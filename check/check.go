@@ -219,6 +219,13 @@ type checker struct {
 
 // Run explores every shuffle of the program run by m.
 func Run(m *vm.Machine, opt Options) (*Report, error) {
+	if opt.IgnorePrints && m != nil && !m.IgnorePrints {
+		// A machine of the search's own: the caller's may be checking
+		// other programs' states with their lines.
+		own := *m
+		own.IgnorePrints = true
+		m = &own
+	}
 	c, err := newChecker(m, opt)
 	if err != nil {
 		return nil, err
@@ -244,6 +251,7 @@ func Run(m *vm.Machine, opt Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	rep.IgnorePrints = opt.IgnorePrints
 	if err := c.addHunted(rep); err != nil {
 		return nil, err
 	}
@@ -426,7 +434,7 @@ func newChecker(m *vm.Machine, opt Options) (*checker, error) {
 	c.main = newFPTable(1 << 10)
 	for i := 0; i < c.nw; i++ {
 		w := &worker{c: c, id: i, viols: map[vkey]inst{}, outs: map[string]*orec{}}
-		w.s.HashOutput = true // every state the worker expands comes from InitHashed
+		c.m.Hashed(&w.s) // every state the worker expands comes from InitHashed
 		for k := range w.arenas {
 			w.arenas[k].wid = uint64(i)
 			w.arenas[k].mem = &c.arenaMem

@@ -377,7 +377,8 @@ func newHunter(c *checker, hs *huntState, id int, share int64, auto bool) *hunte
 	w.taken = newCardSet(len(c.p.Cards))
 	h := &hunter{c: c, hs: hs, w: w, id: id, auto: auto, share: max(share, 1<<20)}
 	h.rng = mix64(uint64(id)*0x9e3779b97f4a7c15 + c.opt.HuntSeed + 1)
-	h.s.HashOutput, h.t.HashOutput = true, true
+	c.m.Hashed(&h.s)
+	c.m.Hashed(&h.t)
 	h.budget = huntFirstWalk
 	return h
 }

@@ -77,7 +77,8 @@ const unknownID = ^uint32(0)
 
 func (g *pgraph) newScratch() *pscratch {
 	sc := &pscratch{taken: newCardSet(len(g.m.P.Cards))}
-	sc.s.HashOutput, sc.t.HashOutput = true, true
+	g.m.Hashed(&sc.s)
+	g.m.Hashed(&sc.t)
 	return sc
 }
 

@@ -23,6 +23,11 @@ type Options struct {
 	MaxStates     int64 // stop (incomplete) after this many states; 0: no limit
 	MaxMemory     int64 // bytes; stop (incomplete) before using more; 0: default
 	NoPOR         bool  // turn partial-order reduction off (--por=off)
+	// IgnorePrints leaves printed lines out of the states (--ignore-prints,
+	// vm.Machine.IgnorePrints): a program that prints inside an endless
+	// loop then has finitely many states. Outcomes are told apart by their
+	// variables alone; each shows the lines of the shuffle that reached it.
+	IgnorePrints bool
 	// NoSleepSets keeps the rest of the reduction but takes every
 	// transition it allows: the same states, more transitions (sleep.go).
 	// For tests and measurements.
@@ -99,6 +104,10 @@ type Report struct {
 	Progress *ProgressReport
 	// Hunt is what the depth-first hunt did (nil when it did not run).
 	Hunt *HuntStats
+	// IgnorePrints: printed lines were left out of the states
+	// (Options.IgnorePrints), so outcomes that differ only in them are
+	// one, shown with the lines of the shuffle that reached it.
+	IgnorePrints bool
 }
 
 // Counterexample is a shortest shuffle that reaches a violation. For a

@@ -36,7 +36,11 @@ type State struct {
 	Sent  int32 // messages sent so far (when tracking)
 	// HashOutput: the output section is [lines, digest] (InitHashed).
 	HashOutput bool
-	Tags       []int32 // the number of each message in flight (when tracking)
+	// IgnorePrints, with HashOutput: a print leaves the state as it was,
+	// so the output section stays [0, 0] (the checker's --ignore-prints,
+	// Machine.IgnorePrints).
+	IgnorePrints bool
+	Tags         []int32 // the number of each message in flight (when tracking)
 	// Lost: when tracking, every message a fault has lost so far, with
 	// its number, in the order they were lost: sent to a node that had
 	// crashed or across a split, or in flight when its node crashed or
@@ -88,7 +92,7 @@ func (s *State) CopyWith(o *State, w []int64) {
 	s.W = w
 	s.off = append(s.off[:0], o.off...)
 	s.net, s.hdr = o.net, o.hdr
-	s.HashOutput = o.HashOutput
+	s.HashOutput, s.IgnorePrints = o.HashOutput, o.IgnorePrints
 	if s.Track = o.Track; o.Track {
 		s.Sent = o.Sent
 		s.Tags = append(s.Tags[:0], o.Tags...)

@@ -30,6 +30,12 @@ type Machine struct {
 	// step need not make them a host (see hostlessCards). nil: every
 	// synchronisation card gets one.
 	hostless []bool
+	// IgnorePrints makes the states of InitHashed and Hashed keep no
+	// trace of what is printed (State.IgnorePrints): a stack that prints
+	// inside an endless loop then comes back to states it was in, and a
+	// search of its states ends. Programs cannot read what they print, so
+	// every other part of every state, and every move, is the same.
+	IgnorePrints bool
 }
 
 // New returns a machine for p.
@@ -110,8 +116,14 @@ func (m *Machine) Init() *State {
 func (m *Machine) InitHashed() *State {
 	s := m.Init()
 	s.W = append(s.W, 0, 0)
-	s.HashOutput = true
+	m.Hashed(s)
 	return s
+}
+
+// Hashed marks s as a state of InitHashed's form, as m keeps them: a
+// scratch state that will hold copies of such states.
+func (m *Machine) Hashed(s *State) {
+	s.HashOutput, s.IgnorePrints = true, m.IgnorePrints
 }
 
 // digestRecord folds one output record into a digest of the lines so far.
@@ -985,6 +997,9 @@ func (h *simHost) StackDone(hd int64) (bool, bool, int64) {
 func (h *simHost) Print(rec []int64) {
 	s := h.s
 	if s.HashOutput {
+		if s.IgnorePrints {
+			return
+		}
 		at := s.OutputStart()
 		s.W[at]++
 		s.W[at+1] = int64(digestRecord(h.p, s, uint64(s.W[at+1]), rec))

@@ -35,6 +35,7 @@ type checkOptions struct {
 	graph         string
 	brief         bool
 	search        string
+	ignorePrints  bool
 }
 
 func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
@@ -52,6 +53,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object on standard output")
 	fs.BoolVar(&o.brief, "brief", false, "in counterexamples, fold the cards that touch nothing shared (local assignments, branches on locals, asserts that hold) into one line per run of them")
 	fs.StringVar(&o.search, "search", "auto", "auto (breadth-first; once it passes 262144 states, a depth-first hunt for deep violations beside it), bfs (breadth-first only) or hunt (depth-first walks only: finds violations, proves nothing)")
+	fs.BoolVar(&o.ignorePrints, "ignore-prints", false, "leave printed lines out of the states, so that a stack printing in an endless loop comes back to states it was in (outcomes then differ only in their variables)")
 	o.pf = addPlaceFlags(fs)
 	o.pics = addPictureFlags(fs, "the counterexample (or one shuffle per outcome)")
 	fs.StringVar(&o.graph, "graph", "", fmt.Sprintf("write the state graph to this SVG file, the counterexample's path in red (programs of at most %d states)", render.MaxGraphStates))
@@ -98,7 +100,7 @@ func cmdCheck(e *env, args []string) int {
 	if code >= 0 {
 		return code
 	}
-	opt := check.Options{Workers: o.workers, All: o.all, Deterministic: o.deterministic, MaxStates: o.maxStates}
+	opt := check.Options{Workers: o.workers, All: o.all, Deterministic: o.deterministic, MaxStates: o.maxStates, IgnorePrints: o.ignorePrints}
 	switch o.por {
 	case "on":
 	case "off":
@@ -252,6 +254,9 @@ type checkJSON struct {
 	Outcomes    []trace.OutcomeJSON  `json:"outcomes"`
 	Races       []raceJSON           `json:"races"`
 	Incomplete  string               `json:"incomplete,omitempty"`
+	// IgnorePrints: printed lines were left out of the states
+	// (--ignore-prints); each outcome's lines are one shuffle's.
+	IgnorePrints bool `json:"ignore_prints,omitempty"`
 	// Progress: what the progress check did (absent with --progress off).
 	Progress *progressJSON `json:"progress,omitempty"`
 	// Placement: where the procedures ran (placed programs only).
@@ -324,7 +329,7 @@ func checkReportJSON(rep *check.Report) checkJSON {
 		verdict = check.VerdictViolation
 	}
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
-		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete}
+		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete, IgnorePrints: rep.IgnorePrints}
 	for _, cx := range rep.Violations {
 		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress && !cx.Unproven}
 		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
@@ -479,6 +484,9 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	if stoppedEarly && len(rep.Outcomes) > 0 {
 		fmt.Fprintln(w, st.dim("(outcomes found before the search stopped; there may be more)"))
 	}
+	if opt.IgnorePrints && len(rep.Outcomes) > 0 {
+		fmt.Fprintln(w, st.dim("(--ignore-prints: outcomes are told apart by their variables; the lines shown are those of one shuffle)"))
+	}
 	switch n := len(rep.Outcomes); {
 	case opt.Search == check.SearchHunt:
 		fmt.Fprintln(w, "no outcomes: --search hunt does not collect them")
@@ -523,6 +531,10 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		}
 	case rep.Incomplete != "":
 		fmt.Fprintf(w, "%s %s\n", st.red("verdict: incomplete:"), rep.Incomplete)
+		if !opt.IgnorePrints && !progressOnly && p.PrintsInLoop() {
+			// The likeliest reason a small program's search never ends.
+			fmt.Fprintln(w, st.dim("(printed lines are part of every state: a stack that prints inside a loop that can go on forever never comes back to a state it was in, so the search cannot end; --ignore-prints leaves the lines out)"))
+		}
 	case rep.Verdict == check.VerdictOK:
 		fmt.Fprintf(w, "%s no violation in any shuffle\n", st.green("verdict: ok:"))
 	default:

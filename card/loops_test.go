@@ -1,0 +1,36 @@
+package card_test
+
+import (
+	"testing"
+
+	"github.com/deck-lang/deck/compile"
+)
+
+// TestPrintsInLoop: a print counts when its card can come back to itself
+// (while and for loops, either branches and atomic blocks inside them),
+// not when a loop runs before or after it.
+func TestPrintsInLoop(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"while", "while x < 3 { print x; x = x + 1 }", true},
+		{"for", "for i in 0..3 { print i }", true},
+		{"either in a loop", "while true { either { print 1 } or { x = 1 } }", true},
+		{"atomic in a loop", "while x < 3 { atomic { print x; x = x + 1 } }", true},
+		{"if in a loop", "while x < 3 { if x == 1 { print x } ; x = x + 1 }", true},
+		{"before a loop", "print x; while x < 3 { x = x + 1 }", false},
+		{"after a loop", "while x < 3 { x = x + 1 }; print x", false},
+		{"no loop", "print x; x = 1; print x", false},
+		{"loop, no print", "while x < 3 { x = x + 1 }", false},
+	} {
+		src := "var x = 0\nproc main() {\n" + tc.body + "\n}\n"
+		p, err := compile.Source("l.deck", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := p.PrintsInLoop(); got != tc.want {
+			t.Errorf("%s: PrintsInLoop() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
