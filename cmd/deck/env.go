@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // env is what a deck command talks to: its streams, and the interrupts
@@ -47,11 +48,18 @@ func processEnv() *env {
 	}
 }
 
+// termEcho is how long after a SIGTERM another SIGTERM is taken for the
+// same one. GNU timeout (without --foreground) signals the command and
+// then its whole process group, so deck gets its SIGTERM twice at once;
+// read as a second interrupt, that exited without the report the user
+// was waiting for. A second Ctrl-C (SIGINT) always counts.
+var termEcho = time.Second
+
 // watch takes the interrupts while long work runs. The first closes stop:
 // the work ends early and reports what it found. A second one exits at
-// once with status 130, without a report. done gives the interrupts back
-// (to the default, which ends the process); call it once the report is
-// written.
+// once with status 130, without a report (but see termEcho). done gives
+// the interrupts back (to the default, which ends the process); call it
+// once the report is written.
 func (e *env) watch() (stop <-chan struct{}, done func()) {
 	if e.interrupts == nil {
 		return nil, func() {}
@@ -62,17 +70,26 @@ func (e *env) watch() (stop <-chan struct{}, done func()) {
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
+		var first os.Signal
 		select {
-		case <-sig:
+		case first = <-sig:
 			close(stopc)
 		case <-quit:
 			return
 		}
-		select {
-		case <-sig:
-			fmt.Fprintln(e.stderr, "\ndeck: interrupted again: exiting without a report")
-			e.exit(exitInterrupted)
-		case <-quit:
+		at := time.Now()
+		for {
+			select {
+			case again := <-sig:
+				if again == syscall.SIGTERM && first == syscall.SIGTERM && time.Since(at) < termEcho {
+					continue // the same SIGTERM, sent to the process group too
+				}
+				fmt.Fprintln(e.stderr, "\ndeck: interrupted again: exiting without a report")
+				e.exit(exitInterrupted)
+				return
+			case <-quit:
+				return
+			}
 		}
 	}()
 	return stopc, func() {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Programs that never end: an endless search for check, an endless series
@@ -169,6 +170,42 @@ func TestSecondInterrupt(t *testing.T) {
 	if !strings.Contains(te.stderr.String(), "interrupted again") {
 		t.Errorf("second interrupt: stderr says %q", &te.stderr)
 	}
+}
+
+// TestSIGTERMTwice: GNU timeout sends its SIGTERM to deck and to deck's
+// process group, so it comes twice at once: that is one interrupt, and
+// the report is written. A Ctrl-C after it, or a SIGTERM after termEcho,
+// still exits at once.
+func TestSIGTERMTwice(t *testing.T) {
+	te := newTestEnv()
+	stop, done := te.watch()
+	<-te.watching
+	te.sig <- syscall.SIGTERM
+	<-stop
+	te.sig <- syscall.SIGTERM
+	select {
+	case c := <-te.exits:
+		t.Fatalf("a repeated SIGTERM exited with %d", c)
+	case <-time.After(100 * time.Millisecond):
+	}
+	te.sig <- os.Interrupt
+	if c := <-te.exits; c != exitInterrupted {
+		t.Fatalf("Ctrl-C after SIGTERM: exit %d, want %d", c, exitInterrupted)
+	}
+	done()
+
+	defer func(d time.Duration) { termEcho = d }(termEcho)
+	termEcho = 0
+	te = newTestEnv()
+	stop, done = te.watch()
+	<-te.watching
+	te.sig <- syscall.SIGTERM
+	<-stop
+	te.sig <- syscall.SIGTERM
+	if c := <-te.exits; c != exitInterrupted {
+		t.Fatalf("SIGTERM after termEcho: exit %d, want %d", c, exitInterrupted)
+	}
+	done()
 }
 
 // TestSIGINT sends a real SIGINT to a deck binary that runs an endless
