@@ -236,6 +236,20 @@ func TestBrowserLostUpdate(t *testing.T) {
 		t.Errorf("%d lines marked in the gutter (%v), want 1", n, err)
 	}
 	shot("5-error")
+
+	// A stack that prints as it spins: the check says it left the printed
+	// lines out of the states, and finds the livelock.
+	do("type a printing livelock", chromedp.SetValue(chromedp.ID("src"), "var turn = 0\nproc polite(me) {\n    while turn != me {\n        print \"after you\", me\n        turn = 1 - me\n    }\n}\nproc main() {\n    spawn polite(0)\n    spawn polite(1)\n}\n"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("src").dispatchEvent(new Event("input"))`))
+	waitFor("the program compiled", `document.querySelector("#errors .error") === null && document.querySelector('button.move[data-move="0"]') !== null`)
+	do("check", chromedp.Click(chromedp.ID("check")))
+	waitFor("the note on printed lines", `document.getElementById("ignoreprints") !== null`)
+	if v := text("#verdict"); v != "verdict: violation" {
+		t.Errorf("verdict %q", v)
+	}
+	if r := text("#checkres"); !strings.Contains(r, "livelock") {
+		t.Errorf("check result %q", r)
+	}
 }
 
 // TestBrowserNodes plays a placed program in the browser: lost_request's

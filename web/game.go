@@ -325,6 +325,8 @@ type CheckJSON struct {
 	Outcomes    []OutcomeJSON         `json:"outcomes"`
 	Violations  []trace.ViolationJSON `json:"violations"`
 	Races       int                   `json:"races"`
+	// IgnorePrints: the states left printed lines out (see Check).
+	IgnorePrints bool `json:"ignore_prints,omitempty"`
 }
 
 // OutcomeJSON is one outcome and a shortest shuffle that reaches it.
@@ -352,21 +354,35 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 // Check explores every shuffle of p within the playground's limits (one
-// check at a time, on a few workers).
+// check at a time, on a few workers). When that search stops at the state
+// limit and p prints on a loop, it checks again with printed lines left out
+// of the states, and reports that search if it ends (IgnorePrints).
 func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
 	s.checking.Lock()
 	defer s.checking.Unlock()
 	stop := make(chan struct{})
 	t := time.AfterFunc(s.opt.CheckTimeout, func() { close(stop) })
 	defer t.Stop()
-	rep, err := check.Run(vm.New(p), check.Options{
+	opt := check.Options{
 		Workers: s.opt.CheckWorkers, All: true, CheckProgress: true,
 		MaxStates: checkStates, MaxMemory: checkMemory, Stop: stop,
-	})
+	}
+	m := vm.New(p)
+	rep, err := check.Run(m, opt)
 	if err != nil {
 		return nil, err
 	}
-	cj := &CheckJSON{
+	if rep.Verdict == check.VerdictIncomplete && !stopped(stop) && p.PrintsInLoop() {
+		// A learner's livelock usually prints as it spins, and printed
+		// lines make every state of the spin new: without them (deck
+		// check --ignore-prints) the search ends and finds the cycle.
+		// The playground has no flags, so it tries that itself.
+		opt.IgnorePrints = true
+		if again, err := check.Run(m, opt); err == nil && again.Verdict != check.VerdictIncomplete {
+			rep = again
+		}
+	}
+	cj := &CheckJSON{IgnorePrints: rep.IgnorePrints,
 		Verdict: rep.Verdict, States: rep.States, Transitions: rep.Transitions,
 		Incomplete: rep.Incomplete, Elapsed: rep.Elapsed.Round(time.Millisecond).String(),
 		Outcomes: []OutcomeJSON{}, Violations: []trace.ViolationJSON{}, Races: len(rep.Races),
@@ -378,4 +394,14 @@ func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
 		cj.Violations = append(cj.Violations, trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps))
 	}
 	return cj, nil
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }

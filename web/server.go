@@ -14,6 +14,8 @@
 //	POST /api/compile   {source} → errors with line:col, or each procedure's cards
 //	POST /api/state     {source, schedule, move?, undo?, upto?} → the game's state and moves
 //	POST /api/check     {source} → verdict, outcomes, shortest counterexamples
+//	                    (ignore_prints: true when printed lines were left out
+//	                    of the states, see Server.Check)
 //	POST /api/svg       {source, file?, schedule} → the run as an SVG picture, the
 //	                    same document `deck run FILE --replay SCHEDULE --svg` draws
 //

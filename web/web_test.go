@@ -163,6 +163,42 @@ func TestCheckLostUpdate(t *testing.T) {
 	}
 }
 
+// TestCheckPrintingLivelock: a stack that prints as it spins makes every
+// state new, so the check stops at the playground's state limit; the
+// playground then checks without the printed lines, and finds the livelock.
+func TestCheckPrintingLivelock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("searches to the playground's state limit")
+	}
+	s := New(Options{})
+	src := `var turn = 0
+var done = 0
+proc polite(me) {
+    while turn != me {
+        print "after you", me
+        turn = 1 - me
+    }
+    done = done + 1
+}
+proc main() {
+    spawn polite(0)
+    spawn polite(1)
+}
+`
+	var got CheckJSON
+	if code := post(t, s, "/api/check", request{Source: src}, &got); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if got.Verdict != "violation" || !got.IgnorePrints || len(got.Violations) != 1 || got.Violations[0].Kind != "livelock" {
+		t.Fatalf("check: %+v", got)
+	}
+	// A program that ends keeps its lines in the states.
+	var lost CheckJSON
+	if code := post(t, s, "/api/check", request{Source: example(t, "lost_update")}, &lost); code != 200 || lost.IgnorePrints {
+		t.Fatalf("lost_update: status %d, ignore_prints %v", code, lost.IgnorePrints)
+	}
+}
+
 func TestExamplesGoals(t *testing.T) {
 	s := New(Options{})
 	rec := httptest.NewRecorder()

@@ -310,6 +310,9 @@ async function runCheck() {
   box.textContent = "";
   box.append(el("div", {}, el("span", { class: "verdict " + data.verdict, id: "verdict" }, "verdict: " + data.verdict),
     el("span", { class: "dim" }, "  " + data.states + " states, " + data.elapsed + (data.incomplete ? " — " + data.incomplete : ""))));
+  if (data.ignore_prints) {
+    box.append(el("div", { class: "dim", id: "ignoreprints" }, "A stack prints inside a loop that can go on forever, so every state it reaches was new and the search could not end. This check left printed lines out of the states (deck check --ignore-prints): the outcomes differ in their variables, each shown with the lines of one shuffle."));
+  }
   if (data.violations.length) {
     const ul = el("ul");
     for (const v of data.violations) {
