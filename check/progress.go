@@ -58,29 +58,18 @@ import (
 // trimmed by the workers; Tarjan's algorithm and the lasso are sequential
 // (docs/performance.md has the costs).
 
-// Fairness is what a run must grant the stacks to count as fair.
-type Fairness uint8
+// Fairness is what a run must grant the stacks to count as fair (see
+// trace.Fairness, which deal's replays of cycles judge by too).
+type Fairness = trace.Fairness
 
 const (
-	FairWeak   Fairness = iota // a stack enabled from some point on moves
-	FairStrong                 // a stack enabled infinitely often moves
-	FairNone                   // every cycle counts
+	FairWeak   = trace.FairWeak
+	FairStrong = trace.FairStrong
+	FairNone   = trace.FairNone
 )
 
-func (f Fairness) String() string { return [...]string{"weak", "strong", "none"}[f] }
-
 // ParseFairness reads weak, strong or none.
-func ParseFairness(s string) (Fairness, error) {
-	switch s {
-	case "weak":
-		return FairWeak, nil
-	case "strong":
-		return FairStrong, nil
-	case "none":
-		return FairNone, nil
-	}
-	return 0, fmt.Errorf("fairness %q: want weak, strong or none", s)
-}
+func ParseFairness(s string) (Fairness, error) { return trace.ParseFairness(s) }
 
 // Progress violation kinds.
 const (

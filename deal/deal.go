@@ -73,6 +73,10 @@ type Options struct {
 	// "interrupted"; it is polled every stopPoll ticks. A replay, bounded
 	// by its schedule, does not look at it.
 	Stop <-chan struct{}
+	// Fairness judges a replayed cycle (trace.Schedule.Cycle): a cycle a
+	// run of this fairness would not go round forever shows no progress
+	// violation (Result.Unfair says why). Weak unless set, as in check.
+	Fairness trace.Fairness
 }
 
 // stopPoll is how many ticks pass between two looks at Options.Stop.
@@ -104,6 +108,13 @@ type Result struct {
 	// cycle can repeat forever. Schedule then holds every tick played.
 	CycleRuns int
 	Forever   bool
+	// Unfair, for a cycle that repeats forever, says why a run that goes
+	// round it is not fair (Options.Fairness): a stack or link it owes a
+	// move never moves. Such a cycle shows no violation. "" otherwise.
+	Unfair string
+	// Also is a second violation the same cycle shows, when it shows two:
+	// stacks that never finish (Violation) and a property never met.
+	Also *trace.Violation
 }
 
 // ReplayCPUs returns the processors a replay of sch deals on: the most
@@ -209,6 +220,8 @@ type dealer struct {
 	// passSent the same at the start of the pass under way (cycleTag).
 	loopTags, passTags []int32
 	loopSent, passSent int32
+	// fair is what the first pass of a cycle's replay saw, for fairness.
+	fair cycleFairness
 
 	// watch follows the program's eventually and leadsto properties (nil
 	// when it has none); passMark and curMark are its marks at the last
@@ -949,13 +962,22 @@ func (d *dealer) replayCycle() error {
 	if d.res.Violation != nil || err != nil {
 		d.res.Forever = false
 	}
-	if d.res.Forever && d.watch != nil {
-		// A run that goes round the cycle forever never ends: what it
-		// never reached in the last pass, it never reaches.
-		d.res.Violation = d.watch.End(d.s, true, d.passMark)
+	if d.res.Forever {
+		d.res.Unfair = d.fair.unfair(d)
 	}
-	if d.res.Forever && d.res.Violation == nil {
+	if d.res.Forever && d.res.Unfair == "" {
+		// The stacks that never finish, as the check names them first,
+		// then a property the cycle never meets: a run that goes round
+		// the cycle forever never ends, so what it did not reach in the
+		// last pass, it never reaches.
 		d.res.Violation = d.cycleViolation(sch)
+		if d.watch != nil {
+			if v := d.watch.End(d.s, true, d.passMark); v != nil && d.res.Violation == nil {
+				d.res.Violation = v
+			} else {
+				d.res.Also = v
+			}
+		}
 	}
 	d.res.Schedule.Cycle = 0
 	return err
@@ -1037,6 +1059,9 @@ func (d *dealer) replay() error {
 	m, s, sch := d.m, d.s, d.opt.Replay
 	for t := 0; t < sch.NumTicks(); t++ {
 		d.loopCheck(t)
+		if d.loopLen > 0 && t >= d.loopStart && t < d.loopStart+d.loopLen {
+			d.fair.note(d, sch.Tick(t))
+		}
 		d.tick, d.tickCPU = d.tick[:0], d.tickCPU[:0]
 		for k, mv := range sch.Tick(t) {
 			if mv.IsNet() {

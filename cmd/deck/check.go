@@ -446,7 +446,12 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			}
 			fmt.Fprintf(w, "then this cycle (%s), which comes back to the same state and can repeat forever:\n", countOf(int64(cx.Schedule.Cycle), "card"))
 			trace.WriteSteps(w, cx.Steps[pre:], trace.ListOptions{First: pre + 1, Brief: brief})
-			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'   (the cycle in parentheses is played %d times)", file, cx.Schedule.String(), deal.CyclePasses)))
+			args := file
+			if opt.Fairness != check.FairWeak {
+				// deck run judges the cycle's fairness as the check did.
+				args += " --fairness " + opt.Fairness.String()
+			}
+			fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay: deck run %s --replay '%s'   (the cycle in parentheses is played %d times)", args, cx.Schedule.String(), deal.CyclePasses)))
 			continue
 		}
 		switch {

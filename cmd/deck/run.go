@@ -30,6 +30,7 @@ type runOptions struct {
 	json, showTrace     bool
 	brief               bool
 	maxTicks            int64
+	fairness            string
 	// --real
 	real, record bool
 	workers      int
@@ -67,6 +68,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.showTrace, "trace", false, "list every card dealt (shown anyway for runs of at most 40 cards)")
 	fs.BoolVar(&o.brief, "brief", false, "in the list of cards dealt, fold the cards that touch nothing shared (local assignments, branches on locals, asserts that hold) into one line per run of them")
 	fs.Int64Var(&o.maxTicks, "max-ticks", deal.DefaultMaxTicks, "stop a run after this many ticks")
+	fs.StringVar(&o.fairness, "fairness", "weak", "with --replay of a cycle: the runs that count (weak, strong or none, as deck check --fairness); a cycle a fair run would not repeat forever shows no livelock or starvation")
 	fs.BoolVar(&o.real, "real", false, "run on real goroutine workers: real parallelism, real shuffles (not reproducible by seed)")
 	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real, 1 or more (default: one per core)")
 	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
@@ -122,6 +124,15 @@ func cmdRun(e *env, args []string) int {
 		fmt.Fprintln(stderr, "deck run: --runs needs a positive count and cannot be combined with --replay")
 		return exitUsage
 	}
+	fair, err := trace.ParseFairness(o.fairness)
+	if err != nil {
+		fmt.Fprintf(stderr, "deck run: --fairness: %v\n", err)
+		return exitUsage
+	}
+	if set["fairness"] && !set["replay"] {
+		fmt.Fprintln(stderr, "deck run: --fairness judges a replayed cycle: it needs --replay")
+		return exitUsage
+	}
 	if o.maxTicks < 1 {
 		fmt.Fprintln(stderr, "deck run: --max-ticks must be at least 1")
 		return exitUsage
@@ -139,7 +150,7 @@ func cmdRun(e *env, args []string) int {
 		// only drives choose and either.
 		o.seed = rand.Uint64() % 1_000_000
 	}
-	opt := deal.Options{Dealer: kind, CPUs: o.cpus, Quantum: o.quantum, Seed: o.seed, MaxTicks: o.maxTicks}
+	opt := deal.Options{Dealer: kind, CPUs: o.cpus, Quantum: o.quantum, Seed: o.seed, MaxTicks: o.maxTicks, Fairness: fair}
 	// An empty schedule is one of no moves: the counterexample of an
 	// invariant the initial state breaks.
 	if set["replay"] {
@@ -198,7 +209,11 @@ func cmdRun(e *env, args []string) int {
 	if o.json {
 		writeRunJSON(stdout, m, res, opt.Replay)
 	} else {
-		writeRunText(stdout, m, res, opt, o, file+o.pf.args())
+		args := file + o.pf.args()
+		if fair != trace.FairWeak {
+			args += " --fairness " + fair.String()
+		}
+		writeRunText(stdout, m, res, opt, o, args)
 	}
 	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", file+o.pf.args(), opt.Dealer, res.Seed)
 	if opt.Replay != nil {
@@ -228,6 +243,10 @@ type runJSON struct {
 	// and whether it came back to its first state each time.
 	CycleRuns int  `json:"cycle_runs,omitempty"`
 	Forever   bool `json:"forever,omitempty"`
+	// Unfair: why a run round the cycle forever is not fair (then there
+	// is no violation); Also: a second violation the cycle shows.
+	Unfair string               `json:"unfair,omitempty"`
+	Also   *trace.ViolationJSON `json:"also,omitempty"`
 	// Placed programs: where the procedures ran, and the messages left in
 	// flight at the end.
 	Placement *trace.PlacementJSON `json:"placement,omitempty"`
@@ -248,7 +267,7 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result, replay *trace.Sc
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
 		TraceCut: res.StepsCut, Placement: trace.PlacementToJSON(m),
-		CycleRuns: res.CycleRuns, Forever: res.Forever,
+		CycleRuns: res.CycleRuns, Forever: res.Forever, Unfair: res.Unfair,
 	}
 	if j.Placement != nil {
 		j.InFlight = trace.InFlightJSON(trace.InFlight(m, res.Final))
@@ -256,6 +275,10 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result, replay *trace.Sc
 	if res.Violation != nil {
 		v := trace.ViolationToJSON(res.Violation, sch, nil)
 		j.Violation = &v
+	}
+	if res.Also != nil {
+		v := trace.ViolationToJSON(res.Also, sch, nil)
+		j.Also = &v
 	}
 	writeJSON(w, j)
 }
@@ -309,12 +332,18 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	}
 	if res.Violation != nil {
 		writeViolation(w, st, p, res.Violation)
+		if res.Also != nil {
+			fmt.Fprintf(w, "%s %s\n", st.red("and in the same cycle:"), res.Also.Describe())
+			fmt.Fprint(w, snippet(p, res.Also.Pos))
+		}
 	}
 	switch res.Stopped {
 	case "max-ticks":
 		fmt.Fprintf(w, "stopped after %s (--max-ticks): some stacks were still running\n", countOf(res.Ticks, "tick"))
 	case "replay-ended":
-		if res.CycleRuns > 0 && res.Forever {
+		if res.CycleRuns > 0 && res.Forever && res.Unfair != "" {
+			fmt.Fprintf(w, "the schedule's cycle was played %d times and came back to the same state each time, but a run that goes round it forever is not fair (%s fairness): %s. A fair dealer would not repeat it forever, so it shows no livelock or starvation\n", res.CycleRuns, opt.Fairness, res.Unfair)
+		} else if res.CycleRuns > 0 && res.Forever {
 			fmt.Fprintf(w, "the schedule's cycle was played %d times and came back to the same state each time: it can repeat forever, and the stacks that have not finished never will\n", res.CycleRuns)
 		} else if res.CycleRuns > 0 {
 			fmt.Fprintf(w, "the schedule's cycle was played %d times but did not come back to the state it started from: it is not a cycle of this program\n", res.CycleRuns)
