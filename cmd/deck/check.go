@@ -153,6 +153,9 @@ func cmdCheck(e *env, args []string) int {
 	// what it found so far (verdict incomplete, exit 1).
 	stop, done := e.watch()
 	defer done()
+	if !outputsWritable("check", file, [][2]string{{"svg", o.pics.svg}, {"html", o.pics.html}, {"graph", o.graph}}, stderr) {
+		return exitUsage
+	}
 	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage

@@ -114,3 +114,44 @@ func writeGraph(m *vm.Machine, g *render.Graph, rep *check.Report, file string, 
 	}
 	return true
 }
+
+// outputsWritable checks, before any work, that every file a command was
+// asked to write (flag name to path; "" when not asked) can be written, and
+// that none of them is the program itself: a typo in a path is found in a
+// moment rather than after a long check, whose verdict it would then hide
+// behind exit status 2. A file that does not exist yet is created and
+// removed again; one that exists is opened for writing, not truncated.
+func outputsWritable(cmd, program string, outs [][2]string, stderr io.Writer) bool {
+	progInfo, progErr := os.Stat(program)
+	for _, o := range outs {
+		flagName, path := o[0], o[1]
+		if path == "" {
+			continue
+		}
+		if info, err := os.Stat(path); err == nil {
+			if program != "-" && progErr == nil && os.SameFile(info, progInfo) {
+				fmt.Fprintf(stderr, "deck %s: --%s %s would overwrite the program\n", cmd, flagName, path)
+				return false
+			}
+			if info.IsDir() {
+				fmt.Fprintf(stderr, "deck %s: --%s: %s is a directory\n", cmd, flagName, path)
+				return false
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				fmt.Fprintf(stderr, "deck %s: --%s: %v\n", cmd, flagName, err)
+				return false
+			}
+			f.Close()
+			continue
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "deck %s: --%s: %v\n", cmd, flagName, err)
+			return false
+		}
+		f.Close()
+		os.Remove(path)
+	}
+	return true
+}

@@ -137,6 +137,9 @@ func cmdRun(e *env, args []string) int {
 		fmt.Fprintln(stderr, "deck run: --max-ticks must be at least 1")
 		return exitUsage
 	}
+	if !outputsWritable("run", file, [][2]string{{"svg", o.pics.svg}, {"html", o.pics.html}}, stderr) {
+		return exitUsage
+	}
 	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
@@ -673,6 +676,9 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 	}
 	if set["runs"] && o.runs < 1 {
 		fmt.Fprintln(stderr, "deck run: --runs needs a positive count")
+		return exitUsage
+	}
+	if !outputsWritable("run", file, [][2]string{{"svg", o.pics.svg}, {"html", o.pics.html}}, stderr) {
 		return exitUsage
 	}
 	prog, ok := load(e, file)
