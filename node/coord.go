@@ -118,7 +118,7 @@ type Result struct {
 // per node, talking over a NATS bus. p must be placed.
 func Run(p *card.Program, opt Options) (*Result, error) {
 	if p.Net == nil {
-		return nil, fmt.Errorf("the program is not placed on nodes")
+		return nil, &UsageError{"the program is not placed on nodes"}
 	}
 	if p.Net.Faulty() {
 		return nil, fmt.Errorf("--crash and --partitions are for the simulator and the checker; a real run has no way yet to crash a node on purpose")
@@ -131,7 +131,7 @@ func Run(p *card.Program, opt Options) (*Result, error) {
 	}
 	for _, r := range opt.Remote {
 		if !slices.Contains(p.Net.Nodes, r) {
-			return nil, fmt.Errorf("--remote: there is no node %s (the nodes are %s)", r, strings.Join(p.Net.Nodes, ", "))
+			return nil, &UsageError{fmt.Sprintf("--remote: there is no node %s (the nodes are %s)", r, strings.Join(p.Net.Nodes, ", "))}
 		}
 	}
 	start := time.Now()
@@ -205,6 +205,10 @@ func (c *coord) bus() error {
 	}
 	nc, err := connect(c.url, c.token, "deck coordinator", nil)
 	if err != nil {
+		if c.opt.Bus == "" {
+			// Our own embedded bus: not the caller's mistake.
+			return fmt.Errorf("%s", err.Error())
+		}
 		return err
 	}
 	c.nc = nc

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ type ServeOptions struct {
 // every card atomic. What crosses nodes goes over the bus.
 func Serve(p *card.Program, opt ServeOptions) error {
 	if p.Net == nil {
-		return fmt.Errorf("the program is not placed on nodes")
+		return &UsageError{"the program is not placed on nodes"}
 	}
 	me := int32(-1)
 	for i, n := range p.Net.Nodes {
@@ -41,7 +42,7 @@ func Serve(p *card.Program, opt ServeOptions) error {
 		}
 	}
 	if me < 0 {
-		return fmt.Errorf("there is no node %s in this placement (the nodes are %v)", opt.Node, p.Net.Nodes)
+		return &UsageError{fmt.Sprintf("there is no node %s in this placement (the nodes are %s)", opt.Node, strings.Join(p.Net.Nodes, ", "))}
 	}
 	if opt.Workers < 1 {
 		opt.Workers = 2

@@ -39,6 +39,9 @@ usage:
   deck check FILE [flags]    explore every shuffle
   deck play FILE [--from S]  be the dealer: pick which stack moves, card by card
   deck serve [--addr A]      the playground in the browser (prints its address)
+  deck node --bus URL --name NODE FILE
+                             serve one node of a real run on nodes (deck run --real)
+  deck version               print deck's version
   deck help [COMMAND]        explain a command
 
 FILE - reads the program from standard input. Ctrl-C stops check and run
@@ -107,6 +110,15 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "serve":
 		fmt.Fprintln(stdout, serveHelp)
+		return exitOK
+	case "node":
+		fs, _ = nodeFlags(io.Discard)
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "%s\n\n", nodeHelp)
+		fs.PrintDefaults()
+		return exitOK
+	case "version":
+		fmt.Fprintln(stdout, "usage: deck version\n\nPrints deck's version.")
 		return exitOK
 	case "cards":
 		fmt.Fprintln(stdout, "usage: deck cards FILE\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,43 +17,80 @@ import (
 	"github.com/deck-lang/deck/vm"
 )
 
+// nodeOptions are deck node's flags.
+type nodeOptions struct {
+	bus, token, name, runID *string
+	workers                 *int
+	pf                      *placeFlags
+}
+
+func nodeFlags(stderr io.Writer) (*flag.FlagSet, *nodeOptions) {
+	fs := flag.NewFlagSet("node", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &nodeOptions{
+		bus:     fs.String("bus", "", "the NATS URL of the run's bus (nats://HOST:PORT), as the coordinator prints it"),
+		token:   fs.String("bus-token", "", "the bus's token (default: $DECK_BUS_TOKEN)"),
+		name:    fs.String("name", "", "the node this process serves"),
+		runID:   fs.String("run", "", "the run's id, as the coordinator prints it (default: join the first run that invites this node)"),
+		workers: fs.Int("workers", 2, "goroutine workers for this node's stacks"),
+	}
+	o.pf = addPlaceFlags(fs)
+	return fs, o
+}
+
+// nodeHelp heads deck help node.
+const nodeHelp = `usage: deck node --bus URL --name NODE FILE [flags]
+
+Serves one node of a real run of a placed program (deck run --real with a
+placement). The coordinator starts a process like this for every node
+itself; with --remote NODE it prints the command to start that node by
+hand, on another machine, with the same FILE and placement.`
+
 // cmdNode is `deck node`: serve one node of a real distributed run. The
 // coordinator (deck run --real with a placement) starts these itself; on
 // another machine, start one by hand with the command the coordinator
 // prints.
 func cmdNode(e *env, args []string) int {
 	stdout, stderr := e.stdout, e.stderr
-	fs := flag.NewFlagSet("node", flag.ContinueOnError)
-	bus := fs.String("bus", "", "the NATS URL of the run's bus (nats://HOST:PORT)")
-	token := fs.String("bus-token", "", "the bus's token (default: $DECK_BUS_TOKEN)")
-	name := fs.String("name", "", "the node this process serves")
-	runID := fs.String("run", "", "the run's id, as the coordinator prints it (default: join the first run that invites this node)")
-	workers := fs.Int("workers", 2, "goroutine workers for this node's stacks")
-	pf := addPlaceFlags(fs)
+	fs, o := nodeFlags(stderr)
 	file, code := parseArgs(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	if *bus == "" || *name == "" {
+	if *o.bus == "" || *o.name == "" {
 		fmt.Fprintln(stderr, "deck node: --bus and --name are required (the coordinator prints them)")
 		return exitUsage
 	}
-	if *token == "" {
-		*token = os.Getenv("DECK_BUS_TOKEN")
+	if err := node.CheckBusURL(*o.bus); err != nil {
+		fmt.Fprintf(stderr, "deck node: %v\n", err)
+		return exitUsage
+	}
+	if *o.token == "" {
+		*o.token = os.Getenv("DECK_BUS_TOKEN")
 	}
 	prog, ok := load(e, file)
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = pf.apply("node", prog, stderr); !ok {
+	if prog, ok = o.pf.apply("node", prog, stderr); !ok {
 		return exitUsage
 	}
-	err := node.Serve(prog, node.ServeOptions{Bus: *bus, Token: *token, Run: *runID, Node: *name, Workers: *workers})
+	err := node.Serve(prog, node.ServeOptions{Bus: *o.bus, Token: *o.token, Run: *o.runID, Node: *o.name, Workers: *o.workers})
 	if err != nil {
-		fmt.Fprintf(stderr, "deck node %s: %v\n", *name, err)
-		return exitViolation
+		fmt.Fprintf(stderr, "deck node %s: %v\n", *o.name, err)
+		return nodeExit(err)
 	}
 	return exitOK
+}
+
+// nodeExit is the exit status after an error of the node package: 2 for
+// a mistake in the arguments (node.UsageError), 1 for a run that failed.
+func nodeExit(err error) int {
+	var ue *node.UsageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitViolation
 }
 
 // runDistributed is `deck run --real` of a placed program: one process per
@@ -118,7 +156,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	endProgress()
 	if err != nil {
 		fmt.Fprintf(stderr, "deck run: %v\n", err)
-		return exitViolation
+		return nodeExit(err)
 	}
 	m := vm.New(prog)
 	if o.json {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/node"
 	"github.com/deck-lang/deck/real"
 	"github.com/deck-lang/deck/render"
 	"github.com/deck-lang/deck/trace"
@@ -692,6 +693,16 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 		o.seed = rand.Uint64() % 1_000_000
 	}
 	if prog.Net != nil {
+		if set["bus-token"] && !set["bus"] {
+			fmt.Fprintln(stderr, "deck run: --bus-token is the token of the bus --bus names: it needs --bus (the embedded bus makes its own)")
+			return exitUsage
+		}
+		if set["bus"] {
+			if err := node.CheckBusURL(o.bus); err != nil {
+				fmt.Fprintf(stderr, "deck run: %v\n", err)
+				return exitUsage
+			}
+		}
 		return runDistributed(e, o, prog, file)
 	}
 	for _, name := range []string{"bus", "bus-token", "remote"} {
