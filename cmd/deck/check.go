@@ -182,7 +182,7 @@ func cmdCheck(e *env, args []string) int {
 		// The graph first: a program too big to draw is refused before
 		// the check starts.
 		var err error
-		if graph, err = render.StateGraph(m, file+o.pf.args(), 0); err != nil {
+		if graph, err = render.StateGraph(m, shellArg(file)+o.pf.args(), 0); err != nil {
 			fmt.Fprintf(stderr, "deck check: --graph: %s: %v\n", file, err)
 			return exitUsage
 		}
@@ -201,9 +201,9 @@ func cmdCheck(e *env, args []string) int {
 		j.Placement = trace.PlacementToJSON(m)
 		writeJSON(stdout, j)
 	} else {
-		writeCheckText(stdout, m, rep, file+o.pf.args(), opt, o.brief)
+		writeCheckText(stdout, m, rep, shellArg(file)+o.pf.args(), opt, o.brief)
 	}
-	if !o.pics.write("check", m, checkPictures(file+o.pf.args(), rep), stderr) {
+	if !o.pics.write("check", m, checkPictures(shellArg(file)+o.pf.args(), rep), stderr) {
 		return exitUsage
 	}
 	if graph != nil && !writeGraph(m, graph, rep, o.graph, stderr) {

@@ -344,3 +344,27 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// shellArg writes a file name as a shell reads it back as one argument,
+// for the commands deck prints to be pasted (replay hints, deck node):
+// as it is when it is made of safe characters, after ./ when it starts
+// with a dash (a flag otherwise), else in single quotes. "-" (standard
+// input) stays as it is.
+func shellArg(name string) string {
+	safe := name != ""
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./-+=:,@%", r)) {
+			safe = false
+			break
+		}
+	}
+	switch {
+	case name == "-":
+		return name
+	case safe && strings.HasPrefix(name, "-"):
+		return "./" + name
+	case safe:
+		return name
+	}
+	return "'" + strings.ReplaceAll(name, "'", `'\''`) + "'"
+}

@@ -18,3 +18,20 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
 }
+
+// TestShellArg: file names in printed commands paste back as one argument.
+func TestShellArg(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"lost_update.deck", "lost_update.deck"},
+		{"examples/a-b_c.deck", "examples/a-b_c.deck"},
+		{"-", "-"},
+		{"-x.deck", "./-x.deck"},
+		{"my prog.deck", "'my prog.deck'"},
+		{"it's.deck", `'it'\''s.deck'`},
+		{"a$b.deck", "'a$b.deck'"},
+	} {
+		if got := shellArg(tc.in); got != tc.want {
+			t.Errorf("shellArg(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -149,7 +149,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 					tok = " (with the bus's token in $DECK_BUS_TOKEN or --bus-token)"
 				}
 				fmt.Fprintf(stderr, "waiting for node %s: start it%s with\n  deck node --bus %s --name %s --run %s%s %s\n",
-					n, tok, url, n, runID, o.pf.args(), file)
+					n, tok, url, n, runID, o.pf.args(), shellArg(file))
 			}
 		},
 	})
@@ -162,7 +162,7 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	if o.json {
 		writeDistJSON(stdout, m, res, o.seed)
 	} else {
-		writeDistText(stdout, m, res, file+o.pf.args(), o)
+		writeDistText(stdout, m, res, shellArg(file)+o.pf.args(), o)
 	}
 	for _, r := range res.Runs {
 		if r.Violation != nil || r.Stopped != "" || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {

@@ -106,7 +106,7 @@ func cmdPlay(e *env, args []string) int {
 			} else {
 				fmt.Fprintf(stdout, "every stack has finished: %s\n", outcomeLine(out))
 			}
-			playSchedule(stdout, file+pf.args(), &res.Schedule)
+			playSchedule(stdout, shellArg(file)+pf.args(), &res.Schedule)
 			if res.Violation != nil {
 				return exitViolation
 			}
@@ -190,13 +190,13 @@ func cmdPlay(e *env, args []string) int {
 		fmt.Fprint(stdout, "> ")
 		if !in.Scan() {
 			fmt.Fprintln(stdout)
-			playSchedule(stdout, file+pf.args(), &res.Schedule)
+			playSchedule(stdout, shellArg(file)+pf.args(), &res.Schedule)
 			return exitOK
 		}
 		line := strings.TrimSpace(in.Text())
 		switch {
 		case line == "q":
-			playSchedule(stdout, file+pf.args(), &res.Schedule)
+			playSchedule(stdout, shellArg(file)+pf.args(), &res.Schedule)
 			return exitOK
 		case line == "u":
 			if len(moves) == 0 {

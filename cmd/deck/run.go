@@ -183,7 +183,7 @@ func cmdRun(e *env, args []string) int {
 		opt.CPUs = deal.ReplayCPUs(m, opt.Replay)
 	}
 	if o.runs > 0 {
-		return runManyDealt(e, m, opt, o, file+o.pf.args())
+		return runManyDealt(e, m, opt, o, shellArg(file)+o.pf.args())
 	}
 	// The card-by-card record costs memory per card: keep what the output
 	// shows (a run of at most 40 cards, or --trace, or --json), bounded so
@@ -213,15 +213,15 @@ func cmdRun(e *env, args []string) int {
 	if o.json {
 		writeRunJSON(stdout, m, res, opt.Replay)
 	} else {
-		args := file + o.pf.args()
+		args := shellArg(file) + o.pf.args()
 		if fair != trace.FairWeak {
 			args += " --fairness " + fair.String()
 		}
 		writeRunText(stdout, m, res, opt, o, args)
 	}
-	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", file+o.pf.args(), opt.Dealer, res.Seed)
+	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", shellArg(file)+o.pf.args(), opt.Dealer, res.Seed)
 	if opt.Replay != nil {
-		title = render.ReplayTitle(file + o.pf.args())
+		title = render.ReplayTitle(shellArg(file) + o.pf.args())
 	}
 	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
 		return exitUsage
@@ -721,7 +721,7 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 	m := vm.New(prog)
 	opt := real.Options{Workers: o.workers, Quantum: quantum, Seed: o.seed, Record: o.record, Timeout: o.timeout}
 	if o.runs > 0 {
-		return runManyReal(e, m, opt, o, file)
+		return runManyReal(e, m, opt, o, shellArg(file))
 	}
 	stop, done := e.watch()
 	defer done()
@@ -756,7 +756,7 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 		}
 		writeJSON(stdout, j)
 	} else {
-		writeRealText(stdout, m, res, o, file, sch)
+		writeRealText(stdout, m, res, o, shellArg(file), sch)
 	}
 	if res.Violation != nil || res.Stopped == real.StoppedInterrupted {
 		return exitViolation

@@ -31,7 +31,7 @@ func sameAsLocal(e *env, local, placed *card.Program, opt check.Options, o *chec
 			if o.json {
 				writeSameJSON(stdout, lm, pm, lrep, prep, cmp)
 			} else {
-				writeSameText(stdout, lm, pm, lrep, prep, cmp, file, o.pf.args())
+				writeSameText(stdout, lm, pm, lrep, prep, cmp, shellArg(file), o.pf.args())
 			}
 			if !cmp.Same() || !cmp.Complete {
 				return exitViolation
