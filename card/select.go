@@ -43,7 +43,8 @@ type SelectCase struct {
 	X       Expr  // send: the value sent
 	Dst     int32 // recv: the local the value goes to, or -1
 	DstType Type
-	Target  int32 // the first card of the case's body
+	Target  int32  // the first card of the case's body
+	Src     string // the case as the select card's text shows it: "v = recv c", "send c, 1", "timeout"
 }
 
 // SelectCases returns the cases of select card c.

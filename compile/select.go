@@ -88,6 +88,9 @@ func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 			cs.Obj, cs.Y, cs.X = o.obj, o.index, pc.exprCode(v)
 			srcs = append(srcs, "send "+o.label+", "+v.src())
 		}
+		if len(srcs) == k+1 {
+			cs.Src = srcs[k]
+		}
 		cases[k] = cs
 	}
 	if !ok {

@@ -848,8 +848,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 	d.res.Cards++
 	d.res.Taken[st]++
 	if record {
-		rec := trace.Record(m, &d.before, s, st, pc, r, d.res.Ticks, cpu)
-		rec.Choice = choice
+		rec := trace.Record(m, &d.before, s, st, pc, choice, r, d.res.Ticks, cpu)
 		d.res.Steps = append(d.res.Steps, rec)
 	} else if d.opt.Steps {
 		d.res.StepsCut = true

@@ -190,8 +190,7 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 				}
 				pc := s.PC(i)
 				res := m.Step(s, i, int(mv.Choice))
-				st = trace.Record(m, before, s, i, pc, res, int64(t), cpu)
-				st.Choice = int(mv.Choice)
+				st = trace.Record(m, before, s, i, pc, int(mv.Choice), res, int64(t), cpu)
 				cells[i][t] = Cell{Status: Running, CPU: cpu, Step: len(r.Steps)}
 			}
 			r.Steps = append(r.Steps, st)

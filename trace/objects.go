@@ -60,7 +60,8 @@ func objectName(g *card.Global, e int32) string {
 // it acted on: each object element it changed, or the one it names, as it
 // is after the card ("m" held by worker#1, "s" count 1, "c" [10] (1 of
 // 2)), and the value a card put in a channel of this node.
-func recordObjects(m *vm.Machine, before, after *vm.State, st *Step, c *card.Card, pc int32) {
+// sendCase says that c is a select that took a send case.
+func recordObjects(m *vm.Machine, before, after *vm.State, st *Step, c *card.Card, pc int32, sendCase bool) {
 	p := m.P
 	shB, shA := before.Shared(p), after.Shared(p)
 	named := map[[2]int32]bool{}
@@ -92,7 +93,7 @@ func recordObjects(m *vm.Machine, before, after *vm.State, st *Step, c *card.Car
 				continue
 			}
 			st.Objects = append(st.Objects, Value{Name: objectName(g, e), Value: ObjectText(m, after, g, shA[lo:hi])})
-			if changed && c != nil && c.Op == card.Send && g.Kind == card.GChan {
+			if changed && c != nil && (c.Op == card.Send || sendCase) && g.Kind == card.GChan {
 				// The value this send put in the buffer, or offered.
 				if g.Cap == 0 {
 					st.Passed = m.FormatValue(after, g.Type, shA[lo+1])

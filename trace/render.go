@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"github.com/deck-lang/deck/card"
@@ -313,6 +314,9 @@ func effects(st Step) string {
 // Effects renders what a step read, wrote, set and sent: "read x=0  → t1=0".
 func Effects(st Step) string {
 	var parts []string
+	if st.Case != "" {
+		parts = append(parts, "took "+st.Case)
+	}
 	vals := func(vs []Value) string {
 		var s []string
 		for _, v := range vs {
@@ -331,7 +335,7 @@ func Effects(st Step) string {
 	}
 	if st.Passed != "" {
 		verb := "sent "
-		if strings.HasPrefix(st.Text, "recv") || strings.Contains(st.Text, "= recv") {
+		if text := cmp.Or(st.Case, st.Text); strings.HasPrefix(text, "recv") || strings.Contains(text, "= recv") {
 			verb = "received "
 		}
 		parts = append(parts, verb+st.Passed)
@@ -375,6 +379,7 @@ type StepJSON struct {
 	// a recv that set no local took), the locals an assert tested.
 	Objects map[string]string          `json:"objects,omitempty"`
 	Passed  string                     `json:"value,omitempty"`
+	Case    string                     `json:"case,omitempty"` // the case a select took
 	Tested  map[string]json.RawMessage `json:"tested,omitempty"`
 	// Placed programs: the messages a card sent; on a network step (stack
 	// "network"), what the network did ("deliver", "drop", "duplicate")
@@ -420,7 +425,7 @@ func StepsJSON(steps []Step) []StepJSON {
 	for _, st := range steps {
 		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Node: st.Node, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
 			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed,
-			Passed: st.Passed, Tested: jsonValues(st.Tested)}
+			Passed: st.Passed, Tested: jsonValues(st.Tested), Case: st.Case}
 		if len(st.Objects) > 0 {
 			j.Objects = map[string]string{}
 			for _, o := range st.Objects {

@@ -41,6 +41,9 @@ type Step struct {
 	Passed string
 	// Tested are the locals an assert's condition read, as it found them.
 	Tested []Value
+	// Case is the case a select card took, as its text shows it ("v =
+	// recv c", "send c, 1", "timeout").
+	Case string
 	// Local marks a card that touched nothing shared and synchronised
 	// with nobody (a local assignment, a branch on locals, a yield, an
 	// assert that held on locals): other stacks cannot tell it happened,
@@ -117,7 +120,7 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 		}
 		// What the delivery did to the objects of its node: the value in
 		// the channel, the event set.
-		recordObjects(m, before, after, &st, nil, -1)
+		recordObjects(m, before, after, &st, nil, -1, false)
 	}
 	return st
 }
@@ -176,15 +179,22 @@ func sentBetween(m *vm.Machine, before, after *vm.State) []MsgEvent {
 	return out
 }
 
-// Record describes the card stack i took at pc, going from state before to
-// state after with result r.
-func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result, tick int64, cpu int) Step {
+// Record describes the card stack i took at pc with the given choice,
+// going from state before to state after with result r.
+func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int, r vm.Result, tick int64, cpu int) Step {
 	p := m.P
 	c := &p.Cards[pc]
 	st := Step{
 		Tick: tick, CPU: cpu, StackID: i, Stack: m.StackName(before, i), PC: pc,
 		Card: p.Numbers[pc], Pos: p.Position(c.Pos), Text: p.Labels[pc],
-		Failed: r.Status == vm.Failed,
+		Failed: r.Status == vm.Failed, Choice: choice,
+	}
+	var taken *card.SelectCase // the case a select took
+	if c.Op == card.Select && r.Status == vm.OK {
+		if k := m.SelectCase(before, i, choice); k >= 0 {
+			taken = &card.SelectCases(p, c)[k]
+			st.Case = taken.Src
+		}
 	}
 	if p.Net != nil {
 		st.Node = m.NodeName(m.StackNode(before, i))
@@ -236,7 +246,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		st.Sent = sentBetween(m, before, after)
 	}
 	if c.Op.IsSync() || c.Op == card.Either {
-		recordObjects(m, before, after, &st, c, pc)
+		recordObjects(m, before, after, &st, c, pc, taken != nil && taken.Kind == card.CaseSend)
 	}
 	if c.Op == card.Assert {
 		recordTested(m, before, i, &st, c)
@@ -269,13 +279,13 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, r vm.Result
 		}
 		st.Sets = append(st.Sets, Value{Name: name, Value: m.FormatValue(after, t, r.Value)})
 	}
-	if c.Op == card.Select && r.Status == vm.OK && i < after.NumStacks() {
-		// The recv case taken, known by where the stack went.
-		for _, sc := range card.SelectCases(p, c) {
-			if sc.Target == after.PC(i) && sc.Kind == card.CaseRecv && sc.Dst >= 0 {
-				st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[sc.Dst], Value: m.FormatValue(after, sc.DstType, r.Value)})
-				break
-			}
+	if taken != nil && taken.Kind == card.CaseRecv {
+		// The value the recv case took: into its local, or, without one,
+		// as a recv without a local shows it.
+		if taken.Dst >= 0 {
+			st.Sets = append(st.Sets, Value{Name: p.Procs[c.Proc].Locals[taken.Dst], Value: m.FormatValue(after, taken.DstType, r.Value)})
+		} else if g := &p.Globals[taken.Obj]; g.Kind == card.GChan {
+			st.Passed = m.FormatValue(after, g.Type, r.Value)
 		}
 	}
 	return st
