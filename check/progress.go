@@ -894,9 +894,10 @@ func steps(res *deal.Result, sch trace.Schedule) []trace.Step {
 func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error) {
 	m, p := g.m, g.m.P
 	cyc := g.cycle(l, fair)
-	var moved uint64
+	var moved, anyEn uint64 // what moves in the cycle, what can in some state of it
 	for _, e := range cyc {
 		moved |= 1 << g.stk[e]
+		anyEn |= g.en[g.source(e)]
 	}
 	sch, res, s, err := g.replay(g.bfsPath(l.entry), cyc)
 	if err != nil {
@@ -927,6 +928,11 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 		}
 		waiting = append(waiting, name)
 		why := m.WaitReason(s, i)
+		if anyEn&(1<<i) != 0 {
+			// Blocked where the cycle starts, perhaps, but not in all of
+			// it: the reason is that it never gets its turn.
+			why = ""
+		}
 		switch {
 		case why == "" && fair == FairNone:
 			// Without fairness the dealer may pass over a stack that can

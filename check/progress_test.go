@@ -653,3 +653,31 @@ func TestReserveCountsWrittenPages(t *testing.T) {
 		}
 	}
 }
+
+// TestStarvationReason: a stack starved at an await whose condition the
+// cycle makes true now and then is said to never get its turn, whichever
+// state the cycle is shown from; a stack blocked in every state of the
+// cycle gets its wait reason.
+func TestStarvationReason(t *testing.T) {
+	m := mustCompile(t, "flicker.deck", `var x = 0
+daemon proc toggler() {
+    while true { x = 1; x = 0 }
+}
+proc waiter() {
+    await x == 1
+}
+proc main() {
+    spawn toggler()
+    let w = spawn waiter()
+    join w
+}
+`)
+	rep := mustRun(t, m, Options{Workers: 1, CheckProgress: true})
+	if len(rep.Violations) != 1 || rep.Violations[0].Violation.Kind != KindStarvation {
+		t.Fatalf("violations %v", rep.Violations)
+	}
+	msg := rep.Violations[0].Violation.Message
+	if !strings.Contains(msg, "waiter#2 waits at await x == 1 (it can take it at times, but never gets its turn)") || !strings.Contains(msg, "main waits at join waiter#2 (not finished)") {
+		t.Fatalf("message %q", msg)
+	}
+}
