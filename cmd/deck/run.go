@@ -102,6 +102,14 @@ func cmdRun(e *env, args []string) int {
 		fmt.Fprintln(stderr, "deck run: --svg and --html draw one run and cannot be combined with --runs (--seed S draws run S)")
 		return exitUsage
 	}
+	if o.runs > 0 && o.showTrace {
+		fmt.Fprintln(stderr, "deck run: --trace lists the cards of one run and cannot be combined with --runs (--seed S --trace lists run S)")
+		return exitUsage
+	}
+	if set["replay"] && set["max-ticks"] {
+		fmt.Fprintln(stderr, "deck run: --max-ticks bounds a dealt run; a replay deals its schedule to the end (shorten the schedule instead)")
+		return exitUsage
+	}
 	for _, name := range []string{"workers", "record", "timeout", "bus", "bus-token", "remote"} {
 		if set[name] {
 			fmt.Fprintf(stderr, "deck run: --%s needs --real\n", name)
