@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -838,6 +839,12 @@ func (p *parser) parseUnary() Expr {
 	case SUB, NOT:
 		op := p.tok
 		p.next()
+		if op == SUB && p.tok == INT && p.lit == minIntDigits {
+			// -9223372036854775808, the least int: its digits alone are
+			// one more than the greatest.
+			p.next()
+			return &IntLit{At: at, Value: math.MinInt64}
+		}
 		return &UnaryExpr{At: at, Op: op, X: p.parseUnary()}
 	case SPAWN:
 		p.next()
@@ -874,6 +881,9 @@ func (p *parser) parsePrimary() Expr {
 	case INT:
 		v, err := strconv.ParseInt(p.lit, 10, 64)
 		if err != nil {
+			if p.lit == minIntDigits {
+				p.error(at, "integer literal too large (without a minus before it: -9223372036854775808 is the least int)")
+			}
 			v = 0 // the scanner has reported the bad literal
 		}
 		p.next()

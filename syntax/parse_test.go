@@ -155,6 +155,9 @@ func TestParseExprs(t *testing.T) {
 	}{
 		{"1", "1"},
 		{"9223372036854775807", "9223372036854775807"},
+		{"-9223372036854775808", "-9223372036854775808"}, // the least int, one literal
+		{"- -9223372036854775808", "(- -9223372036854775808)"},
+		{"-9223372036854775807", "(- 9223372036854775807)"},
 		{"true", "true"},
 		{"false", "false"},
 		{"x", "x"},
@@ -295,7 +298,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"1:11: integer literal too large"}},
 		{"too large integer in a proc",
 			"proc main() {\n\tx = 9223372036854775808\n}",
-			[]string{"2:6: integer literal too large"}},
+			[]string{"2:6: integer literal too large (without a minus before it: -9223372036854775808 is the least int)"}},
 		{"two statements on a line",
 			"proc main() {\n\tx = 1 y = 2\n}",
 			[]string{"2:8: expected end of statement, found identifier y"}},

@@ -277,13 +277,19 @@ func (s *Scanner) scanNumber() string {
 		s.error(bad, fmt.Sprintf("invalid character %q in integer literal", ch))
 	default:
 		lit := string(s.src[start:s.off])
-		if _, err := strconv.ParseInt(lit, 10, 64); err != nil {
+		// 9223372036854775808 passes here: after a minus it is the least
+		// int, and the parser reports it anywhere else (minInt).
+		if _, err := strconv.ParseInt(lit, 10, 64); err != nil && lit != minIntDigits {
 			s.error(pos, "integer literal too large")
 		}
 		return lit
 	}
 	return string(s.src[start:s.off])
 }
+
+// minIntDigits are the digits of the least int, -9223372036854775808: a
+// literal only after a minus.
+const minIntDigits = "9223372036854775808"
 
 // scanString scans the rest of a string literal whose opening quote, at
 // start, has been consumed, and returns its decoded value.
