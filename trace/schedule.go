@@ -217,7 +217,7 @@ func Parse(text string) (*Schedule, error) {
 		return nil, fmt.Errorf("schedule: the cycle in parentheses is empty")
 	}
 	if s.Len()+cyc.Len() > maxRepeat {
-		return nil, fmt.Errorf("schedule: too long")
+		return nil, fmt.Errorf("schedule: too long: at most %d moves", maxRepeat)
 	}
 	for t := 0; t < cyc.NumTicks(); t++ {
 		s.Add(cyc.Tick(t)...)
@@ -292,7 +292,7 @@ func parseTicks(text string) (*Schedule, error) {
 			return nil, fmt.Errorf("schedule: only a one-move tick can repeat, not %q", tick)
 		}
 		if s.Len()+repeat > maxRepeat {
-			return nil, fmt.Errorf("schedule: too long")
+			return nil, fmt.Errorf("schedule: too long: at most %d moves", maxRepeat)
 		}
 		for r := 0; r < repeat; r++ {
 			s.Add(moves...)

@@ -70,3 +70,11 @@ func TestParseCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleTooLong: a schedule over the limit says what the limit is.
+func TestScheduleTooLong(t *testing.T) {
+	_, err := Parse("0,1*67108864")
+	if err == nil || err.Error() != "schedule: too long: at most 67108864 moves" {
+		t.Fatalf("err %v", err)
+	}
+}
