@@ -156,8 +156,9 @@ func cmdRun(e *env, args []string) int {
 	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
 		return exitUsage
 	}
-	if !o.seedSet && kind == deal.Random {
-		// A fresh seed, printed, so that any run can be dealt again. The
+	if !o.seedSet && kind == deal.Random && !set["replay"] {
+		// A fresh seed, printed, so that any run can be dealt again (a
+		// replay draws nothing: its seed stays 0). The
 		// other dealers are deterministic; their seed (0 unless given)
 		// only drives choose and either.
 		o.seed = rand.Uint64() % 1_000_000
