@@ -1085,7 +1085,7 @@ func (d *dealer) replay() error {
 				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s cannot move: it waits at %s", m.StackName(s, st), m.WaitReason(s, st))}
 			}
 			if c := m.Choices(s, st); int(mv.Choice) >= c {
-				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %s here, not %d", m.StackName(s, st), choicesText(c), mv.Choice+1)}
+				return &ReplayError{Tick: t, Msg: fmt.Sprintf("stack %s has %s here, not %d", m.StackName(s, st), choicesText(c), int64(mv.Choice)+1)}
 			}
 			cpu := k
 			if d.cpuNode != nil {

@@ -35,3 +35,16 @@ func TestShellArg(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMoveNoWrap: a stack or alternative number past 32 bits is
+// refused, not taken modulo 2^32 for one that exists.
+func TestParseMoveNoWrap(t *testing.T) {
+	for _, in := range []string{"4294967296", "0:4294967298", "0:99999999999999", "-1", "0:-1"} {
+		if mv, err := parseMove(in); err == nil {
+			t.Errorf("parseMove(%q) = %+v, want an error", in, mv)
+		}
+	}
+	if mv, err := parseMove("2:1"); err != nil || mv.Stack != 2 || mv.Choice != 1 {
+		t.Errorf("parseMove(2:1) = %+v, %v", mv, err)
+	}
+}

@@ -247,13 +247,15 @@ func parseMove(text string) (trace.Move, error) {
 		return sch.Moves[0], nil
 	}
 	s, k, hasK := strings.Cut(text, ":")
-	st, err := strconv.Atoi(s)
+	// 32 bits, as a schedule's moves: a larger number names no stack or
+	// alternative, and must not wrap round to one that exists.
+	st, err := strconv.ParseInt(s, 10, 32)
 	if err != nil || st < 0 {
 		return trace.Move{}, fmt.Errorf("%q is not a stack number", text)
 	}
 	mv := trace.Move{Stack: int32(st)}
 	if hasK {
-		ch, err := strconv.Atoi(k)
+		ch, err := strconv.ParseInt(k, 10, 32)
 		if err != nil || ch < 0 {
 			return trace.Move{}, fmt.Errorf("%q is not an alternative number", k)
 		}
