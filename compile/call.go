@@ -215,6 +215,12 @@ func (pc *procCompiler) spawn(e *syntax.SpawnExpr, dst int32, dstName string) (l
 // maxInline bounds how deeply calls inline into each other.
 const maxInline = 32
 
+// maxInlinedCards bounds the cards one procedure's calls may expand to.
+// Depth alone does not bound them: a procedure that calls another twice,
+// which calls another twice, and so on, doubles its cards at each level,
+// and 24 such levels (a program of a few hundred bytes) took tens of GiB.
+const maxInlinedCards = 1 << 16
+
 // call inlines a synchronous call: the callee's cards run on this stack.
 func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, bool) {
 	c := pc.c
@@ -245,6 +251,30 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 	}
 	if len(pc.inlines) >= maxInline {
 		c.errorf(e.Fun.At, "calls nest more than %d deep", maxInline)
+		return tInt, false
+	}
+	if c.inlinedTooMuch {
+		// Reported already (below): every procedure that calls into the
+		// same tree would pay as much again, for the same error.
+		return tInt, false
+	}
+	if pc.inlined > maxInlinedCards {
+		if !c.inlinedTooMuch {
+			c.inlinedTooMuch = true
+			who := "the program's invariants"
+			if pc.proc >= 0 {
+				who = "procedure " + c.prog.Procs[pc.proc].Name
+			}
+			// The calls being expanded when it happened, outermost first.
+			var chain []string
+			for _, f := range pc.inlines {
+				chain = append(chain, c.prog.Procs[f.proc].Name)
+			}
+			if len(chain) > 6 {
+				chain = append(append(chain[:3:3], "…"), chain[len(chain)-2:]...)
+			}
+			c.errorf(e.Fun.At, "the calls inlined into %s (%s) make more than %d cards: a call is expanded in place, so a procedure that calls another twice, which calls another twice, doubles its cards at each level; call once in a loop, or spawn the work", who, strings.Join(append(chain, name), " → "), maxInlinedCards)
+		}
 		return tInt, false
 	}
 	d := c.decls[idx]

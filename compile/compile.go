@@ -80,16 +80,19 @@ type entity struct {
 }
 
 type compiler struct {
-	file    string
-	errs    syntax.ErrorList
-	prog    *card.Program
-	names   map[string]*entity
-	procIdx map[string]int32
-	decls   []*syntax.ProcDecl // by proc index
-	info    []procInfo         // by proc index
-	always  []*syntax.AlwaysDecl
-	props   []syntax.Decl    // *syntax.EventuallyDecl and *syntax.LeadsToDecl
-	specs   map[string]int32 // specialised copies of procedures, by binding
+	file string
+	errs syntax.ErrorList
+	// inlinedTooMuch: a procedure's calls passed maxInlinedCards (call);
+	// from then on no call is inlined.
+	inlinedTooMuch bool
+	prog           *card.Program
+	names          map[string]*entity
+	procIdx        map[string]int32
+	decls          []*syntax.ProcDecl // by proc index
+	info           []procInfo         // by proc index
+	always         []*syntax.AlwaysDecl
+	props          []syntax.Decl    // *syntax.EventuallyDecl and *syntax.LeadsToDecl
+	specs          map[string]int32 // specialised copies of procedures, by binding
 	// untyped: shared variables declared without a value that nothing has
 	// read or written yet; the first store gives them its type (so that
 	// `var w[N]` can hold handles). globalProc: the procedure of the

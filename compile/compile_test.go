@@ -803,3 +803,29 @@ func TestCompilesCleanly(t *testing.T) {
 		})
 	}
 }
+
+// TestInlinedCardsBounded: calls that double the cards at each level are
+// refused once a procedure's inlined cards pass the bound, quickly and in
+// little memory, however deep the doubling goes (it used to take 2.8 GB
+// at 21 levels, and would have taken tens of GiB at 24).
+func TestInlinedCardsBounded(t *testing.T) {
+	doubling := func(depth int) string {
+		var b strings.Builder
+		b.WriteString("var x = 0\nproc f0() { x = 1 }\n")
+		for i := 1; i <= depth; i++ {
+			fmt.Fprintf(&b, "proc f%d() { f%d(); f%d() }\n", i, i-1, i-1)
+		}
+		fmt.Fprintf(&b, "proc main() { f%d() }\n", depth)
+		return b.String()
+	}
+	if _, err := compile.Source("ok.deck", []byte(doubling(10))); err != nil {
+		t.Fatalf("10 levels (1,024 cards): %v", err)
+	}
+	_, err := compile.Source("big.deck", []byte(doubling(30)))
+	if err == nil || !strings.Contains(err.Error(), "the calls inlined into procedure main (f30 → f29 → f28 → … → f2 → f1 → f0) make more than 65536 cards") {
+		t.Fatalf("30 levels: %v", err)
+	}
+	if n := strings.Count(err.Error(), "make more than"); n != 1 {
+		t.Fatalf("%d errors for the doubling, want 1:\n%v", n, err)
+	}
+}

@@ -31,6 +31,9 @@ type procCompiler struct {
 	inAlways bool
 	dummies  map[int32]bool // slots standing in for undefined names
 	inlines  []*inlineFrame
+	// inlined counts the cards the procedure's inlined calls made; once
+	// it passes maxInlinedCards, calls stop inlining (see call).
+	inlined int
 
 	top    []int32           // the procedure's own cards, in order
 	bodies map[int32][]int32 // atomic card -> its body cards
@@ -163,6 +166,9 @@ func (pc *procCompiler) emit(cd card.Card, label string) int32 {
 	}
 	p.Cards = append(p.Cards, cd)
 	p.Labels = append(p.Labels, label)
+	if len(pc.inlines) > 0 {
+		pc.inlined++
+	}
 	// A fresh slice: callers keep earlier pending lists (if/else, atomic).
 	pc.pending = []patch{func(to int32) { p.Cards[idx].Next = to }}
 	if pc.body != nil {
