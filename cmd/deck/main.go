@@ -121,7 +121,7 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "usage: deck version\n\nPrints deck's version.")
 		return exitOK
 	case "cards":
-		fmt.Fprintln(stdout, "usage: deck cards FILE\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.")
+		fmt.Fprintln(stdout, "usage: deck cards FILE [--place proc=NODE,...] [--net MODE] [--crash NODE,...] [--partitions K]\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.\nWith a placement, each procedure's node and the cards that become messages.")
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "deck help: unknown command %q\n", args[0])
