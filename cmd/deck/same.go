@@ -63,12 +63,21 @@ func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cm
 	fmt.Fprintf(w, "on one machine:  %s\n", summary(lrep))
 	fmt.Fprintf(w, "on these nodes:  %s\n", summary(prep))
 	if !cmp.Complete {
-		fmt.Fprintln(w, st.dim("(a search stopped early, so the comparison may miss endings: "+lrep.Incomplete+prep.Incomplete+")"))
+		fmt.Fprintln(w, st.dim("(a search stopped early, so the comparison may miss endings)"))
+		if lrep.Incomplete != "" {
+			fmt.Fprintln(w, st.dim("(on one machine: "+lrep.Incomplete+")"))
+		}
+		if prep.Incomplete != "" {
+			fmt.Fprintln(w, st.dim("(on these nodes: "+prep.Incomplete+")"))
+		}
 	}
 	fmt.Fprintln(w)
-	if len(cmp.Added) == 0 {
+	switch {
+	case len(cmp.Added) == 0 && !cmp.Complete:
+		fmt.Fprintln(w, "no ending added so far: the searches stopped before they had seen every way the program ends")
+	case len(cmp.Added) == 0:
 		fmt.Fprintln(w, "the placement adds nothing: every way the placed program ends, it also ends on one machine")
-	} else {
+	default:
 		fmt.Fprintf(w, "%s (%d): ways the program ends on these nodes but never on one machine\n", st.bold("added"), len(cmp.Added))
 		for k := range cmp.Added {
 			x := &cmp.Added[k]
