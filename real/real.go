@@ -113,7 +113,17 @@ const (
 const (
 	StoppedTimeout     = "timeout"
 	StoppedInterrupted = "interrupted"
+	// StoppedRecordFull: Options.Record noted MaxRecorded cards that take
+	// tickets, and the run stopped there, as a timeout stops it.
+	StoppedRecordFull = "record-full"
 )
+
+// MaxRecorded bounds the cards that take tickets in a recorded run (the
+// cards that touch nothing shared ride along without one): a recording
+// costs about 40 bytes a card, and a run recorded until its minute's
+// timeout at millions of cards a second took gigabytes.
+// (A variable so that tests can make it small.)
+var MaxRecorded uint64 = 1 << 22
 
 // Result is what a real run did.
 type Result struct {
@@ -215,6 +225,7 @@ const (
 	endFailed
 	endTimeout
 	endInterrupted
+	endRecordFull
 )
 
 type runner struct {
@@ -374,6 +385,8 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		res.Stopped = StoppedTimeout
 	case endInterrupted:
 		res.Stopped = StoppedInterrupted
+	case endRecordFull:
+		res.Stopped = StoppedRecordFull
 	}
 	if res.Schedule == nil && opt.Record {
 		res.Schedule = &trace.Schedule{}
@@ -746,6 +759,12 @@ func (w *worker) record(st *stack, choice int) uint64 {
 	st.flush()
 	t := w.r.ticket.Add(1)
 	st.rec = append(st.rec, entry{ticket: t, stack: int32(st.id), choice: int32(choice), n: 1, head: true})
+	if t == MaxRecorded {
+		// This card is recorded, as is any card another worker has
+		// taken a ticket for meanwhile; the workers stop at their next
+		// card.
+		w.r.finish(endRecordFull)
+	}
 	return t
 }
 

@@ -633,3 +633,29 @@ func TestRefusesConds(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordFull: a recorded run stops once the recording holds
+// MaxRecorded ticketed cards, as a timeout stops it, and what it recorded
+// replays without error.
+func TestRecordFull(t *testing.T) {
+	defer func(n uint64) { MaxRecorded = n }(MaxRecorded)
+	MaxRecorded = 5000
+	m := machine(t, `
+var x = 0
+proc spin() {
+    while true { x++ }
+}
+proc main() {
+    spawn spin()
+    spawn spin()
+}
+`)
+	res := run(t, m, Options{Workers: 2, Record: true, Timeout: 20 * time.Second})
+	if res.Stopped != StoppedRecordFull || res.Violation != nil {
+		t.Fatalf("want stopped by a full recording, got %q %v", res.Stopped, res.Violation)
+	}
+	if n := res.Schedule.Len(); n < 5000 || n > 100000 {
+		t.Fatalf("the recording has %d moves, want 5000 or a few more", n)
+	}
+	replay(t, m, res)
+}

@@ -790,6 +790,8 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 		fmt.Fprintf(w, "stopped after %v (--timeout): some stacks were still running\n", o.timeout)
 	case real.StoppedInterrupted:
 		fmt.Fprintf(w, "stopped: interrupted after %v: some stacks were still running\n", res.Elapsed.Round(time.Millisecond))
+	case real.StoppedRecordFull:
+		fmt.Fprintf(w, "stopped: the recording is full (--record keeps %d cards that touch shared state): some stacks were still running; the schedule replays the run to here\n", real.MaxRecorded)
 	}
 	rate := ""
 	if sec := res.Elapsed.Seconds(); sec > 0 {
