@@ -79,6 +79,14 @@ type Options struct {
 	Fairness trace.Fairness
 }
 
+// MaxScheduleMoves bounds the moves a run records in Result.Schedule: a
+// run of the default 10,000,000 ticks on 64 processors recorded 640
+// million moves, gigabytes, for a schedule too long to show or replay by
+// hand (the seed deals such a run again). Past it the schedule keeps its
+// first moves and Result.ScheduleCut says so. (A variable so that tests
+// can make it small.)
+var MaxScheduleMoves = 1 << 22
+
 // stopPoll is how many ticks pass between two looks at Options.Stop.
 const stopPoll = 1 << 12
 
@@ -112,6 +120,9 @@ type Result struct {
 	// round it is not fair (Options.Fairness): a stack or link it owes a
 	// move never moves. Such a cycle shows no violation. "" otherwise.
 	Unfair string
+	// ScheduleCut: the run dealt more than MaxScheduleMoves moves, and
+	// Schedule (with CPUs) holds only the first whole ticks of them.
+	ScheduleCut bool
 	// Also is a second violation the same cycle shows, when it shows two:
 	// stacks that never finish (Violation) and a property never met.
 	Also *trace.Violation
@@ -222,6 +233,9 @@ type dealer struct {
 	loopSent, passSent int32
 	// fair is what the first pass of a cycle's replay saw, for fairness.
 	fair cycleFairness
+	// recording: the run records its schedule (not Options.NoSchedule,
+	// and it has not reached MaxScheduleMoves).
+	recording bool
 
 	// watch follows the program's eventually and leadsto properties (nil
 	// when it has none); passMark and curMark are its marks at the last
@@ -262,6 +276,7 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		epoch: 1,
 		conds: len(m.P.Always)+len(m.P.Props) > 0,
 	}
+	d.recording = !opt.NoSchedule
 	ncpu := opt.CPUs
 	if net := m.P.Net; net != nil {
 		ncpu *= len(net.Nodes)
@@ -567,8 +582,12 @@ func (d *dealer) dealOne() {
 		status := d.step(last, choice, 0)
 		if len(d.tick) == 1 { // endTick, less what oneCardEnds does at the end
 			d.res.Ticks++
-			if !d.opt.NoSchedule {
-				push(&d.res.Schedule.Moves, d.tick[0])
+			if d.recording {
+				if len(d.res.Schedule.Moves) < MaxScheduleMoves {
+					push(&d.res.Schedule.Moves, d.tick[0])
+				} else {
+					d.cutSchedule()
+				}
 			}
 		}
 		if status == stepViolation {
@@ -886,7 +905,11 @@ func (d *dealer) endTick() {
 		return
 	}
 	d.res.Ticks++
-	if d.opt.NoSchedule {
+	if !d.recording {
+		return
+	}
+	if len(d.res.Schedule.Moves)+len(d.tick) > MaxScheduleMoves {
+		d.cutSchedule()
 		return
 	}
 	// Grow the record by doubling: append grows large slices by a
@@ -904,6 +927,12 @@ func (d *dealer) endTick() {
 		d.res.CPUs = append(d.res.CPUs, d.tickCPU...)
 	}
 	push(&sch.Ends, int32(len(sch.Moves))) // as Schedule.Add
+}
+
+// cutSchedule stops recording the schedule: it is full.
+func (d *dealer) cutSchedule() {
+	d.recording = false
+	d.res.ScheduleCut = true
 }
 
 // push appends v to *s, at least doubling the capacity when it has to

@@ -56,30 +56,36 @@ func TimelineRows(w io.Writer, sch *Schedule, cpus []uint16, labels []string) {
 		width = max(width, len(l))
 	}
 	ticks := sch.NumTicks()
-	rows := make([][]int, ncpu) // stack per tick per cpu, -1 idle
-	for k := range rows {
-		rows[k] = make([]int, ticks)
-		for t := range rows[k] {
-			rows[k][t] = -1
-		}
-	}
-	at := 0
-	for t := 0; t < ticks; t++ {
-		for _, mv := range sch.Tick(t) {
-			cpu := 0
-			if at < len(cpus) {
-				cpu = int(cpus[at])
-			}
-			if cpu < ncpu {
-				rows[cpu][t] = int(mv.Stack)
-				if mv.IsNet() {
-					rows[cpu][t] = netSymbol + int(mv.Stack) + 1 // -2, -3, -4
+	// cell is what cpu k did at tick t: the stack, a network symbol, or
+	// -1 (idle); visit calls it for each move of the schedule, in order.
+	visit := func(cell func(k, t, sym int)) {
+		at := 0
+		for t := 0; t < ticks; t++ {
+			for _, mv := range sch.Tick(t) {
+				cpu := 0
+				if at < len(cpus) {
+					cpu = int(cpus[at])
 				}
+				if cpu < ncpu {
+					sym := int(mv.Stack)
+					if mv.IsNet() {
+						sym = netSymbol + int(mv.Stack) + 1 // -2, -3, -4
+					}
+					cell(cpu, t, sym)
+				}
+				at++
 			}
-			at++
 		}
 	}
 	if ticks <= maxTimelineTicks {
+		rows := make([][]int, ncpu) // stack per tick per cpu, -1 idle
+		for k := range rows {
+			rows[k] = make([]int, ticks)
+			for t := range rows[k] {
+				rows[k][t] = -1
+			}
+		}
+		visit(func(k, t, sym int) { rows[k][t] = sym })
 		for k, row := range rows {
 			var b strings.Builder
 			for t, st := range row {
@@ -92,27 +98,57 @@ func TimelineRows(w io.Writer, sch *Schedule, cpus []uint16, labels []string) {
 		}
 		return
 	}
-	// Long runs: runs of one stack, e.g. "0×12 1×3 .×2".
+	// Long runs: runs of one stack, e.g. "0×12 1×3 .×2", made as the
+	// schedule is read, without a cell per tick and processor (a run of
+	// millions of ticks on 64 processors took gigabytes that way). A
+	// processor's idle ticks are the gaps between its moves.
 	const maxRuns = 24
-	for k, row := range rows {
-		var runs []string
-		total := 0
-		for t := 0; t < len(row); {
-			n := 1
-			for t+n < len(row) && row[t+n] == row[t] {
-				n++
+	type run struct{ sym, n int }
+	type rowRuns struct {
+		runs  []run // the first maxRuns runs
+		total int   // every run
+		sym   int   // the symbol of the last run
+		next  int   // the tick after the last one counted
+	}
+	rows := make([]rowRuns, ncpu)
+	extend := func(r *rowRuns, sym, n int) {
+		if n <= 0 {
+			return
+		}
+		switch {
+		case r.total > 0 && r.sym == sym:
+			if r.total <= maxRuns {
+				r.runs[len(r.runs)-1].n += n
 			}
-			total++
-			if len(runs) < maxRuns {
-				runs = append(runs, fmt.Sprintf("%s×%d", symbolOf(row[t]), n))
+		default:
+			r.total++
+			r.sym = sym
+			if r.total <= maxRuns {
+				r.runs = append(r.runs, run{sym, n})
 			}
-			t += n
+		}
+		r.next += n
+	}
+	visit(func(k, t, sym int) {
+		r := &rows[k]
+		if t < r.next {
+			return // a second move of the row in one tick (the network's)
+		}
+		extend(r, -1, t-r.next)
+		extend(r, sym, 1)
+	})
+	for k := range rows {
+		r := &rows[k]
+		extend(r, -1, ticks-r.next)
+		parts := make([]string, len(r.runs))
+		for i, x := range r.runs {
+			parts[i] = fmt.Sprintf("%s×%d", symbolOf(x.sym), x.n)
 		}
 		more := ""
-		if total > maxRuns {
-			more = fmt.Sprintf(" … (%d more switches)", total-maxRuns)
+		if r.total > maxRuns {
+			more = fmt.Sprintf(" … (%d more switches)", r.total-maxRuns)
 		}
-		fmt.Fprintf(w, "  %-*s  %s%s\n", width, labels[k], strings.Join(runs, " "), more)
+		fmt.Fprintf(w, "  %-*s  %s%s\n", width, labels[k], strings.Join(parts, " "), more)
 	}
 }
 

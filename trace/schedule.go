@@ -178,8 +178,10 @@ func (s *Schedule) write(b *strings.Builder, from, to int) {
 	}
 }
 
-// maxRepeat bounds "S*N" so that a typo cannot ask for a huge schedule.
-const maxRepeat = 1 << 26
+// maxRepeat bounds "S*N", and a whole schedule's moves, so that a typo
+// cannot ask for a huge schedule: 16,777,216 moves take about 200 MB to
+// hold (a replay of 64 Mi moves, 10 bytes of text, took 4 GB).
+const maxRepeat = 1 << 24
 
 // Parse reads a schedule in the text form written by String, with at most
 // one cycle in parentheses, at the end.

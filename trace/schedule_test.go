@@ -73,8 +73,8 @@ func TestParseCycle(t *testing.T) {
 
 // TestScheduleTooLong: a schedule over the limit says what the limit is.
 func TestScheduleTooLong(t *testing.T) {
-	_, err := Parse("0,1*67108864")
-	if err == nil || err.Error() != "schedule: too long: at most 67108864 moves" {
+	_, err := Parse("0,1*16777216")
+	if err == nil || err.Error() != "schedule: too long: at most 16777216 moves" {
 		t.Fatalf("err %v", err)
 	}
 }

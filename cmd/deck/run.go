@@ -254,8 +254,11 @@ type runJSON struct {
 	Stopped  string `json:"stopped,omitempty"`
 	// A replayed schedule with a cycle: how often the cycle was played,
 	// and whether it came back to its first state each time.
-	CycleRuns int  `json:"cycle_runs,omitempty"`
-	Forever   bool `json:"forever,omitempty"`
+	// ScheduleCut: the run dealt more moves than a run keeps; schedule
+	// holds the first ones.
+	ScheduleCut bool `json:"schedule_cut,omitempty"`
+	CycleRuns   int  `json:"cycle_runs,omitempty"`
+	Forever     bool `json:"forever,omitempty"`
 	// Unfair: why a run round the cycle forever is not fair (then there
 	// is no violation); Also: a second violation the cycle shows.
 	Unfair string               `json:"unfair,omitempty"`
@@ -280,7 +283,7 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result, replay *trace.Sc
 		Seed: res.Seed, Outcome: trace.OutcomeToJSON(m.Outcome(res.Final)),
 		Ticks: res.Ticks, Cards: res.Cards, Schedule: sch, Trace: trace.StepsJSON(res.Steps), Stopped: res.Stopped,
 		TraceCut: res.StepsCut, Placement: trace.PlacementToJSON(m),
-		CycleRuns: res.CycleRuns, Forever: res.Forever, Unfair: res.Unfair,
+		CycleRuns: res.CycleRuns, Forever: res.Forever, Unfair: res.Unfair, ScheduleCut: res.ScheduleCut,
 	}
 	if j.Placement != nil {
 		j.InFlight = trace.InFlightJSON(trace.InFlight(m, res.Final))
@@ -327,6 +330,9 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		trace.Timeline(w, &res.Schedule, res.CPUs, opt.CPUs)
 	}
 	fmt.Fprintf(w, "  %s\n", st.dim(trace.TimelineNote(res.Schedule.NumTicks(), p.Net != nil)))
+	if res.ScheduleCut {
+		fmt.Fprintf(w, "  %s\n", st.dim(fmt.Sprintf("(the first %s of %d: a run keeps at most %d moves of its schedule)", countOf(int64(res.Schedule.NumTicks()), "tick"), res.Ticks, deal.MaxScheduleMoves)))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s  %s\n", st.bold("stacks:"), st.dim(trace.ProgressNote))
 	trace.Progress(w, m, res.Final, res.Taken)
@@ -386,16 +392,25 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		if n := len(res.Final.Lost); n > 0 {
 			lost = fmt.Sprintf(", %d lost to faults", n)
 		}
+		if res.ScheduleCut {
+			// Counted from the schedule, of which only the start is kept.
+			lost += fmt.Sprintf(" (the network's moves counted in the first %d moves)", res.Schedule.Len())
+		}
 		fmt.Fprintf(w, "%s, %s on %d cpu%s per node; %s sent, %d delivered, %d dropped, %d duplicated%s\n",
 			countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs),
 			countOf(int64(res.Final.Sent), "message"), moves[0], moves[1], moves[2], lost)
 	} else {
 		fmt.Fprintf(w, "%s, %s on %d cpu%s\n", countOf(res.Ticks, "tick"), countOf(res.Cards, "card"), opt.CPUs, plural(opt.CPUs))
 	}
-	if len(sch) <= 2000 {
+	switch {
+	case res.ScheduleCut && opt.Replay != nil:
+		fmt.Fprintf(w, "schedule: more than %d moves, too long to keep (the schedule given deals this run again)\n", deal.MaxScheduleMoves)
+	case res.ScheduleCut:
+		fmt.Fprintf(w, "schedule: more than %d moves, too long to keep (--seed %d deals this run again)\n", deal.MaxScheduleMoves, res.Seed)
+	case len(sch) <= 2000:
 		fmt.Fprintf(w, "schedule: %s\n", sch)
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'", file, sch)))
-	} else {
+	default:
 		fmt.Fprintf(w, "schedule: %d moves, too long to show (--json prints it; --seed %d deals this run again)\n", res.Schedule.Len(), res.Seed)
 	}
 }
@@ -602,9 +617,9 @@ func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file s
 				return oneRun{seed: opt.Seed, interrupted: true}
 			}
 			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != ""}
-			if res.Violation != nil {
+			if res.Violation != nil && !res.ScheduleCut {
 				one.schedule = res.Schedule.String()
-			} else if !one.stopped {
+			} else if res.Violation == nil && !one.stopped {
 				one.outcome = m.Outcome(res.Final)
 			}
 			return one
