@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deck-lang/deck/compile"
 	"github.com/deck-lang/deck/deal"
+	"github.com/deck-lang/deck/vm"
 )
 
 // Programs for eventually and leadsto. Each states what the property
@@ -191,5 +193,66 @@ proc main() {
 	m = mustCompile(t, "before.deck", "var x = 0\nvar y = 0\nx == 2 leadsto y == 1\nproc main() { x = 1 }\n")
 	if rep := mustRun(t, m, progressOpt(FairWeak)); len(rep.Violations) != 0 || rep.Progress.Status != ProgressOK {
 		t.Fatalf("violations %+v, progress %+v", rep.Violations, rep.Progress)
+	}
+}
+
+// TestPlacedLeadstoMoment: in a placed program, "p holds after card N"
+// counts the network's moves with the cards, in the check and in the
+// replay of its lasso alike, as the listing numbers its rows (the replay
+// counted cards alone, one short after each delivery). mustRun holds the
+// replay's message to the check's.
+func TestPlacedLeadstoMoment(t *testing.T) {
+	p, err := compile.Source("starve.deck", []byte(`place server on S
+place greedy on S
+place client on C
+chan req_a(1)
+chan req_b(1)
+chan rep_b(1)
+var asked = false
+var answered = false
+daemon proc greedy() {
+    while true {
+        send req_a, 1
+    }
+}
+daemon proc server() {
+    while true {
+        select {
+        case v = recv req_a:
+            yield
+        case w = recv req_b:
+            send rep_b, w
+        }
+    }
+}
+proc client() {
+    asked = true
+    send req_b, 7
+    let r = recv rep_b
+    answered = true
+}
+proc main() {
+    spawn server()
+    spawn greedy()
+    let c = spawn client()
+    join c
+}
+asked leadsto answered
+`))
+	if err == nil {
+		p, err = compile.Place(p, nil, 0)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := mustRun(t, vm.New(p), Options{Workers: 1, All: true, CheckProgress: true})
+	found := false
+	for _, cx := range rep.Violations {
+		if cx.Violation.Kind == "leadsto" {
+			found = strings.Contains(cx.Violation.Message, "asked holds after card 5,")
+		}
+	}
+	if !found {
+		t.Fatalf("no leadsto violation after card 5 in %v", rep.Violations)
 	}
 }

@@ -233,6 +233,9 @@ type dealer struct {
 	loopSent, passSent int32
 	// fair is what the first pass of a cycle's replay saw, for fairness.
 	fair cycleFairness
+	// moves counts the moves dealt, the network's with the cards, as the
+	// listing numbers its rows and the check counts a property's moment.
+	moves int64
 	// recording: the run records its schedule (not Options.NoSchedule,
 	// and it has not reached MaxScheduleMoves).
 	recording bool
@@ -807,6 +810,7 @@ func (d *dealer) faultStep(mv netMove) {
 		m.Heal(s)
 	}
 	d.epoch++
+	d.moves++
 	d.tick = append(d.tick, trace.Move{Stack: mv.kind, Choice: int32(mv.k)})
 	d.tickCPU = append(d.tickCPU, uint16(len(d.cpu)))
 	if d.opt.Steps && (d.opt.MaxSteps == 0 || len(d.res.Steps) < d.opt.MaxSteps) {
@@ -831,6 +835,7 @@ func (d *dealer) netStep(mv netMove) {
 		m.Deliver(s, mv.k, mv.kind == trace.NetDup)
 	}
 	d.epoch++
+	d.moves++
 	d.tick = append(d.tick, trace.Move{Stack: mv.kind, Choice: tag})
 	d.tickCPU = append(d.tickCPU, uint16(len(d.cpu)))
 	if record {
@@ -865,6 +870,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 	d.tick = append(d.tick, trace.Move{Stack: int32(st), Choice: int32(choice)})
 	d.tickCPU = append(d.tickCPU, uint16(cpu))
 	d.res.Cards++
+	d.moves++
 	d.res.Taken[st]++
 	if record {
 		rec := trace.Record(m, &d.before, s, st, pc, choice, r, d.res.Ticks, cpu)
@@ -883,7 +889,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 		}
 	}
 	if d.watch != nil {
-		if v := d.watch.Observe(s, int(d.res.Cards)); v != nil {
+		if v := d.watch.Observe(s, int(d.moves)); v != nil {
 			d.res.Violation = v
 			return stepViolation
 		}

@@ -31,7 +31,12 @@ func sameAsLocal(e *env, local, placed *card.Program, opt check.Options, o *chec
 			if o.json {
 				writeSameJSON(stdout, lm, pm, lrep, prep, cmp)
 			} else {
-				writeSameText(stdout, lm, pm, lrep, prep, cmp, shellArg(file), o.pf.args())
+				flags := o.pf.args()
+				if opt.Fairness != check.FairWeak {
+					// deck run judges a lasso's fairness as the check did.
+					flags += " --fairness " + opt.Fairness.String()
+				}
+				writeSameText(stdout, lm, pm, lrep, prep, cmp, shellArg(file), flags)
 			}
 			if !cmp.Same() || !cmp.Complete {
 				return exitViolation
@@ -70,6 +75,9 @@ func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cm
 		if prep.Incomplete != "" {
 			fmt.Fprintln(w, st.dim("(on these nodes: "+prep.Incomplete+")"))
 		}
+		if !lrep.IgnorePrints && pm.P.PrintsInLoop() {
+			fmt.Fprintln(w, st.dim("(printed lines are part of every state: a stack that prints inside a loop that can go on forever never comes back to a state it was in; --ignore-prints leaves the lines out)"))
+		}
 	}
 	fmt.Fprintln(w)
 	switch {
@@ -90,17 +98,34 @@ func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cm
 				steps = res
 			}
 			if len(steps) > 0 {
-				fmt.Fprintf(w, "  the shortest shuffle that reaches it (%s):\n", countOf(int64(sch.Len()), "move"))
+				shortest := x.Violation == nil || !x.Violation.Progress && !x.Violation.Hunted && !x.Violation.Unproven
+				switch {
+				case sch.Cycle > 0:
+					// A lasso: the way to the cycle, then one pass of it.
+					cyc := 0
+					for t := sch.Prefix(); t < sch.NumTicks(); t++ {
+						cyc += len(sch.Tick(t))
+					}
+					fmt.Fprintf(w, "  a run that never ends: %s to the cycle, then the cycle (%s), which repeats forever:\n", countOf(int64(sch.Len()-cyc), "move"), countOf(int64(cyc), "move"))
+				case shortest:
+					fmt.Fprintf(w, "  the shortest shuffle that reaches it (%s):\n", countOf(int64(sch.Len()), "move"))
+				default:
+					fmt.Fprintf(w, "  a shuffle that reaches it (%s), not proven shortest:\n", countOf(int64(sch.Len()), "move"))
+				}
 				trace.StepsFrom(w, steps, 1)
 			}
 			fmt.Fprintf(w, "  %s\n", st.dim(fmt.Sprintf("replay: deck run %s%s --replay '%s'", file, flags, sch.String())))
 		}
 	}
 	if len(cmp.Lost) > 0 {
-		fmt.Fprintf(w, "\n%s (%d): ways the program ends on one machine but never on these nodes\n", st.bold("lost"), len(cmp.Lost))
+		if cmp.Complete {
+			fmt.Fprintf(w, "\n%s (%d): ways the program ends on one machine but never on these nodes\n", st.bold("lost"), len(cmp.Lost))
+		} else {
+			fmt.Fprintf(w, "\n%s (%d): ways the program ends on one machine that the search on these nodes had not reached when it stopped\n", st.bold("not seen on these nodes"), len(cmp.Lost))
+		}
 		for k := range cmp.Lost {
 			x := &cmp.Lost[k]
-			fmt.Fprintf(w, "  %-40s deck run %s --replay '%s'\n", endingText(x), file, x.Schedule().String())
+			fmt.Fprintf(w, "  %-40s  deck run %s --replay '%s'\n", endingText(x), file, x.Schedule().String())
 		}
 	}
 	fmt.Fprintln(w)
