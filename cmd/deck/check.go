@@ -419,7 +419,11 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por)
 	pr := rep.Progress
 	if pr != nil && pr.Status != check.ProgressUnchecked {
-		fmt.Fprintf(w, "progress: %s fairness, %s and %s, in %s\n", pr.Fairness,
+		fairness := pr.Fairness.String() + " fairness"
+		if pr.Fairness == check.FairNone {
+			fairness = "no fairness"
+		}
+		fmt.Fprintf(w, "progress: %s, %s and %s, in %s\n", fairness,
 			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
 	}
 	if rep.States >= minStatesForBytesPerState {
@@ -507,7 +511,11 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	case n == 1:
 		fmt.Fprintf(w, "%s %s\n", st.bold("outcome:"), describeOutcome(rep.Outcomes[0].Outcome))
 		if !stoppedEarly {
-			fmt.Fprintln(w, "every shuffle that finishes gives this one outcome")
+			if opt.IgnorePrints {
+				fmt.Fprintln(w, "every shuffle that finishes gives these variables (its printed lines may differ)")
+			} else {
+				fmt.Fprintln(w, "every shuffle that finishes gives this one outcome")
+			}
 		}
 	default:
 		fmt.Fprintf(w, "%s (%d)\n", st.bold("outcomes"), n)
@@ -516,7 +524,8 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		}
 		fmt.Fprintf(w, "%s: the result depends on the shuffle. Two shuffles that differ:\n", st.bold("not deterministic"))
 		for _, oc := range rep.Outcomes[:2] {
-			fmt.Fprintf(w, "  %-30s deck run %s --replay '%s'\n", describeOutcome(oc.Outcome), file, oc.Schedule.String())
+			// A space at least between a long outcome and its command.
+			fmt.Fprintf(w, "  %-30s deck run %s --replay '%s'\n", describeOutcome(oc.Outcome)+" ", file, oc.Schedule.String())
 		}
 	}
 	if len(rep.Races) > 0 {
