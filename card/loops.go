@@ -8,6 +8,51 @@ package card
 // report uses this to say so. Atomic bodies are not followed: a print in
 // one counts when the atomic card itself is on a cycle.
 func (p *Program) PrintsInLoop() bool {
+	// Which cards print, or run an atomic body that prints.
+	prints := make([]bool, len(p.Cards))
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		switch c.Op {
+		case Print:
+			prints[pc] = true
+		case Atomic:
+			for b := c.A; b >= 0 && int(b) < len(p.Cards) && !prints[pc]; b = p.Cards[b].Next {
+				prints[pc] = p.Cards[b].Op == Print
+			}
+		}
+	}
+	return p.onLoop(prints)
+}
+
+// PostsInLoop reports whether a placed program has a card on a cycle (as
+// PrintsInLoop) that puts a message in flight without waiting for it: a
+// send into a buffered channel on another node, or a notify that reaches
+// other nodes. A stack that loops over one can pile up messages without
+// bound (a retry that resends before any answer), and its search never
+// ends; the checker's report says so.
+func (p *Program) PostsInLoop() bool {
+	if p.Net == nil {
+		return false
+	}
+	posts := make([]bool, len(p.Cards))
+	for pc := range p.Cards {
+		c := &p.Cards[pc]
+		if pc >= len(p.Net.Remote) || !p.Net.Remote[pc] {
+			continue
+		}
+		switch c.Op {
+		case Send:
+			posts[pc] = c.Obj >= 0 && p.Globals[c.Obj].Cap > 0
+		case Notify:
+			posts[pc] = true
+		}
+	}
+	return p.onLoop(posts)
+}
+
+// onLoop reports whether some marked card can come back to itself by its
+// procedure's control flow.
+func (p *Program) onLoop(marked []bool) bool {
 	// The cards each card can go to next.
 	succ := func(pc int32, f func(int32)) {
 		c := &p.Cards[pc]
@@ -32,24 +77,11 @@ func (p *Program) PrintsInLoop() bool {
 			}
 		}
 	}
-	// Which cards print, or run an atomic body that prints.
-	prints := make([]bool, len(p.Cards))
-	for pc := range p.Cards {
-		c := &p.Cards[pc]
-		switch c.Op {
-		case Print:
-			prints[pc] = true
-		case Atomic:
-			for b := c.A; b >= 0 && int(b) < len(p.Cards) && !prints[pc]; b = p.Cards[b].Next {
-				prints[pc] = p.Cards[b].Op == Print
-			}
-		}
-	}
-	// From each printing card, look for a way back to it.
+	// From each marked card, look for a way back to it.
 	seen := make([]int32, len(p.Cards)) // the search (pc+1) that reached a card
 	var stack []int32
 	for from := range p.Cards {
-		if !prints[from] {
+		if !marked[from] {
 			continue
 		}
 		mark := int32(from) + 1

@@ -34,3 +34,71 @@ func TestPrintsInLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestPostsInLoop: a placed program's buffered send to another node, or
+// a notify that reaches one, on a loop; not a rendezvous send (it waits
+// for its acknowledgement), nor a send on its own node.
+func TestPostsInLoop(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"resend with a timeout", `place server on S
+chan request(1)
+chan reply(1)
+daemon proc server() {
+    while true {
+        let v = recv request
+        send reply, v + 1
+    }
+}
+proc main() {
+    spawn server()
+    let done = false
+    while !done {
+        send request, 1
+        select {
+        case v = recv reply:
+            done = true
+        case timeout:
+            yield
+        }
+    }
+}`, true},
+		{"one request", `place server on S
+chan request(1)
+proc server() { let v = recv request }
+proc main() {
+    spawn server()
+    send request, 1
+}`, false},
+		{"rendezvous in a loop", `place server on S
+chan request(0)
+daemon proc server() {
+    while true { let v = recv request }
+}
+proc main() {
+    spawn server()
+    while true { send request, 1 }
+}`, false},
+		{"local sends in a loop", `chan c(1)
+daemon proc server() {
+    while true { let v = recv c }
+}
+proc main() {
+    spawn server()
+    while true { send c, 1 }
+}`, false},
+	} {
+		p, err := compile.Source("p.deck", []byte(tc.src))
+		if err == nil {
+			p, err = compile.Place(p, nil, 0)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := p.PostsInLoop(); got != tc.want {
+			t.Errorf("%s: PostsInLoop() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -552,6 +552,10 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 			// The likeliest reason a small program's search never ends.
 			fmt.Fprintln(w, st.dim("(printed lines are part of every state: a stack that prints inside a loop that can go on forever never comes back to a state it was in, so the search cannot end; --ignore-prints leaves the lines out)"))
 		}
+		if !progressOnly && p.PostsInLoop() {
+			// The likeliest reason a protocol's search never ends.
+			fmt.Fprintln(w, st.dim("(a stack sends to another node inside a loop that can go on forever: when it may send again before an answer comes (after a timeout, say), messages in flight can pile up without bound, so the search cannot end; bound the resends with a counter, or wait for the answer before sending again)"))
+		}
 	case rep.Verdict == check.VerdictOK:
 		fmt.Fprintf(w, "%s no violation in any shuffle\n", st.green("verdict: ok:"))
 	default:
