@@ -237,9 +237,8 @@ proc main() {
 	}
 }
 
-// TestTimeout: a run that never ends is stopped, not hung.
-func TestTimeout(t *testing.T) {
-	m := machine(t, `
+// twoSpinners never ends: two stacks increment x forever.
+const twoSpinners = `
 var x = 0
 proc spin() {
     while true { x++ }
@@ -248,7 +247,11 @@ proc main() {
     spawn spin()
     spawn spin()
 }
-`)
+`
+
+// TestTimeout: a run that never ends is stopped, not hung.
+func TestTimeout(t *testing.T) {
+	m := machine(t, twoSpinners)
 	res := run(t, m, Options{Workers: 2, Timeout: 200 * time.Millisecond})
 	if res.Stopped != StoppedTimeout || res.Violation != nil {
 		t.Fatalf("want stopped by the timeout, got %q %v", res.Stopped, res.Violation)
@@ -640,16 +643,7 @@ func TestRefusesConds(t *testing.T) {
 func TestRecordFull(t *testing.T) {
 	defer func(n uint64) { MaxRecorded = n }(MaxRecorded)
 	MaxRecorded = 5000
-	m := machine(t, `
-var x = 0
-proc spin() {
-    while true { x++ }
-}
-proc main() {
-    spawn spin()
-    spawn spin()
-}
-`)
+	m := machine(t, twoSpinners)
 	res := run(t, m, Options{Workers: 2, Record: true, Timeout: 20 * time.Second})
 	if res.Stopped != StoppedRecordFull || res.Violation != nil {
 		t.Fatalf("want stopped by a full recording, got %q %v", res.Stopped, res.Violation)
