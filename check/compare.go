@@ -38,7 +38,8 @@ func (c *Comparison) Same() bool { return len(c.Added) == 0 }
 // (local) with that of the same program placed on nodes. Both should come
 // from searches with Options.All, so that every violation is listed.
 func Compare(local, placed *Report) *Comparison {
-	cmp := &Comparison{Complete: local.Verdict != VerdictIncomplete && placed.Verdict != VerdictIncomplete}
+	cmp := &Comparison{Complete: local.Verdict != VerdictIncomplete && placed.Verdict != VerdictIncomplete &&
+		local.OutcomesFound <= len(local.Outcomes) && placed.OutcomesFound <= len(placed.Outcomes)}
 	lk, pk := endings(local), endings(placed)
 	seen := map[string]bool{}
 	for _, e := range lk {

@@ -107,6 +107,10 @@ func (c *checker) replay(ords []uint64) (*replayed, error) {
 	return rp, nil
 }
 
+// rebuildBudget bounds the transitions report replays to rebuild the
+// outcomes it lists (a few seconds' worth), however deep their paths.
+const rebuildBudget = 1 << 24
+
 // report assembles the result of the search.
 func (c *checker) report() (*Report, error) {
 	rep := &Report{
@@ -151,7 +155,19 @@ func (c *checker) report() (*Report, error) {
 		}
 		return outs[i].key < outs[j].key
 	})
+	// Each outcome is rebuilt by replaying its path, after the search and
+	// outside its limits: a program with 200,000 outcomes (a choose over
+	// a wide range) took 30 s and gigabytes here. The first ones are
+	// enough to show; the count says how many there were.
+	rep.OutcomesFound = len(outs)
+	if len(outs) > MaxReportedOutcomes {
+		outs = outs[:MaxReportedOutcomes]
+	}
+	replayed := int64(0) // transitions replayed so far, against rebuildBudget
 	for _, o := range outs {
+		if replayed += int64(o.r.at.depth); replayed > rebuildBudget && len(rep.Outcomes) > 0 {
+			break // the outcomes of very deep paths: the first ones do
+		}
 		ords, err := c.path(o.r.at)
 		if err != nil {
 			return nil, err

@@ -15,6 +15,10 @@ import (
 // reference has 7 bits for its worker).
 const MaxWorkers = 128
 
+// MaxReportedOutcomes bounds the outcomes a report lists (each is rebuilt
+// by replaying its path); Report.OutcomesFound counts them all.
+const MaxReportedOutcomes = 1000
+
 // Options configure an exploration.
 type Options struct {
 	Workers       int   // parallel workers; 0 means runtime.GOMAXPROCS(0), the CPUs
@@ -93,7 +97,11 @@ type Report struct {
 	Depth       int   // the deepest breadth-first level reached
 	Violations  []Counterexample
 	Outcomes    []Outcome // sorted by Key
-	Races       []Race
+	// OutcomesFound is how many distinct outcomes the search found:
+	// Outcomes holds the first MaxReportedOutcomes (in the order they
+	// were reached) when there were more.
+	OutcomesFound int
+	Races         []Race
 	// Incomplete says what was and was not explored when a limit stopped
 	// the search ("" when the search was complete).
 	Incomplete    string

@@ -185,13 +185,19 @@ const maxRepeat = 1 << 24
 
 // Parse reads a schedule in the text form written by String, with at most
 // one cycle in parentheses, at the end.
-func Parse(text string) (*Schedule, error) {
+func Parse(text string) (*Schedule, error) { return ParseMax(text, maxRepeat) }
+
+// ParseMax is Parse for a schedule of at most limit moves (at most Parse's
+// own bound), refused before it is expanded: a caller with a smaller
+// bound (the playground's) must not first expand "0*16777216".
+func ParseMax(text string, limit int) (*Schedule, error) {
+	limit = min(limit, maxRepeat)
 	open := strings.IndexByte(text, '(')
 	if open < 0 {
 		if strings.IndexByte(text, ')') >= 0 {
 			return nil, fmt.Errorf("schedule: ')' without '('")
 		}
-		return parseTicks(text)
+		return parseTicks(text, limit)
 	}
 	body, rest, ok := strings.Cut(text[open+1:], ")")
 	if !ok {
@@ -207,19 +213,19 @@ func Parse(text string) (*Schedule, error) {
 		}
 		head = head[:len(head)-1]
 	}
-	s, err := parseTicks(head)
+	s, err := parseTicks(head, limit)
 	if err != nil {
 		return nil, err
 	}
-	cyc, err := parseTicks(body)
+	cyc, err := parseTicks(body, limit)
 	if err != nil {
 		return nil, err
 	}
 	if cyc.NumTicks() == 0 {
 		return nil, fmt.Errorf("schedule: the cycle in parentheses is empty")
 	}
-	if s.Len()+cyc.Len() > maxRepeat {
-		return nil, fmt.Errorf("schedule: too long: at most %d moves", maxRepeat)
+	if s.Len()+cyc.Len() > limit {
+		return nil, fmt.Errorf("schedule: too long: at most %d moves", limit)
 	}
 	for t := 0; t < cyc.NumTicks(); t++ {
 		s.Add(cyc.Tick(t)...)
@@ -228,7 +234,7 @@ func Parse(text string) (*Schedule, error) {
 	return s, nil
 }
 
-func parseTicks(text string) (*Schedule, error) {
+func parseTicks(text string, limit int) (*Schedule, error) {
 	// Line breaks and spaces may wrap a long schedule, but only next to
 	// a separator: "0 1" is not silently stack 01.
 	if loc := splitNumber.FindStringIndex(text); loc != nil {
@@ -251,8 +257,8 @@ func parseTicks(text string) (*Schedule, error) {
 		repeat := 1
 		if star := strings.IndexByte(tick, '*'); star >= 0 {
 			n, err := strconv.Atoi(tick[star+1:])
-			if err != nil || n < 1 || n > maxRepeat {
-				return nil, fmt.Errorf("schedule: bad repeat count in %q (from 1 to %d)", tick, maxRepeat)
+			if err != nil || n < 1 || n > limit {
+				return nil, fmt.Errorf("schedule: bad repeat count in %q (from 1 to %d)", tick, limit)
 			}
 			repeat = n
 			tick = tick[:star]
@@ -293,8 +299,8 @@ func parseTicks(text string) (*Schedule, error) {
 		if repeat > 1 && len(moves) > 1 {
 			return nil, fmt.Errorf("schedule: only a one-move tick can repeat, not %q", tick)
 		}
-		if s.Len()+repeat > maxRepeat {
-			return nil, fmt.Errorf("schedule: too long: at most %d moves", maxRepeat)
+		if s.Len()+repeat > limit {
+			return nil, fmt.Errorf("schedule: too long: at most %d moves", limit)
 		}
 		for r := 0; r < repeat; r++ {
 			s.Add(moves...)

@@ -463,7 +463,7 @@ func TestBrowserExportSVG(t *testing.T) {
 	}
 	want := func(schedule string) []byte {
 		t.Helper()
-		moves, err := parseMoves(schedule)
+		moves, _, err := parseMoves(schedule)
 		if err != nil {
 			t.Fatal(err)
 		}

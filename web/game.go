@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -86,39 +87,41 @@ type StateJSON struct {
 }
 
 // readPosition reads a request that names a position: its program,
-// compiled and placed, and the moves of its schedule. On bad input it has
-// answered already and returns false.
-func (s *Server) readPosition(w http.ResponseWriter, r *http.Request) (*request, *card.Program, []trace.Move, bool) {
+// compiled and placed, the moves of its schedule and how many of the last
+// ones are a cycle (a progress violation's lasso, "0,(1)"). On bad input
+// it has answered already and returns false.
+func (s *Server) readPosition(w http.ResponseWriter, r *http.Request) (*request, *card.Program, []trace.Move, int, bool) {
 	req, ok := readRequest(w, r)
 	if !ok {
-		return nil, nil, nil, false
+		return nil, nil, nil, 0, false
 	}
 	p, err := s.compileSource(req)
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
-		return nil, nil, nil, false
+		return nil, nil, nil, 0, false
 	}
-	moves, err := parseMoves(req.Schedule)
+	moves, cycle, err := parseMoves(req.Schedule)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "schedule: "+err.Error())
-		return nil, nil, nil, false
+		writeError(w, http.StatusBadRequest, err.Error()) // trace's errors start "schedule: "
+		return nil, nil, nil, 0, false
 	}
-	return req, p, moves, true
+	return req, p, moves, cycle, true
 }
 
 func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
-	req, p, moves, ok := s.readPosition(w, r)
+	req, p, moves, cycle, ok := s.readPosition(w, r)
 	if !ok {
 		return
 	}
 	if req.Upto != nil && *req.Upto >= 0 && *req.Upto < len(moves) {
-		moves = moves[:*req.Upto]
+		moves, cycle = moves[:*req.Upto], 0
 	}
 	if req.Undo && len(moves) > 0 {
-		moves = moves[:len(moves)-1]
+		moves, cycle = moves[:len(moves)-1], 0
 	}
 	if req.Move != "" {
-		mv, err := parseMoves(req.Move)
+		cycle = 0
+		mv, _, err := parseMoves(req.Move)
 		if err != nil || len(mv) != 1 {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not one move", req.Move))
 			return
@@ -129,7 +132,7 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the schedule has more than %d moves, the most the playground replays", MaxMoves))
 		return
 	}
-	st, err := Play(p, moves)
+	st, err := Play(p, moves, cycle)
 	if err != nil {
 		var re *deal.ReplayError
 		if errors.As(err, &re) {
@@ -143,37 +146,56 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseMoves reads a schedule and flattens it to one move a tick, as the
-// playground deals it.
-func parseMoves(text string) ([]trace.Move, error) {
+// playground deals it; cycle is how many of the last moves are its cycle
+// (0 when it has none).
+func parseMoves(text string) (moves []trace.Move, cycle int, err error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, nil
+		return nil, 0, nil
 	}
-	sch, err := trace.Parse(text)
+	// Bounded as it is read: "0*16777216" is 21 bytes, and expanding it
+	// to find it too long took hundreds of MB a request.
+	sch, err := trace.ParseMax(text, MaxMoves)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if sch.Len() > MaxMoves {
-		return nil, fmt.Errorf("more than %d moves", MaxMoves)
+	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
+		cycle += len(sch.Tick(t))
 	}
-	return sch.Moves, nil
+	return sch.Moves, cycle, nil
 }
 
-// Play replays moves, one card a tick, and describes the position reached.
-func Play(p *card.Program, moves []trace.Move) (*StateJSON, error) {
-	m := vm.New(p)
-	var sch trace.Schedule
+// lasso is moves as a schedule of one move a tick, the last cycle of them
+// a cycle that repeats.
+func lasso(moves []trace.Move, cycle int) *trace.Schedule {
+	sch := &trace.Schedule{}
 	for _, mv := range moves {
 		sch.Add(mv)
 	}
-	res, err := deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: &sch, Steps: true})
+	sch.Cycle = cycle
+	return sch
+}
+
+// Play replays moves, one card a tick, and describes the position reached.
+// When the last cycle moves are a cycle (a lasso), it is played as deck run
+// --replay plays it: three times, and a cycle that repeats forever shows
+// its livelock, starvation or broken property.
+func Play(p *card.Program, moves []trace.Move, cycle int) (*StateJSON, error) {
+	m := vm.New(p)
+	sch := lasso(moves, cycle)
+	res, err := deal.Run(m, deal.Options{CPUs: 1, Quantum: 1, Replay: sch, Steps: true})
 	if err != nil {
 		return nil, err
 	}
 	fin := res.Final
+	shown, n := res.Schedule.String(), res.Schedule.Len()
+	if cycle > 0 {
+		// The lasso as given (its cycle in parentheses), not played out.
+		shown, n = sch.String(), len(moves)
+	}
 	out := &StateJSON{
-		Schedule: res.Schedule.String(),
-		Moves:    res.Schedule.Len(),
+		Schedule: shown,
+		Moves:    n,
 		Status:   "playing",
 		Shared:   sharedJSON(m, fin),
 		Output:   m.OutputLines(fin),
@@ -327,6 +349,9 @@ type CheckJSON struct {
 	Races       int                   `json:"races"`
 	// IgnorePrints: the states left printed lines out (see Check).
 	IgnorePrints bool `json:"ignore_prints,omitempty"`
+	// OutcomesFound: the distinct outcomes found, when outcomes lists
+	// only the first of them (check.MaxReportedOutcomes).
+	OutcomesFound int `json:"outcomes_found,omitempty"`
 }
 
 // OutcomeJSON is one outcome and a shortest shuffle that reaches it.
@@ -345,7 +370,10 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
 		return
 	}
-	cj, err := s.Check(p)
+	cj, err := s.Check(r.Context(), p)
+	if errors.Is(err, context.Canceled) {
+		return // the client went away: nobody reads an answer
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -354,15 +382,21 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 // Check explores every shuffle of p within the playground's limits (one
-// check at a time, on a few workers). When that search stops at the state
+// check at a time, on a few workers). A check waiting for its turn, or
+// under way, ends when ctx does (the page that asked for it went away):
+// checks queued by a page closed or clicked again do not hold up the next. When that search stops at the state
 // limit and p prints on a loop, it checks again with printed lines left out
 // of the states, and reports that search if it ends (IgnorePrints).
-func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
-	s.checking.Lock()
-	defer s.checking.Unlock()
-	stop := make(chan struct{})
-	t := time.AfterFunc(s.opt.CheckTimeout, func() { close(stop) })
-	defer t.Stop()
+func (s *Server) Check(ctx context.Context, p *card.Program) (*CheckJSON, error) {
+	select {
+	case s.checking <- struct{}{}:
+		defer func() { <-s.checking }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opt.CheckTimeout)
+	defer cancel()
+	stop := ctx.Done()
 	opt := check.Options{
 		Workers: s.opt.CheckWorkers, All: true, CheckProgress: true,
 		MaxStates: checkStates, MaxMemory: checkMemory, Stop: stop,
@@ -371,6 +405,9 @@ func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
 	rep, err := check.Run(m, opt)
 	if err != nil {
 		return nil, err
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil, context.Canceled
 	}
 	if rep.Verdict == check.VerdictIncomplete && !stopped(stop) && p.PrintsInLoop() {
 		// A learner's livelock usually prints as it spins, and printed
@@ -389,6 +426,9 @@ func (s *Server) Check(p *card.Program) (*CheckJSON, error) {
 	}
 	for _, o := range rep.Outcomes {
 		cj.Outcomes = append(cj.Outcomes, OutcomeJSON{Key: o.Key, Schedule: o.Schedule.String()})
+	}
+	if rep.OutcomesFound > len(rep.Outcomes) {
+		cj.OutcomesFound = rep.OutcomesFound
 	}
 	for _, cx := range rep.Violations {
 		cj.Violations = append(cj.Violations, trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps))

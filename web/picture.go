@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/render"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
@@ -18,15 +19,23 @@ import (
 // messages), for a teacher's slide. The answer is the SVG document itself,
 // offered as a download named after the file.
 func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
-	req, p, moves, ok := s.readPosition(w, r)
+	req, p, moves, cycle, ok := s.readPosition(w, r)
 	if !ok {
 		return
 	}
-	var sch trace.Schedule
-	for _, mv := range moves {
-		sch.Add(mv)
+	m := vm.New(p)
+	sch := lasso(moves, cycle)
+	if cycle > 0 {
+		// Drawn as deck run --replay draws a lasso: the cycle played
+		// three times, its messages numbered pass by pass.
+		res, err := deal.Run(m, deal.Options{Replay: sch})
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		sch = &res.Schedule
 	}
-	b, err := RunSVG(vm.New(p), req.File+placeArgs(req.Place, req.Net), &sch)
+	b, err := RunSVG(m, req.File+placeArgs(req.Place, req.Net), sch)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -70,7 +70,7 @@ type Server struct {
 	opt Options
 	mux *http.ServeMux
 
-	checking sync.Mutex // one check at a time
+	checking chan struct{} // one check at a time: holding it is a check under way
 
 	mu    sync.Mutex
 	progs map[[32]byte]*compiled // a few recently compiled programs
@@ -90,7 +90,7 @@ func New(opt Options) *Server {
 	if opt.CheckTimeout <= 0 {
 		opt.CheckTimeout = checkTimeout
 	}
-	s := &Server{opt: opt, mux: http.NewServeMux(), progs: map[[32]byte]*compiled{}}
+	s := &Server{opt: opt, mux: http.NewServeMux(), progs: map[[32]byte]*compiled{}, checking: make(chan struct{}, 1)}
 	sub, _ := fs.Sub(static, "static")
 	s.mux.Handle("GET /", http.FileServerFS(sub))
 	s.mux.HandleFunc("GET /api/examples", s.handleExamples)

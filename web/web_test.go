@@ -2,11 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deck-lang/deck/examples"
 )
@@ -395,5 +398,82 @@ func TestStateShowsObjects(t *testing.T) {
 		if g.Name == "m" && g.Values[0] != "free" {
 			t.Errorf("shared m after unlock m: %q, want free", g.Values[0])
 		}
+	}
+}
+
+// TestCheckCancelled: a check whose page went away ends, whether it waits
+// for its turn or runs, so checks queued by closed pages do not hold up
+// the next one.
+func TestCheckCancelled(t *testing.T) {
+	s := New(Options{})
+	p, err := s.compileSource(&request{Source: "var x = 0\nproc main() {\n    for i in 0..9223372036854775807 { x = i }\n}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Waiting: another check holds the turn.
+	s.checking <- struct{}{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Check(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled check waiting for its turn: %v", err)
+	}
+	<-s.checking
+	// Running: an endless search, its page gone after 50 ms.
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	if _, err := s.Check(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a running check cancelled: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the cancelled check took %v to end", d)
+	}
+	// The turn is free again.
+	select {
+	case s.checking <- struct{}{}:
+		<-s.checking
+	default:
+		t.Fatal("the cancelled check kept the turn")
+	}
+}
+
+// TestScheduleBoundedAsRead: a schedule past the playground's moves is
+// refused as it is read, not expanded first ("0*16777216" is 21 bytes).
+func TestScheduleBoundedAsRead(t *testing.T) {
+	s := New(Options{})
+	var got struct{ Error string }
+	start := time.Now()
+	code := post(t, s, "/api/state", request{Source: "proc main() { }", Schedule: "0*16777216"}, &got)
+	if code != 400 || got.Error != "schedule: bad repeat count in \"0*16777216\" (from 1 to 20000)" {
+		t.Fatalf("status %d, error %q", code, got.Error)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
+// TestLassoPosition: a progress violation's lasso ("0,(1)") plays as deck
+// run --replay plays it: the cycle three times, and the position is
+// broken by the livelock, so a level whose goal is a livelock can be won;
+// its picture is deck run's too. Playing back part of it plays a plain
+// prefix.
+func TestLassoPosition(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "spin_on_flag")
+	var cj CheckJSON
+	if code := post(t, s, "/api/check", request{Source: src}, &cj); code != 200 || len(cj.Violations) != 1 || cj.Violations[0].Kind != "livelock" {
+		t.Fatalf("check: %d %+v", code, cj.Violations)
+	}
+	lasso := cj.Violations[0].Schedule
+	var st StateJSON
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: lasso}, &st); code != 200 || st.Status != "broken" || st.Violation == nil || st.Violation.Kind != "livelock" {
+		t.Fatalf("state of %s: %d %s %+v", lasso, code, st.Status, st.Violation)
+	}
+	if st.Schedule != lasso {
+		t.Errorf("state's schedule %q, want the lasso %q", st.Schedule, lasso)
+	}
+	one := 1
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: lasso, Upto: &one}, &st); code != 200 || st.Status != "playing" || st.Moves != 1 {
+		t.Fatalf("first card of %s: %d %s %d moves", lasso, code, st.Status, st.Moves)
 	}
 }

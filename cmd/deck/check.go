@@ -260,6 +260,9 @@ type checkJSON struct {
 	// IgnorePrints: printed lines were left out of the states
 	// (--ignore-prints); each outcome's lines are one shuffle's.
 	IgnorePrints bool `json:"ignore_prints,omitempty"`
+	// OutcomesCut: how many more distinct outcomes the search found than
+	// outcomes lists (check.MaxReportedOutcomes).
+	OutcomesCut int `json:"outcomes_cut,omitempty"`
 	// Progress: what the progress check did (absent with --progress off).
 	Progress *progressJSON `json:"progress,omitempty"`
 	// Placement: where the procedures ran (placed programs only).
@@ -332,7 +335,8 @@ func checkReportJSON(rep *check.Report) checkJSON {
 		verdict = check.VerdictViolation
 	}
 	j := checkJSON{Verdict: verdict, States: rep.States, Transitions: rep.Transitions, Depth: rep.Depth,
-		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete, IgnorePrints: rep.IgnorePrints}
+		Violations: []checkViolationJSON{}, Outcomes: []trace.OutcomeJSON{}, Races: []raceJSON{}, Incomplete: rep.Incomplete, IgnorePrints: rep.IgnorePrints,
+		OutcomesCut: max(rep.OutcomesFound-len(rep.Outcomes), 0)}
 	for _, cx := range rep.Violations {
 		v := checkViolationJSON{ViolationJSON: trace.ViolationToJSON(cx.Violation, cx.Schedule.String(), cx.Steps), Shortest: !cx.Hunted && !cx.Progress && !cx.Unproven}
 		v.Trace, v.ViolationJSON.Trace = v.ViolationJSON.Trace, nil
@@ -499,7 +503,8 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 	if opt.IgnorePrints && len(rep.Outcomes) > 0 {
 		fmt.Fprintln(w, st.dim("(--ignore-prints: outcomes are told apart by their variables; the lines shown are those of one shuffle)"))
 	}
-	switch n := len(rep.Outcomes); {
+	n := max(rep.OutcomesFound, len(rep.Outcomes)) // found; the first are listed
+	switch {
 	case opt.Search == check.SearchHunt:
 		fmt.Fprintln(w, "no outcomes: --search hunt does not collect them")
 	case n == 0 && stoppedEarly && rep.Incomplete == "":
@@ -521,6 +526,13 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		fmt.Fprintf(w, "%s (%d)\n", st.bold("outcomes"), n)
 		for _, oc := range rep.Outcomes {
 			fmt.Fprintf(w, "  %s\n", describeOutcome(oc.Outcome))
+		}
+		if more := n - len(rep.Outcomes); more > 0 {
+			fmt.Fprintf(w, "  %s\n", st.dim(fmt.Sprintf("… and %d more (a report lists the first %d, each rebuilt from its shuffle)", more, len(rep.Outcomes))))
+		}
+		if len(rep.Outcomes) < 2 {
+			fmt.Fprintf(w, "%s: the result depends on the shuffle\n", st.bold("not deterministic"))
+			break
 		}
 		fmt.Fprintf(w, "%s: the result depends on the shuffle. Two shuffles that differ:\n", st.bold("not deterministic"))
 		for _, oc := range rep.Outcomes[:2] {

@@ -327,6 +327,9 @@ async function runCheck() {
     ul.append(el("li", {}, el("code", {}, o.key || "(nothing)"), " ", el("button", { onclick: () => startPlayback("outcome " + o.key, o.schedule) }, "Play back")));
   }
   box.append(el("div", {}, "outcomes of the finished runs:" + (data.outcomes.length ? "" : " none")), ul);
+  if (data.outcomes_found) {
+    box.append(el("div", { class: "dim" }, "… and " + (data.outcomes_found - data.outcomes.length) + " more (the first " + data.outcomes.length + " are listed)"));
+  }
   return data;
 }
 $("check").onclick = runCheck;
