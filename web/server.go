@@ -134,10 +134,22 @@ func readRequest(w http.ResponseWriter, r *http.Request) (*request, bool) {
 		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())
 		return nil, false
 	}
+	if dec.More() {
+		writeError(w, http.StatusBadRequest, "bad request: more after the JSON object")
+		return nil, false
+	}
 	if len(req.Source) > MaxSource {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the program is larger than %d KiB, the most the playground takes", MaxSource>>10))
 		return nil, false
 	}
+	// The file names positions, titles and an SVG's text: no control
+	// characters (a NUL made the SVG invalid XML).
+	req.File = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, req.File)
 	if req.File == "" {
 		req.File = "play.deck"
 	}

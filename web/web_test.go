@@ -477,3 +477,20 @@ func TestLassoPosition(t *testing.T) {
 		t.Fatalf("first card of %s: %d %s %d moves", lasso, code, st.Status, st.Moves)
 	}
 }
+
+// TestRequestHygiene: a body with more after its JSON object is refused,
+// and control characters in the file name do not reach the SVG.
+func TestRequestHygiene(t *testing.T) {
+	s := New(Options{})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/compile", strings.NewReader(`{"source":"proc main() { }"} {"x":1}`)))
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "more after the JSON object") {
+		t.Fatalf("trailing data: %d %s", rec.Code, rec.Body.String())
+	}
+	b, _ := json.Marshal(request{Source: "proc main() { }", File: "a\x00b.deck", Schedule: "0"})
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/svg", bytes.NewReader(b)))
+	if rec.Code != 200 || bytes.ContainsRune(rec.Body.Bytes(), 0) || !strings.Contains(rec.Body.String(), "ab.deck") {
+		t.Fatalf("svg: %d, NUL in it: %v", rec.Code, bytes.ContainsRune(rec.Body.Bytes(), 0))
+	}
+}
