@@ -16,8 +16,15 @@ func (p *Program) PrintsInLoop() bool {
 		case Print:
 			prints[pc] = true
 		case Atomic:
-			for b := c.A; b >= 0 && int(b) < len(p.Cards) && !prints[pc]; b = p.Cards[b].Next {
+			// Along the body's Next links, at most once round the cards
+			// (a loop inside the body links back).
+			b := c.A
+			for range p.Cards {
+				if b < 0 || int(b) >= len(p.Cards) || prints[pc] {
+					break
+				}
 				prints[pc] = p.Cards[b].Op == Print
+				b = p.Cards[b].Next
 			}
 		}
 	}

@@ -23,6 +23,8 @@ func TestPrintsInLoop(t *testing.T) {
 		{"after a loop", "while x < 3 { x = x + 1 }; print x", false},
 		{"no loop", "print x; x = 1; print x", false},
 		{"loop, no print", "while x < 3 { x = x + 1 }", false},
+		{"a loop inside an atomic block", "atomic { while x < 3 { x = x + 1 } }", false},
+		{"a loop with a print inside an atomic block", "atomic { while x < 3 { print x; x = x + 1 } }", true},
 	} {
 		src := "var x = 0\nproc main() {\n" + tc.body + "\n}\n"
 		p, err := compile.Source("l.deck", []byte(src))
