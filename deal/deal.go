@@ -978,6 +978,13 @@ func (d *dealer) replayCycle() error {
 	if sch.Cycle > sch.NumTicks() {
 		return &ReplayError{Tick: 0, Msg: "the cycle is longer than the schedule"}
 	}
+	cyc := 0
+	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
+		cyc += len(sch.Tick(t))
+	}
+	if sch.Len()+(CyclePasses-1)*cyc > trace.MaxMoves {
+		return &ReplayError{Tick: 0, Msg: fmt.Sprintf("the cycle, played %d times, makes more than %d moves", CyclePasses, trace.MaxMoves)}
+	}
 	full := &trace.Schedule{}
 	for t := 0; t < sch.NumTicks(); t++ {
 		full.Add(sch.Tick(t)...)

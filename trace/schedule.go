@@ -183,6 +183,10 @@ func (s *Schedule) write(b *strings.Builder, from, to int) {
 // hold (a replay of 64 Mi moves, 10 bytes of text, took 4 GB).
 const maxRepeat = 1 << 24
 
+// MaxMoves is the most moves a schedule may have (Parse refuses more), and
+// a replay may deal (a cycle's passes count).
+const MaxMoves = maxRepeat
+
 // Parse reads a schedule in the text form written by String, with at most
 // one cycle in parentheses, at the end.
 func Parse(text string) (*Schedule, error) { return ParseMax(text, maxRepeat) }

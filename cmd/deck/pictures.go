@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/deck-lang/deck/check"
 	"github.com/deck-lang/deck/render"
@@ -123,10 +124,16 @@ func writeGraph(m *vm.Machine, g *render.Graph, rep *check.Report, file string, 
 // removed again; one that exists is opened for writing, not truncated.
 func outputsWritable(cmd, program string, outs [][2]string, stderr io.Writer) bool {
 	progInfo, progErr := os.Stat(program)
-	for _, o := range outs {
+	for k, o := range outs {
 		flagName, path := o[0], o[1]
 		if path == "" {
 			continue
+		}
+		for _, earlier := range outs[:k] {
+			if earlier[1] != "" && filepath.Clean(earlier[1]) == filepath.Clean(path) {
+				fmt.Fprintf(stderr, "deck %s: --%s and --%s name the same file, %s: one would overwrite the other\n", cmd, earlier[0], flagName, path)
+				return false
+			}
 		}
 		if info, err := os.Stat(path); err == nil {
 			if program != "-" && progErr == nil && os.SameFile(info, progInfo) {

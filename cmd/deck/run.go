@@ -92,6 +92,10 @@ func cmdRun(e *env, args []string) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.real {
+		if set["fairness"] {
+			fmt.Fprintln(stderr, "deck run: --fairness judges a replayed cycle of the simulator; a real run has none")
+			return exitUsage
+		}
 		if o.pics.wanted() {
 			fmt.Fprintln(stderr, "deck run: --svg and --html draw a simulated run; to draw a real one, --record it and --replay the schedule")
 			return exitUsage
@@ -231,6 +235,10 @@ func cmdRun(e *env, args []string) int {
 	title := fmt.Sprintf("deck run %s (dealer %s, seed %d)", shellArg(file)+o.pf.args(), opt.Dealer, res.Seed)
 	if opt.Replay != nil {
 		title = render.ReplayTitle(shellArg(file) + o.pf.args())
+	}
+	if res.ScheduleCut && o.pics.wanted() {
+		fmt.Fprintf(stderr, "deck run: the run is %d ticks long, more than a run keeps of its schedule (%d moves): too long to draw (--max-ticks shortens it)\n", res.Ticks, deal.MaxScheduleMoves)
+		return exitUsage
 	}
 	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
 		return exitUsage
