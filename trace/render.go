@@ -85,7 +85,11 @@ func TimelineRows(w io.Writer, sch *Schedule, cpus []uint16, labels []string) {
 				rows[k][t] = -1
 			}
 		}
-		visit(func(k, t, sym int) { rows[k][t] = sym })
+		visit(func(k, t, sym int) {
+			if rows[k][t] == -1 { // the first move of a row in a tick, as below
+				rows[k][t] = sym
+			}
+		})
 		for k, row := range rows {
 			var b strings.Builder
 			for t, st := range row {
