@@ -978,11 +978,7 @@ func (d *dealer) replayCycle() error {
 	if sch.Cycle > sch.NumTicks() {
 		return &ReplayError{Tick: 0, Msg: "the cycle is longer than the schedule"}
 	}
-	cyc := 0
-	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
-		cyc += len(sch.Tick(t))
-	}
-	if sch.Len()+(CyclePasses-1)*cyc > trace.MaxMoves {
+	if sch.Len()+(CyclePasses-1)*sch.CycleMoves() > trace.MaxMoves {
 		return &ReplayError{Tick: 0, Msg: fmt.Sprintf("the cycle, played %d times, makes more than %d moves", CyclePasses, trace.MaxMoves)}
 	}
 	full := &trace.Schedule{}
@@ -1011,7 +1007,7 @@ func (d *dealer) replayCycle() error {
 		// then a property the cycle never meets: a run that goes round
 		// the cycle forever never ends, so what it did not reach in the
 		// last pass, it never reaches.
-		d.res.Violation = d.cycleViolation(sch)
+		d.res.Violation = d.cycleViolation()
 		if d.watch != nil {
 			if v := d.watch.End(d.s, true, d.passMark); v != nil && d.res.Violation == nil {
 				d.res.Violation = v
@@ -1029,16 +1025,10 @@ func (d *dealer) replayCycle() error {
 // daemons and never finish, a livelock when one of them takes cards in
 // the cycle, a starvation when they only wait. nil when every stack but
 // the daemons has finished (or stopped with its crashed node).
-func (d *dealer) cycleViolation(sch *trace.Schedule) *trace.Violation {
+func (d *dealer) cycleViolation() *trace.Violation {
 	m, s, p := d.m, d.s, d.p
-	moved := map[int]bool{}
-	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
-		for _, mv := range sch.Tick(t) {
-			if !mv.IsNet() {
-				moved[int(mv.Stack)] = true
-			}
-		}
-	}
+	// The stacks that took cards in the cycle, as its first pass noted.
+	moved := func(i int) bool { return i < len(d.fair.moved) && d.fair.moved[i] }
 	var busy, waiting []string
 	first := -1
 	// Name the stack the cycle is about, as the check does: one that
@@ -1049,7 +1039,7 @@ func (d *dealer) cycleViolation(sch *trace.Schedule) *trace.Violation {
 		if s.Finished(p, i) || p.Procs[s.ProcOf(p, i)].Daemon || p.Net != nil && m.Stopped(s, i) {
 			continue
 		}
-		if moved[i] {
+		if moved(i) {
 			if len(busy) == 0 {
 				first = i
 			}

@@ -86,6 +86,17 @@ func (s *Schedule) Prefix() int { return s.NumTicks() - s.Cycle }
 // Len returns the number of moves.
 func (s *Schedule) Len() int { return len(s.Moves) }
 
+// CycleMoves returns the number of moves in the cycle (0 without one).
+func (s *Schedule) CycleMoves() int {
+	if s.Cycle <= 0 {
+		return 0
+	}
+	if pre := s.Prefix(); pre > 0 {
+		return s.Len() - int(s.Ends[pre-1])
+	}
+	return s.Len()
+}
+
 // NumTicks returns the number of ticks.
 func (s *Schedule) NumTicks() int { return len(s.Ends) }
 

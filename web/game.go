@@ -159,10 +159,7 @@ func parseMoves(text string) (moves []trace.Move, cycle int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	for t := sch.Prefix(); t < sch.NumTicks(); t++ {
-		cycle += len(sch.Tick(t))
-	}
-	return sch.Moves, cycle, nil
+	return sch.Moves, sch.CycleMoves(), nil
 }
 
 // lasso is moves as a schedule of one move a tick, the last cycle of them

@@ -102,10 +102,7 @@ func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cm
 				switch {
 				case sch.Cycle > 0:
 					// A lasso: the way to the cycle, then one pass of it.
-					cyc := 0
-					for t := sch.Prefix(); t < sch.NumTicks(); t++ {
-						cyc += len(sch.Tick(t))
-					}
+					cyc := sch.CycleMoves()
 					fmt.Fprintf(w, "  a run that never ends: %s to the cycle, then the cycle (%s), which repeats forever:\n", countOf(int64(sch.Len()-cyc), "move"), countOf(int64(cyc), "move"))
 				case shortest:
 					fmt.Fprintf(w, "  the shortest shuffle that reaches it (%s):\n", countOf(int64(sch.Len()), "move"))
