@@ -250,6 +250,13 @@ func TestBrowserLostUpdate(t *testing.T) {
 	if r := text("#checkres"); !strings.Contains(r, "livelock") {
 		t.Errorf("check result %q", r)
 	}
+
+	// More outcomes than a report lists: the page says how many more.
+	do("type a wide choice", chromedp.SetValue(chromedp.ID("src"), "var x = 0\nproc main() {\n    x = choose 0..1500\n}\n"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("src").dispatchEvent(new Event("input"))`))
+	waitFor("the program compiled", `document.querySelector("#errors .error") === null && document.querySelector('button.move[data-move="0"]') !== null && !document.getElementById("src").value.includes("polite")`)
+	do("check", chromedp.Click(chromedp.ID("check")))
+	waitFor("the outcomes' count", `document.getElementById("checkres").textContent.includes("… and 500 more (the first 1000 are listed)")`)
 }
 
 // TestBrowserNodes plays a placed program in the browser: lost_request's
