@@ -85,6 +85,11 @@ func mustRun(t tb, m *vm.Machine, opt Options) *Report {
 			if res.Violation == nil || res.Violation.Kind != ce.Violation.Kind || !res.Forever || res.CycleRuns != deal.CyclePasses {
 				t.Fatalf("lasso %s for %s replays to %+v (forever %v)", ce.Schedule.String(), ce.Violation.Describe(), res.Violation, res.Forever)
 			}
+			// And says it in the same words: the same stacks, waiting
+			// for the same reasons.
+			if res.Violation.Message != ce.Violation.Message {
+				t.Fatalf("lasso %s replays to %q, want %q", ce.Schedule.String(), res.Violation.Message, ce.Violation.Message)
+			}
 			if len(ce.Steps) != ce.Schedule.Len() {
 				t.Fatalf("lasso has %d moves but %d steps", ce.Schedule.Len(), len(ce.Steps))
 			}

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/deck-lang/deck/card"
@@ -933,28 +932,10 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 			// it: the reason is that it never gets its turn.
 			why = ""
 		}
-		switch {
-		case why == "" && fair == FairNone:
-			// Without fairness the dealer may pass over a stack that can
-			// move for ever.
-			why = p.Labels[s.PC(i)] + " (it can take it, but the dealer never picks it: --fairness none)"
-		case why == "":
-			// Enabled here, yet never dealt its card in the cycle: the
-			// cycle passes through states where it cannot move.
-			why = p.Labels[s.PC(i)] + " (it can take it at times, but never gets its turn)"
-		}
-		waits = append(waits, name+" waits at "+why)
+		waits = append(waits, trace.WaitsAt(name, p.Labels[s.PC(i)], why, fair))
 	}
-	var b strings.Builder
 	_, msg := trace.NeverFinish(busy, waiting)
-	b.WriteString(msg)
-	if len(waits) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(waits, "; "))
-	}
-	if fair != FairWeak {
-		fmt.Fprintf(&b, " [fairness %s]", fair)
-	}
-	v.Message = b.String()
+	v.Message = trace.NeverFinishWhy(msg, waits, fair)
 	pc := s.PC(first)
 	v.Pos = p.Position(p.Cards[pc].Pos)
 	v.Stack = m.StackName(s, first)

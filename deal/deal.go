@@ -1029,7 +1029,8 @@ func (d *dealer) cycleViolation() *trace.Violation {
 	m, s, p := d.m, d.s, d.p
 	// The stacks that took cards in the cycle, as its first pass noted.
 	moved := func(i int) bool { return i < len(d.fair.moved) && d.fair.moved[i] }
-	var busy, waiting []string
+	anyEn := func(i int) bool { return i < len(d.fair.anyEn) && d.fair.anyEn[i] }
+	var busy, waiting, waits []string
 	first := -1
 	// Name the stack the cycle is about, as the check does: one that
 	// keeps moving, else one that waits for its own turn rather than in
@@ -1048,14 +1049,24 @@ func (d *dealer) cycleViolation() *trace.Violation {
 			if first < 0 || len(busy) == 0 && joins(first) && !joins(i) {
 				first = i
 			}
-			waiting = append(waiting, m.StackName(s, i))
+			name := m.StackName(s, i)
+			waiting = append(waiting, name)
+			why := m.WaitReason(s, i)
+			if anyEn(i) {
+				// It can move in some state of the cycle: it waits for
+				// its turn, not for its card's condition.
+				why = ""
+			}
+			waits = append(waits, trace.WaitsAt(name, p.Labels[s.PC(i)], why, d.opt.Fairness))
 		}
 	}
 	if first < 0 {
 		return nil
 	}
 	v := &trace.Violation{}
-	v.Kind, v.Message = trace.NeverFinish(busy, waiting)
+	var msg string
+	v.Kind, msg = trace.NeverFinish(busy, waiting)
+	v.Message = trace.NeverFinishWhy(msg, waits, d.opt.Fairness)
 	pc := s.PC(first)
 	v.Pos = p.Position(p.Cards[pc].Pos)
 	v.Stack = m.StackName(s, first)

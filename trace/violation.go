@@ -40,6 +40,36 @@ func NeverFinish(busy, waiting []string) (kind, msg string) {
 		nameList(waiting), pick(len(waiting), "es", ""), pick(len(waiting), "it only waits", "they only wait"))
 }
 
+// WaitsAt says why a stack that only waits in a cycle that repeats
+// forever never finishes, for the list NeverFinishWhy appends: it waits at
+// the card label for reason (the machine's WaitReason). An empty reason
+// says the stack can take that card in some state of the cycle but is
+// never dealt it there.
+func WaitsAt(name, label, reason string, fair Fairness) string {
+	switch {
+	case reason != "":
+		return name + " waits at " + reason
+	case fair == FairNone:
+		// Without fairness the dealer may pass over a stack that can move
+		// for ever.
+		return name + " waits at " + label + " (it can take it, but the dealer never picks it: --fairness none)"
+	}
+	return name + " waits at " + label + " (it can take it at times, but never gets its turn)"
+}
+
+// NeverFinishWhy is NeverFinish's message with the reasons its waiting
+// stacks wait (WaitsAt's, in waits) and the fairness when it is not the
+// default, as both the progress check and a cycle's replay say it.
+func NeverFinishWhy(msg string, waits []string, fair Fairness) string {
+	if len(waits) > 0 {
+		msg += " (" + strings.Join(waits, "; ") + ")"
+	}
+	if fair != FairWeak {
+		msg += " [fairness " + fair.String() + "]"
+	}
+	return msg
+}
+
 // nameList joins names: "a", "a and b", "a, b and c".
 func nameList(names []string) string {
 	if len(names) <= 1 {
