@@ -21,6 +21,8 @@ func ParsePlacement(text string) ([][2]string, error) {
 		switch {
 		case item == "":
 			return nil, fmt.Errorf("--place %q: an empty entry (want proc=NODE,proc=NODE)", text)
+		case !ok && item == strings.TrimSpace(text):
+			return nil, fmt.Errorf("--place %q: want proc=NODE (a procedure, =, a node's name)", text)
 		case !ok:
 			return nil, fmt.Errorf("--place %q: %q is not proc=NODE", text, item)
 		case !isName(proc):

@@ -98,7 +98,30 @@ func New(opt Options) *Server {
 	s.mux.HandleFunc("POST /api/state", s.handleState)
 	s.mux.HandleFunc("POST /api/check", s.handleCheck)
 	s.mux.HandleFunc("POST /api/svg", s.handleSVG)
+	// A GET of any other path under /api/ gets a JSON error, not the
+	// file server's page: 405 with Allow for an endpoint that wants
+	// another method, 404 for no endpoint at all.
+	s.mux.HandleFunc("GET /api/", handleOtherAPI)
 	return s
+}
+
+// apiMethods is the method each endpoint takes.
+var apiMethods = map[string]string{
+	"/api/examples": http.MethodGet,
+	"/api/compile":  http.MethodPost,
+	"/api/state":    http.MethodPost,
+	"/api/check":    http.MethodPost,
+	"/api/svg":      http.MethodPost,
+}
+
+func handleOtherAPI(w http.ResponseWriter, r *http.Request) {
+	method, ok := apiMethods[r.URL.Path]
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s", r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", method)
+	writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s takes %s, not %s", r.URL.Path, method, r.Method))
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

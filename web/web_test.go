@@ -257,6 +257,19 @@ func TestBadRequests(t *testing.T) {
 	if rec.Code != 400 {
 		t.Errorf("bad JSON: %d", rec.Code)
 	}
+	// A GET of an endpoint that takes POST says so; a GET of no endpoint
+	// is not found; both in JSON, not the file server's page.
+	for _, tc := range []struct {
+		path  string
+		code  int
+		allow string
+	}{{"/api/check", 405, "POST"}, {"/api/svg", 405, "POST"}, {"/api/nothing", 404, ""}, {"/api/examples", 200, ""}} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		if rec.Code != tc.code || rec.Header().Get("Allow") != tc.allow || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("GET %s: %d, Allow %q, %s; want %d, Allow %q, JSON", tc.path, rec.Code, rec.Header().Get("Allow"), rec.Header().Get("Content-Type"), tc.code, tc.allow)
+		}
+	}
 }
 
 // TestEveryExamplePlays plays every example of the gallery by API calls,
