@@ -123,9 +123,10 @@ type Result struct {
 	// ScheduleCut: the run dealt more than MaxScheduleMoves moves, and
 	// Schedule (with CPUs) holds only the first whole ticks of them.
 	ScheduleCut bool
-	// Also is a second violation the same cycle shows, when it shows two:
-	// stacks that never finish (Violation) and a property never met.
-	Also *trace.Violation
+	// Also are the violations the same run shows besides Violation: a
+	// cycle that leaves stacks unfinished (Violation) and never meets a
+	// property, or a run that breaks two properties.
+	Also []*trace.Violation
 }
 
 // ReplayCPUs returns the processors a replay of sch deals on: the most
@@ -901,7 +902,7 @@ func (d *dealer) step(st, choice, cpu int) stepStatus {
 // with every non-daemon stack finished.
 func (d *dealer) ended() {
 	if d.watch != nil && d.loopLen == 0 {
-		d.res.Violation = d.watch.End(d.s, false, 0)
+		d.setViolations(d.watch.End(d.s, false, 0))
 	}
 }
 
@@ -1007,17 +1008,25 @@ func (d *dealer) replayCycle() error {
 		// then a property the cycle never meets: a run that goes round
 		// the cycle forever never ends, so what it did not reach in the
 		// last pass, it never reaches.
-		d.res.Violation = d.cycleViolation()
-		if d.watch != nil {
-			if v := d.watch.End(d.s, true, d.passMark); v != nil && d.res.Violation == nil {
-				d.res.Violation = v
-			} else {
-				d.res.Also = v
-			}
+		var vs []*trace.Violation
+		if v := d.cycleViolation(); v != nil {
+			vs = append(vs, v)
 		}
+		if d.watch != nil {
+			vs = append(vs, d.watch.End(d.s, true, d.passMark)...)
+		}
+		d.setViolations(vs)
 	}
 	d.res.Schedule.Cycle = 0
 	return err
+}
+
+// setViolations reports the violations a run's end shows: the first as
+// the run's, the others as Also.
+func (d *dealer) setViolations(vs []*trace.Violation) {
+	if len(vs) > 0 {
+		d.res.Violation, d.res.Also = vs[0], vs[1:]
+	}
 }
 
 // cycleViolation is the livelock or starvation a cycle that repeats

@@ -56,6 +56,8 @@ proc main() {
     join v
 }
 `
+		// Two properties the cycle never meets, besides the starvation.
+		starveEv2 = "eventually x == 5\n" + starveEv
 		// The start message to Y is never delivered while main spins.
 		link = `var x = 0
 place w on Y
@@ -77,6 +79,7 @@ proc main() {
 		{"flicker, weak", flicker, "0*2,1,(1*3)", trace.FairWeak, trace.KindStarvation, "", ""},
 		{"flicker, strong", flicker, "0*2,1,(1*3)", trace.FairStrong, "", "", "waiter#2 can move in some states of the cycle and never does"},
 		{"starvation and eventually", starveEv, "0*2,1,(1*10)", trace.FairWeak, trace.KindStarvation, "eventually", ""},
+		{"starvation and two properties", starveEv2, "0*2,1,(1*10)", trace.FairWeak, trace.KindStarvation, "eventually eventually", ""},
 		{"link never delivers", link, "0,(0*6)", trace.FairWeak, "", "", "the link from home to Y has a message to deliver in the cycle and never delivers one"},
 		{"link, strong", link, "0,(0*6)", trace.FairStrong, "", "", "the link from home to Y"},
 		{"link, none", link, "0,(0*6)", trace.FairNone, trace.KindLivelock, "", ""},
@@ -106,11 +109,31 @@ proc main() {
 			}
 			return v.Kind
 		}
-		if kind(res.Violation) != tc.kind || kind(res.Also) != tc.also {
-			t.Errorf("%s: violation %q also %q, want %q and %q", tc.name, kind(res.Violation), kind(res.Also), tc.kind, tc.also)
+		var also []string
+		for _, v := range res.Also {
+			also = append(also, kind(v))
+		}
+		if kind(res.Violation) != tc.kind || strings.Join(also, " ") != tc.also {
+			t.Errorf("%s: violation %q also %q, want %q and %q", tc.name, kind(res.Violation), also, tc.kind, tc.also)
 		}
 		if tc.unfair == "" && res.Unfair != "" || !strings.HasPrefix(res.Unfair, tc.unfair) {
 			t.Errorf("%s: unfair %q, want %q", tc.name, res.Unfair, tc.unfair)
 		}
+	}
+}
+
+// TestEndsBreakingTwo: a run that ends without meeting two eventually
+// properties reports both, in the order they are declared.
+func TestEndsBreakingTwo(t *testing.T) {
+	p, err := compile.Source("t.deck", []byte("var a = 0\neventually a == 1\neventually a == 2\nproc main() { a = 3 }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := deal.Run(vm.New(p), deal.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Violation == nil || len(res.Also) != 1 || res.Violation.Pos != "t.deck:2:1" || res.Also[0].Pos != "t.deck:3:1" {
+		t.Fatalf("violation %+v, also %+v: want line 2's eventually, then line 3's", res.Violation, res.Also)
 	}
 }

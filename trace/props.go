@@ -126,9 +126,10 @@ func (w *Watch) Mark() int64 { return w.seen }
 
 // End judges the properties when the run is over: it ended in state s
 // (forever false), or it goes round a cycle forever whose last pass
-// started at mark (forever true). It returns the first broken property's
-// violation, or nil.
-func (w *Watch) End(s *vm.State, forever bool, mark int64) *Violation {
+// started at mark (forever true). It returns the violations of the broken
+// properties, in the order the program declares them (nil when none is).
+func (w *Watch) End(s *vm.State, forever bool, mark int64) []*Violation {
+	var broken []*Violation
 	for k, pr := range w.m.P.Props {
 		switch {
 		case pr.Kind == card.PropEventually && !w.held[k]:
@@ -136,7 +137,7 @@ func (w *Watch) End(s *vm.State, forever bool, mark int64) *Violation {
 		default:
 			continue
 		}
-		return Property(w.m, s, k, w.pending[k], forever)
+		broken = append(broken, Property(w.m, s, k, w.pending[k], forever))
 	}
-	return nil
+	return broken
 }

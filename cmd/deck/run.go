@@ -268,9 +268,10 @@ type runJSON struct {
 	CycleRuns   int  `json:"cycle_runs,omitempty"`
 	Forever     bool `json:"forever,omitempty"`
 	// Unfair: why a run round the cycle forever is not fair (then there
-	// is no violation); Also: a second violation the cycle shows.
-	Unfair string               `json:"unfair,omitempty"`
-	Also   *trace.ViolationJSON `json:"also,omitempty"`
+	// is no violation); Also: the violations the run shows besides
+	// Violation (a cycle's property, a second property).
+	Unfair string                `json:"unfair,omitempty"`
+	Also   []trace.ViolationJSON `json:"also,omitempty"`
 	// Placed programs: where the procedures ran, and the messages left in
 	// flight at the end.
 	Placement *trace.PlacementJSON `json:"placement,omitempty"`
@@ -300,9 +301,8 @@ func writeRunJSON(w io.Writer, m *vm.Machine, res *deal.Result, replay *trace.Sc
 		v := trace.ViolationToJSON(res.Violation, sch, nil)
 		j.Violation = &v
 	}
-	if res.Also != nil {
-		v := trace.ViolationToJSON(res.Also, sch, nil)
-		j.Also = &v
+	for _, v := range res.Also {
+		j.Also = append(j.Also, trace.ViolationToJSON(v, sch, nil))
 	}
 	writeJSON(w, j)
 }
@@ -359,9 +359,13 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 	}
 	if res.Violation != nil {
 		writeViolation(w, st, p, res.Violation)
-		if res.Also != nil {
-			fmt.Fprintf(w, "%s %s\n", st.red("and in the same cycle:"), res.Also.Describe())
-			fmt.Fprint(w, snippet(p, res.Also.Pos))
+		also := "and in the same run:"
+		if res.Forever {
+			also = "and in the same cycle:"
+		}
+		for _, v := range res.Also {
+			fmt.Fprintf(w, "%s %s\n", st.red(also), v.Describe())
+			fmt.Fprint(w, snippet(p, v.Pos))
 		}
 	}
 	switch res.Stopped {
