@@ -940,5 +940,12 @@ func (g *pgraph) counterexample(l *lasso, fair Fairness) (Counterexample, error)
 	v.Pos = p.Position(p.Cards[pc].Pos)
 	v.Stack = m.StackName(s, first)
 	v.Card = p.Numbers[pc]
+	same := func(rv *trace.Violation) bool { return rv.Kind == v.Kind && rv.Message == v.Message }
+	if short, sres, rv := shortenLasso(m, sch, fair, same); rv != nil {
+		// Where the shorter lasso's cycle starts, the stack it is about
+		// may wait at another card of the same loop.
+		sch, res = short, sres
+		v.Pos, v.Stack, v.Card = rv.Pos, rv.Stack, rv.Card
+	}
 	return Counterexample{Violation: v, Schedule: sch, Steps: steps(res, sch)}, nil
 }

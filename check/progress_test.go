@@ -681,3 +681,34 @@ proc main() {
 		t.Fatalf("message %q", msg)
 	}
 }
+
+// TestLassoShortened: the check's graph folds loops of local cards into
+// its steps, so its way to a cycle went round such a loop before the
+// cycle started and its cycle went round it three times; replays leave
+// out what the violation does not need, with reduction and without.
+func TestLassoShortened(t *testing.T) {
+	tests := []struct {
+		name, src string
+		fair      Fairness
+		lasso     string
+	}{
+		{"yield loop", "proc w() { while true { yield } }\nproc main() { let h = spawn w(); join h }\n", FairWeak, "0,(1*2)"},
+		{"local toggle", "proc w() { let i = 0; while true { i = 1 - i } }\nproc main() { let h = spawn w(); join h }\n", FairWeak, "0,1,(1*4)"},
+		{"starved main", "var x = 0\ndaemon proc spin() { while true { yield } }\nproc main() { spawn spin(); x = 1 }\n", FairNone, "0,(1*2)"},
+		{"leadsto", "var x = 0\nx == 0 leadsto x == 1\ndaemon proc d() { while true { yield } }\nproc main() { spawn d(); let k = choose 0..2; if k == 1 { x = 1 } }\n", FairWeak, "0*4,(1*2)"},
+	}
+	for _, tt := range tests {
+		for _, noPOR := range []bool{false, true} {
+			m := mustCompile(t, "t.deck", tt.src)
+			opt := progressOpt(tt.fair)
+			opt.NoPOR = noPOR
+			rep := mustRun(t, m, opt)
+			if len(rep.Violations) != 1 {
+				t.Fatalf("%s (no reduction %v): %d violations, want 1", tt.name, noPOR, len(rep.Violations))
+			}
+			if got := rep.Violations[0].Schedule.String(); got != tt.lasso {
+				t.Errorf("%s (no reduction %v): lasso %s, want %s", tt.name, noPOR, got, tt.lasso)
+			}
+		}
+	}
+}

@@ -188,5 +188,15 @@ func (g *pgraph) checkProp(k int, fair Fairness, roff, rin []uint32) (Counterexa
 	if rv := res.Violation; rv != nil && rv.Kind == viol.Kind && strings.HasPrefix(rv.Message, pr.Src+":") {
 		viol = rv
 	}
+	if len(cyc) > 0 {
+		// The same property, broken by a lasso with fewer cards; its
+		// message says where it was asked for in the shorter run.
+		same := func(rv *trace.Violation) bool {
+			return rv.Kind == viol.Kind && rv.Pos == viol.Pos && strings.HasPrefix(rv.Message, pr.Src+":")
+		}
+		if short, sres, rv := shortenLasso(g.m, sch, fair, same); rv != nil {
+			sch, res, viol = short, sres, rv
+		}
+	}
 	return Counterexample{Violation: viol, Schedule: sch, Steps: steps(res, sch)}, true, nil
 }

@@ -106,7 +106,7 @@ func TestProperties(t *testing.T) {
 		{"locked", lockedCount, FairWeak, nil, false, ""},
 		{"lost", lostCount, FairWeak, []string{"eventually"}, false, "done == 2 never holds in this run, and the run ends"},
 		{"answered", answered, FairWeak, nil, false, ""},
-		{"ignored", ignored, FairWeak, []string{"leadsto"}, true, "req holds after card 3, and from then on ans never holds"},
+		{"ignored", ignored, FairWeak, []string{"leadsto"}, true, "req holds after card 2, and from then on ans never holds"},
 		{"left-waiting", leftWaiting, FairWeak, []string{"eventually"}, false, "only daemon stacks left, all waiting (server#1 waits at"},
 		{"flag-weak", flagSet, FairWeak, nil, false, ""},
 		{"flag-none", flagSet, FairNone, []string{KindLivelock, "eventually"}, true, "flag never holds in this run, and the run goes round a cycle"},

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"slices"
+
 	"github.com/deck-lang/deck/deal"
 	"github.com/deck-lang/deck/trace"
 	"github.com/deck-lang/deck/vm"
@@ -46,4 +48,111 @@ func shorten(m *vm.Machine, sch trace.Schedule, key string) trace.Schedule {
 		}
 	}
 	return sch
+}
+
+// shortenLasso removes ticks from a progress counterexample's lasso, one
+// at a time from the end back, while deal still replays it, under
+// fairness fair, to a cycle that repeats forever and shows a violation
+// same accepts. It returns the lasso left, its replay with steps and that
+// violation as the replay names it, or sch, nil and nil when no tick
+// could go.
+//
+// The progress check's path to the cycle is shortest in its graph, whose
+// edges carry a stack's folded local cards (and the cards settle adds), so
+// in cards it can be longer than it needs to be: a spinning daemon's loop
+// folded into one edge is dealt a pass of it before the cycle starts, say.
+// What is left is not proven shortest, only that no single move of it can
+// go.
+func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*trace.Violation) bool) (trace.Schedule, *deal.Result, *trace.Violation) {
+	// A quarter of shorten's budget (about 0.1 s): the folds lengthen a
+	// lasso by a few cards, which the first tries find; a long prefix
+	// that is shortest already would spend it all on tries that fail.
+	budget := int64(shortenBudget / 4)
+	shows := func(res *deal.Result) *trace.Violation {
+		if !res.Forever {
+			return nil
+		}
+		for _, v := range append([]*trace.Violation{res.Violation}, res.Also...) {
+			if v != nil && same(v) {
+				return v
+			}
+		}
+		return nil
+	}
+	orig := sch
+	sch = trace.Schedule{Moves: slices.Clone(sch.Moves), Ends: slices.Clone(sch.Ends), Cycle: sch.Cycle}
+	var cand trace.Schedule
+	changed := false
+	// A cycle that is the same few ticks over and over (a daemon's loop
+	// the check's graph went round three times to come back to a state)
+	// is tried as one round of them first.
+	pre := sch.Prefix()
+	for d := 1; d < sch.Cycle; d++ {
+		if sch.Cycle%d != 0 || !periodic(&sch, pre, d) {
+			continue
+		}
+		cand.Truncate(0)
+		for t := 0; t < pre+d; t++ {
+			cand.Add(sch.Tick(t)...)
+		}
+		cand.Cycle = d
+		budget -= int64(cand.Len() + (deal.CyclePasses-1)*cand.CycleMoves())
+		if res, err := deal.Run(m, deal.Options{Replay: &cand, NoSchedule: true, Fairness: fair}); err == nil && shows(res) != nil {
+			sch = trace.Schedule{Moves: slices.Clone(cand.Moves), Ends: slices.Clone(cand.Ends), Cycle: d}
+			changed = true
+			break
+		}
+	}
+	for again := true; again && budget > 0; {
+		again = false
+		// Tick by tick from the end of the prefix back, then the cycle's.
+		for k := sch.NumTicks() - 1; k >= 0 && budget > 0; k-- {
+			if k >= sch.Prefix() && sch.Cycle == 1 {
+				continue // a cycle needs a tick
+			}
+			cand.Truncate(0)
+			for t := 0; t < sch.NumTicks(); t++ {
+				if t != k {
+					cand.Add(sch.Tick(t)...)
+				}
+			}
+			cand.Cycle = sch.Cycle
+			if k >= sch.Prefix() {
+				cand.Cycle--
+			}
+			budget -= int64(cand.Len() + (deal.CyclePasses-1)*cand.CycleMoves())
+			res, err := deal.Run(m, deal.Options{Replay: &cand, NoSchedule: true, Fairness: fair})
+			if err != nil || shows(res) == nil {
+				continue
+			}
+			sch.Truncate(0)
+			for t := 0; t < cand.NumTicks(); t++ {
+				sch.Add(cand.Tick(t)...)
+			}
+			sch.Cycle = cand.Cycle
+			again, changed = true, true
+		}
+	}
+	if !changed {
+		return orig, nil, nil
+	}
+	res, err := deal.Run(m, deal.Options{Replay: &sch, Steps: true, Fairness: fair})
+	if err != nil {
+		return orig, nil, nil // cannot happen: the same replay showed it
+	}
+	if v := shows(res); v != nil {
+		return sch, res, v
+	}
+	return orig, nil, nil
+}
+
+// periodic reports whether the ticks of sch from tick pre on repeat every d
+// ticks.
+func periodic(sch *trace.Schedule, pre, d int) bool {
+	for t := pre + d; t < sch.NumTicks(); t++ {
+		if !slices.Equal(sch.Tick(t), sch.Tick(t-d)) {
+			return false
+		}
+	}
+	return true
 }

@@ -450,7 +450,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		if cx.Schedule.Cycle > 0 {
 			pre := cx.Schedule.Prefix()
 			if pre > 0 {
-				fmt.Fprintf(w, "a shortest shuffle to the cycle (%s):\n", countOf(int64(pre), "card"))
+				fmt.Fprintf(w, "a shuffle to the cycle (%s):\n", countOf(int64(pre), "card"))
 				trace.WriteSteps(w, cx.Steps[:pre], trace.ListOptions{Brief: brief})
 			} else {
 				fmt.Fprintln(w, "the cycle starts in the initial state")
