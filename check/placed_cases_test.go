@@ -181,6 +181,28 @@ proc main() {
 		place: [][2]string{{"p0", "A"}, {"p1", "home"}, {"main", "A"}},
 		mode:  card.Lossy,
 		crash: []string{"A"},
+	}, {
+		// On an unordered lossy network drops are not moves: the value
+		// for the daemon may stay in flight for ever, and the run ends
+		// with got=0. The search waited for it to be delivered, since
+		// the daemon was not the only thing left that could happen, and
+		// missed that ending (--deterministic and --same-as-local then
+		// passed).
+		name: "a daemon's message lost",
+		src: `
+chan c(1)
+var got = 0
+daemon proc r() {
+    let v = recv c
+    got = v
+}
+proc main() {
+    spawn r()
+    send c, 1
+}
+`,
+		place: [][2]string{{"r", "R"}},
+		mode:  card.Unordered | card.Lossy,
 	}}
 	for _, tc := range cases {
 		p, err := compile.Source(tc.name+".deck", []byte(tc.src))

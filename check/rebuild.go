@@ -176,6 +176,12 @@ func (c *checker) report() (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		if c.implicitDrops && deliverable(c.m, rp.s) {
+			// Daemons wait for what is in flight; the run ends when the
+			// network loses it, and the schedule says so, as a replay
+			// must be told.
+			c.loseInFlight(rp.s, &rp.sched)
+		}
 		// The search kept a digest of the printed lines; the replay has
 		// the lines themselves.
 		full := c.m.Outcome(rp.s)
@@ -297,6 +303,31 @@ func (c *checker) counterexample(k vkey, at inst) (Counterexample, error) {
 	return c.counterexampleOf(k, ords, false)
 }
 
+// loseInFlight makes the network drop every message in flight in s that it
+// may lose, adding the drops to sched: on an unordered lossy network drops
+// are not moves of the search, and a state where no stack can move ends the
+// run whatever is in flight (worker.listMoves), so a counterexample or an
+// outcome's schedule ends with them for deal, which plays drops as moves.
+func (c *checker) loseInFlight(s *vm.State, sched *trace.Schedule) {
+	for k := s.NumMsgs() - 1; k >= 0; k-- {
+		if vm.LossyKind(s.Msg(k).Kind) {
+			sched.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Tags[k]})
+			c.m.Drop(s, k)
+		}
+	}
+}
+
+// deliverable reports whether some message in flight in s can be
+// delivered.
+func deliverable(m *vm.Machine, s *vm.State) bool {
+	for k := 0; k < s.NumMsgs(); k++ {
+		if m.Deliverable(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // counterexampleOf builds the counterexample of the path ords to a
 // violation; hunted ones (found by a depth-first walk) are shortened with
 // shortenHunted.
@@ -326,13 +357,7 @@ func (c *checker) counterexampleOf(k vkey, ords []uint64, hunted bool) (Countere
 			}
 		}
 		if c.implicitDrops {
-			// The network loses what is still in flight.
-			for k := s.NumMsgs() - 1; k >= 0; k-- {
-				if vm.LossyKind(s.Msg(k).Kind) {
-					rp.sched.Add(trace.Move{Stack: trace.NetDrop, Choice: s.Tags[k]})
-					m.Drop(s, k)
-				}
-			}
+			c.loseInFlight(s, &rp.sched)
 		}
 		v = trace.Deadlock(m, s)
 	}

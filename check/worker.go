@@ -196,6 +196,9 @@ type stateMoves struct {
 	total  int     // every move numbered
 	stuck  int     // the first unfinished stack that is not a daemon, or -1
 	lost   bool    // no stack can move, and losing what is in flight is a deadlock
+	// lostEnd: every stack that is not a daemon has finished and no
+	// daemon can move, so losing what is in flight ends the run.
+	lostEnd bool
 	// ready: the stacks (below 64) that EnabledAt found enabled without
 	// a fault, whose first card a transition takes with vm.StepReady.
 	ready uint64
@@ -251,7 +254,13 @@ func (c *checker) listMoves(w *worker, s *vm.State) stateMoves {
 	// The network's moves (see net.go): numbered after the stacks'.
 	mv.moves = mv.total
 	if p.Net != nil && live {
-		mv.lost = mv.stuck >= 0 && mv.total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0)
+		// On an unordered lossy network a message may stay in flight
+		// for ever (drops are not moves): where no stack can move, the
+		// run can end here, stuck or finished, whatever is in flight,
+		// unless a message the network never loses is on its way.
+		if mv.total == 0 && c.implicitDrops && !reliablePending(m, s) && !(m.CanHeal(s) && s.NumMsgs() > 0) {
+			mv.lost, mv.lostEnd = mv.stuck >= 0, mv.stuck < 0
+		}
 		var signal, into int
 		mv.nets, signal, into = netMoves(m, s, mv.nets, c.quietWords)
 		w.nets = mv.nets
@@ -303,6 +312,11 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 	if mv.lost {
 		// No stack can move: losing what is in flight is a deadlock.
 		w.note(vkey{vDeadlock, s.PC(mv.stuck)}, inst{depth, key})
+	}
+	if mv.lostEnd && mv.moves > 0 {
+		// The daemons wait for messages the network may yet lose: if it
+		// does, the run is over (with none to deliver, below).
+		w.terminal(inst{depth, key})
 	}
 	en, nets, amp, netAmp, total, stuck := mv.en, mv.nets, mv.amp, mv.netAmp, mv.total, mv.stuck
 	if mv.moves == 0 {
