@@ -1223,7 +1223,7 @@ func (d *dealer) replayNet(t int, mv trace.Move) error {
 		}
 	case trace.NetDup:
 		if !m.Duplicable(s, k) {
-			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be duplicated: the network is %s", mv.Choice, d.p.Net.Mode)}
+			return &ReplayError{Tick: t, Msg: fmt.Sprintf("message %d cannot be duplicated: %s", mv.Choice, d.whyNoDup(k))}
 		}
 	}
 	d.netStep(netMove{mv.Stack, k})
@@ -1300,6 +1300,20 @@ func (d *dealer) whyNoDrop(k int) string {
 	default:
 		return fmt.Sprintf("message %d was sent before it on the same link, and the network is ordered: only the oldest message of a link can be lost", d.s.Msg(k-1).Tag)
 	}
+}
+
+// whyNoDup says why message k cannot be duplicated now.
+func (d *dealer) whyNoDup(k int) string {
+	msg := d.s.Msg(k)
+	switch {
+	case d.p.Net.Mode&card.Dup == 0:
+		return fmt.Sprintf("the network is %s, not dup", d.p.Net.Mode)
+	case msg.Kind != vm.MsgChan:
+		return fmt.Sprintf("it is deck's own %s message, whose copy deck's protocol would ignore (a dup network copies channel values)", msg.Kind)
+	case d.s.Copied(k):
+		return "it is the copy a duplicate left in flight, which is not copied again"
+	}
+	return fmt.Sprintf("it cannot be delivered now (%s)", d.whyNot(k))
 }
 
 func (d *dealer) anyEnabled() bool {

@@ -51,9 +51,13 @@ type Options struct {
 	// OnNodes, when set, is called once every node has joined, with the
 	// process id of each (tests use it to kill one).
 	OnNodes func(pids map[string]int)
-	// OnBus, when set, is called once the bus is up, with its URL and the
-	// run's id: what `deck node` needs to serve a node from elsewhere.
-	OnBus func(url, runID string)
+	// OnBus, when set, is called once the bus is up, with its URL, the
+	// run's id and the embedded bus's token ("" for a bus of Bus): what
+	// `deck node` needs to serve a node from elsewhere.
+	OnBus func(url, runID, token string)
+	// NodeHint is how a `deck node` command for a remote node ends (the
+	// flags and the file, as a shell takes them); NodeArgs when empty.
+	NodeHint string
 }
 
 // RunResult is what one distributed run did.
@@ -95,6 +99,7 @@ type StackInfo struct {
 	Finished bool
 	Daemon   bool   // a daemon's stack: it may be left waiting at the end
 	Waits    string // what an unfinished stack waited at
+	PC       int32  // the card it ended at
 	Cards    int64
 }
 
@@ -141,7 +146,11 @@ func Run(p *card.Program, opt Options) (*Result, error) {
 		return nil, err
 	}
 	if opt.OnBus != nil {
-		opt.OnBus(c.url, c.runID)
+		tok := ""
+		if opt.Bus == "" {
+			tok = c.token
+		}
+		opt.OnBus(c.url, c.runID, tok)
 	}
 	if err := c.startNodes(); err != nil {
 		return nil, err
@@ -316,7 +325,15 @@ func (c *coord) awaitHellos() (map[string]int, error) {
 			}
 			hint := ""
 			if len(c.opt.Remote) > 0 {
-				hint = fmt.Sprintf("; start each with: deck node --bus %s --name NODE --run %s %s", c.url, c.runID, strings.Join(c.opt.NodeArgs, " "))
+				args := c.opt.NodeHint
+				if args == "" {
+					args = strings.Join(c.opt.NodeArgs, " ")
+				}
+				env := ""
+				if c.opt.Bus == "" {
+					env = "DECK_BUS_TOKEN=" + c.token + " "
+				}
+				hint = fmt.Sprintf("; start each with: %sdeck node --bus %s --name NODE --run %s %s", env, c.url, c.runID, args)
 			}
 			return nil, fmt.Errorf("waited %s for node%s %s, which did not join the run%s", c.opt.Join, plural(len(missing)), strings.Join(missing, ", "), hint)
 		}
@@ -505,7 +522,7 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		logs[n] = rep.Log
 		for _, st := range rep.Stacks {
 			daemon := st.Proc >= 0 && int(st.Proc) < len(p.Procs) && p.Procs[st.Proc].Daemon
-			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Daemon: daemon, Waits: st.Waits, Cards: st.Cards})
+			res.Stacks = append(res.Stacks, StackInfo{Node: name, Name: st.Name, Finished: st.Finished, Daemon: daemon, Waits: st.Waits, PC: st.PC, Cards: st.Cards})
 		}
 		for _, f := range rep.Faults {
 			res.BusFaults = append(res.BusFaults, name+": "+f)
@@ -583,13 +600,23 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	}()
 	if res.Violation == nil && res.Stopped == "" {
 		var stuck []string
-		for _, st := range res.Stacks {
+		var first *StackInfo
+		for i, st := range res.Stacks {
 			if !st.Finished && !st.Daemon { // daemons may be left waiting, as in the simulator
 				stuck = append(stuck, fmt.Sprintf("%s (on %s) waits at %s", st.Name, st.Node, st.Waits))
+				if first == nil {
+					first = &res.Stacks[i]
+				}
 			}
 		}
 		if len(stuck) > 0 {
-			res.Violation = &Violation{Kind: "deadlock", Message: "no stack can move: " + strings.Join(stuck, "; ")}
+			// Where the first stuck stack waits, as the simulator names
+			// a deadlock's position.
+			res.Violation = &Violation{Kind: "deadlock", Message: "no stack can move: " + strings.Join(stuck, "; "),
+				Node: first.Node, Stack: first.Name}
+			if pc := first.PC; pc >= 0 && int(pc) < len(p.Cards) {
+				res.Violation.Pos, res.Violation.Card = p.Position(p.Cards[pc].Pos), p.Numbers[pc]
+			}
 		}
 	}
 }

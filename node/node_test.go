@@ -328,7 +328,10 @@ func TestExternalBus(t *testing.T) {
 	res, err := node.Run(p, node.Options{
 		Bus: ns.ClientURL(), Token: "s3cret", Remote: []string{"Y"}, Exe: deckBin,
 		NodeArgs: []string{"--place", "player=Y", file}, Runs: 3, Timeout: 20 * time.Second, Join: 10 * time.Second,
-		OnBus: func(url, runID string) {
+		OnBus: func(url, runID, token string) {
+			if token != "" {
+				t.Errorf("a bus of the caller's has token %q, want none handed out", token)
+			}
 			// As on another machine, with the contract's command line:
 			// no --run, the node joins the run that invites it.
 			manual = exec.Command(deckBin, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--place", "player=Y", file)
@@ -348,6 +351,39 @@ func TestExternalBus(t *testing.T) {
 		if r.Violation != nil || r.Stopped != "" || r.Outcome.Key() != "total=50" {
 			t.Fatalf("run %d: %+v %q %q", k, r.Violation, r.Stopped, r.Outcome.Key())
 		}
+	}
+}
+
+// TestRemoteOnEmbeddedBus: a node served by hand on the coordinator's own
+// embedded bus joins with the token handed to OnBus, as the command deck
+// run --remote prints says.
+func TestRemoteOnEmbeddedBus(t *testing.T) {
+	file := write(t, ping)
+	p := placed(t, ping, "player=Y", 0)
+	var manual *exec.Cmd
+	res, err := node.Run(p, node.Options{
+		Remote: []string{"Y"}, Exe: deckBin,
+		NodeArgs: []string{"--place", "player=Y", file}, Timeout: 20 * time.Second, Join: 10 * time.Second,
+		OnBus: func(url, runID, token string) {
+			if token == "" {
+				t.Error("the embedded bus's token was not handed out")
+			}
+			manual = exec.Command(deckBin, "node", "--bus", url, "--name", "Y", "--run", runID, "--place", "player=Y", file)
+			manual.Env = append(os.Environ(), "DECK_BUS_TOKEN="+token)
+			manual.Stderr = os.Stderr
+			if err := manual.Start(); err != nil {
+				t.Error(err)
+			}
+		},
+	})
+	if manual != nil {
+		defer manual.Wait()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Runs[0]; r.Violation != nil || r.Stopped != "" || r.Outcome.Key() != "total=50" {
+		t.Fatalf("run: %+v %q %q", r.Violation, r.Stopped, r.Outcome.Key())
 	}
 }
 

@@ -300,6 +300,11 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return label + " (channel empty)"
 	case card.Join:
 		h, _ := m.eval(c.X, s.Shared(p), s.Locals(i))
+		if k := int(h); p.Net != nil && k >= 0 && k < s.NumStacks() && s.Finished(p, k) {
+			// A stack on another node: its done message is on its way,
+			// or stuck behind another message of its link.
+			return fmt.Sprintf("join %s (finished, but its done message has not arrived)", m.stackName(s, k))
+		}
 		return fmt.Sprintf("join %s (not finished)", m.stackName(s, int(h)))
 	case card.Await, card.Atomic:
 		return label + " (condition is false)"

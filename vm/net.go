@@ -354,6 +354,10 @@ func (m *Machine) Duplicable(s *State, k int) bool {
 	return kindOf(w[0]) == MsgChan && w[0]&dupFlag == 0 && m.Deliverable(s, k)
 }
 
+// Copied reports whether message k is the copy a duplicating delivery
+// left in flight, which is not copied again.
+func (s *State) Copied(k int) bool { return s.msgWords(k)[0]&dupFlag != 0 }
+
 // Message moves, as MessageMoves lists them. They have the numbers a
 // schedule gives them (trace.NetDeliver, NetDrop, NetDup), so that the
 // checker takes the list as it is.

@@ -141,15 +141,21 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 	})
 	res, err := node.Run(prog, node.Options{
 		Bus: o.bus, Token: o.busToken, Remote: remote, Exe: exe, NodeArgs: nodeArgs,
-		Runs: runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr, Record: o.record,
-		OnBus: func(url, runID string) {
+		NodeHint: strings.TrimSpace(o.pf.args() + " " + shellArg(file)),
+		Runs:     runs, Seed: o.seed, Timeout: o.timeout, Stop: stop, Log: stderr, Record: o.record,
+		OnBus: func(url, runID, token string) {
 			for _, n := range remote {
-				tok := ""
-				if o.busToken != "" {
-					tok = " (with the bus's token in $DECK_BUS_TOKEN or --bus-token)"
+				note, env := "", ""
+				switch {
+				case o.busToken != "":
+					note = " (with the bus's token in $DECK_BUS_TOKEN or --bus-token)"
+				case token != "":
+					// The embedded bus listens on this machine's loopback
+					// only, and lets in who has its token.
+					note, env = " on this machine", "DECK_BUS_TOKEN="+token+" "
 				}
-				fmt.Fprintf(stderr, "waiting for node %s: start it%s with\n  deck node --bus %s --name %s --run %s%s %s\n",
-					n, tok, url, n, runID, o.pf.args(), shellArg(file))
+				fmt.Fprintf(stderr, "waiting for node %s: start it%s with\n  %sdeck node --bus %s --name %s --run %s%s %s\n",
+					n, note, env, url, n, runID, o.pf.args(), shellArg(file))
 			}
 		},
 	})
@@ -165,7 +171,9 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 		writeDistText(stdout, m, res, shellArg(file)+o.pf.args(), o)
 	}
 	for _, r := range res.Runs {
-		if r.Violation != nil || r.Stopped != "" || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {
+		// A run the timeout stopped is no verdict (exit 0, as on
+		// goroutine workers); any other stop is a failure.
+		if r.Violation != nil || r.Stopped != "" && r.Stopped != "timeout" || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {
 			return exitViolation
 		}
 	}
@@ -194,7 +202,7 @@ func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o 
 		writeNodeFigures(w, st, r)
 		writeEnding(w, st, r.Outcome)
 		fmt.Fprintln(w)
-		writeDistEnd(w, st, r)
+		writeDistEnd(w, st, r, o.timeout)
 		fmt.Fprintf(w, "took %s\n", r.Elapsed.Round(time.Microsecond))
 		if r.Schedule != nil {
 			writeRecording(w, st, r, file)
@@ -259,7 +267,7 @@ func writeNodeFigures(w io.Writer, st style, r *node.RunResult) {
 	}
 }
 
-func writeDistEnd(w io.Writer, st style, r *node.RunResult) {
+func writeDistEnd(w io.Writer, st style, r *node.RunResult, timeout time.Duration) {
 	for _, f := range r.BusFaults {
 		fmt.Fprintf(w, "%s %s\n", st.red("bus fault:"), f)
 	}
@@ -271,9 +279,16 @@ func writeDistEnd(w io.Writer, st style, r *node.RunResult) {
 		v := r.Violation
 		where := ""
 		if v.Pos != "" {
-			where = fmt.Sprintf(" at %s (%s card %s, on %s)", v.Pos, v.Stack, v.Card, v.Node)
+			where = " at " + v.Pos
+		}
+		if v.Stack != "" {
+			// An invariant the simulator finds broken has no stack.
+			where += fmt.Sprintf(" (%s card %s, on %s)", v.Stack, v.Card, v.Node)
 		}
 		fmt.Fprintf(w, "%s %s%s: %s\n", st.red("violation:"), v.Kind, where, v.Message)
+	case r.Stopped == "timeout":
+		// As on goroutine workers: not a verdict, and not a failure.
+		fmt.Fprintf(w, "stopped after %v (--timeout): some stacks were still running\n", timeout)
 	case r.Stopped != "":
 		fmt.Fprintf(w, "%s %s\n", st.red("stopped:"), r.Stopped)
 	default:
