@@ -161,7 +161,7 @@ func cmdCheck(e *env, args []string) int {
 		return exitUsage
 	}
 	local := prog
-	if prog, ok = o.pf.apply("check", prog, stderr); !ok {
+	if prog, ok = o.pf.apply(e, "check", prog); !ok {
 		return exitUsage
 	}
 	limitMemory(&opt)

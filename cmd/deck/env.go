@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/deck-lang/deck/syntax"
 )
 
 // env is what a deck command talks to: its streams, and the interrupts
@@ -24,6 +26,9 @@ type env struct {
 	interrupts func() (c <-chan os.Signal, release func())
 	// exit ends the process at once, on a second interrupt.
 	exit func(code int)
+	// errs are the errors in the program (or its placement) that stopped
+	// the command, for withJSONErrors.
+	errs syntax.ErrorList
 }
 
 // exitInterrupted is the exit status after a second interrupt: 128 plus

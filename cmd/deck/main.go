@@ -69,9 +69,9 @@ func run(e *env, args []string) int {
 	case "cards":
 		return cmdCards(e, rest)
 	case "run":
-		return cmdRun(e, rest)
+		return withJSONErrors(e, rest, cmdRun)
 	case "check":
-		return cmdCheck(e, rest)
+		return withJSONErrors(e, rest, cmdCheck)
 	case "play":
 		return cmdPlay(e, rest)
 	case "node":
@@ -205,8 +205,11 @@ func load(e *env, file string) (*card.Program, bool) {
 	endProgress()
 	if err != nil {
 		fmt.Fprint(e.stderr, syntax.Format(err, src))
-		if l, ok := err.(syntax.ErrorList); ok && l.Count() > 1 {
-			fmt.Fprintf(e.stderr, "%d errors\n", l.Count())
+		if l, ok := err.(syntax.ErrorList); ok {
+			e.errs = l
+			if l.Count() > 1 {
+				fmt.Fprintf(e.stderr, "%d errors\n", l.Count())
+			}
 		}
 		return nil, false
 	}
@@ -225,7 +228,7 @@ func cmdCards(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = pf.apply("cards", prog, stderr); !ok {
+	if prog, ok = pf.apply(e, "cards", prog); !ok {
 		return exitUsage
 	}
 	// A huge listing written to a file or a pipe shows how far it got; on

@@ -72,7 +72,7 @@ func cmdNode(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = o.pf.apply("node", prog, stderr); !ok {
+	if prog, ok = o.pf.apply(e, "node", prog); !ok {
 		return exitUsage
 	}
 	err := node.Serve(prog, node.ServeOptions{Bus: *o.bus, Token: *o.token, Run: *o.runID, Node: *o.name, Workers: *o.workers})

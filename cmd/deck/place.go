@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/deck-lang/deck/card"
@@ -67,7 +66,8 @@ func noSpaces(v string) string {
 
 // apply places prog as the flags and the file's place declarations say.
 // On error it prints the message and returns false (exit status 2).
-func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*card.Program, bool) {
+func (pf *placeFlags) apply(e *env, cmd string, prog *card.Program) (*card.Program, bool) {
+	stderr := e.stderr
 	var pairs [][2]string
 	if pf.place != "" {
 		var err error
@@ -95,6 +95,7 @@ func (pf *placeFlags) apply(cmd string, prog *card.Program, stderr io.Writer) (*
 	}
 	if err != nil {
 		if l, ok := err.(syntax.ErrorList); ok {
+			e.errs = l
 			fmt.Fprint(stderr, syntax.Format(err, prog.Src))
 			if l.Count() > 1 {
 				fmt.Fprintf(stderr, "%d errors\n", l.Count())

@@ -47,7 +47,7 @@ func cmdPlay(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = pf.apply("play", prog, stderr); !ok {
+	if prog, ok = pf.apply(e, "play", prog); !ok {
 		return exitUsage
 	}
 	var moves []trace.Move

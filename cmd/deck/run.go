@@ -157,7 +157,7 @@ func cmdRun(e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
+	if prog, ok = o.pf.apply(e, "run", prog); !ok {
 		return exitUsage
 	}
 	if !o.seedSet && kind == deal.Random && !set["replay"] {
@@ -722,7 +722,7 @@ func cmdRunReal(e *env, o *runOptions, set map[string]bool, file string) int {
 	if !ok {
 		return exitUsage
 	}
-	if prog, ok = o.pf.apply("run", prog, stderr); !ok {
+	if prog, ok = o.pf.apply(e, "run", prog); !ok {
 		return exitUsage
 	}
 	if !o.seedSet {
