@@ -42,7 +42,7 @@ func checkFlags(stderr io.Writer) (*flag.FlagSet, *checkOptions) {
 	o := &checkOptions{}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.workers, "workers", 0, "parallel workers, 1 or more (default: one per core)")
+	fs.IntVar(&o.workers, "workers", 0, "parallel workers, 1 to 128 (default: one per core)")
 	fs.BoolVar(&o.all, "all", false, "keep going after the first violation: one shortest counterexample per distinct violation")
 	fs.BoolVar(&o.deterministic, "deterministic", false, "a second distinct outcome is a violation")
 	fs.Int64Var(&o.maxStates, "max-states", 0, "stop, with an incomplete verdict, after this many states (0: no limit)")
@@ -423,11 +423,7 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		rep.Elapsed.Round(time.Millisecond), rep.Workers, plural(rep.Workers), por)
 	pr := rep.Progress
 	if pr != nil && pr.Status != check.ProgressUnchecked {
-		fairness := pr.Fairness.String() + " fairness"
-		if pr.Fairness == check.FairNone {
-			fairness = "no fairness"
-		}
-		fmt.Fprintf(w, "progress: %s, %s and %s, in %s\n", fairness,
+		fmt.Fprintf(w, "progress: %s, %s and %s, in %s\n", fairnessText(pr.Fairness),
 			countOf(pr.States, "state"), countOf(pr.Transitions, "transition"), pr.Elapsed.Round(time.Millisecond))
 	}
 	if rep.States >= minStatesForBytesPerState {
@@ -591,7 +587,11 @@ func writeCheckText(w io.Writer, m *vm.Machine, rep *check.Report, file string, 
 		} else if n > 3 {
 			props = fmt.Sprintf("; its %d eventually and leadsto properties hold", n)
 		}
-		fmt.Fprintf(w, "%s every stack that is not a daemon finishes in every fair run%s (%s fairness)\n", st.green("progress: ok:"), props, pr.Fairness)
+		runs := "every fair run"
+		if pr.Fairness == check.FairNone {
+			runs = "every run, fair or not"
+		}
+		fmt.Fprintf(w, "%s every stack that is not a daemon finishes in %s%s (%s)\n", st.green("progress: ok:"), runs, props, fairnessText(pr.Fairness))
 	case pr.Status == check.ProgressUnchecked && safety > 0 && !opt.All:
 		// The search stopped at a safety violation: nothing to add.
 	case pr.Status == check.ProgressUnchecked:
@@ -659,4 +659,13 @@ func (pl *progressLine) clear() {
 		fmt.Fprintf(pl.w, "\r%s\r", strings.Repeat(" ", pl.last))
 		pl.last = 0
 	}
+}
+
+// fairnessText names a fairness in a sentence: "weak fairness", "strong
+// fairness", "no fairness".
+func fairnessText(f check.Fairness) string {
+	if f == check.FairNone {
+		return "no fairness"
+	}
+	return f.String() + " fairness"
 }

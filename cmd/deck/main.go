@@ -81,6 +81,14 @@ func run(e *env, args []string) int {
 	case "help", "-h", "-help", "--help":
 		return cmdHelp(rest, stdout, stderr)
 	case "version", "--version":
+		if len(rest) > 0 {
+			// -h asks for the usage; anything else is a mistake.
+			if rest[0] == "-h" || rest[0] == "-help" || rest[0] == "--help" {
+				return cmdHelp([]string{"version"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "deck version: takes no arguments, got %q\n", rest[0])
+			return exitUsage
+		}
 		fmt.Fprintln(stdout, "deck", version)
 		return exitOK
 	}
@@ -119,6 +127,9 @@ func cmdHelp(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case "version":
 		fmt.Fprintln(stdout, "usage: deck version\n\nPrints deck's version.")
+		return exitOK
+	case "help":
+		fmt.Fprint(stdout, usage)
 		return exitOK
 	case "cards":
 		fmt.Fprintln(stdout, "usage: deck cards FILE [--place proc=NODE,...] [--net MODE] [--crash NODE,...] [--partitions K]\n\nLists every procedure's cards: number, source line:col, what the card does,\nwhat it reads or writes in shared memory, and where control goes next.\nWith a placement, each procedure's node and the cards that become messages.")

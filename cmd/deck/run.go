@@ -71,7 +71,7 @@ func runFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.Int64Var(&o.maxTicks, "max-ticks", deal.DefaultMaxTicks, "stop a run after this many ticks")
 	fs.StringVar(&o.fairness, "fairness", "weak", "with --replay of a cycle: the runs that count (weak, strong or none, as deck check --fairness); a cycle a fair run would not repeat forever shows no livelock or starvation")
 	fs.BoolVar(&o.real, "real", false, "run on real goroutine workers: real parallelism, real shuffles (not reproducible by seed)")
-	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real, 1 or more (default: one per core)")
+	fs.IntVar(&o.workers, "workers", 0, "goroutine workers for --real, 1 to 1024 (default: one per core)")
 	fs.BoolVar(&o.record, "record", false, "with --real: record the order the cards took effect, as a schedule that --replay deals again")
 	fs.DurationVar(&o.timeout, "timeout", real.DefaultTimeout, "with --real: stop a run that has not ended after this long")
 	o.pf = addPlaceFlags(fs)

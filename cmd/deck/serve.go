@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -29,14 +30,17 @@ var serveReady func(addr string)
 func cmdServe(e *env, args []string) int {
 	stdout, stderr := e.stdout, e.stderr
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, serveHelp) }
+	// A bad flag's message in deck's words, then the usage, once (and to
+	// standard output alone for -h).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	addr := fs.String("addr", "127.0.0.1:0", "where to listen")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, serveHelp)
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "deck serve: %v\n%s\n", err, serveHelp)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
