@@ -380,6 +380,13 @@ func Effects(st Step) string {
 		}
 		parts = append(parts, verb+st.Passed)
 	}
+	switch {
+	case st.Woke == nil:
+	case len(st.Woke) == 0:
+		parts = append(parts, "woke nobody (none asleep: the signal is lost)")
+	default:
+		parts = append(parts, "woke "+nameList(st.Woke))
+	}
 	for _, o := range st.Objects {
 		parts = append(parts, o.Name+": "+o.Value)
 	}
@@ -428,6 +435,9 @@ type StepJSON struct {
 	Lost []MsgJSON `json:"lost,omitempty"` // in flight, lost by a crash or a split
 	Net  string    `json:"net,omitempty"`
 	Msg  *MsgJSON  `json:"message,omitempty"`
+	// Woke: on a signal or broadcast, the stacks it woke ([] when the
+	// signal was lost).
+	Woke *[]string `json:"woke,omitempty"`
 }
 
 // MsgJSON is a message in JSON output.
@@ -466,6 +476,10 @@ func StepsJSON(steps []Step) []StepJSON {
 		j := StepJSON{Tick: st.Tick + 1, CPU: st.CPU, Node: st.Node, Stack: st.Stack, Card: st.Card, Pos: st.Pos, Text: st.Text,
 			Reads: jsonValues(st.Reads), Writes: jsonValues(st.Writes), Sets: jsonValues(st.Sets), Failed: st.Failed,
 			Passed: st.Passed, Tested: jsonValues(st.Tested), Case: st.Case}
+		if st.Woke != nil {
+			w := st.Woke
+			j.Woke = &w
+		}
 		if len(st.Objects) > 0 {
 			j.Objects = map[string]string{}
 			for _, o := range st.Objects {

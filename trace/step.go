@@ -58,6 +58,9 @@ type Step struct {
 	// (StackID -1): "deliver", "drop" or "duplicate", with the message.
 	Net string
 	Msg MsgEvent
+	// Woke, on a signal or broadcast, names the stacks it woke: empty,
+	// not nil, when nobody was asleep and the signal was lost.
+	Woke []string
 }
 
 // MsgEvent names one message: its number, both nodes and what it carries.
@@ -250,6 +253,16 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 	}
 	if c.Op == card.Assert {
 		recordTested(m, before, i, &st, c)
+	}
+	if (c.Op == card.Signal || c.Op == card.Broadcast) && r.Status == vm.OK {
+		// Which sleepers moved on: the cond's count alone ("1 asleep")
+		// does not say who, and a lost signal is the lesson.
+		st.Woke = []string{}
+		for j := 0; j < before.NumStacks() && j < after.NumStacks(); j++ {
+			if j != i && p.Cards[before.PC(j)].Op == card.CondSleep && after.PC(j) != before.PC(j) {
+				st.Woke = append(st.Woke, m.StackName(after, j))
+			}
+		}
 	}
 	switch c.Op {
 	case card.Local, card.Nop, card.Branch, card.Assert:
