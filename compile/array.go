@@ -36,23 +36,30 @@ func (pc *procCompiler) array(slot int32) *localArray {
 // iteration, and liveness sees where it begins).
 func (pc *procCompiler) letArray(s *syntax.LetStmt) {
 	c := pc.c
-	if id, ok := s.Size.(*syntax.Ident); ok {
-		if _, local := pc.lookup(id.Name); local {
-			c.errorf(id.At, "%s is a local variable: an array size must be a constant (a stack's locals are fixed slots)", id.Name)
-			return
-		}
+	var n int32
+	if id := pc.localIn(s.Size); id != nil {
+		c.errorf(id.At, "%s is a local variable: an array size must be a constant (a stack's locals are fixed slots)", id.Name)
+		// Declared all the same, with one element, so that its uses
+		// report nothing more.
+		n = 1
+	} else {
+		n = c.arraySize(s.Size)
 	}
-	n := c.arraySize(s.Size)
 	var x *ir
 	typed := true
 	if s.Value == nil {
 		typed = false
 		x = constIR(0, tInt, s.At)
-	} else {
-		if name := effectName(s.Value); name != "" {
-			c.errorf(s.Value.Pos(), "an array's elements start as a plain value, not %s: declare it with let %s[%d], then store into it", name, s.Name.Name, n)
-			return
+	} else if name := effectName(s.Value); name != "" {
+		c.errorf(s.Value.Pos(), "an array's elements start as a plain value, not %s: declare it with let %s[%d], then store into it", name, s.Name.Name, n)
+		// Declared all the same (the program will not run), so that its
+		// uses report nothing more.
+		t := tInt
+		if _, spawn := s.Value.(*syntax.SpawnExpr); spawn {
+			t = ltype{t: card.THandle, proc: -1}
 		}
+		x = constIR(0, t, s.At)
+	} else {
 		x = pc.lower(pc.translate(s.Value), 1)
 		if x.typ.t == card.TVoid {
 			c.errorf(s.Value.Pos(), "%s has no value", x.src())
@@ -82,6 +89,26 @@ func (pc *procCompiler) letArray(s *syntax.LetStmt) {
 		label += " = " + x.src()
 	}
 	pc.emit(cd, label)
+}
+
+// localIn returns the first name in e that is a local, or nil.
+func (pc *procCompiler) localIn(e syntax.Expr) *syntax.Ident {
+	switch e := e.(type) {
+	case *syntax.Ident:
+		if _, local := pc.lookup(e.Name); local {
+			return e
+		}
+	case *syntax.ParenExpr:
+		return pc.localIn(e.X)
+	case *syntax.UnaryExpr:
+		return pc.localIn(e.X)
+	case *syntax.BinaryExpr:
+		if id := pc.localIn(e.X); id != nil {
+			return id
+		}
+		return pc.localIn(e.Y)
+	}
+	return nil
 }
 
 // setArrayType fixes the element type of an array declared without a

@@ -39,7 +39,11 @@ func (pc *procCompiler) let(s *syntax.LetStmt) {
 	pc.emit(cd, "let "+pc.slots[slot]+" = "+x.src())
 }
 
-func (pc *procCompiler) assign(s *syntax.AssignStmt) {
+func (pc *procCompiler) assign(s *syntax.AssignStmt) { pc.assignAs(s, s.Op) }
+
+// assignAs compiles s, which the source wrote with the operator written
+// (++ and -- are compiled as += 1 and -= 1), for messages.
+func (pc *procCompiler) assignAs(s *syntax.AssignStmt, written syntax.Token) {
 	c := pc.c
 	// Resolve the target: a local slot, or a shared variable element.
 	local := int32(-1)
@@ -166,6 +170,10 @@ func (pc *procCompiler) assign(s *syntax.AssignStmt) {
 		op, tok := card.XAdd, syntax.ADD
 		if s.Op == syntax.SUB_ASSIGN {
 			op, tok = card.XSub, syntax.SUB
+		}
+		if written != s.Op && want.t != card.TInt {
+			c.errorf(s.OpPos, "operator %s needs an int, not %s", written, an(want.t))
+			return
 		}
 		if want.t != card.TInt || value.typ.t != card.TInt {
 			c.errorf(s.OpPos, "operator %s needs ints, not %s and %s", s.Op, want.t, value.typ.t)

@@ -16,8 +16,11 @@ func (pc *procCompiler) effect(e syntax.Expr, dst int32, want bool) (ltype, bool
 	if pc.inAtomic {
 		switch e.(type) {
 		case *syntax.SpawnExpr, *syntax.CallExpr:
+		case *syntax.ChooseExpr:
+			c.errorf(e.Pos(), "choose cannot be inside atomic (the checker tries each value as a move of its own)")
+			return tInt, false
 		default:
-			c.errorf(e.Pos(), "%s may block or choose, so it cannot be inside atomic", effectName(e))
+			c.errorf(e.Pos(), "%s may block, so it cannot be inside atomic", effectName(e))
 			return tInt, false
 		}
 	}
@@ -161,7 +164,16 @@ func (pc *procCompiler) spawn(e *syntax.SpawnExpr, dst int32, dstName string) (l
 	c := pc.c
 	idx, ok := pc.callee(e.Call)
 	if !ok {
-		return tInt, false
+		// Still a handle, so that a later join of it reports nothing
+		// more: to the procedure named, when there is one whose
+		// parameter types are known (a join compiles it, and must not
+		// fix them before a good call site does).
+		h := ltype{t: card.THandle, proc: -1}
+		if p, isProc := c.procIdx[e.Call.Fun.Name]; isProc && p != c.prog.Main &&
+			(c.info[p].paramTypes != nil || len(c.decls[p].Params) == 0) {
+			h.proc = p
+		}
+		return h, false
 	}
 	var args, vals []*ir
 	var srcs []string

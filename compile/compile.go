@@ -12,6 +12,7 @@ package compile
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/syntax"
@@ -40,6 +41,7 @@ func Compile(f *syntax.File) (*card.Program, error) {
 			Messages: nil,
 		},
 	}
+	c.laterNames(f)
 	c.declare(f)
 	c.compileProcs()
 	c.errs.Sort()
@@ -77,6 +79,10 @@ type entity struct {
 	typ    card.Type // const type
 	global int32     // index into prog.Globals
 	proc   int32     // index into prog.Procs
+	// bad marks a constant whose declaration failed (reported there):
+	// constant expressions that use it fail without a word, and
+	// procedures see an opaque value (ident).
+	bad bool
 }
 
 type compiler struct {
@@ -99,6 +105,43 @@ type compiler struct {
 	// stacks a shared handle names.
 	untyped    map[int32]bool
 	globalProc map[int32]int32
+	// later holds every top-level name and where it is declared, for a
+	// constant expression that uses a name before its declaration.
+	later map[string]laterName
+}
+
+// laterName is a top-level name as laterNames finds it.
+type laterName struct {
+	kind entityKind
+	what string // "shared var", "mutex", "procedure", ...
+	pos  syntax.Pos
+}
+
+// posBefore reports whether a comes before b in the source.
+func posBefore(a, b syntax.Pos) bool {
+	return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+}
+
+// laterNames notes the first declaration of every top-level name.
+func (c *compiler) laterNames(f *syntax.File) {
+	c.later = make(map[string]laterName)
+	add := func(id *syntax.Ident, kind entityKind, what string) {
+		if _, dup := c.later[id.Name]; !dup {
+			c.later[id.Name] = laterName{kind: kind, what: what, pos: id.At}
+		}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *syntax.ConstDecl:
+			add(d.Name, entConst, "constant")
+		case *syntax.VarDecl:
+			add(d.Name, entGlobal, "shared var")
+		case *syntax.ObjDecl:
+			add(d.Name, entGlobal, "shared "+d.Kind.String())
+		case *syntax.ProcDecl:
+			add(d.Name, entProc, "procedure")
+		}
+	}
 }
 
 // procInfo is what the compiler learns about a procedure as it goes.
@@ -133,10 +176,9 @@ func (c *compiler) declare(f *syntax.File) {
 				continue
 			}
 			v, t, ok := c.constExpr(d.Value)
-			if !ok {
-				continue
-			}
-			c.names[d.Name.Name] = &entity{kind: entConst, pos: d.Name.At, val: v, typ: t}
+			// A constant whose value failed is declared all the same, so
+			// that its uses report nothing more.
+			c.names[d.Name.Name] = &entity{kind: entConst, pos: d.Name.At, val: v, typ: t, bad: !ok}
 		case *syntax.VarDecl:
 			if !c.newName(d.Name) {
 				continue
@@ -254,6 +296,12 @@ func (c *compiler) declare(f *syntax.File) {
 	}
 	main, ok := c.procIdx["main"]
 	if !ok {
+		for _, d := range c.decls {
+			if strings.EqualFold(d.Name.Name, "main") {
+				c.errorf(d.Name.At, "the program has no proc main (names are case-sensitive, and this is proc %s)", d.Name.Name)
+				return
+			}
+		}
 		c.errorf(syntax.Pos{Line: 1, Col: 1}, "the program has no proc main")
 		return
 	}
@@ -333,8 +381,19 @@ func (c *compiler) constExpr(e syntax.Expr) (int64, card.Type, bool) {
 	case *syntax.Ident:
 		ent, ok := c.names[e.Name]
 		if !ok {
-			c.errorf(e.At, "undefined: %s", e.Name)
+			if d, later := c.later[e.Name]; later && posBefore(e.At, d.pos) {
+				if d.kind == entConst {
+					c.errorf(e.At, "%s is declared later, at %s: a constant must be declared before it is used", e.Name, d.pos)
+				} else {
+					c.errorf(e.At, "%s is %s declared at %s, not a constant", e.Name, article(d.what), d.pos)
+				}
+			} else {
+				c.errorf(e.At, "undefined: %s", e.Name)
+			}
 			return 0, card.TInt, false
+		}
+		if ent.bad {
+			return 0, ent.typ, false
 		}
 		if ent.kind != entConst {
 			c.errorf(e.At, "%s is a %s, not a constant", e.Name, c.kindName(ent))
@@ -478,7 +537,7 @@ func (c *compiler) compileProc(idx int32) {
 func (c *compiler) compileAlways() {
 	for _, d := range c.always {
 		pc := newProcCompiler(c, -1)
-		pc.inAlways = true
+		pc.inAlways, pc.condWhat = true, "an always condition"
 		x := pc.translate(d.Cond)
 		if x.typ.t != card.TBool {
 			c.errorf(d.Cond.Pos(), "an always condition must be a bool, not %s", an(x.typ.t))
@@ -494,7 +553,7 @@ func (c *compiler) compileAlways() {
 func (c *compiler) compileProps() {
 	cond := func(x syntax.Expr, what string) (card.Expr, string, bool) {
 		pc := newProcCompiler(c, -1)
-		pc.inAlways = true
+		pc.inAlways, pc.condWhat = true, what
 		t := pc.translate(x)
 		if t.typ.t != card.TBool {
 			c.errorf(x.Pos(), "%s must be a bool, not %s", what, an(t.typ.t))

@@ -243,7 +243,9 @@ func (pc *procCompiler) translate(e syntax.Expr) *ir {
 		}
 		return n
 	}
-	if name := effectName(e); name != "" {
+	if name := effectName(e); name != "" && pc.inAlways {
+		c.errorf(e.Pos(), "%s cannot be in %s, which may use only shared variables, constants and operators", name, pc.condWhat)
+	} else if name != "" {
 		c.errorf(e.Pos(), "%s must stand alone: assign its result with let first, then use it", name)
 	} else {
 		c.errorf(e.Pos(), "unexpected expression")
@@ -267,7 +269,7 @@ func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	}
 	ent, ok := c.names[e.Name]
 	if !ok {
-		c.errorf(e.At, "undefined: %s", e.Name)
+		pc.undefined(e)
 		pc.declareDummy(e.Name, e.At)
 		return constIR(0, tInt, e.At)
 	}
@@ -275,6 +277,16 @@ func (pc *procCompiler) ident(e *syntax.Ident) *ir {
 	case entConst:
 		x := constIR(ent.val, ltype{t: ent.typ, proc: -1}, e.At)
 		x.name = e.Name
+		if ent.bad {
+			// Its declaration failed: no value to judge by (an empty
+			// choose range, say), so hide it behind an operator that
+			// nothing folds. The program will not run.
+			op, txt := card.XNeg, "-"
+			if ent.typ == card.TBool {
+				op, txt = card.XNot, "!"
+			}
+			return &ir{kind: irUnary, op: op, opTxt: txt, typ: x.typ, x: x, prec: 6, pos: e.At}
+		}
 		return x
 	case entProc:
 		c.errorf(e.At, "%s is a procedure: call it, or spawn it", e.Name)
@@ -320,6 +332,77 @@ func (pc *procCompiler) index(e *syntax.IndexExpr) *ir {
 	return &ir{kind: irReadAt, typ: t, val: int64(g.Base), n: g.Len, x: idx, reads: idx.reads + 1, opTxt: e.X.Name, prec: 9, pos: e.X.At}
 }
 
+// undefined reports a name that is neither a local nor a top-level name.
+// In an always, eventually or leadsto condition it says what the
+// condition may read, and whose local the name is, if it is one.
+func (pc *procCompiler) undefined(id *syntax.Ident) {
+	c := pc.c
+	if !pc.inAlways {
+		c.errorf(id.At, "undefined: %s", id.Name)
+		return
+	}
+	if proc := c.localOwner(id.Name); proc != "" {
+		c.errorf(id.At, "%s is a local of %s: %s can read only shared variables and constants", id.Name, proc, pc.condWhat)
+		return
+	}
+	c.errorf(id.At, "undefined: %s (%s can read only shared variables and constants)", id.Name, pc.condWhat)
+}
+
+// localOwner returns the first procedure (in source order) that declares
+// a local or a parameter called name, or "".
+func (c *compiler) localOwner(name string) string {
+	for _, d := range c.decls {
+		for _, prm := range d.Params {
+			if prm.Name == name {
+				return d.Name.Name
+			}
+		}
+		if declaresLocal(d.Body, name) {
+			return d.Name.Name
+		}
+	}
+	return ""
+}
+
+// declaresLocal reports whether s declares a local called name (with let,
+// as a for variable or as the destination of a select case).
+func declaresLocal(s syntax.Stmt, name string) bool {
+	switch s := s.(type) {
+	case *syntax.Block:
+		if s == nil {
+			return false
+		}
+		for _, st := range s.Stmts {
+			if declaresLocal(st, name) {
+				return true
+			}
+		}
+	case *syntax.LetStmt:
+		return s.Name != nil && s.Name.Name == name
+	case *syntax.ForStmt:
+		return s.Var != nil && s.Var.Name == name || declaresLocal(s.Body, name)
+	case *syntax.IfStmt:
+		return declaresLocal(s.Then, name) || s.Else != nil && declaresLocal(s.Else, name)
+	case *syntax.WhileStmt:
+		return declaresLocal(s.Body, name)
+	case *syntax.AtomicStmt:
+		return declaresLocal(s.Body, name)
+	case *syntax.EitherStmt:
+		for _, b := range s.Branches {
+			if declaresLocal(b, name) {
+				return true
+			}
+		}
+	case *syntax.SelectStmt:
+		for _, cs := range s.Cases {
+			if cs.Dst != nil && cs.Dst.Name == name || declaresLocal(cs.Body, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // globalOf resolves a name that must denote a global of the given kind.
 func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.Global, bool) {
 	c := pc.c
@@ -333,7 +416,7 @@ func (pc *procCompiler) globalOf(id *syntax.Ident, kind card.GlobalKind) (*card.
 	}
 	ent, ok := c.names[id.Name]
 	if !ok {
-		c.errorf(id.At, "undefined: %s", id.Name)
+		pc.undefined(id)
 		return nil, false
 	}
 	if ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != kind {

@@ -47,7 +47,13 @@ func (pc *procCompiler) object(e syntax.Expr, kind card.GlobalKind) (objRef, boo
 		}
 		if !b.whole {
 			if index != nil {
-				c.errorf(id.At, "%s is one %s (%s), not an array", id.Name, kind, pc.bindLabel(b))
+				// Not bindLabel: the slot that holds the element's index
+				// has a name of the compiler's making (fork[take.f]).
+				what := g.Name
+				if b.slot >= 0 {
+					what = "an element of " + g.Name
+				}
+				c.errorf(id.At, "%s is one %s (%s), not an array", id.Name, kind, what)
 				return objRef{}, false
 			}
 			r := objRef{obj: b.g, index: card.NoExpr, label: pc.bindLabel(b), g: g}

@@ -80,7 +80,9 @@ func TestObjectParamErrors(t *testing.T) {
 		{"a mutex as a value", "mutex m\nproc f(a) { print a }\nproc main() { f(m) }", "2:19: a is a mutex, not a value"},
 		{"assign to a bound parameter", "mutex m\nproc f(a) { a = 1 }\nproc main() { f(m) }", "2:13: cannot assign to a: it is a mutex"},
 		{"an array where an element is used", "mutex m[2]\nproc f(a) { lock a }\nproc main() { f(m) }", "2:18: a is an array of mutex: name one element"},
-		{"an element indexed", "mutex m[2]\nproc f(a) { lock a[1] }\nproc main() { f(m[0]) }", "2:18: a is one mutex (m[f.a]), not an array"},
+		{"an element indexed", "mutex m[2]\nproc f(a) { lock a[1] }\nproc main() { f(m[0]) }", "2:18: a is one mutex (an element of m), not an array"},
+		{"an element indexed, passed on", "mutex fork[3]\nproc take(f) { lock f[0] }\nproc pick(g) { take(g) }\nproc main() {\n    let i = 1\n    pick(fork[i])\n}", "2:21: f is one mutex (an element of fork), not an array"},
+		{"a scalar indexed", "mutex m\nproc f(a) { lock a[1] }\nproc main() { f(m) }", "2:18: a is one mutex (m), not an array"},
 		{"an array and an element", "chan c[2](1)\nproc f(a) { }\nproc main() {\n    f(c)\n    f(c[0])\n}", "5:7: argument 1 of f is a chan here but an array of chans at 4:5"},
 		{"a bool index", "mutex m[2]\nproc f(a) { lock a }\nproc main() { f(m[true]) }", "3:19: an index must be an int, not a bool"},
 	}

@@ -29,6 +29,9 @@ type procCompiler struct {
 
 	inAtomic bool
 	inAlways bool
+	// condWhat names the condition an invariant or property compiler
+	// compiles, for messages: "an always condition".
+	condWhat string
 	dummies  map[int32]bool // slots standing in for undefined names
 	inlines  []*inlineFrame
 	// inlined counts the cards the procedure's inlined calls made; once
@@ -228,7 +231,7 @@ func (pc *procCompiler) stmt(s syntax.Stmt) {
 		if s.Op == syntax.DEC {
 			op = syntax.SUB_ASSIGN
 		}
-		pc.assign(&syntax.AssignStmt{Target: s.Target, Op: op, OpPos: s.OpPos, Value: &syntax.IntLit{At: s.OpPos, Value: 1}})
+		pc.assignAs(&syntax.AssignStmt{Target: s.Target, Op: op, OpPos: s.OpPos, Value: &syntax.IntLit{At: s.OpPos, Value: 1}}, s.Op)
 	case *syntax.IfStmt:
 		cond := pc.cond(s.Cond, "if")
 		br := pc.emit(pc.newCard(card.Branch, s.At, pc.exprCode(cond)), "if "+cond.src())

@@ -126,8 +126,8 @@ const snippetWidth = 100
 //
 // Control characters, invalid UTF-8 and other characters a terminal would
 // not print as themselves are escaped (\x1b, \u202e), and the caret stays
-// under the escaped text. It returns "" when the position is not inside
-// src.
+// under the escaped text; wide characters (such as CJK) count two columns
+// (RuneWidth). It returns "" when the position is not inside src.
 func Snippet(src []byte, pos Pos) string {
 	if !pos.IsValid() {
 		return ""
@@ -237,9 +237,10 @@ func writeSnippet(b *strings.Builder, rest []byte, pos Pos) {
 
 // glyph returns how the character at the start of s is shown in a
 // snippet, the columns that takes, and the character's length in bytes.
-// Printable characters (and tabs) are shown as themselves, one column
-// each; control characters, invalid bytes and characters that are not
-// printable (such as bidirectional overrides) are escaped.
+// Printable characters (and tabs) are shown as themselves, in the columns
+// a terminal gives them (RuneWidth); control characters, invalid bytes and
+// characters that are not printable (such as bidirectional overrides) are
+// escaped.
 func glyph(s []byte) (text string, width, size int) {
 	c := s[0]
 	if c >= 0x20 && c < 0x7f || c == '\t' {
@@ -259,7 +260,108 @@ func glyph(s []byte) (text string, width, size int) {
 		}
 		return text, len(text), size
 	}
-	return string(s[:size]), 1, size
+	return string(s[:size]), RuneWidth(r), size
+}
+
+// RuneWidth is the number of terminal columns a printable character
+// takes: 2 for wide characters (CJK ideographs, Hangul, Hiragana and
+// Katakana, fullwidth forms, most emoji), 0 for combining marks, which
+// sit on the character before them, and 1 for the others. Snippets pad
+// the caret line with it, so that the caret stays under its column after
+// wide characters.
+func RuneWidth(r rune) int {
+	if r < 0x300 {
+		return 1
+	}
+	if unicode.In(r, unicode.Mn, unicode.Me) {
+		return 0
+	}
+	if r < 0x1100 {
+		return 1
+	}
+	// Binary search in the table of wide ranges.
+	lo, hi := 0, len(wideRanges)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch {
+		case r < wideRanges[m][0]:
+			hi = m
+		case r > wideRanges[m][1]:
+			lo = m + 1
+		default:
+			return 2
+		}
+	}
+	return 1
+}
+
+// wideRanges are the ranges of characters a terminal shows two columns
+// wide: East Asian Wide and Fullwidth characters (Unicode's UAX #11),
+// simplified to whole blocks, and the emoji that default to their picture.
+// Sorted, not overlapping.
+var wideRanges = [...][2]rune{
+	{0x1100, 0x115f}, // Hangul Jamo initial consonants
+	{0x231a, 0x231b}, // watch, hourglass
+	{0x2329, 0x232a}, // angle brackets
+	{0x23e9, 0x23ec},
+	{0x23f0, 0x23f0},
+	{0x23f3, 0x23f3},
+	{0x25fd, 0x25fe},
+	{0x2614, 0x2615},
+	{0x2648, 0x2653}, // zodiac
+	{0x267f, 0x267f},
+	{0x2693, 0x2693},
+	{0x26a1, 0x26a1},
+	{0x26aa, 0x26ab},
+	{0x26bd, 0x26be},
+	{0x26c4, 0x26c5},
+	{0x26ce, 0x26ce},
+	{0x26d4, 0x26d4},
+	{0x26ea, 0x26ea},
+	{0x26f2, 0x26f3},
+	{0x26f5, 0x26f5},
+	{0x26fa, 0x26fa},
+	{0x26fd, 0x26fd},
+	{0x2705, 0x2705},
+	{0x270a, 0x270b},
+	{0x2728, 0x2728},
+	{0x274c, 0x274c},
+	{0x274e, 0x274e},
+	{0x2753, 0x2755},
+	{0x2757, 0x2757},
+	{0x2795, 0x2797},
+	{0x27b0, 0x27b0},
+	{0x27bf, 0x27bf},
+	{0x2b1b, 0x2b1c},
+	{0x2b50, 0x2b50},
+	{0x2b55, 0x2b55},
+	{0x2e80, 0x303e},   // CJK radicals, Kangxi, CJK symbols and punctuation
+	{0x3041, 0x33ff},   // Hiragana, Katakana, Bopomofo, Hangul Jamo, CJK compatibility
+	{0x3400, 0x4dbf},   // CJK extension A
+	{0x4e00, 0x9fff},   // CJK unified ideographs
+	{0xa000, 0xa4cf},   // Yi
+	{0xa960, 0xa97f},   // Hangul Jamo extended A
+	{0xac00, 0xd7a3},   // Hangul syllables
+	{0xf900, 0xfaff},   // CJK compatibility ideographs
+	{0xfe10, 0xfe19},   // vertical forms
+	{0xfe30, 0xfe6f},   // CJK compatibility forms, small forms
+	{0xff00, 0xff60},   // fullwidth forms
+	{0xffe0, 0xffe6},   // fullwidth signs
+	{0x16fe0, 0x16fe4}, // ideographic symbols
+	{0x17000, 0x18cff}, // Tangut, Khitan
+	{0x1b000, 0x1b2ff}, // Kana supplement and extensions, Nushu
+	{0x1f004, 0x1f004},
+	{0x1f0cf, 0x1f0cf},
+	{0x1f18e, 0x1f18e},
+	{0x1f191, 0x1f19a},
+	{0x1f200, 0x1f2ff}, // enclosed ideographic supplement
+	{0x1f300, 0x1f64f}, // pictographs, emoticons
+	{0x1f680, 0x1f6ff}, // transport and map symbols
+	{0x1f7e0, 0x1f7eb},
+	{0x1f90c, 0x1f9ff}, // supplemental symbols and pictographs
+	{0x1fa70, 0x1faff}, // symbols and pictographs extended A
+	{0x20000, 0x2fffd}, // CJK extensions B to F
+	{0x30000, 0x3fffd}, // CJK extension G and later
 }
 
 func spaces(n int) string {

@@ -26,6 +26,11 @@ func TestSnippet(t *testing.T) {
 		{"raw bytes", "a\xff\xfeb\n", Pos{1, 4}, ` 1 | a\xff\xfeb` + "\n" + `   |          ^`},
 		{"bidi override", "x = \u202ey\n", Pos{1, 8}, ` 1 | x = \u202ey` + "\n" + `   |           ^`},
 		{"utf-8 is one column", "é = ü\n", Pos{1, 6}, " 1 | é = ü\n   |     ^"},
+		{"wide characters are two columns", "x = \"日本\" $\n", Pos{1, 14}, " 1 | x = \"日本\" $\n   |            ^"},
+		{"hangul, kana, fullwidth and emoji", "\"한カＡ😀\", ü\n", Pos{1, 18}, " 1 | \"한カＡ😀\", ü\n   |             ^"},
+		{"combining marks take no column", "e\u0301 = x\n", Pos{1, 7}, " 1 | e\u0301 = x\n   |     ^"},
+		{"long line of wide characters", strings.Repeat("日", 80) + " $\n", Pos{1, 242},
+			" 1 | ..." + strings.Repeat("日", 49) + " $\n   |    " + strings.Repeat(" ", 99) + "^"},
 		{"long line, caret at the end", long + " @\n", Pos{1, int32(len(long)) + 2},
 			" 1 | ..." + (long + " @")[len(long)+2-100:] + "\n   |    " + strings.Repeat(" ", 99) + "^"},
 		{"long line, caret at the start", long + "\n", Pos{1, 1},
@@ -99,5 +104,30 @@ func TestFormatManyErrors(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 32<<20 {
 		t.Errorf("Format of %d errors allocates %d MB, want at most 32 MB", n, got>>20)
+	}
+}
+
+func TestRuneWidth(t *testing.T) {
+	for _, tt := range []struct {
+		r    rune
+		want int
+	}{
+		{'a', 1}, {'é', 1}, {'ü', 1}, {'λ', 1}, {'ж', 1}, {'→', 1}, {'─', 1},
+		{'\u0301', 0}, {'\u20dd', 0}, // combining acute, enclosing circle
+		{'日', 2}, {'語', 2}, {'한', 2}, {'ᄀ', 2}, {'あ', 2}, {'カ', 2}, {'、', 2},
+		{'Ａ', 2}, {'！', 2}, {'￥', 2}, {'ｱ', 1}, // halfwidth katakana is narrow
+		{'😀', 2}, {'🚀', 2}, {'🤖', 2}, {'⌚', 2}, {'⭐', 2}, {'\U00020000', 2},
+		{'\uffff', 1}, {'\U0010ffff', 1},
+	} {
+		if got := RuneWidth(tt.r); got != tt.want {
+			t.Errorf("RuneWidth(%U %q) = %d, want %d", tt.r, tt.r, got, tt.want)
+		}
+	}
+	// The table is sorted and its ranges do not overlap, as the binary
+	// search needs.
+	for k := 1; k < len(wideRanges); k++ {
+		if wideRanges[k-1][1] >= wideRanges[k][0] || wideRanges[k][0] > wideRanges[k][1] {
+			t.Errorf("wideRanges[%d] %U..%U is out of order", k, wideRanges[k][0], wideRanges[k][1])
+		}
 	}
 }

@@ -1,14 +1,18 @@
 package syntax
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 const (
-	// maxErrors ends a parse: past this many errors, later ones are
-	// mostly echoes of the first and only bury them.
+	// maxErrors is how many errors a parse keeps: past this many, later
+	// ones are mostly echoes of the first and only bury them, so they are
+	// only counted.
 	maxErrors = MaxErrors
 	// maxNest bounds the nesting of blocks and expressions, so that a
 	// hostile input like 100000 '(' cannot exhaust the stack. No real
@@ -20,9 +24,10 @@ const (
 //
 // On success it returns the file and nil. Otherwise it returns the part of
 // the file it could parse, and an ErrorList, sorted by position, with up to
-// 10 errors: after an error the parser skips to the next statement or
-// declaration and goes on, so that independent mistakes are all reported in
-// one go. Parse never panics.
+// 10 errors, then, when there were more, one entry that counts the others
+// (as ErrorList.Limit makes it): after an error the parser skips to the
+// next statement or declaration and goes on, so that independent mistakes
+// are all reported in one go. Parse never panics.
 func Parse(filename string, src []byte) (f *File, err error) {
 	f = &File{Name: filename, Src: src}
 	p := &parser{file: filename}
@@ -36,6 +41,9 @@ func Parse(filename string, src []byte) (f *File, err error) {
 			}
 		}
 		p.errs.Sort()
+		if p.more > 0 {
+			p.errs = append(p.errs, &Error{File: filename, Dropped: p.more})
+		}
 		err = p.errs.Err()
 	}()
 	p.sc.Init(src, p.error)
@@ -67,6 +75,19 @@ type parser struct {
 	prevEnd Pos
 
 	nest int // current nesting of blocks and expressions
+
+	// errLine is the line of the last error found, kept or not; more
+	// counts the errors found after the first maxErrors.
+	errLine int32
+	more    int
+
+	// nlAfter is the token after which the last newline ended a
+	// statement; stmtAfterNL is that token when the current statement
+	// starts right after such a newline (ILLEGAL otherwise). A statement
+	// that starts with an operator there was probably meant to continue
+	// the line before.
+	nlAfter     Token
+	stmtAfterNL Token
 }
 
 type (
@@ -85,6 +106,9 @@ func (p *parser) next() {
 		}
 	}
 	p.end = p.sc.pos()
+	if p.tok == SEMI && p.lit == "\n" {
+		p.nlAfter = p.prevTok
+	}
 }
 
 // peek returns the token after the current one without consuming it. It
@@ -105,14 +129,18 @@ func (p *parser) peek() (Pos, Token) {
 
 // error records an error. A second error on the line of the previous one is
 // dropped: it is nearly always a consequence of the first.
+//
+// Past maxErrors errors, the parse goes on only to count the others.
 func (p *parser) error(pos Pos, msg string) {
-	if n := len(p.errs); n > 0 && p.errs[n-1].Pos.Line == pos.Line {
+	if len(p.errs) > 0 && p.errLine == pos.Line {
+		return
+	}
+	p.errLine = pos.Line
+	if len(p.errs) >= maxErrors {
+		p.more++
 		return
 	}
 	p.errs.Add(p.file, pos, "%s", msg)
-	if len(p.errs) >= maxErrors {
-		panic(bailout{})
-	}
 }
 
 // fail records an error and abandons the current statement or declaration.
@@ -364,6 +392,9 @@ func (p *parser) parseDecl() Decl {
 			p.next()
 			return &LeadsToDecl{At: at, P: x, Q: p.parseExpr()}
 		}
+		if kw := caseKeyword(lit); tok == IDENT && kw != "" {
+			p.fail(at, "expected declaration, found identifier %s: did you mean %s? keywords are lower case", lit, kw)
+		}
 		if tok == IDENT || startsStmt(tok) {
 			p.fail(at, "expected declaration, found %s (statements belong inside a proc)", describe(tok, lit))
 		}
@@ -406,7 +437,14 @@ func (p *parser) parseProc() *ProcDecl {
 		}
 	}
 	p.next() // ')'
-	d.Body = p.parseBody("to start the body of proc " + d.Name.Name)
+	head := "proc " + d.Name.Name + "("
+	for k, prm := range d.Params {
+		if k > 0 {
+			head += ", "
+		}
+		head += prm.Name
+	}
+	d.Body = p.parseBody("to start the body of proc "+d.Name.Name, head+")")
 	return d
 }
 
@@ -426,24 +464,31 @@ func (p *parser) parseIdent(what string) *Ident {
 // ---- statements -----------------------------------------------------------------
 
 // parseBody parses the block after a statement header or a proc; context
-// completes "expected '{' ...".
+// completes "expected '{' ...", and head names the header for a '{' put
+// on the next line ("the { must be on the same line as proc main()").
 //
 // A missing '{' gets one error and a guess at what was meant, so that one
 // slip does not turn into a cascade: if the '{' is on the next line, it is
 // taken from there; if the line just ends, the lines that follow up to the
 // next '}' are taken as the body.
-func (p *parser) parseBody(context string) *Block {
+func (p *parser) parseBody(context, head string) *Block {
 	if p.tok == LBRACE {
 		return p.parseBlock()
 	}
-	p.error(p.pos, fmt.Sprintf("expected '{' %s, found %s", context, describe(p.tok, p.lit)))
+	msg := fmt.Sprintf("expected '{' %s, found %s", context, describe(p.tok, p.lit))
 	if p.tok != SEMI {
+		p.error(p.pos, msg)
 		panic(syncError{})
 	}
 	if _, tok := p.peek(); tok == LBRACE {
+		if p.lit == "\n" {
+			msg += " (the { must be on the same line as " + head + ")"
+		}
+		p.error(p.pos, msg)
 		p.next()
 		return p.parseBlock()
 	}
+	p.error(p.pos, msg)
 	lbrace := p.pos
 	p.next()
 	return p.parseBlockBody(lbrace)
@@ -502,6 +547,10 @@ const (
 
 func (p *parser) parseStmt() Stmt {
 	at := p.pos
+	p.stmtAfterNL = ILLEGAL
+	if p.prevTok == SEMI && p.prevLit == "\n" {
+		p.stmtAfterNL = p.nlAfter
+	}
 	switch p.tok {
 	case LBRACE:
 		return p.parseBlock()
@@ -522,7 +571,7 @@ func (p *parser) parseStmt() Stmt {
 	case WHILE:
 		p.next()
 		s := &WhileStmt{At: at, Cond: p.parseExpr()}
-		s.Body = p.parseBody("after while condition")
+		s.Body = p.parseBody("after while condition", "the while condition")
 		return s
 	case FOR:
 		p.next()
@@ -531,7 +580,7 @@ func (p *parser) parseStmt() Stmt {
 		s.Lo = p.parseExpr()
 		p.expect(RANGE, "in for range")
 		s.Hi = p.parseExpr()
-		s.Body = p.parseBody("after for range")
+		s.Body = p.parseBody("after for range", "the for range")
 		return s
 	case ASSERT:
 		p.next()
@@ -547,6 +596,9 @@ func (p *parser) parseStmt() Stmt {
 		return s
 	case PRINT:
 		p.next()
+		if p.tok == LPAREN {
+			p.checkPrintParens()
+		}
 		s := &PrintStmt{At: at}
 		for {
 			s.Args = append(s.Args, p.parseExpr())
@@ -557,7 +609,7 @@ func (p *parser) parseStmt() Stmt {
 		}
 	case ATOMIC:
 		p.next()
-		return &AtomicStmt{At: at, Body: p.parseBody("after atomic")}
+		return &AtomicStmt{At: at, Body: p.parseBody("after atomic", "atomic")}
 	case AWAIT:
 		p.next()
 		return &AwaitStmt{At: at, Cond: p.parseExpr()}
@@ -597,8 +649,63 @@ func (p *parser) parseStmt() Stmt {
 	if startsExpr(p.tok) {
 		return p.parseSimpleStmt()
 	}
+	if precedence(p.tok) > 0 && endsOperand(p.stmtAfterNL) {
+		p.fail(p.pos, "expected statement, found %s (%s: to continue one, end the line with the operator)", describe(p.tok, p.lit), lineEndMsg)
+	}
 	p.errorExpected("statement")
 	return nil
+}
+
+// lineEndMsg explains why a line break ended a statement.
+const lineEndMsg = "a statement ends at the end of its line"
+
+// endsOperand reports whether tok can end an operand, so that a line that
+// ended with it could have gone on with an operator.
+func endsOperand(tok Token) bool {
+	switch tok {
+	case IDENT, INT, STRING, TRUE, FALSE, RPAREN, RBRACK:
+		return true
+	}
+	return false
+}
+
+// checkPrintParens fails at the '(' after print when what it encloses is
+// an argument list (a string, or a comma), as in print("one"): print
+// takes no parentheses. print(x + 1) is an expression in parentheses,
+// which is fine.
+func (p *parser) checkPrintParens() {
+	s := p.sc
+	s.err = nil
+	from := s.off // just past the '('
+	depth, list := 0, false
+	for {
+		_, tok, _ := s.Scan()
+		switch tok {
+		case LPAREN, LBRACK:
+			depth++
+		case RBRACK:
+			depth--
+		case RPAREN:
+			if depth > 0 {
+				depth--
+				continue
+			}
+			if !list {
+				return
+			}
+			args := bytes.TrimSpace(s.src[from : s.off-1])
+			if len(args) == 0 || len(args) > 40 || bytes.ContainsAny(args, "\n\r") || !utf8.Valid(args) {
+				p.fail(p.pos, "print takes no parentheses: write its arguments after it, separated by commas")
+			}
+			p.fail(p.pos, "print takes no parentheses: print %s", args)
+		case STRING:
+			list = true
+		case COMMA:
+			list = list || depth == 0
+		case SEMI, EOF, LBRACE, RBRACE:
+			return
+		}
+	}
 }
 
 var syncOps = map[Token]SyncOp{
@@ -654,7 +761,7 @@ func (p *parser) parseIf() *IfStmt {
 	s := &IfStmt{At: p.pos}
 	p.next()
 	s.Cond = p.parseExpr()
-	s.Then = p.parseBody("after if condition")
+	s.Then = p.parseBody("after if condition", "the if condition")
 	if p.tok == SEMI {
 		// An else on the next line: say so, then read it as meant.
 		if pos, tok := p.peek(); tok == ELSE {
@@ -680,7 +787,7 @@ func (p *parser) parseIf() *IfStmt {
 func (p *parser) parseEither() *EitherStmt {
 	s := &EitherStmt{At: p.pos}
 	p.next()
-	s.Branches = append(s.Branches, p.parseBody("after either"))
+	s.Branches = append(s.Branches, p.parseBody("after either", "either"))
 	for {
 		if p.tok == SEMI {
 			// An or on the next line: say so, then read it as meant.
@@ -693,7 +800,7 @@ func (p *parser) parseEither() *EitherStmt {
 			break
 		}
 		p.next()
-		s.Branches = append(s.Branches, p.parseBody("after or"))
+		s.Branches = append(s.Branches, p.parseBody("after or", "or"))
 	}
 	if len(s.Branches) < 2 {
 		p.errorExpected("'or' after either block")
@@ -723,6 +830,15 @@ func (p *parser) parseSimpleStmt() Stmt {
 	case *CallExpr, *SpawnExpr, *JoinExpr, *RecvExpr:
 		return &ExprStmt{X: x}
 	case *Ident:
+		switch x.Name {
+		case "break":
+			p.fail(x.At, "deck has no break: end the loop through its condition")
+		case "continue":
+			p.fail(x.At, "deck has no continue: put the rest of the loop body inside an if")
+		}
+		if kw := caseKeyword(x.Name); kw != "" {
+			p.fail(x.At, "unknown statement %s: did you mean %s? keywords are lower case", x.Name, kw)
+		}
 		if kw := nearKeyword(x.Name); kw != "" && (p.tok == IDENT || startsExpr(p.tok)) {
 			// `spwan worker(2)`: a misspelt keyword, not a missing '='.
 			p.fail(x.At, "unknown statement %s: did you mean %s?", x.Name, kw)
@@ -732,8 +848,30 @@ func (p *parser) parseSimpleStmt() Stmt {
 	case *IndexExpr:
 		p.errorExpected("'=', '+=', '-=', '++' or '--' after " + x.X.Name + "[...]")
 	}
-	p.fail(x.Pos(), "%s is not a statement: only a call, spawn, join or recv can stand alone", exprKind(x))
+	msg := fmt.Sprintf("%s is not a statement: only a call, spawn, join or recv can stand alone", exprKind(x))
+	switch {
+	case p.stmtAfterNL == RETURN:
+		msg += " (" + lineEndMsg + ": a return's value must be on the line of the return)"
+	case endsOperand(p.stmtAfterNL) && startsWithMinus(x):
+		// `x = 1` then `- 2` on the next line: a subtraction meant.
+		msg += " (" + lineEndMsg + ": to continue the line before, end it with the operator)"
+	}
+	p.fail(x.Pos(), "%s", msg)
 	return nil
+}
+
+// startsWithMinus reports whether x begins with a unary minus.
+func startsWithMinus(x Expr) bool {
+	for {
+		switch e := x.(type) {
+		case *BinaryExpr:
+			x = e.X
+		case *UnaryExpr:
+			return e.Op == SUB
+		default:
+			return false
+		}
+	}
 }
 
 // checkTarget fails unless x can be assigned to.
@@ -943,6 +1081,23 @@ func (p *parser) parseCall(fun *Ident) *CallExpr {
 	}
 	p.next()
 	return x
+}
+
+// caseKeyword returns the keyword that name differs from only in case
+// ("Proc": "proc"), or "".
+func caseKeyword(name string) string {
+	low := strings.ToLower(name)
+	if low == name {
+		return ""
+	}
+	switch low {
+	case "daemon", "eventually", "leadsto":
+		return low
+	}
+	if Lookup(low).IsKeyword() {
+		return low
+	}
+	return ""
 }
 
 // nearKeyword returns the statement keyword that name is one typo away

@@ -222,7 +222,56 @@ func TestParseErrors(t *testing.T) {
 			[]string{"2:6: expected '{' after if condition, found end of statement"}},
 		{"{ on the next line",
 			"proc main()\n{\n\tz = 2\n}",
-			[]string{"1:12: expected '{' to start the body of proc main, found end of statement"}},
+			[]string{"1:12: expected '{' to start the body of proc main, found end of statement (the { must be on the same line as proc main())"}},
+		{"{ on the next line after parameters",
+			"proc f(a, b)\n{\n}\nproc main() {}",
+			[]string{"1:13: expected '{' to start the body of proc f, found end of statement (the { must be on the same line as proc f(a, b))"}},
+		{"{ on the next line after while",
+			"proc main() {\n\twhile x\n\t{\n\t}\n}",
+			[]string{"2:9: expected '{' after while condition, found end of statement (the { must be on the same line as the while condition)"}},
+		{"operator starting the next line",
+			"proc main() {\n\tx = 1\n\t\t+ 2\n}",
+			[]string{"3:3: expected statement, found '+' (a statement ends at the end of its line: to continue one, end the line with the operator)"}},
+		{"operator starting a block",
+			"proc main() {\n\t* 2\n}",
+			[]string{"2:2: expected statement, found '*'"}},
+		{"return's value on the next line",
+			"proc f(a) {\n\treturn\n\t\ta + 1\n}",
+			[]string{"3:3: an expression is not a statement: only a call, spawn, join or recv can stand alone (a statement ends at the end of its line: a return's value must be on the line of the return)"}},
+		{"unary minus on the next line",
+			"proc main() {\n\tx = 1\n\t\t- 2\n}",
+			[]string{"3:3: an expression is not a statement: only a call, spawn, join or recv can stand alone (a statement ends at the end of its line: to continue the line before, end it with the operator)"}},
+		{"unary minus and more on the next line",
+			"proc main() {\n\tx = 1\n\t\t- 2 * y\n}",
+			[]string{"3:3: an expression is not a statement: only a call, spawn, join or recv can stand alone (a statement ends at the end of its line: to continue the line before, end it with the operator)"}},
+		{"two unused expressions: no hint",
+			"proc main() {\n\tx + 1\n\tx == 2\n}",
+			[]string{"2:2: an expression is not a statement: only a call, spawn, join or recv can stand alone", "3:2: an expression is not a statement: only a call, spawn, join or recv can stand alone"}},
+		{"print with parentheses",
+			"proc main() {\n\tprint(\"one\")\n}",
+			[]string{`2:7: print takes no parentheses: print "one"`}},
+		{"print with parentheses around a list",
+			"proc main() {\n\tprint(x, f(a, b))\n}",
+			[]string{`2:7: print takes no parentheses: print x, f(a, b)`}},
+		{"print with a long list in parentheses",
+			"proc main() {\n\tprint (\"a long message that goes on\", x + 1, y + 2)\n}",
+			[]string{`2:8: print takes no parentheses: write its arguments after it, separated by commas`}},
+		{"break",
+			"proc main() {\n\twhile true {\n\t\tif x { break }\n\t}\n}",
+			[]string{"3:10: deck has no break: end the loop through its condition"}},
+		{"continue",
+			"proc main() {\n\tfor i in 0..3 {\n\t\tcontinue\n\t}\n}",
+			[]string{"3:3: deck has no continue: put the rest of the loop body inside an if"}},
+		{"capitalised declaration keyword",
+			"Proc main() {\n\tPrint 1\n}",
+			[]string{"1:1: expected declaration, found identifier Proc: did you mean proc? keywords are lower case"}},
+		{"capitalised var",
+			"VAR x = 1\nproc main() {}",
+			[]string{"1:1: expected declaration, found identifier VAR: did you mean var? keywords are lower case"}},
+		{"capitalised statement keyword",
+			"proc main() {\n\tPrint 1\n\tYield\n}",
+			[]string{"2:2: unknown statement Print: did you mean print? keywords are lower case",
+				"3:2: unknown statement Yield: did you mean yield? keywords are lower case"}},
 		{"missing { before garbage",
 			"proc main() {\n\twhile x y {\n\t\tz = 1\n\t}\n}",
 			[]string{"2:10: expected '{' after while condition, found identifier y"}},
@@ -246,10 +295,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{"2:8: unexpected character '@'"}},
 		{"unterminated string",
 			"proc main() {\n\tprint \"abc\n}",
-			[]string{"2:8: newline in string"}},
+			[]string{`2:8: string not terminated: a string must end with " on the same line`}},
 		{"unterminated string at end of file",
 			"proc main() {\n\tprint \"abc",
-			[]string{"2:8: unterminated string"}},
+			[]string{`2:8: string not terminated: a string must end with " on the same line`}},
 		{"let 1 = 2",
 			"proc main() {\n\tlet 1 = 2\n}",
 			[]string{"2:6: expected name after let, found integer 1"}},
@@ -402,6 +451,25 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestParseNoLineHint checks that the hint about statements ending at the
+// end of their line is kept for lines that look like continuations.
+func TestParseNoLineHint(t *testing.T) {
+	for _, src := range []string{
+		"proc main() {\n\tx + 1\n\tx == 2\n}",
+		"proc main() {\n\tlet y = 1\n\ty * 2\n}",
+		"proc main() {\n\tif x {\n\t}\n\t- 1\n}",
+		"proc main() {\n\tx = 1; + 2\n}",
+		"proc main() {\n\tif x {\n\t}\n\t+ 2\n}",
+	} {
+		_, err := Parse("t.deck", []byte(src))
+		if err == nil {
+			t.Errorf("Parse(%q): no error", src)
+		} else if out := Format(err, []byte(src)); strings.Contains(out, "end of its line") {
+			t.Errorf("Parse(%q):\n%s", src, out)
+		}
+	}
+}
+
 // TestParseRecovery checks that the parser resumes after errors and keeps
 // what it could parse.
 func TestParseRecovery(t *testing.T) {
@@ -452,8 +520,31 @@ func TestParseTooManyErrors(t *testing.T) {
 	}
 	b.WriteString("}\n")
 	_, err := Parse("t.deck", []byte(b.String()))
-	if n := len(err.(ErrorList)); n != MaxErrors {
-		t.Errorf("got %d errors, want %d", n, MaxErrors)
+	// The first ten, then one entry that counts the other forty, as the
+	// compiler's lists end (ErrorList.Limit).
+	list := err.(ErrorList)
+	if n := len(list); n != MaxErrors+1 {
+		t.Fatalf("got %d entries, want %d", n, MaxErrors+1)
+	}
+	if n := list.Count(); n != 50 {
+		t.Errorf("the list stands for %d errors, want 50", n)
+	}
+	if got, want := list[MaxErrors].Error(), "... and 40 more errors"; got != want {
+		t.Errorf("last entry %q, want %q", got, want)
+	}
+	if !strings.HasSuffix(Format(err, []byte(b.String())), "\n... and 40 more errors\n") {
+		t.Errorf("Format does not end with the count")
+	}
+	// Exactly ten errors: no count.
+	b.Reset()
+	b.WriteString("proc main() {\n")
+	for i := 0; i < MaxErrors; i++ {
+		b.WriteString("\tlet = 1\n")
+	}
+	b.WriteString("}\n")
+	_, err = Parse("t.deck", []byte(b.String()))
+	if list := err.(ErrorList); len(list) != MaxErrors || list.Count() != MaxErrors {
+		t.Errorf("ten errors: got %d entries standing for %d", len(list), list.Count())
 	}
 }
 

@@ -291,6 +291,9 @@ func (s *Scanner) scanNumber() string {
 // literal only after a minus.
 const minIntDigits = "9223372036854775808"
 
+// unterminatedMsg reports a string without its closing quote on its line.
+const unterminatedMsg = `string not terminated: a string must end with " on the same line`
+
 // scanString scans the rest of a string literal whose opening quote, at
 // start, has been consumed, and returns its decoded value.
 func (s *Scanner) scanString(start Pos) string {
@@ -300,12 +303,9 @@ func (s *Scanner) scanString(start Pos) string {
 		case '"':
 			s.next()
 			return b.String()
-		case eof:
-			s.error(start, "unterminated string")
-			return b.String()
-		case '\n':
+		case eof, '\n':
 			// Leave the newline alone so that the statement still ends.
-			s.error(start, "newline in string")
+			s.error(start, unterminatedMsg)
 			return b.String()
 		case '\\':
 			esc := s.pos()

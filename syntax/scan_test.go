@@ -133,9 +133,9 @@ func TestScanErrors(t *testing.T) {
 		{"\"a\xffb\"", "\"a\ufffdb\" ; EOF", []string{"1:3: invalid UTF-8 encoding in string"}},
 		{"x\n \ufeff", "x ; ILLEGAL EOF", []string{`2:2: unexpected character '\ufeff'`}},
 
-		{`"abc`, `"abc" ; EOF`, []string{"1:1: unterminated string"}},
-		{"print \"ab\ncd", `print "ab" ; cd ; EOF`, []string{"1:7: newline in string"}},
-		{`"ab\`, `"ab" ; EOF`, []string{"1:1: unterminated string"}},
+		{`"abc`, `"abc" ; EOF`, []string{"1:1: " + unterminatedMsg}},
+		{"print \"ab\ncd", `print "ab" ; cd ; EOF`, []string{"1:7: " + unterminatedMsg}},
+		{`"ab\`, `"ab" ; EOF`, []string{"1:1: " + unterminatedMsg}},
 		{`x = "a\qb"`, `x = "a\\qb" ; EOF`, []string{`1:7: unknown escape '\q' in string (use \", \\, \n or \t)`}},
 
 		{"9223372036854775808", "9223372036854775808 ; EOF", nil}, // the least int after a minus: the parser judges it
