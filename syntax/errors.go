@@ -263,6 +263,26 @@ func glyph(s []byte) (text string, width, size int) {
 	return string(s[:size]), RuneWidth(r), size
 }
 
+// CaretPad returns what goes before a caret under byte column col (from 1)
+// of line, as the line itself shows: a tab for each tab, and spaces as
+// wide as each other character (RuneWidth). For a caret drawn under the
+// raw line, as a browser shows it; Snippet escapes what a terminal would
+// not show and pads for that.
+func CaretPad(line string, col int32) string {
+	var b strings.Builder
+	for k, r := range line {
+		if k >= int(col)-1 {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteString(spaces(RuneWidth(r)))
+		}
+	}
+	return b.String()
+}
+
 // RuneWidth is the number of terminal columns a printable character
 // takes: 2 for wide characters (CJK ideographs, Hangul, Hiragana and
 // Katakana, fullwidth forms, most emoji), 0 for combining marks, which

@@ -107,6 +107,24 @@ func TestFormatManyErrors(t *testing.T) {
 	}
 }
 
+func TestCaretPad(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		col  int32
+		want string
+	}{
+		{"x = 1", 3, "  "},
+		{"\tx = 1", 2, "\t"},
+		{"print \"日本\", zz", 15, strings.Repeat(" ", 12)},
+		{"print \"é\", zz", 12, strings.Repeat(" ", 10)},
+		{"short", 40, "     "},
+	} {
+		if got := CaretPad(tc.line, tc.col); got != tc.want {
+			t.Errorf("CaretPad(%q, %d) = %q, want %q", tc.line, tc.col, got, tc.want)
+		}
+	}
+}
+
 func TestRuneWidth(t *testing.T) {
 	for _, tt := range []struct {
 		r    rune

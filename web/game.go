@@ -97,7 +97,7 @@ func (s *Server) readPosition(w http.ResponseWriter, r *http.Request) (*request,
 	}
 	p, err := s.compileSource(req)
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
+		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err, req.Source)})
 		return nil, nil, nil, 0, false
 	}
 	moves, cycle, err := parseMoves(req.Schedule)
@@ -364,7 +364,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.compileSource(req)
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err)})
+		writeJSON(w, http.StatusUnprocessableEntity, CompileJSON{Errors: errorsJSON(err, req.Source)})
 		return
 	}
 	cj, err := s.Check(r.Context(), p)

@@ -248,18 +248,27 @@ type ErrorJSON struct {
 	Line int32  `json:"line"`
 	Col  int32  `json:"col"`
 	Msg  string `json:"msg"`
+	// Pad goes before the caret under the source line: the column is
+	// counted in bytes, which a page's string does not count, and wide
+	// characters take two columns (syntax.CaretPad).
+	Pad string `json:"pad"`
 }
 
-func errorsJSON(err error) []ErrorJSON {
+func errorsJSON(err error, src string) []ErrorJSON {
 	var list syntax.ErrorList
 	if errors.As(err, &list) {
+		lines := strings.Split(src, "\n")
 		var out []ErrorJSON
 		for _, e := range list {
 			if e.Dropped > 0 {
 				out = append(out, ErrorJSON{Msg: fmt.Sprintf("(and %d more errors)", e.Dropped)})
 				continue
 			}
-			out = append(out, ErrorJSON{Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg})
+			j := ErrorJSON{Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg}
+			if k := int(e.Pos.Line) - 1; k >= 0 && k < len(lines) {
+				j.Pad = syntax.CaretPad(strings.TrimSuffix(lines[k], "\r"), e.Pos.Col)
+			}
+			out = append(out, j)
 		}
 		return out
 	}
@@ -402,7 +411,7 @@ func (s *Server) handleCompile(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.compileSource(req)
 	if err != nil {
-		writeJSON(w, http.StatusOK, CompileJSON{Errors: errorsJSON(err)})
+		writeJSON(w, http.StatusOK, CompileJSON{Errors: errorsJSON(err, req.Source)})
 		return
 	}
 	cj := CompileJSON{OK: true, Procs: procsJSON(p)}

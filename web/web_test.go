@@ -61,6 +61,14 @@ func TestCompileErrorPositions(t *testing.T) {
 	if len(got.Errors) != 1 || got.Errors[0].Line != 2 || got.Errors[0].Col != 3 {
 		t.Errorf("undefined name: got %+v, want one error at 2:3", got.Errors)
 	}
+	// The caret's padding, after a tab and wide characters: the column
+	// counts bytes, the page's string does not.
+	src = "proc main() {\n\tprint \"日本\", zz\n}\n"
+	got = CompileJSON{}
+	post(t, s, "/api/compile", request{Source: src}, &got)
+	if len(got.Errors) != 1 || got.Errors[0].Col != 18 || got.Errors[0].Pad != "\t"+strings.Repeat(" ", 14) {
+		t.Errorf("after wide characters: got %+v, want col 18 and a tab and 14 spaces", got.Errors)
+	}
 }
 
 func TestCompileCards(t *testing.T) {

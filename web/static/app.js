@@ -60,7 +60,7 @@ function showErrors(errors) {
     let text = e.msg;
     if (e.line) {
       const src = lines[e.line - 1] || "";
-      const caret = src.slice(0, Math.max(0, e.col - 1)).replace(/[^\t]/g, " ") + "^";
+      const caret = (e.pad || "") + "^"; // the server counts bytes and wide characters
       text = src + "\n" + caret;
     }
     const d = el("div", { class: "error", onclick: () => goTo(e.line, e.col) }, el("b", {}, (e.line ? e.line + ":" + e.col + ": " : "") + e.msg), "\n", e.line ? text : "");
