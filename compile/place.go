@@ -209,7 +209,9 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 		}
 	}
 	if len(errs) > 0 {
-		errs.Sort()
+		// Each names its own variable: two on one line (print a, b) are
+		// two mistakes, not one and its echo, so SortAll keeps both.
+		errs.SortAll()
 		return nil, errs
 	}
 	net.GlobalNode = make([]int32, len(q.Globals))

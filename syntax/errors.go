@@ -71,6 +71,27 @@ func (l *ErrorList) Sort() {
 	*l = out
 }
 
+// SortAll orders the list by position, dropping only exact repeats: for
+// errors that each name their own subject, where a second on a line is
+// not an echo of the first.
+func (l *ErrorList) SortAll() {
+	s := *l
+	sort.SliceStable(s, func(i, j int) bool {
+		if s[i].Pos.Line != s[j].Pos.Line {
+			return s[i].Pos.Line < s[j].Pos.Line
+		}
+		return s[i].Pos.Col < s[j].Pos.Col
+	})
+	out := s[:0]
+	for i, e := range s {
+		if i > 0 && *e == *s[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	*l = out
+}
+
 // Limit keeps the first n errors of the list and replaces the others by
 // one entry that counts them ("... and 12 more errors").
 func (l *ErrorList) Limit(n int) {
