@@ -291,6 +291,10 @@ func parseTicks(text string, limit int) (*Schedule, error) {
 				if kind == NetCrash {
 					least = 0
 				}
+				if err != nil && strings.Trim(mv[1:], "0123456789") != "" {
+					// Not a number after the letter: not meant as one.
+					return nil, fmt.Errorf("schedule: %q is not a move: a stack's number (0, or 2:1 for its choice 1), or a network's move (m3, x3, d3, c1, p6, h)", mv)
+				}
 				if err != nil || n < least {
 					return nil, fmt.Errorf("schedule: %q is not a network move (m3, x3 or d3: deliver, drop or duplicate message 3; c1: node 1 crashes; p6: a partition cuts nodes 1 and 2 off; h: it heals)", mv)
 				}

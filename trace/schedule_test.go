@@ -35,6 +35,9 @@ func TestParseErrors(t *testing.T) {
 		{"0*x", "bad repeat count"},
 		{"a", "is not a stack number"},
 		{"-1", "is not a stack number"},
+		{"xyz", `"xyz" is not a move: a stack's number`},
+		{"m0", `"m0" is not a network move`},
+		{"x", `"x" is not a network move`},
 	}
 	for _, tt := range tests {
 		_, err := Parse(tt.in)
