@@ -463,6 +463,10 @@ type oneRun struct {
 	violation *trace.Violation
 	schedule  string // the schedule that reached the violation ("" if unknown)
 	stopped   bool   // the run was stopped before it ended
+	// ended: the run ended, every stack but the daemons finished, with
+	// its violation a property it never met: its outcome counts too, as
+	// check lists both.
+	ended bool
 	// interrupted: an interrupt stopped the run; it is not counted.
 	interrupted bool
 }
@@ -519,7 +523,9 @@ func runMany(e *env, o *runOptions, file string, mr manyRuns) int {
 				vkeys = append(vkeys, key)
 			}
 			b.count++
-			continue
+			if !one.ended {
+				continue
+			}
 		}
 		if one.stopped {
 			stopped++
@@ -631,8 +637,11 @@ func runManyDealt(e *env, m *vm.Machine, opt deal.Options, o *runOptions, file s
 			one := oneRun{seed: opt.Seed, violation: res.Violation, stopped: res.Stopped != ""}
 			if res.Violation != nil && !res.ScheduleCut {
 				one.schedule = res.Schedule.String()
-			} else if res.Violation == nil && !one.stopped {
-				one.outcome = m.Outcome(res.Final)
+			}
+			if v := res.Violation; !one.stopped && (v == nil || v.Kind == "eventually" || v.Kind == "leadsto") {
+				// A property is judged when the run has ended: its final
+				// state is an outcome all the same.
+				one.outcome, one.ended = m.Outcome(res.Final), v != nil
 			}
 			return one
 		},
