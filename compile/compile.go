@@ -88,6 +88,8 @@ type entity struct {
 type compiler struct {
 	file string
 	errs syntax.ErrorList
+	// cur is the procedure compiler at work (newProcCompiler), for errorf.
+	cur *procCompiler
 	// inlinedTooMuch: a procedure's calls passed maxInlinedCards (call);
 	// from then on no call is inlined.
 	inlinedTooMuch bool
@@ -161,7 +163,16 @@ type procInfo struct {
 }
 
 func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
-	c.errs.Add(c.file, pos, format, args...)
+	msg := fmt.Sprintf(format, args...)
+	// In a call's inlined body, the mistake may be the call's (lock in a
+	// procedure called inside atomic): say which call.
+	if pc := c.cur; pc != nil {
+		if n := len(pc.inlines); n > 0 && pos != pc.inlines[n-1].at {
+			f := pc.inlines[n-1]
+			msg += fmt.Sprintf(" (in %s, called at %d:%d)", c.decls[f.proc].Name.Name, f.at.Line, f.at.Col)
+		}
+	}
+	c.errs.Add(c.file, pos, "%s", msg)
 }
 
 // declare handles every top-level declaration in order.

@@ -540,6 +540,8 @@ func TestCompileErrors(t *testing.T) {
 		{"acquire inside atomic", "sem s(1)\nproc main() {\n    atomic { acquire s }\n}", []string{"3:14: acquire may block"}},
 		{"send inside atomic", "chan c(1)\nproc main() {\n    atomic { send c, 1 }\n}", []string{"3:14: send may block, so it cannot be inside atomic"}},
 		{"recv inside atomic", "chan c(1)\nproc main() {\n    atomic { let v = recv c }\n}", []string{"3:22: recv may block, so it cannot be inside atomic"}},
+		// In a called procedure's body, the call that put it there.
+		{"lock in a call inside atomic", "mutex m\nproc take() { lock m }\nproc main() {\n    atomic { take() }\n}", []string{"2:15: lock may block, so it cannot be inside atomic (in take, called at 4:14)"}},
 		{"wait inside atomic", "event e\nproc main() {\n    atomic { wait e }\n}", []string{"3:14: wait may block, so it cannot be inside atomic"}},
 		{"join inside atomic", "proc w() { }\nproc main() {\n    let h = spawn w()\n    atomic { join h }\n}", []string{"4:14: join may block, so it cannot be inside atomic"}},
 		{"await not first inside atomic", "var x = 0\nproc main() {\n    atomic {\n        x = 1\n        await x > 0\n    }\n}",

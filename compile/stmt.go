@@ -57,7 +57,9 @@ type inlineFrame struct {
 }
 
 func newProcCompiler(c *compiler, proc int32) *procCompiler {
-	return &procCompiler{c: c, proc: proc, readOnly: map[int32]bool{}, bodies: map[int32][]int32{}, arrays: map[int32]*localArray{}}
+	pc := &procCompiler{c: c, proc: proc, readOnly: map[int32]bool{}, bodies: map[int32][]int32{}, arrays: map[int32]*localArray{}}
+	c.cur = pc // the one compiling now, whose inlined calls errorf names
+	return pc
 }
 
 func (pc *procCompiler) pushScope() { pc.scopes = append(pc.scopes, map[string]int32{}) }
