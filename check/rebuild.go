@@ -237,12 +237,13 @@ func (c *checker) report() (*Report, error) {
 	}
 	if c.opt.Deterministic && len(outs) > 1 {
 		// The outcomes' keys in full: outs' keys hold a digest of the
-		// printed lines (the search's), rep.Outcomes' the lines.
-		first, second := rep.Outcomes[0].Key, rep.Outcomes[1].Key
+		// printed lines (the search's), rep.Outcomes' the lines; the
+		// message shows them with handles named.
+		second := rep.Outcomes[1].Key
 		ce := Counterexample{
 			Violation: &trace.Violation{
 				Kind:    KindOutcome,
-				Message: fmt.Sprintf("the result depends on the shuffle: %s and %s", first, second),
+				Message: fmt.Sprintf("the result depends on the shuffle: %s and %s", rep.Outcomes[0].Outcome.Shown(), rep.Outcomes[1].Outcome.Shown()),
 				Pos:     c.p.File,
 			},
 			Schedule: rep.Outcomes[1].Schedule,

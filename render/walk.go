@@ -278,7 +278,7 @@ func anyEnabled(m *vm.Machine, s *vm.State) bool {
 func sharedValues(m *vm.Machine, s *vm.State) []trace.Value {
 	var out []trace.Value
 	for _, v := range m.Outcome(s).Vars {
-		out = append(out, trace.Value{Name: v.Name, Value: v.Text()})
+		out = append(out, trace.Value{Name: v.Name, Value: v.Show()})
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func RecordNet(m *vm.Machine, before, after *vm.State, kind int32, k int, tick i
 			}
 			for e := int32(0); e < g.Elems(); e++ {
 				if shB[g.Base+e] != shA[g.Base+e] {
-					st.Writes = append(st.Writes, varValue(m, g, e, shA))
+					st.Writes = append(st.Writes, varValue(m, after, g, e, shA))
 				}
 			}
 		}
@@ -212,7 +212,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 			}
 			gi := p.GlobalAt(w)
 			g := &p.Globals[gi]
-			st.Reads = append(st.Reads, varValue(m, g, (w-g.Base)/g.Stride, shB))
+			st.Reads = append(st.Reads, varValue(m, before, g, (w-g.Base)/g.Stride, shB))
 		}
 	} else {
 		for _, a := range p.Accesses[pc] {
@@ -220,7 +220,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 			if g.Kind != card.GVar || a.Write {
 				continue
 			}
-			st.Reads = append(st.Reads, varValue(m, g, a.Elem, shB))
+			st.Reads = append(st.Reads, varValue(m, before, g, a.Elem, shB))
 		}
 	}
 	for gi := range p.Globals {
@@ -241,7 +241,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 				if g.Len == 0 {
 					elem = 0
 				}
-				st.Writes = append(st.Writes, varValue(m, g, elem, shA))
+				st.Writes = append(st.Writes, varValue(m, after, g, elem, shA))
 			}
 		}
 	}
@@ -304,18 +304,21 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 	return st
 }
 
-// varValue renders element elem of a shared variable (-1: the whole array).
-func varValue(m *vm.Machine, g *card.Global, elem int32, sh []int64) Value {
+// varValue renders element elem of a shared variable (-1: the whole array)
+// of state s, whose shared words are sh, with handles as stack names.
+func varValue(m *vm.Machine, s *vm.State, g *card.Global, elem int32, sh []int64) Value {
 	v := vm.VarValue{Name: g.Name, Type: g.Type}
-	if g.Len == 0 {
+	name := g.Name
+	switch {
+	case g.Len == 0:
 		v.Values = []int64{sh[g.Base]}
-		return Value{Name: g.Name, Value: v.Text()}
-	}
-	if elem < 0 {
+	case elem < 0:
 		v.Array = true
 		v.Values = append(v.Values, sh[g.Base:g.Base+g.Len]...)
-		return Value{Name: g.Name, Value: v.Text()}
+	default:
+		v.Values = []int64{sh[g.Base+elem]}
+		name = fmt.Sprintf("%s[%d]", g.Name, elem)
 	}
-	v.Values = []int64{sh[g.Base+elem]}
-	return Value{Name: fmt.Sprintf("%s[%d]", g.Name, elem), Value: v.Text()}
+	m.NameHandles(s, &v)
+	return Value{Name: name, Value: v.Show()}
 }

@@ -14,6 +14,9 @@ type VarValue struct {
 	Type   card.Type
 	Array  bool
 	Values []int64
+	// Names are the stacks a handle variable's values name, as shown
+	// (worker#1), when the state was at hand; Key uses the numbers.
+	Names []string
 }
 
 // Outcome is what a state shows the world: every shared variable and the
@@ -42,6 +45,7 @@ func (m *Machine) Outcome(s *State) Outcome {
 		for e := int32(0); e < g.Elems(); e++ {
 			v.Values = append(v.Values, sh[g.Base+e])
 		}
+		m.NameHandles(s, &v)
 		o.Vars = append(o.Vars, v)
 	}
 	if s.HashOutput {
@@ -96,6 +100,18 @@ func (m *Machine) FormatRecordNamed(rec []int64, handle func(v int64) string) (s
 	return b.String(), at
 }
 
+// NameHandles sets v.Names when v holds handles: each value's stack name
+// in s, as FormatValue gives it.
+func (m *Machine) NameHandles(s *State, v *VarValue) {
+	if v.Type != card.THandle || s == nil {
+		return
+	}
+	v.Names = make([]string, len(v.Values))
+	for k, x := range v.Values {
+		v.Names[k] = m.FormatValue(s, card.THandle, x)
+	}
+}
+
 // FormatValue renders a value of type t: bools as true/false, handles as
 // the name of their stack.
 func (m *Machine) FormatValue(s *State, t card.Type, v int64) string {
@@ -116,7 +132,12 @@ func (m *Machine) FormatValue(s *State, t card.Type, v int64) string {
 
 // Key renders an outcome on one line: `x=1 a=[1,2] print="line"`. Two
 // outcomes are equal exactly when their keys are.
-func (o Outcome) Key() string {
+func (o Outcome) Key() string { return o.line(false) }
+
+// Shown is Key for people: handles as the names of their stacks.
+func (o Outcome) Shown() string { return o.line(true) }
+
+func (o Outcome) line(named bool) string {
 	var b strings.Builder
 	for _, v := range o.Vars {
 		if b.Len() > 0 {
@@ -124,7 +145,7 @@ func (o Outcome) Key() string {
 		}
 		b.WriteString(v.Name)
 		b.WriteByte('=')
-		b.WriteString(v.Text())
+		b.WriteString(v.text(named))
 	}
 	for _, line := range o.Output {
 		if b.Len() > 0 {
@@ -139,9 +160,22 @@ func (o Outcome) Key() string {
 	return b.String()
 }
 
-// Text renders a variable's value: `3`, `true`, `[1,2,3]`.
-func (v *VarValue) Text() string {
+// Text renders a variable's value: `3`, `true`, `[1,2,3]`, handles as
+// numbers, as outcome keys do. Show is for people.
+func (v *VarValue) Text() string { return v.text(false) }
+
+// Show renders a variable's value for people: as Text, but a handle as the
+// name of its stack (`[worker#1,worker#2]`) when Names has it.
+func (v *VarValue) Show() string { return v.text(true) }
+
+func (v *VarValue) text(named bool) string {
+	k := 0
 	one := func(x int64) string {
+		i := k
+		k++
+		if named && i < len(v.Names) {
+			return v.Names[i]
+		}
 		if v.Type == card.TBool {
 			return strconv.FormatBool(x != 0)
 		}
@@ -160,14 +194,21 @@ func (v *VarValue) Text() string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-// JSONValue returns the value as it appears in JSON output.
+// JSONValue returns the value as it appears in JSON output: a handle as
+// its stack's name when Names has it (as a trace's sets show handles).
 func (v *VarValue) JSONValue() any {
+	k := 0
 	one := func(x int64) any {
+		i := k
+		k++
 		if v.Type == card.TBool {
 			return x != 0
 		}
 		if v.Type == card.THandle && x == card.NoStack {
 			return nil // none, as the text says: not the number -1
+		}
+		if i < len(v.Names) {
+			return v.Names[i]
 		}
 		return x
 	}

@@ -300,7 +300,7 @@ func snippet(prog *card.Program, pos string) string {
 func outcomeText(o vm.Outcome) string {
 	var vars []string
 	for _, v := range o.Vars {
-		vars = append(vars, v.Name+"="+v.Text())
+		vars = append(vars, v.Name+"="+v.Show())
 	}
 	return strings.Join(vars, " ")
 }
