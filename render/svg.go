@@ -145,6 +145,7 @@ text { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 1
 .msg { stroke: #333; stroke-width: 1.4; fill: none; }
 .chan { stroke: #2c7fb8; stroke-width: 1.4; fill: none; }
 .drop { stroke: #c0392b; stroke-width: 1.4; fill: none; stroke-dasharray: 4 3; }
+.flight { stroke: #999; stroke-width: 1.2; fill: none; stroke-dasharray: 2 3; }
 .life { stroke: #bbb; stroke-width: 1; stroke-dasharray: 2 3; }
 .grid { stroke: #eee; stroke-width: 1; }
 </style>
@@ -235,6 +236,13 @@ func (r *Run) draw(w *svgWriter, y0 float64) (float64, float64) {
 		r.drawLane(w, g, i, y)
 		y += laneH
 	}
+	if r.CycleFrom >= 0 {
+		// The cycle: a bracket over its ticks, under the lanes.
+		x0, x1 := g.x(r.CycleFrom), g.x(r.Ticks)
+		w.printf(`<path d="M%s,%s v6 H%s v-6" fill="none" stroke="#c0392b" stroke-width="1.5"/>`+"\n", num(x0+1), num(y-2), num(x1-1))
+		w.text(x0+2, y+16, "", "small bad", "cycle: comes back to the state it started from, and can repeat forever")
+		y += 20
+	}
 	// Data flow: writes to the reads that saw them.
 	r.drawFlow(w, g, laneY, initY)
 	y = r.axis(w, g, top, y)
@@ -288,8 +296,11 @@ func (r *Run) runOf(i, t int, merge bool) int {
 		return e
 	}
 	limit := r.Ticks
+	if r.End && t < r.Ticks-1 {
+		limit-- // the end column is a box of its own
+	}
 	if merge && active(c.Status) {
-		limit = min(r.Ticks, t+r.geometry().bucket())
+		limit = min(limit, t+r.geometry().bucket())
 	}
 	for e < limit {
 		d := r.Cells[i][e]
@@ -316,9 +327,9 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 		c := r.Cells[i][t]
 		e := r.runOf(i, t, merge)
 		x, wd := g.x(t), g.x(e)-g.x(t)
-		span := tickSpan(t, e)
+		span := r.tickSpan(t, e)
 		status := c.Status
-		if e > t+1 && active(status) {
+		if merge && e > t+1 && active(status) {
 			status = Running // a merged run: coloured by the share of ticks it ran
 		}
 		switch status {
@@ -372,6 +383,15 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 // bucket is the most ticks one box of a merged run stands for, so that a
 // long run keeps some texture: about 4 pixels.
 func (g geometry) bucket() int { return max(1, int(4/g.tw)) }
+
+// tickSpan names ticks [t, e) in a box's title: the end column (Run.End)
+// as what it is.
+func (r *Run) tickSpan(t, e int) string {
+	if r.End && t == r.Ticks-1 {
+		return "at the end"
+	}
+	return tickSpan(t, e)
+}
 
 func tickSpan(t, e int) string {
 	if e == t+1 {
@@ -517,13 +537,18 @@ func (r *Run) axis(w *svgWriter, g geometry, top, y float64) float64 {
 	}
 	w.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>`+"\n", num(g.x(0)), num(y), num(g.x(r.Ticks)), num(y))
 	for t := 0; t < r.Ticks; t++ {
-		if (t+1)%every != 0 && t != 0 {
+		end := r.End && t == r.Ticks-1
+		if (t+1)%every != 0 && t != 0 && !end {
 			continue
 		}
 		if top < y {
 			w.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" class="grid"/>`+"\n", num(g.cx(t)), num(top), num(g.cx(t)), num(y))
 		}
-		w.text(g.cx(t), y+12, "middle", "small", strconv.Itoa(t+1))
+		label := strconv.Itoa(t + 1)
+		if end {
+			label = "end"
+		}
+		w.text(g.cx(t), y+12, "middle", "small", label)
 	}
 	w.text(g.x(0)-6, y+12, "end", "small", "tick")
 	return y + 16
@@ -699,7 +724,7 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 		row[k] = n
 	}
 	w.text(margin, y0+14, "", "h", "channels and messages")
-	w.text(margin, y0+30, "", "s", "time goes down · blue: a channel value from put to take · black: a message from send to delivery · red ✕: dropped")
+	w.text(margin, y0+30, "", "s", "time goes down · blue: a channel value from put to take · black: a message from send to delivery · red ✕: dropped · grey: still in flight at the end")
 	y := y0 + 42
 	x0 := float64(margin + 60)
 	colX := func(c int) float64 { return x0 + float64(c)*seqColW + seqColW/2 }
@@ -741,9 +766,10 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 		x1, y1 := where(e.From), rowY(e.From)
 		switch {
 		case e.To == -1:
-			// Still in flight at the end.
-			w.printf(`<path d="M%s,%s L%s,%s" class="drop" marker-end="url(#ah)"><title>%s</title></path>`+"\n", num(x1), num(y1), num(x1+40), num(bottom), esc(e.Label))
-			w.text(x1+44, bottom, "", "small", e.Label)
+			// Still in flight at the end: a short grey arrow on the row
+			// that sent it (not a drop, and not all to one point).
+			w.printf(`<path d="M%s,%s L%s,%s" class="flight" marker-end="url(#ah)"><title>%s</title></path>`+"\n", num(x1), num(y1), num(x1+36), num(y1+10), esc(e.Label))
+			w.text(x1+40, y1+14, "", "small", e.Label)
 			continue
 		case e.Kind == "drop":
 			to := r.Steps[e.To]

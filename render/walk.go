@@ -74,6 +74,15 @@ type Run struct {
 	Messages []Event         // channel values and network messages
 	Ending   string          // the violation, or the final values
 	Failed   bool            // Ending is a violation
+	// End says that the last column is not a tick but the state the run
+	// ended in, drawn when some stack had not finished: a deadlock's
+	// stacks, blocked, and what they wait for.
+	End bool
+	// CycleFrom, for a lasso (a progress violation), is the first tick of
+	// its cycle, which comes back to the state it started from and can
+	// repeat forever; the cycle is drawn once, to the last tick. -1 when
+	// the run has no cycle.
+	CycleFrom int
 }
 
 // Options tune Walk.
@@ -88,6 +97,10 @@ type Options struct {
 	// WithState keeps the shared variables and printed lines after every
 	// step (for HTML).
 	WithState bool
+	// Violation is the violation the run shows, as the engine that ran it
+	// found it (deal's, the check's), when it is one Walk cannot see by
+	// itself: a livelock, a starvation, a property never met.
+	Violation *trace.Violation
 }
 
 // maxWalkTicks bounds the ticks Walk replays: pictures of longer runs
@@ -105,7 +118,10 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	if ncpu <= 0 {
 		ncpu = deal.ReplayCPUs(m, sch) // what a replay of sch deals on
 	}
-	r := &Run{Title: opt.Title, Schedule: sch.String(), Ticks: sch.NumTicks(), Lost: map[int]string{}}
+	r := &Run{Title: opt.Title, Schedule: sch.String(), Ticks: sch.NumTicks(), Lost: map[int]string{}, CycleFrom: -1}
+	if sch.Cycle > 0 {
+		r.CycleFrom = sch.Prefix()
+	}
 	s := m.Init()
 	if p.Net != nil {
 		s.Track = true
@@ -205,6 +221,30 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	for len(cells) < s.NumStacks() {
 		cells = append(cells, make([]Cell, sch.NumTicks()))
 	}
+	// The state the run ended in, as a column of its own, when a stack
+	// had not finished: a picture of a deadlock shows every stack blocked.
+	// (Not after a card that failed, whose stack stops there, nor for a
+	// cycle, which does not end.)
+	failed := len(r.Steps) > 0 && r.Steps[len(r.Steps)-1].Failed
+	for i := 0; i < s.NumStacks() && !r.End && r.CycleFrom < 0 && !failed; i++ {
+		r.End = !s.Finished(p, i) && (p.Net == nil || !m.Stopped(s, i))
+	}
+	if r.End {
+		for i := 0; i < s.NumStacks(); i++ {
+			c := Cell{Status: Finished}
+			switch {
+			case s.Finished(p, i):
+			case p.Net != nil && m.Stopped(s, i):
+				c.Status = Down
+			case m.Enabled(s, i):
+				c.Status = Ready
+			default:
+				c.Status, c.Why = Blocked, m.WaitReason(s, i)
+			}
+			cells[i] = append(cells[i], c)
+		}
+		r.Ticks++
+	}
 	r.Cells = cells
 	for i := 0; i < s.NumStacks(); i++ {
 		l := Lane{Name: m.StackName(s, i), Node: -1}
@@ -217,6 +257,9 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	r.matchMessages()
 	r.dataFlow()
 	r.ending(m, s)
+	if v := opt.Violation; v != nil && !r.Failed {
+		r.Ending, r.Failed = "violation: "+v.Describe(), true
+	}
 	return r, nil
 }
 

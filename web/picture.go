@@ -25,17 +25,15 @@ func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
 	}
 	m := vm.New(p)
 	sch := lasso(moves, cycle)
-	if cycle > 0 {
-		// Drawn as deck run --replay draws a lasso: the cycle played
-		// three times, its messages numbered pass by pass.
-		res, err := deal.Run(m, deal.Options{Replay: sch})
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		sch = &res.Schedule
+	// The violation as deck run --replay finds it: a lasso's livelock or
+	// starvation, a property a run that ends never met. (A lasso is drawn
+	// as deck run draws it: its cycle once, marked as the cycle.)
+	res, err := deal.Run(m, deal.Options{Replay: sch, NoSchedule: true})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
-	b, err := RunSVG(m, req.File+placeArgs(req.Place, req.Net), sch)
+	b, err := RunSVG(m, req.File+placeArgs(req.Place, req.Net), sch, res.Violation)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -49,9 +47,10 @@ func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
 
 // RunSVG draws schedule sch of m's program, one card a tick, as deck run
 // draws a replayed schedule; cmdline is the file and the placement flags
-// of the title ("lost_update.deck --place worker=Y").
-func RunSVG(m *vm.Machine, cmdline string, sch *trace.Schedule) ([]byte, error) {
-	run, err := render.Walk(m, sch, render.Options{Title: render.ReplayTitle(cmdline), CPUsPerNode: 1})
+// of the title ("lost_update.deck --place worker=Y"), v the violation the
+// replay found (nil: none, or one the walk finds itself).
+func RunSVG(m *vm.Machine, cmdline string, sch *trace.Schedule, v *trace.Violation) ([]byte, error) {
+	run, err := render.Walk(m, sch, render.Options{Title: render.ReplayTitle(cmdline), CPUsPerNode: 1, Violation: v})
 	if err != nil {
 		return nil, err
 	}

@@ -497,6 +497,14 @@ func TestLassoPosition(t *testing.T) {
 	if code := post(t, s, "/api/state", request{Source: src, Schedule: lasso, Upto: &one}, &st); code != 200 || st.Status != "playing" || st.Moves != 1 {
 		t.Fatalf("first card of %s: %d %s %d moves", lasso, code, st.Status, st.Moves)
 	}
+	// The picture: the lasso with its cycle marked, and the livelock.
+	b, _ := json.Marshal(request{Source: src, Schedule: lasso})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/svg", bytes.NewReader(b)))
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "livelock: waiter#1 never finishes") || !strings.Contains(body, "cycle: comes back to the state it started from") || !strings.Contains(body, "schedule: "+lasso) {
+		t.Fatalf("svg of the lasso: %d, violation, cycle and schedule shown: %v %v %v", rec.Code,
+			strings.Contains(body, "livelock"), strings.Contains(body, "cycle: comes back"), strings.Contains(body, "schedule: "+lasso))
+	}
 }
 
 // TestRequestHygiene: a body with more after its JSON object is refused,

@@ -39,6 +39,9 @@ type picture struct {
 	schedule *trace.Schedule
 	cpus     []uint16
 	perNode  int
+	// violation is the one the run shows, for those the picture cannot
+	// find by walking the schedule (a lasso's livelock, say).
+	violation *trace.Violation
 }
 
 // writePictures renders the pictures and writes the files asked for. It
@@ -49,7 +52,7 @@ func (pf *pictureFlags) write(cmd string, m *vm.Machine, pics []picture, stderr 
 	}
 	var runs []*render.Run
 	for _, p := range pics {
-		r, err := render.Walk(m, p.schedule, render.Options{Title: p.title, CPUs: p.cpus, CPUsPerNode: p.perNode, WithState: pf.html != ""})
+		r, err := render.Walk(m, p.schedule, render.Options{Title: p.title, CPUs: p.cpus, CPUsPerNode: p.perNode, WithState: pf.html != "", Violation: p.violation})
 		if err != nil {
 			fmt.Fprintf(stderr, "deck %s: pictures: %v\n", cmd, err)
 			return false
@@ -81,7 +84,7 @@ func (pf *pictureFlags) write(cmd string, m *vm.Machine, pics []picture, stderr 
 func checkPictures(file string, rep *check.Report) []picture {
 	var pics []picture
 	for _, cx := range rep.Violations {
-		pics = append(pics, picture{title: fmt.Sprintf("%s: counterexample (%s)", file, cx.Violation.Describe()), schedule: &cx.Schedule})
+		pics = append(pics, picture{title: fmt.Sprintf("%s: counterexample (%s)", file, cx.Violation.Describe()), schedule: &cx.Schedule, violation: cx.Violation})
 	}
 	if len(pics) > 0 {
 		return pics

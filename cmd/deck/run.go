@@ -240,7 +240,12 @@ func cmdRun(e *env, args []string) int {
 		fmt.Fprintf(stderr, "deck run: the run is %d ticks long, more than a run keeps of its schedule (%d moves): too long to draw (--max-ticks shortens it)\n", res.Ticks, deal.MaxScheduleMoves)
 		return exitUsage
 	}
-	if !o.pics.write("run", m, []picture{{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs}}, stderr) {
+	pic := picture{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs, violation: res.Violation}
+	if opt.Replay != nil && opt.Replay.Cycle > 0 {
+		// A lasso: its cycle once, marked as the cycle, not played out.
+		pic.schedule, pic.cpus = opt.Replay, nil
+	}
+	if !o.pics.write("run", m, []picture{pic}, stderr) {
 		return exitUsage
 	}
 	if res.Violation != nil || res.Stopped == "interrupted" {
