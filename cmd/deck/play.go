@@ -24,11 +24,14 @@ var playInput io.Reader = os.Stdin
 const playHelp = `You are the dealer: at every tick, pick the stack that takes the next card.
   S      deal stack S's next card (Enter alone: the only stack that can move)
   S:K    ... taking alternative K of its choose or either
-  mN     deliver message N (stacks on other nodes); xN drops it, dN delivers a copy
-  cN     crash node N (with --crash); pN split the network (with --partitions); heal heals it
-  u      undo the last card
+  u      undo the last card (also once the game is over, to try another way)
   q      stop here and print the schedule
+  h      this help
 Break the program (a failed assert, a broken always, a deadlock) to win.`
+
+// playNetHelp adds the moves of a program placed on nodes.
+const playNetHelp = `  mN     deliver message N; xN drops it, dN delivers a copy
+  cN     crash node N (with --crash); pN split the network (with --partitions); heal heals it`
 
 func cmdPlay(e *env, args []string) int {
 	stdout, stderr := e.stdout, e.stderr
@@ -71,7 +74,11 @@ func cmdPlay(e *env, args []string) int {
 		return exitUsage
 	}
 	st := newStyle(stdout)
-	fmt.Fprintf(stdout, "%s %s\n%s\n", st.bold("deck play"), file, playHelp)
+	help := playHelp
+	if prog.Net != nil {
+		help = strings.Replace(playHelp, "  u      undo", playNetHelp+"\n  u      undo", 1)
+	}
+	fmt.Fprintf(stdout, "%s %s\n%s\n", st.bold("deck play"), file, help)
 	in := bufio.NewScanner(playInput)
 	shown := 0 // cards already listed
 	for {
@@ -107,10 +114,19 @@ func cmdPlay(e *env, args []string) int {
 				fmt.Fprintf(stdout, "every stack has finished: %s\n", outcomeLine(out))
 			}
 			playSchedule(stdout, shellArg(file)+pf.args(), &res.Schedule)
+			code := exitOK
 			if res.Violation != nil {
-				return exitViolation
+				code = exitViolation
 			}
-			return exitOK
+			// The game is over, but a counterexample (--from) can be
+			// varied: u takes the last card back.
+			fmt.Fprint(stdout, "u undoes the last card, anything else ends the game\n> ")
+			if in.Scan() && strings.TrimSpace(in.Text()) == "u" && len(moves) > 0 {
+				moves = moves[:len(moves)-1]
+				continue
+			}
+			fmt.Fprintln(stdout)
+			return code
 		}
 		// Offer every stack that can move; list the waiting ones too.
 		fmt.Fprintf(stdout, "\ntick %d: who moves?\n", len(moves)+1)
@@ -206,12 +222,16 @@ func cmdPlay(e *env, args []string) int {
 			}
 		case line == "" && only >= 0 && m.Choices(res.Final, only) == 1:
 			moves = append(moves, trace.Move{Stack: int32(only)})
+		case line == "" && only >= 0:
+			fmt.Fprintf(stdout, "stack %d has %d alternatives: type %d:K to pick one\n", only, m.Choices(res.Final, only), only)
 		case line == "" && only <= -3:
 			moves = append(moves, trace.Move{Stack: trace.NetDeliver, Choice: res.Final.Msg(-3 - only).Tag})
+		case line == "" && prog.Net == nil:
+			fmt.Fprintln(stdout, "more than one stack can move: type a stack number")
 		case line == "":
 			fmt.Fprintln(stdout, "more than one move is possible: type a stack number or a message move")
 		case line == "h" || line == "?" || line == "help":
-			fmt.Fprintln(stdout, playHelp)
+			fmt.Fprintln(stdout, help)
 		default:
 			mv, err := parseMove(line)
 			if err != nil {
@@ -274,10 +294,12 @@ func outcomeLine(o vm.Outcome) string {
 
 func playSchedule(w io.Writer, file string, sch *trace.Schedule) {
 	s := sch.String()
-	fmt.Fprintf(w, "schedule: %s\n", s)
-	if s != "" {
-		fmt.Fprintf(w, "replay:   deck run %s --replay '%s'\n", file, s)
+	if s == "" {
+		fmt.Fprintln(w, "schedule: (empty: no card was dealt)")
+	} else {
+		fmt.Fprintf(w, "schedule: %s\n", s)
 	}
+	fmt.Fprintf(w, "replay:   deck run %s --replay '%s'\n", file, s)
 }
 
 // openBranches says which branch of a guarded either each alternative
