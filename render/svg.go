@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deck-lang/deck/trace"
 )
@@ -476,6 +477,7 @@ func (r *Run) drawFlow(w *svgWriter, g geometry, laneY []float64, initY float64)
 		w.printf(`<g><title>initial values: %s</title><circle cx="%s" cy="%s" r="4" fill="#2c7fb8"/></g>`+"\n", esc(strings.Join(vals, " ")), num(ix), num(initY))
 		w.text(ix+8, initY+4, "", "s", clip("initial "+strings.Join(vals, " "), 60))
 	}
+	labelEnd := map[float64]float64{} // by lane: where its last label ends
 	for _, e := range flow {
 		to := r.Steps[e.To]
 		if to.StackID < 0 {
@@ -515,15 +517,21 @@ func (r *Run) drawFlow(w *svgWriter, g geometry, laneY []float64, initY float64)
 		}
 		w.printf(`<path d="M%s,%s Q%s,%s %s,%s" class="%s" marker-end="url(#%s)"><title>%s</title></path>`+"\n",
 			num(x1), num(y1), num(mx), num(my), num(x2), num(y2-6), class, marker, esc(title))
-		if g.tw >= 14 && len(flow) <= 40 {
+		// The value read, unless it would run into the last label on the
+		// lane (reads in consecutive ticks): the arrow's tooltip has it.
+		if lx := x2 + 4; g.tw >= 14 && len(flow) <= 40 && lx >= labelEnd[y2] {
 			lc := "small"
 			if e.Kind == "stale" {
 				lc = "small bad"
 			}
-			w.text(x2+4, y2-8, "", lc, e.Label)
+			w.text(lx, y2-8, "", lc, e.Label)
+			labelEnd[y2] = lx + smallCharW*float64(utf8.RuneCountInString(e.Label)) + 4
 		}
 	}
 }
+
+// smallCharW is about the width of a character of the small font.
+const smallCharW = 6.2
 
 // axis draws tick numbers under rows from top to y; it returns the new y.
 func (r *Run) axis(w *svgWriter, g geometry, top, y float64) float64 {
