@@ -324,7 +324,8 @@ func TestExternalBus(t *testing.T) {
 	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
 	file := write(t, ping)
 	p := placed(t, ping, "player=Y", 0)
-	var manual *exec.Cmd
+	var manual handNode
+	defer manual.wait()
 	res, err := node.Run(p, node.Options{
 		Bus: ns.ClientURL(), Token: "s3cret", Remote: []string{"Y"}, Exe: deckBin,
 		NodeArgs: []string{"--place", "player=Y", file}, Runs: 3, Timeout: 20 * time.Second, Join: 10 * time.Second,
@@ -334,16 +335,9 @@ func TestExternalBus(t *testing.T) {
 			}
 			// As on another machine, with the contract's command line:
 			// no --run, the node joins the run that invites it.
-			manual = exec.Command(deckBin, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--place", "player=Y", file)
-			manual.Stderr = os.Stderr
-			if err := manual.Start(); err != nil {
-				t.Error(err)
-			}
+			manual.start(t, nil, "node", "--bus", url, "--bus-token", "s3cret", "--name", "Y", "--place", "player=Y", file)
 		},
 	})
-	if manual != nil {
-		defer manual.Wait()
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +354,8 @@ func TestExternalBus(t *testing.T) {
 func TestRemoteOnEmbeddedBus(t *testing.T) {
 	file := write(t, ping)
 	p := placed(t, ping, "player=Y", 0)
-	var manual *exec.Cmd
+	var manual handNode
+	defer manual.wait()
 	res, err := node.Run(p, node.Options{
 		Remote: []string{"Y"}, Exe: deckBin,
 		NodeArgs: []string{"--place", "player=Y", file}, Timeout: 20 * time.Second, Join: 10 * time.Second,
@@ -368,22 +363,34 @@ func TestRemoteOnEmbeddedBus(t *testing.T) {
 			if token == "" {
 				t.Error("the embedded bus's token was not handed out")
 			}
-			manual = exec.Command(deckBin, "node", "--bus", url, "--name", "Y", "--run", runID, "--place", "player=Y", file)
-			manual.Env = append(os.Environ(), "DECK_BUS_TOKEN="+token)
-			manual.Stderr = os.Stderr
-			if err := manual.Start(); err != nil {
-				t.Error(err)
-			}
+			manual.start(t, []string{"DECK_BUS_TOKEN=" + token}, "node", "--bus", url, "--name", "Y", "--run", runID, "--place", "player=Y", file)
 		},
 	})
-	if manual != nil {
-		defer manual.Wait()
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := res.Runs[0]; r.Violation != nil || r.Stopped != "" || r.Outcome.Key() != "total=50" {
 		t.Fatalf("run: %+v %q %q", r.Violation, r.Stopped, r.Outcome.Key())
+	}
+}
+
+// handNode is a node process started by hand, as on another machine.
+type handNode struct{ cmd *exec.Cmd }
+
+// start runs deck with args, env added to the environment.
+func (h *handNode) start(t *testing.T, env []string, args ...string) {
+	h.cmd = exec.Command(deckBin, args...)
+	h.cmd.Env = append(os.Environ(), env...)
+	h.cmd.Stderr = os.Stderr
+	if err := h.cmd.Start(); err != nil {
+		t.Error(err)
+	}
+}
+
+// wait waits for it to end, if it started.
+func (h *handNode) wait() {
+	if h.cmd != nil {
+		h.cmd.Wait()
 	}
 }
 

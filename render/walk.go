@@ -143,17 +143,7 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 			cells = append(cells, make([]Cell, sch.NumTicks()))
 		}
 		for i := 0; i < s.NumStacks(); i++ {
-			c := &cells[i][t]
-			switch {
-			case s.Finished(p, i):
-				c.Status = Finished
-			case p.Net != nil && m.Stopped(s, i):
-				c.Status = Down
-			case m.Enabled(s, i):
-				c.Status = Ready
-			default:
-				c.Status, c.Why = Blocked, m.WaitReason(s, i)
-			}
+			cells[i][t] = cellOf(m, s, i)
 		}
 		for k, mv := range moves {
 			before.CopyFrom(s)
@@ -231,17 +221,7 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	}
 	if r.End {
 		for i := 0; i < s.NumStacks(); i++ {
-			c := Cell{Status: Finished}
-			switch {
-			case s.Finished(p, i):
-			case p.Net != nil && m.Stopped(s, i):
-				c.Status = Down
-			case m.Enabled(s, i):
-				c.Status = Ready
-			default:
-				c.Status, c.Why = Blocked, m.WaitReason(s, i)
-			}
-			cells[i] = append(cells[i], c)
+			cells[i] = append(cells[i], cellOf(m, s, i))
 		}
 		r.Ticks++
 	}
@@ -261,6 +241,21 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 		r.Ending, r.Failed = "violation: "+v.Describe(), true
 	}
 	return r, nil
+}
+
+// cellOf is what stack i is doing in state s, before it takes a card:
+// finished, stopped with its node, ready, or blocked and why.
+func cellOf(m *vm.Machine, s *vm.State, i int) Cell {
+	p := m.P
+	switch {
+	case s.Finished(p, i):
+		return Cell{Status: Finished}
+	case p.Net != nil && m.Stopped(s, i):
+		return Cell{Status: Down}
+	case m.Enabled(s, i):
+		return Cell{Status: Ready}
+	}
+	return Cell{Status: Blocked, Why: m.WaitReason(s, i)}
 }
 
 // ending describes how the run ended: the violation it reached, or the

@@ -54,13 +54,7 @@ func (l *ErrorList) Add(file string, pos Pos, format string, args ...any) {
 // Sort orders the list by position and drops exact repeats and second
 // errors on the same line (the first one is almost always the real cause).
 func (l *ErrorList) Sort() {
-	s := *l
-	sort.SliceStable(s, func(i, j int) bool {
-		if s[i].Pos.Line != s[j].Pos.Line {
-			return s[i].Pos.Line < s[j].Pos.Line
-		}
-		return s[i].Pos.Col < s[j].Pos.Col
-	})
+	s := l.byPos()
 	out := s[:0]
 	for i, e := range s {
 		if i > 0 && e.Pos.Line == s[i-1].Pos.Line && e.File == s[i-1].File {
@@ -75,13 +69,7 @@ func (l *ErrorList) Sort() {
 // errors that each name their own subject, where a second on a line is
 // not an echo of the first.
 func (l *ErrorList) SortAll() {
-	s := *l
-	sort.SliceStable(s, func(i, j int) bool {
-		if s[i].Pos.Line != s[j].Pos.Line {
-			return s[i].Pos.Line < s[j].Pos.Line
-		}
-		return s[i].Pos.Col < s[j].Pos.Col
-	})
+	s := l.byPos()
 	out := s[:0]
 	for i, e := range s {
 		if i > 0 && *e == *s[i-1] {
@@ -90,6 +78,19 @@ func (l *ErrorList) SortAll() {
 		out = append(out, e)
 	}
 	*l = out
+}
+
+// byPos sorts the list by position, keeping the order of errors at one
+// position, and returns it.
+func (l *ErrorList) byPos() ErrorList {
+	s := *l
+	sort.SliceStable(s, func(i, j int) bool {
+		if s[i].Pos.Line != s[j].Pos.Line {
+			return s[i].Pos.Line < s[j].Pos.Line
+		}
+		return s[i].Pos.Col < s[j].Pos.Col
+	})
+	return s
 }
 
 // Limit keeps the first n errors of the list and replaces the others by
