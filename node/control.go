@@ -17,7 +17,7 @@ type ctlMsg struct {
 }
 
 type hubMsg struct {
-	Op     string       `json:"op"` // "hello", "idle", "probe", "fault", "report", "error"
+	Op     string       `json:"op"` // "hello", "idle", "probe", "fault", "full", "report", "report-part", "error"
 	Wave   int          `json:"wave,omitempty"`
 	Busy   bool         `json:"busy,omitempty"` // probe: the node was not idle
 	Node   int32        `json:"node"`
@@ -26,8 +26,12 @@ type hubMsg struct {
 	Recv   int64        `json:"recv"`
 	Fault  *faultReport `json:"fault,omitempty"`
 	Report *nodeReport  `json:"report,omitempty"`
-	Err    string       `json:"err,omitempty"`
-	PID    int          `json:"pid,omitempty"`
+	// A report too large for one bus message: its JSON in Chunk, over
+	// "report-part" messages, then a "report" with the count in Parts.
+	Chunk []byte `json:"chunk,omitempty"`
+	Parts int    `json:"parts,omitempty"`
+	Err   string `json:"err,omitempty"`
+	PID   int    `json:"pid,omitempty"`
 }
 
 // faultReport is a failed card on a node: an assert or a runtime error.

@@ -60,6 +60,10 @@ type Options struct {
 	NodeHint string
 }
 
+// StoppedRecordFull is RunResult.Stopped when a node's recording filled
+// (MaxNodeLog).
+const StoppedRecordFull = "record-full"
+
 // RunResult is what one distributed run did.
 type RunResult struct {
 	Outcome   vm.Outcome
@@ -426,6 +430,11 @@ wait:
 				}
 				res.Violation = &Violation{Kind: kind, Node: p.Net.Nodes[h.Node], Stack: f.Stack, Card: f.Card, Pos: f.Pos, Message: f.Message}
 				break wait
+			case "full":
+				// A node's recording is full (MaxNodeLog): the run stops
+				// there, and its recording replays it to here.
+				res.Stopped = StoppedRecordFull
+				break wait
 			}
 		case d := <-c.deaths:
 			res.Stopped = d
@@ -475,12 +484,29 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	if strings.HasPrefix(res.Stopped, "node ") {
 		alive--
 	}
+	chunks := make([][]byte, len(p.Net.Nodes)) // reports in pieces, by node
 	for got < alive {
 		select {
 		case h := <-c.hub:
-			if h.Op == "report" && h.Run == id && reports[h.Node] == nil {
-				reports[h.Node] = h.Report
-				got++
+			if h.Run != id || h.Node < 0 || int(h.Node) >= len(reports) || reports[h.Node] != nil {
+				continue
+			}
+			switch h.Op {
+			case "report-part":
+				chunks[h.Node] = append(chunks[h.Node], h.Chunk...)
+			case "report":
+				rep := h.Report
+				if h.Parts > 0 {
+					rep = &nodeReport{}
+					if err := json.Unmarshal(chunks[h.Node], rep); err != nil {
+						rep = nil
+					}
+					chunks[h.Node] = nil
+				}
+				if rep != nil {
+					reports[h.Node] = rep
+					got++
+				}
 			}
 		case d := <-c.deaths:
 			if res.Stopped == "" {
@@ -488,8 +514,19 @@ func (c *coord) gather(id uint64, res *RunResult) {
 			}
 			alive--
 		case <-deadline.C:
+			// Whatever else stopped the run, a node missing from its end
+			// is a failure of its own (exit status 1), named.
+			var missing []string
+			for n, rep := range reports {
+				if rep == nil && !strings.HasPrefix(res.Stopped, "node "+p.Net.Nodes[n]+" ") {
+					missing = append(missing, p.Net.Nodes[n])
+				}
+			}
+			what := fmt.Sprintf("no report at the end of the run from node%s %s", plural(len(missing)), strings.Join(missing, ", "))
 			if res.Stopped == "" {
-				res.Stopped = "a node did not report at the end of the run"
+				res.Stopped = what
+			} else {
+				res.Stopped += "; " + what
 			}
 			got = alive
 		}

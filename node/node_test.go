@@ -289,6 +289,33 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// TestLongRecording: a recorded run that the timeout stops after hundreds
+// of thousands of cards on one node: that node's report is larger than a
+// bus message, goes in pieces, and arrives whole (it was lost, and the run
+// showed the node with no cards); the recording replays.
+func TestLongRecording(t *testing.T) {
+	p := placed(t, spin, "spin=Y", 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "spin=Y", write(t, spin)}, Timeout: 700 * time.Millisecond, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if r.Stopped != "timeout" || !r.Replayed || r.Schedule == nil {
+		t.Fatalf("stopped %q, replayed %v (%s)", r.Stopped, r.Replayed, r.ReplayNote)
+	}
+	var cards int64
+	for _, n := range r.Nodes {
+		if n.Name == "Y" {
+			cards = n.Cards
+		}
+	}
+	// At 40 bytes or so an event, 20,000 make a report of more than one
+	// piece.
+	if cards < 20000 || r.Schedule.Len() < 20000 {
+		t.Fatalf("node Y: %d cards, recording %d moves; want the long run whole", cards, r.Schedule.Len())
+	}
+}
+
 const ping = `
 chan ping
 chan pong

@@ -388,6 +388,13 @@ func (r *rt) step(st *nstack) bool {
 	// Every card and every delivery gets a Lamport stamp: ordering the
 	// events of all nodes by (stamp, node) respects what caused what,
 	// which merges the printed lines and the recording.
+	if r.record && len(r.log) >= MaxNodeLog {
+		// The recording is full: this node stops dealing, as goroutine
+		// workers stop at a full recording, and the run ends here.
+		r.active = false
+		r.hub(hubMsg{Op: "full"})
+		return false
+	}
 	r.lamport++
 	if r.record {
 		r.log = append(r.log, logEvent{Lamport: r.lamport, H: st.h, Choice: choice})
@@ -632,9 +639,32 @@ func (r *rt) report(run uint64) {
 		}
 	}
 	r.mu.Unlock()
-	r.hub(hubMsg{Op: "report", Run: run, Report: rep})
+	// A report larger than a bus message may be (a long recording, many
+	// printed lines) goes in pieces, which the coordinator puts together
+	// (the bus keeps one publisher's messages in order).
+	b, err := json.Marshal(rep)
+	if err != nil || len(b) <= reportChunk {
+		r.hub(hubMsg{Op: "report", Run: run, Report: rep})
+	} else {
+		parts := 0
+		for off := 0; off < len(b); off += reportChunk {
+			r.hub(hubMsg{Op: "report-part", Run: run, Chunk: b[off:min(off+reportChunk, len(b))]})
+			parts++
+		}
+		r.hub(hubMsg{Op: "report", Run: run, Parts: parts})
+	}
 	r.nc.Flush()
 }
+
+// reportChunk is the most bytes of a report one bus message carries: as
+// base64 in JSON, under the bus's 1 MiB limit.
+const reportChunk = 512 << 10
+
+// MaxNodeLog bounds the events a node records for --record: a run on
+// nodes stops when one node's recording is full, as a run on goroutine
+// workers does (real.MaxRecorded), so that a long run's reports and its
+// merge stay bounded (about 40 bytes an event in a report).
+const MaxNodeLog = 1 << 20
 
 // nhost is the vm.Host (and vm.NetHost) of a stack of this node.
 type nhost struct {

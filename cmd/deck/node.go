@@ -171,9 +171,9 @@ func runDistributed(e *env, o *runOptions, prog *card.Program, file string) int 
 		writeDistText(stdout, m, res, shellArg(file)+o.pf.args(), o)
 	}
 	for _, r := range res.Runs {
-		// A run the timeout stopped is no verdict (exit 0, as on
-		// goroutine workers); any other stop is a failure.
-		if r.Violation != nil || r.Stopped != "" && r.Stopped != "timeout" || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {
+		// A run the timeout or a full recording stopped is no verdict
+		// (exit 0, as on goroutine workers); any other stop is a failure.
+		if r.Violation != nil || r.Stopped != "" && r.Stopped != "timeout" && r.Stopped != node.StoppedRecordFull || len(r.BusFaults) > 0 || r.Schedule != nil && !r.Replayed {
 			return exitViolation
 		}
 	}
@@ -289,6 +289,8 @@ func writeDistEnd(w io.Writer, st style, r *node.RunResult, timeout time.Duratio
 	case r.Stopped == "timeout":
 		// As on goroutine workers: not a verdict, and not a failure.
 		fmt.Fprintf(w, "stopped after %v (--timeout): some stacks were still running\n", timeout)
+	case r.Stopped == node.StoppedRecordFull:
+		fmt.Fprintf(w, "stopped: a node's recording is full (--record keeps %d events a node): some stacks were still running; the schedule replays the run to here\n", node.MaxNodeLog)
 	case r.Stopped != "":
 		fmt.Fprintf(w, "%s %s\n", st.red("stopped:"), r.Stopped)
 	default:
