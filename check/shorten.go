@@ -87,7 +87,7 @@ func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*t
 	// the check's graph went round three times to come back to a state)
 	// is tried as one round of them first.
 	pre := sch.Prefix()
-	for d := 1; d < sch.Cycle; d++ {
+	for d := 1; d < sch.Cycle && budget > 0; d++ {
 		if sch.Cycle%d != 0 || !periodic(&sch, pre, d) {
 			continue
 		}
@@ -105,7 +105,7 @@ func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*t
 	}
 	for again := true; again && budget > 0; {
 		again = false
-		// Tick by tick from the end of the prefix back, then the cycle's.
+		// Tick by tick from the end back: the cycle's, then the way's.
 		for k := sch.NumTicks() - 1; k >= 0 && budget > 0; k-- {
 			if k >= sch.Prefix() && sch.Cycle == 1 {
 				continue // a cycle needs a tick

@@ -157,8 +157,9 @@ func (pc *procCompiler) arrayName(base int32) string {
 	return name[:len(name)-3]
 }
 
-// assignLocalArray compiles `a[i] = v`, `a[i] += v` and `a[i] = effect`.
-func (pc *procCompiler) assignLocalArray(s *syntax.AssignStmt, t *syntax.IndexExpr, base int32) {
+// assignLocalArray compiles `a[i] = v`, `a[i] += v` and `a[i] = effect`;
+// written is the operator the source wrote (++ for += 1), for messages.
+func (pc *procCompiler) assignLocalArray(s *syntax.AssignStmt, t *syntax.IndexExpr, base int32, written syntax.Token) {
 	c := pc.c
 	a := pc.arrays[base]
 	idx := pc.translate(t.Index)
@@ -198,6 +199,10 @@ func (pc *procCompiler) assignLocalArray(s *syntax.AssignStmt, t *syntax.IndexEx
 			op, tok := card.XAdd, syntax.ADD
 			if s.Op == syntax.SUB_ASSIGN {
 				op, tok = card.XSub, syntax.SUB
+			}
+			if written != s.Op && want.t != card.TInt {
+				c.errorf(s.OpPos, "operator %s needs an int, not %s", written, an(want.t))
+				return
 			}
 			if want.t != card.TInt || value.typ.t != card.TInt {
 				c.errorf(s.OpPos, "operator %s needs ints, not %s and %s", s.Op, want.t, value.typ.t)

@@ -90,7 +90,7 @@ func (pc *procCompiler) assignAs(s *syntax.AssignStmt, written syntax.Token) {
 		}
 	case *syntax.IndexExpr:
 		if slot, ok := pc.lookup(t.X.Name); ok && pc.array(slot) != nil {
-			pc.assignLocalArray(s, t, slot)
+			pc.assignLocalArray(s, t, slot, written)
 			return
 		}
 		var ok bool

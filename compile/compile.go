@@ -175,6 +175,28 @@ func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
 	c.errs.Add(c.file, pos, "%s", msg)
 }
 
+// shapeType is the type an expression has by its form alone: bool for a
+// comparison, &&, ||, ! or a bool literal, int otherwise. For a constant
+// whose value could not be computed.
+func shapeType(e syntax.Expr) card.Type {
+	switch e := e.(type) {
+	case *syntax.ParenExpr:
+		return shapeType(e.X)
+	case *syntax.BoolLit:
+		return card.TBool
+	case *syntax.UnaryExpr:
+		if e.Op == syntax.NOT {
+			return card.TBool
+		}
+	case *syntax.BinaryExpr:
+		switch e.Op {
+		case syntax.LAND, syntax.LOR, syntax.EQL, syntax.NEQ, syntax.LSS, syntax.LEQ, syntax.GTR, syntax.GEQ:
+			return card.TBool
+		}
+	}
+	return card.TInt
+}
+
 // declare handles every top-level declaration in order.
 func (c *compiler) declare(f *syntax.File) {
 	p := c.prog
@@ -187,8 +209,11 @@ func (c *compiler) declare(f *syntax.File) {
 				continue
 			}
 			v, t, ok := c.constExpr(d.Value)
-			// A constant whose value failed is declared all the same, so
-			// that its uses report nothing more.
+			if !ok {
+				// Declared all the same, so that its uses report nothing
+				// more, with the type its expression would have had.
+				t = shapeType(d.Value)
+			}
 			c.names[d.Name.Name] = &entity{kind: entConst, pos: d.Name.At, val: v, typ: t, bad: !ok}
 		case *syntax.VarDecl:
 			if !c.newName(d.Name) {

@@ -623,6 +623,8 @@ func TestCompileErrors(t *testing.T) {
 		{"undefined in always", "always nope > 0\nproc main() { }", []string{"1:8: undefined: nope (an always condition can read only shared variables and constants)"}},
 		{"increment a bool", "var ok = false\nproc main() {\n    ok++\n}", []string{"3:7: operator ++ needs an int, not a bool"}},
 		{"decrement a local bool", "proc main() {\n    let b = true\n    b--\n}", []string{"3:6: operator -- needs an int, not a bool"}},
+		{"increment a local bool array element", "proc main() {\n    let a[2] = true\n    a[0]++\n}", []string{"3:9: operator ++ needs an int, not a bool"}},
+		{"failed bool constant as a condition", "const B = 1 / 0 == 0\nproc main() {\n    if B { }\n}", []string{"1:13: division by zero in constant expression"}},
 		{"different return types", "proc f(a) {\n    if a > 0 {\n        return 1\n    }\n    return true\n}\nproc main() {\n    let h = spawn f(1)\n}",
 			[]string{"5:12: f returns a bool here but an int at 3:9"}},
 		{"several errors at once", "var x = 0\nproc main() {\n    let a = undefined1\n    let b = true + 1\n    if 3 { }\n    x = false\n}",

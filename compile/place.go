@@ -86,7 +86,9 @@ func Place(p *card.Program, flags [][2]string, mode card.NetMode) (*card.Program
 		if g := &p.Globals[gi]; g.Kind == card.GCond {
 			// A signal moves stacks on other nodes' sleep cards: there is
 			// no message for that yet.
-			return nil, fmt.Errorf("%s: cond %s: condition variables work on one machine only; a placed program cannot use them", p.Position(g.Pos), g.Name)
+			var errs syntax.ErrorList
+			errs.Add(p.File, g.Pos, "cond %s: condition variables work on one machine only; a placed program cannot use them", g.Name)
+			return nil, errs
 		}
 	}
 

@@ -699,7 +699,7 @@ func (p *parser) checkPrintParens() {
 			}
 			p.fail(p.pos, "print takes no parentheses: print %s", args)
 		case STRING:
-			list = true
+			list = list || depth == 0 // print(("a")) is not an argument list
 		case COMMA:
 			list = list || depth == 0
 		case SEMI, EOF, LBRACE, RBRACE:

@@ -470,6 +470,15 @@ func TestParseNoLineHint(t *testing.T) {
 	}
 }
 
+// TestPrintNestedParens: print with a string in nested parentheses is an
+// expression in parentheses, not a list: no "takes no parentheses" advice,
+// whose own fix would still have them.
+func TestPrintNestedParens(t *testing.T) {
+	if _, err := Parse("t.deck", []byte("proc main() {\n\tprint((\"a\"))\n}")); err != nil && strings.Contains(err.Error(), "takes no parentheses") {
+		t.Errorf("print((\"a\")): %v", err)
+	}
+}
+
 // TestParseRecovery checks that the parser resumes after errors and keeps
 // what it could parse.
 func TestParseRecovery(t *testing.T) {

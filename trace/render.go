@@ -383,7 +383,7 @@ func Effects(st Step) string {
 	switch {
 	case st.Woke == nil:
 	case len(st.Woke) == 0:
-		parts = append(parts, "woke nobody (none asleep: the signal is lost)")
+		parts = append(parts, "woke nobody (none asleep: the wake-up is lost)")
 	default:
 		parts = append(parts, "woke "+nameList(st.Woke))
 	}

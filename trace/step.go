@@ -254,7 +254,7 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 	if c.Op == card.Assert {
 		recordTested(m, before, i, &st, c)
 	}
-	if (c.Op == card.Signal || c.Op == card.Broadcast) && r.Status == vm.OK {
+	if signals(p, pc) && r.Status == vm.OK {
 		// Which sleepers moved on: the cond's count alone ("1 asleep")
 		// does not say who, and a lost signal is the lesson.
 		st.Woke = []string{}
@@ -302,6 +302,24 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 		}
 	}
 	return st
+}
+
+// signals reports whether card pc is a signal or a broadcast, or an atomic
+// card whose body holds one.
+func signals(p *card.Program, pc int32) bool {
+	is := func(pc int32) bool { op := p.Cards[pc].Op; return op == card.Signal || op == card.Broadcast }
+	if is(pc) {
+		return true
+	}
+	if op := p.Cards[pc].Op; op != card.Atomic && op != card.Either {
+		return false
+	}
+	for _, b := range card.AtomicBody(p, pc) {
+		if is(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // varValue renders element elem of a shared variable (-1: the whole array)

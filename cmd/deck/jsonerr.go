@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/deck-lang/deck/syntax"
@@ -35,12 +36,18 @@ func withJSONErrors(e *env, args []string, cmd func(*env, []string) int) int {
 	return code
 }
 
-// wantsJSON reports whether args ask for --json (as the flag package reads
-// it: one or two dashes, or =true).
+// wantsJSON reports whether args ask for --json, as the flag package reads
+// it: one or two dashes, alone or with a value ParseBool takes as true.
 func wantsJSON(args []string) bool {
 	for _, a := range args {
-		switch a {
-		case "-json", "--json", "-json=true", "--json=true":
+		name, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "json" {
+			continue
+		}
+		if !hasVal {
+			return true
+		}
+		if b, err := strconv.ParseBool(val); err == nil && b {
 			return true
 		}
 	}
