@@ -322,7 +322,12 @@ func (m *Machine) WaitReason(s *State, i int) string {
 		return "its start message (not delivered yet)"
 	case card.Lock:
 		w, _ := m.objWord(s.Shared(p), s.Locals(i), c)
-		return fmt.Sprintf("%s (held by %s)", label, m.stackName(s, int(s.Shared(p)[w])-1))
+		why := "held by " + m.stackName(s, int(s.Shared(p)[w])-1)
+		if head, ok := strings.CutSuffix(label, ")"); ok && strings.Contains(head, " (") {
+			// "lock m (woken from c)": one parenthesis, not two.
+			return head + "; " + why + ")"
+		}
+		return label + " (" + why + ")"
 	case card.Acquire:
 		return label + " (count is 0)"
 	case card.Wait:
