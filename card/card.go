@@ -340,6 +340,11 @@ type Program struct {
 	// Labels[pc] is a short human description of card pc, e.g. "read x",
 	// "x = t1 + 1", "lock m": what `deck cards` and traces show.
 	Labels []string
+	// Via[pc], for a card a call inlined into its caller, names the call
+	// ("in div, called at 6:13", the innermost one), for a runtime error
+	// at a position in the callee; "" otherwise. It may be shorter than
+	// Cards (cards added after compiling have none).
+	Via []string
 	// Kills are lists of local slots to zero; Kills[0] is empty.
 	Kills [][]int32
 	// MaxEval is the deepest evaluation stack any expression needs.

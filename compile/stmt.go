@@ -171,9 +171,13 @@ func (pc *procCompiler) emit(cd card.Card, label string) int32 {
 	}
 	p.Cards = append(p.Cards, cd)
 	p.Labels = append(p.Labels, label)
-	if len(pc.inlines) > 0 {
+	via := ""
+	if n := len(pc.inlines); n > 0 {
 		pc.inlined++
+		f := pc.inlines[n-1]
+		via = fmt.Sprintf("in %s, called at %d:%d", pc.c.decls[f.proc].Name.Name, f.at.Line, f.at.Col)
 	}
+	p.Via = append(p.Via, via)
 	// A fresh slice: callers keep earlier pending lists (if/else, atomic).
 	pc.pending = []patch{func(to int32) { p.Cards[idx].Next = to }}
 	if pc.body != nil {
@@ -199,6 +203,7 @@ func (pc *procCompiler) emitDone(pos syntax.Pos) int32 {
 	cd.Proc, cd.Next = pc.proc, idx
 	p.Cards = append(p.Cards, cd)
 	p.Labels = append(p.Labels, "(finished)")
+	p.Via = append(p.Via, "")
 	return idx
 }
 

@@ -222,8 +222,17 @@ func (v *VarValue) JSONValue() any {
 	return out
 }
 
-// FaultMessage explains a failed step in words, naming the stack.
+// FaultMessage explains a failed step in words, naming the stack, and the
+// call the card was inlined from, if any (card.Program.Via).
 func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
+	msg := m.faultText(s, stack, r)
+	if p := m.P; r.PC >= 0 && int(r.PC) < len(p.Via) && p.Via[r.PC] != "" {
+		msg += " (" + p.Via[r.PC] + ")"
+	}
+	return msg
+}
+
+func (m *Machine) faultText(s *State, stack int, r Result) string {
 	p := m.P
 	c := &p.Cards[r.PC]
 	var f Fault
