@@ -164,12 +164,15 @@ type procInfo struct {
 
 func (c *compiler) errorf(pos syntax.Pos, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	// In a call's inlined body, the mistake may be the call's (lock in a
-	// procedure called inside atomic): say which call.
+	// In a call's inlined body, the mistake may be the call's: a lock in a
+	// procedure called inside atomic, or arguments of the wrong kind. Say
+	// which call then (not for a mistake the body makes whatever calls it).
 	if pc := c.cur; pc != nil {
 		if n := len(pc.inlines); n > 0 && pos != pc.inlines[n-1].at {
 			f := pc.inlines[n-1]
-			msg += fmt.Sprintf(" (in %s, called at %d:%d)", c.decls[f.proc].Name.Name, f.at.Line, f.at.Col)
+			if pc.inAtomic || len(c.decls[f.proc].Params) > 0 {
+				msg += fmt.Sprintf(" (in %s, called at %d:%d)", c.decls[f.proc].Name.Name, f.at.Line, f.at.Col)
+			}
 		}
 	}
 	c.errs.Add(c.file, pos, "%s", msg)

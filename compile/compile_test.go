@@ -542,6 +542,7 @@ func TestCompileErrors(t *testing.T) {
 		{"recv inside atomic", "chan c(1)\nproc main() {\n    atomic { let v = recv c }\n}", []string{"3:22: recv may block, so it cannot be inside atomic"}},
 		// In a called procedure's body, the call that put it there.
 		{"lock in a call inside atomic", "mutex m\nproc take() { lock m }\nproc main() {\n    atomic { take() }\n}", []string{"2:15: lock may block, so it cannot be inside atomic (in take, called at 4:14)"}},
+		{"a mistake of the body alone, in a call", "var x = 0\nproc take() { x = 1 + true }\nproc main() {\n    take()\n}", []string{"2:21: operator + needs ints, not int and bool"}},
 		{"wait inside atomic", "event e\nproc main() {\n    atomic { wait e }\n}", []string{"3:14: wait may block, so it cannot be inside atomic"}},
 		{"join inside atomic", "proc w() { }\nproc main() {\n    let h = spawn w()\n    atomic { join h }\n}", []string{"4:14: join may block, so it cannot be inside atomic"}},
 		{"await not first inside atomic", "var x = 0\nproc main() {\n    atomic {\n        x = 1\n        await x > 0\n    }\n}",

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -176,7 +177,7 @@ func Run(p *card.Program, opt Options) (*Result, error) {
 		if opt.OnRun != nil {
 			opt.OnRun(k, r)
 		}
-		if r.Stopped != "" && r.Stopped != "timeout" {
+		if r.Stopped != "" && r.Stopped != "timeout" && r.Stopped != StoppedRecordFull {
 			break // interrupted, or a node died: the others cannot go on
 		}
 	}
@@ -589,6 +590,17 @@ func (c *coord) gather(id uint64, res *RunResult) {
 		} else {
 			for e := int32(0); e < g.Elems(); e++ {
 				v.Values = append(v.Values, g.Init)
+			}
+		}
+		if g.Type == card.THandle {
+			// Shown by the names the nodes gave their stacks
+			// (worker#home.1), as the printed lines show them.
+			for _, h := range v.Values {
+				name := "none"
+				if h != card.NoStack {
+					name = cmp.Or(names[h], fmt.Sprintf("#%d", h))
+				}
+				v.Names = append(v.Names, name)
 			}
 		}
 		res.Outcome.Vars = append(res.Outcome.Vars, v)

@@ -241,7 +241,7 @@ func (r *Run) draw(w *svgWriter, y0 float64) (float64, float64) {
 		// The cycle: a bracket over its ticks, under the lanes.
 		x0, x1 := g.x(r.CycleFrom), g.x(r.Ticks)
 		w.printf(`<path d="M%s,%s v6 H%s v-6" fill="none" stroke="#c0392b" stroke-width="1.5"/>`+"\n", num(x0+1), num(y-2), num(x1-1))
-		w.text(x0+2, y+16, "", "small bad", "cycle: comes back to the state it started from, and can repeat forever")
+		w.text(x0+2, y+16, "", "small bad", r.CycleNote)
 		y += 20
 	}
 	// Data flow: writes to the reads that saw them.
@@ -328,6 +328,9 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 		c := r.Cells[i][t]
 		e := r.runOf(i, t, merge)
 		x, wd := g.x(t), g.x(e)-g.x(t)
+		if r.End && t == r.Ticks-1 {
+			wd = max(wd, 8) // the end column stays visible in a long run
+		}
 		span := r.tickSpan(t, e)
 		status := c.Status
 		if merge && e > t+1 && active(status) {
@@ -548,6 +551,9 @@ func (r *Run) axis(w *svgWriter, g geometry, top, y float64) float64 {
 		end := r.End && t == r.Ticks-1
 		if (t+1)%every != 0 && t != 0 && !end {
 			continue
+		}
+		if !end && r.End && g.cx(r.Ticks-1)-g.cx(t) < 30 {
+			continue // room for the end column's label
 		}
 		if top < y {
 			w.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" class="grid"/>`+"\n", num(g.cx(t)), num(top), num(g.cx(t)), num(y))

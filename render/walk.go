@@ -12,6 +12,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"github.com/deck-lang/deck/deal"
 	"slices"
@@ -81,8 +82,9 @@ type Run struct {
 	// CycleFrom, for a lasso (a progress violation), is the first tick of
 	// its cycle, which comes back to the state it started from and can
 	// repeat forever; the cycle is drawn once, to the last tick. -1 when
-	// the run has no cycle.
+	// the run has no cycle. CycleNote is what the picture says of it.
 	CycleFrom int
+	CycleNote string
 }
 
 // Options tune Walk.
@@ -101,6 +103,10 @@ type Options struct {
 	// found it (deal's, the check's), when it is one Walk cannot see by
 	// itself: a livelock, a starvation, a property never met.
 	Violation *trace.Violation
+	// CycleNote, for a schedule with a cycle, is what the picture says of
+	// the cycle, as the replay judged it; "" for one that comes back and
+	// can repeat forever. Draw a cycle that did not come back as played.
+	CycleNote string
 }
 
 // maxWalkTicks bounds the ticks Walk replays: pictures of longer runs
@@ -121,6 +127,7 @@ func Walk(m *vm.Machine, sch *trace.Schedule, opt Options) (*Run, error) {
 	r := &Run{Title: opt.Title, Schedule: sch.String(), Ticks: sch.NumTicks(), Lost: map[int]string{}, CycleFrom: -1}
 	if sch.Cycle > 0 {
 		r.CycleFrom = sch.Prefix()
+		r.CycleNote = cmp.Or(opt.CycleNote, CycleNote(""))
 	}
 	s := m.Init()
 	if p.Net != nil {
@@ -517,4 +524,14 @@ func writtenValue(st trace.Step, name string) string {
 		}
 	}
 	return "?"
+}
+
+// CycleNote is what a picture says of a replayed cycle that came back to
+// its first state every pass, given why a run round it forever would not be
+// fair ("" when it would be).
+func CycleNote(unfair string) string {
+	if unfair != "" {
+		return "cycle: comes back to the state it started from, but a run round it forever is not fair: " + unfair
+	}
+	return "cycle: comes back to the state it started from, and can repeat forever"
 }

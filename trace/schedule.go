@@ -129,6 +129,9 @@ func (s *Schedule) Truncate(n int) {
 	s.Moves = s.Moves[:end]
 }
 
+// movesHint lists what a schedule's moves look like, for its errors.
+const movesHint = "a stack's number (0, or 2:1 for its choice 1), or a network's move (m3, x3, d3, c1, p6, h)"
+
 // String renders the schedule in its text form:
 //
 //	0,0,1:2,2*3,1+2
@@ -293,7 +296,7 @@ func parseTicks(text string, limit int) (*Schedule, error) {
 				}
 				if err != nil && strings.Trim(mv[1:], "0123456789") != "" {
 					// Not a number after the letter: not meant as one.
-					return nil, fmt.Errorf("schedule: %q is not a move: a stack's number (0, or 2:1 for its choice 1), or a network's move (m3, x3, d3, c1, p6, h)", mv)
+					return nil, fmt.Errorf("schedule: %q is not a move: %s", mv, movesHint)
 				}
 				if err != nil || n < least {
 					return nil, fmt.Errorf("schedule: %q is not a network move (m3, x3 or d3: deliver, drop or duplicate message 3; c1: node 1 crashes; p6: a partition cuts nodes 1 and 2 off; h: it heals)", mv)
@@ -304,6 +307,12 @@ func parseTicks(text string, limit int) (*Schedule, error) {
 			stack, choice, _ := strings.Cut(mv, ":")
 			st, err := strconv.ParseInt(stack, 10, 32)
 			if err != nil || st < 0 {
+				if mv == "heal" {
+					return nil, fmt.Errorf("schedule: %q: a schedule writes a heal as h", mv)
+				}
+				if c := mv[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+					return nil, fmt.Errorf("schedule: %q is not a move: %s", mv, movesHint)
+				}
 				return nil, fmt.Errorf("schedule: %q is not a stack number", mv)
 			}
 			var ch int64

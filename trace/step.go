@@ -263,6 +263,11 @@ func Record(m *vm.Machine, before, after *vm.State, i int, pc int32, choice int,
 				st.Woke = append(st.Woke, m.StackName(after, j))
 			}
 		}
+		if len(st.Woke) == 0 && c.Op != card.Signal && c.Op != card.Broadcast {
+			// An atomic block whose signal may not have run (it sits in
+			// an if): say whom it woke, never that a wake-up was lost.
+			st.Woke = nil
+		}
 	}
 	switch c.Op {
 	case card.Local, card.Nop, card.Branch, card.Assert:

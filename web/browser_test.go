@@ -478,7 +478,7 @@ func TestBrowserExportSVG(t *testing.T) {
 		for _, mv := range moves {
 			sch.Add(mv)
 		}
-		b, err := RunSVG(vm.New(p), "lost_update.deck", &sch, nil)
+		b, err := RunSVG(vm.New(p), "lost_update.deck", &sch, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}

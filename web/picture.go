@@ -28,12 +28,22 @@ func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
 	// The violation as deck run --replay finds it: a lasso's livelock or
 	// starvation, a property a run that ends never met. (A lasso is drawn
 	// as deck run draws it: its cycle once, marked as the cycle.)
-	res, err := deal.Run(m, deal.Options{Replay: sch, NoSchedule: true})
+	res, err := deal.Run(m, deal.Options{Replay: sch})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	b, err := RunSVG(m, req.File+placeArgs(req.Place, req.Net), sch, res.Violation)
+	note := ""
+	if cycle > 0 {
+		if res.Forever {
+			note = render.CycleNote(res.Unfair)
+		} else {
+			// Not a cycle of this program: drawn as played, as deck run
+			// draws it.
+			sch = &res.Schedule
+		}
+	}
+	b, err := RunSVG(m, req.File+placeArgs(req.Place, req.Net), sch, res.Violation, note)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -48,9 +58,10 @@ func (s *Server) handleSVG(w http.ResponseWriter, r *http.Request) {
 // RunSVG draws schedule sch of m's program, one card a tick, as deck run
 // draws a replayed schedule; cmdline is the file and the placement flags
 // of the title ("lost_update.deck --place worker=Y"), v the violation the
-// replay found (nil: none, or one the walk finds itself).
-func RunSVG(m *vm.Machine, cmdline string, sch *trace.Schedule, v *trace.Violation) ([]byte, error) {
-	run, err := render.Walk(m, sch, render.Options{Title: render.ReplayTitle(cmdline), CPUsPerNode: 1, Violation: v})
+// replay found (nil: none, or one the walk finds itself), cycleNote what
+// the picture says of a lasso's cycle (render.CycleNote).
+func RunSVG(m *vm.Machine, cmdline string, sch *trace.Schedule, v *trace.Violation, cycleNote string) ([]byte, error) {
+	run, err := render.Walk(m, sch, render.Options{Title: render.ReplayTitle(cmdline), CPUsPerNode: 1, Violation: v, CycleNote: cycleNote})
 	if err != nil {
 		return nil, err
 	}

@@ -211,24 +211,29 @@ func writeDistText(w io.Writer, m *vm.Machine, res *node.Result, file string, o 
 	}
 	// Many runs: how often each outcome and violation happened.
 	counts := map[string]int{}
+	shown := map[string]string{} // by key: the line, printed lines cut short
 	var keys []string
 	for _, r := range res.Runs {
-		k := "outcome " + outcomeLine(r.Outcome)
+		k := "outcome " + r.Outcome.Key()
+		line := "outcome " + describeOutcome(r.Outcome)
 		switch {
 		case r.Violation != nil:
 			k = r.Violation.Kind + ": " + r.Violation.Message
+			line = k
 		case r.Stopped != "":
 			k = "stopped: " + r.Stopped
+			line = k
 		}
 		if counts[k] == 0 {
 			keys = append(keys, k)
+			shown[k] = line
 		}
 		counts[k]++
 	}
 	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
 	fmt.Fprintln(w)
 	for _, k := range keys {
-		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
+		fmt.Fprintf(w, "  %5d  %s\n", counts[k], shown[k])
 	}
 	writeNodeFigures(w, st, res.Runs[len(res.Runs)-1])
 	if len(res.Runs) < max(o.runs, 1) {

@@ -42,6 +42,7 @@ type picture struct {
 	// violation is the one the run shows, for those the picture cannot
 	// find by walking the schedule (a lasso's livelock, say).
 	violation *trace.Violation
+	cycleNote string // a lasso's, as render.CycleNote says it
 }
 
 // writePictures renders the pictures and writes the files asked for. It
@@ -52,7 +53,7 @@ func (pf *pictureFlags) write(cmd string, m *vm.Machine, pics []picture, stderr 
 	}
 	var runs []*render.Run
 	for _, p := range pics {
-		r, err := render.Walk(m, p.schedule, render.Options{Title: p.title, CPUs: p.cpus, CPUsPerNode: p.perNode, WithState: pf.html != "", Violation: p.violation})
+		r, err := render.Walk(m, p.schedule, render.Options{Title: p.title, CPUs: p.cpus, CPUsPerNode: p.perNode, WithState: pf.html != "", Violation: p.violation, CycleNote: p.cycleNote})
 		if err != nil {
 			fmt.Fprintf(stderr, "deck %s: pictures: %v\n", cmd, err)
 			return false

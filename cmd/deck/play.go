@@ -289,7 +289,7 @@ func outcomeLine(o vm.Outcome) string {
 	if o.Key() == "" {
 		return "(no shared variables, nothing printed)"
 	}
-	return o.Key()
+	return o.Shown()
 }
 
 func playSchedule(w io.Writer, file string, sch *trace.Schedule) {

@@ -241,9 +241,11 @@ func cmdRun(e *env, args []string) int {
 		return exitUsage
 	}
 	pic := picture{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs, violation: res.Violation}
-	if opt.Replay != nil && opt.Replay.Cycle > 0 {
-		// A lasso: its cycle once, marked as the cycle, not played out.
+	if opt.Replay != nil && opt.Replay.Cycle > 0 && res.Forever {
+		// A lasso whose cycle came back every pass: drawn once, marked as
+		// the cycle (one that did not come back is drawn as played).
 		pic.schedule, pic.cpus = opt.Replay, nil
+		pic.cycleNote = render.CycleNote(res.Unfair)
 	}
 	if !o.pics.write("run", m, []picture{pic}, stderr) {
 		return exitUsage
