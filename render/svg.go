@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -533,6 +534,30 @@ func (r *Run) drawFlow(w *svgWriter, g geometry, laneY []float64, initY float64)
 	}
 }
 
+// labelBoxes are the labels of a diagram drawn so far, as centred boxes,
+// so that two arrows drawn alike do not print their labels on each other.
+type labelBoxes []struct{ x, y, w float64 }
+
+// free returns y, or a little lower, where a label of width w centred at
+// x touches no label drawn before, and notes it.
+func (b *labelBoxes) free(x, y, w float64) float64 {
+	for try := 0; try < 4; try++ {
+		clash := false
+		for _, o := range *b {
+			if math.Abs(o.y-y) < 10 && math.Abs(o.x-x) < (o.w+w)/2 {
+				clash = true
+				break
+			}
+		}
+		if !clash {
+			break
+		}
+		y += 11
+	}
+	*b = append(*b, struct{ x, y, w float64 }{x, y, w})
+	return y
+}
+
 // smallCharW is about the width of a character of the small font.
 const smallCharW = 6.2
 
@@ -776,6 +801,7 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 		w.text(x0-8, rowY(k)+4, "end", "small", fmt.Sprintf("tick %d", st.Tick+1))
 		w.printf(`<g><title>%s</title><circle cx="%s" cy="%s" r="3" fill="#333"/></g>`+"\n", esc(stepTitle(st, r.CPURows)), num(where(k)), num(rowY(k)))
 	}
+	var placed labelBoxes
 	for _, e := range evs {
 		x1, y1 := where(e.From), rowY(e.From)
 		switch {
@@ -810,6 +836,7 @@ func (r *Run) drawSequence(w *svgWriter, y0 float64) (float64, float64) {
 				num(x1), num(y1), num(x2-d), num(y2), class, marker, esc(e.Label))
 		}
 		lx, ly := (x1+x2)/2, (y1+y2)/2-3
+		ly = placed.free(lx, ly, smallCharW*float64(utf8.RuneCountInString(e.Label)))
 		w.text(lx, ly, "middle", "small", e.Label)
 	}
 	if cut > 0 {
