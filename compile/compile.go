@@ -227,6 +227,8 @@ func (c *compiler) declare(f *syntax.File) {
 				v, t, ok := c.constExpr(d.Init)
 				if ok {
 					g.Init, g.Type = v, t
+				} else {
+					g.Type = shapeType(d.Init) // so that its uses report nothing more
 				}
 			}
 			g.Len = c.arraySize(d.Size)

@@ -626,6 +626,7 @@ func TestCompileErrors(t *testing.T) {
 		{"decrement a local bool", "proc main() {\n    let b = true\n    b--\n}", []string{"3:6: operator -- needs an int, not a bool"}},
 		{"increment a local bool array element", "proc main() {\n    let a[2] = true\n    a[0]++\n}", []string{"3:9: operator ++ needs an int, not a bool"}},
 		{"failed bool constant as a condition", "const B = 1 / 0 == 0\nproc main() {\n    if B { }\n}", []string{"1:13: division by zero in constant expression"}},
+		{"shared bool from a failed constant", "const N = 1/0\nvar b = N > 2\nproc main() {\n    if b { }\n}", []string{"1:12: division by zero in constant expression"}},
 		{"different return types", "proc f(a) {\n    if a > 0 {\n        return 1\n    }\n    return true\n}\nproc main() {\n    let h = spawn f(1)\n}",
 			[]string{"5:12: f returns a bool here but an int at 3:9"}},
 		{"several errors at once", "var x = 0\nproc main() {\n    let a = undefined1\n    let b = true + 1\n    if 3 { }\n    x = false\n}",

@@ -237,8 +237,9 @@ func cmdRun(e *env, args []string) int {
 		title = render.ReplayTitle(shellArg(file) + o.pf.args())
 	}
 	if res.ScheduleCut && o.pics.wanted() {
-		fmt.Fprintf(stderr, "deck run: the run is %d ticks long, more than a run keeps of its schedule (%d moves): too long to draw (--max-ticks shortens it)\n", res.Ticks, deal.MaxScheduleMoves)
-		return exitUsage
+		// The run is reported; its verdict stands, without a picture.
+		fmt.Fprintf(stderr, "deck run: no picture: the run is %d ticks long, more than a run keeps of its schedule (%d moves): too long to draw (--max-ticks shortens it)\n", res.Ticks, deal.MaxScheduleMoves)
+		o.pics = &pictureFlags{}
 	}
 	pic := picture{title: title, schedule: &res.Schedule, cpus: res.CPUs, perNode: opt.CPUs, violation: res.Violation}
 	if opt.Replay != nil && opt.Replay.Cycle > 0 && res.Forever {
