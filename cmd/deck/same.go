@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/check"
@@ -31,12 +32,13 @@ func sameAsLocal(e *env, local, placed *card.Program, opt check.Options, o *chec
 			if o.json {
 				writeSameJSON(stdout, lm, pm, lrep, prep, cmp)
 			} else {
-				flags := o.pf.args()
+				flags, localFlags := o.pf.args(), homeFlags(placed)
 				if opt.Fairness != check.FairWeak {
 					// deck run judges a lasso's fairness as the check did.
 					flags += " --fairness " + opt.Fairness.String()
+					localFlags += " --fairness " + opt.Fairness.String()
 				}
-				writeSameText(stdout, lm, pm, lrep, prep, cmp, shellArg(file), flags)
+				writeSameText(stdout, lm, pm, lrep, prep, cmp, shellArg(file), flags, localFlags)
 			}
 			if !cmp.Same() || !cmp.Complete {
 				return exitViolation
@@ -58,7 +60,26 @@ func endingText(x *check.Ending) string {
 	return fmt.Sprintf("%s at %s: %s", v.Kind, v.Pos, v.Message)
 }
 
-func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cmp *check.Comparison, file, flags string) {
+// homeFlags is the --place that puts every procedure of placed back on
+// home, for the replay of an ending on one machine: the file's place
+// declarations would otherwise apply. "" when nothing is placed elsewhere.
+func homeFlags(placed *card.Program) string {
+	if placed.Net == nil {
+		return ""
+	}
+	var items []string
+	for i, pr := range placed.Procs {
+		if i < len(placed.Net.ProcNode) && placed.Net.ProcNode[i] != 0 {
+			items = append(items, pr.Name+"="+card.HomeNode)
+		}
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	return " --place " + strings.Join(items, ",")
+}
+
+func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cmp *check.Comparison, file, flags, localFlags string) {
 	st := newStyle(w)
 	fmt.Fprintf(w, "%s %s --same-as-local\n", st.bold("deck check"), file+flags)
 	fmt.Fprintf(w, "%s %s\n", st.bold("nodes:"), trace.PlacementText(pm))
@@ -122,7 +143,7 @@ func writeSameText(w io.Writer, lm, pm *vm.Machine, lrep, prep *check.Report, cm
 		}
 		for k := range cmp.Lost {
 			x := &cmp.Lost[k]
-			fmt.Fprintf(w, "  %-40s  deck run %s --replay '%s'\n", endingText(x), file, x.Schedule().String())
+			fmt.Fprintf(w, "  %-40s  deck run %s%s --replay '%s'\n", endingText(x), file, localFlags, x.Schedule().String())
 		}
 	}
 	fmt.Fprintln(w)
