@@ -176,7 +176,7 @@ func (c *checker) report() (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.implicitDrops && deliverable(c.m, rp.s) {
+		if c.implicitDrops && c.m.NetEnabled(rp.s) {
 			// Daemons wait for what is in flight; the run ends when the
 			// network loses it, and the schedule says so, as a replay
 			// must be told.
@@ -316,17 +316,6 @@ func (c *checker) loseInFlight(s *vm.State, sched *trace.Schedule) {
 			c.m.Drop(s, k)
 		}
 	}
-}
-
-// deliverable reports whether some message in flight in s can be
-// delivered.
-func deliverable(m *vm.Machine, s *vm.State) bool {
-	for k := 0; k < s.NumMsgs(); k++ {
-		if m.Deliverable(s, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // counterexampleOf builds the counterexample of the path ords to a

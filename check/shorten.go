@@ -80,7 +80,12 @@ func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*t
 		return nil
 	}
 	orig := sch
-	sch = trace.Schedule{Moves: slices.Clone(sch.Moves), Ends: slices.Clone(sch.Ends), Cycle: sch.Cycle}
+	// keep makes a copy of c the lasso so far (cand is reused, and sch
+	// must not write into the caller's arrays).
+	keep := func(c *trace.Schedule) {
+		sch = trace.Schedule{Moves: slices.Clone(c.Moves), Ends: slices.Clone(c.Ends), Cycle: c.Cycle}
+	}
+	keep(&orig)
 	var cand trace.Schedule
 	changed := false
 	// A cycle that is the same few ticks over and over (a daemon's loop
@@ -98,7 +103,7 @@ func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*t
 		cand.Cycle = d
 		budget -= int64(cand.Len() + (deal.CyclePasses-1)*cand.CycleMoves())
 		if res, err := deal.Run(m, deal.Options{Replay: &cand, NoSchedule: true, Fairness: fair}); err == nil && shows(res) != nil {
-			sch = trace.Schedule{Moves: slices.Clone(cand.Moves), Ends: slices.Clone(cand.Ends), Cycle: d}
+			keep(&cand)
 			changed = true
 			break
 		}
@@ -125,11 +130,7 @@ func shortenLasso(m *vm.Machine, sch trace.Schedule, fair Fairness, same func(*t
 			if err != nil || shows(res) == nil {
 				continue
 			}
-			sch.Truncate(0)
-			for t := 0; t < cand.NumTicks(); t++ {
-				sch.Add(cand.Tick(t)...)
-			}
-			sch.Cycle = cand.Cycle
+			keep(&cand)
 			again, changed = true, true
 		}
 	}
