@@ -235,6 +235,14 @@ func TestBrowserLostUpdate(t *testing.T) {
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#gutter .err").length`)); err != nil || n != 1 {
 		t.Errorf("%d lines marked in the gutter (%v), want 1", n, err)
 	}
+	// The caret under the column, after wide characters too (two columns
+	// each; the column counts bytes, the page's strings do not).
+	do("type a bad program with wide characters", chromedp.SetValue(chromedp.ID("src"), "proc main() {\n    print \"日本\", zz\n}\n"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("src").dispatchEvent(new Event("input"))`))
+	waitFor("the second error", `(document.querySelector("#errors .error") || {textContent: ""}).textContent.startsWith("2:21: ")`)
+	if e, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#errors .error").textContent`)); err != nil || !strings.HasSuffix(e, "\n"+strings.Repeat(" ", 18)+"^") {
+		t.Errorf("error text %q (%v): want the caret after 18 columns", e, err)
+	}
 	shot("5-error")
 
 	// A stack that prints as it spins: the check says it left the printed
