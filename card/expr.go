@@ -1,6 +1,10 @@
 package card
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/deck-lang/deck/syntax"
+)
 
 // ExprCode is a compiled expression: a straight-line stack program whose
 // result is the single value left on the evaluation stack. Jumps (for && and
@@ -9,6 +13,29 @@ type ExprCode struct {
 	Code  []Instr
 	Depth int    // evaluation stack depth it needs
 	Src   string // the expression as the compiler lowered it, for labels
+	// Sites are the instructions of Code that can fail at run time (an
+	// arithmetic operation, an index), in order, so that a runtime error
+	// can point at the operation that failed rather than at its card.
+	Sites []Site
+}
+
+// Site is an instruction of an expression that can fail: where it is in
+// the source and the operation as written there (before the compiler
+// moved its shared reads into cards of their own), e.g. "10 / a".
+type Site struct {
+	At  int32 // index into ExprCode.Code
+	Pos syntax.Pos
+	Src string
+}
+
+// SiteAt returns the site of instruction k, if it is one.
+func (e *ExprCode) SiteAt(k int) (Site, bool) {
+	for _, s := range e.Sites {
+		if int(s.At) == k {
+			return s, true
+		}
+	}
+	return Site{}, false
 }
 
 // XOp is an expression instruction.

@@ -460,7 +460,7 @@ proc main() {
 		t.Fatalf("verdict %s with %d violations", rep.Verdict, len(rep.Violations))
 	}
 	v := rep.Violations[0]
-	if v.Violation.Kind != trace.KindError || v.Violation.Message != "division by zero" || v.Violation.Stack != "main" {
+	if v.Violation.Kind != trace.KindError || v.Violation.Message != "division by zero in 10 / d" || v.Violation.Stack != "main" || !strings.HasSuffix(v.Violation.At, ":10:16") {
 		t.Fatalf("violation %+v", v.Violation)
 	}
 	if got := outcomeKeys(rep); !slices.Equal(got, []string{`d=0 print="q 10"`}) {

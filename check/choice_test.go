@@ -320,7 +320,7 @@ proc main() { spawn w(); d = 1 }
 		t.Fatalf("violations %v, want the division by zero", got)
 	}
 	v := rep.Violations[0].Violation
-	if v.Stack != "w#1" || v.Card != "1.2" || v.Message != "division by zero" || !strings.HasSuffix(v.Pos, ":6:41") {
-		t.Errorf("violation %+v, want w#1 at card 1.2 (6:41): division by zero", v)
+	if v.Stack != "w#1" || v.Card != "1.2" || v.Message != "division by zero in x / d" || !strings.HasSuffix(v.Pos, ":6:41") || !strings.HasSuffix(v.At, ":6:45") {
+		t.Errorf("violation %+v, want w#1 at card 1.2 (6:41): division by zero in x / d (6:45)", v)
 	}
 }

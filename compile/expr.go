@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/deck-lang/deck/card"
@@ -52,7 +53,49 @@ type ir struct {
 	opTxt string // operator (binary, unary) or array name (readAt), for rendering
 	name  string // how a leaf (const, local, read) renders
 	pos   syntax.Pos
+	// orig is the node as translate made it, before lowering replaced
+	// its shared reads with temporaries (nil: this node is it), so that
+	// a runtime error can quote the operation as the user wrote it.
+	orig *ir
 }
+
+// written renders x as translate made it: names, not temporaries, and
+// the locals of an inlined call without its prefix ("a / b", not
+// "div.a / div.b": the user wrote the body of div).
+func (x *ir) written() string {
+	if x.orig != nil {
+		x = x.orig
+	}
+	return inlinedPrefix.ReplaceAllString(x.src(), "")
+}
+
+// siteNodes is the most nodes an operation may have for a runtime error
+// to quote it.
+const siteNodes = 16
+
+// within reports whether x (nil: none) has at most n nodes.
+func (x *ir) within(n int) bool {
+	return x.count(n) <= n
+}
+
+// count counts x's nodes, stopping once there are more than n.
+func (x *ir) count(n int) int {
+	if x == nil {
+		return 0
+	}
+	c := 1
+	for _, k := range [2]*ir{x.x, x.y} {
+		if c > n {
+			break
+		}
+		c += k.count(n - c)
+	}
+	return c
+}
+
+// inlinedPrefix matches the procedure names that inlining puts before
+// the locals of a call ("div." in div.a); a name as written has no dot.
+var inlinedPrefix = regexp.MustCompile(`\b(?:[A-Za-z_][A-Za-z0-9_]*\.)+`)
 
 func constIR(v int64, t ltype, pos syntax.Pos) *ir {
 	src := "0"
@@ -450,7 +493,7 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 		}
 		return x
 	case irReadAt:
-		n := *x
+		n := x.copy()
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads + 1
 		*remaining--
@@ -459,7 +502,7 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 		}
 		return &n
 	case irUnary, irLocalAt:
-		n := *x
+		n := x.copy()
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.reads = n.x.reads
 		return &n
@@ -471,19 +514,28 @@ func (pc *procCompiler) hoist(x *ir, remaining *int, keep int) *ir {
 			*remaining -= x.y.reads
 			return pc.shortCircuit(x, l)
 		}
-		n := *x
+		n := x.copy()
 		n.x = l
 		n.y = pc.hoist(x.y, remaining, keep)
 		n.reads = n.x.reads + n.y.reads
 		return &n
 	case irBinary:
-		n := *x
+		n := x.copy()
 		n.x = pc.hoist(x.x, remaining, keep)
 		n.y = pc.hoist(x.y, remaining, keep)
 		n.reads = n.x.reads + n.y.reads
 		return &n
 	}
 	return x
+}
+
+// copy returns a copy of x that remembers the node it was made from.
+func (x *ir) copy() ir {
+	n := *x
+	if n.orig == nil {
+		n.orig = x
+	}
+	return n
 }
 
 // shortCircuit lowers `l && y` or `l || y` (l already lowered) with a branch,
@@ -529,6 +581,21 @@ func (pc *procCompiler) emitLocal(slot int32, x *ir, pos syntax.Pos) int32 {
 func (pc *procCompiler) exprCode(x *ir) card.Expr {
 	p := pc.c.prog
 	var code []card.Instr
+	var sites []card.Site
+	// site marks the instruction just emitted as one that can fail.
+	// Its text is kept only for a short operation: a long chain such as
+	// x + x + ... + x has a site per +, and their texts would be
+	// quadratic in its length.
+	site := func(x *ir) {
+		src, o := "", x
+		if x.orig != nil {
+			o = x.orig
+		}
+		if o.within(siteNodes) {
+			src = x.written()
+		}
+		sites = append(sites, card.Site{At: int32(len(code) - 1), Pos: x.pos, Src: src})
+	}
 	depth, maxDepth := 0, 0
 	push := func() {
 		depth++
@@ -551,12 +618,17 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 		case irReadAt:
 			gen(x.x)
 			code = append(code, card.Instr{Op: card.XGlobalAt, A: x.val, B: x.n})
+			site(x)
 		case irLocalAt:
 			gen(x.x)
 			code = append(code, card.Instr{Op: card.XLocalAt, A: x.val, B: x.n})
+			site(x)
 		case irUnary:
 			gen(x.x)
 			code = append(code, card.Instr{Op: x.op})
+			if x.op == card.XNeg {
+				site(x)
+			}
 		case irAnd, irOr:
 			gen(x.x)
 			at := len(code)
@@ -573,13 +645,17 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 			gen(x.y)
 			code = append(code, card.Instr{Op: x.op})
 			depth--
+			switch x.op {
+			case card.XAdd, card.XSub, card.XMul, card.XDiv, card.XMod:
+				site(x)
+			}
 		}
 	}
 	gen(x)
 	if maxDepth > card.MaxEvalDepth {
 		pc.c.errorf(x.pos, "this expression is nested too deeply (over %d levels)", card.MaxEvalDepth)
 	}
-	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src()})
+	p.Exprs = append(p.Exprs, card.ExprCode{Code: code, Depth: maxDepth, Src: x.src(), Sites: sites})
 	return card.Expr(len(p.Exprs) - 1)
 }
 

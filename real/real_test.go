@@ -305,7 +305,7 @@ proc main() {
 proc main() {
     let y = 0
     x = x / y
-}`, trace.KindError, "division by zero", "main", "3"},
+}`, trace.KindError, "division by zero in x / y", "main", "3"},
 		{`mutex m
 proc w() { unlock m }
 proc main() {

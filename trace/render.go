@@ -532,6 +532,7 @@ type ViolationJSON struct {
 	Kind     string      `json:"kind"`
 	Message  string      `json:"message"`
 	Pos      string      `json:"pos"`
+	At       string      `json:"at,omitempty"` // the operation that failed (Violation.At)
 	Stack    string      `json:"stack,omitempty"`
 	Card     string      `json:"card,omitempty"`
 	Stuck    []StuckJSON `json:"stuck,omitempty"`
@@ -550,7 +551,7 @@ type StuckJSON struct {
 
 // ViolationToJSON converts a violation with the schedule that reached it.
 func ViolationToJSON(v *Violation, sch string, steps []Step) ViolationJSON {
-	j := ViolationJSON{Kind: v.Kind, Message: v.Message, Pos: v.Pos, Stack: v.Stack, Card: v.Card, Schedule: sch}
+	j := ViolationJSON{Kind: v.Kind, Message: v.Message, Pos: v.Pos, At: v.At, Stack: v.Stack, Card: v.Card, Schedule: sch}
 	for _, s := range v.Stuck {
 		j.Stuck = append(j.Stuck, StuckJSON{Stack: s.Stack, Card: s.Card, Pos: s.Pos, Waits: s.Reason})
 	}

@@ -98,9 +98,22 @@ type Violation struct {
 	Kind    string
 	Message string
 	Pos     string // file:line:col of the card (or the always declaration)
-	Stack   string // the stack that failed; "" for always and deadlock
-	Card    string // the card's number within its procedure
-	Stuck   []Stuck
+	// At is file:line:col of the operation that failed, for a runtime
+	// error in an expression when it can be told (vm.FaultSite): a card
+	// is a whole statement, and its position is the statement's start.
+	At    string
+	Stack string // the stack that failed; "" for always and deadlock
+	Card  string // the card's number within its procedure
+	Stuck []Stuck
+}
+
+// Where is the position a report's caret points at: the operation that
+// failed when it is known (At), else the card or declaration (Pos).
+func (v *Violation) Where() string {
+	if v.At != "" {
+		return v.At
+	}
+	return v.Pos
 }
 
 // Key identifies a violation for "one counterexample per distinct
@@ -128,20 +141,26 @@ func (v *Violation) Describe() string {
 }
 
 // Fault builds the violation for a failed step of stack i in state s
-// (the state before the failing card, or after: names do not change).
+// (the state the card failed in: a card that fails changes nothing of
+// its own, and vm.FaultSite checks that the failure happens again in s).
 func Fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
 	p := m.P
 	kind := KindError
 	if r.Fault.Kind == vm.AssertFailed {
 		kind = KindAssert
 	}
-	return &Violation{
+	msg, site, ok := m.FaultMessageAt(s, i, r)
+	v := &Violation{
 		Kind:    kind,
-		Message: m.FaultMessage(s, i, r),
+		Message: msg,
 		Pos:     p.Position(p.Cards[r.PC].Pos),
 		Stack:   m.StackName(s, i),
 		Card:    p.Numbers[r.PC],
 	}
+	if ok {
+		v.At = p.Position(site.Pos)
+	}
+	return v
 }
 
 // Always builds the violation for invariant k failing in state s.

@@ -225,7 +225,22 @@ func (v *VarValue) JSONValue() any {
 // FaultMessage explains a failed step in words, naming the stack, and the
 // call the card was inlined from, if any (card.Program.Via).
 func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
+	return m.faultMessage(s, stack, r, "")
+}
+
+// FaultMessageAt is FaultMessage for a card that failed in state s, with
+// the operation that failed when FaultSite finds it ("division by zero in
+// 10 / a"), and its site; ok reports whether it found one.
+func (m *Machine) FaultMessageAt(s *State, stack int, r Result) (msg string, site card.Site, ok bool) {
+	site, ok = m.FaultSite(s, stack, r)
+	return m.faultMessage(s, stack, r, site.Src), site, ok
+}
+
+func (m *Machine) faultMessage(s *State, stack int, r Result, op string) string {
 	msg := m.faultText(s, stack, r)
+	if op != "" {
+		msg += " in " + op
+	}
 	if p := m.P; r.PC >= 0 && int(r.PC) < len(p.Via) && p.Via[r.PC] != "" {
 		msg += " (" + p.Via[r.PC] + ")"
 	}

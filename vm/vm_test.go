@@ -797,34 +797,38 @@ func TestRuntimeErrors(t *testing.T) {
 		kind vm.FaultKind
 		a, b int64
 		msg  string
+		// What the report says with the operation that failed
+		// (FaultMessageAt), and where that is ("" when it cannot be
+		// told: a store's index, a mutex's).
+		full, at string
 	}{
-		{"division by zero", "let z = 0\nlet v = 1 / z", vm.DivByZero, 0, 0, "division by zero"},
-		{"modulo by zero", "let z = 0\nlet v = 7 % z", vm.DivByZero, 0, 0, "division by zero"},
-		{"overflow on +", "let b = 9223372036854775807\nlet v = b + 1", vm.Overflow, 0, 0, "integer overflow"},
-		{"overflow on -", "let b = -9223372036854775807\nlet v = b - 2", vm.Overflow, 0, 0, "integer overflow"},
-		{"overflow on *", "let b = 4611686018427387904\nlet v = b * 2", vm.Overflow, 0, 0, "integer overflow"},
-		{"overflow on * by -1", "let b = -9223372036854775807 - 1\nlet v = b * -1", vm.Overflow, 0, 0, "integer overflow"},
-		{"overflow on /", "let b = -9223372036854775807 - 1\nlet d = -1\nlet v = b / d", vm.Overflow, 0, 0, "integer overflow"},
-		{"overflow on unary -", "let b = -9223372036854775807 - 1\nlet v = -b", vm.Overflow, 0, 0, "integer overflow"},
-		{"index out of range on read", "let i = 3\nlet v = a[i]", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
-		{"negative index on read", "let i = -1\nlet v = a[i]", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)"},
-		{"index out of range on write", "let i = 7\na[i] = 1", vm.IndexOutOfRange, 7, 3, "index 7 out of range [0, 3)"},
-		{"index out of range on a mutex", "let i = 2\nlock m[i]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
-		{"index out of range in a guard", "let i = 4\nawait a[i] > 0", vm.IndexOutOfRange, 4, 3, "index 4 out of range [0, 3)"},
-		{"division by zero in a condition", "let z = 0\nif 1 / z > 0 {\n}", vm.DivByZero, 0, 0, "division by zero"},
-		{"division by zero in print", "let z = 0\nprint 1 / z", vm.DivByZero, 0, 0, "division by zero"},
+		{"division by zero", "let z = 0\nlet v = 1 / z", vm.DivByZero, 0, 0, "division by zero", "division by zero in 1 / z", "5:11"},
+		{"modulo by zero", "let z = 0\nlet v = 7 % z", vm.DivByZero, 0, 0, "division by zero", "division by zero in 7 % z", "5:11"},
+		{"overflow on +", "let b = 9223372036854775807\nlet v = b + 1", vm.Overflow, 0, 0, "integer overflow", "integer overflow in b + 1", "5:11"},
+		{"overflow on -", "let b = -9223372036854775807\nlet v = b - 2", vm.Overflow, 0, 0, "integer overflow", "integer overflow in b - 2", "5:11"},
+		{"overflow on *", "let b = 4611686018427387904\nlet v = b * 2", vm.Overflow, 0, 0, "integer overflow", "integer overflow in b * 2", "5:11"},
+		{"overflow on * by -1", "let b = -9223372036854775807 - 1\nlet v = b * -1", vm.Overflow, 0, 0, "integer overflow", "integer overflow in b * -1", "5:11"},
+		{"overflow on /", "let b = -9223372036854775807 - 1\nlet d = -1\nlet v = b / d", vm.Overflow, 0, 0, "integer overflow", "integer overflow in b / d", "6:11"},
+		{"overflow on unary -", "let b = -9223372036854775807 - 1\nlet v = -b", vm.Overflow, 0, 0, "integer overflow", "integer overflow in -b", "5:9"},
+		{"index out of range on read", "let i = 3\nlet v = a[i]", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)", "index 3 out of range [0, 3) in a[i]", "5:9"},
+		{"negative index on read", "let i = -1\nlet v = a[i]", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)", "index -1 out of range [0, 3) in a[i]", "5:9"},
+		{"index out of range on write", "let i = 7\na[i] = 1", vm.IndexOutOfRange, 7, 3, "index 7 out of range [0, 3)", "index 7 out of range [0, 3)", ""},
+		{"index out of range on a mutex", "let i = 2\nlock m[i]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)", "index 2 out of range [0, 2)", ""},
+		{"index out of range in a guard", "let i = 4\nawait a[i] > 0", vm.IndexOutOfRange, 4, 3, "index 4 out of range [0, 3)", "index 4 out of range [0, 3) in a[i]", "5:7"},
+		{"division by zero in a condition", "let z = 0\nif 1 / z > 0 {\n}", vm.DivByZero, 0, 0, "division by zero", "division by zero in 1 / z", "5:6"},
+		{"division by zero in print", "let z = 0\nprint 1 / z", vm.DivByZero, 0, 0, "division by zero", "division by zero in 1 / z", "5:9"},
 		// Constant operands that fail are not folded: the contract makes
 		// these runtime errors, and guarded code must still compile.
-		{"constant division by zero", "print 1 / 0", vm.DivByZero, 0, 0, "division by zero"},
-		{"constant overflow", "let v = 9223372036854775807 + 1", vm.Overflow, 0, 0, "integer overflow"},
-		{"constant index out of range on read", "let v = a[3]", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
-		{"negative constant index on write", "a[-1] = 0", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)"},
-		{"constant index out of range on +=", "a[3] += 1", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)"},
-		{"constant index out of range on a mutex", "lock m[2]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
-		{"index out of range on a local array read", "let l[2] = 0\nlet i = 2\nlet v = l[i]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
-		{"negative index on a local array write", "let l[2] = 0\nlet i = -1\nl[i] = 5", vm.IndexOutOfRange, -1, 2, "index -1 out of range [0, 2)"},
-		{"constant index out of range on a local array", "let l[2] = 0\nl[2] += 1", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)"},
-		{"index out of range on a local array without a value", "let w[2]\nlet i = 4\nw[i] = 7", vm.IndexOutOfRange, 4, 2, "index 4 out of range [0, 2)"},
+		{"constant division by zero", "print 1 / 0", vm.DivByZero, 0, 0, "division by zero", "division by zero in 1 / 0", "4:9"},
+		{"constant overflow", "let v = 9223372036854775807 + 1", vm.Overflow, 0, 0, "integer overflow", "integer overflow in 9223372036854775807 + 1", "4:29"},
+		{"constant index out of range on read", "let v = a[3]", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)", "index 3 out of range [0, 3) in a[3]", "4:9"},
+		{"negative constant index on write", "a[-1] = 0", vm.IndexOutOfRange, -1, 3, "index -1 out of range [0, 3)", "index -1 out of range [0, 3)", ""},
+		{"constant index out of range on +=", "a[3] += 1", vm.IndexOutOfRange, 3, 3, "index 3 out of range [0, 3)", "index 3 out of range [0, 3) in a[3]", "4:1"},
+		{"constant index out of range on a mutex", "lock m[2]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)", "index 2 out of range [0, 2)", ""},
+		{"index out of range on a local array read", "let l[2] = 0\nlet i = 2\nlet v = l[i]", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)", "index 2 out of range [0, 2) in l[i]", "6:9"},
+		{"negative index on a local array write", "let l[2] = 0\nlet i = -1\nl[i] = 5", vm.IndexOutOfRange, -1, 2, "index -1 out of range [0, 2)", "index -1 out of range [0, 2)", ""},
+		{"constant index out of range on a local array", "let l[2] = 0\nl[2] += 1", vm.IndexOutOfRange, 2, 2, "index 2 out of range [0, 2)", "index 2 out of range [0, 2) in l[2]", "5:1"},
+		{"index out of range on a local array without a value", "let w[2]\nlet i = 4\nw[i] = 7", vm.IndexOutOfRange, 4, 2, "index 4 out of range [0, 2)", "index 4 out of range [0, 2)", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -842,6 +846,14 @@ func TestRuntimeErrors(t *testing.T) {
 			}
 			if got := m.FaultMessage(s, 0, r); got != tt.msg {
 				t.Errorf("message %q, want %q", got, tt.msg)
+			}
+			msg, site, ok := m.FaultMessageAt(s, 0, r)
+			at := ""
+			if ok {
+				at = site.Pos.String()
+			}
+			if msg != tt.full || at != tt.at {
+				t.Errorf("with the operation: %q at %q, want %q at %q", msg, at, tt.full, tt.at)
 			}
 			if !slices.Equal(words, s.W) {
 				t.Errorf("a failed ordinary card changed the state:\n before %v\n after  %v", words, s.W)

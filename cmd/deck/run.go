@@ -373,7 +373,7 @@ func writeRunText(w io.Writer, m *vm.Machine, res *deal.Result, opt deal.Options
 		}
 		for _, v := range res.Also {
 			fmt.Fprintf(w, "%s %s\n", st.red(also), v.Describe())
-			fmt.Fprint(w, snippet(p, v.Pos))
+			fmt.Fprint(w, snippet(p, v.Where()))
 		}
 	}
 	switch res.Stopped {
@@ -456,7 +456,7 @@ func cardRows(m *vm.Machine, cpus int) []string {
 // deadlock, what every stuck stack waits for.
 func writeViolation(w io.Writer, st style, p *card.Program, v *trace.Violation) {
 	fmt.Fprintf(w, "%s %s\n", st.red("violation:"), v.Describe())
-	fmt.Fprint(w, snippet(p, v.Pos))
+	fmt.Fprint(w, snippet(p, v.Where()))
 	for _, s := range v.Stuck {
 		fmt.Fprintf(w, "  %s at card %s (%s): waits for %s\n", s.Stack, s.Card, trace.ShortPos(s.Pos), s.Reason)
 	}

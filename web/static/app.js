@@ -191,7 +191,7 @@ function render() {
   setStatus(st.message, st.status);
   if (st.status === "broken" && st.violation) {
     const v = st.violation;
-    $("status").append(el("div", { style: "font-weight:normal;font-size:14px" }, v.kind + ": " + v.message + (v.pos ? " at " + shortPos(v.pos) : "")));
+    $("status").append(el("div", { style: "font-weight:normal;font-size:14px" }, v.kind + ": " + v.message + (v.pos ? " at " + shortPos(v.at || v.pos) : "")));
     if (game.example && game.example.kind === v.kind && !game.won) {
       game.won = true;
       $("goal").textContent = "✔ " + game.example.goal + " Done! Check shows the shortest way.";
