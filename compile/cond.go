@@ -89,6 +89,14 @@ func (pc *procCompiler) condWait(s *syntax.SyncStmt) {
 
 // signal compiles `signal c` and `broadcast c`: one card each.
 func (pc *procCompiler) signal(s *syntax.SyncStmt) {
+	if pc.inAtomic && s.Op == syntax.SyncSignal {
+		// A signal with several sleepers is a choice of which one wakes,
+		// which the checker makes a move of its own; an atomic card has
+		// none to give it, and waking always the first would hide every
+		// order in which another one wakes.
+		pc.c.errorf(s.At, "signal chooses which sleeper wakes, so it cannot be inside atomic: put it after the block, or use broadcast")
+		return
+	}
 	o, ok := pc.object(s.Target, card.GCond)
 	if !ok {
 		return
