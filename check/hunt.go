@@ -692,7 +692,7 @@ func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 	c := h.c
 	mv := c.listMoves(h.w, s)
 	if mv.lost {
-		h.found(vkey{vDeadlock, s.PC(mv.stuck)}, noParent)
+		h.found(vkey{vDeadlock, s.PC(c.m.DeadlockCause(s))}, noParent)
 		if h.stopped {
 			return
 		}
@@ -700,7 +700,7 @@ func (h *hunter) successors(s *vm.State, pass int) (ample bool) {
 	en, nets, amp, netAmp, total, stuck := mv.en, mv.nets, mv.amp, mv.netAmp, mv.total, mv.stuck
 	if mv.moves == 0 {
 		if stuck >= 0 && pass == 0 {
-			h.found(vkey{vDeadlock, s.PC(stuck)}, noParent)
+			h.found(vkey{vDeadlock, s.PC(c.m.DeadlockCause(s))}, noParent)
 		}
 		return false
 	}

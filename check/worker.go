@@ -311,7 +311,7 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 	mv := c.listMoves(w, s)
 	if mv.lost {
 		// No stack can move: losing what is in flight is a deadlock.
-		w.note(vkey{vDeadlock, s.PC(mv.stuck)}, inst{depth, key})
+		w.note(vkey{vDeadlock, s.PC(c.m.DeadlockCause(s))}, inst{depth, key})
 	}
 	if mv.lostEnd && mv.moves > 0 {
 		// The daemons wait for messages the network may yet lose: if it
@@ -326,7 +326,7 @@ func (w *worker) expand(id, key uint64, wake uint32, words []int64) bool {
 			w.terminal(inst{depth, key})
 			return true
 		}
-		w.note(vkey{vDeadlock, s.PC(stuck)}, inst{depth, key})
+		w.note(vkey{vDeadlock, s.PC(c.m.DeadlockCause(s))}, inst{depth, key})
 		// A crash or a split can still happen. It lets nothing move, but
 		// a crash ends its node's stacks, and the run may end with an
 		// outcome then: those moves are taken (below). Taking them also

@@ -178,17 +178,22 @@ func Always(m *vm.Machine, s *vm.State, k int, f vm.Fault) *Violation {
 }
 
 // Deadlock builds the violation for state s, in which no stack can move
-// although some have not finished. Its position is that of the first stuck
-// stack's card.
+// although some have not finished. Its position is that of the stack
+// vm.DeadlockCause names (the first stuck one that does not wait to join
+// another), or else of the first stuck stack.
 func Deadlock(m *vm.Machine, s *vm.State) *Violation {
 	p := m.P
 	v := &Violation{Kind: KindDeadlock}
 	var names []string
+	cause, at := m.DeadlockCause(s), 0
 	for i := 0; i < s.NumStacks(); i++ {
 		if s.Finished(p, i) || p.Net != nil && m.Stopped(s, i) {
 			continue // finished, or stopped by its node's crash
 		}
 		pc := s.PC(i)
+		if i == cause {
+			at = len(v.Stuck)
+		}
 		st := Stuck{
 			Stack:  m.StackName(s, i),
 			Card:   p.Numbers[pc],
@@ -199,7 +204,7 @@ func Deadlock(m *vm.Machine, s *vm.State) *Violation {
 		names = append(names, st.Stack+" waits at "+st.Reason)
 	}
 	if len(v.Stuck) > 0 {
-		v.Pos = v.Stuck[0].Pos
+		v.Pos = v.Stuck[at].Pos
 	}
 	v.Message = "no stack can move: " + strings.Join(names, "; ")
 	if p.Net != nil {

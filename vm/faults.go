@@ -15,7 +15,11 @@ package vm
 // header keeps the crashed nodes, the cut and the number of splits so far,
 // so that the checker can bound them.
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/deck-lang/deck/card"
+)
 
 // Down reports whether node n has crashed in s.
 func (s *State) Down(n int32) bool {
@@ -37,6 +41,34 @@ func (m *Machine) Stopped(s *State, i int) bool {
 		return true
 	}
 	return s.hdr == FaultHeader && s.Down(m.P.Net.ProcNode[s.ProcOf(m.P, i)])
+}
+
+// DeadlockCause returns the stack a deadlock of state s is reported at:
+// the first stack, not a daemon, that has not stopped and does not wait
+// to join another; failing that, the first one that waits to join; -1
+// when every stack that has not stopped is a daemon. A join only waits
+// for stacks that are stuck themselves, so main's join at the end of a
+// program would point away from the cycle of locks that is the cause.
+// The checker keys deadlocks by this stack's card and the report names
+// its position, so both must ask here.
+func (m *Machine) DeadlockCause(s *State) int {
+	first := -1
+	for i := 0; i < s.NumStacks(); i++ {
+		if m.Stopped(s, i) {
+			continue
+		}
+		cd := &m.P.Cards[s.PC(i)]
+		if m.P.Procs[cd.Proc].Daemon {
+			continue
+		}
+		if cd.Op != card.Join {
+			return i
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	return first
 }
 
 // StackDown reports whether stack i runs on a crashed node (false at once
