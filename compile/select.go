@@ -12,7 +12,8 @@ import (
 // the values sent are lowered first, so that the card's only shared
 // accesses are its channels. `case v = recv c` stores into the local v,
 // which is declared for the case's body when no local of that name is in
-// scope.
+// scope; into a shared variable v, it stores with a card of its own at the
+// start of the case's body.
 func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 	c := pc.c
 	p := c.prog
@@ -26,6 +27,13 @@ func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 	}
 	cases := make([]card.SelectCase, len(s.Cases))
 	fresh := make([]*syntax.Ident, len(s.Cases)) // recv into a new local
+	// recv into a shared variable: the case receives into a temporary,
+	// and its body begins with a card that stores it, as `got = recv c`
+	// outside a select is a recv and a store.
+	shared := make([]int32, len(s.Cases))
+	for k := range shared {
+		shared[k] = -1
+	}
 	var srcs []string
 	timeout := -1
 	ok := true
@@ -49,7 +57,16 @@ func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 			}
 			cs.Obj, cs.Y = o.obj, o.index
 			src := "recv " + o.label
-			if sc.Dst != nil {
+			if gi, good := pc.sharedDst(sc.Dst); sc.Dst != nil && gi >= 0 {
+				if good {
+					shared[k] = gi
+					cs.Dst = pc.temp(tInt, sc.Dst.At)
+					cs.DstType = card.TInt
+					src = pc.slots[cs.Dst] + " = " + src
+				} else {
+					ok = false
+				}
+			} else if sc.Dst != nil {
 				slot, good := pc.selectDst(sc.Dst)
 				switch {
 				case !good:
@@ -109,11 +126,46 @@ func (pc *procCompiler) selectStmt(s *syntax.SelectStmt) {
 		if id := fresh[k]; id != nil {
 			pc.scopes[len(pc.scopes)-1][id.Name] = cases[k].Dst
 		}
+		if gi := shared[k]; gi >= 0 {
+			t := cases[k].Dst
+			pc.store(gi, &p.Globals[gi], nil, &ir{kind: irLocal, typ: tInt, val: int64(t), name: pc.slots[t], prec: 9}, sc.Dst.At, sc.Dst.Name)
+		}
 		pc.block(sc.Body, false)
 		pc.popScope()
 		after = append(after, pc.pending...)
 	}
 	pc.pending = after
+}
+
+// sharedDst resolves the shared variable a recv case stores into: its
+// global, or -1 when id names a local or nothing shared (selectDst then
+// judges it). ok is false when it names a shared variable that cannot
+// hold what a channel carries.
+func (pc *procCompiler) sharedDst(id *syntax.Ident) (gi int32, ok bool) {
+	c := pc.c
+	if id == nil {
+		return -1, true
+	}
+	if _, local := pc.lookup(id.Name); local {
+		return -1, true
+	}
+	ent, found := c.names[id.Name]
+	if !found || ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != card.GVar {
+		return -1, true
+	}
+	gi = ent.global
+	g := &c.prog.Globals[gi]
+	switch {
+	case g.Len > 0:
+		c.errorf(id.At, "cannot receive into %s: it is an array (receive into a new name, then store it in an element)", id.Name)
+		return gi, false
+	case c.untyped[gi]:
+		c.storeType(gi, tInt)
+	case c.globalType(gi).t != card.TInt:
+		c.errorf(id.At, "cannot receive into %s: it holds %s, and channels carry ints", id.Name, an(g.Type))
+		return gi, false
+	}
+	return gi, true
 }
 
 // selectDst resolves the local a recv case stores into: the slot of a
@@ -140,7 +192,7 @@ func (pc *procCompiler) selectDst(id *syntax.Ident) (int32, bool) {
 		return slot, true
 	}
 	if ent, ok := c.names[id.Name]; ok {
-		c.errorf(id.At, "a select receives into a local, and %s is %s; receive into a new name and assign it in the case's body", id.Name, article(c.kindName(ent)))
+		c.errorf(id.At, "a select receives into a variable, and %s is %s; receive into a new name and use it in the case's body", id.Name, article(c.kindName(ent)))
 		return 0, false
 	}
 	return -1, true

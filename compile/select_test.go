@@ -66,6 +66,41 @@ proc main() {
 	}
 }
 
+// TestSelectIntoShared: a recv case may store into a shared variable, as
+// `g = recv c` may outside a select: the select receives into a
+// temporary, and the case's body begins with the store, a card of its own
+// (the select's only shared accesses stay its channels).
+func TestSelectIntoShared(t *testing.T) {
+	p := mustCompile(t, `
+chan c(1)
+var g = 0
+var h
+proc main() {
+    select {
+    case g = recv c:
+        print g
+    case h = recv c:
+    case timeout:
+    }
+}
+`)
+	got := cardLines(t, p, "main")
+	want := []string{"1 select (t1 = recv c | t2 = recv c | timeout)", "2 g = t1", "3 print g", "4 h = t2", "5 return"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("cards\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	entry := p.Procs[procIndex(t, p, "main")].Entry
+	cs := card.SelectCases(p, &p.Cards[entry])
+	if cs[0].Target != entry+1 || cs[1].Target != entry+3 || cs[2].Target != entry+4 {
+		t.Errorf("cases go to %d, %d, %d; want the stores %d and %d, then the end %d", cs[0].Target, cs[1].Target, cs[2].Target, entry+1, entry+3, entry+4)
+	}
+	for _, g := range p.Globals {
+		if g.Name == "h" && g.Type != card.TInt {
+			t.Errorf("h is %s, want an int from the recv", g.Type)
+		}
+	}
+}
+
 func TestSelectErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"proc main() {\n    select {\n    }\n}", "t.deck:2:5: select needs at least one case"},
@@ -75,7 +110,9 @@ func TestSelectErrors(t *testing.T) {
 		{"chan c(1)\nproc main() {\n    select {\n    case recv c\n    }\n}", "t.deck:4:16: expected ':' after the case"},
 		{"chan c(1)\nproc main() {\n    case recv c:\n}", "t.deck:3:5: unexpected 'case': a case belongs inside select"},
 		{"chan c\nproc main() {\n    select {\n    case send c, 1:\n    }\n}", "t.deck:4:15: select cannot send on c: it is a rendezvous channel (capacity 0)"},
-		{"chan c(1)\nvar g = 0\nproc main() {\n    select {\n    case g = recv c:\n    }\n}", "t.deck:5:10: a select receives into a local, and g is a shared var"},
+		{"chan c(1)\nmutex g\nproc main() {\n    select {\n    case g = recv c:\n    }\n}", "t.deck:5:10: a select receives into a variable, and g is a shared mutex"},
+		{"chan c(1)\nvar g = false\nproc main() {\n    select {\n    case g = recv c:\n    }\n}", "t.deck:5:10: cannot receive into g: it holds a bool, and channels carry ints"},
+		{"chan c(1)\nvar g[2]\nproc main() {\n    select {\n    case g = recv c:\n    }\n}", "t.deck:5:10: cannot receive into g: it is an array"},
 		{"chan c(1)\nproc main() {\n    let b = true\n    select {\n    case b = recv c:\n    }\n}", "t.deck:5:10: cannot receive into b: it holds a bool"},
 		{"chan c(1)\nproc main() {\n    select {\n    case send c, true:\n    }\n}", "t.deck:4:18: channels carry ints, not a bool"},
 		{"mutex c\nproc main() {\n    select {\n    case recv c:\n    }\n}", "t.deck:4:15: c is a shared mutex, not a chan"},

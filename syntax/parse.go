@@ -202,12 +202,15 @@ func (p *parser) expect(tok Token, context string) Pos {
 }
 
 // expectEnd checks that a statement or declaration ends here: at a SEMI
-// (consumed), or before a '}' or the end of the file (left in place).
+// (consumed), or before a '}', a 'case' or the end of the file (left in
+// place). Before a 'case' so that a select fits on one line, `select {
+// case v = recv c: n = v case timeout: n = 0 }`, as a block does before
+// its '}'; a 'case' outside a select is reported where it stands.
 func (p *parser) expectEnd(what string) {
 	switch p.tok {
 	case SEMI:
 		p.next()
-	case RBRACE, EOF:
+	case RBRACE, EOF, CASE:
 	default:
 		p.errorExpected("end of " + what)
 	}

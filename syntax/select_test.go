@@ -26,6 +26,23 @@ func TestParseSelect(t *testing.T) {
 	}
 }
 
+// TestParseSelectOneLine: a statement ends before 'case' as before '}',
+// so a select fits on one line, as the contract writes it.
+func TestParseSelectOneLine(t *testing.T) {
+	f, errs := Parse("t.deck", []byte("proc main() { select { case v = recv c: n = v; print v case send d, 1: n = 2 case timeout: n = 0 } }"))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := `(proc main () {(select (case (= v (recv c)) {(= n v) (print v)}) (case (send d 1) {(= n 2)}) (case timeout {(= n 0)}))})`
+	if got := Dump(f); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	// Outside a select, a 'case' after a statement is an error where it stands.
+	if _, errs := Parse("t.deck", []byte("proc main() {\n    x = 1 case\n}")); errs == nil || !strings.Contains(errs.Error(), "t.deck:2:11: unexpected 'case'") {
+		t.Errorf("a case after a statement outside select: %v", errs)
+	}
+}
+
 func TestParseSelectErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"proc main() {\n    select\n}", "t.deck:3:1: expected '{' after select, found '}'"},
