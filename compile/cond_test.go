@@ -118,7 +118,12 @@ func TestCondErrors(t *testing.T) {
 		{"cond with an argument", "cond c(1)\nproc main() { }", []string{"1:7: expected end of declaration"}},
 		{"cond as a value", "cond c\nproc main() {\n    let v = c\n}", []string{"3:13: c is a cond, not a value"}},
 		{"release a bool count", "sem s\nproc main() {\n    release s, true\n}", []string{"3:16: release s, n needs an int count, not a bool"}},
-		{"release n of a mutex", "mutex m\nproc main() {\n    release m, 2\n}", []string{"3:13: m is a shared mutex, not a sem"}},
+		{"release n of a mutex", "mutex m\nproc main() {\n    release m, 2\n}", []string{"3:13: m is a shared mutex, not a sem: a mutex is taken with lock m and given back with unlock m"}},
+		// Textbooks write a semaphore's operations as wait and signal.
+		{"wait on a sem", "sem s(1)\nproc main() {\n    wait s\n}", []string{"3:10: s is a shared sem, not an event: a semaphore is taken with acquire s and given back with release s"}},
+		{"signal a sem", "sem s(1)\nproc main() {\n    signal s\n}", []string{"3:12: s is a shared sem, not a cond: a semaphore is taken with acquire s and given back with release s"}},
+		{"lock a sem", "sem s(1)\nproc main() {\n    lock s\n}", []string{"3:10: s is a shared sem, not a mutex: a semaphore is taken with acquire s"}},
+		{"signal an event", "event e\nproc main() {\n    signal e\n}", []string{"3:12: e is a shared event, not a cond: an event is set with notify e"}},
 		{"observe an unknown name", "var x = 0\nobserve y\nproc main() { }", []string{"2:9: observe: there is no shared variable y"}},
 		{"observe a mutex", "mutex m\nobserve m\nproc main() { }", []string{"2:9: observe: m is a shared mutex, not a shared variable"}},
 		{"observe a procedure", "observe main\nproc main() { }", []string{"1:9: observe: main is a procedure, not a shared variable"}},

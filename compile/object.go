@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"fmt"
 	"github.com/deck-lang/deck/card"
 	"github.com/deck-lang/deck/syntax"
 )
@@ -109,8 +110,27 @@ func (pc *procCompiler) globalIndex(id *syntax.Ident, kind card.GlobalKind) (int
 		return 0, false
 	}
 	if ent.kind != entGlobal || c.prog.Globals[ent.global].Kind != kind {
-		c.errorf(id.At, "%s is %s, not %s", id.Name, article(c.kindName(ent)), article(kind.String()))
+		hint := ""
+		if ent.kind == entGlobal {
+			hint = kindHint(c.prog.Globals[ent.global].Kind, kind, id.Name)
+		}
+		c.errorf(id.At, "%s is %s, not %s%s", id.Name, article(c.kindName(ent)), article(kind.String()), hint)
 		return 0, false
 	}
 	return ent.global, true
+}
+
+// kindHint says how an object of kind have is used, for a statement that
+// wanted kind want: textbooks write a semaphore's operations as wait and
+// signal (or P and V), and a mutex's as acquire and release.
+func kindHint(have, want card.GlobalKind, name string) string {
+	switch {
+	case have == card.GSem && (want == card.GEvent || want == card.GCond || want == card.GMutex):
+		return fmt.Sprintf(": a semaphore is taken with acquire %s and given back with release %s", name, name)
+	case have == card.GMutex && want == card.GSem:
+		return fmt.Sprintf(": a mutex is taken with lock %s and given back with unlock %s", name, name)
+	case have == card.GEvent && want == card.GCond:
+		return fmt.Sprintf(": an event is set with notify %s, and wait %s waits until it is", name, name)
+	}
+	return ""
 }
