@@ -1,7 +1,9 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -109,7 +111,15 @@ func (w *worker) touchConflict(s *vm.State, i, j int) bool {
 func (rt *raceTable) render(pairs map[[2]int32]bool) []Race {
 	p := rt.p
 	var out []Race
-	for pr := range pairs {
+	// A procedure that takes an object parameter is compiled once per
+	// object it is called or spawned with, so one line of the source can
+	// be several cards: races that read the same, either way round, are
+	// one race to the reader. The pairs go in card order, so that the
+	// way round a race is written does not depend on the map's.
+	seen := map[[2]RaceSide]bool{}
+	for _, pr := range slices.SortedFunc(maps.Keys(pairs), func(a, b [2]int32) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	}) {
 		x, y, _ := rt.access(pr[0], pr[1])
 		g := &p.Globals[x.Global]
 		name := g.Name
@@ -120,7 +130,12 @@ func (rt *raceTable) render(pairs map[[2]int32]bool) []Race {
 				name = g.Name + "[?]"
 			}
 		}
-		out = append(out, Race{Var: name, A: rt.side(pr[0], x.Write), B: rt.side(pr[1], y.Write)})
+		a, b := rt.side(pr[0], x.Write), rt.side(pr[1], y.Write)
+		if seen[[2]RaceSide{a, b}] || seen[[2]RaceSide{b, a}] {
+			continue
+		}
+		seen[[2]RaceSide{a, b}] = true
+		out = append(out, Race{Var: name, A: a, B: b})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
