@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,12 +49,20 @@ type page struct {
 
 // openBrowser starts the playground and a headless chromium for it; both
 // stop when the test ends. It skips the test when chromium is missing.
-func openBrowser(t *testing.T) *page {
+func openBrowser(t *testing.T) *page { return openBrowserWith(t, nil) }
+
+// openBrowserWith is openBrowser with the server's handler wrapped by
+// wrap (nil: as it is), for a test that holds an answer back.
+func openBrowserWith(t *testing.T, wrap func(http.Handler) http.Handler) *page {
 	chromium := findChromium()
 	if chromium == "" {
 		t.Skip("chromium is not installed (apt-get install -y chromium; .ci/run does it): skipping the browser test")
 	}
-	ts := httptest.NewServer(New(Options{}))
+	var h http.Handler = New(Options{})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	parent, cancelParent := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancelParent)
@@ -533,4 +544,214 @@ func TestBrowserExportSVG(t *testing.T) {
 		t.Errorf("the exported counterexample is not the picture deck run --replay '%s' --svg draws", cx)
 	}
 	pg.shot("7-export")
+}
+
+// pick chooses an example in the dropdown, as a learner does.
+func (pg *page) pick(name string) {
+	pg.t.Helper()
+	pg.do("pick "+name, chromedp.SetValue(chromedp.CSS("#example"), name),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("example").dispatchEvent(new Event("change"))`))
+}
+
+// setSource types a program into the editor.
+func (pg *page) setSource(src string) {
+	pg.t.Helper()
+	pg.do("type a program", chromedp.SetValue(chromedp.ID("src"), src),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("src").dispatchEvent(new Event("input"))`))
+}
+
+// setHash changes the address's hash as pasting a link into the tab does.
+func (pg *page) setHash(hash string) {
+	pg.t.Helper()
+	pg.do("go to #"+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("location.hash = %q", hash)))
+}
+
+// TestBrowserStaleAnswers: answers that come back after the board has
+// moved on are dropped. A check the server holds back is abandoned when
+// another example is picked (the server sees its request go), and its
+// verdict never shows under the new example; the Check button takes no
+// second check meanwhile. Two quick clicks deal both moves, the second on
+// the position the first left, and a move made with the keyboard leaves
+// the focus on the moves.
+func TestBrowserStaleAnswers(t *testing.T) {
+	release, gone := make(chan struct{}), make(chan struct{}, 1)
+	var checks atomic.Int32
+	pg := openBrowserWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/check" && checks.Add(1) == 1 {
+				// The first check waits for the test, or for its page
+				// to abandon it (which the server sees once it has
+				// read the body, as Server does).
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				select {
+				case <-release:
+				case <-r.Context().Done():
+					gone <- struct{}{}
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(letGo)
+	pg.do("load lost_update", chromedp.Navigate(pg.url+"/#example=lost_update"))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the first move", `document.querySelector('button.move[data-move="0"]') !== null`)
+	pg.do("check", chromedp.Click(chromedp.ID("check")))
+	pg.waitFor("the check under way", `document.getElementById("check").disabled && document.getElementById("checkres").textContent.startsWith("checking")`)
+	pg.pick("hello")
+	pg.waitFor("hello", `document.getElementById("goal").textContent.includes("Play every shuffle") && document.querySelector('button.move[data-move="0"]') !== null`)
+	select {
+	case <-gone:
+	case <-time.After(5 * time.Second):
+		t.Error("the page did not abandon its check of lost_update")
+	}
+	letGo()
+	time.Sleep(300 * time.Millisecond) // a stale verdict would be drawn by now
+	if r := pg.text("#checkres"); r != "" || eval[bool](pg, `document.getElementById("check").disabled`) {
+		t.Errorf("under hello, after lost_update's check: %q, check disabled %v", r, eval[bool](pg, `document.getElementById("check").disabled`))
+	}
+	pg.do("check hello", chromedp.Click(chromedp.ID("check")))
+	pg.waitFor("hello's verdict", `document.getElementById("verdict") !== null`)
+	if n := checks.Load(); n != 2 {
+		t.Errorf("%d checks asked for, want 2", n)
+	}
+
+	// Two clicks before the first answer comes.
+	pg.pick("lost_update")
+	pg.waitFor("lost_update", `document.getElementById("src").value.includes("an increment was lost") && document.querySelector('button.move[data-move="0"]') !== null`)
+	pg.click("0", "0")
+	pg.click("0", "0*2")
+	pg.do("two quick clicks", chromedp.Evaluate[chromedp.Void](`for (const m of ["1", "2"]) document.querySelector('button.move[data-move="' + m + '"]').click()`))
+	pg.waitFor("both moves", schedIs("0*2,1,2"))
+
+	// Enter on a move: the focus stays on the moves.
+	pg.do("focus move 1", chromedp.Focus(chromedp.CSS(`button.move[data-move="1"]`)), chromedp.KeyEvent("\r"))
+	pg.waitFor("the move", schedIs("0*2,1,2,1"))
+	if !eval[bool](pg, `document.activeElement.matches("#moves button.move")`) {
+		t.Errorf("after Enter on a move the focus is on <%s>", eval[string](pg, `document.activeElement.tagName`))
+	}
+}
+
+// TestBrowserLinks: Share position keeps a level's network as the learner
+// left it, copies the link (or says it is in the address bar), and a link
+// pasted into the tab, or Back, loads its position. A link whose schedule
+// does not fit shows the moves before the one that does not, and says so;
+// a link whose program cannot be read says that.
+func TestBrowserLinks(t *testing.T) {
+	pg := openBrowser(t)
+	pg.do("open lost_request", chromedp.Navigate(pg.url+"/#example=lost_request"))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the lossy level", `document.getElementById("nodes").textContent.endsWith("network: ordered,lossy")`)
+	pg.do("untick lossy", chromedp.Click(chromedp.ID("lossy")))
+	pg.waitFor("the reliable network", `document.getElementById("nodes").textContent.endsWith("network: ordered")`)
+	pg.click("0", "0")
+	pg.do("share", chromedp.Click(chromedp.ID("share")))
+	pg.waitFor("the confirmation", `/link/i.test(document.getElementById("note").textContent)`)
+	if h := eval[string](pg, `location.hash`); !strings.Contains(h, "net=ordered") {
+		t.Errorf("shared %s: the network is left out", h)
+	}
+	pg.do("reload the shared address", chromedp.Reload())
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.waitFor("the shared schedule", schedIs("0"))
+	if eval[bool](pg, `document.getElementById("lossy").checked`) {
+		t.Error("the network is lossy again after the reload")
+	}
+
+	// A link pasted into the tab; then two Shares and Back.
+	pg.setHash("example=lost_update&schedule=0*2,1")
+	pg.waitFor("the pasted position", schedIs("0*2,1")+` && document.getElementById("example").value === "lost_update"`)
+	pg.do("share", chromedp.Click(chromedp.ID("share")))
+	pg.waitFor("the address", `location.hash.includes("schedule=0*2%2C1")`)
+	pg.click("2", "0*2,1,2")
+	pg.do("share again", chromedp.Click(chromedp.ID("share")))
+	pg.waitFor("the address", `location.hash.includes("schedule=0*2%2C1%2C2")`)
+	pg.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
+	pg.waitFor("the first shared position", schedIs("0*2,1"))
+
+	// Bad links.
+	pg.setHash("example=lost_update&schedule=0*2,1,7,7")
+	pg.waitFor("the moves that fit", schedIs("0*2,1")+` && document.getElementById("note").textContent.startsWith("Move 4 of the link's schedule does not fit")`)
+	if eval[int](pg, `document.querySelectorAll("button.move").length`) == 0 {
+		t.Error("no moves offered after a link that does not fit")
+	}
+	pg.setHash("example=lost_update&schedule=7,7,7")
+	pg.waitFor("the start", schedIs("(no cards dealt yet)")+` && document.getElementById("note").textContent.startsWith("Move 1 of the link's schedule does not fit")`)
+	pg.setHash("source=!!!notbase64")
+	pg.waitFor("the note", `document.getElementById("note").textContent.includes("program could not be read")`)
+	if st := pg.text("#status"); strings.Contains(st, "compile") {
+		t.Errorf("status %q after a link with an unreadable program", st)
+	}
+}
+
+// TestBrowserPlayDetails: morris_mutex's level is won by its shortest
+// solution, whose eventually shows beside the starvation; a choose's
+// buttons say their values, and a wider one takes a typed value; a
+// program that prints 3,000 lines shows 20 of them in the check and in the
+// status; a compile error is a button for the keyboard; and the page fits
+// a phone's width.
+func TestBrowserPlayDetails(t *testing.T) {
+	pg := openBrowser(t)
+	pg.do("open morris_mutex", chromedp.Navigate(pg.url+"/#example=morris_mutex"))
+	pg.waitFor("the page", `document.body.dataset.ready === "1"`)
+	pg.do("show the shortest solution", chromedp.Click(chromedp.ID("solution")))
+	pg.waitFor("the playback", `!document.getElementById("playback").hidden`)
+	pg.do("to the end", chromedp.Click(chromedp.ID("pblast")))
+	pg.waitFor("the win", `document.getElementById("goal").textContent.includes("Done")`)
+	if st := pg.text("#status"); !strings.Contains(st, "and in the same run: eventually") {
+		t.Errorf("status %q", st)
+	}
+
+	pg.setSource("proc main() {\n    let k = choose 10..13\n    print k\n}\n")
+	pg.waitFor("the choices", `document.querySelector('button.move[data-move="0:2"]') !== null`)
+	if b := pg.text(`button.move[data-move="0:2"]`); !strings.HasSuffix(b, "= 12") {
+		t.Errorf("the button of 12 reads %q", b)
+	}
+	pg.setSource("proc main() {\n    let k = choose 0..200\n    print k\n}\n")
+	pg.waitFor("the wide choice", `document.querySelector("form.wide input") !== null`)
+	if f := pg.text("form.wide"); !strings.Contains(f, "200 alternatives") {
+		t.Errorf("the wide choice says %q", f)
+	}
+	pg.do("type 150", chromedp.SetValue(chromedp.CSS("form.wide input"), "150"), chromedp.Click(chromedp.CSS("form.wide button")))
+	pg.waitFor("the typed choice", schedIs("0:150"))
+	pg.click("0", "0:150,0")
+	if out := pg.text("#output"); out != "150" {
+		t.Errorf("printed %q", out)
+	}
+
+	pg.setSource("proc main() {\n    for i in 0..3000 {\n        print \"line\", i\n    }\n}\n")
+	pg.waitFor("the program", schedIs("(no cards dealt yet)")+` && document.getElementById("cards").textContent.includes("print")`)
+	pg.do("check", chromedp.Click(chromedp.ID("check")))
+	pg.waitFor("the verdict", `document.getElementById("verdict") !== null`)
+	if r := pg.text("#checkres"); !strings.Contains(r, "… and 2980 more lines") || len(r) > 2000 {
+		t.Errorf("check shows %d characters: %q", len(r), trunc(r, 300))
+	}
+	pg.do("play back", chromedp.Click(chromedp.CSS("#checkres li button")))
+	pg.waitFor("the playback", `!document.getElementById("playback").hidden`)
+	pg.do("to the end", chromedp.Click(chromedp.ID("pblast")))
+	pg.waitFor("the end", `document.getElementById("status").textContent.includes("Every stack has finished")`)
+	if st := pg.text("#status"); !strings.HasSuffix(st, "… and 2980 more lines") || len(st) > 2000 {
+		t.Errorf("status shows %d characters: %q", len(st), trunc(st, 300))
+	}
+
+	pg.setSource("var x = 0\nproc main() {\n    x = = 1\n}\n")
+	pg.waitFor("the error", `document.querySelector("#errors .error") !== null`)
+	// (Enter as a keydown only: chromedp's char event would then type a
+	// newline into the editor, which a browser's own Enter does not.)
+	pg.do("Enter on the error", chromedp.Focus(chromedp.CSS("#errors .error")),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}))`))
+	if !eval[bool](pg, `document.querySelector("#errors .error").getAttribute("role") === "button" && document.activeElement.id === "src" && document.getElementById("src").selectionStart === 32`) {
+		t.Errorf("Enter on the error: focus on #%s at %d", eval[string](pg, `document.activeElement.id`), eval[int](pg, `document.getElementById("src").selectionStart`))
+	}
+
+	// A phone: nothing wider than the screen.
+	pg.do("a phone's screen", chromedp.EmulateViewport(375, 740))
+	pg.setHash("example=lost_request&schedule=0,m1,0")
+	pg.waitFor("the position", schedIs("0,m1,0"))
+	if w := eval[int](pg, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the page is %d px wide on a 375 px screen: %v", w, eval[[]string](pg, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 376).slice(0, 8).map(e => e.tagName + "#" + e.id + "." + e.className)`))
+	}
+	pg.shot("8-phone")
 }

@@ -77,14 +77,36 @@ type StateJSON struct {
 	Status    string               `json:"status"` // "playing", "broken" or "finished"
 	Message   string               `json:"message"`
 	Violation *trace.ViolationJSON `json:"violation,omitempty"`
-	Shared    []GlobalJSON         `json:"shared"`
-	Stacks    []StackJSON          `json:"stacks"`
-	InFlight  []MessageJSON        `json:"inflight,omitempty"`
-	Output    []string             `json:"output"`
-	Choices   []MoveJSON           `json:"choices"`
-	Steps     []trace.StepJSON     `json:"steps"`
-	Outcome   string               `json:"outcome,omitempty"`
+	// Also are the violations the same run shows besides Violation (deal's
+	// Result.Also): a lasso that starves a stack and never meets an
+	// eventually shows both, and a level whose goal is the second is won.
+	Also     []trace.ViolationJSON `json:"also,omitempty"`
+	Shared   []GlobalJSON          `json:"shared"`
+	Stacks   []StackJSON           `json:"stacks"`
+	InFlight []MessageJSON         `json:"inflight,omitempty"`
+	Output   []string              `json:"output"`
+	Choices  []MoveJSON            `json:"choices"`
+	Steps    []trace.StepJSON      `json:"steps"`
+	Outcome  string                `json:"outcome,omitempty"`
+	// Wide lists the stacks whose choice has more alternatives than
+	// Choices offers buttons for (maxButtons): the page lets the
+	// learner type the one they want.
+	Wide []WideJSON `json:"wide,omitempty"`
 }
+
+// WideJSON is a stack whose next card has more alternatives than the
+// page has buttons for.
+type WideJSON struct {
+	Stack int    `json:"stack"`
+	Label string `json:"label"`
+	Count int    `json:"count"` // alternatives 0..Count-1 (the K of the move S:K)
+	// First is the value alternative 0 takes, for a choose (alternative K
+	// takes First+K); nil for other cards.
+	First *int64 `json:"first,omitempty"`
+}
+
+// maxButtons bounds the buttons of one stack's alternatives.
+const maxButtons = 64
 
 // readPosition reads a request that names a position: its program,
 // compiled and placed, the moves of its schedule and how many of the last
@@ -136,13 +158,21 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var re *deal.ReplayError
 		if errors.As(err, &re) {
-			writeError(w, http.StatusConflict, "that move does not fit: "+re.Msg)
+			// Fits, the moves played before the one that does not fit,
+			// lets a page that opened a bad link show that far.
+			writeJSON(w, http.StatusConflict, misfitJSON{Error: "that move does not fit: " + re.Msg, Fits: min(re.Tick, len(moves))})
 			return
 		}
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// misfitJSON answers a schedule with a move that does not fit.
+type misfitJSON struct {
+	Error string `json:"error"`
+	Fits  int    `json:"fits"` // the moves before it, which fit
 }
 
 // parseMoves reads a schedule and flattens it to one move a tick, as the
@@ -214,11 +244,15 @@ func Play(p *card.Program, moves []trace.Move, cycle int) (*StateJSON, error) {
 		out.Message = "You broke it."
 		v := trace.ViolationToJSON(res.Violation, out.Schedule, nil)
 		out.Violation = &v
+		for _, a := range res.Also {
+			out.Also = append(out.Also, trace.ViolationToJSON(a, out.Schedule, nil))
+		}
 		return out, nil
 	case res.Stopped == "":
 		out.Status = "finished"
-		out.Outcome = m.Outcome(fin).Key()
-		out.Message = "Every stack has finished: " + out.Outcome
+		o := m.Outcome(fin)
+		out.Outcome = o.Key()
+		out.Message = "Every stack has finished: " + shownOutcome(o)
 		if out.Outcome == "" {
 			out.Message = "Every stack has finished."
 		}
@@ -235,14 +269,16 @@ func Play(p *card.Program, moves []trace.Move, cycle int) (*StateJSON, error) {
 			out.Choices = append(out.Choices, MoveJSON{Move: strconv.Itoa(i), Stack: i, Kind: "stack", Label: what})
 			continue
 		}
-		for c := 0; c < k && c < 64; c++ {
-			alt := fmt.Sprintf("alternative %d", c)
-			if card.Guarded(p, pc) {
-				alt = fmt.Sprintf("branch %d", m.EitherBranch(fin, i, c)+1)
-			} else if p.Cards[pc].Op == card.Either {
-				alt = fmt.Sprintf("branch %d", c+1)
+		first, isChoose := chooseFirst(m, fin, i)
+		for c := 0; c < k && c < maxButtons; c++ {
+			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("%d:%d", i, c), Stack: i, Kind: "stack", Label: what + " — " + altLabel(m, fin, i, c, first, isChoose)})
+		}
+		if k > maxButtons {
+			wj := WideJSON{Stack: i, Label: what, Count: k}
+			if isChoose {
+				wj.First = &first
 			}
-			out.Choices = append(out.Choices, MoveJSON{Move: fmt.Sprintf("%d:%d", i, c), Stack: i, Kind: "stack", Label: what + " — " + alt})
+			out.Wide = append(out.Wide, wj)
 		}
 	}
 	for k := 0; k < fin.NumMsgs(); k++ {
@@ -270,6 +306,52 @@ func Play(p *card.Program, moves []trace.Move, cycle int) (*StateJSON, error) {
 		out.Message = "Your move: pick the stack that takes the next card, or what the network does with a message."
 	}
 	return out, nil
+}
+
+// chooseFirst returns the value the first alternative of stack i's
+// choose card takes (its range's low end), by taking it on a copy of the
+// state; ok is false when the card is not a choose.
+func chooseFirst(m *vm.Machine, s *vm.State, i int) (first int64, ok bool) {
+	if m.P.Cards[s.PC(i)].Op != card.Choose {
+		return 0, false
+	}
+	r := m.Step(s.Clone(), i, 0)
+	return r.Value, r.Fault == nil
+}
+
+// altLabel names alternative c of stack i's card for a button: a
+// choose's value, an either's branch, a select's case (so that `choose
+// 10..13` offers "= 12", not its position among the alternatives).
+func altLabel(m *vm.Machine, s *vm.State, i, c int, first int64, isChoose bool) string {
+	p := m.P
+	pc := s.PC(i)
+	switch {
+	case isChoose:
+		return fmt.Sprintf("= %d", first+int64(c))
+	case card.Guarded(p, pc):
+		return fmt.Sprintf("branch %d", m.EitherBranch(s, i, c)+1)
+	case p.Cards[pc].Op == card.Either:
+		return fmt.Sprintf("branch %d", c+1)
+	case p.Cards[pc].Op == card.Select:
+		return fmt.Sprintf("case %d", m.SelectCase(s, i, c)+1)
+	}
+	return fmt.Sprintf("alternative %d", c)
+}
+
+// maxOutcomeLines bounds the printed lines an outcome shows on the page,
+// as deck check and deck run show it: a program that prints in a loop
+// would fill the page.
+const maxOutcomeLines = 20
+
+// shownOutcome is an outcome for people, its printed lines cut to the
+// first maxOutcomeLines and "… and N more lines" (Key keeps them all).
+func shownOutcome(o vm.Outcome) string {
+	more := len(o.Output) - maxOutcomeLines
+	if more <= 1 {
+		return o.Key()
+	}
+	o.Output = o.Output[:maxOutcomeLines]
+	return strings.TrimSpace(o.Key() + fmt.Sprintf(" … and %d more lines", more))
 }
 
 func stackJSON(m *vm.Machine, s *vm.State, i int, taken []int64) StackJSON {
@@ -354,6 +436,7 @@ type CheckJSON struct {
 // OutcomeJSON is one outcome and a shortest shuffle that reaches it.
 type OutcomeJSON struct {
 	Key      string `json:"key"`
+	Shown    string `json:"shown"` // Key for people: at most maxOutcomeLines printed lines
 	Schedule string `json:"schedule"`
 }
 
@@ -422,7 +505,7 @@ func (s *Server) Check(ctx context.Context, p *card.Program) (*CheckJSON, error)
 		Outcomes: []OutcomeJSON{}, Violations: []trace.ViolationJSON{}, Races: len(rep.Races),
 	}
 	for _, o := range rep.Outcomes {
-		cj.Outcomes = append(cj.Outcomes, OutcomeJSON{Key: o.Key, Schedule: o.Schedule.String()})
+		cj.Outcomes = append(cj.Outcomes, OutcomeJSON{Key: o.Key, Shown: shownOutcome(o.Outcome), Schedule: o.Schedule.String()})
 	}
 	if rep.OutcomesFound > len(rep.Outcomes) {
 		cj.OutcomesFound = rep.OutcomesFound

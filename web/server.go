@@ -13,6 +13,8 @@
 //	GET  /api/examples  the gallery: name, title, goal, source
 //	POST /api/compile   {source} → errors with line:col, or each procedure's cards
 //	POST /api/state     {source, schedule, move?, undo?, upto?} → the game's state and moves
+//	                    (409 with {error, fits} for a move that does not fit:
+//	                    fits is how many moves before it do)
 //	POST /api/check     {source} → verdict, outcomes, shortest counterexamples
 //	                    (ignore_prints: true when printed lines were left out
 //	                    of the states, see Server.Check)

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/deck-lang/deck/examples"
+	"github.com/deck-lang/deck/trace"
 )
 
 // post sends body to path and decodes the answer into out; it returns the
@@ -141,8 +143,8 @@ func TestLostUpdateGame(t *testing.T) {
 		t.Fatalf("want a failed assert, got %s %q %+v", st.Status, st.Message, st.Violation)
 	}
 	// A move that does not fit is refused with a reason.
-	var e map[string]string
-	if code := post(t, s, "/api/state", request{Source: src, Schedule: "7"}, &e); code != 409 || e["error"] == "" {
+	var e misfitJSON
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: "7"}, &e); code != 409 || e.Error == "" {
 		t.Errorf("bad move: %d %v", code, e)
 	}
 }
@@ -522,4 +524,100 @@ func TestRequestHygiene(t *testing.T) {
 	if rec.Code != 200 || bytes.ContainsRune(rec.Body.Bytes(), 0) || !strings.Contains(rec.Body.String(), "ab.deck") {
 		t.Fatalf("svg: %d, NUL in it: %v", rec.Code, bytes.ContainsRune(rec.Body.Bytes(), 0))
 	}
+}
+
+// TestLassoAlso: the shortest solution of morris_mutex, a lasso, breaks
+// its goal (eventually) only as the second violation of the run, after
+// the starvation; the state lists it, so that the page counts the level
+// as won.
+func TestLassoAlso(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "morris_mutex")
+	ex, _ := examples.Get("morris_mutex")
+	kind := exampleJSON(ex).Kind
+	var cj CheckJSON
+	if code := post(t, s, "/api/check", request{Source: src}, &cj); code != 200 {
+		t.Fatalf("check: %d", code)
+	}
+	i := slices.IndexFunc(cj.Violations, func(v trace.ViolationJSON) bool { return v.Kind == kind })
+	if i < 0 {
+		t.Fatalf("no %s among %+v", kind, cj.Violations)
+	}
+	var st StateJSON
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: cj.Violations[i].Schedule}, &st); code != 200 || st.Violation == nil {
+		t.Fatalf("state: %d %+v", code, st.Violation)
+	}
+	kinds := []string{st.Violation.Kind}
+	for _, a := range st.Also {
+		kinds = append(kinds, a.Kind)
+	}
+	if !slices.Contains(kinds, kind) {
+		t.Errorf("the replay of the shortest %s shows %v", kind, kinds)
+	}
+}
+
+// TestChoiceLabels: a choose's buttons say the value each alternative
+// takes, and a choice wider than the buttons is listed in wide with the
+// value of its first alternative, for the page to let the learner type it.
+func TestChoiceLabels(t *testing.T) {
+	s := New(Options{})
+	var st StateJSON
+	if code := post(t, s, "/api/state", request{Source: "proc main() {\n    let k = choose 10..13\n    print k\n}\n"}, &st); code != 200 || len(st.Choices) != 3 {
+		t.Fatalf("state: %d %+v", code, st.Choices)
+	}
+	if c := st.Choices[2]; c.Move != "0:2" || !strings.HasSuffix(c.Label, "= 12") {
+		t.Errorf("the third alternative: %+v, want move 0:2 labelled = 12", c)
+	}
+	if len(st.Wide) != 0 {
+		t.Errorf("wide %+v for 3 alternatives", st.Wide)
+	}
+	if code := post(t, s, "/api/state", request{Source: "proc main() {\n    let k = choose 5..206\n    print k\n}\n"}, &st); code != 200 {
+		t.Fatalf("state: %d", code)
+	}
+	if len(st.Choices) != maxButtons || len(st.Wide) != 1 || st.Wide[0].Count != 201 || st.Wide[0].First == nil || *st.Wide[0].First != 5 {
+		t.Fatalf("%d buttons, wide %+v", len(st.Choices), st.Wide)
+	}
+}
+
+// TestMisfitFits: a schedule whose move does not fit says how many moves
+// before it do, so that a page opened with a bad link shows that far.
+func TestMisfitFits(t *testing.T) {
+	s := New(Options{})
+	src := example(t, "lost_update")
+	for sched, fits := range map[string]int{"7,7,7": 0, "0*2,1,7": 3} {
+		var m misfitJSON
+		if code := post(t, s, "/api/state", request{Source: src, Schedule: sched}, &m); code != 409 || m.Fits != fits || !strings.Contains(m.Error, "does not fit") {
+			t.Errorf("%s: %d %+v, want 409 with fits %d", sched, code, m, fits)
+		}
+	}
+}
+
+// TestLongOutcome: an outcome that printed 3,000 lines is shown, in the
+// check and in the finished position's message, with its first 20 lines
+// and how many more, as deck check shows it.
+func TestLongOutcome(t *testing.T) {
+	s := New(Options{})
+	src := "proc main() {\n    for i in 0..3000 {\n        print \"line\", i\n    }\n}\n"
+	var cj CheckJSON
+	if code := post(t, s, "/api/check", request{Source: src}, &cj); code != 200 || len(cj.Outcomes) != 1 {
+		t.Fatalf("check: %d %+v", code, len(cj.Outcomes))
+	}
+	o := cj.Outcomes[0]
+	if !strings.HasSuffix(o.Shown, `print="line 19" … and 2980 more lines`) || len(o.Shown) > 1000 {
+		t.Errorf("outcome shown as %q", trunc(o.Shown, 300))
+	}
+	var st StateJSON
+	if code := post(t, s, "/api/state", request{Source: src, Schedule: o.Schedule}, &st); code != 200 || st.Status != "finished" {
+		t.Fatalf("state: %d %s", code, st.Status)
+	}
+	if !strings.HasSuffix(st.Message, "… and 2980 more lines") || len(st.Message) > 1000 {
+		t.Errorf("message %q", trunc(st.Message, 300))
+	}
+}
+
+func trunc(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

@@ -26,13 +26,27 @@ const game = {
   won: false,
   place: "", // deck's --place (the file's place lines apply too)
   net: "ordered", // deck's --net
+  // Replies come back out of order, and after the board has moved on:
+  // epoch counts the programs loaded (a program, placement or network),
+  // seq the state requests, and a reply for an older one is dropped.
+  epoch: 0,
+  seq: 0,
+  check: null, // the check under way: {ctl: AbortController, key: progKey()}
+  ownHash: "", // the address's hash as the page last set or read it
 };
 
-async function api(path, body) {
+async function api(path, body, signal) {
   // Every POST carries the placement and the network, as the flags would.
   if (body !== undefined) body = Object.assign({ place: game.place, net: game.net }, body);
   const opt = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  const r = await fetch(path, opt);
+  opt.signal = signal;
+  let r;
+  try {
+    r = await fetch(path, opt);
+  } catch (e) {
+    if (e.name === "AbortError") return { status: 0, data: {}, aborted: true };
+    return { status: 0, data: { error: "the server did not answer (" + e.message + ")" } };
+  }
   let data;
   try { data = await r.json(); } catch (e) { data = { error: "bad answer from the server (" + r.status + ")" }; }
   return { status: r.status, data };
@@ -63,10 +77,19 @@ function showErrors(errors) {
       const caret = (e.pad || "") + "^"; // the server counts bytes and wide characters
       text = src + "\n" + caret;
     }
-    const d = el("div", { class: "error", onclick: () => goTo(e.line, e.col) }, el("b", {}, (e.line ? e.line + ":" + e.col + ": " : "") + e.msg), "\n", e.line ? text : "");
+    // An error with a place is a button to it, for the keyboard too.
+    const attrs = e.line ? { class: "error", tabindex: "0", role: "button", title: "go to " + e.line + ":" + e.col, onclick: () => goTo(e.line, e.col), onkeydown: (ev) => onKeyPress(ev, () => goTo(e.line, e.col)) } : { class: "error" };
+    const d = el("div", attrs, el("b", {}, (e.line ? e.line + ":" + e.col + ": " : "") + e.msg), "\n", e.line ? text : "");
     box.append(d);
   }
   renderGutter(errors);
+}
+
+// onKeyPress does what a click does on Enter or Space, as a button would.
+function onKeyPress(ev, f) {
+  if (ev.key !== "Enter" && ev.key !== " ") return;
+  ev.preventDefault();
+  f();
 }
 
 function goTo(line, col) {
@@ -100,6 +123,7 @@ function showCards(procs) {
 
 let compileTimer = null;
 function onEdit() {
+  say("");
   game.source = $("src").value;
   if (game.example && game.example.source !== game.source) {
     // An edited example is the user's own program: no goal to win.
@@ -113,16 +137,24 @@ function onEdit() {
   compileTimer = setTimeout(() => load(""), 350);
 }
 
-// load compiles the source and starts the game at schedule.
+// load compiles the source and starts the game at schedule; it returns
+// the answer to the state request (null when none was made or a newer
+// load came first).
 async function load(schedule) {
+  const epoch = ++game.epoch;
+  // The moves on the board are the old program's: none until the new
+  // board comes, so that no click sends them with the new source.
+  $("moves").textContent = "";
+  if (game.check && game.check.key !== progKey()) cancelCheck();
   const { data } = await api("/api/compile", { source: game.source });
+  if (epoch !== game.epoch) return null; // another program came since
   game.ok = !!data.ok;
   $("export").disabled = !game.ok;
   showErrors(data.errors || (data.error ? [{ msg: data.error }] : []));
   showCards(data.procs);
   $("nodes").textContent = data.nodes ? "nodes: " + data.nodes.join(", ") + " · network: " + data.net : "all on one machine (home)";
   stopPlayback();
-  $("checkres").textContent = "";
+  if (!game.check) $("checkres").textContent = "";
   if (!game.ok) {
     game.state = null;
     game.schedule = "";
@@ -131,9 +163,9 @@ async function load(schedule) {
     $("schedule").textContent = "";
     $("inflightbox").hidden = $("outputbox").hidden = true;
     renderSource();
-    return;
+    return null;
   }
-  await show({ schedule });
+  return enqueue(() => show({ schedule }));
 }
 
 // ---------- nodes and the network ----------
@@ -168,16 +200,46 @@ for (const id of ["net", "lossy", "dup"]) $(id).addEventListener("change", onNet
 
 // ---------- the game ----------
 
+// show asks for a position and draws it; it returns the answer, or null
+// when a newer request or another program made it stale.
 async function show(req) {
-  const { status, data } = await api("/api/state", Object.assign({ source: game.source }, req));
-  if (status !== 200) {
-    setStatus(data.error || "the server refused that", "broken");
-    return false;
+  const seq = ++game.seq, epoch = game.epoch;
+  const r = await api("/api/state", Object.assign({ source: game.source }, req));
+  if (seq !== game.seq || epoch !== game.epoch) return null;
+  if (r.status !== 200) {
+    setStatus(r.data.error || "the server refused that", "broken");
+    return r;
   }
-  game.state = data;
-  game.schedule = data.schedule;
+  game.state = r.data;
+  game.schedule = r.data.schedule;
   render();
-  return true;
+  return r;
+}
+
+// The dealer's requests run one after another: a move is made on the
+// schedule the previous move's answer left (two quick clicks would
+// otherwise both build on the position before them), and a request
+// queued for a program no longer on the board is dropped.
+let queue = Promise.resolve();
+function enqueue(f) {
+  const epoch = game.epoch;
+  const run = queue.then(() => (epoch === game.epoch ? f() : null));
+  queue = run.catch((e) => console.error(e));
+  return run;
+}
+
+// move deals one move (as a schedule writes it) on the board.
+function move(mv) {
+  say("");
+  stopPlayback();
+  return enqueue(() => show({ schedule: game.schedule, move: mv }));
+}
+
+// say shows a note under the status (a link that did not fit, a copied
+// link); "" takes it away.
+function say(text) {
+  $("note").textContent = text;
+  $("note").hidden = !text;
 }
 
 function setStatus(text, cls) {
@@ -190,9 +252,13 @@ function render() {
   const st = game.state;
   setStatus(st.message, st.status);
   if (st.status === "broken" && st.violation) {
-    const v = st.violation;
-    $("status").append(el("div", { style: "font-weight:normal;font-size:14px" }, v.kind + ": " + v.message + (v.pos ? " at " + shortPos(v.at || v.pos) : "")));
-    if (game.example && game.example.kind === v.kind && !game.won) {
+    // A lasso can break more than one thing at once (a starved stack and
+    // an eventually never met): each counts for the level's goal.
+    const vs = [st.violation, ...(st.also || [])];
+    vs.forEach((v, i) => {
+      $("status").append(el("div", { class: "violation" }, (i ? "and in the same run: " : "") + v.kind + ": " + v.message + (v.pos ? " at " + shortPos(v.at || v.pos) : "")));
+    });
+    if (game.example && vs.some((v) => v.kind === game.example.kind) && !game.won) {
       game.won = true;
       $("goal").textContent = "✔ " + game.example.goal + " Done! Check shows the shortest way.";
       $("goal").classList.add("won");
@@ -202,12 +268,20 @@ function render() {
   $("undo").disabled = st.moves === 0;
   // The moves possible now.
   const mv = $("moves");
+  // A move made with the keyboard keeps the focus on the buttons (on the
+  // same place among them), not on the page the old button left.
+  const focused = [...mv.querySelectorAll("button.move")].indexOf(document.activeElement);
   mv.textContent = "";
   for (const c of st.choices) {
     mv.append(el("button", {
       class: "move" + (c.kind !== "stack" ? " net " + c.kind : ""), "data-move": c.move, title: "move " + c.move,
-      onclick: () => { stopPlayback(); show({ schedule: game.schedule, move: c.move }); },
+      onclick: () => move(c.move),
     }, (c.kind === "stack" ? c.stack + " " : "") + c.label));
+  }
+  for (const w of st.wide || []) mv.append(wideForm(w));
+  if (focused >= 0) {
+    const bs = mv.querySelectorAll("button.move");
+    (bs[Math.min(focused, bs.length - 1)] || $("undo")).focus();
   }
   // Stacks.
   const tb = $("stacks");
@@ -260,6 +334,26 @@ function render() {
   renderPlayback();
 }
 
+// wideForm lets the learner type the alternative of a choice wider than
+// its buttons: a choose's value, or another card's alternative number.
+function wideForm(w) {
+  const first = w.first === undefined ? null : w.first;
+  const lo = first === null ? 0 : first, hi = lo + w.count - 1;
+  const input = el("input", { type: "number", min: String(lo), max: String(hi), class: "wideval", "aria-label": "the alternative of stack " + w.stack });
+  const pick = (ev) => {
+    ev.preventDefault();
+    const v = Number(input.value);
+    if (input.value === "" || !Number.isInteger(v) || v < lo || v > hi) {
+      say("Type a whole number from " + lo + " to " + hi + ".");
+      return;
+    }
+    move(w.stack + ":" + (v - lo)); // the move S:K takes the K-th alternative
+  };
+  return el("form", { class: "wide", "data-stack": String(w.stack), onsubmit: pick },
+    w.stack + " " + w.label + ": " + w.count + " alternatives, more than have buttons; type " +
+    (first === null ? "one (0.." + hi + ")" : "its value (" + lo + ".." + hi + ")") + " ", input, " ", el("button", { type: "submit" }, "Deal it"));
+}
+
 function shortPos(pos) {
   const m = /:(\d+):(\d+)$/.exec(pos);
   return m ? m[1] + ":" + m[2] : pos;
@@ -294,15 +388,41 @@ function renderSource() {
   if (first) box.scrollTop = Math.max(0, first.offsetTop - box.offsetTop - box.clientHeight / 3);
 }
 
-$("undo").onclick = () => { stopPlayback(); show({ schedule: game.schedule, undo: true }); };
-$("restart").onclick = () => { stopPlayback(); show({ schedule: "" }); };
+$("undo").onclick = () => { say(""); stopPlayback(); enqueue(() => show({ schedule: game.schedule, undo: true })); };
+$("restart").onclick = () => { say(""); stopPlayback(); enqueue(() => show({ schedule: "" })); };
 
 // ---------- the checker and playback ----------
 
+// progKey names the program on the board with its placement and network:
+// a check's answer is for that key only.
+function progKey() {
+  return [game.source, game.place, game.net].join("\0");
+}
+
+// cancelCheck abandons the check under way; the server ends a check whose
+// request is abandoned.
+function cancelCheck() {
+  if (!game.check) return;
+  game.check.ctl.abort();
+  game.check = null;
+  $("check").disabled = false;
+  $("checkres").textContent = "";
+}
+
+// runCheck checks the program on the board, one check at a time (the
+// button is disabled meanwhile), and lists what it found; it returns the
+// answer, or null.
 async function runCheck() {
+  if (game.check) return null;
+  const check = { ctl: new AbortController(), key: progKey() };
+  game.check = check;
+  $("check").disabled = true;
   const box = $("checkres");
   box.textContent = "checking every shuffle…";
-  const { status, data } = await api("/api/check", { source: game.source });
+  const { status, data } = await api("/api/check", { source: game.source }, check.ctl.signal);
+  if (game.check !== check) return null; // cancelled: the board has another program now
+  game.check = null;
+  $("check").disabled = false;
   if (status !== 200) {
     box.textContent = data.error || "the program does not compile";
     return null;
@@ -324,7 +444,7 @@ async function runCheck() {
   }
   const ul = el("ul");
   for (const o of data.outcomes) {
-    ul.append(el("li", {}, el("code", {}, o.key || "(nothing)"), " ", el("button", { onclick: () => startPlayback("outcome " + o.key, o.schedule) }, "Play back")));
+    ul.append(el("li", {}, el("code", {}, o.shown || o.key || "(nothing)"), " ", el("button", { onclick: () => startPlayback("outcome " + o.key, o.schedule) }, "Play back")));
   }
   box.append(el("div", {}, "outcomes of the finished runs:" + (data.outcomes.length ? "" : " none")), ul);
   if (data.outcomes_found) {
@@ -334,19 +454,24 @@ async function runCheck() {
 }
 $("check").onclick = runCheck;
 
-async function startPlayback(title, schedule) {
-  const { status, data } = await api("/api/state", { source: game.source, schedule });
-  if (status !== 200) return;
-  game.playback = { title, schedule, total: data.moves, pos: 0 };
-  $("playback").hidden = false;
-  await seek(0);
+function startPlayback(title, schedule) {
+  say("");
+  return enqueue(async () => {
+    const epoch = game.epoch;
+    const { status, data } = await api("/api/state", { source: game.source, schedule });
+    if (status !== 200 || epoch !== game.epoch) return;
+    game.playback = { title, schedule, total: data.moves, pos: 0 };
+    $("playback").hidden = false;
+    await show({ schedule, upto: 0 });
+  });
 }
 
-async function seek(pos) {
+function seek(pos) {
   const pb = game.playback;
-  if (!pb) return;
+  if (!pb) return null;
   pb.pos = Math.max(0, Math.min(pb.total, pos));
-  await show({ schedule: pb.schedule, upto: pb.pos });
+  const upto = pb.pos;
+  return enqueue(() => (game.playback === pb ? show({ schedule: pb.schedule, upto }) : null));
 }
 
 function renderPlayback() {
@@ -408,8 +533,9 @@ $("export").onclick = exportSVG;
 
 // ---------- examples and shared positions ----------
 
-function pickExample(name, schedule, keepNet) {
-  const ex = game.examples.find((e) => e.name === name) || null;
+// setExample puts a level (or, for null, the user's own program) on the
+// page, without loading it.
+function setExample(ex) {
   game.example = ex;
   game.won = false;
   $("example").value = ex ? ex.name : "";
@@ -420,40 +546,108 @@ function pickExample(name, schedule, keepNet) {
     game.source = ex.source;
     $("src").value = ex.source;
   }
-  if (!keepNet) setNet(ex ? ex.place : "", ex ? ex.net : "");
-  return load(schedule || "");
+}
+
+function pickExample(name) {
+  say("");
+  const ex = game.examples.find((e) => e.name === name) || null;
+  setExample(ex);
+  setNet(ex ? ex.place : "", ex ? ex.net : "");
+  return load("");
 }
 
 $("example").onchange = (e) => pickExample(e.target.value);
 $("src").addEventListener("input", onEdit);
 $("src").addEventListener("scroll", () => { $("gutter").scrollTop = $("src").scrollTop; });
 
-$("share").onclick = () => {
+// shareParams holds the position on the board as an address's hash: the
+// example's name or the source, the placement and network when they are
+// not the example's own (a level's lossy network, unticked, must come back
+// unticked), and the schedule.
+function shareParams() {
   const p = new URLSearchParams();
-  if (game.example && game.example.source === game.source) p.set("example", game.example.name);
+  const ex = game.example && game.example.source === game.source ? game.example : null;
+  if (ex) p.set("example", ex.name);
   else p.set("source", btoa(unescape(encodeURIComponent(game.source))));
-  if (game.place) p.set("place", game.place);
-  if (game.net && game.net !== "ordered") p.set("net", game.net);
+  if (game.place !== (ex && ex.place || "")) p.set("place", game.place);
+  if (game.net !== (ex && ex.net || "ordered")) p.set("net", game.net);
   if (game.schedule) p.set("schedule", game.schedule);
-  location.hash = p.toString();
+  return p;
+}
+
+$("share").onclick = async () => {
+  location.hash = shareParams().toString();
+  game.ownHash = location.hash; // so that its hashchange loads nothing
+  say((await copyLink(location.href)) ? "Link copied to the clipboard (it is in the address bar too)." : "The link is in the address bar: copy it from there.");
 };
+
+// copyLink copies text to the clipboard when the browser lets the page
+// (it may refuse, or never answer); it reports whether it did.
+async function copyLink(text) {
+  if (!navigator.clipboard) return false;
+  const late = new Promise((resolve) => setTimeout(() => resolve(false), 1000));
+  return Promise.race([navigator.clipboard.writeText(text).then(() => true, () => false), late]);
+}
+
+// readSource decodes a shared link's program, or returns null.
+function readSource(b64) {
+  try {
+    return decodeURIComponent(escape(atob(b64)));
+  } catch (e) {
+    return null;
+  }
+}
+
+// loadHash loads the position the address's hash names: a shared link,
+// opened or pasted, or a step back in the history.
+async function loadHash() {
+  game.ownHash = location.hash;
+  const p = new URLSearchParams(location.hash.slice(1));
+  let note = "", ex = null, schedule = p.get("schedule") || "";
+  let source = p.has("source") ? readSource(p.get("source")) : null;
+  if (p.has("source") && source === null) {
+    note = "The link's program could not be read (it is not a program in base64): here is an example instead.";
+    schedule = "";
+  }
+  if (source === null) {
+    const name = p.get("example") || "lost_update";
+    ex = game.examples.find((e) => e.name === name) || null;
+    if (!ex) {
+      if (!note) note = "There is no example " + JSON.stringify(name) + ": here is lost_update instead.";
+      ex = game.examples.find((e) => e.name === "lost_update") || null;
+      schedule = "";
+    }
+  }
+  setExample(ex);
+  if (source !== null) {
+    game.source = source;
+    $("src").value = source;
+  }
+  // The link's placement and network, over the example's own.
+  setNet(p.has("place") ? p.get("place") : ex ? ex.place : "", p.has("net") ? p.get("net") : ex ? ex.net : "");
+  say(note);
+  const r = await load(schedule);
+  if (r && r.status !== 200 && schedule) {
+    // The link's schedule does not fit (or does not read): show the moves
+    // before the one that does not fit, or the start.
+    const fits = r.status === 409 && typeof r.data.fits === "number" ? r.data.fits : 0;
+    await enqueue(() => show({ schedule: fits ? schedule : "", upto: fits }));
+    say((r.status === 409 ? "Move " + (fits + 1) + " of the link's schedule does not fit" : "The link's schedule could not be read") +
+      " (" + r.data.error + "): " + (fits ? "here are the " + fits + " moves before it." : "here is the start."));
+  }
+}
+
+// A link pasted into this tab, or Back and Forward, changes only the hash.
+window.addEventListener("hashchange", () => {
+  if (location.hash !== game.ownHash) loadHash();
+});
 
 async function init() {
   const { data } = await api("/api/examples");
   game.examples = data || [];
   const sel = $("example");
   for (const e of game.examples) sel.append(el("option", { value: e.name }, e.name + (e.kind ? " — " + e.goal : "")));
-  const p = new URLSearchParams(location.hash.slice(1));
-  const shared = p.has("place") || p.has("net");
-  if (shared) setNet(p.get("place"), p.get("net"));
-  if (p.get("source")) {
-    try { game.source = decodeURIComponent(escape(atob(p.get("source")))); } catch (e) { game.source = ""; }
-    $("src").value = game.source;
-    $("solution").disabled = true;
-    await load(p.get("schedule") || "");
-  } else {
-    await pickExample(p.get("example") || "lost_update", p.get("schedule") || "", shared);
-  }
+  await loadHash();
   document.body.dataset.ready = "1";
 }
 init();
