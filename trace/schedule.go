@@ -310,6 +310,10 @@ func parseTicks(text string, limit int) (*Schedule, error) {
 				if mv == "heal" {
 					return nil, fmt.Errorf("schedule: %q: a schedule writes a heal as h", mv)
 				}
+				if mv == "" {
+					// "0+" or "*3": a move left out beside its + or *.
+					return nil, fmt.Errorf("schedule: a move is missing (beside a + or a *)")
+				}
 				if c := mv[0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
 					return nil, fmt.Errorf("schedule: %q is not a move: %s", mv, movesHint)
 				}
