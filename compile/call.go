@@ -233,6 +233,12 @@ const maxInline = 32
 // and 24 such levels (a program of a few hundred bytes) took tens of GiB.
 const maxInlinedCards = 1 << 16
 
+// maxInlinedCalls bounds the calls one procedure's calls may expand: calls
+// that make no cards (empty procedures, called twice at each level) would
+// otherwise expand for hours with no card to count. A doubling that makes
+// cards expands about two calls a card, so it meets the card bound first.
+const maxInlinedCalls = 4 * maxInlinedCards
+
 // call inlines a synchronous call: the callee's cards run on this stack.
 func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, bool) {
 	c := pc.c
@@ -270,7 +276,8 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 		// same tree would pay as much again, for the same error.
 		return tInt, false
 	}
-	if pc.inlined > maxInlinedCards {
+	pc.calls++
+	if pc.inlined > maxInlinedCards || pc.calls > maxInlinedCalls {
 		if !c.inlinedTooMuch {
 			c.inlinedTooMuch = true
 			who := "the program's invariants"
@@ -285,7 +292,11 @@ func (pc *procCompiler) call(e *syntax.CallExpr, dst int32, want bool) (ltype, b
 			if len(chain) > 6 {
 				chain = append(append(chain[:3:3], "…"), chain[len(chain)-2:]...)
 			}
-			c.errorf(e.Fun.At, "the calls inlined into %s (%s) make more than %d cards: a call is expanded in place, so a procedure that calls another twice, which calls another twice, doubles its cards at each level; call once in a loop, or spawn the work", who, strings.Join(append(chain, name), " → "), maxInlinedCards)
+			what := fmt.Sprintf("make more than %d cards", maxInlinedCards)
+			if pc.inlined <= maxInlinedCards {
+				what = fmt.Sprintf("expand more than %d calls", maxInlinedCalls)
+			}
+			c.errorf(e.Fun.At, "the calls inlined into %s (%s) %s: a call is expanded in place, so a procedure that calls another twice, which calls another twice, doubles its cards at each level; call once in a loop, or spawn the work", who, strings.Join(append(chain, name), " → "), what)
 		}
 		return tInt, false
 	}

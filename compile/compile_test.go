@@ -862,4 +862,10 @@ func TestInlinedCardsBounded(t *testing.T) {
 	if n := strings.Count(err.Error(), "make more than"); n != 1 {
 		t.Fatalf("%d errors for the doubling, want 1:\n%v", n, err)
 	}
+	// Calls that make no cards count too: 30 levels of empty calls took
+	// hours, with no card to count.
+	empty := strings.Replace(doubling(30), "proc f0() { x = 1 }", "proc f0() { }", 1)
+	if _, err := compile.Source("empty.deck", []byte(empty)); err == nil || !strings.Contains(err.Error(), "expand more than 262144 calls") {
+		t.Fatalf("30 levels of empty calls: %v", err)
+	}
 }

@@ -37,6 +37,10 @@ type procCompiler struct {
 	// inlined counts the cards the procedure's inlined calls made; once
 	// it passes maxInlinedCards, calls stop inlining (see call).
 	inlined int
+	// calls counts the calls expanded into the procedure: calls that make
+	// no cards (an empty procedure, called twice at each level) would
+	// otherwise expand without bound and without a card to count.
+	calls int
 
 	top    []int32           // the procedure's own cards, in order
 	bodies map[int32][]int32 // atomic card -> its body cards
