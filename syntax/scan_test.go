@@ -131,6 +131,9 @@ func TestScanErrors(t *testing.T) {
 		{"a \xff b", "a ILLEGAL b ; EOF", []string{"1:3: invalid UTF-8 encoding"}},
 		{"a // \xff\nb", "a ; b ; EOF", []string{"1:6: invalid UTF-8 encoding"}},
 		{"\"a\xffb\"", "\"a\ufffdb\" ; EOF", []string{"1:3: invalid UTF-8 encoding in string"}},
+		{"\"a\x01b\"", `"a\x01b" ; EOF`, []string{`1:3: control character U+0001 in string (write \n or \t for a newline or a tab)`}},
+		{"\"a\ufffeb\"", `"a\ufffeb" ; EOF`, []string{`1:3: control character U+FFFE in string (write \n or \t for a newline or a tab)`}},
+		{"\"a\tb\"", "\"a\\tb\" ; EOF", nil}, // a tab as itself is fine
 		{"x\n \ufeff", "x ; ILLEGAL EOF", []string{`2:2: unexpected character '\ufeff'`}},
 
 		{`"abc`, `"abc" ; EOF`, []string{"1:1: " + unterminatedMsg}},
