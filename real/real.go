@@ -116,7 +116,16 @@ const (
 	// StoppedRecordFull: Options.Record noted MaxRecorded cards that take
 	// tickets, and the run stopped there, as a timeout stops it.
 	StoppedRecordFull = "record-full"
+	// StoppedOutputFull: the program printed MaxPrinted lines, and the
+	// run stopped there, as a timeout stops it.
+	StoppedOutputFull = "output-full"
 )
+
+// MaxPrinted bounds the lines a real run keeps: a program that prints in
+// a loop until its minute's timeout printed millions of lines a second,
+// kept them all for its outcome, and ran out of memory. (A variable so
+// that tests can make it small.)
+var MaxPrinted = 1 << 20
 
 // MaxRecorded bounds the cards that take tickets in a recorded run (the
 // cards that touch nothing shared ride along without one): a recording
@@ -226,6 +235,7 @@ const (
 	endTimeout
 	endInterrupted
 	endRecordFull
+	endOutputFull
 )
 
 type runner struct {
@@ -245,6 +255,7 @@ type runner struct {
 	table []*stack // guarded by the table stripe
 	live  int      // stacks not finished, daemons left out; guarded by the table stripe
 	out   []int64  // output records; guarded by the output stripe
+	lines int      // the records in out; guarded by the output stripe
 	_     [64]byte
 	q     queue
 	_     [64]byte
@@ -387,6 +398,8 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		res.Stopped = StoppedInterrupted
 	case endRecordFull:
 		res.Stopped = StoppedRecordFull
+	case endOutputFull:
+		res.Stopped = StoppedOutputFull
 	}
 	if res.Schedule == nil && opt.Record {
 		res.Schedule = &trace.Schedule{}
@@ -970,6 +983,10 @@ func (h *host) Spawn(proc int32, args []int64) (int64, bool) {
 func (h *host) Print(rec []int64) {
 	r := h.w.r
 	r.out = append(r.out, rec...)
+	if r.lines++; r.lines == MaxPrinted {
+		// This line is kept; the workers stop at their next card.
+		r.finish(endOutputFull)
+	}
 }
 
 func (h *host) Finish(ret int64) {

@@ -653,3 +653,19 @@ func TestRecordFull(t *testing.T) {
 	}
 	replay(t, m, res)
 }
+
+// TestOutputFull: a run that prints in a loop stops once it has printed
+// MaxPrinted lines, as a timeout stops it, with those lines in its
+// outcome (it used to keep every line until it ran out of memory).
+func TestOutputFull(t *testing.T) {
+	defer func(n int) { MaxPrinted = n }(MaxPrinted)
+	MaxPrinted = 3000
+	m := machine(t, "proc main() {\n    while true { print \"x\" }\n}\n")
+	res := run(t, m, Options{Workers: 2, Timeout: 20 * time.Second})
+	if res.Stopped != StoppedOutputFull || res.Violation != nil {
+		t.Fatalf("want stopped by a full output, got %q %v", res.Stopped, res.Violation)
+	}
+	if n := len(res.Outcome.Output); n != 3000 {
+		t.Fatalf("the outcome has %d lines, want the 3000 printed", n)
+	}
+}

@@ -836,6 +836,8 @@ func writeRealText(w io.Writer, m *vm.Machine, res *real.Result, o *runOptions, 
 		fmt.Fprintf(w, "stopped: interrupted after %v: some stacks were still running\n", res.Elapsed.Round(time.Millisecond))
 	case real.StoppedRecordFull:
 		fmt.Fprintf(w, "stopped: the recording is full (--record keeps %d cards that touch shared state): some stacks were still running; the schedule replays the run to here\n", real.MaxRecorded)
+	case real.StoppedOutputFull:
+		fmt.Fprintf(w, "stopped: the program printed %d lines, as many as a real run keeps: some stacks were still running\n", real.MaxPrinted)
 	}
 	rate := ""
 	if sec := res.Elapsed.Seconds(); sec > 0 {
