@@ -7,6 +7,14 @@ package node
 //	<prefix>.hub          node → coordinator: hello, idle, fault, report
 //	<prefix>.msg.<node>   node → node: the program's messages (wire.go)
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/deck-lang/deck/card"
+)
+
 type ctlMsg struct {
 	Op   string `json:"op"` // "start", "probe", "report", "quit"
 	Run  uint64 `json:"run"`
@@ -32,6 +40,22 @@ type hubMsg struct {
 	Parts int    `json:"parts,omitempty"`
 	Err   string `json:"err,omitempty"`
 	PID   int    `json:"pid,omitempty"`
+	// Prog, in a hello, is the node's programDigest: a node started by
+	// hand with another file (or placement, or network) than the run's
+	// would exchange messages whose numbers mean other things.
+	Prog string `json:"prog,omitempty"`
+}
+
+// programDigest identifies a placed program: its source, its nodes, where
+// each procedure runs and the network's mode. Two processes of one run
+// must agree on all of it.
+func programDigest(p *card.Program) string {
+	h := sha256.New()
+	h.Write(p.Src)
+	if n := p.Net; n != nil {
+		fmt.Fprintf(h, "\x00%q %v %v", n.Nodes, n.ProcNode, n.Mode)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // faultReport is a failed card on a node: an assert or a runtime error.

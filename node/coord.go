@@ -314,6 +314,9 @@ func (c *coord) awaitHellos() (map[string]int, error) {
 			}
 		case h := <-c.hub:
 			if h.Op == "hello" && h.Node >= 0 && int(h.Node) < len(c.p.Net.Nodes) {
+				if h.Prog != programDigest(c.p) {
+					return nil, fmt.Errorf("node %s runs another program than this run's: give deck node the same file, with the same --place and --net (or none, to take the file's)", c.p.Net.Nodes[h.Node])
+				}
 				seen[h.Node] = true
 				pids[c.p.Net.Nodes[h.Node]] = h.PID
 			}

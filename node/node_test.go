@@ -541,3 +541,16 @@ func TestInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherProgram: a node that runs another program than the
+// coordinator's is refused when it says hello (a node started by hand with
+// another file exchanged messages whose numbers meant other things, and
+// one panicked on a channel it did not have).
+func TestOtherProgram(t *testing.T) {
+	p := placed(t, spin, "spin=Y", 0)
+	other := spin + "\nvar unused = 0\n"
+	_, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "spin=Y", write(t, other)}, Timeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "runs another program than this run's") {
+		t.Fatalf("error %v, want the nodes refused", err)
+	}
+}

@@ -93,7 +93,7 @@ func Serve(p *card.Program, opt ServeOptions) error {
 	if err := nc.Flush(); err != nil {
 		return err
 	}
-	r.hub(hubMsg{Op: "hello", PID: os.Getpid()})
+	r.hub(hubMsg{Op: "hello", PID: os.Getpid(), Prog: programDigest(r.p)})
 	for {
 		select {
 		case <-closed:
