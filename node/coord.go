@@ -682,13 +682,13 @@ func (c *coord) gather(id uint64, res *RunResult) {
 // variable or a printed line as the stack the merge matched it with.
 func (c *coord) replay(logs [][]logEvent, prints [][]int64, res *RunResult) {
 	simOf := map[int64]int{}
-	sch, err := merge(c.p, logs, res.Violation != nil && res.Violation.Kind == "deadlock", simOf)
+	sch, err := merge(c.p, logs, res.Violation != nil && res.Violation.Kind == "deadlock", simOf, c.opt.Stop)
 	res.Schedule = sch
 	if err != nil {
 		res.ReplayNote = err.Error()
 		return
 	}
-	d, err := deal.Run(c.m, deal.Options{Replay: sch})
+	d, err := deal.Run(c.m, deal.Options{Replay: sch, Stop: c.opt.Stop})
 	if err != nil && d != nil && d.Violation != nil && d.Violation.Kind == trace.KindAlways {
 		// The nodes cannot watch an invariant between cards; the
 		// simulator, dealing the same run, can, and its violation came

@@ -554,3 +554,21 @@ func TestOtherProgram(t *testing.T) {
 		t.Fatalf("error %v, want the nodes refused", err)
 	}
 }
+
+// TestMergeBounded: a recording whose merge would pass over too many
+// messages in flight (a node that sends in a loop faster than they are
+// taken) is reported as not merged instead of merging for minutes.
+func TestMergeBounded(t *testing.T) {
+	defer func(n int64) { *node.MergeWork = n }(*node.MergeWork)
+	*node.MergeWork = 1 << 14
+	src := "place client on A\nchan request(1)\nproc client() {\n    while true { send request, 1 }\n}\nproc main() {\n    spawn client()\n    let v = recv request\n}\n"
+	p := placed(t, src, "client=A", 0)
+	res, err := node.Run(p, node.Options{Exe: deckBin, NodeArgs: []string{"--place", "client=A", write(t, src)}, Timeout: 500 * time.Millisecond, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Runs[0]
+	if r.Replayed || !strings.HasPrefix(r.ReplayNote, "not merged: up to ") {
+		t.Fatalf("replayed %v, note %q; want not merged", r.Replayed, r.ReplayNote)
+	}
+}

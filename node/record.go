@@ -28,8 +28,16 @@ import (
 // may let the message behind it through.
 //
 // simOf, filled as the merge goes, gives each real stack's handle its
-// number in the simulator.
-func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]int) (*trace.Schedule, error) {
+// number in the simulator. The merge stops when stop is closed, and when
+// it has passed over more messages in flight than mergeWork: a node that
+// sends in a loop piles up messages on the network, each event of the
+// simulator costs as many as are in flight, and a run of a few seconds
+// took minutes to merge, deaf to Ctrl-C.
+// mergeWork bounds the messages in flight the merge passes over, event by
+// event: a few seconds' work.
+var mergeWork int64 = 1 << 30 // a variable so that tests can make it small
+
+func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]int, stop <-chan struct{}) (*trace.Schedule, error) {
 	type ev struct {
 		node int32
 		idx  int
@@ -72,7 +80,21 @@ func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]
 		}
 		lost = kept
 	}
-	for _, x := range all {
+	var work, most int64
+	for n, x := range all {
+		if n%1024 == 0 && stop != nil {
+			select {
+			case <-stop:
+				return sch, fmt.Errorf("not merged: interrupted while merging the nodes' recordings, after %d of %d events", n, len(all))
+			default:
+			}
+		}
+		inFlight := int64(s.NumMsgs())
+		work += inFlight
+		most = max(most, inFlight)
+		if work > mergeWork {
+			return sch, fmt.Errorf("not merged: up to %d messages were in flight at once, too many to replay in the simulator (%d of %d events merged; the schedule above is as far as it went)", most, n, len(all))
+		}
 		e := x.e
 		if e.H < 0 {
 			tag, ok := tagOf[[3]uint64{uint64(e.From), uint64(x.node), e.Seq}]
@@ -109,9 +131,11 @@ func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]
 			simOf[h] = stacks + j
 		}
 		var tags []int32
-		for k := 0; k < s.NumMsgs(); k++ {
-			if t := s.Msg(k).Tag; t > sent {
-				tags = append(tags, t)
+		if s.Sent > sent { // the card sent something
+			for _, t := range s.Tags {
+				if t > sent {
+					tags = append(tags, t)
+				}
 			}
 		}
 		slices.Sort(tags)

@@ -251,6 +251,8 @@ func writeRecording(w io.Writer, st style, r *node.RunResult, file string) {
 	fmt.Fprintf(w, "recorded: %s\n", sch)
 	if r.Replayed {
 		fmt.Fprintf(w, "%s\n", st.dim(fmt.Sprintf("replay:   deck run %s --replay '%s'   (the simulator ends the same way)", file, r.Schedule.String())))
+	} else if strings.HasPrefix(r.ReplayNote, "not merged") {
+		fmt.Fprintf(w, "%s %s\n", st.red("recording:"), r.ReplayNote)
 	} else {
 		fmt.Fprintf(w, "%s the recording does not replay to the same end: %s\n", st.red("recording:"), r.ReplayNote)
 	}
