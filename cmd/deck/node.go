@@ -65,6 +65,10 @@ func cmdNode(e *env, args []string) int {
 		fmt.Fprintf(stderr, "deck node: %v\n", err)
 		return exitUsage
 	}
+	if *o.workers < 1 || *o.workers > 1024 {
+		fmt.Fprintln(stderr, "deck node: --workers must be between 1 and 1024")
+		return exitUsage
+	}
 	if *o.token == "" {
 		*o.token = os.Getenv("DECK_BUS_TOKEN")
 	}
