@@ -106,7 +106,7 @@ func TestProperties(t *testing.T) {
 		{"locked", lockedCount, FairWeak, nil, false, ""},
 		{"lost", lostCount, FairWeak, []string{"eventually"}, false, "done == 2 never holds in this run, and the run ends"},
 		{"answered", answered, FairWeak, nil, false, ""},
-		{"ignored", ignored, FairWeak, []string{"leadsto"}, true, "req holds after card 2, and from then on ans never holds"},
+		{"ignored", ignored, FairWeak, []string{"leadsto"}, true, "req holds after the 2nd card of the shuffle, and from then on ans never holds"},
 		{"left-waiting", leftWaiting, FairWeak, []string{"eventually"}, false, "only daemon stacks left, all waiting (server#1 waits at"},
 		{"flag-weak", flagSet, FairWeak, nil, false, ""},
 		{"flag-none", flagSet, FairNone, []string{KindLivelock, "eventually"}, true, "flag never holds in this run, and the run goes round a cycle"},
@@ -186,7 +186,7 @@ proc main() {
 	if len(rep.Violations) != 1 || rep.Violations[0].Violation.Kind != "leadsto" {
 		t.Fatalf("violations %+v", rep.Violations)
 	}
-	if msg := rep.Violations[0].Violation.Message; !strings.Contains(msg, "x == 2 holds after card 2") {
+	if msg := rep.Violations[0].Violation.Message; !strings.Contains(msg, "x == 2 holds after the 2nd card of the shuffle") {
 		t.Errorf("message %q", msg)
 	}
 	// y == 0 at the start: without x == 2 nothing is asked.
@@ -196,7 +196,7 @@ proc main() {
 	}
 }
 
-// TestPlacedLeadstoMoment: in a placed program, "p holds after card N"
+// TestPlacedLeadstoMoment: in a placed program, "p holds after the Nth card"
 // counts the network's moves with the cards, in the check and in the
 // replay of its lasso alike, as the listing numbers its rows (the replay
 // counted cards alone, one short after each delivery). mustRun holds the
@@ -249,10 +249,10 @@ asked leadsto answered
 	found := false
 	for _, cx := range rep.Violations {
 		if cx.Violation.Kind == "leadsto" {
-			found = strings.Contains(cx.Violation.Message, "asked holds after card 5,")
+			found = strings.Contains(cx.Violation.Message, "asked holds after the 5th card of the shuffle,")
 		}
 	}
 	if !found {
-		t.Fatalf("no leadsto violation after card 5 in %v", rep.Violations)
+		t.Fatalf("no leadsto violation after the 5th card in %v", rep.Violations)
 	}
 }

@@ -36,7 +36,9 @@ func Property(m *vm.Machine, s *vm.State, k, asked int, forever bool) *Violation
 	} else {
 		when := "in the initial state"
 		if asked > 0 {
-			when = fmt.Sprintf("after card %d", asked)
+			// The shuffle's own count, the first column of its listing:
+			// "after card 7" read as the stack's card 7.
+			when = fmt.Sprintf("after the %s card of the shuffle", ordinal(asked))
 		}
 		msg = fmt.Sprintf("%s: %s holds %s, and from then on %s never holds, %s", pr.Src, pr.PSrc, when, pr.QSrc, how)
 	}
@@ -140,4 +142,19 @@ func (w *Watch) End(s *vm.State, forever bool, mark int64) []*Violation {
 		broken = append(broken, Property(w.m, s, k, w.pending[k], forever))
 	}
 	return broken
+}
+
+// ordinal writes n as "1st", "2nd", "3rd", "4th", "11th", "22nd".
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }
