@@ -156,6 +156,9 @@ func cmdPlay(e *env, args []string) int {
 				if prog.Cards[pc].Op == card.Select {
 					note += " (" + readyCases(m, res.Final, i, k) + ")"
 				}
+				if prog.Cards[pc].Op == card.Signal {
+					note += " (" + wakes(m, res.Final, i, k) + ")"
+				}
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", what, note)
 		}
@@ -314,6 +317,23 @@ func openBranches(m *vm.Machine, s *vm.State, i, k int) string {
 
 // readyCases says which case of a select each alternative takes: "0: case
 // 1, 1: case 3" (cases counted from 1).
+// wakes names, for each alternative of stack i's signal, the sleeper it
+// wakes: the stack that alternative moves on, on a copy of the state.
+func wakes(m *vm.Machine, s *vm.State, i, k int) string {
+	var parts []string
+	for c := 0; c < k; c++ {
+		t := s.Clone()
+		m.Step(t, i, c)
+		for j := 0; j < s.NumStacks(); j++ {
+			if j != i && t.PC(j) != s.PC(j) {
+				parts = append(parts, fmt.Sprintf("%d: wakes %s", c, m.StackName(s, j)))
+				break
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func readyCases(m *vm.Machine, s *vm.State, i, k int) string {
 	var parts []string
 	for c := 0; c < k; c++ {
