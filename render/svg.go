@@ -359,9 +359,18 @@ func (r *Run) drawLane(w *svgWriter, g geometry, i int, y float64) {
 					opacity = fmt.Sprintf(` fill-opacity="%s"`, num(0.3+0.7*float64(ran)/float64(e-t)))
 				}
 			}
+			failed := e == t+1 && r.Steps[c.Step].Failed
+			if failed {
+				// The card that failed stands out, not only in its title.
+				opacity += ` stroke="#c0392b" stroke-width="3"`
+			}
 			w.rect(x+0.5, by, wd-1, boxH, fmt.Sprintf(`fill="%s" rx="2"%s`, col, opacity), title)
 			if g.tw >= 22 && e == t+1 {
 				w.text(x+wd/2, by+boxH-4, "middle", "in", r.Steps[c.Step].Card)
+			}
+			if failed {
+				// After it: the run ends at its card, so its row is free.
+				w.text(x+wd+4, by+boxH-4, "", "small bad", "failed")
 			}
 			if why, ok := r.Lost[c.Step]; ok && e == t+1 && g.tw >= 6 {
 				cx, cy := x+wd/2, by+boxH/2
