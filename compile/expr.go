@@ -70,7 +70,8 @@ func (x *ir) written() string {
 }
 
 // siteNodes is the most nodes an operation may have for a runtime error
-// to quote it.
+// to quote it: about eight terms (an operand and an operator are a node
+// each).
 const siteNodes = 16
 
 // within reports whether x (nil: none) has at most n nodes.
@@ -95,7 +96,7 @@ func (x *ir) count(n int) int {
 
 // inlinedPrefix matches the procedure names that inlining puts before
 // the locals of a call ("div." in div.a); a name as written has no dot.
-var inlinedPrefix = regexp.MustCompile(`\b(?:[A-Za-z_][A-Za-z0-9_]*\.)+`)
+var inlinedPrefix = regexp.MustCompile(`(?:[\p{L}_][\p{L}\p{N}_]*\.)+`)
 
 func constIR(v int64, t ltype, pos syntax.Pos) *ir {
 	src := "0"

@@ -652,18 +652,25 @@ func (c *coord) gather(id uint64, res *RunResult) {
 	}()
 	if res.Violation == nil && res.Stopped == "" {
 		var stuck []string
-		var first *StackInfo
+		var first, cause *StackInfo
 		for i, st := range res.Stacks {
 			if !st.Finished && !st.Daemon { // daemons may be left waiting, as in the simulator
 				stuck = append(stuck, fmt.Sprintf("%s (on %s) waits at %s", st.Name, st.Node, st.Waits))
 				if first == nil {
 					first = &res.Stacks[i]
 				}
+				if pc := st.PC; cause == nil && pc >= 0 && int(pc) < len(p.Cards) && p.Cards[pc].Op != card.Join {
+					cause = &res.Stacks[i]
+				}
 			}
 		}
+		if cause != nil {
+			first = cause
+		}
 		if len(stuck) > 0 {
-			// Where the first stuck stack waits, as the simulator names
-			// a deadlock's position.
+			// Where the first stuck stack that does not wait at a join
+			// waits (else the first), as the simulator names a
+			// deadlock's position (vm.DeadlockCause).
 			res.Violation = &Violation{Kind: "deadlock", Message: "no stack can move: " + strings.Join(stuck, "; "),
 				Node: first.Node, Stack: first.Name}
 			if pc := first.PC; pc >= 0 && int(pc) < len(p.Cards) {

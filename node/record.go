@@ -10,6 +10,11 @@ import (
 	"github.com/deck-lang/deck/vm"
 )
 
+// mergeWork bounds the messages in flight the merge passes over, event by
+// event (and the lost messages it looks for): a few seconds' work. A
+// variable so that tests can make it small.
+var mergeWork int64 = 1 << 30
+
 // merge turns the recordings of the nodes of one run into one schedule
 // that the simulator replays to the same end. The events of all nodes are
 // put in Lamport order (ties by node), which respects each node's own
@@ -33,10 +38,6 @@ import (
 // sends in a loop piles up messages on the network, each event of the
 // simulator costs as many as are in flight, and a run of a few seconds
 // took minutes to merge, deaf to Ctrl-C.
-// mergeWork bounds the messages in flight the merge passes over, event by
-// event: a few seconds' work.
-var mergeWork int64 = 1 << 30 // a variable so that tests can make it small
-
 func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]int, stop <-chan struct{}) (*trace.Schedule, error) {
 	type ev struct {
 		node int32
@@ -90,7 +91,7 @@ func merge(p *card.Program, logs [][]logEvent, deadlocked bool, simOf map[int64]
 			}
 		}
 		inFlight := int64(s.NumMsgs())
-		work += inFlight
+		work += inFlight * int64(1+len(lost)) // dropLost looks for each lost one
 		most = max(most, inFlight)
 		if work > mergeWork {
 			return sch, fmt.Errorf("not merged: up to %d messages were in flight at once, too many to replay in the simulator (%d of %d events merged; the schedule above is as far as it went)", most, n, len(all))

@@ -390,7 +390,9 @@ func Run(m *vm.Machine, opt Options) (*Result, error) {
 		if f.always >= 0 {
 			res.Violation = trace.Always(m, s, f.always, f.fault)
 		} else {
-			res.Violation = trace.Fault(m, s, f.stack, f.res)
+			// s is the run's end, not the state the card failed in:
+			// other workers may have gone on.
+			res.Violation = trace.FaultAfter(m, s, f.stack, f.res)
 		}
 	case endTimeout:
 		res.Stopped = StoppedTimeout

@@ -305,7 +305,7 @@ proc main() {
 proc main() {
     let y = 0
     x = x / y
-}`, trace.KindError, "division by zero in x / y", "main", "3"},
+}`, trace.KindError, "division by zero", "main", "3"},
 		{`mutex m
 proc w() { unlock m }
 proc main() {
@@ -410,7 +410,11 @@ func replay(t tb, m *vm.Machine, res *Result) {
 		t.Fatalf("replay: violation %v, real run: %v", sim.Violation, res.Violation)
 	}
 	if res.Violation != nil {
-		if sim.Violation.Key() != res.Violation.Key() || sim.Violation.Message != res.Violation.Message {
+		// The replay's message may also name the operation that failed
+		// (a real run's end is not the state its card failed in, so the
+		// real run's does not): the same up to that.
+		base, _, _ := strings.Cut(res.Violation.Message, " (")
+		if sim.Violation.Key() != res.Violation.Key() || !strings.HasPrefix(sim.Violation.Message, base) {
 			t.Fatalf("replay: violation %s, real run: %s", sim.Violation.Describe(), res.Violation.Describe())
 		}
 		if res.Violation.Kind != trace.KindDeadlock {

@@ -630,7 +630,7 @@ func (p *parser) parseStmt() Stmt {
 	case RETURN:
 		p.next()
 		s := &ReturnStmt{At: at}
-		if p.tok != SEMI && p.tok != RBRACE && p.tok != EOF {
+		if p.tok != SEMI && p.tok != RBRACE && p.tok != EOF && p.tok != CASE {
 			s.Value = p.parseExpr()
 		}
 		return s

@@ -333,7 +333,7 @@ func (s *Scanner) scanString(start Pos) string {
 		default:
 			if s.bad {
 				s.error(s.pos(), "invalid UTF-8 encoding in string")
-			} else if unprintable(s.ch) {
+			} else if unprintable(s.ch) && (s.ch != '\r' || s.peekByte() != '\n') {
 				// A raw control character would reach the terminal (an
 				// escape sequence) and make a picture's SVG ill-formed.
 				s.error(s.pos(), fmt.Sprintf(`control character U+%04X in string (write \n or \t for a newline or a tab)`, s.ch))
@@ -345,11 +345,11 @@ func (s *Scanner) scanString(start Pos) string {
 }
 
 // unprintable reports whether ch may not stand in a string as itself: a
-// control character other than a tab (or the carriage return of a CRLF
-// line ending, which the scanner meets before reporting an unterminated
-// string), or one of Unicode's two noncharacters XML refuses.
+// control character other than a tab, or one of Unicode's two
+// noncharacters XML refuses. (The carriage return of a CRLF line ending,
+// which an unterminated string meets, scanString lets through.)
 func unprintable(ch rune) bool {
-	return unicode.IsControl(ch) && ch != '\t' && ch != '\r' || ch == 0xFFFE || ch == 0xFFFF
+	return unicode.IsControl(ch) && ch != '\t' || ch == 0xFFFE || ch == 0xFFFF
 }
 
 // doubled returns the operator spelled by ch twice.

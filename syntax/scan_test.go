@@ -134,6 +134,7 @@ func TestScanErrors(t *testing.T) {
 		{"\"a\x01b\"", `"a\x01b" ; EOF`, []string{`1:3: control character U+0001 in string (write \n or \t for a newline or a tab)`}},
 		{"\"a\ufffeb\"", `"a\ufffeb" ; EOF`, []string{`1:3: control character U+FFFE in string (write \n or \t for a newline or a tab)`}},
 		{"\"a\tb\"", "\"a\\tb\" ; EOF", nil}, // a tab as itself is fine
+		{"\"a\rb\"", `"a\rb" ; EOF`, []string{`1:3: control character U+000D in string (write \n or \t for a newline or a tab)`}},
 		{"x\n \ufeff", "x ; ILLEGAL EOF", []string{`2:2: unexpected character '\ufeff'`}},
 
 		{`"abc`, `"abc" ; EOF`, []string{"1:1: " + unterminatedMsg}},

@@ -37,6 +37,10 @@ func TestParseSelectOneLine(t *testing.T) {
 	if got := Dump(f); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
+	// A bare return ends before a case too.
+	if _, errs := Parse("t.deck", []byte("proc main() { select { case recv c: return case timeout: n = 1 } }")); errs != nil {
+		t.Errorf("a return before a case: %v", errs)
+	}
 	// Outside a select, a 'case' after a statement is an error where it stands.
 	if _, errs := Parse("t.deck", []byte("proc main() {\n    x = 1 case\n}")); errs == nil || !strings.Contains(errs.Error(), "t.deck:2:11: unexpected 'case'") {
 		t.Errorf("a case after a statement outside select: %v", errs)

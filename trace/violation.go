@@ -140,25 +140,40 @@ func (v *Violation) Describe() string {
 	return b.String()
 }
 
-// Fault builds the violation for a failed step of stack i in state s
-// (the state the card failed in: a card that fails changes nothing of
-// its own, and vm.FaultSite checks that the failure happens again in s).
-func Fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
+// FaultAfter builds the violation for a failed step of stack i when s is
+// not the state the card failed in (a real run's end, after other workers
+// went on): the card and its message, without the operation, which only
+// that state can tell.
+func FaultAfter(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
+	v := fault(m, s, i, r)
+	v.Message = m.FaultMessage(s, i, r)
+	return v
+}
+
+// fault is the violation of a failed step without its message.
+func fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
 	p := m.P
 	kind := KindError
 	if r.Fault.Kind == vm.AssertFailed {
 		kind = KindAssert
 	}
-	msg, site, ok := m.FaultMessageAt(s, i, r)
-	v := &Violation{
-		Kind:    kind,
-		Message: msg,
-		Pos:     p.Position(p.Cards[r.PC].Pos),
-		Stack:   m.StackName(s, i),
-		Card:    p.Numbers[r.PC],
+	return &Violation{
+		Kind:  kind,
+		Pos:   p.Position(p.Cards[r.PC].Pos),
+		Stack: m.StackName(s, i),
+		Card:  p.Numbers[r.PC],
 	}
+}
+
+// Fault builds the violation for a failed step of stack i in state s
+// (the state the card failed in: a card that fails changes nothing of
+// its own, and vm.FaultSite checks that the failure happens again in s).
+func Fault(m *vm.Machine, s *vm.State, i int, r vm.Result) *Violation {
+	v := fault(m, s, i, r)
+	msg, site, ok := m.FaultMessageAt(s, i, r)
+	v.Message = msg
 	if ok {
-		v.At = p.Position(site.Pos)
+		v.At = m.P.Position(site.Pos)
 	}
 	return v
 }

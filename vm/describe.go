@@ -233,6 +233,9 @@ func (m *Machine) FaultMessage(s *State, stack int, r Result) string {
 // 10 / a"), and its site; ok reports whether it found one.
 func (m *Machine) FaultMessageAt(s *State, stack int, r Result) (msg string, site card.Site, ok bool) {
 	site, ok = m.FaultSite(s, stack, r)
+	if !ok {
+		return m.faultMessage(s, stack, r, ""), card.Site{}, false
+	}
 	return m.faultMessage(s, stack, r, site.Src), site, ok
 }
 

@@ -52,10 +52,24 @@ func (m *Machine) FaultSite(s *State, i int, r Result) (card.Site, bool) {
 	case card.Spawn:
 		exprs = append(exprs, p.Spawns[c.B].Args...)
 	default:
-		exprs = append(exprs, c.X, c.Y)
+		// Cards evaluate X and Y in different orders (a send works out
+		// its channel's index, Y, before its value, X). When only one of
+		// them fails here, it is the one; when both do, which the card
+		// met first is not known here, and no answer is better than a
+		// wrong one.
+		sx, okx, fx := try(c.X)
+		sy, oky, fy := try(c.Y)
+		switch {
+		case fx && !fy:
+			return sx, okx
+		case fy && !fx:
+			return sy, oky
+		}
+		return card.Site{}, false
 	}
 	for _, e := range exprs {
-		// The first expression that fails is the one the card failed in.
+		// Evaluated in order: the first that fails is the one the card
+		// failed in.
 		if site, ok, failed := try(e); failed {
 			return site, ok
 		}

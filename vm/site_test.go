@@ -38,3 +38,20 @@ func TestFaultSiteOtherState(t *testing.T) {
 		t.Error("FaultSite explained an unlock")
 	}
 }
+
+// TestFaultSiteBothFail: a send works out its channel's index before its
+// value; when both would fail, FaultSite cannot tell which the card met
+// first, and says nothing rather than quote the value's division.
+func TestFaultSiteBothFail(t *testing.T) {
+	m, s := machine(t, "chan c[3](1)\nproc main() {\n    let z = 0\n    let i = 3\n    send c[i], 10 / z\n}\n")
+	var r vm.Result
+	for k := 0; k < 10 && r.Status == vm.OK; k++ {
+		r = m.Step(s, 0, 0)
+	}
+	if r.Status != vm.Failed || r.Fault.Kind != vm.IndexOutOfRange {
+		t.Fatalf("Step = %+v, want the index out of range", r)
+	}
+	if msg, site, ok := m.FaultMessageAt(s, 0, r); ok || msg != "index 3 out of range [0, 3)" {
+		t.Errorf("FaultMessageAt = %q, %+v, %v; want the index error alone", msg, site, ok)
+	}
+}

@@ -315,8 +315,6 @@ func openBranches(m *vm.Machine, s *vm.State, i, k int) string {
 	return strings.Join(parts, ", ")
 }
 
-// readyCases says which case of a select each alternative takes: "0: case
-// 1, 1: case 3" (cases counted from 1).
 // wakes names, for each alternative of stack i's signal, the sleeper it
 // wakes: the stack that alternative moves on, on a copy of the state.
 func wakes(m *vm.Machine, s *vm.State, i, k int) string {
@@ -334,6 +332,8 @@ func wakes(m *vm.Machine, s *vm.State, i, k int) string {
 	return strings.Join(parts, ", ")
 }
 
+// readyCases says which case of a select each alternative takes: "0: case
+// 1, 1: case 3" (cases counted from 1).
 func readyCases(m *vm.Machine, s *vm.State, i, k int) string {
 	var parts []string
 	for c := 0; c < k; c++ {
