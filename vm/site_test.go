@@ -12,10 +12,7 @@ import (
 // operation that did not fail.
 func TestFaultSiteOtherState(t *testing.T) {
 	m, s := machine(t, "var z = 0\nvar a[2]\nproc main() {\n    let i = 5\n    let r = 10 / z + a[i]\n}\n")
-	var r vm.Result
-	for k := 0; k < 10 && r.Status == vm.OK; k++ {
-		r = m.Step(s, 0, 0)
-	}
+	r := stepToFailure(m, s)
 	if r.Status != vm.Failed || r.Fault.Kind != vm.DivByZero {
 		t.Fatalf("Step = %+v, want a division by zero", r)
 	}
@@ -44,14 +41,21 @@ func TestFaultSiteOtherState(t *testing.T) {
 // first, and says nothing rather than quote the value's division.
 func TestFaultSiteBothFail(t *testing.T) {
 	m, s := machine(t, "chan c[3](1)\nproc main() {\n    let z = 0\n    let i = 3\n    send c[i], 10 / z\n}\n")
-	var r vm.Result
-	for k := 0; k < 10 && r.Status == vm.OK; k++ {
-		r = m.Step(s, 0, 0)
-	}
+	r := stepToFailure(m, s)
 	if r.Status != vm.Failed || r.Fault.Kind != vm.IndexOutOfRange {
 		t.Fatalf("Step = %+v, want the index out of range", r)
 	}
 	if msg, site, ok := m.FaultMessageAt(s, 0, r); ok || msg != "index 3 out of range [0, 3)" {
 		t.Errorf("FaultMessageAt = %q, %+v, %v; want the index error alone", msg, site, ok)
 	}
+}
+
+// stepToFailure steps main until a card does not go through (at most ten
+// cards) and returns that card's result.
+func stepToFailure(m *vm.Machine, s *vm.State) vm.Result {
+	var r vm.Result
+	for k := 0; k < 10 && r.Status == vm.OK; k++ {
+		r = m.Step(s, 0, 0)
+	}
+	return r
 }
