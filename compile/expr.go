@@ -61,10 +61,16 @@ type ir struct {
 
 // written renders x as translate made it: names, not temporaries, and
 // the locals of an inlined call without its prefix ("a / b", not
-// "div.a / div.b": the user wrote the body of div).
+// "div.a / div.b": the user wrote the body of div). It is "" for an
+// operation of more than siteNodes nodes: a long chain such as
+// x + x + ... + x has a site per +, and their texts would be quadratic
+// in its length.
 func (x *ir) written() string {
 	if x.orig != nil {
 		x = x.orig
+	}
+	if !x.within(siteNodes) {
+		return ""
 	}
 	return inlinedPrefix.ReplaceAllString(x.src(), "")
 }
@@ -584,18 +590,8 @@ func (pc *procCompiler) exprCode(x *ir) card.Expr {
 	var code []card.Instr
 	var sites []card.Site
 	// site marks the instruction just emitted as one that can fail.
-	// Its text is kept only for a short operation: a long chain such as
-	// x + x + ... + x has a site per +, and their texts would be
-	// quadratic in its length.
 	site := func(x *ir) {
-		src, o := "", x
-		if x.orig != nil {
-			o = x.orig
-		}
-		if o.within(siteNodes) {
-			src = x.written()
-		}
-		sites = append(sites, card.Site{At: int32(len(code) - 1), Pos: x.pos, Src: src})
+		sites = append(sites, card.Site{At: int32(len(code) - 1), Pos: x.pos, Src: x.written()})
 	}
 	depth, maxDepth := 0, 0
 	push := func() {

@@ -8,9 +8,9 @@ import "github.com/deck-lang/deck/card"
 // rather than at the start of the card's statement (a card has one
 // position, and `let r = 10 / a + 10 / b` is one card).
 //
-// It runs each of the card's expressions again, in the order the card
-// evaluates them, on the compiler's code rather than the vm's fused code,
-// one instruction more each time until one fails. That is quadratic in
+// It runs the card's expressions again, on the compiler's code rather
+// than the vm's fused code, one instruction more each time until one
+// fails. That is quadratic in
 // the expression's length, and happens once per report. It answers only
 // when an expression fails there with the very fault r reports, so a
 // state other than the one the card failed in gives no answer, never a
